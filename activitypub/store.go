@@ -1,0 +1,154 @@
+package activitypub
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps everything the companion knows. Every engine (SQLite, and
+// PostgreSQL later) passes the same suite, store/storetest. A method that
+// returns nil has committed its change durably before it returns, so an inbox
+// may answer 202 right after.
+//
+// Methods that look one item up return ErrNotFound when it is not there,
+// never a zero value with a nil error.
+type Store interface {
+	// SaveReply stores r, inserting it or replacing the stored reply with the
+	// same ID (an edit). It never returns ErrDuplicate. Two cases change
+	// nothing and return nil: the stored reply is deleted (a tombstone is
+	// final, so a late or replayed Create cannot bring a reply back), or the
+	// stored copy is newer (its Version is after r's), so edits that arrive
+	// out of order keep the latest text.
+	SaveReply(ctx context.Context, r Reply) error
+
+	// Reply returns the reply with the given id, deleted or not, or
+	// ErrNotFound.
+	Reply(ctx context.Context, id string) (Reply, error)
+
+	// DeleteReply turns the reply into a tombstone: Deleted is set and its
+	// content, summary and attachments are erased. Deleting a deleted reply
+	// returns nil. It returns ErrNotFound when no reply has that id (servers
+	// send Deletes for posts we never received).
+	DeleteReply(ctx context.Context, id string) error
+
+	// Thread returns the replies of a lesson that may appear on a public page
+	// (public or unlisted, not deleted) as a flat list ordered by Published,
+	// then ID. A lesson with no replies gives an empty list and nil, not
+	// ErrNotFound. Rebuild the tree from InReplyTo.
+	Thread(ctx context.Context, lessonID string) ([]Reply, error)
+
+	// SaveFollower records that f.ActorID follows the course, or updates the
+	// inbox and follow id when it already does (servers re-send a Follow they
+	// think was not accepted). It never returns ErrDuplicate.
+	SaveFollower(ctx context.Context, f Follower) error
+
+	// RemoveFollower removes the follower with that actor id, or returns
+	// ErrNotFound when it is not a follower.
+	RemoveFollower(ctx context.Context, actorID string) error
+
+	// Followers returns up to limit followers whose actor id sorts after
+	// after, in actor id order; pass "" for the first page and the last
+	// ActorID of a page for the next. An empty page means the end.
+	Followers(ctx context.Context, after string, limit int) ([]Follower, error)
+
+	// FollowerCount returns how many followers the course has.
+	FollowerCount(ctx context.Context) (int, error)
+
+	// FollowerInboxes returns each distinct delivery inbox of the followers
+	// once, sorted, so one delivery per shared inbox reaches them all.
+	FollowerInboxes(ctx context.Context) ([]string, error)
+
+	// SaveActor inserts a remote actor or replaces the stored copy with the
+	// same ID (a profile update or a refetch). It never returns ErrDuplicate.
+	SaveActor(ctx context.Context, a Actor) error
+
+	// Actor returns the actor with that id, or ErrNotFound.
+	Actor(ctx context.Context, id string) (Actor, error)
+
+	// ActorByKeyID returns the actor whose PublicKeyID is keyID, or
+	// ErrNotFound, so a signature can be checked without a fetch.
+	ActorByKeyID(ctx context.Context, keyID string) (Actor, error)
+
+	// SaveReaction records a like or boost. It returns ErrDuplicate, and
+	// changes nothing, when a reaction with the same ID, or of the same kind by
+	// the same actor on the same object, is already there: each actor counts
+	// once.
+	SaveReaction(ctx context.Context, r Reaction) error
+
+	// RemoveReaction removes a reaction (an Undo): by r.ID when it is set,
+	// else by r.Kind, r.Actor and r.Object. It returns ErrNotFound when no
+	// reaction matches.
+	RemoveReaction(ctx context.Context, r Reaction) error
+
+	// Counts returns the like and boost counts of each object id given.
+	// Objects with no reactions are absent from the map.
+	Counts(ctx context.Context, objectIDs []string) (map[string]Counts, error)
+
+	// SeenActivity marks the activity id as seen and reports whether it had
+	// been seen before, in one atomic step: of two concurrent calls with the
+	// same id exactly one gets false. An inbox handles an activity only when
+	// it gets false. If handling then fails, call ForgetActivity so the
+	// sender's retry is handled.
+	SeenActivity(ctx context.Context, id string) (bool, error)
+
+	// ForgetActivity removes the mark SeenActivity set. Forgetting an id that
+	// was never seen returns nil.
+	ForgetActivity(ctx context.Context, id string) error
+
+	// ForgetActivitiesBefore removes the marks set before t, to bound the
+	// table; servers stop retrying after a few days.
+	ForgetActivitiesBefore(ctx context.Context, t time.Time) error
+
+	// EnqueueDelivery queues d and returns it with its ID and Created set.
+	// NextAttempt zero means now. It returns ErrDuplicate, queueing nothing,
+	// when the same ActivityID is already queued for the same Inbox.
+	EnqueueDelivery(ctx context.Context, d Delivery) (Delivery, error)
+
+	// ClaimDeliveries returns up to limit deliveries due at now (NextAttempt
+	// not after now), oldest due first, and claims them: each has its
+	// Attempts incremented and its NextAttempt moved to now+DeliveryLease, so
+	// no other claim returns it until the lease runs out (a crashed worker's
+	// deliveries come back by themselves). The returned values show the new
+	// Attempts. No due deliveries gives an empty list and nil.
+	ClaimDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error)
+
+	// CompleteDelivery removes the delivery from the queue, after it was
+	// delivered or given up on. It returns ErrNotFound when there is no
+	// delivery with that id.
+	CompleteDelivery(ctx context.Context, id int64) error
+
+	// RetryDelivery records a failed attempt: the delivery is due again at
+	// next and LastError is cause's message. It returns ErrNotFound when there
+	// is no delivery with that id.
+	RetryDelivery(ctx context.Context, id int64, next time.Time, cause error) error
+
+	// SaveLessonObject inserts or replaces the object of (LessonID, CohortID).
+	// It returns ErrDuplicate when another lesson or cohort already uses
+	// o.ObjectID.
+	SaveLessonObject(ctx context.Context, o LessonObject) error
+
+	// LessonObject returns the object of a lesson in a cohort, or ErrNotFound.
+	LessonObject(ctx context.Context, lessonID, cohortID string) (LessonObject, error)
+
+	// LessonObjectByID returns the lesson object whose ObjectID is objectID,
+	// or ErrNotFound: the inbox uses it to find the lesson a reply is in.
+	LessonObjectByID(ctx context.Context, objectID string) (LessonObject, error)
+
+	// LessonObjects returns all lesson objects ordered by Published, then
+	// ObjectID, for the outbox.
+	LessonObjects(ctx context.Context) ([]LessonObject, error)
+
+	// KeyPair returns the key of owner, calling generate and storing its
+	// result the first time. Concurrent first calls all return the same
+	// stored key. An error from generate is returned wrapped and nothing is
+	// stored.
+	KeyPair(ctx context.Context, owner string, generate func() (Key, error)) (Key, error)
+
+	// DeleteActorContent erases what a deleted account left: its replies
+	// become tombstones, its reactions and its follow are removed, and the
+	// cached actor is dropped. It returns nil when there was nothing.
+	DeleteActorContent(ctx context.Context, actorID string) error
+
+	// Close releases the store's resources.
+	Close() error
+}
