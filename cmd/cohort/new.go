@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// skeleton is the small course `cohort new` writes. Its .gitignore is stored as
+// "gitignore", because go:embed leaves dot files out.
+//
+//go:embed skeleton
+var skeleton embed.FS
+
+func cmdNew(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fset := newFlags("new", "new DIR\n\nCreates a small course in DIR (which must be absent or empty) that builds as it is.", stderr)
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	if fset.NArg() != 1 {
+		fset.Usage()
+		return fmt.Errorf("%w: new takes one folder", errUsage)
+	}
+	dir := fset.Arg(0)
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("new: %s is not empty; cohort new will not write over anything", dir)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("new: %w", err)
+	}
+	err := fs.WalkDir(skeleton, "skeleton", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("skeleton", filepath.FromSlash(p))
+		if rel == "gitignore" {
+			rel = ".gitignore"
+		}
+		target := filepath.Join(dir, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := skeleton.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		return fmt.Errorf("new: %w", err)
+	}
+	fmt.Fprintf(stdout, "Created a course in %s.\n\nNext:\n  cd %s\n  cohort serve      # write, and watch it update at http://127.0.0.1:1313/\n  cohort build      # make the site in public/\n", dir, dir)
+	return nil
+}

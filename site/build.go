@@ -1,0 +1,205 @@
+package site
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/cohort-course/cohort/site/markdown"
+)
+
+// Version is cohort's version; it is part of every cache key.
+var Version = "0.1.0-dev"
+
+// Options say what to build and where.
+type Options struct {
+	// Source is the course folder: course.toml, content/, layouts/, static/, i18n/.
+	Source string
+	// FS reads the course instead of os.DirFS(Source), for tests.
+	FS fs.FS
+	// Out is the output folder.
+	Out string
+	// CacheDir keeps the incremental build cache; empty means no persistent cache.
+	CacheDir string
+	// Drafts includes pages with draft = true.
+	Drafts bool
+	// BaseURL overrides course.toml's base_url when set.
+	BaseURL string
+	// Live is injected at the end of every page's <body> (serve's reload script).
+	Live template.HTML
+	// Logger receives progress; nil discards it.
+	Logger *slog.Logger
+}
+
+// Result tells what a build did.
+type Result struct {
+	Pages    int           // pages in the course
+	Rendered int           // pages whose Markdown and layout ran in this build
+	Written  []string      // output files whose bytes changed, relative to Out
+	Removed  int           // output files removed because the course no longer makes them
+	Duration time.Duration // wall time of the build
+	Course   *Course
+}
+
+// Build turns the course in o.Source into a static site in o.Out, in one go.
+// Use a Builder to rebuild the same course again and again (serve does).
+func Build(ctx context.Context, o Options) (*Result, error) {
+	return NewBuilder(o).Build(ctx)
+}
+
+// Builder builds one course repeatedly, redoing only what changed since its last
+// successful build (kept in memory, and in o.CacheDir between runs).
+type Builder struct {
+	o     Options
+	fsys  fs.FS
+	log   *slog.Logger
+	state *state // the last successful build; nil before the first
+	mu    sync.Mutex
+}
+
+// NewBuilder prepares a builder; nothing is read until Build.
+func NewBuilder(o Options) *Builder {
+	fsys := o.FS
+	if fsys == nil {
+		fsys = os.DirFS(o.Source)
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Builder{o: o, fsys: fsys, log: log}
+}
+
+// Build runs the pipeline. On error nothing in the output folder has changed.
+func (b *Builder) Build(ctx context.Context) (*Result, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	start := time.Now()
+
+	cfg, err := LoadConfig(b.fsys, "course.toml") // config.go
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if b.o.BaseURL != "" {
+		cfg.BaseURL = b.o.BaseURL
+		if err := cfg.Validate(); err != nil {
+			return nil, fmt.Errorf("config: --base-url: %w", err)
+		}
+	}
+	theme, err := LoadTheme(b.fsys, cfg) // theme.go
+	if err != nil {
+		return nil, fmt.Errorf("theme: %w", err)
+	}
+	prev := b.previous()
+	key := buildKey(cfg, theme, b.o)
+	if prev != nil && prev.Key != key {
+		prev = prev.withoutPages() // layouts or config changed: every page renders again
+	}
+	if _, err := os.Stat(b.o.Out); err != nil && prev != nil {
+		prev = nil // the output folder is gone: write everything
+	}
+
+	tree, err := walkContent(b.fsys) // content.go
+	if err != nil {
+		return nil, fmt.Errorf("content: %w", err)
+	}
+	pages, err := readPages(ctx, b.fsys, tree.markdown, b.o.Drafts, prev.reuse) // frontmatter.go
+	if err != nil {
+		return nil, fmt.Errorf("content: %w", err)
+	}
+	course, err := buildGraph(cfg, pages) // graph.go
+	if err != nil {
+		return nil, fmt.Errorf("course: %w", err)
+	}
+
+	out := newOutput(b.o.Out, prev.outputs())
+	r := &run{
+		b: b, ctx: ctx, cfg: cfg, theme: theme, course: course, tree: tree,
+		out: out, prev: prev, key: key,
+		md: markdown.New(markdown.Options{Lang: cfg.Language, Labels: theme.strings, Unsafe: true}),
+	}
+	next, err := r.render() // pages.go → extras.go
+	if err != nil {
+		out.abort()
+		return nil, err
+	}
+	removed, err := out.commit() // output.go: only files whose bytes changed
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", b.o.Out, err)
+	}
+	next.Outputs = out.next
+	b.state = next
+	if b.o.CacheDir != "" {
+		if err := next.save(filepath.Join(b.o.CacheDir, cacheFile)); err != nil {
+			b.log.Warn("build cache not saved", "err", err)
+		}
+	}
+	return &Result{
+		Pages: len(course.All()), Rendered: r.rendered, Written: out.written, Removed: removed,
+		Duration: time.Since(start), Course: course,
+	}, nil
+}
+
+// previous is the last successful build: in memory, else from the cache folder.
+func (b *Builder) previous() *state {
+	if b.state != nil {
+		return b.state
+	}
+	if b.o.CacheDir == "" {
+		return nil
+	}
+	s, err := loadState(filepath.Join(b.o.CacheDir, cacheFile))
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			b.log.Warn("build cache ignored", "err", err)
+		}
+		return nil
+	}
+	return s
+}
+
+// buildKey covers everything that every page depends on.
+func buildKey(cfg *Config, theme *Theme, o Options) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%t\x00%s\x00%#v\x00", Version, theme.Key, o.Drafts, o.Live, *cfg)
+	return fmt.Sprintf("%x", h.Sum(nil)[:16])
+}
+
+// parallel runs fn for every index below n on all cores and returns the errors
+// joined, in index order, so the same broken course always gives the same message.
+func parallel(ctx context.Context, n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	var next int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(n, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= n {
+					return
+				}
+				errs[i] = fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,120 @@
+package site
+
+import (
+	"bufio"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// cacheFile is the incremental build cache, under Options.CacheDir.
+const cacheFile = "build.gob"
+
+// state is what one successful build leaves for the next: each source's parsed
+// page and render key, and each output file's hash.
+type state struct {
+	Version string
+	Key     string
+	Files   map[string]*cachedPage // by content-relative path
+	Outputs map[string]string      // output path → hash
+}
+
+// cachedPage is a page as of the last build, without its rendered body.
+type cachedPage struct {
+	Size      int64
+	ModTime   int64
+	Page      Page
+	RenderKey string
+	// Links maps the pages this page links to (by file) to their URL then.
+	Links map[string]string
+	Frags []cachedFrag
+}
+
+type cachedFrag struct {
+	Target, Fragment, Dest string
+}
+
+// reuse returns the cached page for a source file that has not changed since the
+// last build, or nil. It is safe on a nil state.
+func (s *state) reuse(src source) *Page {
+	if s == nil {
+		return nil
+	}
+	c, ok := s.Files[src.path]
+	if !ok || c.Size != src.size || c.ModTime != src.mtime.UnixNano() {
+		return nil
+	}
+	p := c.Page // a copy: the new build links it into its own graph
+	p.TOC = append([]Heading(nil), c.Page.TOC...)
+	p.reused = true
+	return &p
+}
+
+// withoutPages keeps the record of outputs but forgets every page's render key,
+// so that every page renders again while unchanged files are still not rewritten.
+func (s *state) withoutPages() *state {
+	t := *s
+	t.Files = map[string]*cachedPage{}
+	for k, c := range s.Files {
+		c2 := *c
+		c2.RenderKey = ""
+		t.Files[k] = &c2
+	}
+	return &t
+}
+
+func (s *state) outputs() map[string]string {
+	if s == nil {
+		return nil
+	}
+	return s.Outputs
+}
+
+func (s *state) page(file string) *cachedPage {
+	if s == nil {
+		return nil
+	}
+	return s.Files[file]
+}
+
+func loadState(name string) (*state, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var s state
+	if err := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20)).Decode(&s); err != nil {
+		return nil, fmt.Errorf("cache %s: %w", name, err)
+	}
+	if s.Version != Version {
+		return nil, errors.New("cache from another cohort version")
+	}
+	return &s, nil
+}
+
+// save writes the state atomically: a crash leaves the old cache or the new one.
+func (s *state) save(name string) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), ".build-*.gob")
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	err = gob.NewEncoder(w).Encode(s)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
+}

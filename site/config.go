@@ -1,0 +1,209 @@
+package site
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is course.toml, decoded over its defaults and validated.
+type Config struct {
+	Title        string         `toml:"title"`
+	Description  string         `toml:"description"`
+	Language     string         `toml:"language"`
+	BaseURL      string         `toml:"base_url"`
+	Theme        string         `toml:"theme"`
+	Author       string         `toml:"author"`
+	Organisation string         `toml:"organisation"`
+	Logo         string         `toml:"logo"`
+	License      string         `toml:"license"`
+	Federation   Federation     `toml:"federation"`
+	Cohorts      []Cohort       `toml:"cohorts"`
+	Params       map[string]any `toml:"params"`
+
+	// File is the name the config was read from, for error messages.
+	File string `toml:"-"`
+}
+
+// Federation is the [federation] table: the course's fediverse account.
+type Federation struct {
+	// Handle is the account's user name: @handle@domain.
+	Handle string `toml:"handle" json:"handle"`
+	// Domain is the host the companion answers for; it may carry a port.
+	Domain string `toml:"domain" json:"domain"`
+	// AllowInsecure permits plain http and loopback peers; for tests and local use only.
+	AllowInsecure bool `toml:"allow_insecure" json:"-"`
+}
+
+// Address returns the account's fediverse address, "@handle@domain", or "" without one.
+func (f Federation) Address() string {
+	if f.Handle == "" || f.Domain == "" {
+		return ""
+	}
+	return "@" + f.Handle + "@" + f.Domain
+}
+
+// Cohort is one [[cohorts]] entry: a group that starts the course together.
+type Cohort struct {
+	ID    string    `toml:"id" json:"id"`
+	Name  string    `toml:"name" json:"name"`
+	Start time.Time `toml:"start" json:"start"`
+}
+
+// Languages the default theme has UI strings for.
+var Languages = []string{"en", "nl"}
+
+var (
+	handlePattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,30}$`)
+	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+)
+
+func defaultConfig() Config {
+	return Config{
+		Language: "en",
+		BaseURL:  "http://127.0.0.1:1313/",
+		Theme:    "default",
+	}
+}
+
+// LoadConfig reads the course configuration from name in fsys. An unknown key is an
+// error naming the key and its line; a value of the wrong type names its line and column.
+func LoadConfig(fsys fs.FS, name string) (*Config, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, &Error{File: name, Err: err}
+	}
+	return ParseConfig(name, data)
+}
+
+// ParseConfig decodes and validates course.toml from data; name is used in errors.
+func ParseConfig(name string, data []byte) (*Config, error) {
+	cfg := defaultConfig()
+	md, err := toml.Decode(string(data), &cfg)
+	if err != nil {
+		return nil, tomlError(name, 0, err)
+	}
+	if undecoded := md.Undecoded(); len(undecoded) > 0 {
+		key := undecoded[0]
+		line, col := keyPosition(data, key)
+		return nil, &Error{File: name, Line: line, Col: col,
+			Err: fmt.Errorf("unknown key %q", key.String())}
+	}
+	cfg.File = name
+	if err := cfg.Validate(); err != nil {
+		return nil, &Error{File: name, Err: err}
+	}
+	return &cfg, nil
+}
+
+// keyPosition finds the line and column where key was written in a TOML document.
+// MetaData has no positions, so it follows table headers line by line; it returns
+// zeros when the key cannot be found (the error still names the key).
+func keyPosition(data []byte, key toml.Key) (line, col int) {
+	var table []string
+	for i, raw := range strings.Split(string(data), "\n") {
+		text := strings.TrimSpace(raw)
+		indent := len(raw) - len(strings.TrimLeft(raw, " \t"))
+		switch {
+		case text == "" || strings.HasPrefix(text, "#"):
+			continue
+		case strings.HasPrefix(text, "["):
+			name := strings.Trim(strings.SplitN(text, "]", 2)[0]+"]", "[]")
+			table = splitKey(name)
+			if slices.Equal(table, key) {
+				return i + 1, indent + 1
+			}
+			continue
+		}
+		eq := strings.Index(text, "=")
+		if eq < 0 {
+			continue
+		}
+		full := append(slices.Clone(table), splitKey(text[:eq])...)
+		if len(full) <= len(key) && slices.Equal(full, key[:len(full)]) {
+			return i + 1, indent + 1
+		}
+	}
+	return 0, 0
+}
+
+// splitKey splits a dotted TOML key, dropping quotes and spaces.
+func splitKey(s string) []string {
+	parts := strings.Split(s, ".")
+	for i, p := range parts {
+		parts[i] = strings.Trim(strings.TrimSpace(p), `"'`)
+	}
+	return parts
+}
+
+// tomlError turns a TOML decoding error into an Error at its position; lineOffset is
+// added to the line (front matter starts below the file's first line).
+func tomlError(file string, lineOffset int, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		return &Error{File: file, Line: pe.Position.Line + lineOffset, Col: pe.Position.Col,
+			Err: errors.New(pe.Message)}
+	}
+	return &Error{File: file, Err: err}
+}
+
+// Validate checks the values that decoding cannot: URLs, language, handles, cohort ids.
+func (c *Config) Validate() error {
+	var errs []error
+	if strings.TrimSpace(c.Title) == "" {
+		errs = append(errs, errors.New("title: must not be empty"))
+	}
+	if !slices.Contains(Languages, c.Language) {
+		errs = append(errs, fmt.Errorf("language: %q is not one of %s", c.Language, strings.Join(Languages, ", ")))
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("base_url: %q is not an absolute http(s) URL", c.BaseURL))
+	} else if !strings.HasSuffix(c.BaseURL, "/") {
+		c.BaseURL += "/"
+	}
+	if c.Theme == "" {
+		errs = append(errs, errors.New("theme: must not be empty"))
+	}
+	f := c.Federation
+	if f.Handle != "" || f.Domain != "" {
+		if !handlePattern.MatchString(f.Handle) {
+			errs = append(errs, fmt.Errorf("federation.handle: %q must be 1-30 letters, digits or _", f.Handle))
+		}
+		if u, err := url.Parse("https://" + f.Domain + "/"); err != nil || u.Host != f.Domain || f.Domain == "" {
+			errs = append(errs, fmt.Errorf("federation.domain: %q is not a host name (with an optional port)", f.Domain))
+		}
+	}
+	seen := map[string]bool{}
+	for i, co := range c.Cohorts {
+		switch {
+		case !idPattern.MatchString(co.ID):
+			errs = append(errs, fmt.Errorf("cohorts[%d].id: %q must be lower-case letters, digits, - or _", i, co.ID))
+		case seen[co.ID]:
+			errs = append(errs, fmt.Errorf("cohorts[%d].id: %q is used twice", i, co.ID))
+		}
+		seen[co.ID] = true
+		if co.Start.IsZero() {
+			errs = append(errs, fmt.Errorf("cohorts[%d].start: a date is required", i))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// BasePath returns the path of the base URL, with a trailing slash.
+func (c *Config) BasePath() string {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || u.Path == "" {
+		return "/"
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		return u.Path + "/"
+	}
+	return u.Path
+}

@@ -1,0 +1,280 @@
+package site
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+)
+
+// ContentDir is the folder of Markdown under the course root.
+const ContentDir = "content"
+
+// source is one file found under content/.
+type source struct {
+	path  string // relative to content/, forward slashes
+	size  int64
+	mtime time.Time
+}
+
+// tree is what a walk of content/ finds: Markdown files and other files to copy.
+type tree struct {
+	markdown []source
+	assets   []source
+	byPath   map[string]source // the Markdown files by path
+}
+
+// walkContent lists content/ in lexical order. Markdown deeper than a module folder is
+// an error, because a lesson's URL is /<module>/<lesson>/.
+func walkContent(fsys fs.FS) (*tree, error) {
+	t := &tree{byPath: map[string]source{}}
+	root, err := fs.Sub(fsys, ContentDir)
+	if err != nil {
+		return nil, err
+	}
+	err = fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return &Error{File: path.Join(ContentDir, p), Err: err}
+		}
+		name := d.Name()
+		if p != "." && (strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~")) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil // editor and system files: .DS_Store, .#swap, backup~
+		}
+		if d.IsDir() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return &Error{File: path.Join(ContentDir, p), Err: err}
+		}
+		s := source{path: p, size: info.Size(), mtime: info.ModTime()}
+		if strings.HasSuffix(name, ".md") {
+			if strings.Count(p, "/") > 1 {
+				return &Error{File: path.Join(ContentDir, p),
+					Err: errors.New("lessons live directly in a module folder (content/<module>/<lesson>.md)")}
+			}
+			t.markdown = append(t.markdown, s)
+			t.byPath[p] = s
+		} else {
+			t.assets = append(t.assets, s)
+		}
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &Error{File: ContentDir, Err: errors.New("no content folder: a course keeps its Markdown in content/")}
+	}
+	return t, err
+}
+
+// readPages reads and parses the front matter of every Markdown file, in parallel.
+// Pages come back in the order of files; drafts are dropped unless drafts is set.
+func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reuse func(source) *Page) ([]*Page, error) {
+	pages := make([]*Page, len(files))
+	errs := make([]error, len(files))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				if reuse != nil {
+					if p := reuse(files[i]); p != nil {
+						pages[i] = p
+						continue
+					}
+				}
+				pages[i], errs[i] = readPage(fsys, files[i].path)
+			}
+		}()
+	}
+feed:
+	for i := range files {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	kept := pages[:0]
+	for _, p := range pages {
+		if !p.Draft || drafts {
+			kept = append(kept, p)
+		}
+	}
+	return kept, nil
+}
+
+// readSource reads a content file by its path under content/.
+func readSource(fsys fs.FS, rel string) ([]byte, error) {
+	return fs.ReadFile(fsys, path.Join(ContentDir, rel))
+}
+
+// readPage reads one Markdown file into a Page with its front matter applied.
+func readPage(fsys fs.FS, rel string) (*Page, error) {
+	file := path.Join(ContentDir, rel)
+	data, err := readSource(fsys, rel)
+	if err != nil {
+		return nil, &Error{File: file, Err: err}
+	}
+	fm, body, bodyLine, err := ParseFrontMatter(file, data)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	p := &Page{
+		File:       rel,
+		Kind:       kindOf(rel),
+		ID:         fm.ID,
+		Title:      fm.Title,
+		Summary:    fm.Summary,
+		Date:       fm.Date,
+		Weight:     fm.Weight,
+		Draft:      fm.Draft,
+		Tags:       fm.Tags,
+		Objectives: fm.Objectives,
+		Discussion: fm.Discussion,
+		Video:      fm.Video,
+		Opens:      fm.Opens,
+		Aliases:    fm.Aliases,
+		Hash:       hex.EncodeToString(sum[:]),
+		Words:      countWords(body),
+		src:        body,
+		bodyLine:   bodyLine,
+	}
+	if fm.Duration != "" {
+		d, err := parseDuration(fm.Duration)
+		if err != nil {
+			return nil, &Error{File: file, Line: fieldLine(data, "duration"), Err: fmt.Errorf("duration: %w", err)}
+		}
+		p.Duration = d
+	}
+	if p.ID == "" {
+		p.ID = deriveID(rel)
+	} else if !idPattern.MatchString(p.ID) {
+		return nil, &Error{File: file, Line: fieldLine(data, "id"),
+			Err: fmt.Errorf("id: %q must be lower-case letters, digits, - or _ (at most 64)", p.ID)}
+	}
+	if p.Title == "" {
+		p.Title = titleFromName(rel)
+	}
+	p.ReadingTime = p.Duration
+	if p.ReadingTime == 0 {
+		p.ReadingTime = readingTime(p.Words)
+	}
+	return p, nil
+}
+
+// kindOf tells a page's kind from its place in content/.
+func kindOf(rel string) Kind {
+	switch {
+	case rel == "_index.md":
+		return KindHome
+	case path.Base(rel) == "_index.md":
+		return KindModule
+	case strings.Contains(rel, "/"):
+		return KindLesson
+	default:
+		return KindPage
+	}
+}
+
+// deriveID makes a stable id from a path: "02-facilitating/prompts.md" → "02-facilitating-prompts".
+func deriveID(rel string) string {
+	rel = strings.TrimSuffix(strings.TrimSuffix(rel, ".md"), "/_index")
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(rel) {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
+
+// titleFromName makes a readable title from a file or folder name when front matter has none.
+func titleFromName(rel string) string {
+	name := strings.TrimSuffix(path.Base(rel), ".md")
+	if name == "_index" {
+		name = path.Base(path.Dir(rel))
+	}
+	name = strings.TrimLeft(name, "0123456789-_")
+	name = strings.NewReplacer("-", " ", "_", " ").Replace(name)
+	if name == "" || name == "." {
+		return "Untitled"
+	}
+	return strings.ToUpper(name[:1]) + name[1:]
+}
+
+// wordsPerMinute is a common adult reading speed for instructional text.
+const wordsPerMinute = 200
+
+func readingTime(words int) time.Duration {
+	minutes := (words + wordsPerMinute - 1) / wordsPerMinute
+	return time.Duration(max(minutes, 1)) * time.Minute
+}
+
+// countWords counts words of prose, skipping fenced code blocks.
+func countWords(body []byte) int {
+	n := 0
+	inFence := false
+	for line := range strings.SplitSeq(string(body), "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
+			inFence = !inFence
+			continue
+		}
+		if !inFence {
+			n += len(strings.Fields(t))
+		}
+	}
+	return n
+}
+
+// parseDuration reads "25m", "1h10m" or plain minutes ("25").
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		return time.Duration(n) * time.Minute, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a duration like \"25m\" or \"1h10m\"", s)
+	}
+	return d, nil
+}
+
+// fieldLine finds the 1-based line of a front matter key, for errors after decoding.
+func fieldLine(data []byte, key string) int {
+	for i, line := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, key) && strings.HasPrefix(strings.TrimSpace(t[len(key):]), "=") {
+			return i + 1
+		}
+	}
+	return 0
+}

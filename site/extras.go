@@ -1,0 +1,342 @@
+package site
+
+import (
+	"cmp"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cohort-course/cohort/site/markdown"
+)
+
+// generatedFiles are the files made from the whole course, besides pages.
+var generatedFiles = []string{
+	"404.html", "feed.xml", "sitemap.xml", "robots.txt", "search.json", "search/index.html",
+	"lessons.json", "css/highlight.css",
+}
+
+// feedEntries is how many of the newest lessons the Atom feed carries.
+const feedEntries = 50
+
+func (r *run) siteData() *SiteData {
+	c := r.cfg
+	s := &SiteData{
+		Title: c.Title, Description: c.Description, Language: c.Language,
+		BaseURL: c.BaseURL, BasePath: c.BasePath(), Author: c.Author, Organisation: c.Organisation,
+		License: c.License, Params: c.Params, Federation: c.Federation, Cohorts: c.Cohorts,
+		Course: r.course, Generator: "cohort " + Version,
+	}
+	if c.Logo != "" {
+		s.Logo = s.BasePath + strings.TrimPrefix(c.Logo, "/")
+	}
+	for _, p := range r.course.All() {
+		if p.Date.After(s.BuildDate) {
+			s.BuildDate = p.Date
+		}
+	}
+	return s
+}
+
+// extras writes what is made from the whole course: aliases, 404, search, feed,
+// sitemap, robots.txt, the lessons manifest, and static files.
+func (r *run) extras(outline template.HTML) error {
+	c := r.course
+	base := PageData{Site: r.site, Live: r.b.o.Live}
+	for _, p := range c.All() {
+		for _, a := range p.Aliases {
+			data := base
+			data.Page = p
+			html, err := r.theme.execute("alias.html", data)
+			if err != nil {
+				return fmt.Errorf("render alias %s: %w", a, err)
+			}
+			if err := r.out.write(r.outPath(aliasURL(r.cfg.BasePath(), a)), html); err != nil {
+				return err
+			}
+		}
+	}
+	special := []struct{ layout, out, title string }{
+		{"404.html", "404.html", r.theme.T("not_found_title")},
+		{"search.html", "search/index.html", r.theme.T("search_title")},
+	}
+	for _, s := range special {
+		data := base
+		data.Outline = outline
+		data.Page = &Page{Kind: KindPage, ID: strings.TrimSuffix(s.layout, ".html"), Title: s.title,
+			URL: r.cfg.BasePath() + strings.TrimSuffix(s.out, "index.html"), Module: nil}
+		data.Page.Permalink = strings.TrimSuffix(r.cfg.BaseURL, "/") + data.Page.URL
+		html, err := r.theme.execute(s.layout, data)
+		if err != nil {
+			return fmt.Errorf("render %s: %w", s.out, err)
+		}
+		if err := r.out.write(s.out, html); err != nil {
+			return err
+		}
+	}
+	files := []struct {
+		name string
+		make func() ([]byte, error)
+	}{
+		{"feed.xml", r.feed},
+		{"sitemap.xml", r.sitemap},
+		{"robots.txt", func() ([]byte, error) {
+			return []byte("User-agent: *\nAllow: /\n\nSitemap: " + r.abs("sitemap.xml") + "\n"), nil
+		}},
+		{"search.json", r.searchIndex},
+		{"lessons.json", r.manifest},
+		{"css/highlight.css", func() ([]byte, error) { return markdown.HighlightCSS(), nil }},
+	}
+	for _, f := range files {
+		data, err := f.make()
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+		if err := r.out.write(f.name, data); err != nil {
+			return err
+		}
+	}
+	return r.copyStatic()
+}
+
+func (r *run) abs(rel string) string {
+	return strings.TrimSuffix(r.cfg.BaseURL, "/") + r.cfg.BasePath() + rel
+}
+
+// copyStatic copies the theme's and the course's static files, and the files
+// beside the Markdown in content/, to the output.
+func (r *run) copyStatic() error {
+	names := make([]string, 0, len(r.theme.static))
+	for rel := range r.theme.static {
+		names = append(names, rel)
+	}
+	slices.Sort(names)
+	for _, rel := range names {
+		f := r.theme.static[rel]
+		version, err := fileVersion(f)
+		if err != nil {
+			return fmt.Errorf("static %s: %w", f.name, err)
+		}
+		if err := r.out.copyFile(rel, f.fsys, f.name, version); err != nil {
+			return err
+		}
+	}
+	for _, a := range r.tree.assets {
+		version := strconv.FormatInt(a.size, 10) + "-" + strconv.FormatInt(a.mtime.UnixNano(), 10)
+		if err := r.out.copyFile(a.path, r.b.fsys, path.Join(ContentDir, a.path), version); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fileVersion identifies a static file's content: size and time on disk, or a hash
+// for embedded files, which have no time.
+func fileVersion(f staticFile) (string, error) {
+	info, err := fs.Stat(f.fsys, f.name)
+	if err != nil {
+		return "", err
+	}
+	if !info.ModTime().IsZero() {
+		return strconv.FormatInt(info.Size(), 10) + "-" + strconv.FormatInt(info.ModTime().UnixNano(), 10), nil
+	}
+	data, err := fs.ReadFile(f.fsys, f.name)
+	if err != nil {
+		return "", err
+	}
+	return hashBytes(data), nil
+}
+
+// atomFeed is an Atom 1.0 feed of the newest lessons.
+type atomFeed struct {
+	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Lang    string      `xml:"xml:lang,attr"`
+	Title   string      `xml:"title"`
+	Sub     string      `xml:"subtitle,omitempty"`
+	ID      string      `xml:"id"`
+	Updated string      `xml:"updated"`
+	Links   []atomLink  `xml:"link"`
+	Author  *atomPerson `xml:"author,omitempty"`
+	Rights  string      `xml:"rights,omitempty"`
+	Entries []atomEntry `xml:"entry"`
+}
+
+type atomLink struct {
+	Rel  string `xml:"rel,attr,omitempty"`
+	Type string `xml:"type,attr,omitempty"`
+	Href string `xml:"href,attr"`
+}
+
+type atomPerson struct {
+	Name string `xml:"name"`
+}
+
+type atomEntry struct {
+	Title     string    `xml:"title"`
+	ID        string    `xml:"id"`
+	Link      atomLink  `xml:"link"`
+	Updated   string    `xml:"updated"`
+	Published string    `xml:"published,omitempty"`
+	Summary   string    `xml:"summary,omitempty"`
+	Category  []atomCat `xml:"category"`
+}
+
+type atomCat struct {
+	Term string `xml:"term,attr"`
+}
+
+func atomTime(t time.Time) string {
+	if t.IsZero() {
+		t = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// feed writes the Atom feed of the newest lessons (by date, then course order).
+func (r *run) feed() ([]byte, error) {
+	lessons := slices.Clone(r.course.Lessons)
+	slices.SortStableFunc(lessons, func(a, b *Page) int {
+		return cmp.Or(b.Date.Compare(a.Date), cmp.Compare(a.Order, b.Order))
+	})
+	lessons = lessons[:min(len(lessons), feedEntries)]
+	f := atomFeed{
+		Lang: r.cfg.Language, Title: r.cfg.Title, Sub: r.cfg.Description, ID: r.cfg.BaseURL,
+		Updated: atomTime(r.site.BuildDate), Rights: r.cfg.License,
+		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: r.abs("feed.xml")},
+			{Rel: "alternate", Type: "text/html", Href: r.cfg.BaseURL}},
+	}
+	if r.cfg.Author != "" {
+		f.Author = &atomPerson{Name: r.cfg.Author}
+	}
+	for _, l := range lessons {
+		e := atomEntry{Title: l.Title, ID: l.Permalink, Link: atomLink{Rel: "alternate", Type: "text/html", Href: l.Permalink},
+			Updated: atomTime(l.Date), Summary: l.Summary}
+		if !l.Date.IsZero() {
+			e.Published = atomTime(l.Date)
+		}
+		for _, t := range l.Tags {
+			e.Category = append(e.Category, atomCat{Term: t})
+		}
+		f.Entries = append(f.Entries, e)
+	}
+	return marshalXML(f)
+}
+
+type urlset struct {
+	XMLName xml.Name `xml:"http://www.sitemaps.org/schemas/sitemap/0.9 urlset"`
+	URLs    []struct {
+		Loc     string `xml:"loc"`
+		LastMod string `xml:"lastmod,omitempty"`
+	} `xml:"url"`
+}
+
+func (r *run) sitemap() ([]byte, error) {
+	var s urlset
+	for _, p := range r.course.All() {
+		u := struct {
+			Loc     string `xml:"loc"`
+			LastMod string `xml:"lastmod,omitempty"`
+		}{Loc: p.Permalink}
+		if !p.Date.IsZero() {
+			u.LastMod = p.Date.Format("2006-01-02")
+		}
+		s.URLs = append(s.URLs, u)
+	}
+	return marshalXML(s)
+}
+
+func marshalXML(v any) ([]byte, error) {
+	b, err := xml.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]byte(xml.Header), b...), '\n'), nil
+}
+
+// searchEntry is one page in search.json; short keys keep the index compact.
+type searchEntry struct {
+	Title    string   `json:"t"`
+	URL      string   `json:"u"`
+	Summary  string   `json:"s,omitempty"`
+	Module   string   `json:"m,omitempty"`
+	Tags     []string `json:"k,omitempty"`
+	Headings []string `json:"h,omitempty"`
+}
+
+func (r *run) searchIndex() ([]byte, error) {
+	entries := []searchEntry{}
+	for _, p := range r.course.All() {
+		if p.Kind == KindHome {
+			continue
+		}
+		e := searchEntry{Title: p.Title, URL: p.URL, Summary: p.Summary, Tags: p.Tags}
+		if p.Kind == KindLesson {
+			e.Module = p.Module.Page.Title
+		}
+		for _, h := range p.TOC {
+			e.Headings = append(e.Headings, h.Text)
+		}
+		entries = append(entries, e)
+	}
+	return json.Marshal(entries)
+}
+
+// Manifest is lessons.json: what the companion needs to know of the course,
+// without ever reading Markdown.
+type Manifest struct {
+	Title      string           `json:"title"`
+	BaseURL    string           `json:"base_url"`
+	Language   string           `json:"language"`
+	Federation Federation       `json:"federation"`
+	Cohorts    []Cohort         `json:"cohorts"`
+	Modules    []ManifestModule `json:"modules"`
+	Lessons    []ManifestLesson `json:"lessons"`
+}
+
+// ManifestModule is a module as the companion sees it.
+type ManifestModule struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	URL   string `json:"url"`
+	Order int    `json:"order"`
+	Opens string `json:"opens,omitempty"`
+}
+
+// ManifestLesson is a lesson as the companion sees it: enough to post it and
+// to know when its text changed (Hash).
+type ManifestLesson struct {
+	ID         string    `json:"id"`
+	Title      string    `json:"title"`
+	Summary    string    `json:"summary,omitempty"`
+	Discussion string    `json:"discussion,omitempty"`
+	URL        string    `json:"url"`
+	Module     string    `json:"module"`
+	Order      int       `json:"order"`
+	Date       time.Time `json:"date,omitzero"`
+	Opens      string    `json:"opens,omitempty"`
+	Tags       []string  `json:"tags,omitempty"`
+	Hash       string    `json:"hash"`
+}
+
+func (r *run) manifest() ([]byte, error) {
+	m := Manifest{Title: r.cfg.Title, BaseURL: r.cfg.BaseURL, Language: r.cfg.Language,
+		Federation: r.cfg.Federation, Cohorts: r.cfg.Cohorts,
+		Modules: []ManifestModule{}, Lessons: []ManifestLesson{}}
+	for _, mod := range r.course.Modules {
+		m.Modules = append(m.Modules, ManifestModule{ID: mod.Page.ID, Title: mod.Page.Title,
+			URL: mod.Page.Permalink, Order: mod.Number, Opens: mod.Page.Opens})
+	}
+	for _, l := range r.course.Lessons {
+		m.Lessons = append(m.Lessons, ManifestLesson{ID: l.ID, Title: l.Title, Summary: l.Summary,
+			Discussion: l.Discussion, URL: l.Permalink, Module: l.Module.Page.ID, Order: l.Order,
+			Date: l.Date, Opens: l.Opens, Tags: l.Tags, Hash: l.Hash})
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	return append(b, '\n'), err
+}

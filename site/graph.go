@@ -1,0 +1,136 @@
+package site
+
+import (
+	"cmp"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+)
+
+// buildGraph links pages into the course: modules in order, lessons in order, URLs,
+// prev/next, durations. Duplicate ids and duplicate URLs are errors naming both files.
+func buildGraph(cfg *Config, pages []*Page) (*Course, error) {
+	c := &Course{Config: cfg}
+	base := cfg.BasePath()
+	abs := strings.TrimSuffix(cfg.BaseURL, "/")
+	byDir := map[string]*Module{}
+	module := func(dir string) *Module {
+		m := byDir[dir]
+		if m == nil {
+			m = &Module{Dir: dir}
+			byDir[dir] = m
+		}
+		return m
+	}
+	for _, p := range pages {
+		switch p.Kind {
+		case KindHome:
+			p.URL = base
+			c.Home = p
+		case KindModule:
+			dir := path.Dir(p.File)
+			p.URL = base + dir + "/"
+			m := module(dir)
+			m.Page = p
+			p.Module = m
+		case KindLesson:
+			dir := path.Dir(p.File)
+			p.URL = base + dir + "/" + strings.TrimSuffix(path.Base(p.File), ".md") + "/"
+			m := module(dir)
+			m.Lessons = append(m.Lessons, p)
+			p.Module = m
+		case KindPage:
+			p.URL = base + strings.TrimSuffix(p.File, ".md") + "/"
+			c.Pages = append(c.Pages, p)
+		}
+		p.Permalink = abs + p.URL
+	}
+	if c.Home == nil {
+		c.Home = &Page{Kind: KindHome, File: "_index.md", ID: "home", Title: cfg.Title,
+			Summary: cfg.Description, URL: base, Permalink: abs + base}
+	}
+	for dir, m := range byDir {
+		if m.Page == nil {
+			m.Page = &Page{Kind: KindModule, File: dir + "/_index.md", ID: deriveID(dir),
+				Title: titleFromName(dir + "/_index.md"), URL: base + dir + "/", Module: m}
+			m.Page.Permalink = abs + m.Page.URL
+		}
+		slices.SortFunc(m.Lessons, byWeight)
+		c.Modules = append(c.Modules, m)
+	}
+	slices.SortFunc(c.Modules, func(a, b *Module) int { return byWeight(a.Page, b.Page) })
+	slices.SortFunc(c.Pages, byWeight)
+
+	for i, m := range c.Modules {
+		m.Number = i + 1
+		m.Duration = 0
+		for j, l := range m.Lessons {
+			l.Number = j + 1
+			l.Order = len(c.Lessons) + 1
+			m.Duration += l.ReadingTime
+			c.Lessons = append(c.Lessons, l)
+		}
+		c.Duration += m.Duration
+	}
+	for i, l := range c.Lessons {
+		l.Prev, l.Next = nil, nil
+		if i > 0 {
+			l.Prev = c.Lessons[i-1]
+		}
+		if i+1 < len(c.Lessons) {
+			l.Next = c.Lessons[i+1]
+		}
+	}
+	return c, checkUnique(c)
+}
+
+// byWeight orders pages by weight (unweighted last), then by file name.
+func byWeight(a, b *Page) int {
+	wa, wb := a.Weight, b.Weight
+	if (wa == 0) != (wb == 0) {
+		if wa == 0 {
+			return 1
+		}
+		return -1
+	}
+	return cmp.Or(cmp.Compare(wa, wb), cmp.Compare(a.File, b.File))
+}
+
+// checkUnique reports two pages with one id, or two pages (or an alias) at one URL.
+func checkUnique(c *Course) error {
+	ids := map[string]*Page{}
+	urls := map[string]string{}
+	for _, p := range c.All() {
+		if q, ok := ids[p.ID]; ok {
+			return &Error{File: path.Join(ContentDir, p.File),
+				Err: fmt.Errorf("id %q is also used by %s; ids must be unique", p.ID, path.Join(ContentDir, q.File))}
+		}
+		ids[p.ID] = p
+		if f, ok := urls[p.URL]; ok {
+			return &Error{File: path.Join(ContentDir, p.File),
+				Err: fmt.Errorf("URL %s is also the URL of %s", p.URL, f)}
+		}
+		urls[p.URL] = path.Join(ContentDir, p.File)
+	}
+	for _, p := range c.All() {
+		for _, a := range p.Aliases {
+			u := aliasURL(c.Config.BasePath(), a)
+			if f, ok := urls[u]; ok {
+				return &Error{File: path.Join(ContentDir, p.File),
+					Err: fmt.Errorf("alias %s is already the URL of %s", a, f)}
+			}
+			urls[u] = path.Join(ContentDir, p.File) + " (alias)"
+		}
+	}
+	return nil
+}
+
+// aliasURL turns an alias as written ("/old/place", "old/place/") into a page URL.
+func aliasURL(base, alias string) string {
+	a := strings.Trim(alias, "/")
+	if strings.HasSuffix(a, ".html") {
+		return base + a
+	}
+	return base + a + "/"
+}

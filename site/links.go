@@ -1,0 +1,133 @@
+package site
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+)
+
+// linkIndex answers which URLs and files exist, so that links can be checked and
+// rewritten while pages render in parallel. It is read-only once built.
+type linkIndex struct {
+	base    string
+	byFile  map[string]*Page // content-relative .md path → page
+	urls    map[string]bool  // every root-relative URL the build makes
+	assets  map[string]bool  // content-relative paths of files copied from content/
+	anchors map[string]map[string]bool
+}
+
+func newLinkIndex(c *Course) *linkIndex {
+	ix := &linkIndex{
+		base:   c.Config.BasePath(),
+		byFile: map[string]*Page{},
+		urls:   map[string]bool{},
+		assets: map[string]bool{},
+	}
+	for _, p := range c.All() {
+		ix.byFile[p.File] = p
+		ix.urls[p.URL] = true
+		for _, a := range p.Aliases {
+			ix.urls[aliasURL(ix.base, a)] = true
+		}
+	}
+	return ix
+}
+
+// addURL records a file the build writes, by its path under the output folder.
+func (ix *linkIndex) addURL(rel string) {
+	ix.urls[ix.base+rel] = true
+	if strings.HasSuffix(rel, "/index.html") {
+		ix.urls[ix.base+strings.TrimSuffix(rel, "index.html")] = true
+	}
+}
+
+// errBrokenLink is wrapped by every broken-link error.
+var errBrokenLink = errors.New("broken link")
+
+// fragmentRef is a link to a heading of another page, checked once all pages rendered.
+type fragmentRef struct {
+	target   *Page
+	fragment string
+	dest     string
+}
+
+// resolver returns the function that rewrites the links of page p. It logs the
+// pages linked to, and links to headings for the check after rendering.
+func (ix *linkIndex) resolver(p *Page, log *linkLog) func(string) (string, error) {
+	dir := path.Dir(p.File)
+	return func(dest string) (string, error) {
+		if dest == "" {
+			return dest, nil
+		}
+		if strings.HasPrefix(dest, "#") {
+			log.frags = append(log.frags, fragmentRef{target: p, fragment: dest[1:], dest: dest})
+			return dest, nil
+		}
+		u, err := url.Parse(dest)
+		if err != nil {
+			return "", fmt.Errorf("%w: %w", errBrokenLink, err)
+		}
+		if u.Scheme != "" || u.Host != "" || strings.HasPrefix(dest, "//") {
+			return dest, nil // another site: not ours to check
+		}
+		suffix := ""
+		if u.RawQuery != "" {
+			suffix += "?" + u.RawQuery
+		}
+		if u.Fragment != "" {
+			suffix += "#" + u.EscapedFragment()
+		}
+		if strings.HasPrefix(u.Path, "/") {
+			return ix.rootRelative(u.Path, suffix)
+		}
+		target := path.Join(dir, u.Path)
+		if strings.HasSuffix(u.Path, "/") || u.Path == "." || u.Path == ".." {
+			target += "/_index.md"
+		}
+		if strings.HasSuffix(target, ".md") {
+			q, ok := ix.byFile[target]
+			if !ok {
+				if strings.HasPrefix(target, "../") {
+					return "", fmt.Errorf("%w: %s is outside content/", errBrokenLink, u.Path)
+				}
+				return "", fmt.Errorf("%w: no page content/%s", errBrokenLink, target)
+			}
+			log.links[q.File] = q.URL
+			if u.Fragment != "" {
+				log.frags = append(log.frags, fragmentRef{target: q, fragment: u.Fragment, dest: dest})
+			}
+			return q.URL + suffix, nil
+		}
+		if ix.assets[target] {
+			return ix.base + target + suffix, nil
+		}
+		return "", fmt.Errorf("%w: no file content/%s", errBrokenLink, target)
+	}
+}
+
+// rootRelative checks a link written from the site's root ("/02-facilitating/prompts/")
+// and puts the base URL's path in front of it.
+func (ix *linkIndex) rootRelative(p, suffix string) (string, error) {
+	rel := strings.TrimPrefix(p, "/")
+	full := ix.base + rel
+	switch {
+	case ix.urls[full]:
+		return full + suffix, nil
+	case !strings.HasSuffix(full, "/") && ix.urls[full+"/"]:
+		return full + "/" + suffix, nil
+	case strings.HasPrefix(p, ix.base) && ix.urls[p]:
+		return p + suffix, nil // already written with the base path
+	}
+	return "", fmt.Errorf("%w: nothing is published at %s", errBrokenLink, p)
+}
+
+// lineOf finds the 1-based line of the first occurrence of s in src, or 0.
+func lineOf(src []byte, s string) int {
+	i := strings.Index(string(src), s)
+	if i < 0 {
+		return 0
+	}
+	return strings.Count(string(src[:i]), "\n") + 1
+}

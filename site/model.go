@@ -1,0 +1,149 @@
+package site
+
+import (
+	"html/template"
+	"time"
+)
+
+// Kind says what a page is in the course graph.
+type Kind string
+
+// The kinds of page a course has.
+const (
+	KindHome   Kind = "home"   // content/_index.md
+	KindModule Kind = "module" // content/<module>/_index.md
+	KindLesson Kind = "lesson" // content/<module>/<lesson>.md
+	KindPage   Kind = "page"   // content/<page>.md: about, FAQ
+)
+
+// Heading is one entry of a page's table of contents.
+type Heading struct {
+	Level int
+	ID    string
+	Text  string
+}
+
+// Page is one page of the course: the home, a module, a lesson or a plain page.
+// Templates read it as .Page.
+type Page struct {
+	Kind Kind
+	// File is the source path relative to content/, with forward slashes.
+	File string
+	// ID is the stable identity: front matter id, or derived from File.
+	ID string
+	// URL is the root-relative URL of the page, including the base URL's path
+	// ("/course/02-facilitating/prompts/"); Permalink is absolute.
+	URL       string
+	Permalink string
+
+	Title      string
+	Summary    string
+	Date       time.Time
+	Weight     int
+	Draft      bool
+	Tags       []string
+	Objectives []string
+	Discussion string // the prompt participants are asked to discuss
+	Video      string // URL of the lesson's video
+	Duration   time.Duration
+	Opens      string // release offset or date, as written
+	Aliases    []string
+
+	// Content is the rendered body; TOC its h2/h3 headings.
+	Content template.HTML
+	TOC     []Heading
+	// VideoEmbed is the rendered embed of Video, empty without one.
+	VideoEmbed template.HTML
+	// Words is the body's word count; ReadingTime the estimated time (Duration when set).
+	Words       int
+	ReadingTime time.Duration
+
+	// Module is the module a lesson belongs to, or the module a module page presents.
+	Module *Module
+	// Prev and Next are the neighbouring lessons in course order (nil at the ends).
+	Prev, Next *Page
+	// Order is the lesson's 1-based position in the whole course (lessons only).
+	Order int
+	// Number is the lesson's 1-based position within its module (lessons only).
+	Number int
+
+	// Hash is the hex SHA-256 of the source file; it identifies the lesson's text version.
+	Hash string
+
+	src      []byte // the Markdown body, kept until rendered
+	bodyLine int    // 1-based line in File where the body starts
+	reused   bool   // read from the build cache: src must be read again to render
+}
+
+// Module is a folder of lessons: a week of the course.
+type Module struct {
+	Page    *Page   // the module's _index.md
+	Lessons []*Page // in order
+	Number  int     // 1-based
+	Dir     string  // folder name under content/
+	// Duration is the sum of its lessons' reading times.
+	Duration time.Duration
+}
+
+// Course is the whole course graph, built from content/ and course.toml.
+type Course struct {
+	Config  *Config
+	Home    *Page
+	Modules []*Module
+	Lessons []*Page // every lesson, in course order
+	Pages   []*Page // plain top-level pages, in order
+	// Duration is the sum of all lessons' reading times.
+	Duration time.Duration
+}
+
+// All returns every page: home, then modules with their lessons, then plain pages.
+func (c *Course) All() []*Page {
+	all := make([]*Page, 0, 1+len(c.Modules)+len(c.Lessons)+len(c.Pages))
+	if c.Home != nil {
+		all = append(all, c.Home)
+	}
+	for _, m := range c.Modules {
+		all = append(all, m.Page)
+		all = append(all, m.Lessons...)
+	}
+	return append(all, c.Pages...)
+}
+
+// PageData is what every page template executes with (the dot).
+//
+// Layouts: home.html, module.html, lesson.html, page.html, 404.html, search.html,
+// alias.html; partials under partials/ are parsed into the same set, named by their path
+// ("partials/head.html"). Functions available in templates: see funcMap in render.go.
+type PageData struct {
+	Site *SiteData
+	Page *Page
+	// Nav is the module's lesson list, rendered once per module from
+	// partials/module-nav.html (lessons and modules only).
+	Nav template.HTML
+	// Outline is the course outline (all modules), rendered once per build from
+	// partials/outline.html.
+	Outline template.HTML
+	// Live is set by `cohort serve`: scripts it injects go at the end of <body>.
+	Live template.HTML
+}
+
+// SiteData is the course-wide part of PageData, the same for every page of a build.
+type SiteData struct {
+	Title        string
+	Description  string
+	Language     string
+	BaseURL      string // absolute, with a trailing slash
+	BasePath     string // path of BaseURL, with a trailing slash ("/" or "/course/")
+	Author       string
+	Organisation string
+	Logo         string // root-relative URL of the logo, empty without one
+	License      string
+	Params       map[string]any
+	Federation   Federation
+	Cohorts      []Cohort
+	Course       *Course
+	// Generator names cohort and its version, for <meta name="generator">.
+	Generator string
+	// BuildDate is the newest page date, so that builds stay deterministic.
+	BuildDate time.Time
+}

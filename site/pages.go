@@ -1,0 +1,228 @@
+package site
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/cohort-course/cohort/site/markdown"
+)
+
+// run is one build in progress: everything read, nothing yet committed.
+type run struct {
+	b      *Builder
+	ctx    context.Context
+	cfg    *Config
+	theme  *Theme
+	course *Course
+	tree   *tree
+	out    *output
+	prev   *state
+	key    string
+	md     *markdown.Renderer
+
+	site     *SiteData
+	ix       *linkIndex
+	navs     map[*Module]PageData // per module: Nav rendered once
+	modKeys  map[*Module]string
+	pagesKey string
+	outline  string
+
+	rendered int
+	mu       sync.Mutex
+	next     *state
+}
+
+// linkLog is what rendering one page learned about its links.
+type linkLog struct {
+	frags []fragmentRef
+	links map[string]string // linked page file → its URL
+}
+
+// render renders every page whose inputs changed, and the files made from the whole
+// course, into r.out. It returns the state to keep for the next build.
+func (r *run) render() (*state, error) {
+	c := r.course
+	r.next = &state{Version: Version, Key: r.key, Files: map[string]*cachedPage{}}
+	r.site = r.siteData()
+	r.ix = newLinkIndex(c)
+	for _, a := range r.tree.assets {
+		r.ix.assets[a.path] = true
+		r.ix.addURL(a.path)
+	}
+	for rel := range r.theme.static {
+		r.ix.addURL(rel)
+	}
+	for _, rel := range generatedFiles {
+		r.ix.addURL(rel)
+	}
+
+	outline, err := r.theme.executeHTML("partials/outline.html", c)
+	if err != nil {
+		return nil, fmt.Errorf("render outline: %w", err)
+	}
+	r.navs = map[*Module]PageData{}
+	r.modKeys = map[*Module]string{}
+	outlineKey := newKeyer()
+	for _, m := range c.Modules {
+		nav, err := r.theme.executeHTML("partials/module-nav.html", m)
+		if err != nil {
+			return nil, fmt.Errorf("render navigation of %s: %w", m.Dir, err)
+		}
+		r.navs[m] = PageData{Site: r.site, Nav: nav, Outline: outline, Live: r.b.o.Live}
+		r.modKeys[m] = moduleKey(m)
+		outlineKey.str(r.modKeys[m])
+	}
+	pk := newKeyer()
+	for _, p := range c.Pages {
+		pk.card(p)
+	}
+	r.pagesKey = pk.sum()
+	r.outline = outlineKey.sum()
+
+	all := c.All()
+	logs := make([]*linkLog, len(all))
+	err = parallel(r.ctx, len(all), func(i int) error {
+		var err error
+		logs[i], err = r.renderPage(all[i], PageData{Site: r.site, Outline: outline, Live: r.b.o.Live})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	if err := r.checkFragments(all, logs); err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	if err := r.extras(outline); err != nil { // extras.go
+		return nil, err
+	}
+	return r.next, nil
+}
+
+// outPath is where a page's HTML goes under the output folder.
+func (r *run) outPath(url string) string {
+	return strings.TrimPrefix(url, r.cfg.BasePath()) + "index.html"
+}
+
+// renderKey hashes everything page p's output depends on.
+func (r *run) renderKey(p *Page) string {
+	k := newKeyer().str(r.key, string(p.Kind), p.Hash, p.File, r.pagesKey)
+	switch p.Kind {
+	case KindHome:
+		k.str(r.outline)
+	case KindModule:
+		k.str(r.modKeys[p.Module])
+	case KindLesson:
+		k.str(r.modKeys[p.Module]).card(p.Prev).card(p.Next).int(int64(p.Order), int64(p.Number))
+	}
+	return k.sum()
+}
+
+// renderPage renders one page unless its output is known to be unchanged.
+func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
+	key := r.renderKey(p)
+	rel := r.outPath(p.URL)
+	if c := r.prev.page(p.File); c != nil && c.RenderKey == key && r.linksUnchanged(c.Links) && r.out.keep(rel) {
+		p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed // as rendered last time
+		log := &linkLog{links: c.Links}
+		for _, f := range c.Frags {
+			if t := r.ix.byFile[f.Target]; t != nil {
+				log.frags = append(log.frags, fragmentRef{target: t, fragment: f.Fragment, dest: f.Dest})
+			}
+		}
+		r.remember(p, key, log)
+		return log, nil
+	}
+	if p.reused { // parsed from the cache, but it must render: read it again
+		fresh, err := readPage(r.b.fsys, p.File)
+		if err != nil {
+			return nil, err
+		}
+		p.src, p.bodyLine = fresh.src, fresh.bodyLine
+	}
+	log := &linkLog{links: map[string]string{}}
+	if err := renderBody(r.md, r.ix, p, log); err != nil {
+		return nil, err
+	}
+	if p.Module != nil {
+		data.Nav = r.navs[p.Module].Nav
+	}
+	data.Page = p
+	layout := string(p.Kind) + ".html"
+	html, err := r.theme.execute(layout, data)
+	if err != nil {
+		return nil, &Error{File: path.Join(ContentDir, p.File), Err: err}
+	}
+	if err := r.out.write(rel, html); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.rendered++
+	r.mu.Unlock()
+	r.remember(p, key, log)
+	p.src, p.Content = nil, "" // written: let the memory go
+	return log, nil
+}
+
+// remember records p in the state for the next build.
+func (r *run) remember(p *Page, key string, log *linkLog) {
+	if p.Hash == "" {
+		return // made up by the graph (a module folder without _index.md): no source
+	}
+	snap := *p
+	snap.Module, snap.Prev, snap.Next = nil, nil, nil
+	snap.Content, snap.src, snap.reused = "", nil, false
+	c := &cachedPage{Page: snap, RenderKey: key, Links: log.links}
+	for _, f := range log.frags {
+		c.Frags = append(c.Frags, cachedFrag{Target: f.target.File, Fragment: f.fragment, Dest: f.dest})
+	}
+	if s, ok := r.tree.byPath[p.File]; ok {
+		c.Size, c.ModTime = s.size, s.mtime.UnixNano()
+	}
+	r.mu.Lock()
+	r.next.Files[p.File] = c
+	r.mu.Unlock()
+}
+
+// linksUnchanged tells whether every page a cached page linked to is still at the
+// URL it had, so its rendered links are still right.
+func (r *run) linksUnchanged(links map[string]string) bool {
+	for file, url := range links {
+		if q := r.ix.byFile[file]; q == nil || q.URL != url {
+			return false
+		}
+	}
+	return true
+}
+
+// checkFragments reports links to a heading that the target page does not have.
+func (r *run) checkFragments(all []*Page, logs []*linkLog) error {
+	var errs []error
+	for i, log := range logs {
+		for _, f := range log.frags {
+			ids := map[string]bool{}
+			for _, h := range f.target.TOC {
+				ids[h.ID] = true
+			}
+			if ids[f.fragment] || strings.HasPrefix(f.fragment, "fn:") || strings.HasPrefix(f.fragment, "fnref:") ||
+				f.fragment == "discussion" || f.fragment == "main" {
+				continue
+			}
+			p := all[i]
+			line := 0
+			if data, err := readSource(r.b.fsys, p.File); err == nil {
+				line = lineOf(data, f.dest)
+			}
+			have := slices.Sorted(maps.Keys(ids))
+			errs = append(errs, &Error{File: path.Join(ContentDir, p.File), Line: line,
+				Err: fmt.Errorf("link %s: %w: %s has no heading #%s (it has: %s)", f.dest, errBrokenLink,
+					path.Join(ContentDir, f.target.File), f.fragment, strings.Join(have, ", "))})
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,111 @@
+package site
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"html/template"
+	"path"
+	"sync"
+
+	"github.com/cohort-course/cohort/site/markdown"
+)
+
+// bufPool recycles the buffers pages are executed into.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// execute runs the named layout with data and returns a copy of the bytes.
+func (t *Theme) execute(name string, data any) ([]byte, error) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	if err := t.templates.ExecuteTemplate(buf, name, data); err != nil {
+		return nil, fmt.Errorf("layouts/%s: %w", name, err)
+	}
+	return bytes.Clone(buf.Bytes()), nil
+}
+
+// executeHTML runs a partial once, for output shared by many pages.
+func (t *Theme) executeHTML(name string, data any) (template.HTML, error) {
+	if t.templates.Lookup(name) == nil {
+		return "", nil
+	}
+	b, err := t.execute(name, data)
+	return template.HTML(b), err
+}
+
+// renderBody renders p's Markdown into p.Content, p.TOC and p.VideoEmbed. Broken
+// links become an *Error at the file's own line.
+func renderBody(md *markdown.Renderer, ix *linkIndex, p *Page, log *linkLog) error {
+	file := path.Join(ContentDir, p.File)
+	res, err := md.Render(p.src, ix.resolver(p, log))
+	if err != nil {
+		var le *markdown.LinkError
+		if errors.As(err, &le) {
+			return &Error{File: file, Line: p.bodyLine + le.Line - 1, Err: fmt.Errorf("link %s: %w", le.Dest, le.Err)}
+		}
+		return &Error{File: file, Err: fmt.Errorf("markdown: %w", err)}
+	}
+	p.Content = template.HTML(res.HTML)
+	p.TOC = p.TOC[:0]
+	for _, h := range res.TOC {
+		p.TOC = append(p.TOC, Heading{Level: h.Level, ID: h.ID, Text: h.Text})
+	}
+	if p.Video != "" {
+		embed, ok := md.VideoEmbed(p.Video, p.Title)
+		if !ok {
+			return &Error{File: file, Line: lineOf(p.src, p.Video),
+				Err: fmt.Errorf("video: %s is not a PeerTube, YouTube or Vimeo page, or an .mp4/.webm file", p.Video)}
+		}
+		p.VideoEmbed = embed
+	}
+	return nil
+}
+
+// keyer builds render keys: a hash of everything that goes into one output, so
+// that a page whose key did not change need not be rendered again.
+type keyer struct{ h hash.Hash }
+
+func newKeyer() *keyer { return &keyer{h: sha256.New()} }
+
+func (k *keyer) str(ss ...string) *keyer {
+	for _, s := range ss {
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+		k.h.Write(n[:])
+		k.h.Write([]byte(s))
+	}
+	return k
+}
+
+func (k *keyer) int(is ...int64) *keyer {
+	for _, i := range is {
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(i))
+		k.h.Write(n[:])
+	}
+	return k
+}
+
+// card adds what a list or a neighbour shows of a page.
+func (k *keyer) card(p *Page) *keyer {
+	if p == nil {
+		return k.str("")
+	}
+	return k.str(p.Title, p.URL, p.Summary, p.ID).int(int64(p.ReadingTime), p.Date.Unix(), int64(p.Order))
+}
+
+func (k *keyer) sum() string { return hex.EncodeToString(k.h.Sum(nil)[:16]) }
+
+// moduleKey covers what a module's navigation shows.
+func moduleKey(m *Module) string {
+	k := newKeyer().card(m.Page).int(int64(m.Number), int64(m.Duration))
+	for _, l := range m.Lessons {
+		k.card(l)
+	}
+	return k.sum()
+}

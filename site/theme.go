@@ -1,0 +1,186 @@
+package site
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/cohort-course/cohort/themes"
+)
+
+// Theme is the layouts, static files and UI strings a build uses: the named built-in
+// theme with the course's own layouts/, static/ and i18n/ laid over it.
+type Theme struct {
+	templates *template.Template
+	strings   map[string]string
+	// static maps an output path ("css/style.css") to the file system holding it.
+	static map[string]staticFile
+	// Key changes whenever any layout or UI string changes.
+	Key string
+}
+
+type staticFile struct {
+	fsys fs.FS
+	name string
+}
+
+// requiredLayouts are the layouts every theme must have.
+var requiredLayouts = []string{"home.html", "module.html", "lesson.html", "page.html", "404.html", "search.html", "alias.html"}
+
+// LoadTheme reads the theme named in cfg, with the course's overrides from fsys.
+func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
+	base, ok := themes.Get(cfg.Theme)
+	if !ok {
+		return nil, &Error{File: cfg.File, Err: fmt.Errorf("theme %q is not built in (have: %s)",
+			cfg.Theme, strings.Join(themes.Names(), ", "))}
+	}
+	layers := []fs.FS{base, fsys} // later layers win
+	h := sha256.New()
+	t := &Theme{static: map[string]staticFile{}, strings: map[string]string{}}
+
+	layouts := map[string]staticFile{}
+	for _, layer := range layers {
+		err := walkFiles(layer, "layouts", func(rel string) {
+			layouts[rel] = staticFile{layer, path.Join("layouts", rel)}
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := walkFiles(layer, "static", func(rel string) {
+			t.static[rel] = staticFile{layer, path.Join("static", rel)}
+		}); err != nil {
+			return nil, err
+		}
+	}
+	// UI strings: English first, so a missing translation shows English, not a key.
+	for _, lang := range []string{"en", cfg.Language} {
+		for _, layer := range layers {
+			name := path.Join("i18n", lang+".toml")
+			data, err := fs.ReadFile(layer, name)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			} else if err != nil {
+				return nil, &Error{File: name, Err: err}
+			}
+			var m map[string]string
+			if _, err := toml.Decode(string(data), &m); err != nil {
+				return nil, tomlError(name, 0, err)
+			}
+			for k, v := range m {
+				t.strings[k] = v
+			}
+			h.Write([]byte(name))
+			h.Write(data)
+		}
+	}
+
+	t.templates = template.New("").Funcs(funcMap(cfg, t.strings))
+	names := make([]string, 0, len(layouts))
+	for name := range layouts {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		f := layouts[name]
+		data, err := fs.ReadFile(f.fsys, f.name)
+		if err != nil {
+			return nil, &Error{File: f.name, Err: err}
+		}
+		h.Write([]byte(name))
+		h.Write(data)
+		if _, err := t.templates.New(name).Parse(string(data)); err != nil {
+			return nil, &Error{File: f.name, Err: fmt.Errorf("template: %w", err)}
+		}
+	}
+	for _, name := range requiredLayouts {
+		if t.templates.Lookup(name) == nil {
+			return nil, &Error{File: path.Join("layouts", name), Err: fmt.Errorf("theme %q has no layout %s", cfg.Theme, name)}
+		}
+	}
+	t.Key = fmt.Sprintf("%x", h.Sum(nil))
+	return t, nil
+}
+
+// walkFiles calls fn with the path below dir of every regular file in fsys; a
+// missing dir is no error.
+func walkFiles(fsys fs.FS, dir string, fn func(rel string)) error {
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
+			fn(strings.TrimPrefix(p, dir+"/"))
+		}
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// T returns the UI string for key, or the key itself when the theme has none.
+func (t *Theme) T(key string) string {
+	if s, ok := t.strings[key]; ok {
+		return s
+	}
+	return key
+}
+
+var monthNames = map[string][12]string{
+	"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+	"nl": {"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
+}
+
+// funcMap is what templates can call besides the builtins.
+func funcMap(cfg *Config, ui map[string]string) template.FuncMap {
+	base := cfg.BasePath()
+	abs := strings.TrimSuffix(cfg.BaseURL, "/")
+	months := monthNames[cfg.Language]
+	return template.FuncMap{
+		// T "key" args... : a UI string, formatted with args when given.
+		"T": func(key string, args ...any) string {
+			s, ok := ui[key]
+			if !ok {
+				s = key
+			}
+			if len(args) > 0 {
+				return fmt.Sprintf(s, args...)
+			}
+			return s
+		},
+		// relURL "css/style.css": the root-relative URL under the base path.
+		"relURL": func(p string) string { return base + strings.TrimPrefix(p, "/") },
+		// absURL "feed.xml": the absolute URL.
+		"absURL": func(p string) string { return abs + base + strings.TrimPrefix(p, "/") },
+		// date t: a long date in the course language.
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return fmt.Sprintf("%d %s %d", t.Day(), months[t.Month()-1], t.Year())
+		},
+		"isoDate": func(t time.Time) string { return t.Format("2006-01-02") },
+		// duration d: "25 min", "1 h 10 min".
+		"duration": func(d time.Duration) string {
+			m := int((d + time.Minute - 1) / time.Minute)
+			switch {
+			case m < 60:
+				return fmt.Sprintf("%d min", m)
+			case m%60 == 0:
+				return fmt.Sprintf("%d h", m/60)
+			default:
+				return fmt.Sprintf("%d h %d min", m/60, m%60)
+			}
+		},
+		"minutes": func(d time.Duration) int { return int((d + time.Minute - 1) / time.Minute) },
+	}
+}
