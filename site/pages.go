@@ -146,7 +146,7 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 		p.src, p.bodyLine = fresh.src, fresh.bodyLine
 	}
 	log := &linkLog{links: map[string]string{}}
-	if err := renderBody(r.md, r.ix, p, log); err != nil {
+	if err := renderBody(r.md, r.ix, p, log, r.theme.T("video_watch")+": "); err != nil {
 		return nil, err
 	}
 	if p.Module != nil {

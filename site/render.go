@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"html/template"
+	"net/url"
 	"path"
 	"sync"
 
@@ -40,7 +41,7 @@ func (t *Theme) executeHTML(name string, data any) (template.HTML, error) {
 
 // renderBody renders p's Markdown into p.Content, p.TOC and p.VideoEmbed. Broken
 // links become an *Error at the file's own line.
-func renderBody(md *markdown.Renderer, ix *linkIndex, p *Page, log *linkLog) error {
+func renderBody(md *markdown.Renderer, ix *linkIndex, p *Page, log *linkLog, watchLabel string) error {
 	file := path.Join(ContentDir, p.File)
 	res, err := md.Render(p.src, ix.resolver(p, log))
 	if err != nil {
@@ -58,8 +59,14 @@ func renderBody(md *markdown.Renderer, ix *linkIndex, p *Page, log *linkLog) err
 	if p.Video != "" {
 		embed, ok := md.VideoEmbed(p.Video, p.Title)
 		if !ok {
-			return &Error{File: file, Line: lineOf(p.src, p.Video),
-				Err: fmt.Errorf("video: %s is not a PeerTube, YouTube or Vimeo page, or an .mp4/.webm file", p.Video)}
+			// Not a player cohort knows: the author said it is the lesson's video, so link it.
+			u, err := url.Parse(p.Video)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return &Error{File: file, Err: fmt.Errorf("video: %q is not an http(s) URL", p.Video)}
+			}
+			embed = template.HTML(`<figure class="video"><a class="video-link" href="` +
+				template.HTMLEscapeString(p.Video) + `">` + template.HTMLEscapeString(watchLabel+p.Title) +
+				` (` + template.HTMLEscapeString(u.Host) + `)</a></figure>`)
 		}
 		p.VideoEmbed = embed
 	}

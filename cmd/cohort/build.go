@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 
 	"github.com/cohort-course/cohort/site"
 )
@@ -45,8 +47,20 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var f buildFlags
 	fs := newFlags("build", "build [flags]\n\nBuilds the course in --source into a static site in --out. Only files whose\nbytes changed are rewritten; a failed build leaves the output as it was.", stderr)
 	f.register(fs)
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file (for cohort's developers)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()

@@ -1,0 +1,170 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cohort-course/cohort/site"
+)
+
+// Server rebuilds a course on every change and serves its output with live reload.
+type Server struct {
+	Builder *site.Builder
+	// Out is the folder the builder writes to; Server serves it.
+	Out string
+	// BasePath is the base URL's path ("/" unless --base-url says otherwise).
+	BasePath string
+	Hub      *Hub
+	// Report receives one line per build: what changed and how long it took.
+	Report io.Writer
+	Logger *slog.Logger
+	// OnBuild, when set, is called after every successful build (tests use it).
+	OnBuild func(*site.Result)
+}
+
+// missingRetries is how often a build is retried when a file vanished between the
+// walk and the read: an editor's rename-based save in progress.
+const missingRetries = 3
+
+// Build runs one build for change (nil for the first) and tells the tabs.
+func (s *Server) Build(ctx context.Context, change *Change) (*site.Result, error) {
+	var res *site.Result
+	var err error
+	for try := 0; ; try++ {
+		res, err = s.Builder.Build(ctx)
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || try == missingRetries {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	what := "initial build"
+	if change != nil {
+		what = describe(change.Paths)
+	}
+	if err != nil {
+		s.Hub.Send(Event{Kind: "failed", Message: err.Error()})
+		fmt.Fprintf(s.Report, "%s: build failed:\n%v\n", what, err)
+		return nil, err
+	}
+	var urls []string
+	cssOnly := len(res.Written) > 0
+	for _, w := range res.Written {
+		urls = append(urls, s.BasePath+w)
+		if !strings.HasSuffix(w, ".css") {
+			cssOnly = false
+		}
+	}
+	switch {
+	case cssOnly:
+		s.Hub.Send(Event{Kind: "css", Paths: urls})
+	case len(urls) > 0:
+		s.Hub.Send(Event{Kind: "reload", Paths: urls})
+	default:
+		s.Hub.Send(Event{Kind: "ok"})
+	}
+	took := res.Duration
+	if change != nil {
+		took = time.Since(change.First)
+	}
+	fmt.Fprintf(s.Report, "%s: %d pages rendered, %d files written, %d removed in %s\n",
+		what, res.Rendered, len(res.Written), res.Removed, took.Round(100*time.Microsecond))
+	if s.OnBuild != nil {
+		s.OnBuild(res)
+	}
+	return res, nil
+}
+
+// describe names what changed in a line: one path, or the first and a count.
+func describe(paths []string) string {
+	switch len(paths) {
+	case 0:
+		return "no change"
+	case 1:
+		return paths[0] + " changed"
+	default:
+		return fmt.Sprintf("%s and %d more changed", paths[0], len(paths)-1)
+	}
+}
+
+// Watch rebuilds on every change the watcher reports until ctx is done.
+func (s *Server) Watch(ctx context.Context, w *Watcher) error {
+	changes := make(chan Change)
+	errc := make(chan error, 1)
+	go func() { errc <- w.Run(ctx, changes) }()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-errc:
+			return err
+		case c := <-changes:
+			s.Build(ctx, &c) // a failed build is reported to the tabs and the terminal
+		}
+	}
+}
+
+// Handler serves the built site, the event stream and the live script. Pages are
+// never cached by the browser, so a reload always shows the new build.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+EventsPath, s.Hub)
+	mux.HandleFunc("GET "+ScriptPath, ServeScript)
+	mux.Handle("/", s.files())
+	return mux
+}
+
+func (s *Server) files() http.Handler {
+	root := http.Dir(s.Out)
+	fileServer := http.FileServer(root)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		p := path.Clean("/" + r.URL.Path)
+		rel := strings.TrimPrefix(p, strings.TrimSuffix(s.BasePath, "/"))
+		if !strings.HasPrefix(p, strings.TrimSuffix(s.BasePath, "/")) || !exists(s.Out, rel, r.URL.Path) {
+			s.notFound(w)
+			return
+		}
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = rel
+		if strings.HasSuffix(r.URL.Path, "/") && !strings.HasSuffix(rel, "/") {
+			r2.URL.Path += "/"
+		}
+		fileServer.ServeHTTP(w, r2)
+	})
+}
+
+// exists tells whether the output has a file for rel (a folder counts when it has
+// an index.html).
+func exists(out, rel, raw string) bool {
+	full := filepath.Join(out, filepath.FromSlash(rel))
+	info, err := os.Stat(full)
+	if err != nil {
+		return false
+	}
+	if info.IsDir() {
+		_, err := os.Stat(filepath.Join(full, "index.html"))
+		return err == nil
+	}
+	return true
+}
+
+func (s *Server) notFound(w http.ResponseWriter) {
+	data, err := os.ReadFile(filepath.Join(s.Out, "404.html"))
+	if err != nil {
+		http.Error(w, "404 page not found", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	w.Write(data)
+}

@@ -1,0 +1,198 @@
+// Package live is the authoring loop of `cohort serve`: it watches a course folder,
+// coalesces the file events editors make into one change, and tells open browser
+// tabs to reload (or to show the build error) over a server-sent event stream.
+// It does not build anything itself; cmd/cohort wires it to a site.Builder.
+package live
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Coalescing windows. Editors save in bursts (write a temp file, rename it over
+// the old one, touch a backup) that take well under a millisecond apart; a git
+// checkout writes hundreds of files within a few tens of milliseconds. A change is
+// sent once no event came for Quiet, or at the latest after MaxWait.
+const (
+	DefaultQuiet   = 10 * time.Millisecond
+	DefaultMaxWait = 500 * time.Millisecond
+)
+
+// Change is one coalesced batch of file events: the paths that were created,
+// written, removed or renamed, relative to the watched root, slash-separated and sorted.
+type Change struct {
+	Paths []string
+	// First is when the first event of the batch arrived.
+	First time.Time
+}
+
+// Watcher watches a folder tree, including folders created after it started.
+type Watcher struct {
+	Root    string
+	Quiet   time.Duration
+	MaxWait time.Duration
+	// Ignore tells whether a path (relative to Root, slash-separated) is not
+	// part of the course: output, cache, version control.
+	Ignore func(rel string) bool
+	Logger *slog.Logger
+
+	w *fsnotify.Watcher
+}
+
+// NewWatcher starts watching root recursively. Close it when done.
+func NewWatcher(root string, ignore func(rel string) bool, logger *slog.Logger) (*Watcher, error) {
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if ignore == nil {
+		ignore = func(string) bool { return false }
+	}
+	w := &Watcher{Root: root, Quiet: DefaultQuiet, MaxWait: DefaultMaxWait, Ignore: ignore, Logger: logger, w: fw}
+	if _, err := w.addTree(root); err != nil {
+		fw.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// Close stops watching.
+func (w *Watcher) Close() error { return w.w.Close() }
+
+// addTree watches dir and every folder below it that is not ignored, and returns
+// the files already in them (a folder created with files in it, by a checkout or
+// a move, gets no events for those files).
+func (w *Watcher) addTree(dir string) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // gone again already
+			}
+			return err
+		}
+		rel := w.rel(p)
+		if rel != "." && w.Ignore(rel) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return w.w.Add(p)
+		}
+		files = append(files, rel)
+		return nil
+	})
+	return files, err
+}
+
+func (w *Watcher) rel(p string) string {
+	rel, err := filepath.Rel(w.Root, p)
+	if err != nil {
+		return filepath.ToSlash(p)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// Run sends coalesced changes to out until ctx is done or the watcher fails.
+func (w *Watcher) Run(ctx context.Context, out chan<- Change) error {
+	pending := map[string]bool{}
+	created := map[string]bool{} // made within this batch
+	var first time.Time
+	var quiet, deadline <-chan time.Time
+	flush := func() {
+		if len(pending) == 0 {
+			return
+		}
+		c := Change{First: first}
+		for p := range pending {
+			if created[p] {
+				if _, err := os.Stat(filepath.Join(w.Root, filepath.FromSlash(p))); err != nil {
+					continue // made and gone again within the batch: a scratch file
+				}
+			}
+			c.Paths = append(c.Paths, p)
+		}
+		slices.Sort(c.Paths)
+		clear(pending)
+		clear(created)
+		if len(c.Paths) == 0 {
+			quiet, deadline = nil, nil
+			return
+		}
+		quiet, deadline = nil, nil
+		select {
+		case out <- c:
+		case <-ctx.Done():
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err, ok := <-w.w.Errors:
+			if !ok {
+				return nil
+			}
+			w.Logger.Warn("watch error", "err", err)
+		case ev, ok := <-w.w.Events:
+			if !ok {
+				return nil
+			}
+			rel := w.rel(ev.Name)
+			if w.Ignore(rel) || isEditorTemp(rel) {
+				continue
+			}
+			if ev.Has(fsnotify.Create) {
+				created[rel] = true
+				if info, err := os.Stat(ev.Name); err == nil && info.IsDir() {
+					files, err := w.addTree(ev.Name)
+					if err != nil {
+						w.Logger.Warn("watch new folder", "path", rel, "err", err)
+					}
+					for _, f := range files {
+						pending[f] = true
+					}
+				}
+			}
+			if ev.Op == fsnotify.Chmod {
+				continue // permissions and touch -a: nothing to rebuild
+			}
+			if len(pending) == 0 {
+				first = time.Now()
+				deadline = time.After(w.MaxWait)
+			}
+			pending[rel] = true
+			quiet = time.After(w.Quiet)
+		case <-quiet:
+			flush()
+		case <-deadline:
+			flush()
+		}
+	}
+}
+
+// isEditorTemp recognises the scratch files editors write while saving.
+func isEditorTemp(rel string) bool {
+	base := filepath.Base(rel)
+	switch {
+	case strings.HasSuffix(base, "~"), strings.HasSuffix(base, ".swp"), strings.HasSuffix(base, ".swx"),
+		strings.HasPrefix(base, ".#"), strings.HasPrefix(base, "#") && strings.HasSuffix(base, "#"),
+		base == "4913", strings.HasSuffix(base, ".tmp"), strings.Contains(base, ".sb-"):
+		return true
+	}
+	return false
+}
