@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,7 +91,13 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 	if err != nil {
 		return nil, tomlError(name, 0, err)
 	}
-	if undecoded := md.Undecoded(); len(undecoded) > 0 {
+	var undecoded []toml.Key
+	for _, k := range md.Undecoded() {
+		if k[0] != "params" { // free-form: anything goes
+			undecoded = append(undecoded, k)
+		}
+	}
+	if len(undecoded) > 0 {
 		key := undecoded[0]
 		line, col := keyPosition(data, key)
 		return nil, &Error{File: name, Line: line, Col: col,
@@ -151,8 +158,15 @@ func tomlError(file string, lineOffset int, err error) error {
 		return &Error{File: file, Line: pe.Position.Line + lineOffset, Col: pe.Position.Col,
 			Err: errors.New(pe.Message)}
 	}
+	// Type mismatches are plain errors: "toml: line 3 (last key "weight"): incompatible types: …".
+	if m := typeErrorPattern.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{File: file, Line: line + lineOffset, Err: fmt.Errorf("%s: %s", m[2], m[3])}
+	}
 	return &Error{File: file, Err: err}
 }
+
+var typeErrorPattern = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
 
 // Validate checks the values that decoding cannot: URLs, language, handles, cohort ids.
 func (c *Config) Validate() error {
@@ -194,6 +208,16 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Origin returns the scheme and host of the base URL, without a trailing slash:
+// a page's absolute URL is Origin() + its URL.
+func (c *Config) Origin() string {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // BasePath returns the path of the base URL, with a trailing slash.

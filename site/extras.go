@@ -71,7 +71,7 @@ func (r *run) extras(outline template.HTML) error {
 		data.Outline = outline
 		data.Page = &Page{Kind: KindPage, ID: strings.TrimSuffix(s.layout, ".html"), Title: s.title,
 			URL: r.cfg.BasePath() + strings.TrimSuffix(s.out, "index.html"), Module: nil}
-		data.Page.Permalink = strings.TrimSuffix(r.cfg.BaseURL, "/") + data.Page.URL
+		data.Page.Permalink = r.cfg.Origin() + data.Page.URL
 		html, err := r.theme.execute(s.layout, data)
 		if err != nil {
 			return fmt.Errorf("render %s: %w", s.out, err)
@@ -106,7 +106,7 @@ func (r *run) extras(outline template.HTML) error {
 }
 
 func (r *run) abs(rel string) string {
-	return strings.TrimSuffix(r.cfg.BaseURL, "/") + r.cfg.BasePath() + rel
+	return r.cfg.Origin() + r.cfg.BasePath() + rel
 }
 
 // copyStatic copies the theme's and the course's static files, and the files

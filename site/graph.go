@@ -13,7 +13,7 @@ import (
 func buildGraph(cfg *Config, pages []*Page) (*Course, error) {
 	c := &Course{Config: cfg}
 	base := cfg.BasePath()
-	abs := strings.TrimSuffix(cfg.BaseURL, "/")
+	abs := cfg.Origin()
 	byDir := map[string]*Module{}
 	module := func(dir string) *Module {
 		m := byDir[dir]

@@ -143,7 +143,7 @@ var monthNames = map[string][12]string{
 // funcMap is what templates can call besides the builtins.
 func funcMap(cfg *Config, ui map[string]string) template.FuncMap {
 	base := cfg.BasePath()
-	abs := strings.TrimSuffix(cfg.BaseURL, "/")
+	abs := cfg.Origin()
 	months := monthNames[cfg.Language]
 	return template.FuncMap{
 		// T "key" args... : a UI string, formatted with args when given.

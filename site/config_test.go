@@ -1,0 +1,78 @@
+package site
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func TestLoadConfigDefaults(t *testing.T) {
+	fsys := fstest.MapFS{"course.toml": {Data: []byte("title = \"T\"\n")}}
+	cfg, err := LoadConfig(fsys, "course.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Language != "en" || cfg.Theme != "default" || cfg.BaseURL == "" {
+		t.Errorf("defaults not applied: %+v", cfg)
+	}
+}
+
+func TestConfigExample(t *testing.T) {
+	fsys := fstest.MapFS{"course.toml": {Data: []byte(`
+title = "Running a course"
+base_url = "https://example.org/course"
+language = "nl"
+[federation]
+handle = "course"
+domain = "127.0.0.1:8090"
+allow_insecure = true
+[[cohorts]]
+id = "2026-autumn"
+name = "Autumn"
+start = 2026-09-07
+[params]
+anything = { nested = [1, 2] }
+`)}}
+	cfg, err := LoadConfig(fsys, "course.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.BaseURL != "https://example.org/course/" || cfg.BasePath() != "/course/" || cfg.Origin() != "https://example.org" {
+		t.Errorf("base URL %q, path %q, origin %q", cfg.BaseURL, cfg.BasePath(), cfg.Origin())
+	}
+	if cfg.Federation.Address() != "@course@127.0.0.1:8090" || !cfg.Federation.AllowInsecure {
+		t.Errorf("federation = %+v", cfg.Federation)
+	}
+	if len(cfg.Cohorts) != 1 || cfg.Cohorts[0].Start.Format("2006-01-02") != "2026-09-07" {
+		t.Errorf("cohorts = %+v", cfg.Cohorts)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, toml, want string
+	}{
+		{"unknown top-level key", "title = \"T\"\ntitel = \"x\"\n", `course.toml:2:1: unknown key "titel"`},
+		{"unknown key in a table", "title = \"T\"\n\n[federation]\n  handel = \"x\"\n", `course.toml:4:3: unknown key "federation.handel"`},
+		{"unknown key in a cohort", "title = \"T\"\n[[cohorts]]\nid = \"a\"\nstart = 2026-01-01\nstrat = 2026-01-01\n", `course.toml:5:1: unknown key "cohorts.strat"`},
+		{"wrong type", "title = 3\n", "course.toml:1"},
+		{"no title", "language = \"en\"\n", "title: must not be empty"},
+		{"relative base URL", "title = \"T\"\nbase_url = \"/course/\"\n", `base_url: "/course/" is not an absolute http(s) URL`},
+		{"bad handle", "title = \"T\"\n[federation]\nhandle = \"my course\"\ndomain = \"example.org\"\n", `federation.handle: "my course"`},
+		{"domain with a path", "title = \"T\"\n[federation]\nhandle = \"c\"\ndomain = \"example.org/x\"\n", `federation.domain`},
+		{"duplicate cohort", "title = \"T\"\n[[cohorts]]\nid = \"a\"\nstart = 2026-01-01\n[[cohorts]]\nid = \"a\"\nstart = 2026-02-01\n", `cohorts[1].id: "a" is used twice`},
+		{"cohort without start", "title = \"T\"\n[[cohorts]]\nid = \"a\"\n", `cohorts[0].start: a date is required`},
+		{"several problems at once", "title = \"\"\nlanguage = \"fr\"\n", "language"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConfig("course.toml", []byte(tt.toml))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
