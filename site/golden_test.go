@@ -13,10 +13,10 @@ import (
 var goldenPages = []string{
 	"index.html",
 	"01-setting-up/index.html",
-	"01-setting-up/onboarding/index.html",           // task list, table, callouts
-	"01-setting-up/weekly-rhythm/index.html",        // image, code block, definition list
-	"02-facilitating/e-moderator-role/index.html",   // video, footnotes
-	"02-facilitating/writing-prompts/index.html",    // discussion prompt block
+	"01-setting-up/onboarding/index.html",         // task list, table, callouts
+	"01-setting-up/weekly-rhythm/index.html",      // image, code block, definition list
+	"02-facilitating/e-moderator-role/index.html", // video, footnotes
+	"02-facilitating/writing-prompts/index.html",  // discussion prompt block
 	"about/index.html",
 	"404.html",
 	"search/index.html",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"maps"
 	"path"
 	"slices"
@@ -150,7 +151,7 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 		return nil, err
 	}
 	if p.Module != nil {
-		data.Nav = r.navs[p.Module].Nav
+		data.Nav = markCurrent(r.navs[p.Module].Nav, p.URL)
 	}
 	data.Page = p
 	layout := string(p.Kind) + ".html"
@@ -167,6 +168,15 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	r.remember(p, key, log)
 	p.src, p.Content = nil, "" // written: let the memory go
 	return log, nil
+}
+
+// markCurrent marks the link to url in a navigation rendered once per module,
+// for screen readers and the theme's highlight. The partial writes each link as
+// exactly <a href="URL">.
+func markCurrent(nav template.HTML, url string) template.HTML {
+	link := `<a href="` + template.HTMLEscapeString(url) + `">`
+	return template.HTML(strings.Replace(string(nav), link,
+		`<a href="`+template.HTMLEscapeString(url)+`" aria-current="page">`, 1))
 }
 
 // remember records p in the state for the next build.

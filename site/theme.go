@@ -135,6 +135,14 @@ func (t *Theme) T(key string) string {
 	return key
 }
 
+// uiOr returns the UI string for key, or def when the theme has none.
+func uiOr(ui map[string]string, key, def string) string {
+	if s, ok := ui[key]; ok {
+		return s
+	}
+	return def
+}
+
 var monthNames = map[string][12]string{
 	"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
 	"nl": {"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
@@ -169,16 +177,16 @@ func funcMap(cfg *Config, ui map[string]string) template.FuncMap {
 			return fmt.Sprintf("%d %s %d", t.Day(), months[t.Month()-1], t.Year())
 		},
 		"isoDate": func(t time.Time) string { return t.Format("2006-01-02") },
-		// duration d: "25 min", "1 h 10 min".
+		// duration d: "25 min", "1 h 10 min", in the UI strings' words.
 		"duration": func(d time.Duration) string {
 			m := int((d + time.Minute - 1) / time.Minute)
 			switch {
 			case m < 60:
-				return fmt.Sprintf("%d min", m)
+				return fmt.Sprintf(uiOr(ui, "duration_minutes", "%d min"), m)
 			case m%60 == 0:
-				return fmt.Sprintf("%d h", m/60)
+				return fmt.Sprintf(uiOr(ui, "duration_hours", "%d h"), m/60)
 			default:
-				return fmt.Sprintf("%d h %d min", m/60, m%60)
+				return fmt.Sprintf(uiOr(ui, "duration_hours_minutes", "%d h %d min"), m/60, m%60)
 			}
 		},
 		"minutes": func(d time.Duration) int { return int((d + time.Minute - 1) / time.Minute) },

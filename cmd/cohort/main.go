@@ -22,11 +22,17 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errReported) {
-			fmt.Fprintln(os.Stderr, "cohort:", err)
-		}
-		os.Exit(exitCode(err))
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	report(err)
+	os.Exit(exitCode(err))
+}
+
+// report prints err unless the command already did, or it is a request for help.
+func report(err error) {
+	if err != nil && !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errReported) && !errors.Is(err, errUsage) {
+		fmt.Fprintln(os.Stderr, "cohort:", err)
+	} else if errors.Is(err, errUsage) && err != errUsage {
+		fmt.Fprintln(os.Stderr, "cohort:", err)
 	}
 }
 
@@ -36,8 +42,12 @@ var errReported = errors.New("reported")
 // errUsage marks a mistake on the command line (exit code 2).
 var errUsage = errors.New("usage")
 
+// exitCode is 0 for help asked for, 2 for a usage mistake, 1 for a failure.
 func exitCode(err error) int {
-	if errors.Is(err, flag.ErrHelp) || errors.Is(err, errUsage) {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
 		return 2
 	}
 	return 1

@@ -14,7 +14,7 @@ import (
 // skeleton is the small course `cohort new` writes. Its .gitignore is stored as
 // "gitignore", because go:embed leaves dot files out.
 //
-//go:embed skeleton
+//go:embed all:skeleton
 var skeleton embed.FS
 
 func cmdNew(_ context.Context, args []string, stdout, stderr io.Writer) error {
