@@ -1,0 +1,128 @@
+package markdown
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/alecthomas/chroma/v2/styles"
+	"github.com/yuin/goldmark"
+	highlighting "github.com/yuin/goldmark-highlighting/v2"
+)
+
+// Code is highlighted with CSS classes, never inline styles, so one stylesheet serves
+// light and dark readers (and a strict Content-Security-Policy). These are the chroma
+// styles HighlightCSS writes for the two.
+const (
+	lightStyle = "github"
+	darkStyle  = "github-dark"
+)
+
+// highlighter is the goldmark extension for fenced code blocks.
+func highlighter() goldmark.Extender {
+	return highlighting.NewHighlighting(
+		highlighting.WithStyle(lightStyle),
+		highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
+	)
+}
+
+var highlightCSS = sync.OnceValue(func() []byte {
+	light, dark := themeRules(lightStyle), themeRules(darkStyle)
+	var b bytes.Buffer
+	b.WriteString("/* Code highlighting: chroma styles " + lightStyle + " and " + darkStyle + ". */\n")
+	for _, r := range light {
+		fmt.Fprintf(&b, "%s { %s }\n", r.selector, strings.Join(r.decls, "; "))
+	}
+	// The dark rules must undo whatever the light ones set that the dark theme leaves
+	// alone, or dark text from the light theme would sit on the dark background.
+	b.WriteString("@media (prefers-color-scheme: dark) {\n")
+	darkSel := map[string]int{}
+	for i, r := range dark {
+		darkSel[r.selector] = i
+	}
+	lightSel := map[string]int{}
+	for i, r := range light {
+		lightSel[r.selector] = i
+	}
+	write := func(sel string, decls []string, lightDecls []string) {
+		for _, d := range lightDecls {
+			prop := property(d)
+			reset, ok := cssResets[prop]
+			if !ok || slices.ContainsFunc(decls, func(d string) bool { return property(d) == prop }) {
+				continue
+			}
+			decls = append(decls, prop+": "+reset)
+		}
+		if len(decls) > 0 {
+			fmt.Fprintf(&b, "%s { %s }\n", sel, strings.Join(decls, "; "))
+		}
+	}
+	for _, r := range dark {
+		var ld []string
+		if i, ok := lightSel[r.selector]; ok {
+			ld = light[i].decls
+		}
+		write(r.selector, slices.Clone(r.decls), ld)
+	}
+	for _, r := range light {
+		if _, ok := darkSel[r.selector]; !ok {
+			write(r.selector, nil, r.decls)
+		}
+	}
+	b.WriteString("}\n")
+	return b.Bytes()
+})
+
+// cssResets are the values that undo a light-theme declaration the dark theme lacks.
+var cssResets = map[string]string{
+	"color":            "inherit",
+	"background-color": "transparent",
+	"font-weight":      "inherit",
+	"font-style":       "inherit",
+	"text-decoration":  "none",
+}
+
+// cssRule is one rule of a chroma stylesheet.
+type cssRule struct {
+	selector string
+	decls    []string // "color: #fff"
+}
+
+// themeRules returns the rules chroma writes for a style, without the ".bg" rule, which
+// is for standalone pages and would style any element of the site with class "bg".
+func themeRules(style string) []cssRule {
+	f := chromahtml.New(chromahtml.WithClasses(true), chromahtml.WithCSSComments(false))
+	var b bytes.Buffer
+	if err := f.WriteCSS(&b, styles.Get(style)); err != nil {
+		panic(fmt.Errorf("highlight css %s: %w", style, err)) // writes to memory: cannot fail
+	}
+	var rules []cssRule
+	for line := range strings.Lines(b.String()) {
+		sel, body, ok := strings.Cut(line, " { ")
+		if !ok || sel == ".bg" {
+			continue
+		}
+		var decls []string
+		for d := range strings.SplitSeq(strings.TrimSuffix(strings.TrimSpace(body), "}"), ";") {
+			if d = strings.TrimSpace(d); d != "" {
+				decls = append(decls, d)
+			}
+		}
+		rules = append(rules, cssRule{selector: sel, decls: decls})
+	}
+	return rules
+}
+
+func property(decl string) string {
+	p, _, _ := strings.Cut(decl, ":")
+	return strings.TrimSpace(p)
+}
+
+// HighlightCSS returns the stylesheet for highlighted code: the light theme, then the
+// dark theme inside @media (prefers-color-scheme: dark). The caller may modify it.
+func HighlightCSS() []byte {
+	return bytes.Clone(highlightCSS())
+}

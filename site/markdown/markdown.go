@@ -1,0 +1,148 @@
+// Package markdown turns a lesson's Markdown body into HTML for the course site.
+//
+// It is goldmark, built once from options in New, with GFM, footnotes, typographer,
+// definition lists, heading ids, CSS-class syntax highlighting, and cohort's own
+// extensions: GitHub-style callouts, video embeds and discussion-prompt blocks. It knows
+// nothing of the course graph: links are resolved through the Resolver given to Render.
+// It is not for federated HTML (that is sanitized by the companion, never rendered here).
+package markdown
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/text"
+)
+
+// Options configure a Renderer. The zero value is usable.
+type Options struct {
+	// Lang is the course language ("en", "nl"); it picks the built-in words used in
+	// callouts, prompts and video embeds.
+	Lang string
+	// Labels overrides UI words used inside rendered HTML, keyed by i18n key
+	// ("callout_note", "callout_tip", "callout_important", "callout_warning",
+	// "callout_caution", "discussion_prompt", "discussion_join", "video_play",
+	// "video_watch_on", "video_download"). Missing keys fall back to the built-in
+	// words for Lang, then to English.
+	Labels map[string]string
+	// Unsafe allows raw HTML in Markdown (course authors are trusted; site turns it on).
+	Unsafe bool
+}
+
+// Resolver rewrites one link or image destination found in a document.
+// It returns the destination to write, or an error when the link is broken.
+// It is called for every link and image (not for bare autolinks), in document order.
+type Resolver func(dest string) (string, error)
+
+// Heading is one entry of a page's table of contents (h2 and h3).
+type Heading struct {
+	Level int    // 2 or 3
+	ID    string // the id attribute of the rendered heading, unique in its page
+	Text  string // plain text, without markup
+}
+
+// Result is what rendering one document gives.
+type Result struct {
+	HTML  []byte    // the body, ready for a template
+	TOC   []Heading // h2 and h3 headings, in document order
+	Words int       // words of prose (code blocks not counted), for reading time
+	Text  string    // plain text of the first paragraph, at most ~300 bytes, for summaries
+}
+
+// LinkError is a broken link: Line is 1-based within the Markdown given to Render.
+type LinkError struct {
+	Line int
+	Dest string
+	Err  error
+}
+
+// Error says where the broken link is and why it is broken.
+func (e *LinkError) Error() string {
+	return fmt.Sprintf("line %d: link %q: %v", e.Line, e.Dest, e.Err)
+}
+
+// Unwrap returns the resolver's error.
+func (e *LinkError) Unwrap() error { return e.Err }
+
+// Renderer renders Markdown documents with one goldmark instance built by New.
+// It is safe for concurrent use by many goroutines.
+type Renderer struct {
+	md     goldmark.Markdown
+	labels *labels
+}
+
+// New builds a Renderer, and its goldmark instance, from o.
+func New(o Options) *Renderer {
+	l := newLabels(o.Lang, o.Labels)
+	var htmlOpts []renderer.Option
+	if o.Unsafe {
+		htmlOpts = append(htmlOpts, html.WithUnsafe())
+	}
+	md := goldmark.New(
+		goldmark.WithExtensions(
+			// GFM, with table alignment as attributes: inline styles would need a
+			// Content-Security-Policy that allows them.
+			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+			extension.Strikethrough,
+			extension.Linkify,
+			extension.TaskList,
+			extension.Footnote,
+			extension.Typographer,
+			extension.DefinitionList,
+			highlighter(),
+			&asideExtension{labels: l},
+			&videoExtension{labels: l},
+			linkExtension{},
+		),
+		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+		goldmark.WithRendererOptions(htmlOpts...),
+	)
+	return &Renderer{md: md, labels: l}
+}
+
+// renderState is what one Render call shares with the AST transformers, through the
+// parser context: the Resolver in, the first broken link out.
+type renderState struct {
+	resolve Resolver
+	err     *LinkError
+}
+
+var stateKey = parser.NewContextKey()
+
+// maxPooledBuffer keeps one huge page from pinning its buffer in the pool for ever.
+const maxPooledBuffer = 1 << 20
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Render renders src. It calls resolve, when not nil, for each link and image
+// destination. On a broken link it returns a *LinkError for the first one, together
+// with the rest of the result rendered as if the link were fine, so nothing is lost.
+func (r *Renderer) Render(src []byte, resolve Resolver) (Result, error) {
+	st := &renderState{resolve: resolve}
+	pc := parser.NewContext(parser.WithIDs(newHeadingIDs()))
+	pc.Set(stateKey, st)
+	doc := r.md.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
+
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			bufPool.Put(buf)
+		}
+	}()
+	if err := r.md.Renderer().Render(buf, src, doc); err != nil {
+		return Result{}, fmt.Errorf("render html: %w", err)
+	}
+	res := Result{HTML: bytes.Clone(buf.Bytes())}
+	summarize(doc, src, &res)
+	if st.err != nil {
+		return res, st.err
+	}
+	return res, nil
+}
