@@ -105,7 +105,7 @@ type Store interface {
 	EnqueueDelivery(ctx context.Context, d Delivery) (Delivery, error)
 
 	// ClaimDeliveries returns up to limit deliveries due at now (NextAttempt
-	// not after now), oldest due first, and claims them: each has its
+	// not after now), the longest due first, in ID order, and claims them: each has its
 	// Attempts incremented and its NextAttempt moved to now+DeliveryLease, so
 	// no other claim returns it until the lease runs out (a crashed worker's
 	// deliveries come back by themselves). The returned values show the new

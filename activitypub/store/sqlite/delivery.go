@@ -1,0 +1,93 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cohort-course/cohort/activitypub"
+)
+
+const enqueueDeliverySQL = `
+INSERT INTO deliveries (activity_id, inbox, body, attempts, next_attempt, last_error, created)
+VALUES (?, ?, ?, 0, ?, '', ?)
+ON CONFLICT (activity_id, inbox) DO NOTHING`
+
+// claimDeliveriesSQL claims and returns the due deliveries in one statement,
+// so two workers never claim the same one.
+const claimDeliveriesSQL = `
+UPDATE deliveries SET attempts = attempts + 1, next_attempt = ?
+WHERE id IN (SELECT id FROM deliveries WHERE next_attempt <= ? ORDER BY next_attempt, id LIMIT ?)
+RETURNING id, activity_id, inbox, body, attempts, next_attempt, last_error, created`
+
+const completeDeliverySQL = `DELETE FROM deliveries WHERE id = ?`
+
+const retryDeliverySQL = `UPDATE deliveries SET next_attempt = ?, last_error = ? WHERE id = ?`
+
+// EnqueueDelivery implements activitypub.Store.
+func (s *Store) EnqueueDelivery(ctx context.Context, d activitypub.Delivery) (activitypub.Delivery, error) {
+	now := s.Now()
+	if d.NextAttempt.IsZero() {
+		d.NextAttempt = now
+	}
+	d.Created, d.Attempts, d.LastError = now, 0, ""
+	res, err := s.db.ExecContext(ctx, enqueueDeliverySQL, d.ActivityID, d.Inbox, d.Body, toNanos(d.NextAttempt), toNanos(now))
+	if err != nil {
+		return d, fmt.Errorf("enqueue %s to %s: %w", d.ActivityID, d.Inbox, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return d, fmt.Errorf("enqueue %s to %s: %w", d.ActivityID, d.Inbox, errors.Join(activitypub.ErrDuplicate, err))
+	}
+	if d.ID, err = res.LastInsertId(); err != nil {
+		return d, fmt.Errorf("enqueue %s to %s: id: %w", d.ActivityID, d.Inbox, err)
+	}
+	d.NextAttempt, d.Created = fromNanos(toNanos(d.NextAttempt)), fromNanos(toNanos(now))
+	return d, nil
+}
+
+// ClaimDeliveries implements activitypub.Store. The claimed deliveries come
+// back in id order.
+func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int) ([]activitypub.Delivery, error) {
+	rows, err := s.db.QueryContext(ctx, claimDeliveriesSQL, toNanos(now.Add(activitypub.DeliveryLease)), toNanos(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	defer rows.Close()
+	out := []activitypub.Delivery{}
+	for rows.Next() {
+		var d activitypub.Delivery
+		var next, created int64
+		if err := rows.Scan(&d.ID, &d.ActivityID, &d.Inbox, &d.Body, &d.Attempts, &next, &d.LastError, &created); err != nil {
+			return nil, fmt.Errorf("claim deliveries: %w", err)
+		}
+		d.NextAttempt, d.Created = fromNanos(next), fromNanos(created)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	slices.SortFunc(out, func(a, b activitypub.Delivery) int { return int(a.ID - b.ID) })
+	return out, nil
+}
+
+// CompleteDelivery implements activitypub.Store.
+func (s *Store) CompleteDelivery(ctx context.Context, id int64) error {
+	if err := affected(s.db.ExecContext(ctx, completeDeliverySQL, id)); err != nil {
+		return fmt.Errorf("complete delivery %d: %w", id, err)
+	}
+	return nil
+}
+
+// RetryDelivery implements activitypub.Store.
+func (s *Store) RetryDelivery(ctx context.Context, id int64, next time.Time, cause error) error {
+	msg := ""
+	if cause != nil {
+		msg = cause.Error()
+	}
+	if err := affected(s.db.ExecContext(ctx, retryDeliverySQL, toNanos(next), msg, id)); err != nil {
+		return fmt.Errorf("retry delivery %d: %w", id, err)
+	}
+	return nil
+}
