@@ -1,0 +1,419 @@
+// Package fetch is the companion's one outbound HTTP client: it fetches
+// remote actors, keys and posts, and posts activities to inboxes.
+//
+// Every request has a connect and a total timeout and a response size cap,
+// is https only, and never reaches a private, loopback, link-local or
+// unspecified address: the check runs when the connection is dialled, on the
+// resolved IP, so a DNS answer that changes between lookups cannot get
+// around it. AllowInsecure (course.toml's allow_insecure, for tests and a
+// local peer) lifts the https and loopback rules. GETs are signed with the
+// course actor's key, for servers in authorized-fetch mode.
+//
+// It is not a cache of documents: only actors and their keys are kept, in
+// the Store. It does not decide what to trust; the inbox does.
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"syscall"
+	"time"
+
+	"github.com/cohort-course/cohort/activitypub"
+	"github.com/cohort-course/cohort/activitypub/as"
+	"github.com/cohort-course/cohort/activitypub/sig"
+)
+
+// Timeouts of every outbound request.
+const (
+	// ConnectTimeout bounds the TCP (and TLS) connect: a healthy server
+	// answers in well under a second; five leaves room for a slow network.
+	ConnectTimeout = 5 * time.Second
+	// TotalTimeout bounds a whole request, body included, so a server that
+	// trickles its answer cannot hold a worker.
+	TotalTimeout = 15 * time.Second
+)
+
+// MaxResponse caps a response body: an actor or a post is a few KiB, a
+// collection page some tens; 1 MiB is ample and keeps a hostile server from
+// filling memory.
+const MaxResponse = 1 << 20
+
+// maxRedirects bounds how many redirects a GET follows.
+const maxRedirects = 5
+
+// ActorTTL is how long a cached actor is used before it is fetched again:
+// names and avatars change, keys rarely.
+const ActorTTL = 24 * time.Hour
+
+// Accept is the Accept header of every fetch: the two ActivityStreams media
+// types Mastodon sends and answers to.
+const Accept = `application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
+
+// UserAgent names cohort to the servers it talks to.
+const UserAgent = "cohort-companion (+https://github.com/cohort-course/cohort)"
+
+// Errors returned by the client; test with errors.Is.
+var (
+	ErrForbiddenAddress = errors.New("address not allowed")
+	ErrInsecure         = errors.New("only https URLs may be fetched")
+	ErrTooLarge         = errors.New("response too large")
+	ErrGone             = errors.New("gone")
+	ErrOrigin           = errors.New("document is not from the host it was fetched from")
+)
+
+// StatusError is a response with a status other than 2xx.
+type StatusError struct {
+	URL  string
+	Code int
+}
+
+// Error says which URL answered what.
+func (e *StatusError) Error() string { return fmt.Sprintf("%s: status %d", e.URL, e.Code) }
+
+// Permanent reports whether retrying the same request is pointless: a 4xx
+// other than 408 (timeout) and 429 (too many requests).
+func (e *StatusError) Permanent() bool {
+	return e.Code >= 400 && e.Code < 500 && e.Code != http.StatusRequestTimeout && e.Code != http.StatusTooManyRequests
+}
+
+// Options configure a Client.
+type Options struct {
+	Store         activitypub.Store // where actors and keys are cached
+	KeyID         string            // the course actor's key id, for signing
+	Key           *sig.KeyPair      // the course actor's key; nil sends unsigned requests
+	AllowInsecure bool              // allow http and loopback/private peers
+	Logger        *slog.Logger
+	Now           func() time.Time
+	// HTTP replaces the safe client; tests that need a special transport
+	// set it. Leave nil in production.
+	HTTP *http.Client
+}
+
+// Client fetches and posts ActivityPub documents.
+type Client struct {
+	store    activitypub.Store
+	keyID    string
+	key      *sig.KeyPair
+	insecure bool
+	log      *slog.Logger
+	now      func() time.Time
+	http     *http.Client
+}
+
+// New returns a Client with the safe transport.
+func New(o Options) *Client {
+	c := &Client{store: o.Store, keyID: o.KeyID, key: o.Key, insecure: o.AllowInsecure, log: o.Logger, now: o.Now, http: o.HTTP}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.http == nil {
+		c.http = NewHTTPClient(o.AllowInsecure)
+	}
+	return c
+}
+
+// NewHTTPClient returns an http.Client with the timeouts, the dial-time
+// address check and the redirect rules; allowInsecure permits http and
+// loopback and private addresses.
+func NewHTTPClient(allowInsecure bool) *http.Client {
+	return &http.Client{
+		Transport: NewTransport(allowInsecure),
+		Timeout:   TotalTimeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= maxRedirects {
+				return fmt.Errorf("stopped after %d redirects", maxRedirects)
+			}
+			return checkURL(req.URL, allowInsecure)
+		},
+	}
+}
+
+// NewTransport returns the transport of NewHTTPClient: no proxy (a proxy
+// would dial on our behalf, past the check), and a dialer that refuses
+// forbidden addresses after DNS resolution.
+func NewTransport(allowInsecure bool) *http.Transport {
+	d := &net.Dialer{
+		Timeout:   ConnectTimeout,
+		KeepAlive: 30 * time.Second,
+		Control: func(network, address string, _ syscall.RawConn) error {
+			return checkDial(address, allowInsecure)
+		},
+	}
+	return &http.Transport{
+		Proxy:                 nil,
+		DialContext:           d.DialContext,
+		TLSHandshakeTimeout:   ConnectTimeout,
+		ResponseHeaderTimeout: TotalTimeout,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+}
+
+// checkDial refuses to connect to an address that is not a public unicast
+// IP. With allowInsecure, loopback and private addresses are allowed;
+// unspecified, link-local (cloud metadata lives there) and multicast never
+// are.
+func checkDial(address string, allowInsecure bool) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return fmt.Errorf("dial %s: %w", address, err)
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("dial %s: %w", address, err)
+	}
+	ip = ip.Unmap()
+	switch {
+	case ip.IsUnspecified(), ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast(), ip.IsMulticast(), ip.IsInterfaceLocalMulticast():
+		return fmt.Errorf("dial %s: %w", address, ErrForbiddenAddress)
+	case ip.IsLoopback(), ip.IsPrivate(), isSharedOrReserved(ip):
+		if !allowInsecure {
+			return fmt.Errorf("dial %s: %w", address, ErrForbiddenAddress)
+		}
+	}
+	return nil
+}
+
+// isSharedOrReserved reports the IPv4 ranges that are not public yet are
+// not flagged by netip: carrier-grade NAT 100.64/10, 0/8, 192.0.0/24 and
+// 240/4.
+func isSharedOrReserved(ip netip.Addr) bool {
+	for _, p := range reservedPrefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+var reservedPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("240.0.0.0/4"),
+}
+
+// checkURL allows https URLs, and http too when insecure is allowed.
+func checkURL(u *url.URL, allowInsecure bool) error {
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && allowInsecure:
+	default:
+		return fmt.Errorf("%s: %w", u.Redacted(), ErrInsecure)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%s: no host", u.Redacted())
+	}
+	return nil
+}
+
+// Get fetches an ActivityPub document, signed when the client has a key,
+// and returns its body, at most MaxResponse bytes. A 404 or 410 wraps
+// ErrGone; any other non-2xx status is a *StatusError.
+func (c *Client) Get(ctx context.Context, rawURL string) ([]byte, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", rawURL, err)
+	}
+	if err := checkURL(u, c.insecure); err != nil {
+		return nil, fmt.Errorf("get: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", rawURL, err)
+	}
+	req.Header.Set("Accept", Accept)
+	req.Header.Set("User-Agent", UserAgent)
+	if c.key != nil {
+		if err := (sig.Signer{Now: c.now}).Sign(req, c.keyID, c.key.PrivateKey(), nil); err != nil {
+			return nil, fmt.Errorf("get %s: %w", rawURL, err)
+		}
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", rawURL, err)
+	}
+	defer resp.Body.Close()
+	body, err := readLimited(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", rawURL, err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		return nil, fmt.Errorf("get %s: status %d: %w", rawURL, resp.StatusCode, ErrGone)
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return nil, fmt.Errorf("get: %w", &StatusError{URL: rawURL, Code: resp.StatusCode})
+	}
+	return body, nil
+}
+
+// Post signs body with the course actor's key and POSTs it to inbox. Any
+// non-2xx answer is a *StatusError.
+func (c *Client) Post(ctx context.Context, inbox string, body []byte) error {
+	u, err := url.Parse(inbox)
+	if err != nil {
+		return fmt.Errorf("post %s: %w", inbox, err)
+	}
+	if err := checkURL(u, c.insecure); err != nil {
+		return fmt.Errorf("post: %w", err)
+	}
+	if c.key == nil {
+		return fmt.Errorf("post %s: no key to sign with", inbox)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("post %s: %w", inbox, err)
+	}
+	req.Header.Set("Content-Type", sig.ContentType)
+	req.Header.Set("Accept", Accept)
+	req.Header.Set("User-Agent", UserAgent)
+	if err := (sig.Signer{Now: c.now}).Sign(req, c.keyID, c.key.PrivateKey(), body); err != nil {
+		return fmt.Errorf("post %s: %w", inbox, err)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("post %s: %w", inbox, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponse)) // so the connection is reused
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("post: %w", &StatusError{URL: inbox, Code: resp.StatusCode})
+	}
+	return nil
+}
+
+func readLimited(r io.Reader) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r, MaxResponse+1))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if len(body) > MaxResponse {
+		return nil, fmt.Errorf("over %d bytes: %w", MaxResponse, ErrTooLarge)
+	}
+	return body, nil
+}
+
+// Actor returns the actor with that id: the Store's copy when it is younger
+// than ActorTTL and refresh is false, else a fresh fetch, which is saved.
+// The fetched document's id must be the id asked for.
+func (c *Client) Actor(ctx context.Context, id string, refresh bool) (activitypub.Actor, error) {
+	if !refresh {
+		a, err := c.store.Actor(ctx, id)
+		if err == nil && c.now().Sub(a.Fetched) < ActorTTL {
+			return a, nil
+		}
+		if err != nil && !errors.Is(err, activitypub.ErrNotFound) {
+			return a, fmt.Errorf("actor %s: %w", id, err)
+		}
+	}
+	body, err := c.Get(ctx, id)
+	if err != nil {
+		return activitypub.Actor{}, fmt.Errorf("actor: %w", err)
+	}
+	a, err := as.ParseActor(ctx, body)
+	if err != nil {
+		return activitypub.Actor{}, fmt.Errorf("actor %s: %w", id, err)
+	}
+	if a.ID != id {
+		return activitypub.Actor{}, fmt.Errorf("actor %s: document has id %s: %w", id, a.ID, ErrOrigin)
+	}
+	a.Fetched = c.now()
+	if err := c.store.SaveActor(ctx, a); err != nil {
+		return activitypub.Actor{}, fmt.Errorf("actor %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// KeyOwner returns the actor that owns keyID and its public key: from the
+// Store unless refresh is set (a key that failed may have been rotated),
+// else fetched from the key's URL. A key id that is a fragment of the actor
+// fetches the actor; a key id that is a path fetches the key document and
+// then its owner, whose publicKey must be that key.
+func (c *Client) KeyOwner(ctx context.Context, keyID string, refresh bool) (activitypub.Actor, crypto.PublicKey, error) {
+	if !refresh {
+		a, err := c.store.ActorByKeyID(ctx, keyID)
+		if err == nil {
+			pub, err := sig.ParsePublicKeyPEM(a.PublicKeyPEM)
+			if err != nil {
+				return a, nil, fmt.Errorf("key %s: %w", keyID, err)
+			}
+			return a, pub, nil
+		}
+		if !errors.Is(err, activitypub.ErrNotFound) {
+			return a, nil, fmt.Errorf("key %s: %w", keyID, err)
+		}
+	}
+	keyURL, err := sig.KeyURL(keyID)
+	if err != nil {
+		return activitypub.Actor{}, nil, fmt.Errorf("key owner: %w", err)
+	}
+	body, err := c.Get(ctx, keyURL)
+	if err != nil {
+		return activitypub.Actor{}, nil, fmt.Errorf("key %s: %w", keyID, err)
+	}
+	k, err := as.ParseKey(ctx, body, keyID)
+	if err != nil {
+		return activitypub.Actor{}, nil, fmt.Errorf("key %s: %w", keyID, err)
+	}
+	if !activitypub.SameHost(k.Owner, keyID) {
+		return activitypub.Actor{}, nil, fmt.Errorf("key %s: owner %s: %w", keyID, k.Owner, ErrOrigin)
+	}
+	var a activitypub.Actor
+	if k.Owner == keyURL {
+		// The key id is a fragment of the actor: the body is the actor.
+		a, err = as.ParseActor(ctx, body)
+		if err == nil {
+			a.Fetched = c.now()
+			err = c.store.SaveActor(ctx, a)
+		}
+	} else {
+		a, err = c.Actor(ctx, k.Owner, true)
+	}
+	if err != nil {
+		return a, nil, fmt.Errorf("key %s: owner: %w", keyID, err)
+	}
+	if a.PublicKeyID != keyID || a.PublicKeyPEM != k.PEM {
+		return a, nil, fmt.Errorf("key %s: actor %s does not publish it: %w", keyID, a.ID, ErrOrigin)
+	}
+	pub, err := sig.ParsePublicKeyPEM(a.PublicKeyPEM)
+	if err != nil {
+		return a, nil, fmt.Errorf("key %s: %w", keyID, err)
+	}
+	return a, pub, nil
+}
+
+// Note fetches a post from its origin and reads it. The document's id must
+// be the id asked for, and its author must be on the same host, so a server
+// cannot speak for another.
+func (c *Client) Note(ctx context.Context, id string) (*activitypub.Reply, []byte, error) {
+	body, err := c.Get(ctx, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("note: %w", err)
+	}
+	r, err := as.ParseNote(ctx, body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("note %s: %w", id, err)
+	}
+	if r.ID != id {
+		return nil, nil, fmt.Errorf("note %s: document has id %s: %w", id, r.ID, ErrOrigin)
+	}
+	if !activitypub.SameHost(r.Actor, r.ID) {
+		return nil, nil, fmt.Errorf("note %s: author %s: %w", id, r.Actor, ErrOrigin)
+	}
+	return r, body, nil
+}
