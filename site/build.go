@@ -36,6 +36,9 @@ type Options struct {
 	BaseURL string
 	// Live is injected at the end of every page's <body> (serve's reload script).
 	Live template.HTML
+	// DeferCacheSave leaves writing the cache to SaveCache, so that a long-running
+	// builder (serve) does not pay for it on every rebuild.
+	DeferCacheSave bool
 	// Logger receives progress; nil discards it.
 	Logger *slog.Logger
 }
@@ -48,6 +51,14 @@ type Result struct {
 	Removed  int           // output files removed because the course no longer makes them
 	Duration time.Duration // wall time of the build
 	Course   *Course
+	// Steps times each step of the pipeline, in order, for -v output and tuning.
+	Steps []Step
+}
+
+// Step is one timed step of a build.
+type Step struct {
+	Name     string
+	Duration time.Duration
 }
 
 // Build turns the course in o.Source into a static site in o.Out, in one go.
@@ -84,6 +95,13 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	start := time.Now()
+	var steps []Step
+	mark := start
+	step := func(name string) {
+		now := time.Now()
+		steps = append(steps, Step{name, now.Sub(mark)})
+		mark = now
+	}
 
 	cfg, err := LoadConfig(b.fsys, "course.toml") // config.go
 	if err != nil {
@@ -99,7 +117,9 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("theme: %w", err)
 	}
+	step("config+theme")
 	prev := b.previous()
+	step("cache load")
 	key := buildKey(cfg, theme, b.o)
 	if prev != nil && prev.Key != key {
 		prev = prev.withoutPages() // layouts or config changed: every page renders again
@@ -112,14 +132,17 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("content: %w", err)
 	}
+	step("walk")
 	pages, err := readPages(ctx, b.fsys, tree.markdown, b.o.Drafts, prev.reuse) // frontmatter.go
 	if err != nil {
 		return nil, fmt.Errorf("content: %w", err)
 	}
+	step("read")
 	course, err := buildGraph(cfg, pages) // graph.go
 	if err != nil {
 		return nil, fmt.Errorf("course: %w", err)
 	}
+	step("graph")
 
 	out := newOutput(b.o.Out, prev.outputs())
 	r := &run{
@@ -132,21 +155,46 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		out.abort()
 		return nil, err
 	}
+	steps = append(steps, r.steps...)
+	mark = time.Now()
 	removed, err := out.commit() // output.go: only files whose bytes changed
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", b.o.Out, err)
 	}
+	step("commit")
 	next.Outputs = out.next
+	next.size = prev.encodedSize()
+	next.dirty = prev == nil || prev.dirty || r.rendered > 0 || len(out.written) > 0 || removed > 0 || r.reread
 	b.state = next
-	if b.o.CacheDir != "" {
-		if err := next.save(filepath.Join(b.o.CacheDir, cacheFile)); err != nil {
+	if !b.o.DeferCacheSave {
+		if err := b.saveCache(); err != nil {
 			b.log.Warn("build cache not saved", "err", err)
 		}
 	}
+	step("cache save")
 	return &Result{
 		Pages: len(course.All()), Rendered: r.rendered, Written: out.written, Removed: removed,
-		Duration: time.Since(start), Course: course,
+		Duration: time.Since(start), Course: course, Steps: steps,
 	}, nil
+}
+
+// SaveCache writes the state of the last successful build to the cache folder,
+// if it changed since it was last written.
+func (b *Builder) SaveCache() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.saveCache()
+}
+
+func (b *Builder) saveCache() error {
+	if b.o.CacheDir == "" || b.state == nil || !b.state.dirty {
+		return nil
+	}
+	if err := b.state.save(filepath.Join(b.o.CacheDir, cacheFile)); err != nil {
+		return fmt.Errorf("build cache: %w", err)
+	}
+	b.state.dirty = false
+	return nil
 }
 
 // previous is the last successful build: in memory, else from the cache folder.

@@ -1,16 +1,15 @@
 package site
 
 import (
-	"bufio"
-	"encoding/gob"
 	"errors"
 	"fmt"
+	"html/template"
 	"os"
 	"path/filepath"
 )
 
 // cacheFile is the incremental build cache, under Options.CacheDir.
-const cacheFile = "build.gob"
+const cacheFile = "build.cache"
 
 // state is what one successful build leaves for the next: each source's parsed
 // page and render key, and each output file's hash.
@@ -19,6 +18,40 @@ type state struct {
 	Key     string
 	Files   map[string]*cachedPage // by content-relative path
 	Outputs map[string]string      // output path → hash
+	// Navs holds each module's rendered navigation by module key.
+	Navs map[string]template.HTML
+	// Special holds the render key of outputs that are not pages (search, 404).
+	Special map[string]string
+	// Frags holds each page's entries in sitemap.xml, search.json and lessons.json.
+	Frags map[string]*pageFrags
+
+	size  int  // bytes of the encoded state, when read or written
+	dirty bool // differs from what is in the cache folder
+}
+
+// encodedSize is the size of the state's last encoding, a hint for the next.
+func (s *state) encodedSize() int {
+	if s == nil {
+		return 0
+	}
+	return s.size
+}
+
+// nav returns the navigation rendered for a module key in the last build.
+func (s *state) nav(key string) (template.HTML, bool) {
+	if s == nil {
+		return "", false
+	}
+	h, ok := s.Navs[key]
+	return h, ok
+}
+
+// special returns the render key an output had in the last build.
+func (s *state) special(rel string) string {
+	if s == nil {
+		return ""
+	}
+	return s.Special[rel]
 }
 
 // cachedPage is a page as of the last build, without its rendered body.
@@ -56,6 +89,7 @@ func (s *state) reuse(src source) *Page {
 // so that every page renders again while unchanged files are still not rewritten.
 func (s *state) withoutPages() *state {
 	t := *s
+	t.Navs, t.Special, t.Frags = nil, nil, nil
 	t.Files = map[string]*cachedPage{}
 	for k, c := range s.Files {
 		c2 := *c
@@ -80,19 +114,19 @@ func (s *state) page(file string) *cachedPage {
 }
 
 func loadState(name string) (*state, error) {
-	f, err := os.Open(name)
+	data, err := os.ReadFile(name)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var s state
-	if err := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20)).Decode(&s); err != nil {
+	s, err := decodeState(data)
+	if err != nil {
 		return nil, fmt.Errorf("cache %s: %w", name, err)
 	}
+	s.size = len(data)
 	if s.Version != Version {
 		return nil, errors.New("cache from another cohort version")
 	}
-	return &s, nil
+	return s, nil
 }
 
 // save writes the state atomically: a crash leaves the old cache or the new one.
@@ -100,15 +134,13 @@ func (s *state) save(name string) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".build-*.gob")
+	tmp, err := os.CreateTemp(filepath.Dir(name), ".build-*.cache")
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	err = gob.NewEncoder(w).Encode(s)
-	if err == nil {
-		err = w.Flush()
-	}
+	data := s.encode(s.size)
+	s.size = len(data)
+	_, err = tmp.Write(data)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

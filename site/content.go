@@ -83,6 +83,17 @@ func walkContent(fsys fs.FS) (*tree, error) {
 func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reuse func(source) *Page) ([]*Page, error) {
 	pages := make([]*Page, len(files))
 	errs := make([]error, len(files))
+	// Unchanged files come from the cache without a goroutine hand-off each.
+	var misses []int
+	for i, f := range files {
+		if reuse != nil {
+			if p := reuse(f); p != nil {
+				pages[i] = p
+				continue
+			}
+		}
+		misses = append(misses, i)
+	}
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
@@ -90,18 +101,12 @@ func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reu
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				if reuse != nil {
-					if p := reuse(files[i]); p != nil {
-						pages[i] = p
-						continue
-					}
-				}
 				pages[i], errs[i] = readPage(fsys, files[i].path)
 			}
 		}()
 	}
 feed:
-	for i := range files {
+	for _, i := range misses {
 		select {
 		case work <- i:
 		case <-ctx.Done():

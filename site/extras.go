@@ -1,11 +1,11 @@
 package site
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"html/template"
 	"io/fs"
 	"path"
 	"slices"
@@ -46,7 +46,7 @@ func (r *run) siteData() *SiteData {
 
 // extras writes what is made from the whole course: aliases, 404, search, feed,
 // sitemap, robots.txt, the lessons manifest, and static files.
-func (r *run) extras(outline template.HTML) error {
+func (r *run) extras() error {
 	c := r.course
 	base := PageData{Site: r.site, Live: r.b.o.Live}
 	for _, p := range c.All() {
@@ -66,7 +66,16 @@ func (r *run) extras(outline template.HTML) error {
 		{"404.html", "404.html", r.theme.T("not_found_title")},
 		{"search.html", "search/index.html", r.theme.T("search_title")},
 	}
+	specialKey := newKeyer().str(r.key, r.outline, r.pagesKey).sum()
 	for _, s := range special {
+		r.next.Special[s.out] = specialKey
+		if r.prev.special(s.out) == specialKey && r.out.keep(s.out) {
+			continue
+		}
+		outline, err := r.courseOutline()
+		if err != nil {
+			return err
+		}
 		data := base
 		data.Outline = outline
 		data.Page = &Page{Kind: KindPage, ID: strings.TrimSuffix(s.layout, ".html"), Title: s.title,
@@ -79,6 +88,9 @@ func (r *run) extras(outline template.HTML) error {
 		if err := r.out.write(s.out, html); err != nil {
 			return err
 		}
+	}
+	if err := r.makeFrags(); err != nil {
+		return err
 	}
 	files := []struct {
 		name string
@@ -94,6 +106,7 @@ func (r *run) extras(outline template.HTML) error {
 		{"css/highlight.css", func() ([]byte, error) { return markdown.HighlightCSS(), nil }},
 	}
 	for _, f := range files {
+		t := time.Now()
 		data, err := f.make()
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
@@ -101,7 +114,10 @@ func (r *run) extras(outline template.HTML) error {
 		if err := r.out.write(f.name, data); err != nil {
 			return err
 		}
+		r.steps = append(r.steps, Step{f.name, time.Since(t)})
 	}
+	t := time.Now()
+	defer func() { r.steps = append(r.steps, Step{"static", time.Since(t)}) }()
 	return r.copyStatic()
 }
 
@@ -228,27 +244,16 @@ func (r *run) feed() ([]byte, error) {
 	return marshalXML(f)
 }
 
-type urlset struct {
-	XMLName xml.Name `xml:"http://www.sitemaps.org/schemas/sitemap/0.9 urlset"`
-	URLs    []struct {
-		Loc     string `xml:"loc"`
-		LastMod string `xml:"lastmod,omitempty"`
-	} `xml:"url"`
-}
-
+// sitemap lists every page, assembled from each page's cached entry.
 func (r *run) sitemap() ([]byte, error) {
-	var s urlset
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	b.WriteString(`<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n")
 	for _, p := range r.course.All() {
-		u := struct {
-			Loc     string `xml:"loc"`
-			LastMod string `xml:"lastmod,omitempty"`
-		}{Loc: p.Permalink}
-		if !p.Date.IsZero() {
-			u.LastMod = p.Date.Format("2006-01-02")
-		}
-		s.URLs = append(s.URLs, u)
+		b.Write(r.frags(p).Sitemap)
 	}
-	return marshalXML(s)
+	b.WriteString("</urlset>\n")
+	return b.Bytes(), nil
 }
 
 func marshalXML(v any) ([]byte, error) {
@@ -269,22 +274,88 @@ type searchEntry struct {
 	Headings []string `json:"h,omitempty"`
 }
 
+// searchIndex is search.json: one entry per page but the home, from each page's
+// cached entry.
 func (r *run) searchIndex() ([]byte, error) {
-	entries := []searchEntry{}
+	var b bytes.Buffer
+	b.WriteByte('[')
+	first := true
 	for _, p := range r.course.All() {
 		if p.Kind == KindHome {
 			continue
 		}
-		e := searchEntry{Title: p.Title, URL: p.URL, Summary: p.Summary, Tags: p.Tags}
-		if p.Kind == KindLesson {
-			e.Module = p.Module.Page.Title
+		if !first {
+			b.WriteByte(',')
 		}
-		for _, h := range p.TOC {
-			e.Headings = append(e.Headings, h.Text)
-		}
-		entries = append(entries, e)
+		first = false
+		b.Write(r.frags(p).Search)
 	}
-	return json.Marshal(entries)
+	b.WriteString("]")
+	return b.Bytes(), nil
+}
+
+// pageFrags are a page's entries in the files made from the whole course, kept
+// between builds so that a rebuild only re-encodes the pages that changed.
+type pageFrags struct {
+	Key      string
+	Sitemap  []byte
+	Search   []byte
+	Manifest []byte // lessons only
+}
+
+// frags returns p's entries, made by makeFrags.
+func (r *run) frags(p *Page) *pageFrags { return r.fragsOf[p] }
+
+// makeFrags makes every page's entries, in parallel, reusing the last build's
+// where nothing they show changed.
+func (r *run) makeFrags() error {
+	all := r.course.All()
+	made := make([]*pageFrags, len(all))
+	err := parallel(r.ctx, len(all), func(i int) error {
+		made[i] = r.pageFrags(all[i])
+		return nil
+	})
+	r.fragsOf = make(map[*Page]*pageFrags, len(all))
+	for i, p := range all {
+		r.fragsOf[p] = made[i]
+		r.next.Frags[p.File] = made[i]
+	}
+	return err
+}
+
+func (r *run) pageFrags(p *Page) *pageFrags {
+	key := p.Hash + "|" + p.Permalink + "|" + strconv.Itoa(p.Order) + "|" + p.Title
+	if p.Module != nil {
+		key += "|" + p.Module.Page.ID + "|" + p.Module.Page.Title
+	}
+	if r.prev != nil {
+		if f, ok := r.prev.Frags[p.File]; ok && f.Key == key {
+			return f
+		}
+	}
+	f := &pageFrags{Key: key}
+	lastmod := ""
+	if !p.Date.IsZero() {
+		lastmod = "<lastmod>" + p.Date.Format("2006-01-02") + "</lastmod>"
+	}
+	var loc bytes.Buffer
+	xml.EscapeText(&loc, []byte(p.Permalink))
+	f.Sitemap = []byte("  <url><loc>" + loc.String() + "</loc>" + lastmod + "</url>\n")
+
+	e := searchEntry{Title: p.Title, URL: p.URL, Summary: p.Summary, Tags: p.Tags}
+	if p.Kind == KindLesson {
+		e.Module = p.Module.Page.Title
+	}
+	for _, h := range p.TOC {
+		e.Headings = append(e.Headings, h.Text)
+	}
+	f.Search, _ = json.Marshal(e)
+	if p.Kind == KindLesson {
+		f.Manifest, _ = json.MarshalIndent(ManifestLesson{ID: p.ID, Title: p.Title, Summary: p.Summary,
+			Discussion: p.Discussion, URL: p.Permalink, Module: p.Module.Page.ID, Order: p.Order,
+			Date: p.Date, Opens: p.Opens, Tags: p.Tags, Hash: p.Hash}, "    ", "  ")
+	}
+	return f
 }
 
 // Manifest is lessons.json: what the companion needs to know of the course,
@@ -324,6 +395,8 @@ type ManifestLesson struct {
 	Hash       string    `json:"hash"`
 }
 
+// manifest is lessons.json. The lessons are assembled from each lesson's cached
+// entry; the rest is small.
 func (r *run) manifest() ([]byte, error) {
 	m := Manifest{Title: r.cfg.Title, BaseURL: r.cfg.BaseURL, Language: r.cfg.Language,
 		Federation: r.cfg.Federation, Cohorts: r.cfg.Cohorts,
@@ -332,11 +405,25 @@ func (r *run) manifest() ([]byte, error) {
 		m.Modules = append(m.Modules, ManifestModule{ID: mod.Page.ID, Title: mod.Page.Title,
 			URL: mod.Page.Permalink, Order: mod.Number, Opens: mod.Page.Opens})
 	}
-	for _, l := range r.course.Lessons {
-		m.Lessons = append(m.Lessons, ManifestLesson{ID: l.ID, Title: l.Title, Summary: l.Summary,
-			Discussion: l.Discussion, URL: l.Permalink, Module: l.Module.Page.ID, Order: l.Order,
-			Date: l.Date, Opens: l.Opens, Tags: l.Tags, Hash: l.Hash})
+	head, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
 	}
-	b, err := json.MarshalIndent(m, "", "  ")
-	return append(b, '\n'), err
+	// head ends with `"lessons": []` + "\n}": put the lessons between the brackets.
+	cut := bytes.LastIndex(head, []byte("[]"))
+	var b bytes.Buffer
+	b.Write(head[:cut+1])
+	for i, l := range r.course.Lessons {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n    ")
+		b.Write(r.frags(l).Manifest)
+	}
+	if len(r.course.Lessons) > 0 {
+		b.WriteString("\n  ")
+	}
+	b.Write(head[cut+1:])
+	b.WriteByte('\n')
+	return b.Bytes(), nil
 }

@@ -120,8 +120,9 @@ type PageData struct {
 	// Nav is the module's lesson list, rendered once per module from
 	// partials/module-nav.html (lessons and modules only).
 	Nav template.HTML
-	// Outline is the course outline (all modules), rendered once per build from
-	// partials/outline.html.
+	// Outline is the course outline (all modules and lessons), rendered once per
+	// build from partials/outline.html; only the home, search and 404 pages get it,
+	// so that a lesson page does not depend on every other lesson.
 	Outline template.HTML
 	// Live is set by `cohort serve`: scripts it injects go at the end of <body>.
 	Live template.HTML

@@ -33,6 +33,8 @@ type output struct {
 	staged []string
 	// written lists the output paths whose bytes changed, in commit order.
 	written []string
+	// dirs remembers the staging folders already made, to save a system call per file.
+	dirs sync.Map
 }
 
 func newOutput(dir string, prev map[string]string) *output {
@@ -135,8 +137,13 @@ func (o *output) stageFile(rel string, fill func(io.Writer) error) error {
 	o.mu.Unlock()
 
 	target := filepath.Join(stage, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return fmt.Errorf("output %s: %w", rel, err)
+	if dir := filepath.Dir(target); dir != stage {
+		if _, made := o.dirs.Load(dir); !made {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return fmt.Errorf("output %s: %w", rel, err)
+			}
+			o.dirs.Store(dir, true)
+		}
 	}
 	f, err := os.Create(target)
 	if err != nil {
@@ -164,10 +171,19 @@ func (o *output) abort() {
 // longer makes. It returns how many files were removed.
 func (o *output) commit() (removed int, err error) {
 	defer o.abort()
+	slices.Sort(o.staged)
+	// A first build: the staging folder becomes the output folder in one rename.
+	if _, err := os.Stat(o.dir); errors.Is(err, fs.ErrNotExist) && o.stage != "" {
+		if err := os.Rename(o.stage, o.dir); err != nil {
+			return 0, fmt.Errorf("output: %w", err)
+		}
+		o.stage = ""
+		o.written = o.staged
+		return 0, nil
+	}
 	if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return 0, fmt.Errorf("output: %w", err)
 	}
-	slices.Sort(o.staged)
 	made := map[string]bool{}
 	for _, rel := range o.staged {
 		target := filepath.Join(o.dir, filepath.FromSlash(rel))

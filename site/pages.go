@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cohort-course/cohort/site/markdown"
 )
@@ -29,12 +30,19 @@ type run struct {
 
 	site     *SiteData
 	ix       *linkIndex
-	navs     map[*Module]PageData // per module: Nav rendered once
+	navs     map[*Module]template.HTML // per module: rendered once, or kept from the last build
 	modKeys  map[*Module]string
 	pagesKey string
-	outline  string
+	outline  string // key of the course outline: every module's key
+
+	outlineOnce sync.Once
+	outlineHTML template.HTML
+	outlineErr  error
 
 	rendered int
+	reread   bool // some source was read again: its size or time changed
+	fragsOf  map[*Page]*pageFrags
+	steps    []Step
 	mu       sync.Mutex
 	next     *state
 }
@@ -49,7 +57,14 @@ type linkLog struct {
 // course, into r.out. It returns the state to keep for the next build.
 func (r *run) render() (*state, error) {
 	c := r.course
-	r.next = &state{Version: Version, Key: r.key, Files: map[string]*cachedPage{}}
+	mark := time.Now()
+	step := func(name string) {
+		now := time.Now()
+		r.steps = append(r.steps, Step{name, now.Sub(mark)})
+		mark = now
+	}
+	r.next = &state{Version: Version, Key: r.key, Files: map[string]*cachedPage{},
+		Navs: map[string]template.HTML{}, Special: map[string]string{}, Frags: map[string]*pageFrags{}}
 	r.site = r.siteData()
 	r.ix = newLinkIndex(c)
 	for _, a := range r.tree.assets {
@@ -63,21 +78,22 @@ func (r *run) render() (*state, error) {
 		r.ix.addURL(rel)
 	}
 
-	outline, err := r.theme.executeHTML("partials/outline.html", c)
-	if err != nil {
-		return nil, fmt.Errorf("render outline: %w", err)
-	}
-	r.navs = map[*Module]PageData{}
+	r.navs = map[*Module]template.HTML{}
 	r.modKeys = map[*Module]string{}
 	outlineKey := newKeyer()
 	for _, m := range c.Modules {
-		nav, err := r.theme.executeHTML("partials/module-nav.html", m)
-		if err != nil {
-			return nil, fmt.Errorf("render navigation of %s: %w", m.Dir, err)
+		key := moduleKey(m)
+		r.modKeys[m] = key
+		outlineKey.str(key)
+		nav, ok := r.prev.nav(key)
+		if !ok {
+			var err error
+			if nav, err = r.theme.executeHTML("partials/module-nav.html", m); err != nil {
+				return nil, fmt.Errorf("render navigation of %s: %w", m.Dir, err)
+			}
 		}
-		r.navs[m] = PageData{Site: r.site, Nav: nav, Outline: outline, Live: r.b.o.Live}
-		r.modKeys[m] = moduleKey(m)
-		outlineKey.str(r.modKeys[m])
+		r.navs[m] = nav
+		r.next.Navs[key] = nav
 	}
 	pk := newKeyer()
 	for _, p := range c.Pages {
@@ -85,12 +101,19 @@ func (r *run) render() (*state, error) {
 	}
 	r.pagesKey = pk.sum()
 	r.outline = outlineKey.sum()
+	step("navigation")
 
 	all := c.All()
+	for _, p := range all {
+		if !p.reused && p.Hash != "" {
+			r.reread = true
+			break
+		}
+	}
 	logs := make([]*linkLog, len(all))
-	err = parallel(r.ctx, len(all), func(i int) error {
+	err := parallel(r.ctx, len(all), func(i int) error {
 		var err error
-		logs[i], err = r.renderPage(all[i], PageData{Site: r.site, Outline: outline, Live: r.b.o.Live})
+		logs[i], err = r.renderPage(all[i], PageData{Site: r.site, Live: r.b.o.Live})
 		return err
 	})
 	if err != nil {
@@ -99,9 +122,11 @@ func (r *run) render() (*state, error) {
 	if err := r.checkFragments(all, logs); err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
-	if err := r.extras(outline); err != nil { // extras.go
+	step("pages")
+	if err := r.extras(); err != nil { // extras.go
 		return nil, err
 	}
+	step("extras")
 	return r.next, nil
 }
 
@@ -136,7 +161,13 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 				log.frags = append(log.frags, fragmentRef{target: t, fragment: f.Fragment, dest: f.Dest})
 			}
 		}
-		r.remember(p, key, log)
+		if p.reused && c.Page.Order == p.Order && c.Page.URL == p.URL && c.Page.Number == p.Number {
+			r.mu.Lock()
+			r.next.Files[p.File] = c // nothing about it changed: keep the record as it is
+			r.mu.Unlock()
+		} else {
+			r.remember(p, key, log)
+		}
 		return log, nil
 	}
 	if p.reused { // parsed from the cache, but it must render: read it again
@@ -146,12 +177,18 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 		}
 		p.src, p.bodyLine = fresh.src, fresh.bodyLine
 	}
+	var err error
 	log := &linkLog{links: map[string]string{}}
 	if err := renderBody(r.md, r.ix, p, log, r.theme.T("video_watch")+": "); err != nil {
 		return nil, err
 	}
 	if p.Module != nil {
-		data.Nav = markCurrent(r.navs[p.Module].Nav, p.URL)
+		data.Nav = markCurrent(r.navs[p.Module], p.URL)
+	}
+	if p.Kind == KindHome {
+		if data.Outline, err = r.courseOutline(); err != nil {
+			return nil, err
+		}
 	}
 	data.Page = p
 	layout := string(p.Kind) + ".html"
@@ -177,6 +214,18 @@ func markCurrent(nav template.HTML, url string) template.HTML {
 	link := `<a href="` + template.HTMLEscapeString(url) + `">`
 	return template.HTML(strings.Replace(string(nav), link,
 		`<a href="`+template.HTMLEscapeString(url)+`" aria-current="page">`, 1))
+}
+
+// courseOutline renders partials/outline.html once per build, and only for the
+// pages that show it (home, search, 404): it lists every lesson.
+func (r *run) courseOutline() (template.HTML, error) {
+	r.outlineOnce.Do(func() {
+		r.outlineHTML, r.outlineErr = r.theme.executeHTML("partials/outline.html", r.course)
+		if r.outlineErr != nil {
+			r.outlineErr = fmt.Errorf("render outline: %w", r.outlineErr)
+		}
+	})
+	return r.outlineHTML, r.outlineErr
 }
 
 // remember records p in the state for the next build.

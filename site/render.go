@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"html/template"
 	"net/url"
 	"path"
@@ -74,26 +73,23 @@ func renderBody(md *markdown.Renderer, ix *linkIndex, p *Page, log *linkLog, wat
 }
 
 // keyer builds render keys: a hash of everything that goes into one output, so
-// that a page whose key did not change need not be rendered again.
-type keyer struct{ h hash.Hash }
+// that a page whose key did not change need not be rendered again. It collects
+// bytes and hashes them once, which is much cheaper than many small writes.
+type keyer struct{ buf []byte }
 
-func newKeyer() *keyer { return &keyer{h: sha256.New()} }
+func newKeyer() *keyer { return &keyer{buf: make([]byte, 0, 512)} }
 
 func (k *keyer) str(ss ...string) *keyer {
 	for _, s := range ss {
-		var n [8]byte
-		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
-		k.h.Write(n[:])
-		k.h.Write([]byte(s))
+		k.buf = binary.LittleEndian.AppendUint64(k.buf, uint64(len(s)))
+		k.buf = append(k.buf, s...)
 	}
 	return k
 }
 
 func (k *keyer) int(is ...int64) *keyer {
 	for _, i := range is {
-		var n [8]byte
-		binary.LittleEndian.PutUint64(n[:], uint64(i))
-		k.h.Write(n[:])
+		k.buf = binary.LittleEndian.AppendUint64(k.buf, uint64(i))
 	}
 	return k
 }
@@ -106,7 +102,10 @@ func (k *keyer) card(p *Page) *keyer {
 	return k.str(p.Title, p.URL, p.Summary, p.ID).int(int64(p.ReadingTime), p.Date.Unix(), int64(p.Order))
 }
 
-func (k *keyer) sum() string { return hex.EncodeToString(k.h.Sum(nil)[:16]) }
+func (k *keyer) sum() string {
+	sum := sha256.Sum256(k.buf)
+	return hex.EncodeToString(sum[:16])
+}
 
 // moduleKey covers what a module's navigation shows.
 func moduleKey(m *Module) string {

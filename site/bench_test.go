@@ -1,0 +1,129 @@
+package site
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// benchCourse generates (once, into a cache folder) a course with gencourse from
+// ../shared/bench, the way bench/build-vs-hugo.sh does, and returns its folder.
+func benchCourse(b *testing.B, lessons int) string {
+	b.Helper()
+	gen, err := filepath.Abs(filepath.Join("..", "..", "shared", "bench"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(gen, "gencourse")); err != nil {
+		b.Skip("../shared/bench/gencourse not found: ", err)
+	}
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("cohort-bench-course-%d", lessons))
+	if _, err := os.Stat(filepath.Join(dir, "course.toml")); err == nil {
+		return dir
+	}
+	os.RemoveAll(dir)
+	cmd := exec.Command("go", "run", "./gencourse", "-out", dir, "-lessons", strconv.Itoa(lessons),
+		"-modules", strconv.Itoa(max(lessons/100, 1)), "-seed", "1", "-format", "course")
+	cmd.Dir = gen
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("gencourse: %v\n%s", err, out)
+	}
+	return dir
+}
+
+func benchLessons() int {
+	if n, err := strconv.Atoi(os.Getenv("COHORT_BENCH_LESSONS")); err == nil && n > 0 {
+		return n
+	}
+	return 1000
+}
+
+// BenchmarkBuildCold builds the generated course from nothing: no cache, no output.
+func BenchmarkBuildCold(b *testing.B) {
+	src := benchCourse(b, benchLessons())
+	var pages int
+	for b.Loop() {
+		b.StopTimer()
+		out := b.TempDir()
+		b.StartTimer()
+		res, err := Build(context.Background(), Options{Source: src, Out: filepath.Join(out, "public")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		pages = res.Pages
+	}
+	b.ReportMetric(float64(pages)*float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+}
+
+// BenchmarkRebuildOneLesson is serve's case: a builder that built the course
+// before rebuilds it after one lesson's text changed.
+func BenchmarkRebuildOneLesson(b *testing.B) {
+	src := benchCourse(b, benchLessons())
+	work := b.TempDir()
+	bl := NewBuilder(Options{Source: src, Out: filepath.Join(work, "public"), CacheDir: filepath.Join(work, "cache")})
+	if _, err := bl.Build(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	lesson := firstLesson(b, src)
+	orig, _ := os.ReadFile(lesson)
+	defer os.WriteFile(lesson, orig, 0o644)
+	if name := os.Getenv("COHORT_BENCH_PROFILE"); name != "" {
+		f, err := os.Create(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		os.WriteFile(lesson, fmt.Appendf(append([]byte(nil), orig...), "\nEdit number %d.\n", i), 0o644)
+		res, err := bl.Build(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Rendered == 0 {
+			b.Fatal("the edited lesson was not rendered")
+		}
+		if i == 3 {
+			b.Logf("steps: %v", res.Steps)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/rebuild")
+}
+
+// BenchmarkRebuildNoChange is a warm `cohort build` with nothing to do, in a new
+// process each time (the state comes from the cache folder).
+func BenchmarkRebuildNoChange(b *testing.B) {
+	src := benchCourse(b, benchLessons())
+	work := b.TempDir()
+	o := Options{Source: src, Out: filepath.Join(work, "public"), CacheDir: filepath.Join(work, "cache")}
+	if _, err := Build(context.Background(), o); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Build(context.Background(), o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func firstLesson(b *testing.B, src string) string {
+	matches, _ := filepath.Glob(filepath.Join(src, "content", "*", "*.md"))
+	for _, m := range matches {
+		if filepath.Base(m) != "_index.md" {
+			return m
+		}
+	}
+	b.Fatal("no lesson in the generated course")
+	return ""
+}
+
+var _ = time.Now

@@ -1,0 +1,278 @@
+package site
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"html/template"
+	"slices"
+	"time"
+)
+
+// The build cache is written in a small binary format of its own: gob took over
+// 100 ms for a 10,000-lesson course, longer than the rebuild it serves. Every
+// value is length-prefixed. Maps are written in Go's order: the cache need not
+// be byte-identical from run to run, only the site.
+
+// cacheMagic starts every cache file; change it when the layout changes.
+const cacheMagic = "cohort-cache-3\n"
+
+type encoder struct{ b []byte }
+
+func (e *encoder) uint(v uint64)  { e.b = binary.AppendUvarint(e.b, v) }
+func (e *encoder) int(v int64)    { e.b = binary.AppendVarint(e.b, v) }
+func (e *encoder) str(s string)   { e.uint(uint64(len(s))); e.b = append(e.b, s...) }
+func (e *encoder) bytes(p []byte) { e.uint(uint64(len(p))); e.b = append(e.b, p...) }
+func (e *encoder) bool(v bool) {
+	if v {
+		e.b = append(e.b, 1)
+	} else {
+		e.b = append(e.b, 0)
+	}
+}
+func (e *encoder) time(t time.Time) {
+	if t.IsZero() {
+		e.str("")
+		return
+	}
+	data, _ := t.MarshalBinary()
+	e.bytes(data)
+}
+
+func (e *encoder) strs(ss []string) {
+	e.uint(uint64(len(ss)))
+	for _, s := range ss {
+		e.str(s)
+	}
+}
+
+func (e *encoder) strMap(m map[string]string) {
+	e.uint(uint64(len(m)))
+	for k, v := range m {
+		e.str(k)
+		e.str(v)
+	}
+}
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+var errCorrupt = errors.New("cache file is damaged")
+
+func (d *decoder) uint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) int() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) fail() {
+	if d.err == nil {
+		d.err = errCorrupt
+	}
+	d.b = nil
+}
+
+func (d *decoder) raw() []byte {
+	n := d.uint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return nil
+	}
+	p := d.b[:n:n]
+	d.b = d.b[n:]
+	return p
+}
+
+func (d *decoder) str() string   { return string(d.raw()) }
+func (d *decoder) bytes() []byte { return slices.Clone(d.raw()) }
+
+func (d *decoder) bool() bool {
+	if len(d.b) == 0 {
+		d.fail()
+		return false
+	}
+	v := d.b[0] == 1
+	d.b = d.b[1:]
+	return v
+}
+
+func (d *decoder) time() time.Time {
+	var t time.Time
+	if data := d.raw(); len(data) > 0 {
+		if err := t.UnmarshalBinary(data); err != nil {
+			d.fail()
+		}
+	}
+	return t
+}
+
+func (d *decoder) strs() []string {
+	n := d.uint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return nil
+	}
+	var ss []string
+	for range n {
+		ss = append(ss, d.str())
+	}
+	return ss
+}
+
+func (d *decoder) strMap() map[string]string {
+	n := d.uint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return nil
+	}
+	m := make(map[string]string, n)
+	for range n {
+		k := d.str()
+		m[k] = d.str()
+	}
+	return m
+}
+
+func (e *encoder) page(p *Page) {
+	e.str(string(p.Kind))
+	for _, s := range []string{p.File, p.ID, p.URL, p.Permalink, p.Title, p.Summary, p.Discussion,
+		p.Video, p.Opens, string(p.VideoEmbed), p.Hash} {
+		e.str(s)
+	}
+	e.time(p.Date)
+	e.bool(p.Draft)
+	for _, v := range []int64{int64(p.Weight), int64(p.Duration), int64(p.Words), int64(p.ReadingTime),
+		int64(p.Order), int64(p.Number)} {
+		e.int(v)
+	}
+	e.strs(p.Tags)
+	e.strs(p.Objectives)
+	e.strs(p.Aliases)
+	e.uint(uint64(len(p.TOC)))
+	for _, h := range p.TOC {
+		e.int(int64(h.Level))
+		e.str(h.ID)
+		e.str(h.Text)
+	}
+}
+
+func (d *decoder) page(p *Page) {
+	p.Kind = Kind(d.str())
+	for _, s := range []*string{&p.File, &p.ID, &p.URL, &p.Permalink, &p.Title, &p.Summary, &p.Discussion,
+		&p.Video, &p.Opens} {
+		*s = d.str()
+	}
+	p.VideoEmbed = template.HTML(d.str())
+	p.Hash = d.str()
+	p.Date = d.time()
+	p.Draft = d.bool()
+	p.Weight = int(d.int())
+	p.Duration = time.Duration(d.int())
+	p.Words = int(d.int())
+	p.ReadingTime = time.Duration(d.int())
+	p.Order = int(d.int())
+	p.Number = int(d.int())
+	p.Tags = d.strs()
+	p.Objectives = d.strs()
+	p.Aliases = d.strs()
+	n := d.uint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return
+	}
+	for range n {
+		p.TOC = append(p.TOC, Heading{Level: int(d.int()), ID: d.str(), Text: d.str()})
+	}
+}
+
+// encode writes the whole state.
+func (s *state) encode(sizeHint int) []byte {
+	e := &encoder{b: make([]byte, 0, max(sizeHint+sizeHint/8, 1<<20))}
+	e.b = append(e.b, cacheMagic...)
+	e.str(s.Version)
+	e.str(s.Key)
+	e.uint(uint64(len(s.Files)))
+	for name, c := range s.Files {
+		e.str(name)
+		e.int(c.Size)
+		e.int(c.ModTime)
+		e.str(c.RenderKey)
+		e.page(&c.Page)
+		e.strMap(c.Links)
+		e.uint(uint64(len(c.Frags)))
+		for _, f := range c.Frags {
+			e.str(f.Target)
+			e.str(f.Fragment)
+			e.str(f.Dest)
+		}
+	}
+	e.strMap(s.Outputs)
+	navs := make(map[string]string, len(s.Navs))
+	for k, v := range s.Navs {
+		navs[k] = string(v)
+	}
+	e.strMap(navs)
+	e.strMap(s.Special)
+	e.uint(uint64(len(s.Frags)))
+	for name, f := range s.Frags {
+		e.str(name)
+		e.str(f.Key)
+		e.bytes(f.Sitemap)
+		e.bytes(f.Search)
+		e.bytes(f.Manifest)
+	}
+	return e.b
+}
+
+// decodeState reads what encode wrote.
+func decodeState(data []byte) (*state, error) {
+	if len(data) < len(cacheMagic) || string(data[:len(cacheMagic)]) != cacheMagic {
+		return nil, errors.New("not a cache file of this cohort version")
+	}
+	d := &decoder{b: data[len(cacheMagic):]}
+	s := &state{Version: d.str(), Key: d.str(), Files: map[string]*cachedPage{}}
+	n := d.uint()
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		name := d.str()
+		c := &cachedPage{Size: d.int(), ModTime: d.int(), RenderKey: d.str()}
+		d.page(&c.Page)
+		c.Links = d.strMap()
+		nf := d.uint()
+		for j := uint64(0); j < nf && d.err == nil; j++ {
+			c.Frags = append(c.Frags, cachedFrag{Target: d.str(), Fragment: d.str(), Dest: d.str()})
+		}
+		s.Files[name] = c
+	}
+	s.Outputs = d.strMap()
+	s.Navs = map[string]template.HTML{}
+	for k, v := range d.strMap() {
+		s.Navs[k] = template.HTML(v)
+	}
+	s.Special = d.strMap()
+	s.Frags = map[string]*pageFrags{}
+	n = d.uint()
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		name := d.str()
+		s.Frags[name] = &pageFrags{Key: d.str(), Sitemap: d.bytes(), Search: d.bytes(), Manifest: d.bytes()}
+	}
+	if d.err != nil {
+		return nil, fmt.Errorf("decode: %w", d.err)
+	}
+	return s, nil
+}
