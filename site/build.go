@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -74,6 +75,7 @@ type Builder struct {
 	fsys  fs.FS
 	log   *slog.Logger
 	state *state // the last successful build; nil before the first
+	tree  *tree  // content/ as the last successful build found it
 	mu    sync.Mutex
 }
 
@@ -92,6 +94,14 @@ func NewBuilder(o Options) *Builder {
 
 // Build runs the pipeline. On error nothing in the output folder has changed.
 func (b *Builder) Build(ctx context.Context) (*Result, error) {
+	return b.BuildChanged(ctx, nil)
+}
+
+// BuildChanged is Build when the caller knows which files changed since the last
+// build (paths relative to the course folder, slash-separated, as a watcher
+// reports them): content/ is then not walked again, only those paths looked at.
+// nil means unknown: everything is looked at.
+func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	start := time.Now()
@@ -128,7 +138,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		prev = nil // the output folder is gone: write everything
 	}
 
-	tree, err := walkContent(b.fsys) // content.go
+	tree, err := b.contentTree(changed) // content.go
 	if err != nil {
 		return nil, fmt.Errorf("content: %w", err)
 	}
@@ -163,6 +173,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	}
 	step("commit")
 	next.Outputs = out.next
+	b.tree = tree
 	next.size = prev.encodedSize()
 	next.dirty = prev == nil || prev.dirty || r.rendered > 0 || len(out.written) > 0 || removed > 0 || r.reread
 	b.state = next
@@ -176,6 +187,28 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 		Pages: len(course.All()), Rendered: r.rendered, Written: out.written, Removed: removed,
 		Duration: time.Since(start), Course: course, Steps: steps,
 	}, nil
+}
+
+// contentTree walks content/, or, when the changed paths are known, updates the
+// last build's walk with just those.
+func (b *Builder) contentTree(changed []string) (*tree, error) {
+	if b.tree == nil || changed == nil {
+		return walkContent(b.fsys)
+	}
+	t := b.tree.clone()
+	for _, p := range changed {
+		rel, ok := strings.CutPrefix(p, ContentDir+"/")
+		if !ok {
+			if p == ContentDir || p == "." {
+				return walkContent(b.fsys) // the folder itself, or lost events
+			}
+			continue // not content: config, layouts, static are read on every build
+		}
+		if !t.update(b.fsys, rel) {
+			return walkContent(b.fsys) // a folder appeared, went or moved
+		}
+	}
+	return t, nil
 }
 
 // SaveCache writes the state of the last successful build to the cache folder,

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -485,6 +486,85 @@ func TestDeriveID(t *testing.T) {
 	for in, want := range tests {
 		if got := deriveID(in); got != want {
 			t.Errorf("deriveID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestGencourseBuilds: courses written by ../shared/bench/gencourse, the format the
+// benchmarks use, keep building.
+func TestGencourseBuilds(t *testing.T) {
+	gen, _ := filepath.Abs(filepath.Join("..", "..", "shared", "bench"))
+	if _, err := os.Stat(filepath.Join(gen, "gencourse", "main.go")); err != nil {
+		t.Skip("../shared/bench/gencourse not found")
+	}
+	if testing.Short() {
+		t.Skip("compiles and runs gencourse")
+	}
+	dir := filepath.Join(t.TempDir(), "course")
+	cmd := exec.Command("go", "run", "./gencourse", "-out", dir, "-lessons", "60", "-modules", "4", "-seed", "7", "-format", "course")
+	cmd.Dir = gen
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gencourse: %v\n%s", err, out)
+	}
+	res := mustBuild(t, dir)
+	if res.Pages != 1+4+60 {
+		t.Errorf("built %d pages, want 65", res.Pages)
+	}
+}
+
+// TestBuildChanged: a rebuild told which files changed gives the same site as a
+// rebuild that walks everything.
+func TestBuildChanged(t *testing.T) {
+	dir := course(t, smallCourse)
+	b := NewBuilder(Options{Source: dir, Out: filepath.Join(dir, "public")})
+	if _, err := b.Build(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name    string
+		do      func()
+		changed []string
+	}{
+		{"edit", func() {
+			writeArchive(t, dir, "-- content/01-first/a.md --\n+++\ntitle = \"Lesson A2\"\nid = \"lesson-a\"\nweight = 10\n+++\nNew text.\n")
+		},
+			[]string{"content/01-first/a.md"}},
+		{"add", func() { writeArchive(t, dir, "-- content/02-second/d.md --\n+++\ntitle = \"Lesson D\"\n+++\nD.\n") },
+			[]string{"content/02-second/d.md"}},
+		{"add an asset", func() { writeArchive(t, dir, "-- content/02-second/pic.svg --\n<svg/>\n") },
+			[]string{"content/02-second/pic.svg"}},
+		{"delete", func() { os.Remove(filepath.Join(dir, "content/02-second/c.md")) },
+			[]string{"content/02-second/c.md"}},
+		{"scratch file made and gone", func() {}, []string{"content/02-second/.d.md.swp", "content/02-second/4913"}},
+		{"new folder", func() { writeArchive(t, dir, "-- content/03-third/e.md --\n+++\ntitle = \"E\"\n+++\nE.\n") },
+			[]string{"content/03-third"}},
+		{"folder removed", func() { os.RemoveAll(filepath.Join(dir, "content/03-third")) },
+			[]string{"content/03-third"}},
+		{"layout", func() {
+			writeArchive(t, dir, "-- layouts/partials/footer.html --\n<footer>changed</footer>\n")
+		}, []string{"layouts/partials/footer.html"}},
+	}
+	for _, s := range steps {
+		s.do()
+		res, err := b.BuildChanged(context.Background(), s.changed)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		got := snapshot(t, filepath.Join(dir, "public"))
+		full := t.TempDir()
+		if _, err := Build(context.Background(), Options{Source: dir, Out: full}); err != nil {
+			t.Fatal(err)
+		}
+		want := snapshot(t, full)
+		for name, w := range want {
+			_, wdata, _ := strings.Cut(w, "\n")
+			_, gdata, _ := strings.Cut(got[name], "\n")
+			if gdata != wdata {
+				t.Errorf("%s: %s differs from a full build (rendered %d)", s.name, name, res.Rendered)
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %d files, a full build makes %d", s.name, len(got), len(want))
 		}
 	}
 }

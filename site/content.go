@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,7 +77,76 @@ func walkContent(fsys fs.FS) (*tree, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &Error{File: ContentDir, Err: errors.New("no content folder: a course keeps its Markdown in content/")}
 	}
+	// Sorted by path, not in walk order, so that update can search them.
+	byPathOrder := func(a, b source) int { return strings.Compare(a.path, b.path) }
+	slices.SortFunc(t.markdown, byPathOrder)
+	slices.SortFunc(t.assets, byPathOrder)
 	return t, err
+}
+
+// clone copies the tree's lists, so that an update leaves the original as it was.
+func (t *tree) clone() *tree {
+	c := &tree{markdown: slices.Clone(t.markdown), assets: slices.Clone(t.assets), byPath: maps.Clone(t.byPath)}
+	return c
+}
+
+// update looks at one path under content/ again. It returns false when the path
+// is a folder, or one is gone, which only a new walk can get right.
+func (t *tree) update(fsys fs.FS, rel string) bool {
+	if isHidden(rel) {
+		return true
+	}
+	info, err := fs.Stat(fsys, path.Join(ContentDir, rel))
+	list := &t.assets
+	if strings.HasSuffix(rel, ".md") {
+		list = &t.markdown
+	}
+	i, found := slices.BinarySearchFunc(*list, rel, func(s source, p string) int { return strings.Compare(s.path, p) })
+	switch {
+	case err != nil && !found:
+		// Neither there nor known: a file made and gone again is nothing; a folder
+		// that went, with files in it, needs a walk.
+		return errors.Is(err, fs.ErrNotExist) && !t.knownPrefix(rel+"/")
+	case err != nil:
+		*list = slices.Delete(*list, i, i+1)
+		delete(t.byPath, rel)
+	case info.IsDir():
+		return false
+	case strings.HasSuffix(rel, ".md") && strings.Count(rel, "/") > 1:
+		return false // the walk reports where lessons may not live
+	default:
+		s := source{path: rel, size: info.Size(), mtime: info.ModTime()}
+		if found {
+			(*list)[i] = s
+		} else {
+			*list = slices.Insert(*list, i, s)
+		}
+		if list == &t.markdown {
+			t.byPath[rel] = s
+		}
+	}
+	return true
+}
+
+// knownPrefix tells whether any known file lies under prefix.
+func (t *tree) knownPrefix(prefix string) bool {
+	for _, l := range [][]source{t.markdown, t.assets} {
+		i, _ := slices.BinarySearchFunc(l, prefix, func(s source, p string) int { return strings.Compare(s.path, p) })
+		if i < len(l) && strings.HasPrefix(l[i].path, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// isHidden tells the files a walk skips: dot files and editors' backups.
+func isHidden(rel string) bool {
+	for part := range strings.SplitSeq(rel, "/") {
+		if strings.HasPrefix(part, ".") || strings.HasSuffix(part, "~") {
+			return true
+		}
+	}
+	return false
 }
 
 // readPages reads and parses the front matter of every Markdown file, in parallel.
