@@ -75,6 +75,9 @@ type Server struct {
 	// Course is the course actor's id, written where the fixtures name
 	// https://course.example.org/actor.
 	Course string
+	// ContentType is the Content-Type of POSTs; empty means
+	// application/activity+json.
+	ContentType string
 
 	mu        sync.Mutex
 	received  []Received
@@ -262,7 +265,11 @@ func (s *Server) PostAs(ctx context.Context, keyID string, key *sig.KeyPair, inb
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/activity+json")
+	ct := s.ContentType
+	if ct == "" {
+		ct = "application/activity+json"
+	}
+	req.Header.Set("Content-Type", ct)
 	req.Header.Set("User-Agent", "http.rb/5.1.1 (Mastodon/4.3.0; +"+s.Base+"/)")
 	if key != nil {
 		if err := (sig.Signer{}).Sign(req, keyID, key.PrivateKey(), body); err != nil {

@@ -1,0 +1,255 @@
+// Package inbox receives activities from other servers: POST /inbox, which
+// is also the shared inbox. Each request goes through the same steps, in
+// order: limit the body, verify the HTTP Signature (refetching the key once
+// when it fails, for key rotation), check that the key's owner is the
+// activity's actor, parse, check that the object is on its actor's host (or
+// fetch it from its origin), mark the activity seen (a replay changes
+// nothing; posts are idempotent by their own id and version), then route it by type and answer 202 once the change is
+// committed.
+//
+// It stores follows, replies in one of our lessons' threads (sanitized),
+// edits, deletions, likes and boosts. Replies whose thread does not start at
+// one of our lesson objects are dropped. It is not a general ActivityPub
+// server: unknown activity types are acknowledged and dropped.
+package inbox
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/cohort-course/cohort/activitypub"
+	"github.com/cohort-course/cohort/activitypub/as"
+	"github.com/cohort-course/cohort/activitypub/fetch"
+	"github.com/cohort-course/cohort/activitypub/sig"
+)
+
+// BodyLimit caps an inbound activity: a Mastodon Create with a long post,
+// mentions and attachments is under 20 KiB; 256 KiB leaves room for other
+// servers' verbose JSON-LD and refuses anything meant to exhaust memory.
+const BodyLimit = 256 << 10
+
+// maxAncestors bounds how many unknown parents are fetched to find whether a
+// reply's thread starts at one of our lessons.
+const maxAncestors = 3
+
+// Options configure a Handler.
+type Options struct {
+	Store  activitypub.Store
+	Fetch  *fetch.Client
+	URLs   activitypub.URLs // the public URLs: signatures are checked for URLs.Host()
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Changed is called after a lesson's thread changed (a reply, an edit,
+	// a deletion, a like or boost), once the change is committed; "" means
+	// any lesson may have changed (an account was deleted). May be nil.
+	Changed func(lessonID string)
+	// Enqueued is called after a delivery was queued, to wake the delivery
+	// worker. May be nil.
+	Enqueued func()
+	// Crawl is called after a reply was stored, to walk the replies of its
+	// thread in the background; it must not block. May be nil.
+	Crawl func(lessonID string)
+}
+
+// Handler is the inbox.
+type Handler struct {
+	o   Options
+	log *slog.Logger
+	now func() time.Time
+}
+
+// New returns the inbox handler.
+func New(o Options) *Handler {
+	h := &Handler{o: o, log: o.Logger, now: o.Now}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	return h
+}
+
+// Error is an inbox failure with the status and the short message the
+// sender gets; the cause is logged, never sent.
+type Error struct {
+	Status int
+	Msg    string
+	Err    error
+}
+
+// Error returns the message and the cause.
+func (e *Error) Error() string {
+	if e.Err == nil {
+		return e.Msg
+	}
+	return e.Msg + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+func fail(status int, msg string, err error) error { return &Error{Status: status, Msg: msg, Err: err} }
+
+// request is what is known of one inbound request as it goes through the
+// steps, for the log.
+type request struct {
+	remote     string // the signer's host, else the peer address
+	activityID string
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rq := &request{remote: r.RemoteAddr}
+	if err := h.serve(w, r, rq); err != nil {
+		h.writeError(w, r, rq, err)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// writeError is the one place an error becomes a status: an *Error gives
+// its status and message, anything else is a 500 with a generic message.
+// The cause is logged with the remote host and the activity id.
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, rq *request, err error) {
+	status, msg := http.StatusInternalServerError, "internal error"
+	var e *Error
+	if errors.As(err, &e) {
+		status, msg = e.Status, e.Msg
+	}
+	level := slog.LevelWarn
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	if status == http.StatusAccepted {
+		level = slog.LevelInfo
+	}
+	h.log.Log(r.Context(), level, "inbox request not handled", "status", status, "remote_host", rq.remote,
+		"activity_id", rq.activityID, "error", err)
+	if status == http.StatusAccepted {
+		w.WriteHeader(status) // acknowledged and dropped
+		return
+	}
+	http.Error(w, msg, status)
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return fail(http.StatusMethodNotAllowed, "POST only", nil)
+	}
+	if ct := r.Header.Get("Content-Type"); !as.IsActivityJSON(ct) && !isPlainJSON(ct) {
+		return fail(http.StatusUnsupportedMediaType, "activity JSON expected", fmt.Errorf("content type %q", ct))
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, BodyLimit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return fail(http.StatusRequestEntityTooLarge, "body too large", err)
+		}
+		return fail(http.StatusBadRequest, "unreadable body", err)
+	}
+	ctx := r.Context()
+
+	// verify: the signature, with the public host.
+	v := sig.Verifier{Now: h.now, Host: h.o.URLs.Host()}
+	s, err := v.Parse(r, body)
+	if err != nil {
+		return fail(http.StatusUnauthorized, "signature not acceptable", fmt.Errorf("verify: %w", err))
+	}
+	if u, err := url.Parse(s.KeyID); err == nil && u.Host != "" {
+		rq.remote = u.Host
+	}
+	owner, err := h.verify(r, s)
+	if err != nil {
+		return err
+	}
+
+	// parse
+	act, err := as.Parse(ctx, body)
+	if err != nil {
+		return fail(http.StatusBadRequest, "not a usable activity", fmt.Errorf("parse: %w", err))
+	}
+	rq.activityID = act.ID
+	if act.Actor != owner.ID {
+		return fail(http.StatusUnauthorized, "signer is not the actor",
+			fmt.Errorf("key owner: key of %s signed an activity of %s", owner.ID, act.Actor))
+	}
+	if !activitypub.SameHost(act.ID, act.Actor) {
+		return fail(http.StatusBadRequest, "activity id not on the actor's host",
+			fmt.Errorf("origin: activity %s by %s", act.ID, act.Actor))
+	}
+
+	// dedupe. A Create or Update of a post needs no mark: SaveReply is
+	// itself idempotent (same id, newest version wins, a tombstone is
+	// final), and skipping the mark saves one disk sync per reply.
+	if act.Kind == as.KindCreate || act.Kind == as.KindUpdate {
+		return h.route(r, act, owner)
+	}
+	seen, err := h.o.Store.SeenActivity(ctx, act.ID)
+	if err != nil {
+		return fmt.Errorf("dedupe: %w", err)
+	}
+	if seen {
+		h.log.Debug("activity replayed", "activity_id", act.ID, "remote_host", rq.remote)
+		return nil
+	}
+	if err := h.route(r, act, owner); err != nil {
+		if ferr := h.o.Store.ForgetActivity(ctx, act.ID); ferr != nil {
+			err = errors.Join(err, fmt.Errorf("forget: %w", ferr))
+		}
+		return err
+	}
+	return nil
+}
+
+func isPlainJSON(ct string) bool {
+	return len(ct) >= 16 && (ct[:16] == "application/json")
+}
+
+// verify looks the signature's key up (Store, else fetch) and checks the
+// signature; when it fails with a stored key, the key is refetched once, in
+// case the actor rotated it. It returns the key's owner.
+func (h *Handler) verify(r *http.Request, s *sig.Signature) (activitypub.Actor, error) {
+	ctx := r.Context()
+	owner, pub, err := h.o.Fetch.KeyOwner(ctx, s.KeyID, false)
+	if err != nil {
+		return owner, keyError(err)
+	}
+	if err := s.Verify(pub); err == nil {
+		return owner, nil
+	}
+	owner, pub, err = h.o.Fetch.KeyOwner(ctx, s.KeyID, true)
+	if err != nil {
+		return owner, keyError(err)
+	}
+	if err := s.Verify(pub); err != nil {
+		return owner, fail(http.StatusUnauthorized, "signature does not verify", fmt.Errorf("verify: %w", err))
+	}
+	return owner, nil
+}
+
+// keyError maps a failed key lookup: a signer whose account is gone (a
+// deleted account's last Delete, when we never cached it) is acknowledged
+// and dropped, since there is nothing of theirs to delete; anything else is
+// refused.
+func keyError(err error) error {
+	if errors.Is(err, fetch.ErrGone) {
+		return fail(http.StatusAccepted, "signer gone", fmt.Errorf("key: %w", err))
+	}
+	return fail(http.StatusUnauthorized, "signing key not usable", fmt.Errorf("key: %w", err))
+}
+
+// hash returns a short stable digest of s, for activity ids derived from
+// remote ids.
+func hash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:12])
+}
