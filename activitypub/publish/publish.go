@@ -1,0 +1,294 @@
+// Package publish turns the lessons manifest that the site build writes
+// (lessons.json) into posts of the course actor: a Create for each released
+// lesson not yet published, an Update when a lesson's text hash changed, a
+// Delete when a lesson left the manifest. Each is queued for every
+// follower's (shared) inbox; the delivery worker sends them.
+//
+// It never reads Markdown: what a lesson post says comes from the manifest
+// (title, summary, discussion prompt, page URL). It is also where the
+// lesson's Note is built, so the document served at the lesson's id is the
+// one that was delivered.
+package publish
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cohort-course/cohort/activitypub"
+	"github.com/cohort-course/cohort/activitypub/as"
+	"github.com/cohort-course/cohort/activitypub/delivery"
+	"github.com/cohort-course/cohort/site"
+)
+
+// DeletedHash is the ContentHash of a lesson object whose lesson was
+// removed: the object is kept, so its id answers as a Tombstone and is
+// never reused for another lesson.
+const DeletedHash = "deleted"
+
+// ErrDeleted is returned by Note for a lesson that was removed.
+var ErrDeleted = errors.New("lesson deleted")
+
+// WatchInterval is how often Watch looks at the manifest for a change: a
+// build writes it at most every few seconds while an author edits.
+const WatchInterval = 2 * time.Second
+
+// Options configure a Publisher.
+type Options struct {
+	Store  activitypub.Store
+	URLs   activitypub.URLs
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Enqueued is called after deliveries were queued. May be nil.
+	Enqueued func()
+}
+
+// Publisher keeps the course actor's lesson posts in step with the
+// manifest.
+type Publisher struct {
+	o   Options
+	log *slog.Logger
+
+	mu       sync.RWMutex
+	manifest *site.Manifest
+	lessons  map[string]site.ManifestLesson
+}
+
+// New returns a Publisher with no manifest yet.
+func New(o Options) *Publisher {
+	p := &Publisher{o: o, log: o.Logger, lessons: map[string]site.ManifestLesson{}}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	if p.o.Now == nil {
+		p.o.Now = time.Now
+	}
+	return p
+}
+
+// released reports whether a lesson is to be posted at now. Release dates
+// per cohort come with the cohort schedule; until then every lesson in the
+// manifest is released.
+func released(_ site.ManifestLesson, _ time.Time) bool { return true }
+
+// Load reads a lessons manifest.
+func Load(path string) (*site.Manifest, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	var m site.Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", path, err)
+	}
+	return &m, nil
+}
+
+// Manifest returns the manifest of the last Sync, or nil.
+func (p *Publisher) Manifest() *site.Manifest {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.manifest
+}
+
+// Sync publishes what changed between the store's lesson objects and m:
+// Creates, Updates and Deletes, each queued for every follower inbox
+// before the lesson object is saved, so a crash in between re-sends rather
+// than loses. It remembers m for Note.
+func (p *Publisher) Sync(ctx context.Context, m *site.Manifest) error {
+	lessons := make(map[string]site.ManifestLesson, len(m.Lessons))
+	for _, l := range m.Lessons {
+		lessons[l.ID] = l
+	}
+	p.mu.Lock()
+	p.manifest, p.lessons = m, lessons
+	p.mu.Unlock()
+
+	objs, err := p.o.Store.LessonObjects(ctx)
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	byLesson := make(map[string]activitypub.LessonObject, len(objs))
+	for _, o := range objs {
+		if o.CohortID == "" {
+			byLesson[o.LessonID] = o
+		}
+	}
+	var inboxes []string
+	loadInboxes := func() error {
+		if inboxes != nil {
+			return nil
+		}
+		inboxes, err = p.o.Store.FollowerInboxes(ctx)
+		return err
+	}
+	now := p.o.Now().UTC().Truncate(time.Second)
+	queued := 0
+	for _, l := range m.Lessons {
+		if !released(l, now) {
+			continue
+		}
+		o, ok := byLesson[l.ID]
+		if ok && o.ContentHash == l.Hash {
+			continue
+		}
+		if err := loadInboxes(); err != nil {
+			return fmt.Errorf("publish: followers: %w", err)
+		}
+		var n int
+		if !ok || o.ContentHash == DeletedHash {
+			o = activitypub.LessonObject{LessonID: l.ID, ObjectID: p.o.URLs.Lesson(l.ID), Published: now, ContentHash: l.Hash}
+			n, err = p.send(ctx, "Create", o, l, inboxes)
+		} else {
+			o.Updated, o.ContentHash = now, l.Hash
+			n, err = p.send(ctx, "Update", o, l, inboxes)
+		}
+		if err != nil {
+			return fmt.Errorf("publish %s: %w", l.ID, err)
+		}
+		if err := p.o.Store.SaveLessonObject(ctx, o); err != nil {
+			return fmt.Errorf("publish %s: %w", l.ID, err)
+		}
+		queued += n
+	}
+	for _, o := range objs {
+		if _, ok := lessons[o.LessonID]; ok || o.CohortID != "" || o.ContentHash == DeletedHash {
+			continue
+		}
+		if err := loadInboxes(); err != nil {
+			return fmt.Errorf("publish: followers: %w", err)
+		}
+		body, err := as.Delete(o.ObjectID+"#delete", p.o.URLs.Actor(), o.ObjectID, p.o.URLs.Followers())
+		if err != nil {
+			return fmt.Errorf("delete %s: %w", o.LessonID, err)
+		}
+		n, err := delivery.Enqueue(ctx, p.o.Store, o.ObjectID+"#delete", body, inboxes)
+		if err != nil {
+			return fmt.Errorf("delete %s: %w", o.LessonID, err)
+		}
+		o.ContentHash, o.Updated = DeletedHash, now
+		if err := p.o.Store.SaveLessonObject(ctx, o); err != nil {
+			return fmt.Errorf("delete %s: %w", o.LessonID, err)
+		}
+		p.log.Info("lesson deleted", "lesson_id", o.LessonID, "deliveries", n)
+		queued += n
+	}
+	if queued > 0 && p.o.Enqueued != nil {
+		p.o.Enqueued()
+	}
+	return nil
+}
+
+// send queues a Create or Update of lesson l's Note.
+func (p *Publisher) send(ctx context.Context, kind string, o activitypub.LessonObject, l site.ManifestLesson, inboxes []string) (int, error) {
+	note := p.note(l, o)
+	var (
+		id   string
+		body []byte
+		err  error
+	)
+	if kind == "Create" {
+		id = o.ObjectID + "#create"
+		body, err = as.Create(id, note)
+	} else {
+		id = o.ObjectID + "#updates/" + strconv.FormatInt(o.Updated.Unix(), 10)
+		body, err = as.Update(id, note)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", kind, err)
+	}
+	n, err := delivery.Enqueue(ctx, p.o.Store, id, body, inboxes)
+	if err != nil {
+		return n, fmt.Errorf("%s: %w", kind, err)
+	}
+	p.log.Info("lesson published", "lesson_id", l.ID, "kind", kind, "deliveries", n)
+	return n, nil
+}
+
+// Note returns the Note of a published lesson, as served at its id: from
+// the last manifest and the stored lesson object. It returns an error
+// wrapping activitypub.ErrNotFound for an unknown lesson and ErrDeleted for
+// a removed one.
+func (p *Publisher) Note(ctx context.Context, lessonID string) (as.LessonNote, error) {
+	o, err := p.o.Store.LessonObject(ctx, lessonID, "")
+	if err != nil {
+		return as.LessonNote{}, fmt.Errorf("note %s: %w", lessonID, err)
+	}
+	if o.ContentHash == DeletedHash {
+		return as.LessonNote{}, fmt.Errorf("note %s: %w", lessonID, ErrDeleted)
+	}
+	p.mu.RLock()
+	l, ok := p.lessons[lessonID]
+	p.mu.RUnlock()
+	if !ok {
+		return as.LessonNote{}, fmt.Errorf("note %s: not in the manifest: %w", lessonID, activitypub.ErrNotFound)
+	}
+	return p.note(l, o), nil
+}
+
+// note builds the lesson's post: the title as a bold first line, the
+// summary, the discussion prompt and a link to the page, which Mastodon 4
+// shows as they are.
+func (p *Publisher) note(l site.ManifestLesson, o activitypub.LessonObject) as.LessonNote {
+	var b strings.Builder
+	b.WriteString("<p><strong>" + html.EscapeString(l.Title) + "</strong></p>")
+	if l.Summary != "" {
+		b.WriteString("<p>" + html.EscapeString(l.Summary) + "</p>")
+	}
+	if l.Discussion != "" {
+		b.WriteString("<p>" + html.EscapeString(l.Discussion) + "</p>")
+	}
+	u := html.EscapeString(l.URL)
+	b.WriteString(`<p><a href="` + u + `">` + u + `</a></p>`)
+	lang := ""
+	if m := p.Manifest(); m != nil {
+		lang = m.Language
+	}
+	replies := p.o.URLs.Replies(l.ID)
+	return as.LessonNote{
+		ID: o.ObjectID, URL: l.URL, AttributedTo: p.o.URLs.Actor(), Followers: p.o.URLs.Followers(),
+		Content: b.String(), Language: lang, Published: o.Published, Updated: o.Updated,
+		Replies: replies, RepliesFirst: replies + "?page=1",
+	}
+}
+
+// Watch syncs the manifest at path now and whenever its modification time
+// or size changes, until ctx is done. A missing or broken manifest is
+// logged and retried: the site may not be built yet.
+func (p *Publisher) Watch(ctx context.Context, path string) {
+	var lastMod time.Time
+	var lastSize int64 = -1
+	t := time.NewTicker(WatchInterval)
+	defer t.Stop()
+	for {
+		if fi, err := os.Stat(path); err == nil && (!fi.ModTime().Equal(lastMod) || fi.Size() != lastSize) {
+			if err := p.SyncFile(ctx, path); err != nil {
+				p.log.Warn("manifest not published", "path", path, "error", err)
+			} else {
+				lastMod, lastSize = fi.ModTime(), fi.Size()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// SyncFile loads the manifest at path and syncs it.
+func (p *Publisher) SyncFile(ctx context.Context, path string) error {
+	m, err := Load(path)
+	if err != nil {
+		return err
+	}
+	return p.Sync(ctx, m)
+}

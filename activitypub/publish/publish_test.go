@@ -1,0 +1,104 @@
+package publish_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cohort-course/cohort/activitypub"
+	"github.com/cohort-course/cohort/activitypub/publish"
+	"github.com/cohort-course/cohort/activitypub/store/sqlite"
+	"github.com/cohort-course/cohort/site"
+)
+
+func manifest(lessons ...site.ManifestLesson) *site.Manifest {
+	return &site.Manifest{Title: "Course", BaseURL: "https://course.example.org/", Language: "nl", Lessons: lessons}
+}
+
+// TestCreateUpdateDelete follows one lesson through its life: published
+// once to each follower inbox, updated when its hash changes, deleted when
+// it leaves the manifest; a sync with nothing changed sends nothing.
+func TestCreateUpdateDelete(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 9, 7, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	st.Now = clock
+	urls := activitypub.URLs{Base: "https://course.example.org"}
+	for _, f := range []activitypub.Follower{
+		{ActorID: "https://a.example/users/1", Inbox: "https://a.example/inbox"},
+		{ActorID: "https://a.example/users/2", Inbox: "https://a.example/inbox"},
+		{ActorID: "https://b.example/users/3", Inbox: "https://b.example/users/3/inbox"},
+	} {
+		st.SaveFollower(ctx, f)
+	}
+	p := publish.New(publish.Options{Store: st, URLs: urls, Now: clock})
+	intro := site.ManifestLesson{ID: "intro", Title: "Why <cohorts>", Summary: "A summary.", Discussion: "What do you think?",
+		URL: "https://course.example.org/01/intro/", Hash: "h1"}
+	claim := func() []activitypub.Delivery {
+		t.Helper()
+		ds, err := st.ClaimDeliveries(ctx, now.Add(time.Hour), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			st.CompleteDelivery(ctx, d.ID)
+		}
+		return ds
+	}
+
+	if err := p.Sync(ctx, manifest(intro)); err != nil {
+		t.Fatal(err)
+	}
+	ds := claim()
+	if len(ds) != 2 {
+		t.Fatalf("create deliveries = %d, want one per inbox (2)", len(ds))
+	}
+	body := string(ds[0].Body)
+	for _, want := range []string{`"type":"Create"`, `"id":"https://course.example.org/lessons/intro#create"`,
+		`<p><strong>Why &lt;cohorts&gt;</strong></p><p>A summary.</p><p>What do you think?</p>`,
+		`<a href=\"https://course.example.org/01/intro/\">`, `"url":"https://course.example.org/01/intro/"`,
+		`"contentMap":{"nl":`, `"cc":["https://course.example.org/followers"]`, `"replies":{"id":"https://course.example.org/lessons/intro/replies"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("Create lacks %s:\n%s", want, body)
+		}
+	}
+	if err := p.Sync(ctx, manifest(intro)); err != nil || len(claim()) != 0 {
+		t.Fatalf("an unchanged manifest sent something (%v)", err)
+	}
+
+	now = now.Add(time.Hour)
+	intro.Hash, intro.Summary = "h2", "A better summary."
+	if err := p.Sync(ctx, manifest(intro)); err != nil {
+		t.Fatal(err)
+	}
+	ds = claim()
+	if len(ds) != 2 || !strings.Contains(string(ds[0].Body), `"type":"Update"`) || !strings.Contains(string(ds[0].Body), "A better summary.") ||
+		!strings.Contains(string(ds[0].Body), `"updated":"2026-09-07T10:00:00Z"`) {
+		t.Fatalf("update = %d deliveries: %s", len(ds), ds[0].Body)
+	}
+	n, err := p.Note(ctx, "intro")
+	if err != nil || n.ID != urls.Lesson("intro") || !strings.Contains(n.Content, "A better summary.") {
+		t.Fatalf("Note = %+v, %v", n, err)
+	}
+
+	if err := p.Sync(ctx, manifest()); err != nil {
+		t.Fatal(err)
+	}
+	ds = claim()
+	if len(ds) != 2 || !strings.Contains(string(ds[0].Body), `"type":"Delete"`) || !strings.Contains(string(ds[0].Body), `"Tombstone"`) {
+		t.Fatalf("delete = %d deliveries", len(ds))
+	}
+	if _, err := p.Note(ctx, "intro"); !errors.Is(err, publish.ErrDeleted) {
+		t.Fatalf("Note of a deleted lesson: %v", err)
+	}
+	if err := p.Sync(ctx, manifest()); err != nil || len(claim()) != 0 {
+		t.Fatal("a deleted lesson was deleted twice")
+	}
+}
