@@ -1,0 +1,68 @@
+package discovery
+
+import (
+	"html"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/cohort-course/cohort/activitypub/as"
+)
+
+// CourseActor returns the course actor as Mastodon shows it: the course
+// title as name, the description as bio, the logo as avatar, the site as
+// url and profile fields for the site, organiser and licence.
+func (h *Handler) CourseActor() as.CourseActor {
+	c, u := h.o.Course, h.o.URLs
+	a := as.CourseActor{
+		ID: u.Actor(), Type: "Service", PreferredUsername: c.Federation.Handle, Name: c.Title, URL: c.BaseURL,
+		Inbox: u.Inbox(), SharedInbox: u.Inbox(), Outbox: u.Outbox(), Followers: u.Followers(),
+		KeyID: u.KeyID(), PublicKeyPEM: h.o.PublicKeyPEM, Discoverable: true,
+	}
+	if c.Description != "" {
+		a.Summary = "<p>" + html.EscapeString(c.Description) + "</p>"
+	}
+	if c.Logo != "" {
+		a.IconURL = c.Origin() + c.BasePath() + strings.TrimPrefix(c.Logo, "/")
+		a.IconMediaType = imageType(c.Logo)
+	}
+	site := html.EscapeString(c.BaseURL)
+	a.Fields = append(a.Fields, as.Field{Name: "Course", Value: `<a href="` + site + `" rel="me nofollow noopener" target="_blank">` + site + `</a>`})
+	if c.Organisation != "" {
+		a.Fields = append(a.Fields, as.Field{Name: "Organiser", Value: html.EscapeString(c.Organisation)})
+	}
+	if c.License != "" {
+		a.Fields = append(a.Fields, as.Field{Name: "Licence", Value: html.EscapeString(c.License)})
+	}
+	return a
+}
+
+func imageType(name string) string {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".png":
+		return "image/png"
+	case ".jpg", ".jpeg":
+		return "image/jpeg"
+	case ".gif":
+		return "image/gif"
+	case ".webp":
+		return "image/webp"
+	case ".svg":
+		return "image/svg+xml"
+	}
+	return ""
+}
+
+// actor answers /actor: the actor document, or a redirect to the site for
+// a browser.
+func (h *Handler) actor(w http.ResponseWriter, r *http.Request) error {
+	if !wantsActivity(r) {
+		http.Redirect(w, r, h.o.Course.BaseURL, http.StatusSeeOther)
+		return nil
+	}
+	body, err := as.Actor(h.CourseActor())
+	if err != nil {
+		return err
+	}
+	return writeActivity(w, body)
+}

@@ -1,0 +1,153 @@
+// Package discovery serves what other servers and the course pages read
+// from the companion: WebFinger, host-meta and NodeInfo, so an account can
+// be found; the course actor, its outbox and followers; each lesson's
+// object with its replies collection; and the threads JSON API the lesson
+// pages load. One file per endpoint.
+//
+// Actor and lesson URLs answer ActivityStreams JSON when asked for it
+// (application/activity+json, or application/ld+json with the
+// ActivityStreams profile) and redirect to the HTML page otherwise. It only
+// reads: nothing here changes the Store.
+package discovery
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cohort-course/cohort/activitypub"
+	"github.com/cohort-course/cohort/activitypub/as"
+	"github.com/cohort-course/cohort/site"
+)
+
+// Notes gives the Note of a published lesson (publish.Publisher is one). It
+// returns an error wrapping activitypub.ErrNotFound for an unknown lesson
+// and one for which Gone reports true for a removed one.
+type Notes interface {
+	Note(ctx context.Context, lessonID string) (as.LessonNote, error)
+}
+
+// Options configure a Handler.
+type Options struct {
+	Course       *site.Config
+	URLs         activitypub.URLs
+	Store        activitypub.Store
+	Notes        Notes
+	PublicKeyPEM string // the course actor's public key
+	// Gone reports whether an error from Notes means the lesson was
+	// removed (410 and a Tombstone, not 404). May be nil.
+	Gone   func(error) bool
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Handler serves the discovery endpoints.
+type Handler struct {
+	o       Options
+	log     *slog.Logger
+	mux     *http.ServeMux
+	threads *threadCache
+}
+
+// Prefixes are the paths the Handler answers under, for mounting it beside
+// a static site on one origin.
+var Prefixes = []string{"/.well-known/webfinger", "/.well-known/host-meta", "/.well-known/nodeinfo", "/nodeinfo/",
+	"/actor", "/outbox", "/followers", activitypub.LessonPrefix, "/api/threads/"}
+
+// New returns the discovery handler.
+func New(o Options) *Handler {
+	h := &Handler{o: o, log: o.Logger, mux: http.NewServeMux(), threads: newThreadCache()}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.o.Now == nil {
+		h.o.Now = time.Now
+	}
+	if h.o.Gone == nil {
+		h.o.Gone = func(error) bool { return false }
+	}
+	h.handle("GET /.well-known/webfinger", h.webfinger)
+	h.handle("GET /.well-known/host-meta", h.hostMeta)
+	h.handle("GET /.well-known/nodeinfo", h.nodeinfoLinks)
+	h.handle("GET /nodeinfo/2.1", h.nodeinfo)
+	h.handle("GET /actor", h.actor)
+	h.handle("GET /outbox", h.outbox)
+	h.handle("GET /followers", h.followers)
+	h.handle("GET /lessons/{id}", h.lesson)
+	h.handle("GET /lessons/{id}/replies", h.replies)
+	h.handle("GET /api/threads/{id}", h.thread)
+	h.handle("OPTIONS /api/threads/{id}", h.threadPreflight)
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// httpError is a failure with the status and short message a client gets.
+type httpError struct {
+	status int
+	msg    string
+	err    error
+}
+
+func (e *httpError) Error() string {
+	if e.err != nil {
+		return e.msg + ": " + e.err.Error()
+	}
+	return e.msg
+}
+
+func (e *httpError) Unwrap() error { return e.err }
+
+func notFound(err error) error {
+	return &httpError{status: http.StatusNotFound, msg: "not found", err: err}
+}
+
+// handle registers fn behind the one adapter that turns its error into a
+// status and a short message and logs the cause.
+func (h *Handler) handle(pattern string, fn func(http.ResponseWriter, *http.Request) error) {
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		err := fn(w, r)
+		if err == nil {
+			return
+		}
+		status, msg := http.StatusInternalServerError, "internal error"
+		var he *httpError
+		if errors.As(err, &he) {
+			status, msg = he.status, he.msg
+		} else if errors.Is(err, activitypub.ErrNotFound) {
+			status, msg = http.StatusNotFound, "not found"
+		}
+		if status >= 500 {
+			h.log.Error("discovery request failed", "path", r.URL.Path, "remote_host", r.RemoteAddr, "error", err)
+		}
+		http.Error(w, msg, status)
+	})
+}
+
+// activityJSON is the media type of every ActivityStreams document served.
+const activityJSON = "application/activity+json; charset=utf-8"
+
+// wantsActivity reports whether the client asked for ActivityStreams JSON.
+func wantsActivity(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt := strings.ToLower(strings.TrimSpace(part))
+		if as.IsActivityJSON(mt) || strings.HasPrefix(mt, "application/activity+json") ||
+			strings.HasPrefix(mt, "application/ld+json") || strings.HasPrefix(mt, "application/json") {
+			return true
+		}
+	}
+	return false
+}
+
+// writeJSON writes an ActivityStreams document.
+func writeActivity(w http.ResponseWriter, body []byte) error {
+	w.Header().Set("Content-Type", activityJSON)
+	w.Header().Set("Vary", "Accept")
+	w.Header().Set("Cache-Control", "max-age=60")
+	_, err := w.Write(body)
+	return err
+}

@@ -1,0 +1,201 @@
+// Package server assembles the companion's rooms into one http.Handler and
+// runs its workers: the delivery worker, the publisher watching
+// lessons.json, the crawler, and the pruning of old activity marks.
+//
+// The Handler is meant to be mounted beside the static site on one origin:
+// Prefixes lists the paths it owns, and everything else is the site's. It
+// holds no state of its own beyond what the rooms keep; the Store is the
+// companion's memory.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/cohort-course/cohort/activitypub"
+	"github.com/cohort-course/cohort/activitypub/crawl"
+	"github.com/cohort-course/cohort/activitypub/delivery"
+	"github.com/cohort-course/cohort/activitypub/discovery"
+	"github.com/cohort-course/cohort/activitypub/fetch"
+	"github.com/cohort-course/cohort/activitypub/inbox"
+	"github.com/cohort-course/cohort/activitypub/publish"
+	"github.com/cohort-course/cohort/activitypub/sig"
+	"github.com/cohort-course/cohort/site"
+)
+
+// SeenRetention is how long activity ids are remembered for dedupe:
+// servers stop retrying a delivery after a few days.
+const SeenRetention = 7 * 24 * time.Hour
+
+// pruneInterval is how often old activity ids are forgotten.
+const pruneInterval = 6 * time.Hour
+
+// Config is what the companion needs.
+type Config struct {
+	Course       *site.Config      // course.toml; [federation] must be set
+	ManifestPath string            // lessons.json written by the build; "" publishes nothing until Publish
+	Store        activitypub.Store // the companion's database
+	Logger       *slog.Logger
+	Now          func() time.Time
+	// HTTPClient replaces fetch's safe client for outbound requests; for
+	// tests only.
+	HTTPClient *http.Client
+	// ThreadChanged is called after a lesson's thread changed ("" for any
+	// lesson), e.g. so serve rebuilds that page. May be nil.
+	ThreadChanged func(lessonID string)
+}
+
+// Server is a running companion.
+type Server struct {
+	cfg       Config
+	urls      activitypub.URLs
+	key       *sig.KeyPair
+	handler   http.Handler
+	discovery *discovery.Handler
+	publisher *publish.Publisher
+	worker    *delivery.Worker
+	crawler   *crawl.Crawler
+	log       *slog.Logger
+	wg        sync.WaitGroup
+}
+
+// New loads (or makes, the first time) the course actor's key, assembles
+// the rooms and starts the workers, which stop when ctx is done; Wait
+// waits for them.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Course == nil || cfg.Store == nil {
+		return nil, errors.New("companion: a course and a store are required")
+	}
+	fed := cfg.Course.Federation
+	if fed.Handle == "" || fed.Domain == "" {
+		return nil, errors.New("companion: course.toml has no [federation] handle and domain")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, urls: activitypub.NewURLs(fed.Domain, fed.AllowInsecure), log: cfg.Logger}
+	key, err := s.loadKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.key = key
+	st, log, now := cfg.Store, cfg.Logger, cfg.Now
+	client := fetch.New(fetch.Options{Store: st, KeyID: s.urls.KeyID(), Key: key, AllowInsecure: fed.AllowInsecure,
+		Logger: log, Now: now, HTTP: cfg.HTTPClient})
+	s.worker = delivery.NewWorker(st, client, log.With("room", "delivery"), now)
+	s.publisher = publish.New(publish.Options{Store: st, URLs: s.urls, Logger: log.With("room", "publish"), Now: now, Enqueued: s.worker.Wake})
+	s.discovery = discovery.New(discovery.Options{Course: cfg.Course, URLs: s.urls, Store: st, Notes: s.publisher,
+		PublicKeyPEM: key.PublicKeyPEM(), Gone: func(err error) bool { return errors.Is(err, publish.ErrDeleted) },
+		Logger: log.With("room", "discovery"), Now: now})
+	s.crawler = crawl.New(crawl.Options{Store: st, Fetch: client, URLs: s.urls, Logger: log.With("room", "crawl"), Now: now, Changed: s.changed})
+	in := inbox.New(inbox.Options{Store: st, Fetch: client, URLs: s.urls, Logger: log.With("room", "inbox"), Now: now,
+		Changed: s.changed, Enqueued: s.worker.Wake, Crawl: s.crawler.Trigger})
+
+	mux := http.NewServeMux()
+	mux.Handle("/inbox", in)
+	mux.Handle("/", s.discovery)
+	s.handler = mux
+
+	s.start(ctx, func(ctx context.Context) { s.worker.Run(ctx) })
+	s.start(ctx, func(ctx context.Context) { s.crawler.Run(ctx) })
+	s.start(ctx, s.prune)
+	if cfg.ManifestPath != "" {
+		s.start(ctx, func(ctx context.Context) { s.publisher.Watch(ctx, cfg.ManifestPath) })
+	}
+	log.Info("companion started", "actor", s.urls.Actor(), "key", key)
+	return s, nil
+}
+
+func (s *Server) start(ctx context.Context, fn func(context.Context)) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		fn(ctx)
+	}()
+}
+
+// loadKey returns the course actor's key from the Store, generating and
+// storing it the first time.
+func (s *Server) loadKey(ctx context.Context) (*sig.KeyPair, error) {
+	k, err := s.cfg.Store.KeyPair(ctx, s.urls.Actor(), func() (activitypub.Key, error) {
+		kp, err := sig.GenerateKey()
+		if err != nil {
+			return activitypub.Key{}, err
+		}
+		return activitypub.Key{Owner: s.urls.Actor(), ID: s.urls.KeyID(), PublicPEM: kp.PublicKeyPEM(), PrivatePEM: kp.PrivateKeyPEM()}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("companion: key: %w", err)
+	}
+	kp, err := sig.ParsePrivateKeyPEM(k.PrivatePEM)
+	if err != nil {
+		return nil, fmt.Errorf("companion: key: %w", err)
+	}
+	return kp, nil
+}
+
+// changed is called by the inbox and the crawler after a thread changed.
+func (s *Server) changed(lessonID string) {
+	s.discovery.Invalidate(lessonID)
+	if s.cfg.ThreadChanged != nil {
+		s.cfg.ThreadChanged(lessonID)
+	}
+}
+
+// prune forgets activity ids older than SeenRetention, now and then.
+func (s *Server) prune(ctx context.Context) {
+	t := time.NewTicker(pruneInterval)
+	defer t.Stop()
+	for {
+		if err := s.cfg.Store.ForgetActivitiesBefore(ctx, s.cfg.Now().Add(-SeenRetention)); err != nil && ctx.Err() == nil {
+			s.log.Warn("old activities not forgotten", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Handler returns the companion's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Prefixes returns the paths the Handler owns, for mounting it beside the
+// static site: a path equal to a prefix, or under one ending in "/", is
+// the companion's.
+func (s *Server) Prefixes() []string {
+	return append([]string{"/inbox"}, discovery.Prefixes...)
+}
+
+// URLs returns the companion's public URLs.
+func (s *Server) URLs() activitypub.URLs { return s.urls }
+
+// Publish syncs the lessons manifest at the configured path now (a build
+// just finished) instead of at the next watch tick.
+func (s *Server) Publish(ctx context.Context) error {
+	if s.cfg.ManifestPath == "" {
+		return errors.New("companion: no manifest path")
+	}
+	return s.publisher.SyncFile(ctx, s.cfg.ManifestPath)
+}
+
+// Deliver sends every delivery due now and returns when they are done.
+func (s *Server) Deliver(ctx context.Context) error { return s.worker.Drain(ctx) }
+
+// Crawl walks a lesson's thread now and returns how many replies it found.
+func (s *Server) Crawl(ctx context.Context, lessonID string) (int, error) {
+	return s.crawler.Lesson(ctx, lessonID)
+}
+
+// Wait blocks until the workers stopped (after the ctx given to New is
+// done).
+func (s *Server) Wait() { s.wg.Wait() }
