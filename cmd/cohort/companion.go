@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cohort-course/cohort/activitypub/server"
+	"github.com/cohort-course/cohort/activitypub/store/sqlite"
+	"github.com/cohort-course/cohort/site"
+)
+
+// HTTP server limits of the companion: a remote server gets 10 s to send
+// its headers and 30 s for the whole exchange, so slow senders cannot pile
+// up connections.
+const (
+	companionHeaderTimeout = 10 * time.Second
+	companionTimeout       = 30 * time.Second
+	companionShutdown      = 10 * time.Second
+)
+
+func cmdCompanion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("companion", "companion [flags]\n\nRuns the course's fediverse account (@handle@domain from [federation] in\ncourse.toml): publishes the lessons in the built lessons.json, accepts\nfollows and collects replies into the store in --data.", stderr)
+	source := fs.String("source", ".", "course folder (with course.toml)")
+	data := fs.String("data", "", "data folder for the companion's database (default SOURCE/.cohort)")
+	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
+	manifest := fs.String("manifest", "", "lessons manifest written by the build (default SOURCE/public/lessons.json)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: companion takes no arguments", errUsage)
+	}
+	if *data == "" {
+		*data = filepath.Join(*source, ".cohort")
+	}
+	if *manifest == "" {
+		*manifest = filepath.Join(*source, "public", "lessons.json")
+	}
+	cfg, err := site.LoadConfig(os.DirFS(*source), "course.toml")
+	if err != nil {
+		return fmt.Errorf("companion: %w", err)
+	}
+	st, err := sqlite.Open(ctx, *data)
+	if err != nil {
+		return fmt.Errorf("companion: %w", err)
+	}
+	defer st.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	srv, err := server.New(ctx, server.Config{Course: cfg, ManifestPath: *manifest, Store: st, Logger: slog.Default(), Now: time.Now})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("companion: listen: %w", err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: companionHeaderTimeout,
+		ReadTimeout: companionTimeout, WriteTimeout: companionTimeout, IdleTimeout: 2 * companionTimeout}
+	fmt.Fprintf(stdout, "Companion for %s listening on http://%s\n", cfg.Federation.Address(), ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), companionShutdown)
+		err = hs.Shutdown(sctx)
+		scancel()
+	}
+	cancel()
+	srv.Wait()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("companion: %w", err)
+	}
+	return nil
+}
