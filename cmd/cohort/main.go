@@ -64,6 +64,7 @@ func commands() []command {
 	return []command{
 		{"build", "build the course into a static site", cmdBuild},
 		{"serve", "build, serve and rebuild on every save, with live reload", cmdServe},
+		{"companion", "run the course's fediverse account: publish lessons, collect replies", cmdCompanion},
 		{"new", "create a new course that builds as it is", cmdNew},
 		{"version", "print cohort's version", cmdVersion},
 		{"help", "describe the commands, or one command", nil},
