@@ -139,8 +139,11 @@ func (o *output) stageFile(rel string, fill func(io.Writer) error) error {
 	target := filepath.Join(stage, filepath.FromSlash(rel))
 	if dir := filepath.Dir(target); dir != stage {
 		if _, made := o.dirs.Load(dir); !made {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return fmt.Errorf("output %s: %w", rel, err)
+			// Most folders are new leaves under a made parent: one mkdir, not MkdirAll's stats.
+			if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					return fmt.Errorf("output %s: %w", rel, err)
+				}
 			}
 			o.dirs.Store(dir, true)
 		}
