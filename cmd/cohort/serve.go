@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -46,6 +45,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	o.Out = filepath.Join(cacheDir, "serve")
 	o.CacheDir = filepath.Join(cacheDir, "serve-cache")
 	o.Live = live.Script()
+	o.DeferCacheSave = true // written after the first build and on stop, not on every save
 	url := "http://" + ln.Addr().String() + "/"
 	if o.BaseURL == "" {
 		o.BaseURL = url
@@ -64,35 +64,59 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Report:   stdout,
 		Logger:   logger,
 	}
-	srv.Build(ctx, nil) // a broken course still serves: the error shows in the page
-
+	// Watch before the first build, so that a save during it is not missed.
 	ignore := ignorer(f.source, o.Out)
 	w, err := live.NewWatcher(f.source, ignore, logger)
 	if err != nil {
 		return fmt.Errorf("serve: watch %s: %w", f.source, err)
 	}
 	defer w.Close()
+	srv.Build(ctx, nil) // a broken course still serves: the error shows in the page
+	saveCache(srv.Builder, logger)
 
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 2)
-	go func() { errc <- hs.Serve(ln) }()
-	go func() { errc <- srv.Watch(ctx, w) }()
+	// Requests live in ctx: stopping ends the open event streams, so that Shutdown
+	// does not wait for them.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
+	served := make(chan error, 1)
+	watched := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	go func() { watched <- srv.Watch(ctx, w) }()
 	fmt.Fprintf(stdout, "Serving %s at %s (Ctrl-C to stop)\n", f.source, url+strings.TrimPrefix(basePath, "/"))
 	if *open {
 		openBrowser(url + strings.TrimPrefix(basePath, "/"))
 	}
+	var failed error
 	select {
 	case <-ctx.Done():
-	case err := <-errc:
-		if err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("serve: %w", err)
+	case err := <-served:
+		failed = fmt.Errorf("serve: %w", err)
+	case err := <-watched:
+		if err != nil {
+			failed = fmt.Errorf("serve: watch: %w", err)
 		}
+		watched <- nil
 	}
+	stop()
 	shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	hs.Shutdown(shutdown)
+	<-watched // no build is left writing when serve returns
+	saveCache(srv.Builder, logger)
+	if failed != nil {
+		return failed
+	}
 	fmt.Fprintln(stdout, "Stopped.")
 	return nil
+}
+
+// saveCache writes the build cache, so that the next serve or build starts warm.
+func saveCache(b *site.Builder, logger *slog.Logger) {
+	if err := b.SaveCache(); err != nil {
+		logger.Warn("build cache not saved", "err", err)
+	}
 }
 
 // ignorer tells the watcher which paths are not the course: output, caches,

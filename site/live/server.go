@@ -30,27 +30,43 @@ type Server struct {
 	Logger *slog.Logger
 	// OnBuild, when set, is called after every successful build (tests use it).
 	OnBuild func(*site.Result)
+
+	// lookEverywhere is set when the last build failed: the builder kept the
+	// course as it was before the change that failed, so the next build cannot
+	// trust the watcher's paths alone and looks at every file.
+	lookEverywhere bool
 }
 
 // missingRetries is how often a build is retried when a file vanished between the
 // walk and the read: an editor's rename-based save in progress.
 const missingRetries = 3
 
-// Build runs one build for change (nil for the first) and tells the tabs.
+// Build runs one build for change (nil for the first) and tells the tabs. Only
+// the paths the change names are looked at again, unless a build failed since the
+// last good one. Builds run one at a time (Watch calls it).
 func (s *Server) Build(ctx context.Context, change *Change) (*site.Result, error) {
+	var changed []string // nil: look at every file
+	if change != nil && !s.lookEverywhere {
+		changed = change.Paths
+	}
 	var res *site.Result
 	var err error
 	for try := 0; ; try++ {
-		res, err = s.Builder.Build(ctx)
+		res, err = s.Builder.BuildChanged(ctx, changed)
 		if err == nil || !errors.Is(err, fs.ErrNotExist) || try == missingRetries {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	if err != nil && ctx.Err() != nil {
+		s.lookEverywhere = true
+		return nil, err // serve is stopping: not the author's mistake, nothing to show
+	}
 	what := "initial build"
 	if change != nil {
 		what = describe(change.Paths)
 	}
+	s.lookEverywhere = err != nil
 	if err != nil {
 		s.Hub.Send(Event{Kind: "failed", Message: err.Error()})
 		fmt.Fprintf(s.Report, "%s: build failed:\n%v\n", what, err)

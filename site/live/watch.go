@@ -30,6 +30,8 @@ const (
 // Change is one coalesced batch of file events: the paths that were created,
 // written, removed or renamed, relative to the watched root, slash-separated and sorted.
 type Change struct {
+	// Paths is "." alone or among others when events were lost (the kernel's queue
+	// overflowed): anything may have changed.
 	Paths []string
 	// First is when the first event of the batch arrived.
 	First time.Time
@@ -110,10 +112,41 @@ func (w *Watcher) rel(p string) string {
 // Run sends coalesced changes to out until ctx is done or the watcher fails.
 func (w *Watcher) Run(ctx context.Context, out chan<- Change) error {
 	pending := map[string]bool{}
-	created := map[string]bool{} // made within this batch
+	created := map[string]bool{} // first seen being made within this batch
 	var first time.Time
 	var quiet, deadline <-chan time.Time
+	touch := func(rel string) { // rel changed: add it to the batch, starting one if needed
+		if len(pending) == 0 {
+			first = time.Now()
+			deadline = time.After(w.MaxWait)
+		}
+		pending[rel] = true
+		quiet = time.After(w.Quiet)
+	}
+	handle := func(ev fsnotify.Event) (counted bool) {
+		rel := w.rel(ev.Name)
+		if w.Ignore(rel) || isEditorTemp(rel) || ev.Op == fsnotify.Chmod {
+			return false // not the course, or permissions and touch -a: nothing to rebuild
+		}
+		if ev.Has(fsnotify.Create) && !pending[rel] {
+			created[rel] = true
+		}
+		touch(rel)
+		if ev.Has(fsnotify.Create) {
+			if info, err := os.Stat(ev.Name); err == nil && info.IsDir() {
+				files, err := w.addTree(ev.Name)
+				if err != nil {
+					w.Logger.Warn("watch new folder", "path", rel, "err", err)
+				}
+				for _, f := range files {
+					touch(f)
+				}
+			}
+		}
+		return true
+	}
 	flush := func() {
+		quiet, deadline = nil, nil
 		if len(pending) == 0 {
 			return
 		}
@@ -130,10 +163,8 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Change) error {
 		clear(pending)
 		clear(created)
 		if len(c.Paths) == 0 {
-			quiet, deadline = nil, nil
 			return
 		}
-		quiet, deadline = nil, nil
 		select {
 		case out <- c:
 		case <-ctx.Done():
@@ -148,36 +179,24 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Change) error {
 				return nil
 			}
 			w.Logger.Warn("watch error", "err", err)
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				touch(".") // events were lost: anything may have changed
+			}
 		case ev, ok := <-w.w.Events:
 			if !ok {
 				return nil
 			}
-			rel := w.rel(ev.Name)
-			if w.Ignore(rel) || isEditorTemp(rel) {
-				continue
-			}
-			if ev.Has(fsnotify.Create) {
-				created[rel] = true
-				if info, err := os.Stat(ev.Name); err == nil && info.IsDir() {
-					files, err := w.addTree(ev.Name)
-					if err != nil {
-						w.Logger.Warn("watch new folder", "path", rel, "err", err)
-					}
-					for _, f := range files {
-						pending[f] = true
-					}
-				}
-			}
-			if ev.Op == fsnotify.Chmod {
-				continue // permissions and touch -a: nothing to rebuild
-			}
-			if len(pending) == 0 {
-				first = time.Now()
-				deadline = time.After(w.MaxWait)
-			}
-			pending[rel] = true
-			quiet = time.After(w.Quiet)
+			handle(ev)
 		case <-quiet:
+			// An event that was already waiting (this goroutine was not scheduled
+			// for a while) belongs to the batch: the burst is not over.
+			select {
+			case ev, ok := <-w.w.Events:
+				if ok && handle(ev) {
+					continue
+				}
+			default:
+			}
 			flush()
 		case <-deadline:
 			flush()
