@@ -15,7 +15,7 @@ import (
 // be byte-identical from run to run, only the site.
 
 // cacheMagic starts every cache file; change it when the layout changes.
-const cacheMagic = "cohort-cache-3\n"
+const cacheMagic = "cohort-cache-4\n"
 
 type encoder struct{ b []byte }
 
@@ -152,7 +152,7 @@ func (d *decoder) strMap() map[string]string {
 func (e *encoder) page(p *Page) {
 	e.str(string(p.Kind))
 	for _, s := range []string{p.File, p.ID, p.URL, p.Permalink, p.Title, p.Summary, p.Discussion,
-		p.Video, p.Opens, string(p.VideoEmbed), p.Hash} {
+		p.Video, p.Opens, string(p.VideoEmbed), p.Hash, p.ActivityURL} {
 		e.str(s)
 	}
 	e.time(p.Date)
@@ -180,6 +180,7 @@ func (d *decoder) page(p *Page) {
 	}
 	p.VideoEmbed = template.HTML(d.str())
 	p.Hash = d.str()
+	p.ActivityURL = d.str()
 	p.Date = d.time()
 	p.Draft = d.bool()
 	p.Weight = int(d.int())

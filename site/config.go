@@ -51,6 +51,28 @@ func (f Federation) Address() string {
 	return "@" + f.Handle + "@" + f.Domain
 }
 
+// Base returns the companion's public scheme and host ("https://course.example.org"),
+// or "" without a [federation] table. Plain http only with allow_insecure.
+func (f Federation) Base() string {
+	if f.Handle == "" || f.Domain == "" {
+		return ""
+	}
+	if f.AllowInsecure {
+		return "http://" + f.Domain
+	}
+	return "https://" + f.Domain
+}
+
+// LessonURL returns the id of a lesson's fediverse post, or "" without a
+// [federation] table. The companion serves the post at this URL; activitypub.URLs
+// builds the same one (a test there checks they agree).
+func (f Federation) LessonURL(lessonID string) string {
+	if base := f.Base(); base != "" {
+		return base + "/lessons/" + url.PathEscape(lessonID)
+	}
+	return ""
+}
+
 // Cohort is one [[cohorts]] entry: a group that starts the course together.
 type Cohort struct {
 	ID    string    `toml:"id" json:"id"`

@@ -37,6 +37,7 @@ func buildGraph(cfg *Config, pages []*Page) (*Course, error) {
 		case KindLesson:
 			dir := path.Dir(p.File)
 			p.URL = base + dir + "/" + strings.TrimSuffix(path.Base(p.File), ".md") + "/"
+			p.ActivityURL = cfg.Federation.LessonURL(p.ID)
 			m := module(dir)
 			m.Lessons = append(m.Lessons, p)
 			p.Module = m

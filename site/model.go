@@ -69,6 +69,10 @@ type Page struct {
 
 	// Hash is the hex SHA-256 of the source file; it identifies the lesson's text version.
 	Hash string
+	// ActivityURL is the id of the lesson's fediverse post (lessons of a course
+	// with [federation] only): pages link it so that pasting the page's URL into
+	// Mastodon's search finds the post.
+	ActivityURL string
 
 	src      []byte // the Markdown body, kept until rendered
 	bodyLine int    // 1-based line in File where the body starts
