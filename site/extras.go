@@ -121,6 +121,23 @@ func (r *run) extras() error {
 	return r.copyStatic()
 }
 
+// prevSize guesses the size of a whole-course file from the fragments it is
+// assembled from, so its buffer grows once.
+func (r *run) prevSize(name string) int {
+	n := 4096
+	for _, f := range r.fragsOf {
+		switch name {
+		case "sitemap.xml":
+			n += len(f.Sitemap)
+		case "search.json":
+			n += len(f.Search) + 1
+		case "lessons.json":
+			n += len(f.Manifest) + 6
+		}
+	}
+	return n
+}
+
 func (r *run) abs(rel string) string {
 	return r.cfg.Origin() + r.cfg.BasePath() + rel
 }
@@ -247,6 +264,7 @@ func (r *run) feed() ([]byte, error) {
 // sitemap lists every page, assembled from each page's cached entry.
 func (r *run) sitemap() ([]byte, error) {
 	var b bytes.Buffer
+	b.Grow(r.prevSize("sitemap.xml"))
 	b.WriteString(xml.Header)
 	b.WriteString(`<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n")
 	for _, p := range r.course.All() {
@@ -278,6 +296,7 @@ type searchEntry struct {
 // cached entry.
 func (r *run) searchIndex() ([]byte, error) {
 	var b bytes.Buffer
+	b.Grow(r.prevSize("search.json"))
 	b.WriteByte('[')
 	first := true
 	for _, p := range r.course.All() {
@@ -412,6 +431,7 @@ func (r *run) manifest() ([]byte, error) {
 	// head ends with `"lessons": []` + "\n}": put the lessons between the brackets.
 	cut := bytes.LastIndex(head, []byte("[]"))
 	var b bytes.Buffer
+	b.Grow(r.prevSize("lessons.json"))
 	b.Write(head[:cut+1])
 	for i, l := range r.course.Lessons {
 		if i > 0 {

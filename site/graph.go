@@ -100,9 +100,10 @@ func byWeight(a, b *Page) int {
 
 // checkUnique reports two pages with one id, or two pages (or an alias) at one URL.
 func checkUnique(c *Course) error {
-	ids := map[string]*Page{}
-	urls := map[string]string{}
-	for _, p := range c.All() {
+	all := c.All()
+	ids := make(map[string]*Page, len(all))
+	urls := make(map[string]string, len(all))
+	for _, p := range all {
 		if q, ok := ids[p.ID]; ok {
 			return &Error{File: path.Join(ContentDir, p.File),
 				Err: fmt.Errorf("id %q is also used by %s; ids must be unique", p.ID, path.Join(ContentDir, q.File))}

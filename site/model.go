@@ -77,6 +77,7 @@ type Page struct {
 	src      []byte // the Markdown body, kept until rendered
 	bodyLine int    // 1-based line in File where the body starts
 	reused   bool   // read from the build cache: src must be read again to render
+	cardKey  string // digest of what lists and neighbours show of the page
 }
 
 // Module is a folder of lessons: a week of the course.

@@ -78,6 +78,9 @@ func (r *run) render() (*state, error) {
 		r.ix.addURL(rel)
 	}
 
+	if err := cardKeys(r.ctx, c.All()); err != nil {
+		return nil, err
+	}
 	r.navs = map[*Module]template.HTML{}
 	r.modKeys = map[*Module]string{}
 	outlineKey := newKeyer()

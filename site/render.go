@@ -2,6 +2,7 @@ package site
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -94,12 +95,26 @@ func (k *keyer) int(is ...int64) *keyer {
 	return k
 }
 
-// card adds what a list or a neighbour shows of a page.
+// card adds what a list or a neighbour shows of a page: its card digest,
+// computed once per page and build by cardKeys.
 func (k *keyer) card(p *Page) *keyer {
 	if p == nil {
 		return k.str("")
 	}
-	return k.str(p.Title, p.URL, p.Summary, p.ID).int(int64(p.ReadingTime), p.Date.Unix(), int64(p.Order))
+	return k.str(p.cardKey)
+}
+
+// cardKeys gives every page the digest of what lists and neighbours show of it,
+// in parallel, so that render keys hash 16 bytes per neighbour rather than titles
+// and summaries again and again.
+func cardKeys(ctx context.Context, all []*Page) error {
+	return parallel(ctx, len(all), func(i int) error {
+		p := all[i]
+		k := keyer{buf: make([]byte, 0, 64+len(p.Title)+len(p.URL)+len(p.Summary)+len(p.ID))}
+		k.str(p.Title, p.URL, p.Summary, p.ID).int(int64(p.ReadingTime), p.Date.Unix(), int64(p.Order))
+		p.cardKey = k.sum()
+		return nil
+	})
 }
 
 func (k *keyer) sum() string {
