@@ -35,6 +35,9 @@ type Options struct {
 	Drafts bool
 	// BaseURL overrides course.toml's base_url when set.
 	BaseURL string
+	// Domain, when set, replaces [federation] domain and allows plain http: serve
+	// previews the whole course, companion included, at the address it listens on.
+	Domain string
 	// Live is injected at the end of every page's <body> (serve's reload script).
 	Live template.HTML
 	// DeferCacheSave leaves writing the cache to SaveCache, so that a long-running
@@ -116,6 +119,9 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	cfg, err := LoadConfig(b.fsys, "course.toml") // config.go
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
+	}
+	if b.o.Domain != "" && cfg.Federation.Handle != "" {
+		cfg.Federation.Domain, cfg.Federation.AllowInsecure = b.o.Domain, true
 	}
 	if b.o.BaseURL != "" {
 		cfg.BaseURL = b.o.BaseURL

@@ -60,6 +60,10 @@ type Publisher struct {
 	mu       sync.RWMutex
 	manifest *site.Manifest
 	lessons  map[string]site.ManifestLesson
+
+	// syncing makes one Sync run at a time: two at once (a build's and the
+	// watcher's) would both see a lesson unpublished and both send its Create.
+	syncing sync.Mutex
 }
 
 // New returns a Publisher with no manifest yet.
@@ -104,6 +108,8 @@ func (p *Publisher) Manifest() *site.Manifest {
 // before the lesson object is saved, so a crash in between re-sends rather
 // than loses. It remembers m for Note.
 func (p *Publisher) Sync(ctx context.Context, m *site.Manifest) error {
+	p.syncing.Lock()
+	defer p.syncing.Unlock()
 	lessons := make(map[string]site.ManifestLesson, len(m.Lessons))
 	for _, l := range m.Lessons {
 		lessons[l.ID] = l

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,5 +101,40 @@ func TestCreateUpdateDelete(t *testing.T) {
 	}
 	if err := p.Sync(ctx, manifest()); err != nil || len(claim()) != 0 {
 		t.Fatal("a deleted lesson was deleted twice")
+	}
+}
+
+// TestConcurrentSyncPublishesOnce: a build's sync and the manifest watcher's may
+// run at once; each lesson is still created once.
+func TestConcurrentSyncPublishesOnce(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.SaveFollower(ctx, activitypub.Follower{ActorID: "https://a.example/users/1", Inbox: "https://a.example/inbox"})
+	p := publish.New(publish.Options{Store: st, URLs: activitypub.URLs{Base: "https://course.example.org"}, Now: time.Now})
+	var lessons []site.ManifestLesson
+	for _, id := range []string{"a", "b", "c", "d"} {
+		lessons = append(lessons, site.ManifestLesson{ID: id, Title: id, URL: "https://course.example.org/" + id + "/", Hash: "h"})
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.Sync(ctx, manifest(lessons...)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	ds, err := st.ClaimDeliveries(ctx, time.Now().Add(time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != len(lessons) {
+		t.Errorf("%d deliveries for %d lessons and one follower: a lesson was created more than once", len(ds), len(lessons))
 	}
 }

@@ -7,12 +7,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/cohort-course/cohort/activitypub/server"
+	"github.com/cohort-course/cohort/activitypub/store/sqlite"
 	"github.com/cohort-course/cohort/site"
 	"github.com/cohort-course/cohort/site/live"
 )
@@ -48,7 +52,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	o.DeferCacheSave = true // written after the first build and on stop, not on every save
 	url := "http://" + ln.Addr().String() + "/"
 	if o.BaseURL == "" {
+		// A local preview: the site and the course's fediverse account both live at
+		// the address served, so every link and every id works here.
 		o.BaseURL = url
+		o.Domain = ln.Addr().String()
 	}
 	basePath := "/"
 	if i := strings.Index(strings.TrimPrefix(strings.TrimPrefix(o.BaseURL, "https://"), "http://"), "/"); i >= 0 {
@@ -74,17 +81,43 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv.Build(ctx, nil) // a broken course still serves: the error shows in the page
 	saveCache(srv.Builder, logger)
 
+	// The companion: the course's fediverse account, on the same origin.
+	ctx, stopCompanion := context.WithCancel(ctx)
+	defer stopCompanion()
+	comp, account, closeCompanion, err := startCompanion(ctx, f.source, o, logger)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer closeCompanion()
+	if comp != nil {
+		srv.OnBuild = func(res *site.Result) {
+			if slices.Contains(res.Written, "lessons.json") {
+				if err := comp.Publish(ctx); err != nil && ctx.Err() == nil {
+					logger.Warn("lessons not published", "err", err)
+				}
+			}
+		}
+		srv.OnBuild(&site.Result{Written: []string{"lessons.json"}})
+	}
+
 	// Requests live in ctx: stopping ends the open event streams, so that Shutdown
 	// does not wait for them.
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
+	handler := srv.Handler()
+	if comp != nil {
+		handler = mount(handler, comp.Handler(), comp.Prefixes())
+	}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
 	served := make(chan error, 1)
 	watched := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	go func() { watched <- srv.Watch(ctx, w) }()
 	fmt.Fprintf(stdout, "Serving %s at %s (Ctrl-C to stop)\n", f.source, url+strings.TrimPrefix(basePath, "/"))
+	if comp != nil {
+		fmt.Fprintf(stdout, "Fediverse account %s (actor %s)\n", account, comp.URLs().Actor())
+	}
 	if *open {
 		openBrowser(url + strings.TrimPrefix(basePath, "/"))
 	}
@@ -104,12 +137,52 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer cancel()
 	hs.Shutdown(shutdown)
 	<-watched // no build is left writing when serve returns
+	stopCompanion()
+	if comp != nil {
+		comp.Wait()
+	}
 	saveCache(srv.Builder, logger)
 	if failed != nil {
 		return failed
 	}
 	fmt.Fprintln(stdout, "Stopped.")
 	return nil
+}
+
+// startCompanion opens the store in SOURCE/.cohort and starts the companion
+// for a course with [federation]; for one without, it returns nil.
+func startCompanion(ctx context.Context, source string, o site.Options, logger *slog.Logger) (*server.Server, string, func(), error) {
+	cfg, err := site.LoadConfig(os.DirFS(source), "course.toml")
+	if err != nil || cfg.Federation.Handle == "" {
+		return nil, "", func() {}, nil // no account to run; a broken config shows in the page
+	}
+	if o.Domain != "" {
+		cfg.Federation.Domain, cfg.Federation.AllowInsecure = o.Domain, true
+	}
+	if o.BaseURL != "" {
+		cfg.BaseURL = o.BaseURL
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(source, ".cohort"))
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("companion store: %w", err)
+	}
+	comp, err := server.New(ctx, server.Config{Course: cfg, ManifestPath: filepath.Join(o.Out, "lessons.json"),
+		Store: st, Logger: logger, Now: time.Now})
+	if err != nil {
+		st.Close()
+		return nil, "", nil, fmt.Errorf("companion: %w", err)
+	}
+	return comp, cfg.Federation.Address(), func() { st.Close() }, nil
+}
+
+// mount sends requests under the companion's paths to it and all others to the site.
+func mount(site, companion http.Handler, prefixes []string) http.Handler {
+	mux := http.NewServeMux()
+	for _, p := range prefixes {
+		mux.Handle(p, companion)
+	}
+	mux.Handle("/", site)
+	return mux
 }
 
 // saveCache writes the build cache, so that the next serve or build starts warm.
