@@ -265,6 +265,19 @@ func TestServe(t *testing.T) {
 	if status, js := get(t, base+strings.TrimPrefix(live.ScriptPath, "/")); status != 200 || !strings.Contains(js, live.EventsPath) {
 		t.Fatalf("GET %s: %d; want 200 and a script that listens to %s", live.ScriptPath, status, live.EventsPath)
 	}
+	// The companion answers on the same origin, for the address served.
+	host := strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/")
+	if status, jrd := get(t, base+".well-known/webfinger?resource=acct:course@"+host); status != 200 ||
+		!strings.Contains(jrd, `"href":"`+base+`actor"`) {
+		t.Errorf("WebFinger on serve's origin: %d %s", status, jrd)
+	}
+	if status, page := get(t, base+lessonURL); status != 200 ||
+		!strings.Contains(page, `<link rel="alternate" type="application/activity+json" href="`+base+`lessons/onboarding-fediverse">`) {
+		t.Errorf("lesson page does not link its post on serve's origin")
+	}
+	if status, thread := get(t, base+"api/threads/onboarding-fediverse"); status != 200 || !strings.Contains(thread, `"replies":[]`) {
+		t.Errorf("threads API: %d %s", status, thread)
+	}
 	tab := subscribe(t, base)
 
 	// Save a lesson: the tab is told to reload it, and it has the new text.
