@@ -35,6 +35,8 @@ type Options struct {
 	Drafts bool
 	// BaseURL overrides course.toml's base_url when set.
 	BaseURL string
+	// Discussion, when set, gives each lesson page its thread of replies.
+	Discussion Discussion
 	// Domain, when set, replaces [federation] domain and allows plain http: serve
 	// previews the whole course, companion included, at the address it listens on.
 	Domain string
@@ -80,6 +82,12 @@ type Builder struct {
 	state *state // the last successful build; nil before the first
 	tree  *tree  // content/ as the last successful build found it
 	mu    sync.Mutex
+
+	// threads keeps each lesson's thread between builds; stale lists the lessons
+	// whose thread changed since (ThreadChanged), "" meaning all.
+	threadMu sync.Mutex
+	threads  map[string]*Thread
+	stale    map[string]bool
 }
 
 // NewBuilder prepares a builder; nothing is read until Build.
@@ -159,6 +167,11 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		return nil, fmt.Errorf("course: %w", err)
 	}
 	step("graph")
+	if err := b.lessonThreads(ctx, course.Lessons); err != nil { // discussion.go
+		return nil, fmt.Errorf("discussion: %w", err)
+	}
+	markModerators(course.Lessons, cfg.Federation.Moderators)
+	step("discussion")
 
 	out := newOutput(b.o.Out, prev.outputs())
 	r := &run{
@@ -193,6 +206,63 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		Pages: len(course.All()), Rendered: r.rendered, Written: out.written, Removed: removed,
 		Duration: time.Since(start), Course: course, Steps: steps,
 	}, nil
+}
+
+// ThreadChanged tells the builder that a lesson's thread changed (a reply came,
+// was edited or deleted), so the next build reads it again and re-renders that
+// page; "" means every thread. Safe to call at any time.
+func (b *Builder) ThreadChanged(lessonID string) {
+	b.threadMu.Lock()
+	defer b.threadMu.Unlock()
+	if b.stale == nil {
+		b.stale = map[string]bool{}
+	}
+	b.stale[lessonID] = true
+}
+
+// lessonThreads gives every lesson its thread: from the builder's memory when it
+// did not change, else from o.Discussion, in parallel.
+func (b *Builder) lessonThreads(ctx context.Context, lessons []*Page) error {
+	if b.o.Discussion == nil {
+		return nil
+	}
+	b.threadMu.Lock()
+	if b.threads == nil || b.stale[""] {
+		b.threads = map[string]*Thread{}
+	}
+	for id := range b.stale {
+		delete(b.threads, id)
+	}
+	clear(b.stale)
+	cached := b.threads
+	b.threadMu.Unlock()
+
+	got := make([]*Thread, len(lessons))
+	err := parallel(ctx, len(lessons), func(i int) error {
+		if t, ok := cached[lessons[i].ID]; ok {
+			got[i] = t
+			return nil
+		}
+		t, err := b.o.Discussion.Thread(ctx, lessons[i].ID)
+		if err != nil {
+			return fmt.Errorf("discussion of %s: %w", lessons[i].ID, err)
+		}
+		got[i] = t
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	b.threadMu.Lock()
+	defer b.threadMu.Unlock()
+	for i, l := range lessons {
+		if got[i] == nil {
+			got[i] = &Thread{Lesson: l.ID}
+		}
+		l.Thread = got[i]
+		b.threads[l.ID] = got[i]
+	}
+	return nil
 }
 
 // contentTree walks content/, or, when the changed paths are known, updates the

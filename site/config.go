@@ -41,6 +41,9 @@ type Federation struct {
 	Domain string `toml:"domain" json:"domain"`
 	// AllowInsecure permits plain http and loopback peers; for tests and local use only.
 	AllowInsecure bool `toml:"allow_insecure" json:"-"`
+	// Moderators are the e-moderators' fediverse handles (@user@instance): their
+	// replies are marked on the pages.
+	Moderators []string `toml:"moderators" json:"moderators,omitempty"`
 }
 
 // Address returns the account's fediverse address, "@handle@domain", or "" without one.
@@ -86,6 +89,7 @@ var Languages = []string{"en", "nl"}
 var (
 	handlePattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,30}$`)
 	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	handleAddress = regexp.MustCompile(`^@?[^@\s]+@[^@\s]+$`)
 )
 
 func defaultConfig() Config {
@@ -214,6 +218,11 @@ func (c *Config) Validate() error {
 		}
 		if u, err := url.Parse("https://" + f.Domain + "/"); err != nil || u.Host != f.Domain || f.Domain == "" {
 			errs = append(errs, fmt.Errorf("federation.domain: %q is not a host name (with an optional port)", f.Domain))
+		}
+	}
+	for i, m := range f.Moderators {
+		if !handleAddress.MatchString(m) {
+			errs = append(errs, fmt.Errorf("federation.moderators[%d]: %q is not a fediverse handle like @user@instance.example", i, m))
 		}
 	}
 	seen := map[string]bool{}

@@ -69,6 +69,9 @@ type Page struct {
 
 	// Hash is the hex SHA-256 of the source file; it identifies the lesson's text version.
 	Hash string
+	// Thread is the lesson's discussion: public replies as a tree (nil when the
+	// build has no discussion source).
+	Thread *Thread
 	// ActivityURL is the id of the lesson's fediverse post (lessons of a course
 	// with [federation] only): pages link it so that pasting the page's URL into
 	// Mastodon's search finds the post.

@@ -147,7 +147,7 @@ func (r *run) renderKey(p *Page) string {
 	case KindModule:
 		k.str(r.modKeys[p.Module])
 	case KindLesson:
-		k.str(r.modKeys[p.Module]).card(p.Prev).card(p.Next).int(int64(p.Order), int64(p.Number))
+		k.str(r.modKeys[p.Module]).card(p.Prev).card(p.Next).int(int64(p.Order), int64(p.Number)).str(p.Thread.key())
 	}
 	return k.sum()
 }

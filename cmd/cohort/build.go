@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
 
+	"github.com/cohort-course/cohort/activitypub/discovery"
+	"github.com/cohort-course/cohort/activitypub/store/sqlite"
 	"github.com/cohort-course/cohort/site"
 )
 
@@ -47,6 +50,8 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var f buildFlags
 	fs := newFlags("build", "build [flags]\n\nBuilds the course in --source into a static site in --out. Only files whose\nbytes changed are rewritten; a failed build leaves the output as it was.", stderr)
 	f.register(fs)
+	threadsFrom := fs.String("threads-from", "", "read lesson threads from a running companion at this URL (default: the local store in SOURCE/.cohort, when there is one)")
+	data := fs.String("data", "", "data folder of the companion's store (default SOURCE/.cohort)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file (for cohort's developers)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -67,6 +72,13 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: build takes no arguments", errUsage)
 	}
 	o := f.options()
+	discussion, closeStore, err := threadSource(ctx, f.source, *data, *threadsFrom)
+	if err != nil {
+		fmt.Fprintf(stderr, "cohort: build failed: %v\n", err)
+		return errReported
+	}
+	defer closeStore()
+	o.Discussion = discussion
 	res, err := site.Build(ctx, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "cohort: build failed: %v\n", err)
@@ -75,4 +87,33 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "Built %d pages (%d rendered, %d files written, %d removed) into %s in %s\n",
 		res.Pages, res.Rendered, len(res.Written), res.Removed, o.Out, res.Duration.Round(100_000))
 	return nil
+}
+
+// threadSource picks where the build reads lesson threads: a running companion
+// (--threads-from), else the companion's store in the data folder if there is
+// one, else nowhere (pages then explain how to join the discussion).
+func threadSource(ctx context.Context, source, data, from string) (site.Discussion, func(), error) {
+	none := func() {}
+	if from != "" {
+		u, err := url.Parse(from)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, none, fmt.Errorf("--threads-from: %q is not an http(s) URL", from)
+		}
+		return &site.RemoteDiscussion{Base: u.Scheme + "://" + u.Host}, none, nil
+	}
+	if data == "" {
+		data = filepath.Join(source, ".cohort")
+	}
+	if _, err := os.Stat(filepath.Join(data, sqlite.FileName)); err != nil {
+		return nil, none, nil
+	}
+	cfg, err := site.LoadConfig(os.DirFS(source), "course.toml")
+	if err != nil || cfg.Federation.Handle == "" {
+		return nil, none, nil // the build reports a broken config itself
+	}
+	st, err := sqlite.Open(ctx, data)
+	if err != nil {
+		return nil, none, fmt.Errorf("threads: %w", err)
+	}
+	return discovery.Threads(cfg, st), func() { st.Close() }, nil
 }

@@ -63,13 +63,41 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger := slog.Default()
 	o.Logger = logger
-	srv := &live.Server{
+
+	// The companion first: the course's fediverse account on the same origin, whose
+	// threads the pages show. A reply that arrives rebuilds its lesson's page.
+	compCtx, stopCompanion := context.WithCancel(ctx)
+	defer stopCompanion()
+	var srv *live.Server
+	threadChanged := func(lessonID string) {
+		if srv != nil {
+			srv.ThreadChanged(lessonID)
+		}
+	}
+	comp, account, closeCompanion, err := startCompanion(compCtx, f.source, o, logger, threadChanged)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer closeCompanion()
+	if comp != nil {
+		o.Discussion = comp.Discussion()
+	}
+	srv = &live.Server{
 		Builder:  site.NewBuilder(o),
 		Out:      o.Out,
 		BasePath: basePath,
 		Hub:      live.NewHub(),
 		Report:   stdout,
 		Logger:   logger,
+	}
+	if comp != nil {
+		srv.OnBuild = func(res *site.Result) {
+			if slices.Contains(res.Written, "lessons.json") {
+				if err := comp.Publish(compCtx); err != nil && compCtx.Err() == nil {
+					logger.Warn("lessons not published", "err", err)
+				}
+			}
+		}
 	}
 	// Watch before the first build, so that a save during it is not missed.
 	ignore := ignorer(f.source, o.Out)
@@ -78,27 +106,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("serve: watch %s: %w", f.source, err)
 	}
 	defer w.Close()
-	srv.Build(ctx, nil) // a broken course still serves: the error shows in the page
-	saveCache(srv.Builder, logger)
-
-	// The companion: the course's fediverse account, on the same origin.
-	ctx, stopCompanion := context.WithCancel(ctx)
-	defer stopCompanion()
-	comp, account, closeCompanion, err := startCompanion(ctx, f.source, o, logger)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
-	defer closeCompanion()
-	if comp != nil {
-		srv.OnBuild = func(res *site.Result) {
-			if slices.Contains(res.Written, "lessons.json") {
-				if err := comp.Publish(ctx); err != nil && ctx.Err() == nil {
-					logger.Warn("lessons not published", "err", err)
-				}
-			}
-		}
+	if _, err := srv.Build(ctx, nil); err == nil && comp != nil {
+		// a broken course still serves: the error shows in the page
 		srv.OnBuild(&site.Result{Written: []string{"lessons.json"}})
 	}
+	saveCache(srv.Builder, logger)
 
 	// Requests live in ctx: stopping ends the open event streams, so that Shutdown
 	// does not wait for them.
@@ -151,7 +163,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // startCompanion opens the store in SOURCE/.cohort and starts the companion
 // for a course with [federation]; for one without, it returns nil.
-func startCompanion(ctx context.Context, source string, o site.Options, logger *slog.Logger) (*server.Server, string, func(), error) {
+func startCompanion(ctx context.Context, source string, o site.Options, logger *slog.Logger, threadChanged func(string)) (*server.Server, string, func(), error) {
 	cfg, err := site.LoadConfig(os.DirFS(source), "course.toml")
 	if err != nil || cfg.Federation.Handle == "" {
 		return nil, "", func() {}, nil // no account to run; a broken config shows in the page
@@ -167,7 +179,7 @@ func startCompanion(ctx context.Context, source string, o site.Options, logger *
 		return nil, "", nil, fmt.Errorf("companion store: %w", err)
 	}
 	comp, err := server.New(ctx, server.Config{Course: cfg, ManifestPath: filepath.Join(o.Out, "lessons.json"),
-		Store: st, Logger: logger, Now: time.Now})
+		Store: st, Logger: logger, Now: time.Now, ThreadChanged: threadChanged})
 	if err != nil {
 		st.Close()
 		return nil, "", nil, fmt.Errorf("companion: %w", err)

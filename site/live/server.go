@@ -11,7 +11,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cohort-course/cohort/site"
@@ -30,6 +32,12 @@ type Server struct {
 	Logger *slog.Logger
 	// OnBuild, when set, is called after every successful build (tests use it).
 	OnBuild func(*site.Result)
+
+	kickOnce      sync.Once
+	kick          chan struct{} // a discussion changed: build
+	threadMu      sync.Mutex
+	threadLessons []string
+	threadFirst   time.Time
 
 	// lookEverywhere is set when the last build failed: the builder kept the
 	// course as it was before the change that failed, so the next build cannot
@@ -65,6 +73,9 @@ func (s *Server) Build(ctx context.Context, change *Change) (*site.Result, error
 	what := "initial build"
 	if change != nil {
 		what = describe(change.Paths)
+		if len(change.Threads) > 0 {
+			what = "discussion of " + strings.Join(change.Threads, ", ") + " changed"
+		}
 	}
 	s.lookEverywhere = err != nil
 	if err != nil {
@@ -112,7 +123,8 @@ func describe(paths []string) string {
 	}
 }
 
-// Watch rebuilds on every change the watcher reports until ctx is done.
+// Watch rebuilds on every change the watcher reports, and on every discussion
+// change ThreadChanged reports, until ctx is done.
 func (s *Server) Watch(ctx context.Context, w *Watcher) error {
 	changes := make(chan Change)
 	errc := make(chan error, 1)
@@ -125,8 +137,38 @@ func (s *Server) Watch(ctx context.Context, w *Watcher) error {
 			return err
 		case c := <-changes:
 			s.Build(ctx, &c) // a failed build is reported to the tabs and the terminal
+		case <-s.threadKick():
+			s.threadMu.Lock()
+			c := Change{Paths: []string{}, First: s.threadFirst, Threads: s.threadLessons}
+			s.threadLessons, s.threadFirst = nil, time.Time{}
+			s.threadMu.Unlock()
+			s.Build(ctx, &c)
 		}
 	}
+}
+
+// ThreadChanged is the companion's word that a lesson's discussion changed: the
+// builder reads that thread again and the next build, started at once, renders
+// just that page. Safe to call from any goroutine.
+func (s *Server) ThreadChanged(lessonID string) {
+	s.Builder.ThreadChanged(lessonID)
+	s.threadMu.Lock()
+	if s.threadFirst.IsZero() {
+		s.threadFirst = time.Now()
+	}
+	if !slices.Contains(s.threadLessons, lessonID) {
+		s.threadLessons = append(s.threadLessons, lessonID)
+	}
+	s.threadMu.Unlock()
+	select {
+	case s.threadKick() <- struct{}{}:
+	default: // a build is already due: it will read this thread too
+	}
+}
+
+func (s *Server) threadKick() chan struct{} {
+	s.kickOnce.Do(func() { s.kick = make(chan struct{}, 1) })
+	return s.kick
 }
 
 // Handler serves the built site, the event stream and the live script. Pages are

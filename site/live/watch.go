@@ -35,6 +35,9 @@ type Change struct {
 	Paths []string
 	// First is when the first event of the batch arrived.
 	First time.Time
+	// Threads names lessons whose discussion changed (a reply arrived, was edited
+	// or deleted): a change that comes from the companion, not from a file.
+	Threads []string
 }
 
 // Watcher watches a folder tree, including folders created after it started.

@@ -1,0 +1,39 @@
+package discovery
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/cohort-course/cohort/activitypub"
+	"github.com/cohort-course/cohort/site"
+)
+
+// Thread gives the build a lesson's thread exactly as the threads API serves it
+// (the same tree, the same filtering of non-public replies), so that the static
+// page and the live script never disagree. A lesson not published yet has an
+// empty thread.
+func (h *Handler) Thread(ctx context.Context, lessonID string) (*site.Thread, error) {
+	body, err := h.buildThread(ctx, lessonID)
+	if errors.Is(err, activitypub.ErrNotFound) {
+		return &site.Thread{Lesson: lessonID}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("thread %s: %w", lessonID, err)
+	}
+	var t site.Thread
+	if err := json.Unmarshal(body, &t); err != nil {
+		return nil, fmt.Errorf("thread %s: %w", lessonID, err)
+	}
+	return &t, nil
+}
+
+var _ site.Discussion = (*Handler)(nil)
+
+// Threads returns a Discussion over a store alone, for `cohort build` reading
+// the threads of a companion that is not running.
+func Threads(course *site.Config, st activitypub.Store) site.Discussion {
+	f := course.Federation
+	return New(Options{Course: course, Store: st, URLs: activitypub.NewURLs(f.Domain, f.AllowInsecure)})
+}

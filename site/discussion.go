@@ -1,0 +1,180 @@
+package site
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Discussion gives the build the replies that may appear on a lesson page. The
+// companion's store implements it (activitypub/discovery), and so does
+// RemoteDiscussion over a running companion's threads API. A lesson without a
+// thread yet gives an empty Thread, not an error.
+type Discussion interface {
+	Thread(ctx context.Context, lessonID string) (*Thread, error)
+}
+
+// Thread is a lesson post's public replies as a tree, with its counts. Its JSON
+// is the companion's threads API (/api/threads/<lesson-id>).
+type Thread struct {
+	Lesson  string   `json:"lesson"`
+	Object  string   `json:"object"` // the lesson post people reply to
+	Likes   int      `json:"likes"`
+	Boosts  int      `json:"boosts"`
+	Count   int      `json:"count"` // replies in the whole tree
+	Replies []*Reply `json:"replies"`
+}
+
+// Reply is one public reply, with the replies to it.
+type Reply struct {
+	ID          string       `json:"id"`
+	URL         string       `json:"url"` // the reply on its author's server
+	Author      Author       `json:"author"`
+	Published   time.Time    `json:"published"`
+	Edited      time.Time    `json:"edited,omitzero"`
+	Content     string       `json:"content"`           // HTML, sanitized by the companion
+	Summary     string       `json:"summary,omitempty"` // content warning, plain text
+	Sensitive   bool         `json:"sensitive,omitempty"`
+	Attachments []Attachment `json:"attachments"`
+	Likes       int          `json:"likes"`
+	Boosts      int          `json:"boosts"`
+	Replies     []*Reply     `json:"replies"`
+}
+
+// Author is who wrote a reply.
+type Author struct {
+	Name      string `json:"name"`
+	Handle    string `json:"handle"` // @user@instance
+	Avatar    string `json:"avatar,omitempty"`
+	URL       string `json:"url"` // profile page
+	Moderator bool   `json:"moderator,omitempty"`
+}
+
+// Attachment is a file attached to a reply: pages link it with its alt text.
+type Attachment struct {
+	URL       string `json:"url"`
+	MediaType string `json:"media_type,omitempty"`
+	Alt       string `json:"alt"`
+}
+
+// HTML returns the reply's content for a template. The companion sanitized it
+// to Mastodon's allow-list before storing it; nothing else may be put here.
+func (r *Reply) HTML() template.HTML { return template.HTML(r.Content) }
+
+// Latest is the time of the newest reply or edit in the thread: the moment the
+// page's snapshot shows. It is zero for a thread without replies. (Not the time
+// of the build, which would make every build differ.)
+func (t *Thread) Latest() time.Time {
+	var latest time.Time
+	var walk func([]*Reply)
+	walk = func(rs []*Reply) {
+		for _, r := range rs {
+			for _, at := range []time.Time{r.Published, r.Edited} {
+				if at.After(latest) {
+					latest = at
+				}
+			}
+			walk(r.Replies)
+		}
+	}
+	if t != nil {
+		walk(t.Replies)
+	}
+	return latest
+}
+
+// key is a digest of everything a page shows of the thread; every thread
+// without replies or reactions shows the same.
+func (t *Thread) key() string {
+	if t == nil {
+		return ""
+	}
+	if len(t.Replies) == 0 && t.Likes == 0 && t.Boosts == 0 {
+		return "empty"
+	}
+	data, _ := json.Marshal(t)
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
+}
+
+// maxThreadBytes bounds a thread read from a remote companion: 50,000 replies
+// of a few KB each stay well below it, a hostile answer cannot fill memory.
+const maxThreadBytes = 64 << 20
+
+// RemoteDiscussion reads threads from a running companion's threads API, for
+// `cohort build --threads-from URL`.
+type RemoteDiscussion struct {
+	// Base is the companion's public origin, such as https://course.example.org.
+	Base   string
+	Client *http.Client
+}
+
+// Thread GETs /api/threads/<lessonID>; a lesson the companion does not know has
+// no thread yet.
+func (d *RemoteDiscussion) Thread(ctx context.Context, lessonID string) (*Thread, error) {
+	u := strings.TrimSuffix(d.Base, "/") + "/api/threads/" + url.PathEscape(lessonID)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("threads of %s: %w", lessonID, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	client := d.Client
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("threads of %s: %w", lessonID, err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		return &Thread{Lesson: lessonID}, nil
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("threads of %s: %s answered %s", lessonID, u, resp.Status)
+	}
+	var t Thread
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxThreadBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("threads of %s: %w", lessonID, err)
+	}
+	if len(data) > maxThreadBytes {
+		return nil, fmt.Errorf("threads of %s: %w", lessonID, errors.New("answer too large"))
+	}
+	if err := json.Unmarshal(data, &t); err != nil {
+		return nil, fmt.Errorf("threads of %s: %w", lessonID, err)
+	}
+	return &t, nil
+}
+
+// markModerators marks the replies written by the course's moderators.
+func markModerators(lessons []*Page, moderators []string) {
+	if len(moderators) == 0 {
+		return
+	}
+	is := map[string]bool{}
+	for _, m := range moderators {
+		is[strings.ToLower(strings.TrimPrefix(m, "@"))] = true
+	}
+	var walk func([]*Reply)
+	walk = func(rs []*Reply) {
+		for _, r := range rs {
+			r.Author.Moderator = is[strings.ToLower(strings.TrimPrefix(r.Author.Handle, "@"))]
+			walk(r.Replies)
+		}
+	}
+	for _, l := range lessons {
+		if l.Thread != nil {
+			walk(l.Thread.Replies)
+		}
+	}
+}
