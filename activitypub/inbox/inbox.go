@@ -4,7 +4,7 @@
 // when it fails, for key rotation), check that the key's owner is the
 // activity's actor, parse, check that the object is on its actor's host (or
 // fetch it from its origin), mark the activity seen (a replay changes
-// nothing; posts are idempotent by their own id and version), then route it by type and answer 202 once the change is
+// nothing), then route it by type and answer 202 once the change is
 // committed.
 //
 // It stores follows, replies in one of our lessons' threads (sanitized),
@@ -187,12 +187,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rq *request) err
 			fmt.Errorf("origin: activity %s by %s", act.ID, act.Actor))
 	}
 
-	// dedupe. A Create or Update of a post needs no mark: SaveReply is
-	// itself idempotent (same id, newest version wins, a tombstone is
-	// final), and skipping the mark saves one disk sync per reply.
-	if act.Kind == as.KindCreate || act.Kind == as.KindUpdate {
-		return h.route(r, act, owner)
-	}
+	// dedupe: every activity, Creates and Updates too. SaveReply alone is
+	// not enough for them: an edit that keeps the version (servers that
+	// send no "updated") would be undone by a replayed Create, and a replay
+	// would fetch parents and invalidate caches again. With the store's
+	// group commit the mark costs no disk sync of its own.
 	seen, err := h.o.Store.SeenActivity(ctx, act.ID)
 	if err != nil {
 		return fmt.Errorf("dedupe: %w", err)

@@ -386,6 +386,56 @@ func TestHostileInputs(t *testing.T) {
 			},
 		},
 		{
+			name: "a replayed Create changes nothing, even after an edit that kept its version",
+			send: func(e *env) int {
+				create := e.fixture("mastodon-create-reply.json", "alice", "1", "", nil)
+				if code := e.post("alice", create); code != http.StatusAccepted {
+					return code
+				}
+				// An edit from a server that sends no "updated": the version
+				// stays the published time, so only the activity id tells the
+				// replayed Create apart.
+				edit := e.fixture("mastodon-update-note.json", "alice", "1", "", func(act, note map[string]any) {
+					delete(note, "updated")
+					note["content"] = "<p>edited</p>"
+					delete(note, "contentMap")
+				})
+				if code := e.post("alice", edit); code != http.StatusAccepted {
+					return code
+				}
+				return e.post("alice", create)
+			},
+			want: http.StatusAccepted,
+			check: func(t *testing.T, e *env) {
+				r, ok := e.reply(e.status("alice", "1"))
+				if !ok || r.Content != "<p>edited</p>" {
+					t.Fatalf("after the replay: %+v (stored %v), want the edit kept", r, ok)
+				}
+				e.mu.Lock()
+				defer e.mu.Unlock()
+				if len(e.changed) != 2 {
+					t.Fatalf("thread changed %d times (%v), want 2: the replay must not signal a change", len(e.changed), e.changed)
+				}
+			},
+		},
+		{
+			name: "a replayed Update changes nothing",
+			send: func(e *env) int {
+				e.post("alice", e.fixture("mastodon-create-reply.json", "alice", "1", "", nil))
+				edit := e.fixture("mastodon-update-note.json", "alice", "1", "", nil)
+				e.post("alice", edit)
+				return e.post("alice", edit)
+			},
+			want: http.StatusAccepted,
+			check: func(t *testing.T, e *env) {
+				e.mu.Lock()
+				defer e.mu.Unlock()
+				if len(e.changed) != 2 {
+					t.Fatalf("thread changed %d times (%v), want 2", len(e.changed), e.changed)
+				}
+			},
+		},
+		{
 			name: "application/ld+json with the ActivityStreams profile is accepted",
 			send: func(e *env) int {
 				e.m.ContentType = `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`

@@ -15,20 +15,16 @@ const forgetActivitiesBeforeSQL = `DELETE FROM seen_activities WHERE seen < ?`
 // SeenActivity implements activitypub.Store: the insert is the check, so two
 // concurrent calls cannot both see "new".
 func (s *Store) SeenActivity(ctx context.Context, id string) (bool, error) {
-	res, err := s.db.ExecContext(ctx, seenActivitySQL, id, toNanos(s.Now()))
+	res, err := s.exec(ctx, seenActivitySQL, id, toNanos(s.Now()))
 	if err != nil {
 		return false, fmt.Errorf("seen activity %s: %w", id, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("seen activity %s: %w", id, err)
-	}
-	return n == 0, nil
+	return res.rows == 0, nil
 }
 
 // ForgetActivity implements activitypub.Store.
 func (s *Store) ForgetActivity(ctx context.Context, id string) error {
-	if _, err := s.db.ExecContext(ctx, forgetActivitySQL, id); err != nil {
+	if _, err := s.exec(ctx, forgetActivitySQL, id); err != nil {
 		return fmt.Errorf("forget activity %s: %w", id, err)
 	}
 	return nil
@@ -36,7 +32,7 @@ func (s *Store) ForgetActivity(ctx context.Context, id string) error {
 
 // ForgetActivitiesBefore implements activitypub.Store.
 func (s *Store) ForgetActivitiesBefore(ctx context.Context, t time.Time) error {
-	if _, err := s.db.ExecContext(ctx, forgetActivitiesBeforeSQL, toNanos(t)); err != nil {
+	if _, err := s.exec(ctx, forgetActivitiesBeforeSQL, toNanos(t)); err != nil {
 		return fmt.Errorf("forget activities before %s: %w", t, err)
 	}
 	return nil

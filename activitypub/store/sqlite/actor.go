@@ -27,7 +27,7 @@ func (s *Store) SaveActor(ctx context.Context, a activitypub.Actor) error {
 	if a.ID == "" {
 		return errors.New("save actor: no id")
 	}
-	_, err := s.db.ExecContext(ctx, saveActorSQL, a.ID, a.Type, a.Inbox, a.SharedInbox, a.Followers, a.PreferredUsername,
+	_, err := s.exec(ctx, saveActorSQL, a.ID, a.Type, a.Inbox, a.SharedInbox, a.Followers, a.PreferredUsername,
 		a.Name, a.IconURL, a.URL, a.PublicKeyID, a.PublicKeyPEM, toNanos(a.Fetched))
 	if err != nil {
 		return fmt.Errorf("save actor %s: %w", a.ID, err)
@@ -69,7 +69,7 @@ const (
 
 // DeleteActorContent implements activitypub.Store, in one transaction.
 func (s *Store) DeleteActorContent(ctx context.Context, actorID string) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, q := range []string{deleteActorRepliesSQL, deleteActorReactionsSQL, deleteActorFollowSQL, deleteActorSQL} {
 			if _, err := tx.ExecContext(ctx, q, actorID); err != nil {
 				return err

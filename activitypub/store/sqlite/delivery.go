@@ -2,7 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"errors"
+	"database/sql"
 	"fmt"
 	"slices"
 	"time"
@@ -33,16 +33,14 @@ func (s *Store) EnqueueDelivery(ctx context.Context, d activitypub.Delivery) (ac
 		d.NextAttempt = now
 	}
 	d.Created, d.Attempts, d.LastError = now, 0, ""
-	res, err := s.db.ExecContext(ctx, enqueueDeliverySQL, d.ActivityID, d.Inbox, d.Body, toNanos(d.NextAttempt), toNanos(now))
+	res, err := s.exec(ctx, enqueueDeliverySQL, d.ActivityID, d.Inbox, d.Body, toNanos(d.NextAttempt), toNanos(now))
 	if err != nil {
 		return d, fmt.Errorf("enqueue %s to %s: %w", d.ActivityID, d.Inbox, err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return d, fmt.Errorf("enqueue %s to %s: %w", d.ActivityID, d.Inbox, errors.Join(activitypub.ErrDuplicate, err))
+	if res.rows == 0 {
+		return d, fmt.Errorf("enqueue %s to %s: %w", d.ActivityID, d.Inbox, activitypub.ErrDuplicate)
 	}
-	if d.ID, err = res.LastInsertId(); err != nil {
-		return d, fmt.Errorf("enqueue %s to %s: id: %w", d.ActivityID, d.Inbox, err)
-	}
+	d.ID = res.lastID
 	d.NextAttempt, d.Created = fromNanos(toNanos(d.NextAttempt)), fromNanos(toNanos(now))
 	return d, nil
 }
@@ -50,22 +48,26 @@ func (s *Store) EnqueueDelivery(ctx context.Context, d activitypub.Delivery) (ac
 // ClaimDeliveries implements activitypub.Store. The claimed deliveries come
 // back in id order.
 func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int) ([]activitypub.Delivery, error) {
-	rows, err := s.db.QueryContext(ctx, claimDeliveriesSQL, toNanos(now.Add(activitypub.DeliveryLease)), toNanos(now), limit)
-	if err != nil {
-		return nil, fmt.Errorf("claim deliveries: %w", err)
-	}
-	defer rows.Close()
-	out := []activitypub.Delivery{}
-	for rows.Next() {
-		var d activitypub.Delivery
-		var next, created int64
-		if err := rows.Scan(&d.ID, &d.ActivityID, &d.Inbox, &d.Body, &d.Attempts, &next, &d.LastError, &created); err != nil {
-			return nil, fmt.Errorf("claim deliveries: %w", err)
+	var out []activitypub.Delivery
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		out = []activitypub.Delivery{} // the op runs once, but start clean anyway
+		rows, err := tx.QueryContext(ctx, claimDeliveriesSQL, toNanos(now.Add(activitypub.DeliveryLease)), toNanos(now), limit)
+		if err != nil {
+			return err
 		}
-		d.NextAttempt, d.Created = fromNanos(next), fromNanos(created)
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
+		defer rows.Close()
+		for rows.Next() {
+			var d activitypub.Delivery
+			var next, created int64
+			if err := rows.Scan(&d.ID, &d.ActivityID, &d.Inbox, &d.Body, &d.Attempts, &next, &d.LastError, &created); err != nil {
+				return err
+			}
+			d.NextAttempt, d.Created = fromNanos(next), fromNanos(created)
+			out = append(out, d)
+		}
+		return rows.Err()
+	})
+	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	slices.SortFunc(out, func(a, b activitypub.Delivery) int { return int(a.ID - b.ID) })
@@ -74,7 +76,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int) (
 
 // CompleteDelivery implements activitypub.Store.
 func (s *Store) CompleteDelivery(ctx context.Context, id int64) error {
-	if err := affected(s.db.ExecContext(ctx, completeDeliverySQL, id)); err != nil {
+	if err := s.changed(ctx, completeDeliverySQL, id); err != nil {
 		return fmt.Errorf("complete delivery %d: %w", id, err)
 	}
 	return nil
@@ -86,7 +88,7 @@ func (s *Store) RetryDelivery(ctx context.Context, id int64, next time.Time, cau
 	if cause != nil {
 		msg = cause.Error()
 	}
-	if err := affected(s.db.ExecContext(ctx, retryDeliverySQL, toNanos(next), msg, id)); err != nil {
+	if err := s.changed(ctx, retryDeliverySQL, toNanos(next), msg, id); err != nil {
 		return fmt.Errorf("retry delivery %d: %w", id, err)
 	}
 	return nil

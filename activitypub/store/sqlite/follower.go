@@ -26,7 +26,7 @@ func (s *Store) SaveFollower(ctx context.Context, f activitypub.Follower) error 
 	if since.IsZero() {
 		since = s.Now()
 	}
-	if _, err := s.db.ExecContext(ctx, saveFollowerSQL, f.ActorID, f.Inbox, f.FollowID, toNanos(since)); err != nil {
+	if _, err := s.exec(ctx, saveFollowerSQL, f.ActorID, f.Inbox, f.FollowID, toNanos(since)); err != nil {
 		return fmt.Errorf("save follower %s: %w", f.ActorID, err)
 	}
 	return nil
@@ -34,7 +34,7 @@ func (s *Store) SaveFollower(ctx context.Context, f activitypub.Follower) error 
 
 // RemoveFollower implements activitypub.Store.
 func (s *Store) RemoveFollower(ctx context.Context, actorID string) error {
-	if err := affected(s.db.ExecContext(ctx, removeFollowerSQL, actorID)); err != nil {
+	if err := s.changed(ctx, removeFollowerSQL, actorID); err != nil {
 		return fmt.Errorf("remove follower %s: %w", actorID, err)
 	}
 	return nil

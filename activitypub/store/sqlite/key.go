@@ -26,7 +26,7 @@ func (s *Store) KeyPair(ctx context.Context, owner string, generate func() (acti
 	if err != nil {
 		return activitypub.Key{}, fmt.Errorf("key of %s: generate: %w", owner, err)
 	}
-	if _, err := s.db.ExecContext(ctx, saveKeySQL, owner, k.ID, k.PublicPEM, k.PrivatePEM); err != nil {
+	if _, err := s.exec(ctx, saveKeySQL, owner, k.ID, k.PublicPEM, k.PrivatePEM); err != nil {
 		return activitypub.Key{}, fmt.Errorf("key of %s: save: %w", owner, err)
 	}
 	return s.key(ctx, owner)

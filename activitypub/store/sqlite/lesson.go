@@ -24,7 +24,7 @@ const lessonObjectsSQL = `SELECT ` + lessonColumns + ` FROM lesson_objects ORDER
 
 // SaveLessonObject implements activitypub.Store.
 func (s *Store) SaveLessonObject(ctx context.Context, o activitypub.LessonObject) error {
-	_, err := s.db.ExecContext(ctx, saveLessonObjectSQL, o.LessonID, o.CohortID, o.ObjectID,
+	_, err := s.exec(ctx, saveLessonObjectSQL, o.LessonID, o.CohortID, o.ObjectID,
 		toNanos(o.Published), toNanos(o.Updated), o.ContentHash)
 	if isUnique(err) {
 		return fmt.Errorf("save lesson object %s: %w", o.ObjectID, activitypub.ErrDuplicate)

@@ -27,7 +27,7 @@ func (s *Store) SaveReaction(ctx context.Context, r activitypub.Reaction) error 
 	if r.ID == "" {
 		return errors.New("save reaction: no id")
 	}
-	err := affected(s.db.ExecContext(ctx, saveReactionSQL, r.ID, string(r.Kind), r.Actor, r.Object))
+	err := s.changed(ctx, saveReactionSQL, r.ID, string(r.Kind), r.Actor, r.Object)
 	if errors.Is(err, activitypub.ErrNotFound) {
 		return fmt.Errorf("save reaction %s: %w", r.ID, activitypub.ErrDuplicate)
 	}
@@ -41,9 +41,9 @@ func (s *Store) SaveReaction(ctx context.Context, r activitypub.Reaction) error 
 func (s *Store) RemoveReaction(ctx context.Context, r activitypub.Reaction) error {
 	var err error
 	if r.ID != "" {
-		err = affected(s.db.ExecContext(ctx, removeReactionByIDSQL, r.ID))
+		err = s.changed(ctx, removeReactionByIDSQL, r.ID)
 	} else {
-		err = affected(s.db.ExecContext(ctx, removeReactionSQL, string(r.Kind), r.Actor, r.Object))
+		err = s.changed(ctx, removeReactionSQL, string(r.Kind), r.Actor, r.Object)
 	}
 	if err != nil {
 		return fmt.Errorf("remove %s %s by %s on %s: %w", r.Kind, r.ID, r.Actor, r.Object, err)

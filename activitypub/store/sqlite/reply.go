@@ -53,7 +53,7 @@ func (s *Store) SaveReply(ctx context.Context, r activitypub.Reply) error {
 	if err != nil {
 		return fmt.Errorf("save reply %s: attachments: %w", r.ID, err)
 	}
-	_, err = s.db.ExecContext(ctx, saveReplySQL, r.ID, r.LessonID, r.InReplyTo, r.Actor, r.URL,
+	_, err = s.exec(ctx, saveReplySQL, r.ID, r.LessonID, r.InReplyTo, r.Actor, r.URL,
 		toNanos(r.Published), toNanos(r.Updated), r.Content, r.Summary, r.Sensitive, string(aj), string(r.Visibility))
 	if err != nil {
 		return fmt.Errorf("save reply %s: %w", r.ID, err)
@@ -75,7 +75,7 @@ func (s *Store) Reply(ctx context.Context, id string) (activitypub.Reply, error)
 
 // DeleteReply implements activitypub.Store.
 func (s *Store) DeleteReply(ctx context.Context, id string) error {
-	if err := affected(s.db.ExecContext(ctx, deleteReplySQL, id)); err != nil {
+	if err := s.changed(ctx, deleteReplySQL, id); err != nil {
 		return fmt.Errorf("delete reply %s: %w", id, err)
 	}
 	return nil
