@@ -177,7 +177,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	r := &run{
 		b: b, ctx: ctx, cfg: cfg, theme: theme, course: course, tree: tree,
 		out: out, prev: prev, key: key,
-		md: markdown.New(markdown.Options{Lang: cfg.Language, Labels: theme.strings, Unsafe: true}),
+		md: markdown.New(markdown.Options{Lang: cfg.Language, Labels: theme.strings, Unsafe: true, SkipWords: true}),
 	}
 	next, err := r.render() // pages.go → extras.go
 	if err != nil {

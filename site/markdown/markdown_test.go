@@ -280,3 +280,23 @@ func TestRenderConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestSkipWords: a caller that counts words itself still gets the same HTML and
+// table of contents.
+func TestSkipWords(t *testing.T) {
+	src := []byte("# Title\n\n## One\n\nSome words here.\n\n> ## Quoted\n\n### Two\n\n```go\n// ## not a heading\n```\n")
+	full, err := New(Options{}).Render(src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean, err := New(Options{SkipWords: true}).Render(src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(full.HTML) != string(lean.HTML) || fmt.Sprint(full.TOC) != fmt.Sprint(lean.TOC) {
+		t.Errorf("SkipWords changed the output:\n%s %v\n%s %v", full.HTML, full.TOC, lean.HTML, lean.TOC)
+	}
+	if lean.Words != 0 || full.Words == 0 {
+		t.Errorf("words: full %d, lean %d", full.Words, lean.Words)
+	}
+}

@@ -19,10 +19,24 @@ import (
 const summaryMax = 300
 
 // summarize fills res.TOC, res.Words and res.Text from doc.
-func summarize(doc ast.Node, src []byte, res *Result) {
+func summarize(doc ast.Node, src []byte, res *Result, words bool) {
 	var wc wordCounter
 	var first, firstTop string // first paragraph anywhere, first one not nested in a block
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !words { // headings only: the TOC
+			switch h := n.(type) {
+			case *ast.Heading:
+				if entering && (h.Level == 2 || h.Level == 3) {
+					id, _ := h.AttributeString("id")
+					idb, _ := id.([]byte)
+					res.TOC = append(res.TOC, Heading{Level: h.Level, ID: string(idb), Text: plainText(h, src)})
+				}
+				return ast.WalkSkipChildren, nil
+			case *ast.Paragraph, *ast.FencedCodeBlock, *ast.CodeBlock, *ast.HTMLBlock:
+				return ast.WalkSkipChildren, nil
+			}
+			return ast.WalkContinue, nil
+		}
 		if n.Type() == ast.TypeBlock {
 			wc.endWord()
 		}
