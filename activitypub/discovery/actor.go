@@ -57,7 +57,7 @@ func imageType(name string) string {
 // a browser.
 func (h *Handler) actor(w http.ResponseWriter, r *http.Request) error {
 	if !wantsActivity(r) {
-		http.Redirect(w, r, h.o.Course.BaseURL, http.StatusSeeOther)
+		redirectToPage(w, r, h.o.Course.BaseURL)
 		return nil
 	}
 	body, err := as.Actor(h.CourseActor())

@@ -143,7 +143,15 @@ func wantsActivity(r *http.Request) bool {
 	return false
 }
 
-// writeJSON writes an ActivityStreams document.
+// redirectToPage sends a browser to the HTML page of a document. The answer
+// varies by Accept like the document's, so a shared cache never hands the
+// redirect to a server that asked for JSON.
+func redirectToPage(w http.ResponseWriter, r *http.Request, page string) {
+	w.Header().Set("Vary", "Accept")
+	http.Redirect(w, r, page, http.StatusSeeOther)
+}
+
+// writeActivity writes an ActivityStreams document.
 func writeActivity(w http.ResponseWriter, body []byte) error {
 	w.Header().Set("Content-Type", activityJSON)
 	w.Header().Set("Vary", "Accept")

@@ -23,7 +23,7 @@ func (h *Handler) lesson(w http.ResponseWriter, r *http.Request) error {
 		return notFound(err)
 	}
 	if !wantsActivity(r) {
-		http.Redirect(w, r, n.URL, http.StatusSeeOther)
+		redirectToPage(w, r, n.URL)
 		return nil
 	}
 	body, err := as.Note(n)
