@@ -96,10 +96,21 @@ func RepliesOf(data []byte) (CollectionPage, error) {
 	return ParseCollectionPage(doc.Replies)
 }
 
+// maxFirstDepth bounds how many embedded "first" pages are followed: a
+// collection embeds its first page (Mastodon's replies), and nothing real
+// nests deeper. Each level parses the rest of the document again, so
+// following every level of a hostile answer would cost quadratic time.
+const maxFirstDepth = 2
+
 // ParseCollectionPage reads a collection or a collection page. A collection
 // gives the items of its embedded first page, or Next set to first when
-// that is a URL. Both items and orderedItems are read.
+// that is a URL. Both items and orderedItems are read; an item that is
+// neither a non-empty IRI nor an object with an id is skipped.
 func ParseCollectionPage(data []byte) (CollectionPage, error) {
+	return parseCollectionPage(data, 0)
+}
+
+func parseCollectionPage(data []byte, depth int) (CollectionPage, error) {
 	var doc struct {
 		Type         any               `json:"type"`
 		First        json.RawMessage   `json:"first"`
@@ -117,12 +128,17 @@ func ParseCollectionPage(data []byte) (CollectionPage, error) {
 		if json.Unmarshal(doc.First, &first) == nil {
 			return CollectionPage{Next: first}, nil
 		}
-		return ParseCollectionPage(doc.First)
+		if depth+1 >= maxFirstDepth {
+			return CollectionPage{}, fmt.Errorf("%w: collection: first pages nested over %d deep", ErrInvalid, maxFirstDepth)
+		}
+		return parseCollectionPage(doc.First, depth+1)
 	}
 	for _, raw := range items {
 		var iri string
 		if json.Unmarshal(raw, &iri) == nil {
-			p.Items = append(p.Items, CollectionItem{ID: iri})
+			if iri != "" {
+				p.Items = append(p.Items, CollectionItem{ID: iri})
+			}
 			continue
 		}
 		var obj map[string]any
