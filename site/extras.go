@@ -19,7 +19,7 @@ import (
 // generatedFiles are the files made from the whole course, besides pages.
 var generatedFiles = []string{
 	"404.html", "feed.xml", "sitemap.xml", "robots.txt", "search.json", "search/index.html",
-	"lessons.json", "css/highlight.css",
+	"lessons.json", "css/highlight.css", "_headers",
 }
 
 // feedEntries is how many of the newest lessons the Atom feed carries.
@@ -104,9 +104,16 @@ func (r *run) extras() error {
 		{"search.json", r.searchIndex},
 		{"lessons.json", r.manifest},
 		{"css/highlight.css", func() ([]byte, error) { return markdown.HighlightCSS(), nil }},
+		{"_headers", r.headersFile}, // csp.go
 	}
 	for _, f := range files {
 		t := time.Now()
+		switch f.name {
+		case "sitemap.xml", "search.json", "lessons.json":
+			if r.assembled(f.name) {
+				continue
+			}
+		}
 		data, err := f.make()
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
@@ -335,11 +342,32 @@ func (r *run) makeFrags() error {
 		return nil
 	})
 	r.fragsOf = make(map[*Page]*pageFrags, len(all))
+	order := newKeyer()
+	r.fragsSame = r.prev != nil
 	for i, p := range all {
 		r.fragsOf[p] = made[i]
 		r.next.Frags[p.File] = made[i]
+		order.str(p.File)
+		if r.prev != nil && r.prev.Frags[p.File] != made[i] {
+			r.fragsSame = false
+		}
+	}
+	r.fragsOrder = order.sum()
+	r.next.Special[fragsOrderKey] = r.fragsOrder
+	if r.prev.special(fragsOrderKey) != r.fragsOrder {
+		r.fragsSame = false
 	}
 	return err
+}
+
+// fragsOrderKey records, among the special keys, the order of the pages the
+// whole-course files list.
+const fragsOrderKey = "frags-order"
+
+// assembled tells whether a whole-course file can stay as the last build wrote
+// it: no page's entry changed and the pages are in the same order.
+func (r *run) assembled(name string) bool {
+	return r.fragsSame && r.out.keep(name)
 }
 
 func (r *run) pageFrags(p *Page) *pageFrags {
@@ -370,9 +398,9 @@ func (r *run) pageFrags(p *Page) *pageFrags {
 	}
 	f.Search, _ = json.Marshal(e)
 	if p.Kind == KindLesson {
-		f.Manifest, _ = json.MarshalIndent(ManifestLesson{ID: p.ID, Title: p.Title, Summary: p.Summary,
+		f.Manifest, _ = json.Marshal(ManifestLesson{ID: p.ID, Title: p.Title, Summary: p.Summary,
 			Discussion: p.Discussion, URL: p.Permalink, Module: p.Module.Page.ID, Order: p.Order,
-			Date: p.Date, Opens: p.Opens, Tags: p.Tags, Hash: p.Hash}, "    ", "  ")
+			Date: p.Date, Opens: p.Opens, Tags: p.Tags, Hash: p.Hash})
 	}
 	return f
 }

@@ -42,6 +42,10 @@ type run struct {
 	rendered int
 	reread   bool // some source was read again: its size or time changed
 	fragsOf  map[*Page]*pageFrags
+	// fragsSame: every page's entry in the whole-course files is the last build's,
+	// in the same order (fragsOrder), so those files need not be assembled again.
+	fragsSame  bool
+	fragsOrder string
 	steps    []Step
 	mu       sync.Mutex
 	next     *state
