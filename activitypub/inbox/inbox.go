@@ -1,8 +1,8 @@
 // Package inbox receives activities from other servers: POST /inbox, which
 // is also the shared inbox. Each request goes through the same steps, in
 // order: limit the body, verify the HTTP Signature (refetching the key once
-// when it fails, for key rotation), check that the key's owner is the
-// activity's actor, parse, check that the object is on its actor's host (or
+// when it fails, for key rotation, at most once a minute per key), check
+// that the key's owner is the activity's actor, parse, check that the object is on its actor's host (or
 // fetch it from its origin), mark the activity seen (a replay changes
 // nothing), then route it by type and answer 202 once the change is
 // committed.
@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/cohort-course/cohort/activitypub"
@@ -58,16 +59,33 @@ type Options struct {
 	Crawl func(lessonID string)
 }
 
+// KeyRefetchInterval is how often a key that failed to verify may be
+// fetched again. A real key rotation needs one refetch; without a bound,
+// anyone could send a stream of forged requests naming a real key id and
+// make the companion fetch that key from its server on every one, spending
+// our outbound budget and hammering the other server on an attacker's
+// behalf. A rotated sender refused in the minute after a forgery simply
+// retries, as every server does after a 401.
+const KeyRefetchInterval = time.Minute
+
+// maxRefetchMarks bounds the memory of recent refetches: past it, marks
+// older than KeyRefetchInterval are dropped, and if that is not enough,
+// all of them.
+const maxRefetchMarks = 10_000
+
 // Handler is the inbox.
 type Handler struct {
 	o   Options
 	log *slog.Logger
 	now func() time.Time
+
+	mu        sync.Mutex
+	refetched map[string]time.Time // key id → when it was last refetched
 }
 
 // New returns the inbox handler.
 func New(o Options) *Handler {
-	h := &Handler{o: o, log: o.Logger, now: o.Now}
+	h := &Handler{o: o, log: o.Logger, now: o.Now, refetched: map[string]time.Time{}}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -215,15 +233,21 @@ func isPlainJSON(ct string) bool {
 
 // verify looks the signature's key up (Store, else fetch) and checks the
 // signature; when it fails with a stored key, the key is refetched once, in
-// case the actor rotated it. It returns the key's owner.
+// case the actor rotated it, but no more than once per KeyRefetchInterval
+// for the same key id. It returns the key's owner.
 func (h *Handler) verify(r *http.Request, s *sig.Signature) (activitypub.Actor, error) {
 	ctx := r.Context()
 	owner, pub, err := h.o.Fetch.KeyOwner(ctx, s.KeyID, false)
 	if err != nil {
 		return owner, keyError(err)
 	}
-	if err := s.Verify(pub); err == nil {
+	err = s.Verify(pub)
+	if err == nil {
 		return owner, nil
+	}
+	if !h.mayRefetch(s.KeyID) {
+		return owner, fail(http.StatusUnauthorized, "signature does not verify",
+			fmt.Errorf("verify: %w (key refetched less than %s ago)", err, KeyRefetchInterval))
 	}
 	owner, pub, err = h.o.Fetch.KeyOwner(ctx, s.KeyID, true)
 	if err != nil {
@@ -233,6 +257,29 @@ func (h *Handler) verify(r *http.Request, s *sig.Signature) (activitypub.Actor, 
 		return owner, fail(http.StatusUnauthorized, "signature does not verify", fmt.Errorf("verify: %w", err))
 	}
 	return owner, nil
+}
+
+// mayRefetch reports whether keyID may be refetched now, and if so marks
+// it refetched.
+func (h *Handler) mayRefetch(keyID string) bool {
+	now := h.now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if last, ok := h.refetched[keyID]; ok && now.Sub(last) < KeyRefetchInterval {
+		return false
+	}
+	if len(h.refetched) >= maxRefetchMarks {
+		for id, t := range h.refetched {
+			if now.Sub(t) >= KeyRefetchInterval {
+				delete(h.refetched, id)
+			}
+		}
+		if len(h.refetched) >= maxRefetchMarks {
+			clear(h.refetched)
+		}
+	}
+	h.refetched[keyID] = now
+	return true
 }
 
 // keyError maps a failed key lookup: a signer whose account is gone (a

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cohort-course/cohort/activitypub"
 	"github.com/cohort-course/cohort/activitypub/fetch"
@@ -135,5 +136,54 @@ func BenchmarkInboxReplies(b *testing.B) {
 	th, _ := e.store.Thread(ctx, lessonID)
 	if len(th) != b.N {
 		b.Fatalf("thread has %d replies, want %d", len(th), b.N)
+	}
+}
+
+// TestKeyRefetchRateLimited: a stream of requests forged under a real key
+// id makes the inbox refetch that key once, not once per request; after
+// KeyRefetchInterval one more refetch is allowed, so a real rotation is
+// still picked up.
+func TestKeyRefetchRateLimited(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var offset atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	ts := httptest.NewUnstartedServer(nil)
+	urls := activitypub.URLs{Base: "http://" + ts.Listener.Addr().String()}
+	ts.Config.Handler = inbox.New(inbox.Options{Store: e.store, Fetch: fetch.New(fetch.Options{Store: e.store, AllowInsecure: true}),
+		URLs: urls, Now: now})
+	ts.Start()
+	defer ts.Close()
+	actor := "/users/alice"
+	if code := e.post("alice", e.fixture("mastodon-like.json", "alice", "", "", nil)); code != http.StatusAccepted {
+		t.Fatalf("like: %d", code) // the key is now stored
+	}
+	before := e.m.Gets(actor)
+	forge := func(i int) int {
+		t.Helper()
+		code, err := e.m.PostAs(ctx, e.m.KeyID("alice"), forgeryKey(t), ts.URL+"/inbox",
+			e.fixture("mastodon-create-reply.json", "alice", fmt.Sprint(100+i), "", nil), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return code
+	}
+	for i := range 20 {
+		if code := forge(i); code != http.StatusUnauthorized {
+			t.Fatalf("forged request %d: status %d", i, code)
+		}
+	}
+	if n := e.m.Gets(actor) - before; n != 1 {
+		t.Fatalf("20 forged requests fetched the key %d times, want 1", n)
+	}
+	offset.Store(int64(inbox.KeyRefetchInterval + time.Second))
+	if code := forge(20); code != http.StatusUnauthorized {
+		t.Fatalf("forged request after the interval: status %d", code)
+	}
+	if n := e.m.Gets(actor) - before; n != 2 {
+		t.Fatalf("after %s the key was fetched %d times in all, want 2", inbox.KeyRefetchInterval, n)
+	}
+	if len(e.thread()) != 0 {
+		t.Fatal("a forged reply was stored")
 	}
 }

@@ -87,6 +87,7 @@ type Server struct {
 	keyPEM    map[string]string // user → PEM override (key rotation)
 	inboxCode int               // status the inboxes answer; 0 is 202
 	verify    bool
+	gets      map[string]int // path → GETs served
 }
 
 // New starts a server on loopback; it is closed when the test ends.
@@ -95,7 +96,7 @@ type Server struct {
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{Key: Key(t), notes: map[string][]byte{}, gone: map[string]bool{}, keyPEM: map[string]string{},
-		notify: make(chan struct{}, 1), verify: true}
+		notify: make(chan struct{}, 1), verify: true, gets: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.Base = s.URL
 	t.Cleanup(s.Close)
@@ -332,8 +333,18 @@ func get(ctx context.Context, url, accept string) ([]byte, error) {
 	return body, nil
 }
 
+// Gets returns how many GETs of path (e.g. "/users/alice") were answered.
+func (s *Server) Gets(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gets[path]
+}
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
+	if r.Method == http.MethodGet {
+		s.gets[r.URL.Path]++
+	}
 	gone := s.gone[r.URL.Path]
 	note, isNote := s.notes[r.URL.Path]
 	s.mu.Unlock()
