@@ -25,6 +25,7 @@ var goldenPages = []string{
 	"robots.txt",
 	"search.json",
 	"lessons.json",
+	"_headers", // csp.go
 }
 
 // TestGolden builds the example course and compares its pages with the golden

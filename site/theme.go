@@ -177,6 +177,34 @@ func funcMap(cfg *Config, ui map[string]string) template.FuncMap {
 			return fmt.Sprintf("%d %s %d", t.Day(), months[t.Month()-1], t.Year())
 		},
 		"isoDate": func(t time.Time) string { return t.Format("2006-01-02") },
+		// datetime t: the machine-readable instant for <time datetime>, in UTC.
+		"datetime": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format(time.RFC3339)
+		},
+		// dateTime t: a long date and a UTC clock time ("3 May 2026, 14:05 UTC"),
+		// the same on every build, whatever the builder's time zone.
+		"dateTime": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			t = t.UTC()
+			return fmt.Sprintf("%d %s %d, %s UTC", t.Day(), months[t.Month()-1], t.Year(), t.Format("15:04"))
+		},
+		// csp: the content attribute of the pages' Content-Security-Policy (csp.go);
+		// it has quotes but nothing from an author.
+		"csp": func() template.HTMLAttr {
+			return template.HTMLAttr(`content="` + ContentSecurityPolicy(cfg.Federation.Base()) + `"`)
+		},
+		// plural n "key": the UI string key_one for 1, else key_many filled with n.
+		"plural": func(n int, key string) string {
+			if n == 1 {
+				return uiOr(ui, key+"_one", "1")
+			}
+			return fmt.Sprintf(uiOr(ui, key+"_many", "%d"), n)
+		},
 		// duration d: "25 min", "1 h 10 min", in the UI strings' words.
 		"duration": func(d time.Duration) string {
 			m := int((d + time.Minute - 1) / time.Minute)
