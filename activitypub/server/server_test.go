@@ -305,3 +305,73 @@ func TestDiscoveryDocuments(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthorizedFetchPeer: a peer in authorized-fetch mode answers GETs of
+// its actors and posts only when they are signed by a key it can fetch. The
+// companion signs its own GETs with the course key, so everything still
+// works: the signer's key is fetched to verify a reply, a parent it never
+// received is fetched from its origin, and the crawl reads replies.
+func TestAuthorizedFetchPeer(t *testing.T) {
+	ctx := context.Background()
+	c := startCompanion(t)
+	m := mastotest.New(t)
+	m.SetAuthorizedFetch(true)
+
+	// The mode is on: an unsigned GET is refused.
+	resp, err := http.Get(m.ActorID("alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unsigned GET of an actor: %d, want 401", resp.StatusCode)
+	}
+
+	actor, inbox, err := m.Lookup(ctx, "course", c.domain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Course = actor
+	c.writeManifest(t, intro)
+	lesson := c.base + "/lessons/intro"
+
+	// alice's reply: her key is fetched, signed, to verify it. Her post's
+	// replies name bob's answer, which the crawl must fetch, signed.
+	bob, _ := m.Note(t, "bob", "2", m.ActorID("alice")+"/statuses/1", "<p>bob agrees with alice</p>", nil)
+	m.Note(t, "alice", "1", lesson, "<p>alice's reply</p>", []string{bob})
+	if code, _ := m.Post(ctx, "alice", inbox, m.Fixture(t, "mastodon-create-reply.json", "alice", lesson, "1")); code != http.StatusAccepted {
+		t.Fatalf("reply: %d", code)
+	}
+	eventually(t, "crawl of bob's reply", func() bool {
+		th := c.thread(t, "intro")
+		return th.Count == 2 && len(th.Replies[0].Replies) == 1 && th.Replies[0].Replies[0].ID == bob
+	})
+
+	// carol answers dave, whose reply to the lesson never reached the
+	// course: dave's post is fetched, signed, to find the thread.
+	dave, _ := m.Note(t, "dave", "4", lesson, "<p>dave's reply</p>", nil)
+	if code, _ := m.Post(ctx, "carol", inbox, m.Fixture(t, "mastodon-create-reply.json", "carol", dave, "5")); code != http.StatusAccepted {
+		t.Fatalf("carol's reply: %d", code)
+	}
+	if _, err := c.store.Reply(ctx, dave); err != nil {
+		t.Fatalf("dave's post was not fetched: %v", err)
+	}
+	if _, err := c.store.Reply(ctx, m.ActorID("carol")+"/statuses/5"); err != nil {
+		t.Fatalf("carol's reply was not stored: %v", err)
+	}
+
+	signers := m.GetSigners()
+	for _, path := range []string{"/users/alice", "/users/carol", "/users/bob/statuses/2", "/users/dave/statuses/4"} {
+		if m.Gets(path) == 0 {
+			t.Errorf("%s was never fetched", path)
+		}
+	}
+	if len(signers) < 4 {
+		t.Fatalf("%d signed GETs answered, want at least 4", len(signers))
+	}
+	for _, k := range signers {
+		if k != actor+"#main-key" {
+			t.Fatalf("a GET was signed by %s, want the course key %s#main-key", k, actor)
+		}
+	}
+}

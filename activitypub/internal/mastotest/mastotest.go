@@ -88,6 +88,9 @@ type Server struct {
 	inboxCode int               // status the inboxes answer; 0 is 202
 	verify    bool
 	gets      map[string]int // path → GETs served
+	// authorized makes actors and posts answer only signed GETs.
+	authorized bool
+	getSigners []string // key ids of the signed GETs answered
 }
 
 // New starts a server on loopback; it is closed when the test ends.
@@ -133,6 +136,24 @@ func (s *Server) SetVerify(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.verify = on
+}
+
+// SetAuthorizedFetch puts the server in Mastodon's authorized-fetch
+// ("secure") mode: a GET of an actor or a post is answered only when it
+// carries an HTTP Signature that verifies against the signer's key
+// (fetched from the signer, as Mastodon does); anything else gets 401.
+func (s *Server) SetAuthorizedFetch(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.authorized = on
+}
+
+// GetSigners returns the key ids that signed the GETs answered in
+// authorized-fetch mode, in order.
+func (s *Server) GetSigners() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.getSigners...)
 }
 
 // PublishKey makes user's actor publish pem instead of the server key (a
@@ -347,7 +368,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	gone := s.gone[r.URL.Path]
 	note, isNote := s.notes[r.URL.Path]
+	authorized := s.authorized
 	s.mu.Unlock()
+	isActor := strings.HasPrefix(r.URL.Path, "/users/") && !strings.Contains(strings.TrimPrefix(r.URL.Path, "/users/"), "/")
+	if authorized && r.Method == http.MethodGet && (isNote || isActor) {
+		keyID, err := (sig.Verifier{}).Verify(r.Context(), r, nil, fetchKey)
+		if err != nil {
+			http.Error(w, "Request not signed", http.StatusUnauthorized)
+			return
+		}
+		s.mu.Lock()
+		s.getSigners = append(s.getSigners, keyID)
+		s.mu.Unlock()
+	}
 	switch {
 	case gone:
 		http.Error(w, "gone", http.StatusGone)
@@ -356,7 +389,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case isNote:
 		w.Header().Set("Content-Type", "application/activity+json; charset=utf-8")
 		w.Write(note)
-	case strings.HasPrefix(r.URL.Path, "/users/") && !strings.Contains(strings.TrimPrefix(r.URL.Path, "/users/"), "/"):
+	case isActor:
 		w.Header().Set("Content-Type", "application/activity+json; charset=utf-8")
 		w.Write(s.Actor(nopT{}, strings.TrimPrefix(r.URL.Path, "/users/")))
 	default:
