@@ -243,3 +243,17 @@ func readFile(t *testing.T, name string) string {
 	}
 	return string(data)
 }
+
+// TestDiscussionScriptIsSmall: the live script stays a few lines a reader's
+// browser fetches with every lesson, under 10 KB unminified.
+func TestDiscussionScriptIsSmall(t *testing.T) {
+	data := readFile(t, filepath.Join("..", "themes", "default", "static", "js", "discussion.js"))
+	if len(data) >= 10_000 {
+		t.Errorf("discussion.js is %d bytes, want under 10,000", len(data))
+	}
+	for _, banned := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"} {
+		if strings.Contains(data, banned) {
+			t.Errorf("discussion.js uses %s; it builds the DOM from nodes", banned)
+		}
+	}
+}

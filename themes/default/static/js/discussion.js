@@ -1,0 +1,266 @@
+// Live discussion: polls the companion's threads API (.thread[data-api]) and adds, edits and
+// removes replies in place; unreachable, the built page stays. Reply HTML is sanitized again.
+(() => {
+"use strict";
+
+var POLL = 30000; // ms between polls while the tab is visible, doubled after each error
+var MAX_BACKOFF = 300000; // up to five minutes
+var TIMEOUT = 10000; // per request
+var KEEP = /^(P|BR|A|SPAN|STRONG|EM|CODE|PRE|UL|OL|LI|BLOCKQUOTE|DEL|S)$/;
+var DROP = /^(SCRIPT|STYLE|IFRAME|OBJECT|EMBED|TEMPLATE|NOSCRIPT|TITLE|TEXTAREA|SELECT|HEAD)$/;
+var CLASSES = ["h-card", "u-url", "mention", "hashtag", "invisible", "ellipsis"];
+var config = window.cohortDiscussion || {}; // tests set { poll: ms }
+
+function $(root, sel) { return root.querySelector(sel); }
+function remove(el) { if (el) el.remove(); }
+
+function safeURL(s, mail) {
+  if (!s) return "";
+  try {
+    var u = new URL(s, location.href);
+    if (/^https?:$/.test(u.protocol) || (mail && u.protocol === "mailto:")) return u.href;
+  } catch (e) {}
+  return "";
+}
+
+// clean: elements off the list are unwrapped, dangerous ones dropped whole.
+function clean(html) {
+  var doc = new DOMParser().parseFromString("<!DOCTYPE html><body>" + (html || ""), "text/html");
+  var out = document.createDocumentFragment();
+  copy(doc.body, out, 0);
+  return out;
+}
+
+function copy(from, to, depth) {
+  if (depth > 32) return;
+  for (var n = from.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 3) to.appendChild(document.createTextNode(n.data));
+    if (n.nodeType !== 1) continue;
+    var tag = n.namespaceURI === document.body.namespaceURI ? n.tagName.toUpperCase() : "";
+    if (!tag || DROP.test(tag)) continue;
+    if (!KEEP.test(tag)) {
+      copy(n, to, depth + 1);
+      continue;
+    }
+    var el = document.createElement(tag.toLowerCase());
+    if (tag === "A") {
+      var href = safeURL(n.getAttribute("href"), true);
+      if (href) el.setAttribute("href", href);
+      el.setAttribute("rel", "nofollow noopener ugc");
+    }
+    if (tag === "A" || tag === "SPAN") {
+      var cls = (n.getAttribute("class") || "").split(/\s+/).filter(c => CLASSES.indexOf(c) >= 0);
+      if (cls.length) el.className = cls.join(" ");
+    }
+    copy(n, el, depth + 1);
+    to.appendChild(el);
+  }
+}
+
+// The join box
+var copyButton = document.querySelector(".copy-button[data-copy]");
+if (copyButton && navigator.clipboard && window.isSecureContext) {
+  var label = copyButton.textContent;
+  copyButton.hidden = false;
+  copyButton.addEventListener("click", () => {
+    var source = document.getElementById(copyButton.dataset.copy);
+    navigator.clipboard.writeText(source.textContent.trim()).then(() => {
+      copyButton.textContent = copyButton.dataset.copied;
+      setTimeout(() => { copyButton.textContent = label; }, 2000);
+    }, () => {});
+  });
+}
+
+var form = document.querySelector("form.remote-reply[data-uri]");
+if (form) {
+  var input = $(form, "input");
+    try { input.value = localStorage.getItem("cohort.instance") || ""; } catch (e) {}
+  form.hidden = false;
+  form.addEventListener("submit", ev => {
+    ev.preventDefault();
+    var host = serverHost(input.value);
+    if (!host) {
+      $(form, ".remote-reply-error").textContent = form.dataset.invalid;
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+      return;
+    }
+    input.removeAttribute("aria-invalid");
+    try { localStorage.setItem("cohort.instance", host); } catch (e) {}
+    location.assign("https://" + host + "/authorize_interaction?uri=" + encodeURIComponent(form.dataset.uri));
+  });
+}
+
+// serverHost: "mastodon.social", "https://mastodon.social/", "@me@mastodon.social" → host, or "".
+function serverHost(s) {
+  s = s.trim().toLowerCase().replace(/^https?:\/\//, "");
+  s = s.slice(s.lastIndexOf("@") + 1).split(/[/?#]/)[0];
+  return /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d{1,5})?$/.test(s) ? s : "";
+}
+
+var box = document.querySelector(".thread[data-api]");
+var tpl = document.getElementById("reply-template");
+if (!box || !tpl || !window.fetch) return;
+var api = safeURL(box.dataset.api);
+if (!api) return;
+var moderators = (box.dataset.moderators || "").toLowerCase().split(/\s+/).map(m => m.replace(/^@/, ""));
+var when = new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: "long", timeStyle: "short", timeZone: "UTC" });
+
+function plural(n, key) {
+  return (n === 1 ? box.dataset[key + "One"] : (box.dataset[key + "Many"] || "%d").replace("%d", n)) || String(n);
+}
+function format(s) {
+  var d = new Date(s);
+  return isNaN(d) ? s : when.format(d) + " UTC";
+}
+function setTime(el, s) {
+  el.setAttribute("datetime", s);
+  el.textContent = format(s);
+}
+function version(r) { return (r.edited || "") + "/" + (r.likes || 0) + "/" + (r.boosts || 0); }
+
+function build(r) {
+  var li = tpl.content.firstElementChild.cloneNode(true);
+  li.dataset.id = r.id;
+  li.dataset.v = version(r);
+  var a = r.author || {};
+  if (moderators.indexOf((a.handle || "").toLowerCase().replace(/^@/, "")) >= 0) li.classList.add("reply-moderator");
+  else remove($(li, ".badge-moderator"));
+  var avatar = safeURL(a.avatar);
+  if (avatar) $(li, ".reply-avatar").src = avatar;
+  else remove($(li, ".reply-avatar"));
+  var profile = safeURL(a.url);
+  [[".reply-name", a.name || a.handle || ""], [".reply-handle", a.handle]].forEach(p => {
+    var link = $(li, p[0]);
+    if (!p[1]) return remove(link);
+    link.textContent = p[1];
+    if (profile) link.href = profile;
+    else link.removeAttribute("rel");
+  });
+  var time = $(li, ".reply-time");
+  if (safeURL(r.url)) time.href = safeURL(r.url);
+  setTime($(time, "time"), r.published);
+  if (r.edited) setTime($(li, ".reply-edited time"), r.edited);
+  else remove($(li, ".reply-edited"));
+
+  var content = $(li, ".reply-content");
+  content.appendChild(clean(r.content));
+  var list = $(li, ".reply-attachments");
+  (r.attachments || []).forEach(at => {
+    var url = safeURL(at.url);
+    if (!url) return;
+    var item = document.getElementById("attachment-template").content.firstElementChild.cloneNode(true);
+    var link = $(item, "a");
+    link.href = url;
+    link.textContent = at.alt || document.getElementById("attachment-no-alt").content.textContent;
+    if (at.media_type) $(item, ".reply-media-type").textContent = "(" + at.media_type + ")";
+    else remove($(item, ".reply-media-type"));
+    list.appendChild(item);
+  });
+  if (!list.children.length) remove(list);
+  var cw = $(li, ".reply-cw");
+  if (r.summary || r.sensitive) {
+    var text = $(cw, ".reply-cw-text");
+    text.textContent = r.summary || text.dataset.sensitive;
+    cw.appendChild(content);
+    if (list.parentNode) cw.appendChild(list);
+  } else {
+    remove(cw);
+  }
+  var reactions = $(li, ".reply-reactions");
+  if (r.likes || r.boosts) reactions.textContent = plural(r.likes || 0, "likes") + ", " + plural(r.boosts || 0, "boosts");
+  else remove(reactions);
+  return li;
+}
+
+function ownList(li) {
+  for (var c = li.lastElementChild; c; c = c.previousElementSibling) if (c.matches("ol.replies")) return c;
+  return null;
+}
+
+// When ids, versions and nesting did not change, the DOM is left alone.
+function shapeOf(replies) {
+  return replies.map(r => r.id + "=" + version(r) + "[" + shapeOf(r.replies || []) + "]").join(",");
+}
+function shapeOfDOM(ol) {
+  if (!ol) return "";
+  return Array.from(ol.children).filter(li => li.matches("li.reply")).map(li => {
+    return li.dataset.id + "=" + li.dataset.v + "[" + shapeOfDOM(ownList(li)) + "]";
+  }).join(",");
+}
+
+function apply(t) {
+  var replies = t.replies || [];
+  var status = $(box, ".thread-status");
+  var current = $(box, ":scope > ol.replies");
+  [["count", t.count, "replies"], ["likes", t.likes, "likes"], ["boosts", t.boosts, "boosts"]].forEach(c => {
+    var el = $(box, ".thread-" + c[0]);
+    if (el) el.textContent = plural(c[1] || 0, c[2]);
+  });
+  remove($(box, ".thread-snapshot")); // live now
+  remove($(box, ".thread-offline"));
+  if (shapeOf(replies) === shapeOfDOM(current)) return;
+
+  var old = {};
+  box.querySelectorAll("li.reply[data-id]").forEach(li => { old[li.dataset.id] = li; });
+  var added = 0;
+  function list(rs, depth) {
+    var ol = document.createElement("ol");
+    ol.className = "replies";
+    rs.forEach(r => {
+      var li = old[r.id];
+      if (!li || li.dataset.v !== version(r)) {
+        var fresh = build(r);
+        if (!li) {
+          added++;
+          fresh.classList.add("reply-new");
+        }
+        li = fresh;
+      }
+      remove(ownList(li));
+      if (r.replies && r.replies.length && depth < 64) li.appendChild(list(r.replies, depth + 1));
+      ol.appendChild(li);
+    });
+    return ol;
+  }
+  var ol = list(replies, 0);
+  var empty = $(box, ".thread-empty");
+  if (empty) empty.hidden = replies.length > 0;
+  if (current) current.replaceWith(ol);
+  else box.insertBefore(ol, status);
+  if (added && status) status.textContent = plural(added, "new");
+}
+
+var etag = "";
+var delay = config.poll || POLL;
+var timer = 0;
+
+function poll() {
+  clearTimeout(timer);
+  timer = 0;
+  if (document.hidden) return; // visibilitychange starts it again
+  var ctl = new AbortController();
+  var abort = setTimeout(() => { ctl.abort(); }, TIMEOUT);
+  var headers = { Accept: "application/json" };
+  if (etag) headers["If-None-Match"] = etag;
+  fetch(api, { headers: headers, credentials: "omit", signal: ctl.signal }).then(resp => {
+    if (resp.status === 304) return null;
+    if (!resp.ok) throw new Error("threads API: " + resp.status);
+    etag = resp.headers.get("ETag") || "";
+    return resp.json();
+  }).then(t => {
+    if (t && Array.isArray(t.replies)) apply(t);
+    delay = config.poll || POLL;
+  }).catch(() => {
+    delay = Math.min(delay * 2, MAX_BACKOFF); // the page keeps what it shows
+  }).then(() => {
+    clearTimeout(abort);
+    if (!timer && !document.hidden) timer = setTimeout(poll, delay);
+  });
+}
+
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden && !timer) poll();
+});
+poll();
+})();
