@@ -157,6 +157,25 @@ type Reply struct {
 	Attachments []Attachment // media, in the author's order
 	Visibility  Visibility   // who it was addressed to
 	Deleted     bool         // the author deleted it; Content and Attachments are gone
+
+	// To and Cc are the addresses the post was sent to, as parsed. They are
+	// not stored: they let VisibilityFor classify the post again once its
+	// author's followers collection is known.
+	To, Cc []string
+}
+
+// VisibilityFor returns the reply's visibility computed with its author's
+// actual followers collection: a post to an address that merely ends in
+// "/followers" is not followers-only unless that address is the author's,
+// and a post to the author's followers collection is followers-only
+// whatever its URL looks like. With followers empty (the author is not
+// known), or no addresses at hand (a stored reply), it returns Visibility
+// as parsed, by the "/followers" suffix rule.
+func (r Reply) VisibilityFor(followers string) Visibility {
+	if followers == "" || (r.To == nil && r.Cc == nil) {
+		return r.Visibility
+	}
+	return VisibilityOf(r.To, r.Cc, followers)
 }
 
 // Version returns the time that orders edits of the reply: Updated when set,

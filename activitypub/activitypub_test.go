@@ -41,6 +41,42 @@ func TestVisibilityOf(t *testing.T) {
 	}
 }
 
+// TestReplyVisibilityFor: with the author's followers collection known, a
+// reply is classified by it, not by the "/followers" suffix; without it,
+// or without the addresses (a reply read back from the store), the parsed
+// visibility stands.
+func TestReplyVisibilityFor(t *testing.T) {
+	const (
+		course = "https://course.example.org/actor"
+		fans   = "https://friendica.example/followers/alice" // a real collection not ending in /followers
+	)
+	parsed := func(to, cc []string) activitypub.Reply {
+		return activitypub.Reply{To: to, Cc: cc, Visibility: activitypub.VisibilityOf(to, cc, "")}
+	}
+	tests := []struct {
+		name      string
+		r         activitypub.Reply
+		followers string
+		want      activitypub.Visibility
+	}{
+		{"the author's collection, whatever its URL, is followers-only", parsed([]string{fans}, []string{course}), fans, activitypub.FollowersOnly},
+		{"the same reply with the author unknown is direct (suffix rule)", parsed([]string{fans}, []string{course}), "", activitypub.Direct},
+		{"another actor's followers is direct once the author is known", parsed([]string{"https://other.example/users/bob/followers"}, nil),
+			"https://mastodon.example/users/alice/followers", activitypub.Direct},
+		{"the same with the author unknown is followers-only (suffix rule)", parsed([]string{"https://other.example/users/bob/followers"}, nil),
+			"", activitypub.FollowersOnly},
+		{"public stays public", parsed([]string{activitypub.PublicCollection}, []string{fans}), fans, activitypub.Public},
+		{"a stored reply has no addresses: its visibility stands", activitypub.Reply{Visibility: activitypub.FollowersOnly}, fans, activitypub.FollowersOnly},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.r.VisibilityFor(tt.followers); got != tt.want {
+				t.Errorf("VisibilityFor(%q) of to %q cc %q = %q, want %q", tt.followers, tt.r.To, tt.r.Cc, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestVisibilityListable(t *testing.T) {
 	for v, want := range map[activitypub.Visibility]bool{
 		activitypub.Public: true, activitypub.Unlisted: true,

@@ -317,7 +317,8 @@ func reply(obj vocab.Type) (*activitypub.Reply, []string, error) {
 	if s, ok := n.GetUnknownProperties()["sensitive"].(bool); ok {
 		r.Sensitive = s
 	}
-	r.Visibility = activitypub.VisibilityOf(iris(n.GetActivityStreamsTo()), iris(n.GetActivityStreamsCc()), "")
+	r.To, r.Cc = iris(n.GetActivityStreamsTo()), iris(n.GetActivityStreamsCc())
+	r.Visibility = activitypub.VisibilityOf(r.To, r.Cc, "") // the author's followers are not known here
 	r.Attachments = attachments(n.GetActivityStreamsAttachment())
 	var mentions []string
 	if tags := n.GetActivityStreamsTag(); tags != nil {

@@ -57,6 +57,8 @@ func TestParseCreateReply(t *testing.T) {
 		URL:        "https://mastodon.example/@alice/110186684417144088",
 		Published:  time.Date(2023, 4, 12, 16, 2, 55, 0, time.UTC),
 		Visibility: activitypub.Public,
+		To:         []string{activitypub.PublicCollection},
+		Cc:         []string{alice + "/followers", course, "https://other.example/users/bob"},
 	}
 	got := *r
 	got.Content = ""

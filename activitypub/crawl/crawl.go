@@ -229,11 +229,13 @@ func (c *Crawler) reply(ctx context.Context, w *walk, parent string, it as.Colle
 	if r.InReplyTo != parent {
 		return fmt.Errorf("reply %s answers %s, not %s", r.ID, r.InReplyTo, parent)
 	}
-	if _, err := c.o.Fetch.Actor(ctx, r.Actor, false); err != nil {
+	author, err := c.o.Fetch.Actor(ctx, r.Actor, false)
+	if err != nil {
 		c.log.Debug("crawl author not fetched", "actor", r.Actor, "error", err)
 	}
 	clean := inbox.Clean(*r)
 	clean.LessonID = w.lesson
+	clean.Visibility = clean.VisibilityFor(author.Followers) // "" when not fetched: the suffix rule stands
 	if err := c.o.Store.SaveReply(ctx, clean); err != nil {
 		return fmt.Errorf("save %s: %w", r.ID, err)
 	}

@@ -348,6 +348,63 @@ func TestHostileInputs(t *testing.T) {
 			},
 		},
 		{
+			name: "a reply to the author's followers collection is followers-only whatever its URL",
+			send: func(e *env) int {
+				fans := e.m.Base + "/social/erin/fans" // not ".../followers": the suffix rule would say direct
+				e.m.AddNote(e.m.ActorID("erin"), actorWith(t, e, "erin", func(a map[string]any) { a["followers"] = fans }))
+				return e.post("erin", e.fixture("mastodon-create-reply.json", "erin", "1", "", func(act, note map[string]any) {
+					for _, m := range []map[string]any{act, note} {
+						m["to"] = []any{fans}
+						m["cc"] = []any{e.urls.Actor()}
+					}
+				}))
+			},
+			want: http.StatusAccepted,
+			check: func(t *testing.T, e *env) {
+				if r, ok := e.reply(e.status("erin", "1")); !ok || r.Visibility != activitypub.FollowersOnly {
+					t.Fatalf("stored = %v, %+v", ok, r)
+				}
+				if th := e.thread(); len(th) != 0 {
+					t.Fatalf("listed: %+v", th)
+				}
+			},
+		},
+		{
+			name: "a reply to someone else's followers collection is direct, not followers-only",
+			send: func(e *env) int {
+				return e.post("alice", e.fixture("mastodon-create-reply.json", "alice", "1", "", func(act, note map[string]any) {
+					for _, m := range []map[string]any{act, note} {
+						m["to"] = []any{e.m.ActorID("bob") + "/followers"}
+						m["cc"] = []any{e.urls.Actor()}
+					}
+				}))
+			},
+			want: http.StatusAccepted,
+			check: func(t *testing.T, e *env) {
+				if r, ok := e.reply(e.status("alice", "1")); !ok || r.Visibility != activitypub.Direct {
+					t.Fatalf("stored = %v, %+v", ok, r)
+				}
+			},
+		},
+		{
+			name: "an author whose actor names no followers collection falls back to the /followers suffix",
+			send: func(e *env) int {
+				e.m.AddNote(e.m.ActorID("frank"), actorWith(t, e, "frank", func(a map[string]any) { delete(a, "followers") }))
+				return e.post("frank", e.fixture("mastodon-create-reply.json", "frank", "1", "", func(act, note map[string]any) {
+					for _, m := range []map[string]any{act, note} {
+						m["to"] = []any{e.m.ActorID("frank") + "/followers"}
+						m["cc"] = []any{e.urls.Actor()}
+					}
+				}))
+			},
+			want: http.StatusAccepted,
+			check: func(t *testing.T, e *env) {
+				if r, ok := e.reply(e.status("frank", "1")); !ok || r.Visibility != activitypub.FollowersOnly {
+					t.Fatalf("stored = %v, %+v", ok, r)
+				}
+			},
+		},
+		{
 			name: "a Delete of a reply never received is acknowledged and changes nothing",
 			send: func(e *env) int {
 				return e.post("alice", e.fixture("mastodon-delete-note.json", "alice", "77", "", nil))
@@ -553,6 +610,21 @@ func TestHostileInputs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// actorWith returns user's actor document on the peer, changed by edit.
+func actorWith(t *testing.T, e *env, user string, edit func(map[string]any)) []byte {
+	t.Helper()
+	var a map[string]any
+	if err := json.Unmarshal(e.m.Actor(t, user), &a); err != nil {
+		t.Fatal(err)
+	}
+	edit(a)
+	doc, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }
 
 func nothingStored(t *testing.T, e *env) {

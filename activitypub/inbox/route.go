@@ -21,7 +21,7 @@ func (h *Handler) route(r *http.Request, act *as.Activity, owner activitypub.Act
 	case as.KindUndo:
 		return h.undo(ctx, act)
 	case as.KindCreate, as.KindUpdate:
-		return h.post(ctx, act)
+		return h.post(ctx, act, owner)
 	case as.KindDelete:
 		return h.delete(ctx, act)
 	case as.KindLike, as.KindAnnounce:
@@ -107,8 +107,8 @@ func (h *Handler) unreact(ctx context.Context, r activitypub.Reaction, object st
 }
 
 // post stores a Create or Update of a post whose thread starts at one of
-// our lessons; other posts are dropped.
-func (h *Handler) post(ctx context.Context, act *as.Activity) error {
+// our lessons; other posts are dropped. owner is the verified signer.
+func (h *Handler) post(ctx context.Context, act *as.Activity, owner activitypub.Actor) error {
 	rep := act.Reply
 	if rep == nil {
 		h.log.Debug("non-post object dropped", "activity_id", act.ID, "object_type", act.ObjectType)
@@ -130,7 +130,7 @@ func (h *Handler) post(ctx context.Context, act *as.Activity) error {
 		h.log.Info("reply outside our threads dropped", "activity_id", act.ID, "in_reply_to", rep.InReplyTo)
 		return nil
 	}
-	if err := h.save(ctx, rep, lesson); err != nil {
+	if err := h.save(ctx, rep, lesson, owner); err != nil {
 		return err
 	}
 	h.log.Info("reply stored", "lesson_id", lesson, "reply_id", rep.ID, "actor", rep.Actor, "visibility", rep.Visibility)
@@ -141,10 +141,23 @@ func (h *Handler) post(ctx context.Context, act *as.Activity) error {
 	return nil
 }
 
-// save sanitizes a post and stores it in lesson's thread.
-func (h *Handler) save(ctx context.Context, rep *activitypub.Reply, lesson string) error {
+// save sanitizes a post, classifies its visibility with its author's
+// followers collection, and stores it in lesson's thread. known is an actor
+// already at hand (the signer, a fetched author); when it is not the
+// post's author, the author is looked up in the Store, and when not there
+// the "/followers" suffix rule stands.
+func (h *Handler) save(ctx context.Context, rep *activitypub.Reply, lesson string, known activitypub.Actor) error {
 	r := Clean(*rep)
 	r.LessonID = lesson
+	author := known
+	if author.ID != r.Actor {
+		a, err := h.o.Store.Actor(ctx, r.Actor)
+		if err != nil && !errors.Is(err, activitypub.ErrNotFound) {
+			return fmt.Errorf("save reply: author: %w", err)
+		}
+		author = a
+	}
+	r.Visibility = r.VisibilityFor(author.Followers)
 	if err := h.o.Store.SaveReply(ctx, r); err != nil {
 		return fmt.Errorf("save reply: %w", err)
 	}
@@ -195,10 +208,11 @@ func (h *Handler) resolveLesson(ctx context.Context, parent string, depth int) (
 	if err != nil || lesson == "" {
 		return lesson, err
 	}
-	if _, err := h.o.Fetch.Actor(ctx, note.Actor, false); err != nil {
+	author, err := h.o.Fetch.Actor(ctx, note.Actor, false)
+	if err != nil {
 		h.log.Debug("author of parent not fetched", "actor", note.Actor, "error", err)
 	}
-	if err := h.save(ctx, note, lesson); err != nil {
+	if err := h.save(ctx, note, lesson, author); err != nil {
 		return "", fmt.Errorf("parent: %w", err)
 	}
 	return lesson, nil
