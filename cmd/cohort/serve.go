@@ -89,6 +89,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Hub:      live.NewHub(),
 		Report:   stdout,
 		Logger:   logger,
+		// Pages show replies from anyone: no inline script may run in them.
+		PageHeader: http.Header{"Content-Security-Policy": {site.ContentSecurityPolicy(companionBase(comp, o))}},
 	}
 	if comp != nil {
 		srv.OnBuild = func(res *site.Result) {
@@ -185,6 +187,14 @@ func startCompanion(ctx context.Context, source string, o site.Options, logger *
 		return nil, "", nil, fmt.Errorf("companion: %w", err)
 	}
 	return comp, cfg.Federation.Address(), func() { st.Close() }, nil
+}
+
+// companionBase is the origin the pages' script reads threads from: serve's own.
+func companionBase(comp *server.Server, o site.Options) string {
+	if comp == nil {
+		return ""
+	}
+	return o.BaseURL
 }
 
 // mount sends requests under the companion's paths to it and all others to the site.

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cohort-course/cohort/site"
 	"github.com/cohort-course/cohort/site/live"
 )
 
@@ -274,6 +275,19 @@ func TestServe(t *testing.T) {
 	if status, page := get(t, base+lessonURL); status != 200 ||
 		!strings.Contains(page, `<link rel="alternate" type="application/activity+json" href="`+base+`lessons/onboarding-fediverse">`) {
 		t.Errorf("lesson page does not link its post on serve's origin")
+	}
+	// Pages show replies from anyone: they come with a policy that runs no inline
+	// script, the same as the page's <meta>, and may read the threads API here.
+	for _, u := range []string{base + lessonURL, base + "no-such-page/"} {
+		resp, err := client.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if csp := resp.Header.Get("Content-Security-Policy"); csp != site.ContentSecurityPolicy(base) ||
+			!strings.Contains(csp, "script-src 'self';") || !strings.Contains(csp, "connect-src 'self' "+strings.TrimSuffix(base, "/")+";") {
+			t.Errorf("GET %s: Content-Security-Policy %q", u, csp)
+		}
 	}
 	if status, thread := get(t, base+"api/threads/onboarding-fediverse"); status != 200 || !strings.Contains(thread, `"replies":[]`) {
 		t.Errorf("threads API: %d %s", status, thread)

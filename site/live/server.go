@@ -32,6 +32,9 @@ type Server struct {
 	Logger *slog.Logger
 	// OnBuild, when set, is called after every successful build (tests use it).
 	OnBuild func(*site.Result)
+	// PageHeader is added to every HTML page served, such as the pages'
+	// Content-Security-Policy (site.ContentSecurityPolicy).
+	PageHeader http.Header
 
 	kickOnce      sync.Once
 	kick          chan struct{} // a discussion changed: build
@@ -192,6 +195,9 @@ func (s *Server) files() http.Handler {
 			s.notFound(w)
 			return
 		}
+		if ext := path.Ext(rel); ext == "" || ext == ".html" { // a folder's index.html or a page
+			s.pageHeader(w)
+		}
 		r2 := r.Clone(r.Context())
 		r2.URL.Path = rel
 		if strings.HasSuffix(r.URL.Path, "/") && !strings.HasSuffix(rel, "/") {
@@ -216,7 +222,14 @@ func exists(out, rel, raw string) bool {
 	return true
 }
 
+func (s *Server) pageHeader(w http.ResponseWriter) {
+	for k, v := range s.PageHeader {
+		w.Header()[k] = v
+	}
+}
+
 func (s *Server) notFound(w http.ResponseWriter) {
+	s.pageHeader(w)
 	data, err := os.ReadFile(filepath.Join(s.Out, "404.html"))
 	if err != nil {
 		http.Error(w, "404 page not found", http.StatusNotFound)
