@@ -215,8 +215,16 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rq *request) err
 		return fmt.Errorf("dedupe: %w", err)
 	}
 	if seen {
-		h.log.Debug("activity replayed", "activity_id", act.ID, "remote_host", rq.remote)
-		return nil
+		lost, err := h.markedButLost(r, act)
+		if err != nil {
+			return fmt.Errorf("dedupe: %w", err)
+		}
+		if !lost {
+			h.log.Debug("activity replayed", "activity_id", act.ID, "remote_host", rq.remote)
+			return nil
+		}
+		// The mark was committed but the post never was (a crash in
+		// between): the sender got no 202 and is retrying; handle it.
 	}
 	if err := h.route(r, act, owner); err != nil {
 		if ferr := h.o.Store.ForgetActivity(ctx, act.ID); ferr != nil {
@@ -225,6 +233,23 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rq *request) err
 		return err
 	}
 	return nil
+}
+
+// markedButLost reports whether act is a Create of a post that is not
+// stored although the activity is marked seen. The mark and the reply are
+// committed one after the other, so a crash between them would otherwise
+// turn the sender's retry into a dropped replay and lose the reply. A
+// replay of a Create that was dropped on purpose (outside our threads) is
+// handled again and dropped again.
+func (h *Handler) markedButLost(r *http.Request, act *as.Activity) (bool, error) {
+	if act.Kind != as.KindCreate || act.Reply == nil {
+		return false, nil
+	}
+	_, err := h.o.Store.Reply(r.Context(), act.Reply.ID)
+	if errors.Is(err, activitypub.ErrNotFound) {
+		return true, nil
+	}
+	return false, err
 }
 
 func isPlainJSON(ct string) bool {
