@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cohort-course/cohort/activitypub"
@@ -50,6 +51,10 @@ type Handler struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	threads *threadCache
+	// actors, when set, keeps every author read (a build's Discussion: the
+	// build reads each author once, not once per lesson). Never set for the
+	// API, whose authors must follow profile updates.
+	actors *sync.Map
 }
 
 // Prefixes are the paths the Handler answers under, for mounting it beside

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/cohort-course/cohort/activitypub"
 	"github.com/cohort-course/cohort/site"
@@ -32,8 +33,11 @@ func (h *Handler) Thread(ctx context.Context, lessonID string) (*site.Thread, er
 var _ site.Discussion = (*Handler)(nil)
 
 // Threads returns a Discussion over a store alone, for `cohort build` reading
-// the threads of a companion that is not running.
+// the threads of a companion that is not running. It reads each author once:
+// use it for one build.
 func Threads(course *site.Config, st activitypub.Store) site.Discussion {
 	f := course.Federation
-	return New(Options{Course: course, Store: st, URLs: activitypub.NewURLs(f.Domain, f.AllowInsecure)})
+	h := New(Options{Course: course, Store: st, URLs: activitypub.NewURLs(f.Domain, f.AllowInsecure)})
+	h.actors = &sync.Map{}
+	return h
 }

@@ -240,6 +240,19 @@ func threadReply(r activitypub.Reply, a ThreadAuthor, c activitypub.Counts) *Thr
 // author describes an actor from the Store's copy; an actor never fetched
 // is shown by its id.
 func (h *Handler) author(ctx context.Context, id string) (ThreadAuthor, error) {
+	if h.actors != nil {
+		if t, ok := h.actors.Load(id); ok {
+			return t.(ThreadAuthor), nil
+		}
+	}
+	t, err := h.readAuthor(ctx, id)
+	if err == nil && h.actors != nil {
+		h.actors.Store(id, t)
+	}
+	return t, err
+}
+
+func (h *Handler) readAuthor(ctx context.Context, id string) (ThreadAuthor, error) {
 	a, err := h.o.Store.Actor(ctx, id)
 	if errors.Is(err, activitypub.ErrNotFound) {
 		return ThreadAuthor{Name: id, URL: webURL(id)}, nil

@@ -129,14 +129,11 @@ function build(r) {
   var avatar = safeURL(a.avatar);
   if (avatar) $(li, ".reply-avatar").src = avatar;
   else remove($(li, ".reply-avatar"));
-  var profile = safeURL(a.url);
-  [[".reply-name", a.name || a.handle || ""], [".reply-handle", a.handle]].forEach(p => {
-    var link = $(li, p[0]);
-    if (!p[1]) return remove(link);
-    link.textContent = p[1];
-    if (profile) link.href = profile;
-    else link.removeAttribute("rel");
-  });
+  var author = $(li, ".reply-author");
+  if (safeURL(a.url)) author.href = safeURL(a.url);
+  $(author, ".reply-name").textContent = a.name || a.handle || "";
+  if (a.handle) $(author, ".reply-handle").textContent = a.handle;
+  else remove($(author, ".reply-handle"));
   var time = $(li, ".reply-time");
   if (safeURL(r.url)) time.href = safeURL(r.url);
   setTime($(time, "time"), r.published);
