@@ -163,6 +163,15 @@ func (h *Handler) threadPreflight(w http.ResponseWriter, r *http.Request) error 
 // and lays them out as a tree. A reply whose parent is not listed (deleted,
 // or not public) is shown at the top level.
 func (h *Handler) buildThread(ctx context.Context, lessonID string) ([]byte, error) {
+	t, err := h.readThread(ctx, lessonID)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(t)
+}
+
+// readThread is buildThread before it is written as JSON.
+func (h *Handler) readThread(ctx context.Context, lessonID string) (*Thread, error) {
 	o, err := h.o.Store.LessonObject(ctx, lessonID, "")
 	if err != nil {
 		return nil, notFound(err)
@@ -217,7 +226,7 @@ func (h *Handler) buildThread(ctx context.Context, lessonID string) ([]byte, err
 	for _, id := range roots {
 		t.Replies = append(t.Replies, build(id, 0))
 	}
-	return json.Marshal(t)
+	return &t, nil
 }
 
 // maxTreeDepth bounds the nesting of the tree, so a reply cycle sent by a
