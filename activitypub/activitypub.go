@@ -157,6 +157,9 @@ type Reply struct {
 	Attachments []Attachment // media, in the author's order
 	Visibility  Visibility   // who it was addressed to
 	Deleted     bool         // the author deleted it; Content and Attachments are gone
+	// State is the moderation state. SaveReply gives a new reply this
+	// state (Shown when empty) and keeps the stored state on an edit.
+	State ReplyState
 
 	// To and Cc are the addresses the post was sent to, as parsed. They are
 	// not stored: they let VisibilityFor classify the post again once its

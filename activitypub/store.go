@@ -32,8 +32,8 @@ type Store interface {
 	DeleteReply(ctx context.Context, id string) error
 
 	// Thread returns the replies of a lesson that may appear on a public page
-	// (public or unlisted, not deleted) as a flat list ordered by Published,
-	// then ID. A lesson with no replies gives an empty list and nil, not
+	// (public or unlisted, not deleted, Shown, and by an author no Block
+	// covers) as a flat list ordered by Published, then ID. A lesson with no replies gives an empty list and nil, not
 	// ErrNotFound. Rebuild the tree from InReplyTo.
 	Thread(ctx context.Context, lessonID string) ([]Reply, error)
 
@@ -149,6 +149,112 @@ type Store interface {
 	// cached actor is dropped. It returns nil when there was nothing.
 	DeleteActorContent(ctx context.Context, actorID string) error
 
+	ModerationStore
+
 	// Close releases the store's resources.
 	Close() error
+}
+
+// ModerationStore is the part of the Store the moderators use: reply
+// states, featured replies, blocks, moderator accounts, sessions and the
+// audit log. Every method that changes what a page shows takes the
+// AuditEntry that records it and commits both together, or neither; an
+// entry's zero At means now, and its ID is assigned.
+type ModerationStore interface {
+	// SetReplyState sets the moderation state of a reply and logs e. It
+	// returns the reply as it is now. A reply already in that state is left
+	// as it is, and e is still logged (the moderator did act). It returns
+	// ErrNotFound, logging nothing, when no reply has that id.
+	SetReplyState(ctx context.Context, id string, state ReplyState, e AuditEntry) (Reply, error)
+
+	// Replies returns the listable (public or unlisted), not deleted replies
+	// that f selects, newest first, for the moderators. No match gives an
+	// empty list and nil.
+	Replies(ctx context.Context, f ReplyFilter) ([]Reply, error)
+
+	// FeatureReply pins a reply after its lesson's other featured replies,
+	// sets it Shown (featuring a held reply approves it), and logs e. It
+	// returns ErrNotFound when no reply has that id and ErrDuplicate when it
+	// is already featured, logging nothing either way.
+	FeatureReply(ctx context.Context, id string, e AuditEntry) (Feature, error)
+
+	// UnfeatureReply unpins a reply, closes the gap in its lesson's order,
+	// logs e, and returns the feature it removed (whose Since names the
+	// boost to undo). It returns ErrNotFound, logging nothing, when the
+	// reply is not featured.
+	UnfeatureReply(ctx context.Context, id string, e AuditEntry) (Feature, error)
+
+	// Features returns a lesson's featured replies in pinned order. A lesson
+	// without any gives an empty list and nil.
+	Features(ctx context.Context, lessonID string) ([]Feature, error)
+
+	// SaveBlock records b (Created zero means now) and logs e. It returns
+	// ErrDuplicate, logging nothing, when b.Target is already blocked.
+	SaveBlock(ctx context.Context, b Block, e AuditEntry) error
+
+	// RemoveBlock removes the block of target, logs e and returns the block
+	// it removed. It returns ErrNotFound, logging nothing, when target is
+	// not blocked.
+	RemoveBlock(ctx context.Context, target string, e AuditEntry) (Block, error)
+
+	// Blocks returns every block, actors and domains, ordered by Target.
+	Blocks(ctx context.Context) ([]Block, error)
+
+	// Blocked returns the block that covers actorID (an actor id, or any URL
+	// on its server for a domain block), or ErrNotFound when none does.
+	Blocked(ctx context.Context, actorID string) (Block, error)
+
+	// ActorByHandle returns the cached actor whose Handle is handle
+	// (case-insensitive, the leading @ optional), or ErrNotFound.
+	ActorByHandle(ctx context.Context, handle string) (Actor, error)
+
+	// AddModerator stores a moderator account (Created zero means now). It
+	// returns ErrDuplicate, changing nothing, when the name is taken.
+	AddModerator(ctx context.Context, m Moderator) error
+
+	// SetModeratorPassword replaces a moderator's password hash and ends
+	// all their sessions. It returns ErrNotFound when there is no such
+	// moderator.
+	SetModeratorPassword(ctx context.Context, name, hash string) error
+
+	// Moderator returns the moderator with that name, or ErrNotFound.
+	Moderator(ctx context.Context, name string) (Moderator, error)
+
+	// Moderators returns every moderator account, ordered by name.
+	Moderators(ctx context.Context) ([]Moderator, error)
+
+	// CreateSession stores a session. It returns ErrNotFound when its
+	// moderator does not exist and ErrDuplicate when its IDHash is taken.
+	CreateSession(ctx context.Context, s Session) error
+
+	// Session returns the session with that id hash, expired or not (the
+	// caller compares Expires with its clock), or ErrNotFound.
+	Session(ctx context.Context, idHash string) (Session, error)
+
+	// DeleteSession ends a session. It returns ErrNotFound when there is
+	// none with that id hash.
+	DeleteSession(ctx context.Context, idHash string) error
+
+	// DeleteSessionsBefore removes the sessions that expired before t.
+	DeleteSessionsBefore(ctx context.Context, t time.Time) error
+
+	// AppendAudit logs e by itself, for what changes no page (a login) and
+	// returns it with ID and At set.
+	AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, error)
+
+	// AuditLog returns up to limit entries with an ID below before (0 for
+	// the newest), newest first.
+	AuditLog(ctx context.Context, before int64, limit int) ([]AuditEntry, error)
+
+	// AuditSince returns up to limit entries with an ID above after, oldest
+	// first, so a watcher can follow the log.
+	AuditSince(ctx context.Context, after int64, limit int) ([]AuditEntry, error)
+}
+
+// ReplyFilter selects replies for the moderators. Zero fields select all.
+type ReplyFilter struct {
+	LessonID string     // only this lesson's thread
+	State    ReplyState // only replies in this state
+	Actor    string     // only this author's
+	Limit    int        // at most this many; 0 means no limit
 }

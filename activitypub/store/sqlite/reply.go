@@ -10,13 +10,13 @@ import (
 	"github.com/cohort-course/cohort/activitypub"
 )
 
-const replyColumns = `id, lesson_id, in_reply_to, actor, url, published, updated, content, summary, sensitive, attachments, visibility, deleted`
+const replyColumns = `id, lesson_id, in_reply_to, actor, url, published, updated, content, summary, sensitive, attachments, visibility, deleted, state`
 
 // A reply is replaced only when the stored one is not a tombstone and is not
 // newer (version = updated, or published when never edited).
 const saveReplySQL = `
 INSERT INTO replies (` + replyColumns + `)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
 ON CONFLICT (id) DO UPDATE SET
 	lesson_id = excluded.lesson_id, in_reply_to = excluded.in_reply_to, actor = excluded.actor, url = excluded.url,
 	published = excluded.published, updated = excluded.updated, content = excluded.content, summary = excluded.summary,
@@ -31,7 +31,7 @@ const deleteReplySQL = `UPDATE replies SET deleted = 1, content = '', summary = 
 
 const threadSQL = `
 SELECT ` + replyColumns + ` FROM replies
-WHERE lesson_id = ? AND deleted = 0 AND visibility IN ('public', 'unlisted')
+WHERE lesson_id = ? AND deleted = 0 AND visibility IN ('public', 'unlisted') AND state = 'shown'
 ORDER BY published, id`
 
 type attachmentJSON struct {
@@ -49,12 +49,19 @@ func (s *Store) SaveReply(ctx context.Context, r activitypub.Reply) error {
 	for _, a := range r.Attachments {
 		atts = append(atts, attachmentJSON(a))
 	}
+	state := r.State
+	if state == "" {
+		state = activitypub.Shown
+	}
+	if !state.Valid() {
+		return fmt.Errorf("save reply %s: state %q", r.ID, state)
+	}
 	aj, err := json.Marshal(atts)
 	if err != nil {
 		return fmt.Errorf("save reply %s: attachments: %w", r.ID, err)
 	}
 	_, err = s.exec(ctx, saveReplySQL, r.ID, r.LessonID, r.InReplyTo, r.Actor, r.URL,
-		toNanos(r.Published), toNanos(r.Updated), r.Content, r.Summary, r.Sensitive, string(aj), string(r.Visibility))
+		toNanos(r.Published), toNanos(r.Updated), r.Content, r.Summary, r.Sensitive, string(aj), string(r.Visibility), string(state))
 	if err != nil {
 		return fmt.Errorf("save reply %s: %w", r.ID, err)
 	}
@@ -81,8 +88,13 @@ func (s *Store) DeleteReply(ctx context.Context, id string) error {
 	return nil
 }
 
-// Thread implements activitypub.Store.
+// Thread implements activitypub.Store. Blocks are few, so the replies of
+// blocked authors are left out here rather than in SQL.
 func (s *Store) Thread(ctx context.Context, lessonID string) ([]activitypub.Reply, error) {
+	blocks, err := s.Blocks(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("thread %s: %w", lessonID, err)
+	}
 	rows, err := s.db.QueryContext(ctx, threadSQL, lessonID)
 	if err != nil {
 		return nil, fmt.Errorf("thread %s: %w", lessonID, err)
@@ -93,6 +105,9 @@ func (s *Store) Thread(ctx context.Context, lessonID string) ([]activitypub.Repl
 		r, err := scanReply(rows)
 		if err != nil {
 			return nil, fmt.Errorf("thread %s: %w", lessonID, err)
+		}
+		if _, blocked := activitypub.BlockedBy(blocks, r.Actor); blocked {
+			continue
 		}
 		out = append(out, r)
 	}
@@ -108,14 +123,15 @@ func scanReply(row scanner) (activitypub.Reply, error) {
 	var (
 		r                  activitypub.Reply
 		published, updated int64
-		atts, vis          string
+		atts, vis, state   string
 	)
 	err := row.Scan(&r.ID, &r.LessonID, &r.InReplyTo, &r.Actor, &r.URL, &published, &updated,
-		&r.Content, &r.Summary, &r.Sensitive, &atts, &vis, &r.Deleted)
+		&r.Content, &r.Summary, &r.Sensitive, &atts, &vis, &r.Deleted, &state)
 	if err != nil {
 		return r, err
 	}
 	r.Published, r.Updated, r.Visibility = fromNanos(published), fromNanos(updated), activitypub.Visibility(vis)
+	r.State = activitypub.ReplyState(state)
 	var aj []attachmentJSON
 	if err := json.Unmarshal([]byte(atts), &aj); err != nil {
 		return r, fmt.Errorf("attachments: %w", err)
@@ -124,4 +140,74 @@ func scanReply(row scanner) (activitypub.Reply, error) {
 		r.Attachments = append(r.Attachments, activitypub.Attachment(a))
 	}
 	return r, nil
+}
+
+// SetReplyState implements activitypub.Store, in one transaction with the
+// audit entry.
+func (s *Store) SetReplyState(ctx context.Context, id string, state activitypub.ReplyState, e activitypub.AuditEntry) (activitypub.Reply, error) {
+	if !state.Valid() {
+		return activitypub.Reply{}, fmt.Errorf("reply %s: state %q", id, state)
+	}
+	var r activitypub.Reply
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE replies SET state = ? WHERE id = ?`, string(state), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return activitypub.ErrNotFound
+		}
+		if r, err = scanReply(tx.QueryRowContext(ctx, replySQL, id)); err != nil {
+			return err
+		}
+		e.LessonID = r.LessonID
+		_, err = s.audit(ctx, tx, e)
+		return err
+	})
+	if err != nil {
+		return r, fmt.Errorf("reply %s: set %s: %w", id, state, err)
+	}
+	return r, nil
+}
+
+// Replies implements activitypub.Store.
+func (s *Store) Replies(ctx context.Context, f activitypub.ReplyFilter) ([]activitypub.Reply, error) {
+	q := `SELECT ` + replyColumns + ` FROM replies WHERE deleted = 0 AND visibility IN ('public', 'unlisted')`
+	var args []any
+	if f.LessonID != "" {
+		q += ` AND lesson_id = ?`
+		args = append(args, f.LessonID)
+	}
+	if f.State != "" {
+		q += ` AND state = ?`
+		args = append(args, string(f.State))
+	}
+	if f.Actor != "" {
+		q += ` AND actor = ?`
+		args = append(args, f.Actor)
+	}
+	q += ` ORDER BY published DESC, id DESC`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("replies: %w", err)
+	}
+	defer rows.Close()
+	out := []activitypub.Reply{}
+	for rows.Next() {
+		r, err := scanReply(rows)
+		if err != nil {
+			return nil, fmt.Errorf("replies: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("replies: %w", err)
+	}
+	return out, nil
 }

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) activitypub.Store) {
 		{"KeyPair", testKeyPair},
 		{"DeleteActorContent", testDeleteActorContent},
 	}
+	tests = append(tests, moderationTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
