@@ -50,6 +50,9 @@ type Options struct {
 	Logger  *slog.Logger
 	Now     func() time.Time
 	Changed func(lessonID string) // called when a walk stored new posts; may be nil
+	// Moderation decides the state a found reply starts in, as in the
+	// inbox; blocked authors' posts are not stored.
+	Moderation activitypub.Moderation
 }
 
 // Crawler walks threads.
@@ -229,6 +232,11 @@ func (c *Crawler) reply(ctx context.Context, w *walk, parent string, it as.Colle
 	if r.InReplyTo != parent {
 		return fmt.Errorf("reply %s answers %s, not %s", r.ID, r.InReplyTo, parent)
 	}
+	if b, err := c.o.Store.Blocked(ctx, r.Actor); err == nil {
+		return fmt.Errorf("reply %s: author blocked by %s", r.ID, b.Target)
+	} else if !errors.Is(err, activitypub.ErrNotFound) {
+		return fmt.Errorf("reply %s: %w", r.ID, err)
+	}
 	author, err := c.o.Fetch.Actor(ctx, r.Actor, false)
 	if err != nil {
 		c.log.Debug("crawl author not fetched", "actor", r.Actor, "error", err)
@@ -236,6 +244,7 @@ func (c *Crawler) reply(ctx context.Context, w *walk, parent string, it as.Colle
 	clean := inbox.Clean(*r)
 	clean.LessonID = w.lesson
 	clean.Visibility = clean.VisibilityFor(author.Followers) // "" when not fetched: the suffix rule stands
+	clean.State = c.o.Moderation.StateFor(clean.Actor, author.Handle())
 	if err := c.o.Store.SaveReply(ctx, clean); err != nil {
 		return fmt.Errorf("save %s: %w", r.ID, err)
 	}

@@ -43,6 +43,9 @@ type Options struct {
 	Gone   func(error) bool
 	Logger *slog.Logger
 	Now    func() time.Time
+	// Moderators are the moderators' handles: their replies are marked
+	// in the threads.
+	Moderators []string
 }
 
 // Handler serves the discovery endpoints.

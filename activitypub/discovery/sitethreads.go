@@ -35,7 +35,8 @@ func siteReplies(rs []ThreadReply) []*site.Reply {
 	for i, r := range rs {
 		sr := &site.Reply{ID: r.ID, URL: r.URL, Published: unstamp(r.Published), Edited: unstamp(r.Edited),
 			Content: r.Content, Summary: r.Summary, Sensitive: r.Sensitive, Likes: r.Likes, Boosts: r.Boosts,
-			Author:      site.Author{Name: r.Author.Name, Handle: r.Author.Handle, Avatar: r.Author.Avatar, URL: r.Author.URL},
+			Author: site.Author{Name: r.Author.Name, Handle: r.Author.Handle, Avatar: r.Author.Avatar, URL: r.Author.URL,
+				Moderator: r.Author.Moderator},
 			Attachments: make([]site.Attachment, len(r.Attachments)), Replies: siteReplies(r.Replies)}
 		for j, a := range r.Attachments {
 			sr.Attachments[j] = site.Attachment{URL: a.URL, MediaType: a.MediaType, Alt: a.Alt}

@@ -39,15 +39,17 @@ type ThreadReply struct {
 	Attachments []ThreadAttachment `json:"attachments"`
 	Likes       int                `json:"likes"`
 	Boosts      int                `json:"boosts"`
+	Featured    bool               `json:"featured,omitempty"` // pinned on top by a moderator
 	Replies     []ThreadReply      `json:"replies"`
 }
 
 // ThreadAuthor is who wrote a reply.
 type ThreadAuthor struct {
-	Name   string `json:"name"`
-	Handle string `json:"handle"`
-	Avatar string `json:"avatar,omitempty"`
-	URL    string `json:"url"` // profile page
+	Name      string `json:"name"`
+	Handle    string `json:"handle"`
+	Avatar    string `json:"avatar,omitempty"`
+	URL       string `json:"url"`                 // profile page
+	Moderator bool   `json:"moderator,omitempty"` // one of the course's moderators
 }
 
 // ThreadAttachment is a media file of a reply, as a link with its
@@ -159,9 +161,11 @@ func (h *Handler) threadPreflight(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// buildThread reads a lesson's public replies, their authors and counts,
-// and lays them out as a tree. A reply whose parent is not listed (deleted,
-// or not public) is shown at the top level.
+// buildThread reads a lesson's public, shown replies, their authors and
+// counts, and lays them out as a tree. A reply whose parent is not listed
+// (deleted, hidden, held or not public) is shown at the top level. Featured
+// replies come first, at the top level in pinned order, with the replies
+// to them.
 func (h *Handler) buildThread(ctx context.Context, lessonID string) ([]byte, error) {
 	t, err := h.readThread(ctx, lessonID)
 	if err != nil {
@@ -179,6 +183,14 @@ func (h *Handler) readThread(ctx context.Context, lessonID string) (*Thread, err
 	replies, err := h.o.Store.Thread(ctx, lessonID)
 	if err != nil {
 		return nil, err
+	}
+	features, err := h.o.Store.Features(ctx, lessonID)
+	if err != nil {
+		return nil, err
+	}
+	featured := make(map[string]bool, len(features))
+	for _, f := range features {
+		featured[f.ReplyID] = true
 	}
 	ids := make([]string, 0, len(replies)+1)
 	ids = append(ids, o.ObjectID)
@@ -200,13 +212,22 @@ func (h *Handler) readThread(ctx context.Context, lessonID string) (*Thread, err
 			authors[r.Actor] = a
 		}
 		nodes[r.ID] = threadReply(r, a, counts[r.ID])
+		nodes[r.ID].Featured = featured[r.ID]
 	}
 	t := Thread{Lesson: lessonID, Object: o.ObjectID, Likes: counts[o.ObjectID].Likes, Boosts: counts[o.ObjectID].Announces,
 		Count: len(replies), Replies: []ThreadReply{}}
 	// Replies come in published order, so each list of children does too.
 	children := map[string][]string{}
 	var roots []string
+	for _, f := range features {
+		if _, ok := nodes[f.ReplyID]; ok {
+			roots = append(roots, f.ReplyID)
+		}
+	}
 	for _, r := range replies {
+		if featured[r.ID] {
+			continue
+		}
 		if _, ok := nodes[r.InReplyTo]; ok && r.InReplyTo != r.ID {
 			children[r.InReplyTo] = append(children[r.InReplyTo], r.ID)
 		} else {
@@ -264,12 +285,13 @@ func (h *Handler) author(ctx context.Context, id string) (ThreadAuthor, error) {
 func (h *Handler) readAuthor(ctx context.Context, id string) (ThreadAuthor, error) {
 	a, err := h.o.Store.Actor(ctx, id)
 	if errors.Is(err, activitypub.ErrNotFound) {
-		return ThreadAuthor{Name: id, URL: webURL(id)}, nil
+		return ThreadAuthor{Name: id, URL: webURL(id)}, nil // no handle: never marked a moderator
 	}
 	if err != nil {
 		return ThreadAuthor{}, err
 	}
 	t := ThreadAuthor{Name: a.Name, Handle: a.Handle(), Avatar: webURL(a.IconURL), URL: webURL(a.URL)}
+	t.Moderator = activitypub.Moderation{Moderators: h.o.Moderators}.IsModerator(a.ID, t.Handle)
 	if t.Name == "" {
 		t.Name = a.PreferredUsername
 	}

@@ -7,6 +7,10 @@
 // nothing), then route it by type and answer 202 once the change is
 // committed.
 //
+// Moderation applies here too: a blocked actor's or domain's activities
+// are acknowledged and dropped (a Delete excepted), and a new reply starts
+// shown or held by Options.Moderation.
+//
 // It stores follows, replies in one of our lessons' threads (sanitized),
 // edits, deletions, likes and boosts. Replies whose thread does not start at
 // one of our lesson objects are dropped. It is not a general ActivityPub
@@ -57,6 +61,9 @@ type Options struct {
 	// Crawl is called after a reply was stored, to walk the replies of its
 	// thread in the background; it must not block. May be nil.
 	Crawl func(lessonID string)
+	// Moderation decides the state a new reply starts in (shown or held).
+	// The zero value shows every reply.
+	Moderation activitypub.Moderation
 }
 
 // KeyRefetchInterval is how often a key that failed to verify may be
@@ -204,6 +211,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rq *request) err
 		return fail(http.StatusBadRequest, "activity id not on the actor's host",
 			fmt.Errorf("origin: activity %s by %s", act.ID, act.Actor))
 	}
+	// A blocked actor's activities are acknowledged and dropped, except a
+	// Delete: what they ask to erase is erased.
+	if act.Kind != as.KindDelete {
+		if err := h.refuseBlocked(r, act.Actor, "actor"); err != nil {
+			return err
+		}
+	}
 
 	// dedupe: every activity, Creates and Updates too. SaveReply alone is
 	// not enough for them: an edit that keeps the version (servers that
@@ -250,6 +264,19 @@ func (h *Handler) markedButLost(r *http.Request, act *as.Activity) (bool, error)
 		return true, nil
 	}
 	return false, err
+}
+
+// refuseBlocked returns a 202 failure (acknowledged, dropped, logged) when
+// a block covers id.
+func (h *Handler) refuseBlocked(r *http.Request, id, what string) error {
+	b, err := h.o.Store.Blocked(r.Context(), id)
+	if errors.Is(err, activitypub.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("blocks: %w", err)
+	}
+	return fail(http.StatusAccepted, "blocked", fmt.Errorf("%s %s is blocked by %s", what, id, b.Target))
 }
 
 func isPlainJSON(ct string) bool {

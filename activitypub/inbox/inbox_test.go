@@ -37,6 +37,12 @@ const lessonID = "intro"
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvWith(t, activitypub.Moderation{})
+}
+
+// newEnvWith is newEnv with moderation settings.
+func newEnvWith(t testing.TB, mod activitypub.Moderation) *env {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir())
 	if err != nil {
@@ -47,9 +53,10 @@ func newEnv(t testing.TB) *env {
 	ts := httptest.NewUnstartedServer(nil)
 	e.urls = activitypub.URLs{Base: "http://" + ts.Listener.Addr().String()}
 	h := inbox.New(inbox.Options{
-		Store: st,
-		Fetch: fetch.New(fetch.Options{Store: st, AllowInsecure: true}),
-		URLs:  e.urls,
+		Store:      st,
+		Fetch:      fetch.New(fetch.Options{Store: st, AllowInsecure: true}),
+		URLs:       e.urls,
+		Moderation: mod,
 		Changed: func(l string) {
 			e.mu.Lock()
 			e.changed = append(e.changed, l)

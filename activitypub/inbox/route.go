@@ -158,6 +158,7 @@ func (h *Handler) save(ctx context.Context, rep *activitypub.Reply, lesson strin
 		author = a
 	}
 	r.Visibility = r.VisibilityFor(author.Followers)
+	r.State = h.o.Moderation.StateFor(r.Actor, author.Handle())
 	if err := h.o.Store.SaveReply(ctx, r); err != nil {
 		return fmt.Errorf("save reply: %w", err)
 	}
