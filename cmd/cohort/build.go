@@ -52,6 +52,7 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	f.register(fs)
 	threadsFrom := fs.String("threads-from", "", "read lesson threads from a running companion at this URL (default: the local store in SOURCE/.cohort, when there is one)")
 	data := fs.String("data", "", "data folder of the companion's store (default SOURCE/.cohort)")
+	verbose := fs.Bool("v", false, "print how long each step of the build took")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file (for cohort's developers)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -83,6 +84,11 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		fmt.Fprintf(stderr, "cohort: build failed: %v\n", err)
 		return errReported
+	}
+	if *verbose {
+		for _, s := range res.Steps {
+			fmt.Fprintf(stdout, "  %-18s %s\n", s.Name, s.Duration.Round(10_000))
+		}
 	}
 	fmt.Fprintf(stdout, "Built %d pages (%d rendered, %d files written, %d removed) into %s in %s\n",
 		res.Pages, res.Rendered, len(res.Written), res.Removed, o.Out, res.Duration.Round(100_000))
