@@ -81,6 +81,7 @@ type Builder struct {
 	log   *slog.Logger
 	state *state // the last successful build; nil before the first
 	tree  *tree  // content/ as the last successful build found it
+	saved *state // the state as the cache folder holds it, for writing only deltas
 	mu    sync.Mutex
 
 	// threads keeps each lesson's thread between builds; stale lists the lessons
@@ -299,10 +300,12 @@ func (b *Builder) saveCache() error {
 	if b.o.CacheDir == "" || b.state == nil || !b.state.dirty {
 		return nil
 	}
-	if err := b.state.save(filepath.Join(b.o.CacheDir, cacheFile)); err != nil {
+	if err := b.state.save(filepath.Join(b.o.CacheDir, cacheFile), b.saved); err != nil {
+		b.saved = nil // unknown now: the next save writes a whole base
 		return fmt.Errorf("build cache: %w", err)
 	}
 	b.state.dirty = false
+	b.saved = b.state
 	return nil
 }
 
@@ -321,6 +324,7 @@ func (b *Builder) previous() *state {
 		}
 		return nil
 	}
+	b.saved = s
 	return s
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -566,5 +567,42 @@ func TestBuildChanged(t *testing.T) {
 		if len(got) != len(want) {
 			t.Errorf("%s: %d files, a full build makes %d", s.name, len(got), len(want))
 		}
+	}
+}
+
+// TestCacheLog: after a small change the cache grows by a delta, not a new
+// snapshot; a new process reads snapshot and deltas back; a torn delta is ignored.
+func TestCacheLog(t *testing.T) {
+	dir := course(t, smallCourse)
+	mustBuild(t, dir)
+	base := filepath.Join(dir, ".cohort", cacheFile)
+	before, err := os.Stat(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		time.Sleep(5 * time.Millisecond)
+		writeArchive(t, dir, fmt.Sprintf("-- content/02-second/c.md --\n+++\ntitle = \"Lesson C\"\nid = \"lesson-c\"\ndate = 2026-01-12\n+++\nBack to [A](/01-first/a/), edit %d.\n", i))
+		if res := mustBuild(t, dir); res.Rendered != 1 {
+			t.Fatalf("edit %d rendered %d pages", i, res.Rendered)
+		}
+	}
+	after, _ := os.Stat(base)
+	if !after.ModTime().Equal(before.ModTime()) {
+		t.Error("the snapshot was rewritten for small changes")
+	}
+	log, err := os.ReadFile(base + ".log")
+	if err != nil || len(records(log)) != 3 {
+		t.Fatalf("log has %d records (%v), want 3", len(records(log)), err)
+	}
+	if res := mustBuild(t, dir); res.Rendered != 0 || len(res.Written) != 0 {
+		t.Errorf("snapshot + log did not give the last state: rendered %d, wrote %v", res.Rendered, res.Written)
+	}
+	// A crash in the middle of an append leaves a torn record: it is ignored, and
+	// the build redoes what that record would have saved it from.
+	os.WriteFile(base+".log", log[:len(log)-3], 0o644)
+	res := mustBuild(t, dir)
+	if res.Rendered != 1 || !strings.Contains(read(t, filepath.Join(dir, "public"), "02-second/c/index.html"), "edit 2") {
+		t.Errorf("after a torn log: rendered %d, page not the last edit", res.Rendered)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -25,8 +26,9 @@ type state struct {
 	// Frags holds each page's entries in sitemap.xml, search.json and lessons.json.
 	Frags map[string]*pageFrags
 
-	size  int  // bytes of the encoded state, when read or written
-	dirty bool // differs from what is in the cache folder
+	size    int  // bytes of the encoded base, when read or written
+	logSize int  // bytes of deltas appended after that base
+	dirty   bool // differs from what is in the cache folder
 }
 
 // encodedSize is the size of the state's last encoding, a hint for the next.
@@ -113,6 +115,11 @@ func (s *state) page(file string) *cachedPage {
 	return s.Files[file]
 }
 
+// minLogLimit is how large the delta log may grow before it is folded into a new
+// base, however small the base: below it, reading the log costs nothing to notice.
+const minLogLimit = 256 << 10
+
+// loadState reads the base snapshot and applies the deltas logged after it.
 func loadState(name string) (*state, error) {
 	data, err := os.ReadFile(name)
 	if err != nil {
@@ -123,23 +130,53 @@ func loadState(name string) (*state, error) {
 		return nil, fmt.Errorf("cache %s: %w", name, err)
 	}
 	s.size = len(data)
+	if log, err := os.ReadFile(name + ".log"); err == nil {
+		for _, rec := range records(log) {
+			if err := s.applyDelta(rec); err != nil {
+				return nil, fmt.Errorf("cache %s.log: %w", name, err)
+			}
+		}
+		s.logSize = len(log)
+	}
 	if s.Version != Version {
 		return nil, errors.New("cache from another cohort version")
 	}
 	return s, nil
 }
 
-// save writes the state atomically: a crash leaves the old cache or the new one.
-func (s *state) save(name string) error {
+// save writes s to the cache folder, where old is what the folder holds now
+// (nil when unknown): as a delta appended to the log when that is small, else as
+// a new base, written atomically, which also empties the log.
+func (s *state) save(name string, old *state) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return err
+	}
+	if old != nil && old.Version == s.Version {
+		if rec := s.delta(old); rec == nil {
+			s.size, s.logSize = old.size, old.logSize
+			return nil
+		} else if old.logSize+len(rec) < max(old.size/4, minLogLimit) {
+			f, err := os.OpenFile(name+".log", os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+			if err != nil {
+				return err
+			}
+			framed := appendRecord(nil, rec)
+			_, err = f.Write(framed)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err == nil {
+				s.size, s.logSize = old.size, old.logSize+len(framed)
+				return nil
+			}
+			// A failed append: fall through to a full write, which replaces the log.
+		}
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(name), ".build-*.cache")
 	if err != nil {
 		return err
 	}
 	data := s.encode(s.size)
-	s.size = len(data)
 	_, err = tmp.Write(data)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
@@ -148,5 +185,12 @@ func (s *state) save(name string) error {
 		os.Remove(tmp.Name())
 		return err
 	}
-	return os.Rename(tmp.Name(), name)
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return err
+	}
+	s.size, s.logSize = len(data), 0
+	if err := os.Remove(name + ".log"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"html/template"
 	"time"
 	"unsafe"
@@ -221,18 +222,7 @@ func (s *state) encode(sizeHint int) []byte {
 	e.str(s.Key)
 	e.uint(uint64(len(s.Files)))
 	for name, c := range s.Files {
-		e.str(name)
-		e.int(c.Size)
-		e.int(c.ModTime)
-		e.str(c.RenderKey)
-		e.page(&c.Page)
-		e.strMap(c.Links)
-		e.uint(uint64(len(c.Frags)))
-		for _, f := range c.Frags {
-			e.str(f.Target)
-			e.str(f.Fragment)
-			e.str(f.Dest)
-		}
+		e.file(name, c)
 	}
 	e.strMap(s.Outputs)
 	navs := make(map[string]string, len(s.Navs))
@@ -243,11 +233,7 @@ func (s *state) encode(sizeHint int) []byte {
 	e.strMap(s.Special)
 	e.uint(uint64(len(s.Frags)))
 	for name, f := range s.Frags {
-		e.str(name)
-		e.str(f.Key)
-		e.bytes(f.Sitemap)
-		e.bytes(f.Search)
-		e.bytes(f.Manifest)
+		e.frag(name, f)
 	}
 	return e.b
 }
@@ -261,14 +247,7 @@ func decodeState(data []byte) (*state, error) {
 	s := &state{Version: d.str(), Key: d.str(), Files: map[string]*cachedPage{}}
 	n := d.uint()
 	for i := uint64(0); i < n && d.err == nil; i++ {
-		name := d.str()
-		c := &cachedPage{Size: d.int(), ModTime: d.int(), RenderKey: d.str()}
-		d.page(&c.Page)
-		c.Links = d.strMap()
-		nf := d.uint()
-		for j := uint64(0); j < nf && d.err == nil; j++ {
-			c.Frags = append(c.Frags, cachedFrag{Target: d.str(), Fragment: d.str(), Dest: d.str()})
-		}
+		name, c := d.file()
 		s.Files[name] = c
 	}
 	s.Outputs = d.strMap()
@@ -280,11 +259,224 @@ func decodeState(data []byte) (*state, error) {
 	s.Frags = map[string]*pageFrags{}
 	n = d.uint()
 	for i := uint64(0); i < n && d.err == nil; i++ {
-		name := d.str()
-		s.Frags[name] = &pageFrags{Key: d.str(), Sitemap: d.bytes(), Search: d.bytes(), Manifest: d.bytes()}
+		name, f := d.frag()
+		s.Frags[name] = f
 	}
 	if d.err != nil {
 		return nil, fmt.Errorf("decode: %w", d.err)
 	}
 	return s, nil
+}
+
+// The cache is a base snapshot plus a log of deltas appended after it: a
+// one-lesson rebuild of a 10,000-lesson course writes a few kilobytes instead of
+// re-encoding tens of megabytes. The log is folded into a new base when it grows
+// past a quarter of the base.
+
+// deltaMagic starts every delta record; records are length-prefixed and end in a
+// CRC, so a record torn by a crash is recognised and ignored.
+const deltaMagic = "cohort-delta-1\n"
+
+func (e *encoder) file(name string, c *cachedPage) {
+	e.str(name)
+	e.int(c.Size)
+	e.int(c.ModTime)
+	e.str(c.RenderKey)
+	e.page(&c.Page)
+	e.strMap(c.Links)
+	e.uint(uint64(len(c.Frags)))
+	for _, f := range c.Frags {
+		e.str(f.Target)
+		e.str(f.Fragment)
+		e.str(f.Dest)
+	}
+}
+
+func (d *decoder) file() (string, *cachedPage) {
+	name := d.str()
+	c := &cachedPage{Size: d.int(), ModTime: d.int(), RenderKey: d.str()}
+	d.page(&c.Page)
+	c.Links = d.strMap()
+	nf := d.uint()
+	for j := uint64(0); j < nf && d.err == nil; j++ {
+		c.Frags = append(c.Frags, cachedFrag{Target: d.str(), Fragment: d.str(), Dest: d.str()})
+	}
+	return name, c
+}
+
+func (e *encoder) frag(name string, f *pageFrags) {
+	e.str(name)
+	e.str(f.Key)
+	e.bytes(f.Sitemap)
+	e.bytes(f.Search)
+	e.bytes(f.Manifest)
+}
+
+func (d *decoder) frag() (string, *pageFrags) {
+	name := d.str()
+	return name, &pageFrags{Key: d.str(), Sitemap: d.bytes(), Search: d.bytes(), Manifest: d.bytes()}
+}
+
+// delta encodes what changed from old (the state as the cache folder has it) to
+// s, or returns nil when nothing did. Entries a build kept are the same pointers
+// as in old, so comparing them is cheap.
+func (s *state) delta(old *state) []byte {
+	e := &encoder{b: make([]byte, 0, 64<<10)}
+	e.str(s.Version)
+	e.str(s.Key)
+	n := 0
+	var changed []string
+	for name, c := range s.Files {
+		if old.Files[name] != c {
+			changed = append(changed, name)
+		}
+	}
+	e.uint(uint64(len(changed)))
+	for _, name := range changed {
+		e.file(name, s.Files[name])
+	}
+	n += len(changed)
+	var gone []string
+	for name := range old.Files {
+		if _, ok := s.Files[name]; !ok {
+			gone = append(gone, name)
+		}
+	}
+	e.strs(gone)
+	n += len(gone)
+
+	n += e.mapDelta(old.Outputs, s.Outputs)
+	navs, oldNavs := map[string]string{}, map[string]string{}
+	for k, v := range s.Navs {
+		navs[k] = string(v)
+	}
+	for k, v := range old.Navs {
+		oldNavs[k] = string(v)
+	}
+	n += e.mapDelta(oldNavs, navs)
+	n += e.mapDelta(old.Special, s.Special)
+
+	changed = changed[:0]
+	for name, f := range s.Frags {
+		if old.Frags[name] != f {
+			changed = append(changed, name)
+		}
+	}
+	e.uint(uint64(len(changed)))
+	for _, name := range changed {
+		e.frag(name, s.Frags[name])
+	}
+	n += len(changed)
+	gone = gone[:0]
+	for name := range old.Frags {
+		if _, ok := s.Frags[name]; !ok {
+			gone = append(gone, name)
+		}
+	}
+	e.strs(gone)
+	n += len(gone)
+	if n == 0 {
+		return nil
+	}
+	return e.b
+}
+
+// mapDelta writes the entries of next that differ from old, then the keys gone,
+// and returns how many it wrote.
+func (e *encoder) mapDelta(old, next map[string]string) int {
+	changed := map[string]string{}
+	for k, v := range next {
+		if ov, ok := old[k]; !ok || ov != v {
+			changed[k] = v
+		}
+	}
+	e.strMap(changed)
+	var gone []string
+	for k := range old {
+		if _, ok := next[k]; !ok {
+			gone = append(gone, k)
+		}
+	}
+	e.strs(gone)
+	return len(changed) + len(gone)
+}
+
+// applyDelta applies one delta record to s.
+func (s *state) applyDelta(data []byte) error {
+	d := &decoder{b: data}
+	s.Version, s.Key = d.str(), d.str()
+	n := d.uint()
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		name, c := d.file()
+		s.Files[name] = c
+	}
+	for _, name := range d.strs() {
+		delete(s.Files, name)
+	}
+	applyMap(s.Outputs, d)
+	navs := map[string]string{}
+	for k, v := range s.Navs {
+		navs[k] = string(v)
+	}
+	applyMap(navs, d)
+	s.Navs = map[string]template.HTML{}
+	for k, v := range navs {
+		s.Navs[k] = template.HTML(v)
+	}
+	applyMap(s.Special, d)
+	n = d.uint()
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		name, f := d.frag()
+		s.Frags[name] = f
+	}
+	for _, name := range d.strs() {
+		delete(s.Frags, name)
+	}
+	if d.err != nil {
+		return fmt.Errorf("decode delta: %w", d.err)
+	}
+	return nil
+}
+
+func applyMap(m map[string]string, d *decoder) {
+	for k, v := range d.strMap() {
+		m[k] = v
+	}
+	for _, k := range d.strs() {
+		delete(m, k)
+	}
+}
+
+// appendRecord frames a delta for the log: magic, length, payload, CRC-32C.
+func appendRecord(b, payload []byte) []byte {
+	b = append(b, deltaMagic...)
+	b = binary.AppendUvarint(b, uint64(len(payload)))
+	b = append(b, payload...)
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(payload, crcTable))
+}
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// records splits a log into its intact delta payloads; a torn or damaged record,
+// and everything after it, is left out.
+func records(log []byte) [][]byte {
+	var out [][]byte
+	for len(log) > 0 {
+		if len(log) < len(deltaMagic) || string(log[:len(deltaMagic)]) != deltaMagic {
+			break
+		}
+		log = log[len(deltaMagic):]
+		n, k := binary.Uvarint(log)
+		if k <= 0 || uint64(len(log)-k) < n+4 {
+			break
+		}
+		payload := log[k : k+int(n)]
+		sum := binary.LittleEndian.Uint32(log[k+int(n):])
+		if crc32.Checksum(payload, crcTable) != sum {
+			break
+		}
+		out = append(out, payload)
+		log = log[k+int(n)+4:]
+	}
+	return out
 }
