@@ -46,9 +46,9 @@ type run struct {
 	// in the same order (fragsOrder), so those files need not be assembled again.
 	fragsSame  bool
 	fragsOrder string
-	steps    []Step
-	mu       sync.Mutex
-	next     *state
+	steps      []Step
+	mu         sync.Mutex
+	next       *state
 }
 
 // linkLog is what rendering one page learned about its links.
