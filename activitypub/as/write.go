@@ -318,6 +318,34 @@ func Announce(id, actor, objectID, author, followers string, published time.Time
 		Published: timestamp(published), To: []string{activitypub.PublicCollection}, CC: cc, Object: objectID})
 }
 
+// announceDoc is an Announce embedded in an Undo, without its own context.
+type announceDoc struct {
+	ID        string   `json:"id"`
+	Type      string   `json:"type"`
+	Actor     string   `json:"actor"`
+	Published string   `json:"published,omitempty"`
+	To        []string `json:"to,omitempty"`
+	CC        []string `json:"cc,omitempty"`
+	Object    string   `json:"object"`
+}
+
+// UndoAnnounce returns the Undo of a boost Announce wrote with the same
+// announceID, objectID, author, followers and published: the whole
+// Announce is embedded, as Mastodon sends it, so a receiver can match it
+// without a fetch. It is addressed like the Announce.
+func UndoAnnounce(id, actor, announceID, objectID, author, followers string, published time.Time) ([]byte, error) {
+	cc := []string{}
+	for _, a := range []string{author, followers} {
+		if a != "" {
+			cc = append(cc, a)
+		}
+	}
+	inner := announceDoc{ID: announceID, Type: "Announce", Actor: actor, Published: timestamp(published),
+		To: []string{activitypub.PublicCollection}, CC: cc, Object: objectID}
+	return marshal(activityDoc{Context: []any{ActivityStreamsContext}, ID: id, Type: "Undo", Actor: actor,
+		To: []string{activitypub.PublicCollection}, CC: cc, Object: inner})
+}
+
 type orderedCollection struct {
 	Context    []any  `json:"@context"`
 	ID         string `json:"id"`

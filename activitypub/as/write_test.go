@@ -122,6 +122,9 @@ func TestGoldenDocuments(t *testing.T) {
 		{"announce.json", func() ([]byte, error) {
 			return as.Announce(course+"/boosts/1", course, alice+"/statuses/110186684417144088", alice, course+"/followers", changed)
 		}},
+		{"undo-announce.json", func() ([]byte, error) {
+			return as.UndoAnnounce(course+"/boosts/1/undo", course, course+"/boosts/1", alice+"/statuses/110186684417144088", alice, course+"/followers", changed)
+		}},
 		{"outbox.json", func() ([]byte, error) {
 			return as.OrderedCollection(course+"/outbox", 12, course+"/outbox?page=1", course+"/outbox?page=2")
 		}},

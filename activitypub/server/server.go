@@ -23,6 +23,7 @@ import (
 	"github.com/cohort-course/cohort/activitypub/discovery"
 	"github.com/cohort-course/cohort/activitypub/fetch"
 	"github.com/cohort-course/cohort/activitypub/inbox"
+	"github.com/cohort-course/cohort/activitypub/moderation"
 	"github.com/cohort-course/cohort/activitypub/publish"
 	"github.com/cohort-course/cohort/activitypub/sig"
 	"github.com/cohort-course/cohort/site"
@@ -48,6 +49,10 @@ type Config struct {
 	// ThreadChanged is called after a lesson's thread changed ("" for any
 	// lesson), e.g. so serve rebuilds that page. May be nil.
 	ThreadChanged func(lessonID string)
+	// Moderation is the course's moderation mode, participants and
+	// moderators. When Moderators is nil, [federation] moderators from
+	// Course is used; the zero Mode is open.
+	Moderation activitypub.Moderation
 }
 
 // Server is a running companion.
@@ -60,6 +65,7 @@ type Server struct {
 	publisher *publish.Publisher
 	worker    *delivery.Worker
 	crawler   *crawl.Crawler
+	actions   *moderation.Actions
 	log       *slog.Logger
 	wg        sync.WaitGroup
 }
@@ -81,6 +87,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Moderation.Moderators == nil {
+		cfg.Moderation.Moderators = fed.Moderators
+	}
+	if err := cfg.Moderation.Validate(); err != nil {
+		return nil, fmt.Errorf("companion: %w", err)
+	}
 	s := &Server{cfg: cfg, urls: activitypub.NewURLs(fed.Domain, fed.AllowInsecure), log: cfg.Logger}
 	key, err := s.loadKey(ctx)
 	if err != nil {
@@ -94,15 +106,29 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.publisher = publish.New(publish.Options{Store: st, URLs: s.urls, Logger: log.With("room", "publish"), Now: now, Enqueued: s.worker.Wake})
 	s.discovery = discovery.New(discovery.Options{Course: cfg.Course, URLs: s.urls, Store: st, Notes: s.publisher,
 		PublicKeyPEM: key.PublicKeyPEM(), Gone: func(err error) bool { return errors.Is(err, publish.ErrDeleted) },
-		Logger: log.With("room", "discovery"), Now: now})
-	s.crawler = crawl.New(crawl.Options{Store: st, Fetch: client, URLs: s.urls, Logger: log.With("room", "crawl"), Now: now, Changed: s.changed})
+		Logger: log.With("room", "discovery"), Now: now, Moderators: cfg.Moderation.Moderators})
+	s.crawler = crawl.New(crawl.Options{Store: st, Fetch: client, URLs: s.urls, Logger: log.With("room", "crawl"), Now: now,
+		Changed: s.changed, Moderation: cfg.Moderation})
 	in := inbox.New(inbox.Options{Store: st, Fetch: client, URLs: s.urls, Logger: log.With("room", "inbox"), Now: now,
-		Changed: s.changed, Enqueued: s.worker.Wake, Crawl: s.crawler.Trigger})
+		Changed: s.changed, Enqueued: s.worker.Wake, Crawl: s.crawler.Trigger, Moderation: cfg.Moderation})
+	s.actions = moderation.New(moderation.Options{Store: st, URLs: s.urls, Logger: log.With("room", "moderation"), Now: now,
+		Changed: s.changed, Enqueued: s.worker.Wake})
+	mod := moderation.NewHandler(moderation.HandlerOptions{Actions: s.actions, Store: st, URLs: s.urls, Title: cfg.Course.Title,
+		Logger: log.With("room", "moderation"), Now: now})
 
 	mux := http.NewServeMux()
 	mux.Handle("/inbox", in)
+	mux.Handle(moderation.Prefix, mod)
 	mux.Handle("/", s.discovery)
 	s.handler = mux
+
+	// Moderation done by the CLI in another process reaches this one
+	// through the audit log.
+	last, err := s.lastAudit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.start(ctx, func(ctx context.Context) { s.followAudit(ctx, last) })
 
 	s.start(ctx, func(ctx context.Context) { s.worker.Run(ctx) })
 	s.start(ctx, func(ctx context.Context) { s.crawler.Run(ctx) })
@@ -158,6 +184,9 @@ func (s *Server) prune(ctx context.Context) {
 		if err := s.cfg.Store.ForgetActivitiesBefore(ctx, s.cfg.Now().Add(-SeenRetention)); err != nil && ctx.Err() == nil {
 			s.log.Warn("old activities not forgotten", "error", err)
 		}
+		if err := s.cfg.Store.DeleteSessionsBefore(ctx, s.cfg.Now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("expired sessions not removed", "error", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -173,7 +202,70 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // static site: a path equal to a prefix, or under one ending in "/", is
 // the companion's.
 func (s *Server) Prefixes() []string {
-	return append([]string{"/inbox"}, discovery.Prefixes...)
+	return append([]string{"/inbox", moderation.Prefix}, discovery.Prefixes...)
+}
+
+// Moderation returns the moderators' actions, for tests and tools that
+// moderate in process.
+func (s *Server) Moderation() *moderation.Actions { return s.actions }
+
+// auditPoll is how often the audit log is read for moderation done by
+// another process (the CLI): a moderator sees the page change within
+// seconds, and an idle companion reads one index entry.
+const auditPoll = 2 * time.Second
+
+// lastAudit returns the id of the newest audit entry, 0 for none.
+func (s *Server) lastAudit(ctx context.Context) (int64, error) {
+	es, err := s.cfg.Store.AuditLog(ctx, 0, 1)
+	if err != nil {
+		return 0, fmt.Errorf("companion: %w", err)
+	}
+	if len(es) == 0 {
+		return 0, nil
+	}
+	return es[0].ID, nil
+}
+
+// followAudit invalidates the threads that moderation entries after last
+// name, as they appear. Actions taken in this process already did so; the
+// second invalidation of their lesson costs one rebuild of its thread.
+func (s *Server) followAudit(ctx context.Context, last int64) {
+	t := time.NewTicker(auditPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		es, err := s.cfg.Store.AuditSince(ctx, last, 1000)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("audit log not read", "error", err)
+			}
+			continue
+		}
+		lessons := map[string]bool{}
+		for _, e := range es {
+			last = e.ID
+			switch e.Action {
+			case activitypub.ActionBlock, activitypub.ActionUnblock:
+				lessons[""] = true
+			case activitypub.ActionApprove, activitypub.ActionHide, activitypub.ActionShow, activitypub.ActionFeature, activitypub.ActionUnfeature:
+				lessons[e.LessonID] = true
+			}
+		}
+		if lessons[""] {
+			s.changed("")
+			continue
+		}
+		for l := range lessons {
+			s.changed(l)
+		}
+		if len(es) > 0 {
+			s.worker.Wake() // a feature by the CLI queued a boost
+		}
+	}
 }
 
 // URLs returns the companion's public URLs.
