@@ -86,10 +86,10 @@ var errBad = errors.New("bad")
 func TestBlockMatches(t *testing.T) {
 	d := activitypub.Block{Target: "spam.example", Domain: true}
 	for id, want := range map[string]bool{
-		"https://spam.example/users/x":           true,
+		"https://spam.example/users/x":            true,
 		"https://a.spam.example:8443/users/x#key": true,
-		"https://notspam.example/users/x":        false,
-		"https://spam.example.org/users/x":       false,
+		"https://notspam.example/users/x":         false,
+		"https://spam.example.org/users/x":        false,
 	} {
 		if got := d.Matches(id); got != want {
 			t.Errorf("domain block Matches(%s) = %v", id, got)

@@ -120,7 +120,9 @@ func (e *httpError) Error() string {
 
 func (e *httpError) Unwrap() error { return e.err }
 
-func fail(status int, msg string, err error) error { return &httpError{status: status, msg: msg, err: err} }
+func fail(status int, msg string, err error) error {
+	return &httpError{status: status, msg: msg, err: err}
+}
 
 // handle registers fn behind the one adapter that turns its error into a
 // status and a short message and logs the cause.

@@ -30,6 +30,11 @@ import (
 // boosted: deleted, or not addressed to the public.
 var ErrNotFeaturable = errors.New("only a public or unlisted reply that is not deleted can be featured")
 
+// ErrUnknownHandle is returned by Block and Unblock for a handle of an
+// account the companion has never seen, which it cannot turn into an
+// actor id; its actor URL or its domain can be blocked instead.
+var ErrUnknownHandle = errors.New("not an account the course has seen; give its actor URL or its domain")
+
 // Options configure Actions.
 type Options struct {
 	Store  activitypub.Store
@@ -230,7 +235,7 @@ func (a *Actions) resolve(ctx context.Context, target string) (activitypub.Block
 	}
 	ac, lerr := a.o.Store.ActorByHandle(ctx, target)
 	if errors.Is(lerr, activitypub.ErrNotFound) {
-		return b, fmt.Errorf("%s is not an account the course has seen; give its actor URL or its domain: %w", target, lerr)
+		return b, fmt.Errorf("%s: %w", target, ErrUnknownHandle)
 	}
 	if lerr != nil {
 		return b, lerr

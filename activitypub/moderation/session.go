@@ -97,19 +97,21 @@ func (h *Handler) login(ctx context.Context, w http.ResponseWriter, name, passwo
 	if _, err := h.o.Store.AppendAudit(ctx, activitypub.AuditEntry{Who: m.Name, Action: activitypub.ActionLogin, At: now}); err != nil {
 		return fmt.Errorf("login: %w", err)
 	}
-	http.SetCookie(w, h.cookie(token, s.Expires))
+	http.SetCookie(w, h.cookie(token))
 	return nil
 }
 
 var errLogin = errors.New("wrong name or password")
 
-func (h *Handler) cookie(value string, expires time.Time) *http.Cookie {
+// cookie is the session cookie holding value, or clearing it when value is
+// "". Its lifetime is a Max-Age, relative to when the browser gets it, so
+// it does not depend on the two clocks agreeing; the Store's expiry is what
+// counts.
+func (h *Handler) cookie(value string) *http.Cookie {
 	c := &http.Cookie{Name: cookieName, Value: value, Path: Prefix, HttpOnly: true, Secure: h.secure(),
-		SameSite: http.SameSiteStrictMode}
+		SameSite: http.SameSiteStrictMode, MaxAge: int(SessionTTL / time.Second)}
 	if value == "" {
 		c.MaxAge = -1
-	} else {
-		c.Expires = expires
 	}
 	return c
 }
@@ -146,7 +148,7 @@ func (h *Handler) logout(ctx context.Context, w http.ResponseWriter, s *session)
 	if _, err := h.o.Store.AppendAudit(ctx, activitypub.AuditEntry{Who: s.moderator, Action: activitypub.ActionLogout, At: h.o.Now()}); err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
-	http.SetCookie(w, h.cookie("", time.Time{}))
+	http.SetCookie(w, h.cookie(""))
 	return nil
 }
 
