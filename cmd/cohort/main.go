@@ -65,6 +65,8 @@ func commands() []command {
 		{"build", "build the course into a static site", cmdBuild},
 		{"serve", "build, serve and rebuild on every save, with live reload", cmdServe},
 		{"companion", "run the course's fediverse account: publish lessons, collect replies", cmdCompanion},
+		{"moderator", "add a moderator account for the moderation page", cmdModerator},
+		{"moderate", "list, hide, show, feature and block in the discussion", cmdModerate},
 		{"new", "create a new course that builds as it is", cmdNew},
 		{"version", "print cohort's version", cmdVersion},
 		{"help", "describe the commands, or one command", nil},

@@ -20,5 +20,5 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the command line as a user would: testdata/script/*.txtar.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	testscript.Run(t, testscript.Params{Dir: "testdata/script", Cmds: scriptCmds})
 }
