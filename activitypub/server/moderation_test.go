@@ -114,3 +114,31 @@ func TestFeatureBoostsToFollowers(t *testing.T) {
 		t.Fatalf("thread after hide = %+v", th.Replies)
 	}
 }
+
+// TestModerationFromAnotherProcess: a change the CLI writes straight into
+// the store (with its audit entry) reaches the running companion's cached
+// threads through the audit log within seconds, and ThreadChanged fires.
+func TestModerationFromAnotherProcess(t *testing.T) {
+	ctx := context.Background()
+	c := startCompanion(t)
+	m := mastotest.New(t)
+	actor, inbox, err := m.Lookup(ctx, "course", c.domain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Course = actor
+	c.writeManifest(t, intro)
+	lesson := c.base + "/lessons/intro"
+	if code, _ := m.Post(ctx, "bob", inbox, m.Fixture(t, "mastodon-create-reply.json", "bob", lesson, "7")); code != http.StatusAccepted {
+		t.Fatalf("reply: %d", code)
+	}
+	if th := c.thread(t, "intro"); th.Count != 1 { // now cached
+		t.Fatalf("thread = %+v", th)
+	}
+	// What cohort moderate hide does, without the companion's callbacks.
+	if _, err := c.store.SetReplyState(ctx, m.ActorID("bob")+"/statuses/7", activitypub.Hidden,
+		activitypub.AuditEntry{Who: "cli:organiser", Action: activitypub.ActionHide}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the hidden reply leaving the cached thread", func() bool { return c.thread(t, "intro").Count == 0 })
+}
