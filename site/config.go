@@ -44,6 +44,13 @@ type Federation struct {
 	// Moderators are the e-moderators' fediverse handles (@user@instance): their
 	// replies are marked on the pages.
 	Moderators []string `toml:"moderators" json:"moderators,omitempty"`
+	// Moderation is how new replies are treated: "open" (shown at once, the
+	// default), "pre" (held until a moderator approves) or "participants"
+	// (Participants shown at once, others held).
+	Moderation string `toml:"moderation" json:"-"`
+	// Participants are handles (@user@instance) or whole domains (*@instance)
+	// whose replies "participants" moderation shows at once.
+	Participants []string `toml:"participants" json:"-"`
 }
 
 // Address returns the account's fediverse address, "@handle@domain", or "" without one.
@@ -219,6 +226,11 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse("https://" + f.Domain + "/"); err != nil || u.Host != f.Domain || f.Domain == "" {
 			errs = append(errs, fmt.Errorf("federation.domain: %q is not a host name (with an optional port)", f.Domain))
 		}
+	}
+	switch f.Moderation {
+	case "", "open", "pre", "participants":
+	default:
+		errs = append(errs, fmt.Errorf("federation.moderation: %q is not one of open, pre, participants", f.Moderation))
 	}
 	for i, m := range f.Moderators {
 		if !handleAddress.MatchString(m) {

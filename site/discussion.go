@@ -47,7 +47,9 @@ type Reply struct {
 	Attachments []Attachment `json:"attachments"`
 	Likes       int          `json:"likes"`
 	Boosts      int          `json:"boosts"`
-	Replies     []*Reply     `json:"replies"`
+	// Featured replies were pinned on top of the thread by a moderator.
+	Featured bool     `json:"featured,omitempty"`
+	Replies  []*Reply `json:"replies"`
 }
 
 // Author is who wrote a reply.

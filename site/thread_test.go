@@ -66,7 +66,7 @@ func storedThread() *Thread {
 								Published: at("2026-09-08T11:00:00Z"), Content: `<p>Thanks for sharing it, Bob.</p>`, Attachments: []Attachment{}},
 						}},
 				}},
-			{ID: "https://uni.example/users/maria/statuses/4", URL: "https://uni.example/@maria/4", Author: mod,
+			{ID: "https://uni.example/users/maria/statuses/4", URL: "https://uni.example/@maria/4", Author: mod, Featured: true,
 				Published: at("2026-09-09T08:00:00Z"), Content: `<p>A summary of this week's answers, with the board we made.</p>`,
 				Boosts: 4, Attachments: []Attachment{
 					{URL: "https://uni.example/media/board.png", MediaType: "image/png", Alt: "A whiteboard with three columns of sticky notes"},
@@ -145,7 +145,8 @@ func TestThreadGolden(t *testing.T) {
 		{"each reply is an article", strings.Count(sec, `<article class="reply-body">`) == 5+1 /* and the script's template */},
 		{"edited reply says so, with the edit time", strings.Contains(sec, `edited <time datetime="2026-09-08T10:20:00Z">8 September 2026, 10:20 UTC</time>`)},
 		{"content warning folded in <details>", regexp.MustCompile(`(?s)<details class="reply-cw"><summary>.*a bad experience with a course</span></summary><div class="reply-content"><p>Stories work`).MatchString(sec)},
-		{"moderator's reply marked with class and badge", regexp.MustCompile(`(?s)<li class="reply reply-moderator" data-id="https://uni.example/users/maria/statuses/4".*<span class="badge badge-moderator">Moderator</span>`).MatchString(sec)},
+		{"moderator's reply marked with class and badge", regexp.MustCompile(`(?s)<li class="reply reply-moderator reply-featured" data-id="https://uni.example/users/maria/statuses/4".*<span class="badge badge-moderator">Moderator</span>`).MatchString(sec)},
+		{"featured reply highlighted with a badge", strings.Contains(sec, `<span class="badge badge-featured">Featured by the moderators</span>`)},
 		{"others not marked", strings.Count(sec, "reply-moderator") == 1},
 		{"avatar lazy, sized, no referrer, with alt", strings.Contains(sec, `<img class="reply-avatar" src="https://files.mastodon.example/avatars/alice.png" alt="" width="48" height="48" loading="lazy" referrerpolicy="no-referrer">`)},
 		{"name and handle link the profile", strings.Contains(sec, `<a class="reply-author" href="https://mastodon.example/@alice" `+rel+`><span class="reply-name">Alice Example</span> <span class="reply-handle">@alice@mastodon.example</span></a>`)},

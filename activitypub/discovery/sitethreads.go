@@ -34,7 +34,7 @@ func siteReplies(rs []ThreadReply) []*site.Reply {
 	out := make([]*site.Reply, len(rs))
 	for i, r := range rs {
 		sr := &site.Reply{ID: r.ID, URL: r.URL, Published: unstamp(r.Published), Edited: unstamp(r.Edited),
-			Content: r.Content, Summary: r.Summary, Sensitive: r.Sensitive, Likes: r.Likes, Boosts: r.Boosts,
+			Content: r.Content, Summary: r.Summary, Sensitive: r.Sensitive, Likes: r.Likes, Boosts: r.Boosts, Featured: r.Featured,
 			Author: site.Author{Name: r.Author.Name, Handle: r.Author.Handle, Avatar: r.Author.Avatar, URL: r.Author.URL,
 				Moderator: r.Author.Moderator},
 			Attachments: make([]site.Attachment, len(r.Attachments)), Replies: siteReplies(r.Replies)}

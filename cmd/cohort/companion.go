@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cohort-course/cohort/activitypub"
 	"github.com/cohort-course/cohort/activitypub/server"
 	"github.com/cohort-course/cohort/activitypub/store/sqlite"
 	"github.com/cohort-course/cohort/site"
@@ -56,7 +57,7 @@ func cmdCompanion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer st.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srv, err := server.New(ctx, server.Config{Course: cfg, ManifestPath: *manifest, Store: st, Logger: slog.Default(), Now: time.Now})
+	srv, err := server.New(ctx, server.Config{Course: cfg, Moderation: moderationRules(cfg), ManifestPath: *manifest, Store: st, Logger: slog.Default(), Now: time.Now})
 	if err != nil {
 		return err
 	}
@@ -82,4 +83,11 @@ func cmdCompanion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("companion: %w", err)
 	}
 	return nil
+}
+
+// moderationRules reads the companion's moderation rules from [federation].
+func moderationRules(cfg *site.Config) activitypub.Moderation {
+	f := cfg.Federation
+	return activitypub.Moderation{Mode: activitypub.ModerationMode(f.Moderation),
+		Participants: f.Participants, Moderators: f.Moderators}
 }

@@ -202,7 +202,7 @@ func startCompanion(ctx context.Context, source string, o site.Options, logger *
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("companion store: %w", err)
 	}
-	comp, err := server.New(ctx, server.Config{Course: cfg, ManifestPath: filepath.Join(o.Out, "lessons.json"),
+	comp, err := server.New(ctx, server.Config{Course: cfg, Moderation: moderationRules(cfg), ManifestPath: filepath.Join(o.Out, "lessons.json"),
 		Store: st, Logger: logger, Now: time.Now, ThreadChanged: threadChanged})
 	if err != nil {
 		st.Close()
