@@ -35,6 +35,10 @@ type Options struct {
 	Drafts bool
 	// BaseURL overrides course.toml's base_url when set.
 	BaseURL string
+	// Now is the clock: lessons that have not opened for any cohort at Now show
+	// only their title, summary and opening date. nil means time.Now; --now sets
+	// it for previews and tests.
+	Now func() time.Time
 	// Discussion, when set, gives each lesson page its thread of replies.
 	Discussion Discussion
 	// Domain, when set, replaces [federation] domain and allows plain http: serve
@@ -59,6 +63,9 @@ type Result struct {
 	Course   *Course
 	// Steps times each step of the pipeline, in order, for -v output and tuning.
 	Steps []Step
+	// NextOpening is when the next lesson opens for a cohort (zero if none is
+	// waiting): the site changes then, without any file changing.
+	NextOpening time.Time
 }
 
 // Step is one timed step of a build.
@@ -173,11 +180,19 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	}
 	markModerators(course.Lessons, cfg.Federation.Moderators)
 	step("discussion")
+	now := time.Now()
+	if b.o.Now != nil {
+		now = b.o.Now()
+	}
+	scheds, err := buildSchedules(b.fsys, course, now) // schedule.go
+	if err != nil {
+		return nil, fmt.Errorf("schedule: %w", err)
+	}
 
 	out := newOutput(b.o.Out, prev.outputs())
 	r := &run{
 		b: b, ctx: ctx, cfg: cfg, theme: theme, course: course, tree: tree,
-		out: out, prev: prev, key: key,
+		out: out, prev: prev, key: key, schedules: scheds,
 		md: markdown.New(markdown.Options{Lang: cfg.Language, Labels: theme.strings, Unsafe: true, SkipWords: true}),
 	}
 	next, err := r.render() // pages.go → extras.go
@@ -205,7 +220,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	step("cache save")
 	return &Result{
 		Pages: len(course.All()), Rendered: r.rendered, Written: out.written, Removed: removed,
-		Duration: time.Since(start), Course: course, Steps: steps,
+		Duration: time.Since(start), Course: course, Steps: steps, NextOpening: nextOpening(course, now),
 	}, nil
 }
 

@@ -85,9 +85,24 @@ func (f Federation) LessonURL(lessonID string) string {
 
 // Cohort is one [[cohorts]] entry: a group that starts the course together.
 type Cohort struct {
-	ID    string    `toml:"id" json:"id"`
-	Name  string    `toml:"name" json:"name"`
+	ID   string `toml:"id" json:"id"`
+	Name string `toml:"name" json:"name"`
+	// Start is the first day (and time) of the cohort, as wall-clock time in
+	// TimeZone: 2026-09-07 or 2026-09-07T09:00:00.
 	Start time.Time `toml:"start" json:"start"`
+	// TimeZone is an IANA zone such as "Europe/Amsterdam" (default UTC): opening
+	// times are in it, and pages show them in it.
+	TimeZone string `toml:"time_zone" json:"time_zone,omitempty"`
+	// Audience is "public" (default) or "private".
+	Audience string `toml:"audience" json:"audience,omitempty"`
+	// Participants are handles (@user@instance) or domains (*@instance) of the
+	// cohort's members.
+	Participants []string `toml:"participants" json:"-"`
+	// Moderators are the cohort's e-moderators' handles.
+	Moderators []string `toml:"moderators" json:"-"`
+	// ShowDiscussion publishes a private cohort's threads on the pages, when its
+	// participants agreed.
+	ShowDiscussion bool `toml:"show_discussion" json:"show_discussion,omitempty"`
 }
 
 // Languages the default theme has UI strings for.
@@ -248,6 +263,16 @@ func (c *Config) Validate() error {
 		seen[co.ID] = true
 		if co.Start.IsZero() {
 			errs = append(errs, fmt.Errorf("cohorts[%d].start: a date is required", i))
+		}
+		if co.TimeZone != "" {
+			if _, err := time.LoadLocation(co.TimeZone); err != nil {
+				errs = append(errs, fmt.Errorf("cohorts[%d].time_zone: %q is not a time zone like Europe/Amsterdam", i, co.TimeZone))
+			}
+		}
+		switch co.Audience {
+		case "", "public", "private":
+		default:
+			errs = append(errs, fmt.Errorf("cohorts[%d].audience: %q is not public or private", i, co.Audience))
 		}
 	}
 	return errors.Join(errs...)

@@ -63,6 +63,8 @@ func TestConfigErrors(t *testing.T) {
 		{"duplicate cohort", "title = \"T\"\n[[cohorts]]\nid = \"a\"\nstart = 2026-01-01\n[[cohorts]]\nid = \"a\"\nstart = 2026-02-01\n", `cohorts[1].id: "a" is used twice`},
 		{"cohort without start", "title = \"T\"\n[[cohorts]]\nid = \"a\"\n", `cohorts[0].start: a date is required`},
 		{"several problems at once", "title = \"\"\nlanguage = \"fr\"\n", "language"},
+		{"unknown time zone", "title = \"T\"\n[[cohorts]]\nid = \"a\"\nstart = 2026-01-01\ntime_zone = \"Europe/Atlantis\"\n", `cohorts[0].time_zone: "Europe/Atlantis" is not a time zone`},
+		{"unknown audience", "title = \"T\"\n[[cohorts]]\nid = \"a\"\nstart = 2026-01-01\naudience = \"secret\"\n", `cohorts[0].audience: "secret" is not public or private`},
 		{"unknown moderation mode", "title = \"T\"\n[federation]\nhandle = \"c\"\ndomain = \"example.org\"\nmoderation = \"strict\"\n", `federation.moderation: "strict" is not one of open, pre, participants`},
 		{"moderator that is not a handle", "title = \"T\"\n[federation]\nhandle = \"c\"\ndomain = \"example.org\"\nmoderators = [\"maria\"]\n", `federation.moderators[0]: "maria"`},
 	}

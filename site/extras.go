@@ -31,7 +31,7 @@ func (r *run) siteData() *SiteData {
 		Title: c.Title, Description: c.Description, Language: c.Language,
 		BaseURL: c.BaseURL, BasePath: c.BasePath(), Author: c.Author, Organisation: c.Organisation,
 		License: c.License, Params: c.Params, Federation: c.Federation, Cohorts: c.Cohorts,
-		Course: r.course, Generator: "cohort " + Version,
+		Course: r.course, Generator: "cohort " + Version, Schedules: r.schedules,
 	}
 	if c.Logo != "" {
 		s.Logo = s.BasePath + strings.TrimPrefix(c.Logo, "/")
@@ -66,7 +66,18 @@ func (r *run) extras() error {
 		{"404.html", "404.html", r.theme.T("not_found_title")},
 		{"search.html", "search/index.html", r.theme.T("search_title")},
 	}
-	specialKey := newKeyer().str(r.key, r.outline, r.pagesKey).sum()
+	if len(r.schedules) > 0 {
+		special = append(special, struct{ layout, out, title string }{"schedule.html", "schedule/index.html", r.theme.T("schedule_title")})
+	}
+	sk := newKeyer().str(r.key, r.outline, r.pagesKey)
+	for _, s := range r.schedules {
+		for _, m := range s.Modules {
+			for _, l := range m.Lessons {
+				sk.int(l.Opens.UnixNano())
+			}
+		}
+	}
+	specialKey := sk.sum()
 	for _, s := range special {
 		r.next.Special[s.out] = specialKey
 		if r.prev.special(s.out) == specialKey && r.out.keep(s.out) {
@@ -240,7 +251,12 @@ func atomTime(t time.Time) string {
 
 // feed writes the Atom feed of the newest lessons (by date, then course order).
 func (r *run) feed() ([]byte, error) {
-	lessons := slices.Clone(r.course.Lessons)
+	var lessons []*Page
+	for _, l := range r.course.Lessons {
+		if !l.Locked { // not open yet: the feed announces it when it opens
+			lessons = append(lessons, l)
+		}
+	}
 	slices.SortStableFunc(lessons, func(a, b *Page) int {
 		return cmp.Or(b.Date.Compare(a.Date), cmp.Compare(a.Order, b.Order))
 	})
@@ -371,7 +387,7 @@ func (r *run) assembled(name string) bool {
 }
 
 func (r *run) pageFrags(p *Page) *pageFrags {
-	key := p.Hash + "|" + p.Permalink + "|" + strconv.Itoa(p.Order) + "|" + p.Title
+	key := p.Hash + "|" + p.Permalink + "|" + strconv.Itoa(p.Order) + "|" + p.Title + "|" + strconv.FormatBool(p.Locked)
 	if p.Module != nil {
 		key += "|" + p.Module.Page.ID + "|" + p.Module.Page.Title
 	}
@@ -393,14 +409,16 @@ func (r *run) pageFrags(p *Page) *pageFrags {
 	if p.Kind == KindLesson {
 		e.Module = p.Module.Page.Title
 	}
-	for _, h := range p.TOC {
-		e.Headings = append(e.Headings, h.Text)
+	if !p.Locked { // a lesson not open yet is findable by its title and summary only
+		for _, h := range p.TOC {
+			e.Headings = append(e.Headings, h.Text)
+		}
 	}
 	f.Search, _ = json.Marshal(e)
 	if p.Kind == KindLesson {
 		f.Manifest, _ = json.Marshal(ManifestLesson{ID: p.ID, Title: p.Title, Summary: p.Summary,
 			Discussion: p.Discussion, URL: p.Permalink, Module: p.Module.Page.ID, Order: p.Order,
-			Date: p.Date, Opens: p.Opens, Tags: p.Tags, Hash: p.Hash})
+			Date: p.Date, Opens: p.Opens, Tags: p.Tags, Hash: p.Hash, Releases: r.releases(p)})
 	}
 	return f
 }
@@ -440,6 +458,27 @@ type ManifestLesson struct {
 	Opens      string    `json:"opens,omitempty"`
 	Tags       []string  `json:"tags,omitempty"`
 	Hash       string    `json:"hash"`
+	// Releases says when the lesson opens for each cohort, by cohort id: the
+	// companion publishes the cohort's post then.
+	Releases map[string]time.Time `json:"releases,omitempty"`
+}
+
+// releases gives a lesson's opening time for each cohort.
+func (r *run) releases(p *Page) map[string]time.Time {
+	r.releaseOnce.Do(func() {
+		r.releaseMap = map[*Page]map[string]time.Time{}
+		for _, s := range r.schedules {
+			for _, m := range s.Modules {
+				for _, l := range m.Lessons {
+					if r.releaseMap[l.Page] == nil {
+						r.releaseMap[l.Page] = map[string]time.Time{}
+					}
+					r.releaseMap[l.Page][s.Cohort.ID] = l.Opens
+				}
+			}
+		}
+	})
+	return r.releaseMap[p]
 }
 
 // manifest is lessons.json. The lessons are assembled from each lesson's cached

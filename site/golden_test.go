@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // goldenPages are the example course's outputs kept under testdata/golden/: one of
@@ -17,6 +18,8 @@ var goldenPages = []string{
 	"01-setting-up/weekly-rhythm/index.html",      // image, code block, definition list
 	"02-facilitating/e-moderator-role/index.html", // video, footnotes
 	"02-facilitating/writing-prompts/index.html",  // discussion prompt block
+	"03-reflection/peer-feedback/index.html",      // not open yet at goldenNow
+	"schedule/index.html",                         // the cohort's calendar
 	"about/index.html",
 	"404.html",
 	"search/index.html",
@@ -28,11 +31,15 @@ var goldenPages = []string{
 	"_headers", // csp.go
 }
 
+// goldenNow is the moment the golden pages show the course at: in its second
+// week, so weeks 3 and 4 have not opened yet.
+func goldenNow() time.Time { return time.Date(2026, 9, 16, 12, 0, 0, 0, time.UTC) }
+
 // TestGolden builds the example course and compares its pages with the golden
 // files. After an intended change: go test ./site -run TestGolden -update.
 func TestGolden(t *testing.T) {
 	out := t.TempDir()
-	if _, err := Build(context.Background(), Options{Source: "..", Out: out}); err != nil {
+	if _, err := Build(context.Background(), Options{Source: "..", Out: out, Now: goldenNow}); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range goldenPages {

@@ -47,6 +47,11 @@ type Page struct {
 	Video      string // URL of the lesson's video
 	Duration   time.Duration
 	Opens      string // release offset or date, as written
+	// OpensAt is the first moment the lesson opens for any cohort (zero without
+	// cohorts); Locked says it has not opened at the build's time: its page shows
+	// title, summary and opening date, not its text.
+	OpensAt time.Time
+	Locked  bool
 	Aliases    []string
 
 	// Content is the rendered body; TOC its h2/h3 headings.
@@ -151,6 +156,8 @@ type SiteData struct {
 	Federation   Federation
 	Cohorts      []Cohort
 	Course       *Course
+	// Schedules are the cohorts' calendars: when each module and lesson opens.
+	Schedules []*Schedule
 	// Generator names cohort and its version, for <meta name="generator">.
 	Generator string
 	// BuildDate is the newest page date, so that builds stay deterministic.

@@ -28,12 +28,16 @@ type run struct {
 	key    string
 	md     *markdown.Renderer
 
-	site     *SiteData
-	ix       *linkIndex
-	navs     map[*Module]template.HTML // per module: rendered once, or kept from the last build
-	modKeys  map[*Module]string
-	pagesKey string
-	outline  string // key of the course outline: every module's key
+	site      *SiteData
+	schedules []*Schedule
+
+	releaseOnce sync.Once
+	releaseMap  map[*Page]map[string]time.Time
+	ix          *linkIndex
+	navs        map[*Module]template.HTML // per module: rendered once, or kept from the last build
+	modKeys     map[*Module]string
+	pagesKey    string
+	outline     string // key of the course outline: every module's key
 
 	outlineOnce sync.Once
 	outlineHTML template.HTML
@@ -80,6 +84,9 @@ func (r *run) render() (*state, error) {
 	}
 	for _, rel := range generatedFiles {
 		r.ix.addURL(rel)
+	}
+	if len(r.schedules) > 0 {
+		r.ix.addURL("schedule/index.html")
 	}
 
 	if err := cardKeys(r.ctx, c.All()); err != nil {
@@ -152,6 +159,7 @@ func (r *run) renderKey(p *Page) string {
 		k.str(r.modKeys[p.Module])
 	case KindLesson:
 		k.str(r.modKeys[p.Module]).card(p.Prev).card(p.Next).int(int64(p.Order), int64(p.Number)).str(p.Thread.key())
+		k.int(p.OpensAt.UnixNano()).str(p.OpensAt.Location().String(), fmt.Sprint(p.Locked))
 	}
 	return k.sum()
 }

@@ -112,6 +112,9 @@ func cardKeys(ctx context.Context, all []*Page) error {
 		p := all[i]
 		k := keyer{buf: make([]byte, 0, 64+len(p.Title)+len(p.URL)+len(p.Summary)+len(p.ID))}
 		k.str(p.Title, p.URL, p.Summary, p.ID).int(int64(p.ReadingTime), p.Date.Unix(), int64(p.Order))
+		if p.Locked {
+			k.str("locked").int(p.OpensAt.UnixNano())
+		}
 		p.cardKey = k.sum()
 		return nil
 	})

@@ -33,7 +33,7 @@ type staticFile struct {
 }
 
 // requiredLayouts are the layouts every theme must have.
-var requiredLayouts = []string{"home.html", "module.html", "lesson.html", "page.html", "404.html", "search.html", "alias.html"}
+var requiredLayouts = []string{"home.html", "module.html", "lesson.html", "page.html", "404.html", "search.html", "alias.html", "schedule.html"}
 
 // LoadTheme reads the theme named in cfg, with the course's overrides from fsys.
 func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
@@ -192,6 +192,14 @@ func funcMap(cfg *Config, ui map[string]string) template.FuncMap {
 			}
 			t = t.UTC()
 			return fmt.Sprintf("%d %s %d, %s UTC", t.Day(), months[t.Month()-1], t.Year(), t.Format("15:04"))
+		},
+		// zonedTime t: a long date and clock time in t's own time zone ("14 September
+		// 2026, 09:00 CEST"): when something opens for a cohort, in its time zone.
+		"zonedTime": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return fmt.Sprintf("%d %s %d, %s", t.Day(), months[t.Month()-1], t.Year(), t.Format("15:04 MST"))
 		},
 		// csp: the content attribute of the pages' Content-Security-Policy (csp.go);
 		// it has quotes but nothing from an author.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"time"
 
 	"github.com/cohort-course/cohort/activitypub/discovery"
 	"github.com/cohort-course/cohort/activitypub/store/sqlite"
@@ -20,6 +21,7 @@ type buildFlags struct {
 	out     string
 	drafts  bool
 	baseURL string
+	now     string
 }
 
 func (b *buildFlags) register(fs interface {
@@ -30,6 +32,20 @@ func (b *buildFlags) register(fs interface {
 	fs.StringVar(&b.out, "out", "", "output folder (default SOURCE/public)")
 	fs.BoolVar(&b.drafts, "drafts", false, "include pages marked draft = true")
 	fs.StringVar(&b.baseURL, "base-url", "", "base URL of the published site (overrides course.toml)")
+	fs.StringVar(&b.now, "now", "", "show the course as at this moment (2026-09-14 or 2026-09-14T09:00:00+02:00): lessons not open yet show only their title, summary and opening date")
+}
+
+// clock reads --now: a date, a date and time, or RFC 3339; nil means the real clock.
+func (b *buildFlags) clock() (func() time.Time, error) {
+	if b.now == "" {
+		return nil, nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, b.now, time.Local); err == nil {
+			return func() time.Time { return t }, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: --now %q is not a date like 2026-09-14 or 2026-09-14T09:00:00+02:00", errUsage, b.now)
 }
 
 func (b *buildFlags) options() site.Options {
@@ -73,6 +89,11 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: build takes no arguments", errUsage)
 	}
 	o := f.options()
+	clock, err := f.clock()
+	if err != nil {
+		return err
+	}
+	o.Now = clock
 	discussion, closeStore, err := threadSource(ctx, f.source, *data, *threadsFrom)
 	if err != nil {
 		fmt.Fprintf(stderr, "cohort: build failed: %v\n", err)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // cohorts' time zones work on machines without a zone database
 
 	"github.com/cohort-course/cohort/site"
 )

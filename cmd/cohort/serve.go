@@ -48,6 +48,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	cacheDir := filepath.Join(f.source, ".cohort")
 	o := f.options()
+	if o.Now, err = f.clock(); err != nil {
+		return err
+	}
 	o.Out = filepath.Join(cacheDir, "serve")
 	o.CacheDir = filepath.Join(cacheDir, "serve-cache")
 	o.Live = live.Script()

@@ -38,6 +38,8 @@ type Server struct {
 
 	kickOnce      sync.Once
 	kick          chan struct{} // a discussion changed: build
+	opening       *time.Timer   // fires when the next lesson opens
+	opened        chan struct{}
 	threadMu      sync.Mutex
 	threadLessons []string
 	threadFirst   time.Time
@@ -79,6 +81,9 @@ func (s *Server) Build(ctx context.Context, change *Change) (*site.Result, error
 		if len(change.Threads) > 0 {
 			what = "discussion of " + strings.Join(change.Threads, ", ") + " changed"
 		}
+		if change.Reason != "" {
+			what = change.Reason
+		}
 	}
 	s.lookEverywhere = err != nil
 	if err != nil {
@@ -111,6 +116,7 @@ func (s *Server) Build(ctx context.Context, change *Change) (*site.Result, error
 	if s.OnBuild != nil {
 		s.OnBuild(res)
 	}
+	s.wakeAt(res.NextOpening)
 	return res, nil
 }
 
@@ -140,6 +146,8 @@ func (s *Server) Watch(ctx context.Context, w *Watcher) error {
 			return err
 		case c := <-changes:
 			s.Build(ctx, &c) // a failed build is reported to the tabs and the terminal
+		case <-s.openedC():
+			s.Build(ctx, &Change{Paths: []string{}, First: time.Now(), Reason: "a lesson opened for a cohort"})
 		case <-s.threadKick():
 			s.threadMu.Lock()
 			c := Change{Paths: []string{}, First: s.threadFirst, Threads: s.threadLessons}
@@ -148,6 +156,39 @@ func (s *Server) Watch(ctx context.Context, w *Watcher) error {
 			s.Build(ctx, &c)
 		}
 	}
+}
+
+// wakeAt arranges a build when the next lesson opens for a cohort: the site
+// changes then without any file changing.
+func (s *Server) wakeAt(t time.Time) {
+	s.threadMu.Lock()
+	defer s.threadMu.Unlock()
+	if s.opened == nil {
+		s.opened = make(chan struct{}, 1)
+	}
+	if s.opening != nil {
+		s.opening.Stop()
+		s.opening = nil
+	}
+	if t.IsZero() {
+		return
+	}
+	opened := s.opened
+	s.opening = time.AfterFunc(time.Until(t)+time.Second, func() {
+		select {
+		case opened <- struct{}{}:
+		default:
+		}
+	})
+}
+
+func (s *Server) openedC() chan struct{} {
+	s.threadMu.Lock()
+	defer s.threadMu.Unlock()
+	if s.opened == nil {
+		s.opened = make(chan struct{}, 1)
+	}
+	return s.opened
 }
 
 // ThreadChanged is the companion's word that a lesson's discussion changed: the

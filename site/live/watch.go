@@ -38,6 +38,8 @@ type Change struct {
 	// Threads names lessons whose discussion changed (a reply arrived, was edited
 	// or deleted): a change that comes from the companion, not from a file.
 	Threads []string
+	// Reason says why a change that no file made happened, for the report line.
+	Reason string
 }
 
 // Watcher watches a folder tree, including folders created after it started.

@@ -1,0 +1,177 @@
+package site
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A cohort's rhythm: module n opens n-1 weeks after the cohort starts, unless its
+// _index.md says otherwise with `opens`; a lesson opens with its module unless it
+// says otherwise. `opens` is "week N", "day N" (both counted from the start: week
+// 1 and day 1 are the start), or a date or date and time in the cohort's time zone.
+// Offsets move the calendar date and keep the wall-clock time, so a module that
+// opens at 09:00 opens at 09:00 on both sides of a daylight-saving change.
+
+// Opening is an `opens` value, parsed.
+type Opening struct {
+	Week, Day int       // one of them set for an offset
+	Date      time.Time // a wall-clock date and time (its location is ignored)
+	HasDate   bool
+}
+
+var offsetPattern = regexp.MustCompile(`^(?i)(week|day)\s+(\d{1,3})$`)
+
+// ParseOpens reads an `opens` value: "week 2", "day 10", "2026-09-21" or
+// "2026-09-21T09:00".
+func ParseOpens(s string) (Opening, error) {
+	s = strings.TrimSpace(s)
+	if m := offsetPattern.FindStringSubmatch(s); m != nil {
+		n, _ := strconv.Atoi(m[2])
+		if n < 1 {
+			return Opening{}, fmt.Errorf("opens: %q: weeks and days count from 1", s)
+		}
+		if strings.EqualFold(m[1], "week") {
+			return Opening{Week: n}, nil
+		}
+		return Opening{Day: n}, nil
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return Opening{Date: t, HasDate: true}, nil
+		}
+	}
+	return Opening{}, fmt.Errorf("opens: %q is not \"week N\", \"day N\" or a date like 2026-09-21 or 2026-09-21T09:00", s)
+}
+
+// At returns when o opens for a cohort that starts at start (a time in the
+// cohort's location).
+func (o Opening) At(start time.Time) time.Time {
+	loc := start.Location()
+	switch {
+	case o.HasDate:
+		d := o.Date
+		return time.Date(d.Year(), d.Month(), d.Day(), d.Hour(), d.Minute(), d.Second(), 0, loc)
+	case o.Week > 0:
+		return start.AddDate(0, 0, 7*(o.Week-1))
+	default:
+		return start.AddDate(0, 0, o.Day-1)
+	}
+}
+
+// Location returns the cohort's time zone (UTC when none is set).
+func (c Cohort) Location() *time.Location {
+	if c.TimeZone == "" {
+		return time.UTC
+	}
+	if loc, err := time.LoadLocation(c.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// StartTime is the cohort's start as a moment: the date and time written in
+// course.toml, read as wall-clock time in the cohort's time zone.
+func (c Cohort) StartTime() time.Time {
+	s := c.Start
+	return time.Date(s.Year(), s.Month(), s.Day(), s.Hour(), s.Minute(), s.Second(), 0, c.Location())
+}
+
+// Schedule is one cohort's calendar: when each module and lesson opens.
+type Schedule struct {
+	Cohort  Cohort
+	Start   time.Time
+	Modules []ScheduledModule
+}
+
+// ScheduledModule is a module with its opening time and its lessons'.
+type ScheduledModule struct {
+	Module  *Module
+	Opens   time.Time
+	Lessons []ScheduledLesson
+}
+
+// ScheduledLesson is a lesson with its opening time for one cohort.
+type ScheduledLesson struct {
+	Page  *Page
+	Opens time.Time
+}
+
+// buildSchedules computes every cohort's calendar and gives each lesson the
+// first moment it opens for any cohort (Page.OpensAt), locking the lessons that
+// have not opened at now. A bad `opens` is an error at its file and line.
+func buildSchedules(fsys fs.FS, c *Course, now time.Time) ([]*Schedule, error) {
+	openings := map[*Page]Opening{}
+	var errs []error
+	for _, p := range c.All() {
+		if p.Opens == "" || (p.Kind != KindModule && p.Kind != KindLesson) {
+			continue
+		}
+		o, err := ParseOpens(p.Opens)
+		if err != nil {
+			line := 0
+			if data, rerr := readSource(fsys, p.File); rerr == nil {
+				line = fieldLine(data, "opens")
+			}
+			errs = append(errs, &Error{File: path.Join(ContentDir, p.File), Line: line, Err: err})
+			continue
+		}
+		openings[p] = o
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var all []*Schedule
+	for _, co := range c.Config.Cohorts {
+		s := &Schedule{Cohort: co, Start: co.StartTime()}
+		for _, m := range c.Modules {
+			o, ok := openings[m.Page]
+			if !ok {
+				o = Opening{Week: m.Number}
+			}
+			sm := ScheduledModule{Module: m, Opens: o.At(s.Start)}
+			for _, l := range m.Lessons {
+				at := sm.Opens
+				if lo, ok := openings[l]; ok {
+					at = lo.At(s.Start)
+				}
+				sm.Lessons = append(sm.Lessons, ScheduledLesson{Page: l, Opens: at})
+			}
+			s.Modules = append(s.Modules, sm)
+		}
+		all = append(all, s)
+	}
+	for _, l := range c.Lessons {
+		l.OpensAt, l.Locked = time.Time{}, false
+	}
+	for _, s := range all {
+		for _, m := range s.Modules {
+			for _, sl := range m.Lessons {
+				if l := sl.Page; l.OpensAt.IsZero() || sl.Opens.Before(l.OpensAt) {
+					l.OpensAt = sl.Opens
+				}
+			}
+		}
+	}
+	for _, l := range c.Lessons {
+		l.Locked = !l.OpensAt.IsZero() && now.Before(l.OpensAt)
+	}
+	return all, nil
+}
+
+// nextOpening is the first moment after now at which a lesson opens, or zero:
+// serve rebuilds then, so the page opens without a save.
+func nextOpening(c *Course, now time.Time) time.Time {
+	var next time.Time
+	for _, l := range c.Lessons {
+		if l.OpensAt.After(now) && (next.IsZero() || l.OpensAt.Before(next)) {
+			next = l.OpensAt
+		}
+	}
+	return next
+}

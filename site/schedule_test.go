@@ -1,0 +1,198 @@
+package site
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseOpens(t *testing.T) {
+	start := time.Date(2026, 9, 7, 9, 0, 0, 0, mustZone(t, "Europe/Amsterdam"))
+	tests := []struct {
+		in   string
+		want string // in the cohort's zone
+	}{
+		{"week 1", "2026-09-07 09:00 CEST"},
+		{"week 2", "2026-09-14 09:00 CEST"},
+		{"Week 3", "2026-09-21 09:00 CEST"},
+		{"day 1", "2026-09-07 09:00 CEST"},
+		{"day 10", "2026-09-16 09:00 CEST"},
+		{"week 8", "2026-10-26 09:00 CET"}, // after the clocks go back on 25 October: still 09:00
+		{"2026-10-01", "2026-10-01 00:00 CEST"},
+		{"2026-10-01T18:30", "2026-10-01 18:30 CEST"},
+		{"2026-11-02 08:15", "2026-11-02 08:15 CET"},
+	}
+	for _, tt := range tests {
+		o, err := ParseOpens(tt.in)
+		if err != nil {
+			t.Errorf("ParseOpens(%q): %v", tt.in, err)
+			continue
+		}
+		if got := o.At(start).Format("2006-01-02 15:04 MST"); got != tt.want {
+			t.Errorf("%q opens %s, want %s", tt.in, got, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "week", "week 0", "next week", "2026-13-01", "day -1", "fortnight 2"} {
+		if _, err := ParseOpens(bad); err == nil {
+			t.Errorf("ParseOpens(%q) accepted", bad)
+		}
+	}
+}
+
+func mustZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Skip("no time zone data:", err)
+	}
+	return loc
+}
+
+const cohortCourse = `
+-- course.toml --
+title = "Course"
+base_url = "https://example.org/"
+[[cohorts]]
+id = "autumn"
+name = "Autumn"
+start = 2026-09-07T09:00:00
+time_zone = "Europe/Amsterdam"
+[[cohorts]]
+id = "spring"
+name = "Spring"
+start = 2027-03-01T09:00:00
+time_zone = "America/New_York"
+-- content/_index.md --
++++
+title = "Course"
++++
+-- content/01-one/_index.md --
++++
+title = "Week 1"
+weight = 1
++++
+-- content/01-one/a.md --
++++
+title = "Lesson A"
+summary = "About A."
++++
+The text of A.
+-- content/01-one/b.md --
++++
+title = "Lesson B"
+summary = "About B."
+opens = "day 3"
++++
+The text of B.
+-- content/02-two/_index.md --
++++
+title = "Week 2"
+weight = 2
++++
+-- content/02-two/c.md --
++++
+title = "Lesson C"
+summary = "About C."
++++
+## Secret heading
+
+The text of C.
+-- content/03-three/_index.md --
++++
+title = "Week 3"
+weight = 3
+opens = "2026-10-01T12:00"
++++
+-- content/03-three/d.md --
++++
+title = "Lesson D"
+summary = "About D."
++++
+The text of D.
+`
+
+// TestScheduleAndLocking: what a build shows depends on the moment it shows the
+// course at, for the earliest cohort a lesson opened for.
+func TestScheduleAndLocking(t *testing.T) {
+	dir := course(t, cohortCourse)
+	ams := mustZone(t, "Europe/Amsterdam")
+	at := func(s string) func() time.Time {
+		return func() time.Time {
+			tm, err := time.ParseInLocation("2006-01-02 15:04", s, ams)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tm
+		}
+	}
+	build := func(now string) (*Result, string) {
+		out := filepath.Join(t.TempDir(), "public")
+		res, err := Build(context.Background(), Options{Source: dir, Out: out, Now: at(now)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, out
+	}
+	tests := []struct {
+		now    string
+		open   []string
+		locked []string
+	}{
+		{"2026-09-07 08:59", nil, []string{"01-one/a", "01-one/b", "02-two/c", "03-three/d"}},
+		{"2026-09-07 09:00", []string{"01-one/a"}, []string{"01-one/b", "02-two/c"}},
+		{"2026-09-09 09:00", []string{"01-one/a", "01-one/b"}, []string{"02-two/c"}},
+		{"2026-09-14 09:00", []string{"02-two/c"}, []string{"03-three/d"}},
+		{"2026-10-01 12:00", []string{"03-three/d"}, nil},
+	}
+	for _, tt := range tests {
+		res, out := build(tt.now)
+		for _, p := range tt.open {
+			if page := read(t, out, p+"/index.html"); !strings.Contains(page, "The text of") || strings.Contains(page, `class="locked"`) {
+				t.Errorf("at %s %s should be open", tt.now, p)
+			}
+		}
+		for _, p := range tt.locked {
+			page := read(t, out, p+"/index.html")
+			if strings.Contains(page, "The text of") || !strings.Contains(page, `class="locked"`) || !strings.Contains(page, "About ") {
+				t.Errorf("at %s %s should show only its title, summary and opening date", tt.now, p)
+			}
+		}
+		if tt.now == "2026-09-09 09:00" {
+			if !strings.Contains(read(t, out, "02-two/c/index.html"), "It opens on 14 September 2026, 09:00 CEST.") {
+				t.Error("locked page does not say when it opens, in the cohort's zone")
+			}
+			if strings.Contains(read(t, out, "search.json"), "Secret heading") || strings.Contains(read(t, out, "feed.xml"), "Lesson C") {
+				t.Error("a lesson not open yet leaks its headings into search or appears in the feed")
+			}
+			if want := time.Date(2026, 9, 14, 9, 0, 0, 0, ams); !res.NextOpening.Equal(want) {
+				t.Errorf("next opening %v, want %v", res.NextOpening, want)
+			}
+		}
+	}
+	_, out := build("2026-09-09 09:00")
+	sched := read(t, out, "schedule/index.html")
+	for _, want := range []string{"Autumn", "Spring", "America/New_York", "1 March 2027, 09:00 EST", "3 March 2027, 09:00 EST", "8 March 2027, 09:00 EST", "1 October 2026, 12:00 CEST"} {
+		if !strings.Contains(sched, want) {
+			t.Errorf("schedule page lacks %q", want)
+		}
+	}
+	manifest := read(t, out, "lessons.json")
+	if !strings.Contains(manifest, `"releases":{"autumn":"2026-09-14T09:00:00+02:00","spring":"2027-03-08T09:00:00-05:00"}`) {
+		t.Errorf("manifest lacks lesson C's release per cohort:\n%s", manifest)
+	}
+}
+
+func TestOpensError(t *testing.T) {
+	dir := course(t, cohortCourse)
+	writeArchive(t, dir, "-- content/02-two/c.md --\n+++\ntitle = \"Lesson C\"\nopens = \"next week\"\n+++\n")
+	_, err := Build(context.Background(), Options{Source: dir, Out: filepath.Join(dir, "public")})
+	if err == nil || !strings.Contains(err.Error(), "content/02-two/c.md:3") || !strings.Contains(err.Error(), `"next week"`) {
+		t.Fatalf("error does not say where: %v", err)
+	}
+	if _, serr := os.Stat(filepath.Join(dir, "public")); serr == nil {
+		t.Error("a failed build wrote public/")
+	}
+}
