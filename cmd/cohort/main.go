@@ -68,6 +68,7 @@ func commands() []command {
 		{"companion", "run the course's fediverse account: publish lessons, collect replies", cmdCompanion},
 		{"moderator", "add a moderator account for the moderation page", cmdModerator},
 		{"moderate", "list, hide, show, feature and block in the discussion", cmdModerate},
+		{"report", "write the organiser's report of a cohort (HTML and CSV)", cmdReport},
 		{"new", "create a new course that builds as it is", cmdNew},
 		{"version", "print cohort's version", cmdVersion},
 		{"help", "describe the commands, or one command", nil},
