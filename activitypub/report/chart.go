@@ -11,7 +11,7 @@ type chart struct {
 	ID, Title, Desc string
 	Width, Height   int
 	Bars            []chartBar
-	Line            string // polyline points of a line chart, "" for a bar chart
+	Line            string  // polyline points of a line chart, "" for a bar chart
 	Base            float64 // y of the horizontal axis (vertical charts)
 	Left            float64 // x of the vertical axis
 	Empty           bool    // nothing to draw

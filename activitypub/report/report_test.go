@@ -78,7 +78,7 @@ func seed(t *testing.T) *sqlite.Store {
 	for _, r := range []R{
 		{ID: "a1", Actor: alice, LessonID: "intro", InReplyTo: base + "intro", Published: start.Add(1 * h)},
 		{ID: "m1", Actor: mia, LessonID: "intro", InReplyTo: "a1", Published: start.Add(3 * h)}, // answers a1 after 2h
-		{ID: "b1", Actor: bob, LessonID: "intro", InReplyTo: "m1", Published: start.Add(4 * h)},  // never answered
+		{ID: "b1", Actor: bob, LessonID: "intro", InReplyTo: "m1", Published: start.Add(4 * h)}, // never answered
 		{ID: "b2", Actor: bob, LessonID: "why", InReplyTo: base + "why", Published: start.Add(8 * d)},
 		{ID: "m2", Actor: mia, LessonID: "why", InReplyTo: "b2", Published: start.Add(8*d + 30*time.Minute)}, // answers b2 after 30 min
 		{ID: "c1", Actor: carol, LessonID: "why", InReplyTo: "b2", Published: start.Add(8*d + h)},            // after the answer: never answered
