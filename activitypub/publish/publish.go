@@ -78,10 +78,40 @@ func New(o Options) *Publisher {
 	return p
 }
 
-// released reports whether a lesson is to be posted at now. Release dates
-// per cohort come with the cohort schedule; until then every lesson in the
-// manifest is released.
-func released(_ site.ManifestLesson, _ time.Time) bool { return true }
+// released reports whether a lesson is to be posted at now: once it has
+// opened for at least one cohort (its Releases in the manifest, computed by the
+// build from the cohorts' rhythm), or at once for a course without cohorts.
+func released(l site.ManifestLesson, now time.Time) bool {
+	if len(l.Releases) == 0 {
+		return true
+	}
+	for _, at := range l.Releases {
+		if !now.Before(at) {
+			return true
+		}
+	}
+	return false
+}
+
+// nextRelease is the first moment after now at which a lesson of m opens, or
+// zero: Watch publishes it then by itself, with no new build.
+func nextRelease(m *site.Manifest, now time.Time) time.Time {
+	var next time.Time
+	if m == nil {
+		return next
+	}
+	for _, l := range m.Lessons {
+		if released(l, now) {
+			continue
+		}
+		for _, at := range l.Releases {
+			if at.After(now) && (next.IsZero() || at.Before(next)) {
+				next = at
+			}
+		}
+	}
+	return next
+}
 
 // Load reads a lessons manifest.
 func Load(path string) (*site.Manifest, error) {
@@ -274,12 +304,21 @@ func (p *Publisher) Watch(ctx context.Context, path string) {
 	var lastSize int64 = -1
 	t := time.NewTicker(WatchInterval)
 	defer t.Stop()
+	var due time.Time // when the next lesson opens for a cohort
 	for {
 		if fi, err := os.Stat(path); err == nil && (!fi.ModTime().Equal(lastMod) || fi.Size() != lastSize) {
 			if err := p.SyncFile(ctx, path); err != nil {
 				p.log.Warn("manifest not published", "path", path, "error", err)
 			} else {
 				lastMod, lastSize = fi.ModTime(), fi.Size()
+				due = nextRelease(p.Manifest(), p.o.Now())
+			}
+		} else if !due.IsZero() && !p.o.Now().Before(due) {
+			if m := p.Manifest(); m != nil {
+				if err := p.Sync(ctx, m); err != nil {
+					p.log.Warn("opened lesson not published", "error", err)
+				}
+				due = nextRelease(m, p.o.Now())
 			}
 		}
 		select {

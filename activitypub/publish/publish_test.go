@@ -2,7 +2,10 @@ package publish_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -136,5 +139,58 @@ func TestConcurrentSyncPublishesOnce(t *testing.T) {
 	}
 	if len(ds) != len(lessons) {
 		t.Errorf("%d deliveries for %d lessons and one follower: a lesson was created more than once", len(ds), len(lessons))
+	}
+}
+
+// TestPublishedWhenOpened: a lesson is posted once it opens for a cohort, by the
+// watcher, without a new build; a lesson of a course without cohorts at once.
+func TestPublishedWhenOpened(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var mu sync.Mutex
+	now := time.Date(2026, 9, 13, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	p := publish.New(publish.Options{Store: st, URLs: activitypub.URLs{Base: "https://course.example.org"}, Now: clock})
+	week2 := time.Date(2026, 9, 14, 7, 0, 0, 0, time.UTC)
+	m := manifest(
+		site.ManifestLesson{ID: "open", Title: "Open", URL: "https://course.example.org/a/", Hash: "h",
+			Releases: map[string]time.Time{"autumn": now.Add(-time.Hour)}},
+		site.ManifestLesson{ID: "later", Title: "Later", URL: "https://course.example.org/b/", Hash: "h",
+			Releases: map[string]time.Time{"autumn": week2, "spring": week2.AddDate(0, 6, 0)}},
+		site.ManifestLesson{ID: "always", Title: "No cohorts", URL: "https://course.example.org/c/", Hash: "h"},
+	)
+	path := filepath.Join(t.TempDir(), "lessons.json")
+	data, _ := json.Marshal(m)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	published := func(id string) bool {
+		_, err := st.LessonObject(ctx, id, "")
+		return err == nil
+	}
+	go p.Watch(ctx, path)
+	waitFor(t, func() bool { return published("open") && published("always") })
+	if published("later") {
+		t.Fatal("a lesson was posted before it opened")
+	}
+	mu.Lock()
+	now = week2.Add(time.Second)
+	mu.Unlock()
+	waitFor(t, func() bool { return published("later") })
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * publish.WatchInterval)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
