@@ -17,7 +17,7 @@ import (
 var templates embed.FS
 
 var page = template.Must(template.New("report.html").Funcs(template.FuncMap{
-	"date":     func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"date":     func(t time.Time) string { return t.Format("2006-01-02") }, // in the cohort's zone
 	"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"duration": humanDuration,
 }).ParseFS(templates, "templates/report.html"))

@@ -111,11 +111,13 @@ type Moderated struct {
 }
 
 // Compute reads the store and returns the report of cohort as at now.
+// Weeks start at the cohort's StartTime, in its time zone, so a week
+// across a change to daylight saving time still starts at the same hour.
 // A cohort with a zero Start starts on the UTC day of the first counted
 // reply. Only public or unlisted, not deleted replies published by now are
 // read; of these, shown replies by unblocked authors are counted and the
 // rest are listed in Moderated. When cohort.ID is set, replies in another
-// cohort's thread are left out. moderators are handles (@user@host, or
+// cohort's thread are left out. moderators, with the cohort's own, are handles (@user@host, or
 // *@host for a whole domain); their replies count apart from participants'.
 func Compute(ctx context.Context, st Store, manifest site.Manifest, cohort site.Cohort, moderators []string, now time.Time) (*Report, error) {
 	all, err := st.Replies(ctx, activitypub.ReplyFilter{})
@@ -131,10 +133,13 @@ func Compute(ctx context.Context, st Store, manifest site.Manifest, cohort site.
 		return nil, fmt.Errorf("report: blocks: %w", err)
 	}
 	c := newCounter(all, objects)
-	rules := activitypub.Moderation{Moderators: moderators}
+	rules := activitypub.Moderation{Moderators: append(slices.Clone(moderators), cohort.Moderators...)}
 
 	var counted []activitypub.Reply
-	rep := &Report{CourseTitle: manifest.Title, CohortID: cohort.ID, CohortName: cohort.Name, Start: cohort.Start, Now: now}
+	rep := &Report{CourseTitle: manifest.Title, CohortID: cohort.ID, CohortName: cohort.Name, Now: now}
+	if !cohort.Start.IsZero() {
+		rep.Start = cohort.StartTime() // wall-clock time in the cohort's zone
+	}
 	authors := map[string]activitypub.Actor{}
 	for _, r := range all {
 		if r.Published.After(now) || !c.inCohort(r, cohort.ID) {
@@ -323,14 +328,25 @@ func lessons(m site.Manifest, counted []activitypub.Reply, isMod func(string) bo
 	return out
 }
 
+// weekStart returns the first moment of week n, week 1 starting at start:
+// whole calendar days later in start's time zone.
+func weekStart(start time.Time, n int) time.Time {
+	return start.AddDate(0, 0, 7*(n-1))
+}
+
 // weekOf returns the number of the week t falls in, week 1 starting at start.
 func weekOf(start, t time.Time) int {
-	d := t.Sub(start)
-	w := int(d / Week)
-	if d < 0 && d%Week != 0 {
-		w-- // round towards the past: a day before the start is week 0
+	n := int(t.Sub(start)/Week) + 1 // off by one at most, near a daylight saving change
+	if t.Before(start) && t.Sub(start)%Week != 0 {
+		n-- // round towards the past: a day before the start is week 0
 	}
-	return w + 1
+	for t.Before(weekStart(start, n)) {
+		n--
+	}
+	for !t.Before(weekStart(start, n+1)) {
+		n++
+	}
+	return n
 }
 
 // weeks returns every week from week 1 (or the earliest week with a
@@ -343,7 +359,7 @@ func weeks(start time.Time, counted []activitypub.Reply, isMod func(string) bool
 	first := min(1, weekOf(start, counted[0].Published))
 	last := max(1, weekOf(start, counted[len(counted)-1].Published))
 	for n := first; n <= last; n++ {
-		out = append(out, WeekFigures{Number: n, Start: start.Add(time.Duration(n-1) * Week).UTC()})
+		out = append(out, WeekFigures{Number: n, Start: weekStart(start, n)})
 	}
 	active := map[string]bool{}
 	for _, r := range counted {
