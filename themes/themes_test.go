@@ -90,6 +90,12 @@ func funcs(ui map[string]string, basePath, baseURL string) template.FuncMap {
 			}
 			return t.UTC().Format("2 January 2006, 15:04 UTC")
 		},
+		"zonedTime": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.Format("2 January 2006, 15:04 MST")
+		},
 		"csp": func() template.HTMLAttr {
 			return template.HTMLAttr(`content="` + site.ContentSecurityPolicy(origin) + `"`)
 		},
