@@ -12,7 +12,6 @@ package discovery
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -94,24 +93,8 @@ func New(o Options) *Handler {
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-// httpError is a failure with the status and short message a client gets.
-type httpError struct {
-	status int
-	msg    string
-	err    error
-}
-
-func (e *httpError) Error() string {
-	if e.err != nil {
-		return e.msg + ": " + e.err.Error()
-	}
-	return e.msg
-}
-
-func (e *httpError) Unwrap() error { return e.err }
-
 func notFound(err error) error {
-	return &httpError{status: http.StatusNotFound, msg: "not found", err: err}
+	return activitypub.Fail(http.StatusNotFound, "not found", err)
 }
 
 // handle registers fn behind the one adapter that turns its error into a
@@ -122,17 +105,7 @@ func (h *Handler) handle(pattern string, fn func(http.ResponseWriter, *http.Requ
 		if err == nil {
 			return
 		}
-		status, msg := http.StatusInternalServerError, "internal error"
-		var he *httpError
-		if errors.As(err, &he) {
-			status, msg = he.status, he.msg
-		} else if errors.Is(err, activitypub.ErrNotFound) {
-			status, msg = http.StatusNotFound, "not found"
-		}
-		if status >= 500 {
-			h.log.Error("discovery request failed", "path", r.URL.Path, "remote_host", r.RemoteAddr, "error", err)
-		}
-		http.Error(w, msg, status)
+		activitypub.ServeError(w, r, h.log, "discovery request failed", err)
 	})
 }
 

@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/cohort-course/cohort/activitypub/as"
+
+	"github.com/cohort-course/cohort/activitypub"
 )
 
 // repliesPage is how many replies one page of a replies collection lists.
@@ -17,7 +19,7 @@ const repliesPage = 50
 func (h *Handler) lesson(w http.ResponseWriter, r *http.Request) error {
 	n, err := h.o.Notes.Note(r.Context(), r.PathValue("id"))
 	if h.o.Gone(err) {
-		return &httpError{status: http.StatusGone, msg: "lesson removed", err: err}
+		return activitypub.Fail(http.StatusGone, "lesson removed", err)
 	}
 	if err != nil {
 		return notFound(err)
@@ -64,7 +66,7 @@ func (h *Handler) replies(w http.ResponseWriter, r *http.Request) error {
 	}
 	page, err := strconv.Atoi(pageArg)
 	if err != nil || page < 1 {
-		return &httpError{status: http.StatusBadRequest, msg: "page must be a positive number"}
+		return activitypub.Fail(http.StatusBadRequest, "page must be a positive number", nil)
 	}
 	start := min((page-1)*repliesPage, len(ids))
 	end := min(start+repliesPage, len(ids))

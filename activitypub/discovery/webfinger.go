@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/cohort-course/cohort/activitypub"
 )
 
 type jrdLink struct {
@@ -25,7 +27,7 @@ type jrd struct {
 func (h *Handler) webfinger(w http.ResponseWriter, r *http.Request) error {
 	res := r.URL.Query().Get("resource")
 	if res == "" {
-		return &httpError{status: http.StatusBadRequest, msg: "resource is required"}
+		return activitypub.Fail(http.StatusBadRequest, "resource is required", nil)
 	}
 	fed := h.o.Course.Federation
 	acct := "acct:" + fed.Handle + "@" + fed.Domain

@@ -103,25 +103,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
-// httpError is a failure with the status and short message the moderator
-// sees.
-type httpError struct {
-	status int
-	msg    string
-	err    error
-}
-
-func (e *httpError) Error() string {
-	if e.err != nil {
-		return e.msg + ": " + e.err.Error()
-	}
-	return e.msg
-}
-
-func (e *httpError) Unwrap() error { return e.err }
-
 func fail(status int, msg string, err error) error {
-	return &httpError{status: status, msg: msg, err: err}
+	return activitypub.Fail(status, msg, err)
 }
 
 // handle registers fn behind the one adapter that turns its error into a
@@ -132,18 +115,7 @@ func (h *Handler) handle(pattern string, fn func(http.ResponseWriter, *http.Requ
 		if err == nil {
 			return
 		}
-		status, msg := http.StatusInternalServerError, "internal error"
-		var he *httpError
-		if errors.As(err, &he) {
-			status, msg = he.status, he.msg
-		}
-		level := slog.LevelWarn
-		if status >= 500 {
-			level = slog.LevelError
-		}
-		h.log.Log(r.Context(), level, "moderation request failed", "path", r.URL.Path, "status", status,
-			"remote_host", r.RemoteAddr, "error", err)
-		http.Error(w, msg, status)
+		activitypub.ServeError(w, r, h.log, "moderation request failed", err)
 	})
 }
 
