@@ -13,52 +13,22 @@ import (
 	"time"
 
 	"github.com/cohort-course/cohort/activitypub"
+	"github.com/cohort-course/cohort/site"
 )
 
-// Thread is the JSON the lesson pages load from /api/threads/<lesson-id>:
-// the public replies of a lesson as a tree, ready to show.
-type Thread struct {
-	Lesson  string        `json:"lesson"`
-	Object  string        `json:"object"` // the lesson post people reply to
-	Likes   int           `json:"likes"`
-	Boosts  int           `json:"boosts"`
-	Count   int           `json:"count"` // replies in the whole tree
-	Replies []ThreadReply `json:"replies"`
-}
+// Thread is the JSON the lesson pages load from /api/threads/<lesson-id>: the
+// public replies of a lesson as a tree, ready to show. It is site.Thread, so the
+// API and the built pages have one shape.
+type Thread = site.Thread
 
 // ThreadReply is one reply in a Thread, with the replies to it.
-type ThreadReply struct {
-	ID          string             `json:"id"`
-	URL         string             `json:"url"` // the reply on its author's server
-	Author      ThreadAuthor       `json:"author"`
-	Published   string             `json:"published"`
-	Edited      string             `json:"edited,omitempty"`
-	Content     string             `json:"content"`           // sanitized HTML
-	Summary     string             `json:"summary,omitempty"` // content warning, plain text
-	Sensitive   bool               `json:"sensitive,omitempty"`
-	Attachments []ThreadAttachment `json:"attachments"`
-	Likes       int                `json:"likes"`
-	Boosts      int                `json:"boosts"`
-	Featured    bool               `json:"featured,omitempty"` // pinned on top by a moderator
-	Replies     []ThreadReply      `json:"replies"`
-}
+type ThreadReply = site.Reply
 
 // ThreadAuthor is who wrote a reply.
-type ThreadAuthor struct {
-	Name      string `json:"name"`
-	Handle    string `json:"handle"`
-	Avatar    string `json:"avatar,omitempty"`
-	URL       string `json:"url"`                 // profile page
-	Moderator bool   `json:"moderator,omitempty"` // one of the course's moderators
-}
+type ThreadAuthor = site.Author
 
-// ThreadAttachment is a media file of a reply, as a link with its
-// description.
-type ThreadAttachment struct {
-	URL       string `json:"url"`
-	MediaType string `json:"media_type,omitempty"`
-	Alt       string `json:"alt"`
-}
+// ThreadAttachment is a media file of a reply, as a link with its description.
+type ThreadAttachment = site.Attachment
 
 // threadCache keeps each lesson's rendered thread until it changes, so
 // pages read it without touching the database.
@@ -215,7 +185,7 @@ func (h *Handler) readThread(ctx context.Context, lessonID string) (*Thread, err
 		nodes[r.ID].Featured = featured[r.ID]
 	}
 	t := Thread{Lesson: lessonID, Object: o.ObjectID, Likes: counts[o.ObjectID].Likes, Boosts: counts[o.ObjectID].Announces,
-		Count: len(replies), Replies: []ThreadReply{}}
+		Count: len(replies), Replies: []*ThreadReply{}}
 	// Replies come in published order, so each list of children does too.
 	children := map[string][]string{}
 	var roots []string
@@ -234,15 +204,15 @@ func (h *Handler) readThread(ctx context.Context, lessonID string) (*Thread, err
 			roots = append(roots, r.ID)
 		}
 	}
-	var build func(id string, depth int) ThreadReply
-	build = func(id string, depth int) ThreadReply {
-		n := *nodes[id]
+	var build func(id string, depth int) *ThreadReply
+	build = func(id string, depth int) *ThreadReply {
+		n := *nodes[id] // a copy: the depth bound holds whatever a hostile server sent
 		if depth < maxTreeDepth {
 			for _, c := range children[id] {
 				n.Replies = append(n.Replies, build(c, depth+1))
 			}
 		}
-		return n
+		return &n
 	}
 	for _, id := range roots {
 		t.Replies = append(t.Replies, build(id, 0))
@@ -255,9 +225,9 @@ func (h *Handler) readThread(ctx context.Context, lessonID string) (*Thread, err
 const maxTreeDepth = 64
 
 func threadReply(r activitypub.Reply, a ThreadAuthor, c activitypub.Counts) *ThreadReply {
-	tr := &ThreadReply{ID: r.ID, URL: r.URL, Author: a, Published: stamp(r.Published), Edited: stamp(r.Updated),
+	tr := &ThreadReply{ID: r.ID, URL: r.URL, Author: a, Published: second(r.Published), Edited: second(r.Updated),
 		Content: r.Content, Summary: r.Summary, Sensitive: r.Sensitive, Attachments: []ThreadAttachment{},
-		Likes: c.Likes, Boosts: c.Announces, Replies: []ThreadReply{}}
+		Likes: c.Likes, Boosts: c.Announces, Replies: []*ThreadReply{}}
 	if tr.URL == "" {
 		tr.URL = r.ID
 	}
@@ -311,9 +281,10 @@ func webURL(s string) string {
 	return s
 }
 
-func stamp(t time.Time) string {
+// second is t in UTC to the second: what the API shows of a time.
+func second(t time.Time) time.Time {
 	if t.IsZero() {
-		return ""
+		return t
 	}
-	return t.UTC().Format(time.RFC3339)
+	return t.UTC().Truncate(time.Second)
 }

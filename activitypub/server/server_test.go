@@ -197,7 +197,7 @@ func TestWholeLoop(t *testing.T) {
 		t.Fatalf("update: %d", code)
 	}
 	th = c.thread(t, "intro")
-	if !strings.Contains(th.Replies[0].Content, "(edited)") || th.Replies[0].Edited == "" {
+	if !strings.Contains(th.Replies[0].Content, "(edited)") || th.Replies[0].Edited.IsZero() {
 		t.Fatalf("thread after edit = %+v", th.Replies[0])
 	}
 
