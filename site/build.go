@@ -89,6 +89,9 @@ type Builder struct {
 	state *state // the last successful build; nil before the first
 	tree  *tree  // content/ as the last successful build found it
 	saved *state // the state as the cache folder holds it, for writing only deltas
+	// pages are the last successful build's pages: a source that did not change
+	// is that same page again, without a copy (serve's rebuilds).
+	pages map[string]*Page
 	mu    sync.Mutex
 
 	// threads keeps each lesson's thread between builds; stale lists the lessons
@@ -165,7 +168,12 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		return nil, fmt.Errorf("content: %w", err)
 	}
 	step("walk")
-	pages, err := readPages(ctx, b.fsys, tree.markdown, b.o.Drafts, prev.reuse) // frontmatter.go
+	pages, err := readPages(ctx, b.fsys, tree.markdown, b.o.Drafts, func(src source) *Page {
+		if p := b.livePage(src); p != nil {
+			return p
+		}
+		return prev.reuse(src)
+	}) // frontmatter.go
 	if err != nil {
 		return nil, fmt.Errorf("content: %w", err)
 	}
@@ -209,6 +217,12 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	step("commit")
 	next.Outputs = out.next
 	b.tree = tree
+	b.pages = make(map[string]*Page, len(pages))
+	for _, p := range course.All() {
+		if p.Hash != "" {
+			b.pages[p.File] = p
+		}
+	}
 	next.size = prev.encodedSize()
 	next.dirty = prev == nil || prev.dirty || r.rendered > 0 || len(out.written) > 0 || removed > 0 || r.reread
 	b.state = next
@@ -279,6 +293,24 @@ func (b *Builder) lessonThreads(ctx context.Context, lessons []*Page) error {
 		b.threads[l.ID] = got[i]
 	}
 	return nil
+}
+
+// livePage returns the page the last build made of src, when src has not
+// changed since; the graph then updates it in place.
+func (b *Builder) livePage(src source) *Page {
+	if b.pages == nil || b.tree == nil {
+		return nil
+	}
+	old, ok := b.tree.byPath[src.path]
+	if !ok || old.size != src.size || !old.mtime.Equal(src.mtime) {
+		return nil
+	}
+	p := b.pages[src.path]
+	if p == nil {
+		return nil
+	}
+	p.reused = p.src == nil // rendered and let go: read again if it must render
+	return p
 }
 
 // contentTree walks content/, or, when the changed paths are known, updates the
