@@ -32,6 +32,8 @@ type Thread struct {
 	Boosts  int      `json:"boosts"`
 	Count   int      `json:"count"` // replies in the whole tree
 	Replies []*Reply `json:"replies"`
+
+	keyMemo string // key(), computed once
 }
 
 // Reply is one public reply, with the replies to it.
@@ -103,9 +105,12 @@ func (t *Thread) key() string {
 	if len(t.Replies) == 0 && t.Likes == 0 && t.Boosts == 0 {
 		return "empty"
 	}
-	data, _ := json.Marshal(t)
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:16])
+	if t.keyMemo == "" { // a Thread is not changed once read; a new reading is a new Thread
+		data, _ := json.Marshal(t)
+		sum := sha256.Sum256(data)
+		t.keyMemo = hex.EncodeToString(sum[:16])
+	}
+	return t.keyMemo
 }
 
 // maxThreadBytes bounds a thread read from a remote companion: 50,000 replies

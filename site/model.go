@@ -52,7 +52,7 @@ type Page struct {
 	// title, summary and opening date, not its text.
 	OpensAt time.Time
 	Locked  bool
-	Aliases    []string
+	Aliases []string
 
 	// Content is the rendered body; TOC its h2/h3 headings.
 	Content template.HTML
@@ -86,6 +86,8 @@ type Page struct {
 	bodyLine int    // 1-based line in File where the body starts
 	reused   bool   // read from the build cache: src must be read again to render
 	cardKey  string // digest of what lists and neighbours show of the page
+	cardMemo keyMemo
+	keyMemo  keyMemo // of the render key
 }
 
 // Module is a folder of lessons: a week of the course.

@@ -162,7 +162,7 @@ func (r *run) renderKey(p *Page) string {
 		k.str(r.modKeys[p.Module]).card(p.Prev).card(p.Next).int(int64(p.Order), int64(p.Number)).str(p.Thread.key())
 		k.int(p.OpensAt.UnixNano()).str(p.OpensAt.Location().String(), fmt.Sprint(p.Locked))
 	}
-	return k.sum()
+	return p.keyMemo.sum(k.buf)
 }
 
 // renderPage renders one page unless its output is known to be unchanged.

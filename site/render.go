@@ -115,9 +115,25 @@ func cardKeys(ctx context.Context, all []*Page) error {
 		if p.Locked {
 			k.str("locked").int(p.OpensAt.UnixNano())
 		}
-		p.cardKey = k.sum()
+		p.cardKey = p.cardMemo.sum(k.buf)
 		return nil
 	})
+}
+
+// keyMemo remembers the last bytes hashed for a key and the digest: a page that
+// serve builds again with the same inputs gets its key without hashing.
+type keyMemo struct {
+	in  []byte
+	out string
+}
+
+func (m *keyMemo) sum(in []byte) string {
+	if m.out != "" && bytes.Equal(m.in, in) {
+		return m.out
+	}
+	sum := sha256.Sum256(in)
+	m.in, m.out = in, hex.EncodeToString(sum[:16])
+	return m.out
 }
 
 func (k *keyer) sum() string {
