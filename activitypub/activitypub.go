@@ -81,6 +81,17 @@ type Follower struct {
 	Since    time.Time // when the follow was accepted
 }
 
+// PendingFollow is a Follow waiting for a moderator: a course with a private
+// cohort approves its followers, and only a private cohort's participants are
+// accepted at once.
+type PendingFollow struct {
+	ActorID   string    // who asked to follow
+	Handle    string    // their handle, @user@host, "" when unknown
+	Inbox     string    // where the Accept or Reject goes
+	FollowID  string    // the Follow activity's id
+	Requested time.Time // when the Follow arrived
+}
+
 // Visibility says who a reply was addressed to, as Mastodon computes it
 // from the to and cc fields.
 type Visibility string
@@ -146,6 +157,7 @@ type Attachment struct {
 type Reply struct {
 	ID          string       // the Note's URI
 	LessonID    string       // the lesson whose thread this is in
+	CohortID    string       // the cohort whose post of the lesson the thread starts at, "" for none
 	InReplyTo   string       // the lesson object or the reply this answers
 	Actor       string       // the author's actor URI (attributedTo)
 	URL         string       // the post's page on the author's server

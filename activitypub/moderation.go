@@ -46,6 +46,11 @@ type Moderation struct {
 	Mode         ModerationMode
 	Participants []string
 	Moderators   []string
+	// Private lists, for each private cohort by id, the handles and
+	// domains of its members (participants and its own moderators): only
+	// they reply to its posts without a moderator's approval, and only
+	// they are accepted as followers at once.
+	Private map[string][]string
 }
 
 // Validate checks the mode and the form of every handle and domain.
@@ -146,11 +151,43 @@ func (m Moderation) StateFor(actorID, handle string) ReplyState {
 	return Shown
 }
 
+// StateIn returns the state a new reply by the account starts in when its
+// thread is cohortID's post of a lesson: in a private cohort, replies from
+// anyone but its members and the moderators are held; otherwise StateFor
+// decides.
+func (m Moderation) StateIn(cohortID, actorID, handle string) ReplyState {
+	if members, private := m.Private[cohortID]; private && cohortID != "" &&
+		!m.IsModerator(actorID, handle) && !matchHandle(members, actorID, handle) {
+		return Held
+	}
+	return m.StateFor(actorID, handle)
+}
+
+// ApprovesFollowers reports whether the course approves its followers,
+// which it does when any cohort is private.
+func (m Moderation) ApprovesFollowers() bool { return len(m.Private) > 0 }
+
+// AcceptsFollowAtOnce reports whether a Follow by the account is accepted
+// without a moderator: always when the course has no private cohort, else
+// only from a member of a private cohort or a moderator.
+func (m Moderation) AcceptsFollowAtOnce(actorID, handle string) bool {
+	if !m.ApprovesFollowers() || m.IsModerator(actorID, handle) {
+		return true
+	}
+	for _, members := range m.Private {
+		if matchHandle(members, actorID, handle) {
+			return true
+		}
+	}
+	return false
+}
+
 // Feature is a reply a moderator pinned on top of its lesson's thread,
 // highlighted there and boosted by the course account.
 type Feature struct {
 	ReplyID  string
 	LessonID string
+	CohortID string    // the cohort of the reply's thread, "" for none
 	Position int       // 1 for the first pinned reply of the lesson, then 2, ...
 	Since    time.Time // when it was featured; it names the boost
 }
@@ -241,16 +278,18 @@ type Session struct {
 
 // Audit actions, as written in AuditEntry.Action.
 const (
-	ActionApprove   = "approve"
-	ActionHide      = "hide"
-	ActionShow      = "show"
-	ActionFeature   = "feature"
-	ActionUnfeature = "unfeature"
-	ActionBlock     = "block"
-	ActionUnblock   = "unblock"
-	ActionLogin     = "login"
-	ActionLogout    = "logout"
-	ActionModerator = "moderator-add"
+	ActionApprove       = "approve"
+	ActionHide          = "hide"
+	ActionShow          = "show"
+	ActionFeature       = "feature"
+	ActionUnfeature     = "unfeature"
+	ActionBlock         = "block"
+	ActionUnblock       = "unblock"
+	ActionLogin         = "login"
+	ActionLogout        = "logout"
+	ActionModerator     = "moderator-add"
+	ActionApproveFollow = "follow-approve"
+	ActionRejectFollow  = "follow-reject"
 )
 
 // AuditEntry is one line of the audit log: who did what to what, when and

@@ -100,3 +100,34 @@ func TestBlockMatches(t *testing.T) {
 		t.Error("actor block matches the wrong actors")
 	}
 }
+
+func TestPrivateCohortRules(t *testing.T) {
+	m := activitypub.Moderation{Moderators: []string{"@mia@mod.example"},
+		Private: map[string][]string{"staff": {"@ann@hospital.example", "*@ward.example"}}}
+	tests := []struct {
+		name          string
+		cohort, actor string
+		handle        string
+		state         activitypub.ReplyState
+		acceptAtOnce  bool
+	}{
+		{"member by handle replies shown", "staff", "https://hospital.example/users/ann", "@ann@hospital.example", activitypub.Shown, true},
+		{"member by domain replies shown", "staff", "https://ward.example/users/bo", "@bo@ward.example", activitypub.Shown, true},
+		{"outsider held in private cohort", "staff", "https://else.example/users/cy", "@cy@else.example", activitypub.Held, false},
+		{"moderator shown in private cohort", "staff", "https://mod.example/users/mia", "@mia@mod.example", activitypub.Shown, true},
+		{"outsider shown in public cohort", "open", "https://else.example/users/cy", "@cy@else.example", activitypub.Shown, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := m.StateIn(tt.cohort, tt.actor, tt.handle); got != tt.state {
+				t.Errorf("StateIn = %s; want %s", got, tt.state)
+			}
+			if got := m.AcceptsFollowAtOnce(tt.actor, tt.handle); got != tt.acceptAtOnce {
+				t.Errorf("AcceptsFollowAtOnce = %v; want %v", got, tt.acceptAtOnce)
+			}
+		})
+	}
+	if !(activitypub.Moderation{}).AcceptsFollowAtOnce("https://else.example/users/cy", "") || (activitypub.Moderation{}).ApprovesFollowers() {
+		t.Error("a course without private cohorts must accept every follow at once")
+	}
+}

@@ -31,11 +31,12 @@ type Store interface {
 	// send Deletes for posts we never received).
 	DeleteReply(ctx context.Context, id string) error
 
-	// Thread returns the replies of a lesson that may appear on a public page
+	// Thread returns the replies of a lesson's thread in one cohort ("" for a
+	// course without cohorts) that may appear on a public page
 	// (public or unlisted, not deleted, Shown, and by an author no Block
 	// covers) as a flat list ordered by Published, then ID. A lesson with no replies gives an empty list and nil, not
 	// ErrNotFound. Rebuild the tree from InReplyTo.
-	Thread(ctx context.Context, lessonID string) ([]Reply, error)
+	Thread(ctx context.Context, lessonID, cohortID string) ([]Reply, error)
 
 	// SaveFollower records that f.ActorID follows the course, or updates the
 	// inbox and follow id when it already does (servers re-send a Follow they
@@ -57,6 +58,19 @@ type Store interface {
 	// FollowerInboxes returns each distinct delivery inbox of the followers
 	// once, sorted, so one delivery per shared inbox reaches them all.
 	FollowerInboxes(ctx context.Context) ([]string, error)
+
+	// SavePendingFollow records a Follow waiting for a moderator, or
+	// replaces the one of the same actor (a re-sent Follow). It never
+	// returns ErrDuplicate.
+	SavePendingFollow(ctx context.Context, f PendingFollow) error
+
+	// PendingFollows returns the Follows waiting for a moderator, oldest
+	// first. None gives an empty list and nil.
+	PendingFollows(ctx context.Context) ([]PendingFollow, error)
+
+	// RemovePendingFollow removes the pending Follow of actorID and returns
+	// it, or returns ErrNotFound when there is none.
+	RemovePendingFollow(ctx context.Context, actorID string) (PendingFollow, error)
 
 	// SaveActor inserts a remote actor or replaces the stored copy with the
 	// same ID (a profile update or a refetch). It never returns ErrDuplicate.
@@ -184,9 +198,10 @@ type ModerationStore interface {
 	// reply is not featured.
 	UnfeatureReply(ctx context.Context, id string, e AuditEntry) (Feature, error)
 
-	// Features returns a lesson's featured replies in pinned order. A lesson
-	// without any gives an empty list and nil.
-	Features(ctx context.Context, lessonID string) ([]Feature, error)
+	// Features returns the featured replies of a lesson's thread in one
+	// cohort ("" for none), in pinned order. A thread without any gives an
+	// empty list and nil.
+	Features(ctx context.Context, lessonID, cohortID string) ([]Feature, error)
 
 	// SaveBlock records b (Created zero means now) and logs e. It returns
 	// ErrDuplicate, logging nothing, when b.Target is already blocked.
@@ -254,6 +269,7 @@ type ModerationStore interface {
 // ReplyFilter selects replies for the moderators. Zero fields select all.
 type ReplyFilter struct {
 	LessonID string     // only this lesson's thread
+	CohortID string     // with LessonID: only this cohort's thread of it
 	State    ReplyState // only replies in this state
 	Actor    string     // only this author's
 	Limit    int        // at most this many; 0 means no limit

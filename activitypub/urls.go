@@ -82,3 +82,21 @@ func SameHost(a, b string) bool {
 	}
 	return strings.EqualFold(ua.Host, ub.Host)
 }
+
+// CohortPrefix is the path under which each cohort's lesson objects live.
+const CohortPrefix = "/cohorts/"
+
+// CohortLesson returns the object id of a lesson's post for one cohort:
+// each cohort has its own post, so its thread starts fresh. A cohortID of ""
+// gives Lesson's id, for a course without cohorts.
+func (u URLs) CohortLesson(cohortID, lessonID string) string {
+	if cohortID == "" {
+		return u.Lesson(lessonID)
+	}
+	return u.Base + CohortPrefix + url.PathEscape(cohortID) + LessonPrefix + url.PathEscape(lessonID)
+}
+
+// CohortReplies returns the replies collection of a cohort's lesson object.
+func (u URLs) CohortReplies(cohortID, lessonID string) string {
+	return u.CohortLesson(cohortID, lessonID) + "/replies"
+}

@@ -166,19 +166,22 @@ type Tag struct {
 
 // LessonNote is a lesson as a post of the course actor.
 type LessonNote struct {
-	ID           string    // the object URI, also where it is fetched
-	URL          string    // the lesson page
-	AttributedTo string    // the course actor
-	Followers    string    // the course actor's followers, put in cc
-	Summary      string    // content warning / teaser; written exactly as given
-	Content      string    // HTML: title, teaser, prompt, link
-	Language     string    // BCP 47 tag for contentMap; empty omits contentMap
-	Published    time.Time // release time
-	Updated      time.Time // last change; zero omits it
-	Replies      string    // the replies collection URI
-	RepliesFirst string    // its first page URI; empty omits first
-	Tags         []Tag     // hashtags and mentions
-	Sensitive    bool      // Mastodon hides content behind the summary
+	ID           string // the object URI, also where it is fetched
+	URL          string // the lesson page
+	AttributedTo string // the course actor
+	Followers    string // the course actor's followers, put in cc
+	// FollowersOnly addresses the Note to the followers alone (to: the
+	// followers, no public collection anywhere): a private cohort's post.
+	FollowersOnly bool
+	Summary       string    // content warning / teaser; written exactly as given
+	Content       string    // HTML: title, teaser, prompt, link
+	Language      string    // BCP 47 tag for contentMap; empty omits contentMap
+	Published     time.Time // release time
+	Updated       time.Time // last change; zero omits it
+	Replies       string    // the replies collection URI
+	RepliesFirst  string    // its first page URI; empty omits first
+	Tags          []Tag     // hashtags and mentions
+	Sensitive     bool      // Mastodon hides content behind the summary
 }
 
 type collectionRef struct {
@@ -226,7 +229,10 @@ func (n LessonNote) doc() noteDoc {
 		s := n.Summary
 		d.Summary = &s
 	}
-	if n.Followers != "" {
+	switch {
+	case n.FollowersOnly:
+		d.To = []string{n.Followers}
+	case n.Followers != "":
 		d.CC = append(d.CC, n.Followers)
 	}
 	if n.Language != "" {
@@ -289,6 +295,21 @@ func Delete(id, actor, objectID, followers string) ([]byte, error) {
 	}
 	return marshal(activityDoc{Context: []any{ActivityStreamsContext}, ID: id, Type: "Delete", Actor: actor,
 		To: []string{activitypub.PublicCollection}, CC: cc, Object: tombstone{ID: objectID, Type: "Tombstone"}})
+}
+
+// DeleteFollowersOnly returns the Delete of a removed lesson object that
+// was addressed to the followers only (a private cohort's post): to the
+// followers, nothing public.
+func DeleteFollowersOnly(id, actor, objectID, followers string) ([]byte, error) {
+	return marshal(activityDoc{Context: []any{ActivityStreamsContext}, ID: id, Type: "Delete", Actor: actor,
+		To: []string{followers}, CC: []string{}, Object: tombstone{ID: objectID, Type: "Tombstone"}})
+}
+
+// Reject returns the Reject of a Follow a moderator refused, embedding the
+// Follow as Accept does.
+func Reject(id, actor, followID, follower string) ([]byte, error) {
+	return marshal(activityDoc{Context: []any{ActivityStreamsContext}, ID: id, Type: "Reject", Actor: actor,
+		To: []string{follower}, Object: followDoc{ID: followID, Type: "Follow", Actor: follower, Object: actor}})
 }
 
 type followDoc struct {

@@ -130,21 +130,49 @@ func (c *Crawler) take() []string {
 // walk is the state of one walk.
 type walk struct {
 	lesson  string
+	cohort  string
 	fetches int
 	stored  int
 	known   map[string]bool
 }
 
-// Lesson walks the replies collections of the thread's known public posts
-// and stores the replies found; it returns how many posts it stored.
+// Lesson walks the replies collections of the known public posts of the
+// lesson's threads, one per cohort's post, and stores the replies found; it
+// returns how many posts it stored.
 func (c *Crawler) Lesson(ctx context.Context, lessonID string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, MaxTime)
 	defer cancel()
-	thread, err := c.o.Store.Thread(ctx, lessonID)
+	objs, err := c.o.Store.LessonObjects(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("crawl %s: %w", lessonID, err)
 	}
-	w := &walk{lesson: lessonID, known: map[string]bool{}}
+	cohorts := []string{}
+	for _, o := range objs {
+		if o.LessonID == lessonID {
+			cohorts = append(cohorts, o.CohortID)
+		}
+	}
+	if len(cohorts) == 0 {
+		cohorts = append(cohorts, "")
+	}
+	stored := 0
+	for _, cohort := range cohorts {
+		n, err := c.thread(ctx, lessonID, cohort)
+		stored += n
+		if err != nil {
+			return stored, err
+		}
+	}
+	return stored, nil
+}
+
+// thread walks one cohort's thread of a lesson.
+func (c *Crawler) thread(ctx context.Context, lessonID, cohortID string) (int, error) {
+	thread, err := c.o.Store.Thread(ctx, lessonID, cohortID)
+	if err != nil {
+		return 0, fmt.Errorf("crawl %s: %w", lessonID, err)
+	}
+	w := &walk{lesson: lessonID, cohort: cohortID, known: map[string]bool{}}
 	for _, r := range thread {
 		w.known[r.ID] = true
 	}
@@ -242,9 +270,9 @@ func (c *Crawler) reply(ctx context.Context, w *walk, parent string, it as.Colle
 		c.log.Debug("crawl author not fetched", "actor", r.Actor, "error", err)
 	}
 	clean := inbox.Clean(*r)
-	clean.LessonID = w.lesson
+	clean.LessonID, clean.CohortID = w.lesson, w.cohort
 	clean.Visibility = clean.VisibilityFor(author.Followers) // "" when not fetched: the suffix rule stands
-	clean.State = c.o.Moderation.StateFor(clean.Actor, author.Handle())
+	clean.State = c.o.Moderation.StateIn(w.cohort, clean.Actor, author.Handle())
 	if err := c.o.Store.SaveReply(ctx, clean); err != nil {
 		return fmt.Errorf("save %s: %w", r.ID, err)
 	}

@@ -43,7 +43,7 @@ func TestFindsRepliesThatDidNotMentionTheCourse(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("Lesson = %d, %v; want 2 stored", n, err)
 	}
-	th, _ := st.Thread(ctx, "intro")
+	th, _ := st.Thread(ctx, "intro", "")
 	if len(th) != 3 {
 		t.Fatalf("thread = %+v", th)
 	}

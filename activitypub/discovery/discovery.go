@@ -23,11 +23,12 @@ import (
 	"github.com/cohort-course/cohort/site"
 )
 
-// Notes gives the Note of a published lesson (publish.Publisher is one). It
-// returns an error wrapping activitypub.ErrNotFound for an unknown lesson
-// and one for which Gone reports true for a removed one.
+// Notes gives the Note of a lesson's post in a cohort ("" for a course
+// without cohorts); publish.Publisher is one. It returns an error wrapping
+// activitypub.ErrNotFound for an unknown lesson and one for which Gone
+// reports true for a removed one.
 type Notes interface {
-	Note(ctx context.Context, lessonID string) (as.LessonNote, error)
+	Note(ctx context.Context, lessonID, cohortID string) (as.LessonNote, error)
 }
 
 // Options configure a Handler.
@@ -62,7 +63,7 @@ type Handler struct {
 // Prefixes are the paths the Handler answers under, for mounting it beside
 // a static site on one origin.
 var Prefixes = []string{"/.well-known/webfinger", "/.well-known/host-meta", "/.well-known/nodeinfo", "/nodeinfo/",
-	"/actor", "/outbox", "/followers", activitypub.LessonPrefix, "/api/threads/"}
+	"/actor", "/outbox", "/followers", activitypub.LessonPrefix, activitypub.CohortPrefix, "/api/threads/"}
 
 // New returns the discovery handler.
 func New(o Options) *Handler {
@@ -85,6 +86,8 @@ func New(o Options) *Handler {
 	h.handle("GET /followers", h.followers)
 	h.handle("GET /lessons/{id}", h.lesson)
 	h.handle("GET /lessons/{id}/replies", h.replies)
+	h.handle("GET /cohorts/{cohort}/lessons/{id}", h.lesson)
+	h.handle("GET /cohorts/{cohort}/lessons/{id}/replies", h.replies)
 	h.handle("GET /api/threads/{id}", h.thread)
 	h.handle("OPTIONS /api/threads/{id}", h.threadPreflight)
 	return h
@@ -92,6 +95,21 @@ func New(o Options) *Handler {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// private reports whether cohortID is a private cohort whose participants
+// did not agree to show its discussion: nothing of its threads may be
+// served to anyone who asks.
+func (h *Handler) private(cohortID string) bool {
+	if cohortID == "" || h.o.Course == nil {
+		return false
+	}
+	for _, c := range h.o.Course.Cohorts {
+		if c.ID == cohortID {
+			return c.Audience == "private" && !c.ShowDiscussion
+		}
+	}
+	return false
+}
 
 func notFound(err error) error {
 	return activitypub.Fail(http.StatusNotFound, "not found", err)

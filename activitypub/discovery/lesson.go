@@ -13,11 +13,13 @@ import (
 // repliesPage is how many replies one page of a replies collection lists.
 const repliesPage = 50
 
-// lesson answers /lessons/{id}: the lesson's Note for servers (a Mastodon
-// search for the page URL lands here), a redirect to the page for people,
-// and 410 Gone for a removed lesson.
+// lesson answers /lessons/{id} and /cohorts/{cohort}/lessons/{id}: the
+// lesson's Note (of the cohort's post) for servers (a Mastodon search for
+// the page URL lands here), a redirect to the page for people, and 410 Gone
+// for a removed lesson. A private cohort's Note says only what the lesson
+// page says, addressed to the followers; its replies are never listed.
 func (h *Handler) lesson(w http.ResponseWriter, r *http.Request) error {
-	n, err := h.o.Notes.Note(r.Context(), r.PathValue("id"))
+	n, err := h.o.Notes.Note(r.Context(), r.PathValue("id"), r.PathValue("cohort"))
 	if h.o.Gone(err) {
 		return activitypub.Fail(http.StatusGone, "lesson removed", err)
 	}
@@ -35,17 +37,22 @@ func (h *Handler) lesson(w http.ResponseWriter, r *http.Request) error {
 	return writeActivity(w, body)
 }
 
-// replies answers /lessons/{id}/replies: the public replies that answer the
-// lesson itself (answers to them are in their own collections, on their
-// servers), and with ?page=N their Nth page.
+// replies answers /lessons/{id}/replies and
+// /cohorts/{cohort}/lessons/{id}/replies: the public replies that answer the
+// lesson's post itself (answers to them are in their own collections, on
+// their servers), and with ?page=N their Nth page. A private cohort's
+// replies are not listed unless its discussion is shown (404).
 func (h *Handler) replies(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	lessonID := r.PathValue("id")
-	o, err := h.o.Store.LessonObject(ctx, lessonID, "")
+	lessonID, cohortID := r.PathValue("id"), r.PathValue("cohort")
+	if h.private(cohortID) {
+		return notFound(fmt.Errorf("replies of private cohort %s: %w", cohortID, activitypub.ErrNotFound))
+	}
+	o, err := h.o.Store.LessonObject(ctx, lessonID, cohortID)
 	if err != nil {
 		return notFound(err)
 	}
-	thread, err := h.o.Store.Thread(ctx, lessonID)
+	thread, err := h.o.Store.Thread(ctx, lessonID, cohortID)
 	if err != nil {
 		return err
 	}
@@ -55,7 +62,7 @@ func (h *Handler) replies(w http.ResponseWriter, r *http.Request) error {
 			ids = append(ids, rep.ID)
 		}
 	}
-	id := h.o.URLs.Replies(lessonID)
+	id := h.o.URLs.CohortReplies(cohortID, lessonID)
 	pageArg := r.URL.Query().Get("page")
 	if pageArg == "" {
 		body, err := as.OrderedCollection(id, len(ids), id+"?page=1", "")

@@ -22,14 +22,14 @@ func (h *Handler) outbox(w http.ResponseWriter, r *http.Request) error {
 	var items []json.RawMessage
 	for i := len(objs) - 1; i >= 0; i-- {
 		o := objs[i]
-		if o.ContentHash == publish.DeletedHash || o.CohortID != "" {
+		if o.ContentHash == publish.DeletedHash || h.private(o.CohortID) {
 			continue
 		}
 		if r.URL.Query().Get("page") == "" {
 			items = append(items, nil) // counted only
 			continue
 		}
-		n, err := h.o.Notes.Note(ctx, o.LessonID)
+		n, err := h.o.Notes.Note(ctx, o.LessonID, o.CohortID)
 		if errors.Is(err, activitypub.ErrNotFound) || h.o.Gone(err) {
 			continue
 		}

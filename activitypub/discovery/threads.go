@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -45,8 +46,9 @@ type threadEntry struct {
 
 func newThreadCache() *threadCache { return &threadCache{entries: map[string]threadEntry{}} }
 
-// Invalidate drops the cached thread of lessonID, or every thread when
-// lessonID is "". The inbox calls it after a change is committed.
+// Invalidate drops the cached threads of lessonID, in every cohort, or
+// every thread when lessonID is "". The inbox calls it after a change is
+// committed.
 func (h *Handler) Invalidate(lessonID string) {
 	c := h.threads
 	c.mu.Lock()
@@ -56,7 +58,23 @@ func (h *Handler) Invalidate(lessonID string) {
 		clear(c.entries)
 		return
 	}
-	delete(c.entries, lessonID)
+	for k := range c.entries {
+		if k == lessonID || strings.HasPrefix(k, lessonID+cohortSep) {
+			delete(c.entries, k)
+		}
+	}
+}
+
+// cohortSep joins a lesson id and a cohort id into a cache key; lesson ids
+// are slugs and never hold it.
+const cohortSep = "\x00"
+
+// threadKey is the cache key of a lesson's thread in a cohort.
+func threadKey(lessonID, cohortID string) string {
+	if cohortID == "" {
+		return lessonID
+	}
+	return lessonID + cohortSep + cohortID
 }
 
 func (c *threadCache) get(lessonID string) (threadEntry, uint64, bool) {
@@ -76,19 +94,25 @@ func (c *threadCache) put(lessonID string, gen uint64, e threadEntry) {
 	}
 }
 
-// thread answers /api/threads/{id} with the lesson's Thread, CORS for the
-// site's origin, an ETag and 304 when it did not change.
+// thread answers /api/threads/{id}?cohort={cohort} with the Thread of the
+// cohort's post of the lesson (no cohort: the course's one post), CORS for
+// the site's origin, an ETag and 304 when it did not change. A private
+// cohort's thread is 404 unless its discussion is shown.
 func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
-	lessonID := r.PathValue("id")
-	e, gen, ok := h.threads.get(lessonID)
+	lessonID, cohortID := r.PathValue("id"), r.URL.Query().Get("cohort")
+	if h.private(cohortID) {
+		return notFound(fmt.Errorf("thread of private cohort %s: %w", cohortID, activitypub.ErrNotFound))
+	}
+	key := threadKey(lessonID, cohortID)
+	e, gen, ok := h.threads.get(key)
 	if !ok {
-		body, err := h.buildThread(r.Context(), lessonID)
+		body, err := h.buildThread(r.Context(), lessonID, cohortID)
 		if err != nil {
 			return err
 		}
 		sum := sha256.Sum256(body)
 		e = threadEntry{body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
-		h.threads.put(lessonID, gen, e)
+		h.threads.put(key, gen, e)
 	}
 	hdr := w.Header()
 	h.cors(hdr)
@@ -136,25 +160,32 @@ func (h *Handler) threadPreflight(w http.ResponseWriter, r *http.Request) error 
 // (deleted, hidden, held or not public) is shown at the top level. Featured
 // replies come first, at the top level in pinned order, with the replies
 // to them.
-func (h *Handler) buildThread(ctx context.Context, lessonID string) ([]byte, error) {
-	t, err := h.readThread(ctx, lessonID)
+func (h *Handler) buildThread(ctx context.Context, lessonID, cohortID string) ([]byte, error) {
+	t, err := h.readCohort(ctx, lessonID, cohortID)
 	if err != nil {
 		return nil, err
 	}
 	return json.Marshal(t)
 }
 
-// readThread is buildThread before it is written as JSON.
+// readThread is the thread of a course without cohorts.
 func (h *Handler) readThread(ctx context.Context, lessonID string) (*Thread, error) {
-	o, err := h.o.Store.LessonObject(ctx, lessonID, "")
+	return h.readCohort(ctx, lessonID, "")
+}
+
+// readCohort is buildThread before it is written as JSON: the thread of
+// cohortID's post of the lesson ("" for the course's one post). It does not
+// check privacy; its callers do, with private.
+func (h *Handler) readCohort(ctx context.Context, lessonID, cohortID string) (*Thread, error) {
+	o, err := h.o.Store.LessonObject(ctx, lessonID, cohortID)
 	if err != nil {
 		return nil, notFound(err)
 	}
-	replies, err := h.o.Store.Thread(ctx, lessonID)
+	replies, err := h.o.Store.Thread(ctx, lessonID, cohortID)
 	if err != nil {
 		return nil, err
 	}
-	features, err := h.o.Store.Features(ctx, lessonID)
+	features, err := h.o.Store.Features(ctx, lessonID, cohortID)
 	if err != nil {
 		return nil, err
 	}

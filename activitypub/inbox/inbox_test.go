@@ -111,7 +111,7 @@ func (e *env) post(user string, body []byte) int {
 
 func (e *env) thread() []activitypub.Reply {
 	e.t.Helper()
-	th, err := e.store.Thread(context.Background(), lessonID)
+	th, err := e.store.Thread(context.Background(), lessonID, "")
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -134,7 +134,7 @@ func BenchmarkInboxReplies(b *testing.B) {
 		b.Fatalf("%d requests not accepted", failed.Load())
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "replies/s")
-	th, _ := e.store.Thread(ctx, lessonID)
+	th, _ := e.store.Thread(ctx, lessonID, "")
 	if len(th) != b.N {
 		b.Fatalf("thread has %d replies, want %d", len(th), b.N)
 	}

@@ -122,33 +122,33 @@ func (h *Handler) post(ctx context.Context, act *as.Activity, owner activitypub.
 		}
 		rep = fetched
 	}
-	lesson, err := h.resolveLesson(ctx, rep.InReplyTo, 0)
+	th, err := h.resolveLesson(ctx, rep.InReplyTo, 0)
 	if err != nil {
 		return fmt.Errorf("thread of %s: %w", rep.ID, err)
 	}
-	if lesson == "" {
+	if th.lesson == "" {
 		h.log.Info("reply outside our threads dropped", "activity_id", act.ID, "in_reply_to", rep.InReplyTo)
 		return nil
 	}
-	if err := h.save(ctx, rep, lesson, owner); err != nil {
+	if err := h.save(ctx, rep, th, owner); err != nil {
 		return err
 	}
-	h.log.Info("reply stored", "lesson_id", lesson, "reply_id", rep.ID, "actor", rep.Actor, "visibility", rep.Visibility)
-	h.changed(lesson)
+	h.log.Info("reply stored", "lesson_id", th.lesson, "cohort_id", th.cohort, "reply_id", rep.ID, "actor", rep.Actor, "visibility", rep.Visibility)
+	h.changed(th.lesson)
 	if h.o.Crawl != nil {
-		h.o.Crawl(lesson)
+		h.o.Crawl(th.lesson)
 	}
 	return nil
 }
 
 // save sanitizes a post, classifies its visibility with its author's
-// followers collection, and stores it in lesson's thread. known is an actor
+// followers collection, and stores it in the thread th. known is an actor
 // already at hand (the signer, a fetched author); when it is not the
 // post's author, the author is looked up in the Store, and when not there
 // the "/followers" suffix rule stands.
-func (h *Handler) save(ctx context.Context, rep *activitypub.Reply, lesson string, known activitypub.Actor) error {
+func (h *Handler) save(ctx context.Context, rep *activitypub.Reply, th thread, known activitypub.Actor) error {
 	r := Clean(*rep)
-	r.LessonID = lesson
+	r.LessonID, r.CohortID = th.lesson, th.cohort
 	author := known
 	if author.ID != r.Actor {
 		a, err := h.o.Store.Actor(ctx, r.Actor)
@@ -158,7 +158,7 @@ func (h *Handler) save(ctx context.Context, rep *activitypub.Reply, lesson strin
 		author = a
 	}
 	r.Visibility = r.VisibilityFor(author.Followers)
-	r.State = h.o.Moderation.StateFor(r.Actor, author.Handle())
+	r.State = h.o.Moderation.StateIn(th.cohort, r.Actor, author.Handle())
 	if err := h.o.Store.SaveReply(ctx, r); err != nil {
 		return fmt.Errorf("save reply: %w", err)
 	}
@@ -187,59 +187,69 @@ func isWebURL(s string) bool {
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
+// thread names a thread: a lesson's post in a cohort ("" for a course
+// without cohorts). A zero thread is none of ours.
+type thread struct{ lesson, cohort string }
+
 // resolveLesson walks inReplyTo up to the thread's root: one of our lesson
-// objects, or a stored reply (whose lesson is known). An unknown remote
-// parent is fetched from its origin, up to maxAncestors deep, and stored
-// when its thread turns out to be ours. It returns "" when the thread is not
-// one of ours.
-func (h *Handler) resolveLesson(ctx context.Context, parent string, depth int) (string, error) {
+// objects (each cohort's post of a lesson roots its own thread), or a stored
+// reply (whose thread is known). An unknown remote parent is fetched from
+// its origin, up to maxAncestors deep, and stored when its thread turns out
+// to be ours. It returns a zero thread when the thread is not one of ours.
+func (h *Handler) resolveLesson(ctx context.Context, parent string, depth int) (thread, error) {
 	if parent == "" {
-		return "", nil
+		return thread{}, nil
 	}
-	lesson, err := h.lessonOf(ctx, parent)
-	if err != nil || lesson != "" || h.o.URLs.IsLocal(parent) || depth >= maxAncestors {
-		return lesson, err
+	th, err := h.threadOf(ctx, parent)
+	if err != nil || th.lesson != "" || h.o.URLs.IsLocal(parent) || depth >= maxAncestors {
+		return th, err
 	}
 	note, _, err := h.o.Fetch.Note(ctx, parent)
 	if err != nil {
 		h.log.Debug("parent not fetched", "parent", parent, "error", err)
-		return "", nil
+		return thread{}, nil
 	}
-	lesson, err = h.resolveLesson(ctx, note.InReplyTo, depth+1)
-	if err != nil || lesson == "" {
-		return lesson, err
+	th, err = h.resolveLesson(ctx, note.InReplyTo, depth+1)
+	if err != nil || th.lesson == "" {
+		return th, err
 	}
 	author, err := h.o.Fetch.Actor(ctx, note.Actor, false)
 	if err != nil {
 		h.log.Debug("author of parent not fetched", "actor", note.Actor, "error", err)
 	}
-	if err := h.save(ctx, note, lesson, author); err != nil {
-		return "", fmt.Errorf("parent: %w", err)
+	if err := h.save(ctx, note, th, author); err != nil {
+		return thread{}, fmt.Errorf("parent: %w", err)
 	}
-	return lesson, nil
+	return th, nil
 }
 
-// lessonOf returns the lesson whose thread holds id: a lesson object, or a
-// stored reply. It returns "" and nil when id is neither.
-func (h *Handler) lessonOf(ctx context.Context, id string) (string, error) {
+// threadOf returns the thread that holds id: a lesson object's, or a stored
+// reply's. It returns a zero thread and nil when id is neither.
+func (h *Handler) threadOf(ctx context.Context, id string) (thread, error) {
 	if id == "" {
-		return "", nil
+		return thread{}, nil
 	}
 	lo, err := h.o.Store.LessonObjectByID(ctx, id)
 	if err == nil {
-		return lo.LessonID, nil
+		return thread{lo.LessonID, lo.CohortID}, nil
 	}
 	if !errors.Is(err, activitypub.ErrNotFound) {
-		return "", err
+		return thread{}, err
 	}
 	rep, err := h.o.Store.Reply(ctx, id)
 	if err == nil {
-		return rep.LessonID, nil
+		return thread{rep.LessonID, rep.CohortID}, nil
 	}
 	if !errors.Is(err, activitypub.ErrNotFound) {
-		return "", err
+		return thread{}, err
 	}
-	return "", nil
+	return thread{}, nil
+}
+
+// lessonOf returns the lesson whose thread holds id, or "" and nil.
+func (h *Handler) lessonOf(ctx context.Context, id string) (string, error) {
+	th, err := h.threadOf(ctx, id)
+	return th.lesson, err
 }
 
 // delete handles a Delete: of the actor's account (all its content goes),

@@ -350,7 +350,7 @@ func TestPageActions(t *testing.T) {
 	}
 
 	post("/moderate/replies", url.Values{"reply": {shown}, "action": {"feature"}, "back": {back}})
-	fs, _ := e.store.Features(ctx, "intro")
+	fs, _ := e.store.Features(ctx, "intro", "")
 	if len(fs) != 1 || fs[0].ReplyID != shown {
 		t.Fatalf("features = %+v", fs)
 	}
@@ -375,7 +375,7 @@ func TestPageActions(t *testing.T) {
 		t.Fatalf("featuring a followers-only reply: %d, want 400", resp.StatusCode)
 	}
 	post("/moderate/replies", url.Values{"reply": {shown}, "action": {"unfeature"}, "back": {back}})
-	if fs, _ := e.store.Features(ctx, "intro"); len(fs) != 0 {
+	if fs, _ := e.store.Features(ctx, "intro", ""); len(fs) != 0 {
 		t.Fatalf("features after unfeature = %+v", fs)
 	}
 	ds, _ = e.store.ClaimDeliveries(ctx, e.clock(), 10)
@@ -390,7 +390,7 @@ func TestPageActions(t *testing.T) {
 	// Blocks: by handle (resolved to the actor) and by domain.
 	post("/moderate/blocks", url.Values{"target": {"@alice@mastodon.example"}, "action": {"block"}, "reason": {"abuse"}})
 	post("/moderate/blocks", url.Values{"target": {"*@spam.example"}, "action": {"block"}})
-	if th, _ := e.store.Thread(ctx, "intro"); len(th) != 0 {
+	if th, _ := e.store.Thread(ctx, "intro", ""); len(th) != 0 {
 		t.Fatalf("thread after blocking both authors = %+v", th)
 	}
 	_, body = e.do("GET", "/moderate/blocks", nil)
@@ -402,7 +402,7 @@ func TestPageActions(t *testing.T) {
 		t.Fatalf("blocking an unknown handle: %d, want 400", resp.StatusCode)
 	}
 	post("/moderate/blocks", url.Values{"target": {"spam.example"}, "action": {"unblock"}})
-	if th, _ := e.store.Thread(ctx, "intro"); len(th) != 1 || th[0].ID != held {
+	if th, _ := e.store.Thread(ctx, "intro", ""); len(th) != 1 || th[0].ID != held {
 		t.Fatalf("thread after unblocking spam.example = %+v", th)
 	}
 

@@ -123,13 +123,19 @@ func (h *Handler) lesson(w http.ResponseWriter, r *http.Request, s *session) err
 	if err != nil {
 		return err
 	}
-	features, err := h.o.Store.Features(ctx, id)
-	if err != nil {
-		return err
-	}
 	featured := map[string]bool{}
-	for _, f := range features {
-		featured[f.ReplyID] = true
+	cohorts := map[string]bool{}
+	for _, rep := range replies {
+		cohorts[rep.CohortID] = true
+	}
+	for cohort := range cohorts { // each cohort's thread has its own featured replies
+		features, err := h.o.Store.Features(ctx, id, cohort)
+		if err != nil {
+			return err
+		}
+		for _, f := range features {
+			featured[f.ReplyID] = true
+		}
 	}
 	views, err := h.views(r, replies, featured)
 	if err != nil {

@@ -60,6 +60,7 @@ type Publisher struct {
 	mu       sync.RWMutex
 	manifest *site.Manifest
 	lessons  map[string]site.ManifestLesson
+	private  map[string]bool // the private cohorts' ids
 
 	// syncing makes one Sync run at a time: two at once (a build's and the
 	// watcher's) would both see a lesson unpublished and both send its Create.
@@ -93,17 +94,15 @@ func released(l site.ManifestLesson, now time.Time) bool {
 	return false
 }
 
-// nextRelease is the first moment after now at which a lesson of m opens, or
-// zero: Watch publishes it then by itself, with no new build.
+// nextRelease is the first moment after now at which a lesson of m opens
+// for a cohort, or zero: Watch publishes it then by itself, with no new
+// build.
 func nextRelease(m *site.Manifest, now time.Time) time.Time {
 	var next time.Time
 	if m == nil {
 		return next
 	}
 	for _, l := range m.Lessons {
-		if released(l, now) {
-			continue
-		}
 		for _, at := range l.Releases {
 			if at.After(now) && (next.IsZero() || at.Before(next)) {
 				next = at
@@ -112,6 +111,31 @@ func nextRelease(m *site.Manifest, now time.Time) time.Time {
 	}
 	return next
 }
+
+// posts returns the cohorts whose post of lesson l is due at now: for a
+// course with cohorts, each cohort the lesson has opened for (a lesson with
+// no release dates at all is open for every cohort); for a course without,
+// the one cohort-less post ("") once the lesson is released.
+func posts(m *site.Manifest, l site.ManifestLesson, now time.Time) []string {
+	if len(m.Cohorts) == 0 {
+		if released(l, now) {
+			return []string{""}
+		}
+		return nil
+	}
+	var out []string
+	for _, c := range m.Cohorts {
+		at, ok := l.Releases[c.ID]
+		if (!ok && len(l.Releases) > 0) || (ok && now.Before(at)) {
+			continue
+		}
+		out = append(out, c.ID)
+	}
+	return out
+}
+
+// postKey names one post: a lesson in a cohort.
+type postKey struct{ lesson, cohort string }
 
 // Load reads a lessons manifest.
 func Load(path string) (*site.Manifest, error) {
@@ -124,6 +148,14 @@ func Load(path string) (*site.Manifest, error) {
 		return nil, fmt.Errorf("manifest %s: %w", path, err)
 	}
 	return &m, nil
+}
+
+// Private reports whether cohortID is a private cohort in the manifest of
+// the last Sync: its posts go to the followers only.
+func (p *Publisher) Private(cohortID string) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.private[cohortID]
 }
 
 // Manifest returns the manifest of the last Sync, or nil.
@@ -144,19 +176,23 @@ func (p *Publisher) Sync(ctx context.Context, m *site.Manifest) error {
 	for _, l := range m.Lessons {
 		lessons[l.ID] = l
 	}
+	private := map[string]bool{}
+	for _, c := range m.Cohorts {
+		if c.Audience == "private" {
+			private[c.ID] = true
+		}
+	}
 	p.mu.Lock()
-	p.manifest, p.lessons = m, lessons
+	p.manifest, p.lessons, p.private = m, lessons, private
 	p.mu.Unlock()
 
 	objs, err := p.o.Store.LessonObjects(ctx)
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
-	byLesson := make(map[string]activitypub.LessonObject, len(objs))
+	byPost := make(map[postKey]activitypub.LessonObject, len(objs))
 	for _, o := range objs {
-		if o.CohortID == "" {
-			byLesson[o.LessonID] = o
-		}
+		byPost[postKey{o.LessonID, o.CohortID}] = o
 	}
 	var inboxes []string
 	loadInboxes := func() error {
@@ -169,40 +205,44 @@ func (p *Publisher) Sync(ctx context.Context, m *site.Manifest) error {
 	now := p.o.Now().UTC().Truncate(time.Second)
 	queued := 0
 	for _, l := range m.Lessons {
-		if !released(l, now) {
-			continue
+		for _, cohort := range posts(m, l, now) {
+			o, ok := byPost[postKey{l.ID, cohort}]
+			if ok && o.ContentHash == l.Hash {
+				continue
+			}
+			if err := loadInboxes(); err != nil {
+				return fmt.Errorf("publish: followers: %w", err)
+			}
+			var n int
+			if !ok || o.ContentHash == DeletedHash {
+				o = activitypub.LessonObject{LessonID: l.ID, CohortID: cohort, ObjectID: p.o.URLs.CohortLesson(cohort, l.ID),
+					Published: now, ContentHash: l.Hash}
+				n, err = p.send(ctx, "Create", o, l, inboxes)
+			} else {
+				o.Updated, o.ContentHash = now, l.Hash
+				n, err = p.send(ctx, "Update", o, l, inboxes)
+			}
+			if err != nil {
+				return fmt.Errorf("publish %s/%s: %w", l.ID, cohort, err)
+			}
+			if err := p.o.Store.SaveLessonObject(ctx, o); err != nil {
+				return fmt.Errorf("publish %s/%s: %w", l.ID, cohort, err)
+			}
+			queued += n
 		}
-		o, ok := byLesson[l.ID]
-		if ok && o.ContentHash == l.Hash {
-			continue
-		}
-		if err := loadInboxes(); err != nil {
-			return fmt.Errorf("publish: followers: %w", err)
-		}
-		var n int
-		if !ok || o.ContentHash == DeletedHash {
-			o = activitypub.LessonObject{LessonID: l.ID, ObjectID: p.o.URLs.Lesson(l.ID), Published: now, ContentHash: l.Hash}
-			n, err = p.send(ctx, "Create", o, l, inboxes)
-		} else {
-			o.Updated, o.ContentHash = now, l.Hash
-			n, err = p.send(ctx, "Update", o, l, inboxes)
-		}
-		if err != nil {
-			return fmt.Errorf("publish %s: %w", l.ID, err)
-		}
-		if err := p.o.Store.SaveLessonObject(ctx, o); err != nil {
-			return fmt.Errorf("publish %s: %w", l.ID, err)
-		}
-		queued += n
 	}
 	for _, o := range objs {
-		if _, ok := lessons[o.LessonID]; ok || o.CohortID != "" || o.ContentHash == DeletedHash {
+		if _, ok := lessons[o.LessonID]; ok || o.ContentHash == DeletedHash {
 			continue
 		}
 		if err := loadInboxes(); err != nil {
 			return fmt.Errorf("publish: followers: %w", err)
 		}
-		body, err := as.Delete(o.ObjectID+"#delete", p.o.URLs.Actor(), o.ObjectID, p.o.URLs.Followers())
+		deleteOf := as.Delete
+		if private[o.CohortID] {
+			deleteOf = as.DeleteFollowersOnly
+		}
+		body, err := deleteOf(o.ObjectID+"#delete", p.o.URLs.Actor(), o.ObjectID, p.o.URLs.Followers())
 		if err != nil {
 			return fmt.Errorf("delete %s: %w", o.LessonID, err)
 		}
@@ -214,7 +254,7 @@ func (p *Publisher) Sync(ctx context.Context, m *site.Manifest) error {
 		if err := p.o.Store.SaveLessonObject(ctx, o); err != nil {
 			return fmt.Errorf("delete %s: %w", o.LessonID, err)
 		}
-		p.log.Info("lesson deleted", "lesson_id", o.LessonID, "deliveries", n)
+		p.log.Info("lesson deleted", "lesson_id", o.LessonID, "cohort_id", o.CohortID, "deliveries", n)
 		queued += n
 	}
 	if queued > 0 && p.o.Enqueued != nil {
@@ -245,16 +285,17 @@ func (p *Publisher) send(ctx context.Context, kind string, o activitypub.LessonO
 	if err != nil {
 		return n, fmt.Errorf("%s: %w", kind, err)
 	}
-	p.log.Info("lesson published", "lesson_id", l.ID, "kind", kind, "deliveries", n)
+	p.log.Info("lesson published", "lesson_id", l.ID, "cohort_id", o.CohortID, "kind", kind, "deliveries", n)
 	return n, nil
 }
 
-// Note returns the Note of a published lesson, as served at its id: from
-// the last manifest and the stored lesson object. It returns an error
-// wrapping activitypub.ErrNotFound for an unknown lesson and ErrDeleted for
-// a removed one.
-func (p *Publisher) Note(ctx context.Context, lessonID string) (as.LessonNote, error) {
-	o, err := p.o.Store.LessonObject(ctx, lessonID, "")
+// Note returns the Note of a lesson's post in a cohort ("" for a course
+// without cohorts), as served at its id: from the last manifest and the
+// stored lesson object. It returns an error wrapping activitypub.ErrNotFound
+// for an unknown lesson or a cohort it was not posted to, and ErrDeleted
+// for a removed one.
+func (p *Publisher) Note(ctx context.Context, lessonID, cohortID string) (as.LessonNote, error) {
+	o, err := p.o.Store.LessonObject(ctx, lessonID, cohortID)
 	if err != nil {
 		return as.LessonNote{}, fmt.Errorf("note %s: %w", lessonID, err)
 	}
@@ -288,10 +329,14 @@ func (p *Publisher) note(l site.ManifestLesson, o activitypub.LessonObject) as.L
 	if m := p.Manifest(); m != nil {
 		lang = m.Language
 	}
-	replies := p.o.URLs.Replies(l.ID)
+	p.mu.RLock()
+	followersOnly := p.private[o.CohortID]
+	p.mu.RUnlock()
+	replies := p.o.URLs.CohortReplies(o.CohortID, l.ID)
 	return as.LessonNote{
 		ID: o.ObjectID, URL: l.URL, AttributedTo: p.o.URLs.Actor(), Followers: p.o.URLs.Followers(),
-		Content: b.String(), Language: lang, Published: o.Published, Updated: o.Updated,
+		FollowersOnly: followersOnly,
+		Content:       b.String(), Language: lang, Published: o.Published, Updated: o.Updated,
 		Replies: replies, RepliesFirst: replies + "?page=1",
 	}
 }

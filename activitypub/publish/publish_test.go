@@ -87,7 +87,7 @@ func TestCreateUpdateDelete(t *testing.T) {
 		!strings.Contains(string(ds[0].Body), `"updated":"2026-09-07T10:00:00Z"`) {
 		t.Fatalf("update = %d deliveries: %s", len(ds), ds[0].Body)
 	}
-	n, err := p.Note(ctx, "intro")
+	n, err := p.Note(ctx, "intro", "")
 	if err != nil || n.ID != urls.Lesson("intro") || !strings.Contains(n.Content, "A better summary.") {
 		t.Fatalf("Note = %+v, %v", n, err)
 	}
@@ -99,7 +99,7 @@ func TestCreateUpdateDelete(t *testing.T) {
 	if len(ds) != 2 || !strings.Contains(string(ds[0].Body), `"type":"Delete"`) || !strings.Contains(string(ds[0].Body), `"Tombstone"`) {
 		t.Fatalf("delete = %d deliveries", len(ds))
 	}
-	if _, err := p.Note(ctx, "intro"); !errors.Is(err, publish.ErrDeleted) {
+	if _, err := p.Note(ctx, "intro", ""); !errors.Is(err, publish.ErrDeleted) {
 		t.Fatalf("Note of a deleted lesson: %v", err)
 	}
 	if err := p.Sync(ctx, manifest()); err != nil || len(claim()) != 0 {

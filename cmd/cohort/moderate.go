@@ -295,7 +295,7 @@ func listReplies(ctx context.Context, st activitypub.Store, stdout io.Writer, f 
 			continue
 		}
 		lessons[r.LessonID] = true
-		fs, err := st.Features(ctx, r.LessonID)
+		fs, err := st.Features(ctx, r.LessonID, r.CohortID)
 		if err != nil {
 			return fmt.Errorf("moderate list: %w", err)
 		}

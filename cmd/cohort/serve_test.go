@@ -289,7 +289,7 @@ func TestServe(t *testing.T) {
 			t.Errorf("GET %s: Content-Security-Policy %q", u, csp)
 		}
 	}
-	if status, thread := get(t, base+"api/threads/onboarding-fediverse"); status != 200 || !strings.Contains(thread, `"replies":[]`) {
+	if status, thread := get(t, base+"api/threads/onboarding-fediverse?cohort=2026-autumn"); status != 200 || !strings.Contains(thread, `"replies":[]`) {
 		t.Errorf("threads API: %d %s", status, thread)
 	}
 	tab := subscribe(t, base)

@@ -9,25 +9,25 @@ import (
 	"github.com/cohort-course/cohort/activitypub"
 )
 
-const featureSQL = `SELECT reply_id, lesson_id, position, since FROM features WHERE reply_id = ?`
+const featureSQL = `SELECT reply_id, lesson_id, cohort_id, position, since FROM features WHERE reply_id = ?`
 
 const insertFeatureSQL = `
-INSERT INTO features (reply_id, lesson_id, position, since)
-VALUES (?, ?, (SELECT coalesce(max(position), 0) + 1 FROM features WHERE lesson_id = ?), ?)
+INSERT INTO features (reply_id, lesson_id, cohort_id, position, since)
+VALUES (?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM features WHERE lesson_id = ? AND cohort_id = ?), ?)
 RETURNING position`
 
 const deleteFeatureSQL = `DELETE FROM features WHERE reply_id = ?`
 
-const closeFeatureGapSQL = `UPDATE features SET position = position - 1 WHERE lesson_id = ? AND position > ?`
+const closeFeatureGapSQL = `UPDATE features SET position = position - 1 WHERE lesson_id = ? AND cohort_id = ? AND position > ?`
 
-const featuresSQL = `SELECT reply_id, lesson_id, position, since FROM features WHERE lesson_id = ? ORDER BY position`
+const featuresSQL = `SELECT reply_id, lesson_id, cohort_id, position, since FROM features WHERE lesson_id = ? AND cohort_id = ? ORDER BY position`
 
 // FeatureReply implements activitypub.Store.
 func (s *Store) FeatureReply(ctx context.Context, id string, e activitypub.AuditEntry) (activitypub.Feature, error) {
 	var f activitypub.Feature
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var lesson string
-		err := tx.QueryRowContext(ctx, `SELECT lesson_id FROM replies WHERE id = ?`, id).Scan(&lesson)
+		var lesson, cohort string
+		err := tx.QueryRowContext(ctx, `SELECT lesson_id, cohort_id FROM replies WHERE id = ?`, id).Scan(&lesson, &cohort)
 		if errors.Is(err, sql.ErrNoRows) {
 			return activitypub.ErrNotFound
 		}
@@ -38,8 +38,8 @@ func (s *Store) FeatureReply(ctx context.Context, id string, e activitypub.Audit
 		if since.IsZero() {
 			since = s.Now()
 		}
-		f = activitypub.Feature{ReplyID: id, LessonID: lesson, Since: fromNanos(toNanos(since))}
-		err = tx.QueryRowContext(ctx, insertFeatureSQL, id, lesson, lesson, toNanos(f.Since)).Scan(&f.Position)
+		f = activitypub.Feature{ReplyID: id, LessonID: lesson, CohortID: cohort, Since: fromNanos(toNanos(since))}
+		err = tx.QueryRowContext(ctx, insertFeatureSQL, id, lesson, cohort, lesson, cohort, toNanos(f.Since)).Scan(&f.Position)
 		if isUnique(err) {
 			return activitypub.ErrDuplicate
 		}
@@ -74,7 +74,7 @@ func (s *Store) UnfeatureReply(ctx context.Context, id string, e activitypub.Aud
 		if _, err := tx.ExecContext(ctx, deleteFeatureSQL, id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, closeFeatureGapSQL, f.LessonID, f.Position); err != nil {
+		if _, err := tx.ExecContext(ctx, closeFeatureGapSQL, f.LessonID, f.CohortID, f.Position); err != nil {
 			return err
 		}
 		e.LessonID = f.LessonID
@@ -88,8 +88,8 @@ func (s *Store) UnfeatureReply(ctx context.Context, id string, e activitypub.Aud
 }
 
 // Features implements activitypub.Store.
-func (s *Store) Features(ctx context.Context, lessonID string) ([]activitypub.Feature, error) {
-	rows, err := s.db.QueryContext(ctx, featuresSQL, lessonID)
+func (s *Store) Features(ctx context.Context, lessonID, cohortID string) ([]activitypub.Feature, error) {
+	rows, err := s.db.QueryContext(ctx, featuresSQL, lessonID, cohortID)
 	if err != nil {
 		return nil, fmt.Errorf("features of %s: %w", lessonID, err)
 	}
@@ -111,7 +111,7 @@ func (s *Store) Features(ctx context.Context, lessonID string) ([]activitypub.Fe
 func scanFeature(row scanner) (activitypub.Feature, error) {
 	var f activitypub.Feature
 	var since int64
-	err := row.Scan(&f.ReplyID, &f.LessonID, &f.Position, &since)
+	err := row.Scan(&f.ReplyID, &f.LessonID, &f.CohortID, &f.Position, &since)
 	f.Since = fromNanos(since)
 	return f, err
 }

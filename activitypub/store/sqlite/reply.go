@@ -10,15 +10,15 @@ import (
 	"github.com/cohort-course/cohort/activitypub"
 )
 
-const replyColumns = `id, lesson_id, in_reply_to, actor, url, published, updated, content, summary, sensitive, attachments, visibility, deleted, state`
+const replyColumns = `id, lesson_id, in_reply_to, actor, url, published, updated, content, summary, sensitive, attachments, visibility, deleted, state, cohort_id`
 
 // A reply is replaced only when the stored one is not a tombstone and is not
 // newer (version = updated, or published when never edited).
 const saveReplySQL = `
 INSERT INTO replies (` + replyColumns + `)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
-	lesson_id = excluded.lesson_id, in_reply_to = excluded.in_reply_to, actor = excluded.actor, url = excluded.url,
+	lesson_id = excluded.lesson_id, cohort_id = excluded.cohort_id, in_reply_to = excluded.in_reply_to, actor = excluded.actor, url = excluded.url,
 	published = excluded.published, updated = excluded.updated, content = excluded.content, summary = excluded.summary,
 	sensitive = excluded.sensitive, attachments = excluded.attachments, visibility = excluded.visibility
 WHERE replies.deleted = 0
@@ -31,7 +31,7 @@ const deleteReplySQL = `UPDATE replies SET deleted = 1, content = '', summary = 
 
 const threadSQL = `
 SELECT ` + replyColumns + ` FROM replies
-WHERE lesson_id = ? AND deleted = 0 AND visibility IN ('public', 'unlisted') AND state = 'shown'
+WHERE lesson_id = ? AND cohort_id = ? AND deleted = 0 AND visibility IN ('public', 'unlisted') AND state = 'shown'
 ORDER BY published, id`
 
 type attachmentJSON struct {
@@ -61,7 +61,7 @@ func (s *Store) SaveReply(ctx context.Context, r activitypub.Reply) error {
 		return fmt.Errorf("save reply %s: attachments: %w", r.ID, err)
 	}
 	_, err = s.exec(ctx, saveReplySQL, r.ID, r.LessonID, r.InReplyTo, r.Actor, r.URL,
-		toNanos(r.Published), toNanos(r.Updated), r.Content, r.Summary, r.Sensitive, string(aj), string(r.Visibility), string(state))
+		toNanos(r.Published), toNanos(r.Updated), r.Content, r.Summary, r.Sensitive, string(aj), string(r.Visibility), string(state), r.CohortID)
 	if err != nil {
 		return fmt.Errorf("save reply %s: %w", r.ID, err)
 	}
@@ -90,12 +90,12 @@ func (s *Store) DeleteReply(ctx context.Context, id string) error {
 
 // Thread implements activitypub.Store. Blocks are few, so the replies of
 // blocked authors are left out here rather than in SQL.
-func (s *Store) Thread(ctx context.Context, lessonID string) ([]activitypub.Reply, error) {
+func (s *Store) Thread(ctx context.Context, lessonID, cohortID string) ([]activitypub.Reply, error) {
 	blocks, err := s.Blocks(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("thread %s: %w", lessonID, err)
 	}
-	rows, err := s.db.QueryContext(ctx, threadSQL, lessonID)
+	rows, err := s.db.QueryContext(ctx, threadSQL, lessonID, cohortID)
 	if err != nil {
 		return nil, fmt.Errorf("thread %s: %w", lessonID, err)
 	}
@@ -126,7 +126,7 @@ func scanReply(row scanner) (activitypub.Reply, error) {
 		atts, vis, state   string
 	)
 	err := row.Scan(&r.ID, &r.LessonID, &r.InReplyTo, &r.Actor, &r.URL, &published, &updated,
-		&r.Content, &r.Summary, &r.Sensitive, &atts, &vis, &r.Deleted, &state)
+		&r.Content, &r.Summary, &r.Sensitive, &atts, &vis, &r.Deleted, &state, &r.CohortID)
 	if err != nil {
 		return r, err
 	}
@@ -179,6 +179,10 @@ func (s *Store) Replies(ctx context.Context, f activitypub.ReplyFilter) ([]activ
 	if f.LessonID != "" {
 		q += ` AND lesson_id = ?`
 		args = append(args, f.LessonID)
+		if f.CohortID != "" {
+			q += ` AND cohort_id = ?`
+			args = append(args, f.CohortID)
+		}
 	}
 	if f.State != "" {
 		q += ` AND state = ?`

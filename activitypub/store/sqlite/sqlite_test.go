@@ -94,7 +94,7 @@ func BenchmarkThread(b *testing.B) {
 	}
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := s.Thread(ctx, "l"); err != nil {
+			if _, err := s.Thread(ctx, "l", ""); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -137,7 +137,7 @@ func TestConcurrentWritesAreBatched(t *testing.T) {
 		t.Fatal(err)
 	}
 	wg.Wait()
-	th, err := s.Thread(ctx, "l")
+	th, err := s.Thread(ctx, "l", "")
 	if err != nil || len(th) != n {
 		t.Fatalf("thread has %d replies (%v), want %d", len(th), err, n)
 	}

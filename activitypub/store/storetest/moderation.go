@@ -29,7 +29,7 @@ func audit(action, target string) activitypub.AuditEntry {
 
 func threadIDs(t *testing.T, s activitypub.Store) []string {
 	t.Helper()
-	th, err := s.Thread(ctx, "intro")
+	th, err := s.Thread(ctx, "intro", "")
 	must(t, err)
 	ids := []string{}
 	for _, r := range th {
@@ -166,7 +166,7 @@ func testFeatureOrder(t *testing.T, s activitypub.Store) {
 	wantErr(t, "featuring twice", err, activitypub.ErrDuplicate)
 	_, err = s.FeatureReply(ctx, "https://nowhere.example/1", audit(activitypub.ActionFeature, "x"))
 	wantErr(t, "featuring a missing reply", err, activitypub.ErrNotFound)
-	fs, err := s.Features(ctx, "intro")
+	fs, err := s.Features(ctx, "intro", "")
 	must(t, err)
 	if len(fs) != 3 || fs[0].ReplyID != rs[2].ID || fs[1].ReplyID != rs[0].ID || fs[2].ReplyID != rs[1].ID || fs[2].Position != 3 {
 		t.Fatalf("features = %+v, want 3, 1, 2 in pinned order", fs)
@@ -178,18 +178,18 @@ func testFeatureOrder(t *testing.T, s activitypub.Store) {
 	}
 	_, err = s.UnfeatureReply(ctx, rs[0].ID, audit(activitypub.ActionUnfeature, rs[0].ID))
 	wantErr(t, "unfeaturing twice", err, activitypub.ErrNotFound)
-	fs, err = s.Features(ctx, "intro")
+	fs, err = s.Features(ctx, "intro", "")
 	must(t, err)
 	if len(fs) != 2 || fs[0].Position != 1 || fs[1].Position != 2 || fs[1].ReplyID != rs[1].ID {
 		t.Fatalf("after unfeature = %+v, want the gap closed", fs)
 	}
 	_, err = s.FeatureReply(ctx, rs[0].ID, audit(activitypub.ActionFeature, rs[0].ID))
 	must(t, err)
-	fs, _ = s.Features(ctx, "intro")
+	fs, _ = s.Features(ctx, "intro", "")
 	if fs[2].ReplyID != rs[0].ID || fs[2].Position != 3 {
 		t.Fatalf("featured again = %+v, want it last", fs)
 	}
-	empty, err := s.Features(ctx, "nothing")
+	empty, err := s.Features(ctx, "nothing", "")
 	must(t, err)
 	if empty == nil || len(empty) != 0 {
 		t.Fatalf("features of a lesson without any = %#v", empty)

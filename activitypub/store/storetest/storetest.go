@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) activitypub.Store) {
 		{"DeleteActorContent", testDeleteActorContent},
 	}
 	tests = append(tests, moderationTests...)
+	tests = append(tests, cohortTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
@@ -169,7 +170,7 @@ func testThreadPublicOnlyInOrder(t *testing.T, s activitypub.Store) {
 	same := reply(8, bob) // same time as alice's 8: ordered by id after it
 	must(t, s.SaveReply(ctx, same))
 	want = append(want[:1], append([]string{same.ID}, want[1:]...)...)
-	got, err := s.Thread(ctx, "intro")
+	got, err := s.Thread(ctx, "intro", "")
 	must(t, err)
 	var ids []string
 	for _, r := range got {
@@ -181,7 +182,7 @@ func testThreadPublicOnlyInOrder(t *testing.T, s activitypub.Store) {
 }
 
 func testThreadEmpty(t *testing.T, s activitypub.Store) {
-	got, err := s.Thread(ctx, "no-such-lesson")
+	got, err := s.Thread(ctx, "no-such-lesson", "")
 	if err != nil || got == nil || len(got) != 0 {
 		t.Fatalf("Thread of an empty lesson = %v, %v; want an empty list", got, err)
 	}
@@ -205,7 +206,7 @@ func testParallelSaveReply(t *testing.T, s activitypub.Store) {
 	for err := range errs {
 		must(t, err)
 	}
-	got, err := s.Thread(ctx, "intro")
+	got, err := s.Thread(ctx, "intro", "")
 	must(t, err)
 	if len(got) != workers*each {
 		t.Fatalf("%d replies in the thread, want %d", len(got), workers*each)
@@ -549,7 +550,7 @@ func testDeleteActorContent(t *testing.T, s activitypub.Store) {
 	if !got.Deleted || got.Content != "" {
 		t.Fatalf("reply of a deleted account = %+v", got)
 	}
-	thread, err := s.Thread(ctx, "intro")
+	thread, err := s.Thread(ctx, "intro", "")
 	must(t, err)
 	if len(thread) != 1 || thread[0].Actor != bob {
 		t.Fatalf("thread after account deletion = %+v", thread)
