@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"github.com/cohort-course/cohort/site"
 	"html"
 	"net/http"
 	"path"
@@ -18,6 +19,7 @@ func (h *Handler) CourseActor() as.CourseActor {
 		ID: u.Actor(), Type: "Service", PreferredUsername: c.Federation.Handle, Name: c.Title, URL: c.BaseURL,
 		Inbox: u.Inbox(), SharedInbox: u.Inbox(), Outbox: u.Outbox(), Followers: u.Followers(),
 		KeyID: u.KeyID(), PublicKeyPEM: h.o.PublicKeyPEM, Discoverable: true,
+		ManuallyApproves: approvesFollowers(c),
 	}
 	if c.Description != "" {
 		a.Summary = "<p>" + html.EscapeString(c.Description) + "</p>"
@@ -65,4 +67,16 @@ func (h *Handler) actor(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeActivity(w, body)
+}
+
+// approvesFollowers reports whether the course approves its followers: it
+// does when any cohort is private, so a private cohort's posts reach only
+// the people a moderator (or the participants list) let in.
+func approvesFollowers(c *site.Config) bool {
+	for _, co := range c.Cohorts {
+		if co.Audience == "private" {
+			return true
+		}
+	}
+	return false
 }

@@ -31,10 +31,21 @@ func (h *Handler) route(r *http.Request, act *as.Activity, owner activitypub.Act
 	return nil
 }
 
-// follow records the follower and queues a signed Accept to its inbox.
+// follow records the follower and queues a signed Accept to its inbox. A
+// course with a private cohort accepts at once only that cohort's
+// participants (and the moderators); anyone else's Follow waits for a
+// moderator in the pending follows.
 func (h *Handler) follow(ctx context.Context, act *as.Activity, owner activitypub.Actor) error {
 	if act.Object != h.o.URLs.Actor() {
 		h.log.Info("follow of another actor dropped", "activity_id", act.ID, "object", act.Object)
+		return nil
+	}
+	if !h.o.Moderation.AcceptsFollowAtOnce(owner.ID, owner.Handle()) {
+		p := activitypub.PendingFollow{ActorID: owner.ID, Handle: owner.Handle(), Inbox: owner.DeliveryInbox(), FollowID: act.ID, Requested: h.now()}
+		if err := h.o.Store.SavePendingFollow(ctx, p); err != nil {
+			return fmt.Errorf("follow: pending: %w", err)
+		}
+		h.log.Info("follow waits for a moderator", "actor", owner.ID, "activity_id", act.ID)
 		return nil
 	}
 	f := activitypub.Follower{ActorID: owner.ID, Inbox: owner.DeliveryInbox(), FollowID: act.ID, Since: h.now()}
@@ -73,6 +84,9 @@ func (h *Handler) undo(ctx context.Context, act *as.Activity) error {
 		err := h.o.Store.RemoveFollower(ctx, act.Actor)
 		if err != nil && !errors.Is(err, activitypub.ErrNotFound) {
 			return fmt.Errorf("undo follow: %w", err)
+		}
+		if _, err := h.o.Store.RemovePendingFollow(ctx, act.Actor); err != nil && !errors.Is(err, activitypub.ErrNotFound) {
+			return fmt.Errorf("undo follow: pending: %w", err)
 		}
 		h.log.Info("follower removed", "actor", act.Actor)
 		return nil

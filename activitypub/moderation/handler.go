@@ -30,7 +30,7 @@ type HandlerOptions struct {
 }
 
 // Handler is the moderation page: login, the queue of held replies, each
-// lesson's thread, the blocks and the audit log. It is server-rendered
+// lesson's thread, the blocks, the follow requests and the audit log. It is server-rendered
 // HTML with plain forms; every POST needs the session's CSRF token and the
 // companion's own Origin, and every action is logged.
 type Handler struct {
@@ -51,7 +51,7 @@ func NewHandler(o HandlerOptions) *Handler {
 		h.o.Now = time.Now
 	}
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
-	for _, p := range []string{"login", "queue", "lesson", "blocks", "audit"} {
+	for _, p := range []string{"login", "queue", "lesson", "blocks", "follows", "audit"} {
 		h.pages[p] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+p+".html"))
 	}
 	h.css, _ = templateFS.ReadFile("templates/style.css")
@@ -65,6 +65,8 @@ func NewHandler(o HandlerOptions) *Handler {
 	h.handle("POST /moderate/replies", h.auth(h.replyAction))
 	h.handle("GET /moderate/blocks", h.auth(h.blocks))
 	h.handle("POST /moderate/blocks", h.auth(h.blockAction))
+	h.handle("GET /moderate/follows", h.auth(h.follows))
+	h.handle("POST /moderate/follows", h.auth(h.followAction))
 	h.handle("GET /moderate/audit", h.auth(h.audit))
 	return h
 }

@@ -1,7 +1,8 @@
 // Package moderation is what the course's moderators do: approve a held
 // reply, hide and show replies, feature a reply (pinned on top of its
 // thread, highlighted, and boosted by the course account) and unfeature
-// it, block and unblock an actor or a whole domain. Actions does each of
+// it, block and unblock an actor or a whole domain, and approve or reject
+// the Follows waiting in a course with a private cohort. Actions does each of
 // them on the Store, writing the audit log in the same transaction, and
 // queues the boosts; Handler is the moderation page on the companion
 // (/moderate/), behind a password login; the CLI (cohort moderate) calls

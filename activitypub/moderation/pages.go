@@ -191,6 +191,10 @@ func actionNotice(action string) string {
 		return "Blocked."
 	case activitypub.ActionUnblock:
 		return "Unblocked."
+	case activitypub.ActionApproveFollow:
+		return "Follow approved: they receive the course's posts."
+	case activitypub.ActionRejectFollow:
+		return "Follow rejected."
 	}
 	return "Done."
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -89,6 +90,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.Moderation.Moderators == nil {
 		cfg.Moderation.Moderators = fed.Moderators
+	}
+	if cfg.Moderation.Private == nil {
+		cfg.Moderation.Private = privateCohorts(cfg.Course.Cohorts)
 	}
 	if err := cfg.Moderation.Validate(); err != nil {
 		return nil, fmt.Errorf("companion: %w", err)
@@ -291,3 +295,20 @@ func (s *Server) Crawl(ctx context.Context, lessonID string) (int, error) {
 // Wait blocks until the workers stopped (after the ctx given to New is
 // done).
 func (s *Server) Wait() { s.wg.Wait() }
+
+// privateCohorts lists the members of each private cohort: its participants
+// and its own moderators, whose replies are shown and whose Follows are
+// accepted at once. Nil when no cohort is private.
+func privateCohorts(cohorts []site.Cohort) map[string][]string {
+	var out map[string][]string
+	for _, c := range cohorts {
+		if c.Audience != "private" {
+			continue
+		}
+		if out == nil {
+			out = map[string][]string{}
+		}
+		out[c.ID] = append(slices.Clone(c.Participants), c.Moderators...)
+	}
+	return out
+}
