@@ -15,6 +15,9 @@ func TestLessonURLAgreesWithSite(t *testing.T) {
 			if got, want := f.LessonURL(id), NewURLs(f.Domain, insecure).Lesson(id); got != want {
 				t.Errorf("site links %s, companion serves %s", got, want)
 			}
+			if got, want := f.CohortLessonURL("2026-autumn", id), NewURLs(f.Domain, insecure).CohortLesson("2026-autumn", id); got != want {
+				t.Errorf("site links the cohort's post %s, companion serves %s", got, want)
+			}
 		}
 	}
 }

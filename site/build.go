@@ -97,7 +97,7 @@ type Builder struct {
 	// threads keeps each lesson's thread between builds; stale lists the lessons
 	// whose thread changed since (ThreadChanged), "" meaning all.
 	threadMu sync.Mutex
-	threads  map[string]*Thread
+	threads  map[threadKey]*Thread
 	stale    map[string]bool
 }
 
@@ -183,11 +183,6 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		return nil, fmt.Errorf("course: %w", err)
 	}
 	step("graph")
-	if err := b.lessonThreads(ctx, course.Lessons); err != nil { // discussion.go
-		return nil, fmt.Errorf("discussion: %w", err)
-	}
-	markModerators(course.Lessons, cfg.Federation.Moderators)
-	step("discussion")
 	now := time.Now()
 	if b.o.Now != nil {
 		now = b.o.Now()
@@ -196,6 +191,11 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	if err != nil {
 		return nil, fmt.Errorf("schedule: %w", err)
 	}
+	if err := b.lessonThreads(ctx, course.Lessons); err != nil { // discussion.go
+		return nil, fmt.Errorf("discussion: %w", err)
+	}
+	markModerators(course.Lessons, cfg.Federation.Moderators)
+	step("discussion")
 
 	out := newOutput(b.o.Out, prev.outputs())
 	r := &run{
@@ -258,10 +258,14 @@ func (b *Builder) lessonThreads(ctx context.Context, lessons []*Page) error {
 	}
 	b.threadMu.Lock()
 	if b.threads == nil || b.stale[""] {
-		b.threads = map[string]*Thread{}
+		b.threads = map[threadKey]*Thread{}
 	}
-	for id := range b.stale {
-		delete(b.threads, id)
+	if len(b.stale) > 0 {
+		for k := range b.threads {
+			if b.stale[k.lesson] {
+				delete(b.threads, k)
+			}
+		}
 	}
 	clear(b.stale)
 	cached := b.threads
@@ -269,13 +273,14 @@ func (b *Builder) lessonThreads(ctx context.Context, lessons []*Page) error {
 
 	got := make([]*Thread, len(lessons))
 	err := parallel(ctx, len(lessons), func(i int) error {
-		if t, ok := cached[lessons[i].ID]; ok {
+		l := lessons[i]
+		if t, ok := cached[threadKey{l.ID, l.Cohort}]; ok {
 			got[i] = t
 			return nil
 		}
-		t, err := b.o.Discussion.Thread(ctx, lessons[i].ID)
+		t, err := b.o.Discussion.Thread(ctx, l.ID, l.Cohort)
 		if err != nil {
-			return fmt.Errorf("discussion of %s: %w", lessons[i].ID, err)
+			return fmt.Errorf("discussion of %s: %w", l.ID, err)
 		}
 		got[i] = t
 		return nil
@@ -290,10 +295,13 @@ func (b *Builder) lessonThreads(ctx context.Context, lessons []*Page) error {
 			got[i] = &Thread{Lesson: l.ID}
 		}
 		l.Thread = got[i]
-		b.threads[l.ID] = got[i]
+		b.threads[threadKey{l.ID, l.Cohort}] = got[i]
 	}
 	return nil
 }
+
+// threadKey names a thread: a lesson's discussion in one cohort.
+type threadKey struct{ lesson, cohort string }
 
 // livePage returns the page the last build made of src, when src has not
 // changed since; the graph then updates it in place.

@@ -83,6 +83,15 @@ func (f Federation) LessonURL(lessonID string) string {
 	return ""
 }
 
+// CohortLessonURL returns the id of a cohort's own post of a lesson: each cohort
+// discusses a lesson under a post of its own, so its thread starts fresh.
+func (f Federation) CohortLessonURL(cohortID, lessonID string) string {
+	if base := f.Base(); base != "" {
+		return base + "/cohorts/" + url.PathEscape(cohortID) + "/lessons/" + url.PathEscape(lessonID)
+	}
+	return ""
+}
+
 // Cohort is one [[cohorts]] entry: a group that starts the course together.
 type Cohort struct {
 	ID   string `toml:"id" json:"id"`

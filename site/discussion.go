@@ -17,10 +17,11 @@ import (
 
 // Discussion gives the build the replies that may appear on a lesson page. The
 // companion's store implements it (activitypub/discovery), and so does
-// RemoteDiscussion over a running companion's threads API. A lesson without a
-// thread yet gives an empty Thread, not an error.
+// RemoteDiscussion over a running companion's threads API. cohortID names the
+// cohort whose post the thread is under ("" for a course without cohorts). A
+// lesson without a thread yet gives an empty Thread, not an error.
 type Discussion interface {
-	Thread(ctx context.Context, lessonID string) (*Thread, error)
+	Thread(ctx context.Context, lessonID, cohortID string) (*Thread, error)
 }
 
 // Thread is a lesson post's public replies as a tree, with its counts. Its JSON
@@ -127,8 +128,11 @@ type RemoteDiscussion struct {
 
 // Thread GETs /api/threads/<lessonID>; a lesson the companion does not know has
 // no thread yet.
-func (d *RemoteDiscussion) Thread(ctx context.Context, lessonID string) (*Thread, error) {
+func (d *RemoteDiscussion) Thread(ctx context.Context, lessonID, cohortID string) (*Thread, error) {
 	u := strings.TrimSuffix(d.Base, "/") + "/api/threads/" + url.PathEscape(lessonID)
+	if cohortID != "" {
+		u += "?cohort=" + url.QueryEscape(cohortID)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("threads of %s: %w", lessonID, err)

@@ -74,6 +74,10 @@ type Page struct {
 
 	// Hash is the hex SHA-256 of the source file; it identifies the lesson's text version.
 	Hash string
+	// Cohort is the cohort whose discussion the page shows: the one the lesson
+	// opened for most recently (or, before it opens, first opens for); "" for a
+	// course without cohorts.
+	Cohort string
 	// Thread is the lesson's discussion: public replies as a tree (nil when the
 	// build has no discussion source).
 	Thread *Thread

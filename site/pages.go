@@ -160,7 +160,7 @@ func (r *run) renderKey(p *Page) string {
 		k.str(r.modKeys[p.Module])
 	case KindLesson:
 		k.str(r.modKeys[p.Module]).card(p.Prev).card(p.Next).int(int64(p.Order), int64(p.Number)).str(p.Thread.key())
-		k.int(p.OpensAt.UnixNano()).str(p.OpensAt.Location().String(), fmt.Sprint(p.Locked))
+		k.int(p.OpensAt.UnixNano()).str(p.OpensAt.Location().String(), fmt.Sprint(p.Locked), p.Cohort, p.ActivityURL)
 	}
 	return p.keyMemo.sum(k.buf)
 }

@@ -158,10 +158,47 @@ func buildSchedules(fsys fs.FS, c *Course, now time.Time) ([]*Schedule, error) {
 			}
 		}
 	}
+	opens := map[*Page][]cohortOpening{}
+	for _, s := range all {
+		for _, m := range s.Modules {
+			for _, sl := range m.Lessons {
+				opens[sl.Page] = append(opens[sl.Page], cohortOpening{s.Cohort.ID, sl.Opens})
+			}
+		}
+	}
 	for _, l := range c.Lessons {
 		l.Locked = !l.OpensAt.IsZero() && now.Before(l.OpensAt)
+		l.Cohort = currentCohort(opens[l], now)
+		if l.Cohort != "" {
+			l.ActivityURL = c.Config.Federation.CohortLessonURL(l.Cohort, l.ID)
+		}
 	}
 	return all, nil
+}
+
+// currentCohort is the cohort whose discussion a lesson's page shows at now: the
+// one it opened for most recently, or, when it has opened for none yet, the one
+// it opens for first.
+func currentCohort(opens []cohortOpening, now time.Time) string {
+	var best string
+	var bestAt time.Time
+	opened := false
+	for _, o := range opens {
+		isOpen := !now.Before(o.at)
+		switch {
+		case isOpen && (!opened || o.at.After(bestAt)):
+			best, bestAt, opened = o.cohort, o.at, true
+		case !isOpen && !opened && (best == "" || o.at.Before(bestAt)):
+			best, bestAt = o.cohort, o.at
+		}
+	}
+	return best
+}
+
+// cohortOpening is when a lesson opens for one cohort.
+type cohortOpening struct {
+	cohort string
+	at     time.Time
 }
 
 // nextOpening is the first moment after now at which a lesson opens, or zero:

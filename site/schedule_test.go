@@ -196,3 +196,25 @@ func TestOpensError(t *testing.T) {
 		t.Error("a failed build wrote public/")
 	}
 }
+
+// TestCurrentCohort: a page shows the discussion of the cohort the lesson opened
+// for most recently, or, before it opens for anyone, of the first to get it.
+func TestCurrentCohort(t *testing.T) {
+	d := func(s string) time.Time { tm, _ := time.Parse("2006-01-02", s); return tm }
+	opens := []cohortOpening{{"autumn", d("2026-09-14")}, {"spring", d("2027-03-08")}, {"summer", d("2027-06-07")}}
+	tests := []struct{ now, want string }{
+		{"2026-09-01", "autumn"}, // not open yet: the first to open
+		{"2026-09-14", "autumn"},
+		{"2027-03-07", "autumn"},
+		{"2027-03-08", "spring"}, // spring's thread starts fresh
+		{"2027-12-01", "summer"},
+	}
+	for _, tt := range tests {
+		if got := currentCohort(opens, d(tt.now)); got != tt.want {
+			t.Errorf("at %s: %q, want %q", tt.now, got, tt.want)
+		}
+	}
+	if got := currentCohort(nil, d("2026-01-01")); got != "" {
+		t.Errorf("without cohorts: %q", got)
+	}
+}

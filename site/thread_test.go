@@ -20,7 +20,7 @@ type tableDiscussion struct {
 	threads map[string]*Thread
 }
 
-func (d *tableDiscussion) Thread(_ context.Context, lessonID string) (*Thread, error) {
+func (d *tableDiscussion) Thread(_ context.Context, lessonID, _ string) (*Thread, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if t, ok := d.threads[lessonID]; ok {
@@ -158,7 +158,7 @@ func TestThreadGolden(t *testing.T) {
 		{"reply count", strings.Contains(sec, `<span class="thread-count">5 replies</span>`)},
 		{"snapshot as of the newest reply, not the build", strings.Contains(sec, `As of <time datetime="2026-09-09T09:00:00Z">9 September 2026, 09:00 UTC</time>`)},
 		{"moderators for the live script", strings.Contains(sec, `data-moderators="@maria@uni.example"`)},
-		{"API address for the live script", strings.Contains(sec, `data-api="https://course.example.org/api/threads/writing-prompts"`)},
+		{"API address for the live script", strings.Contains(sec, `data-api="https://course.example.org/api/threads/writing-prompts?cohort=2026-autumn"`)},
 		{"hostile name escaped", strings.Contains(sec, `&lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;`)},
 		{"hostile content warning escaped", strings.Contains(sec, `&lt;/summary&gt;&lt;script&gt;alert(&#34;cw&#34;)&lt;/script&gt;`)},
 		{"no script element from a reply", !strings.Contains(sec, "<script")},

@@ -57,7 +57,7 @@ func TestThreadModeration(t *testing.T) {
 	}
 
 	// The build's view is the same tree.
-	st, err := h.Thread(ctx, "intro")
+	st, err := h.Thread(ctx, "intro", "")
 	must(t, err)
 	if len(st.Replies) != 2 || st.Replies[0].ID != bob+"/statuses/2" || !st.Replies[1].Author.Moderator {
 		t.Fatalf("site thread = %+v", st)

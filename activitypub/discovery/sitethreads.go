@@ -14,8 +14,8 @@ import (
 // (the same tree, the same filtering of non-public replies), so that the static
 // page and the live script never disagree. A lesson not published yet has an
 // empty thread.
-func (h *Handler) Thread(ctx context.Context, lessonID string) (*site.Thread, error) {
-	t, err := h.readThread(ctx, lessonID)
+func (h *Handler) Thread(ctx context.Context, lessonID, cohortID string) (*site.Thread, error) {
+	t, err := h.readCohortThread(ctx, lessonID, cohortID)
 	if errors.Is(err, activitypub.ErrNotFound) {
 		return &site.Thread{Lesson: lessonID}, nil
 	}
@@ -35,4 +35,14 @@ func Threads(course *site.Config, st activitypub.Store) site.Discussion {
 	h := New(Options{Course: course, Store: st, URLs: activitypub.NewURLs(f.Domain, f.AllowInsecure)})
 	h.actors = &sync.Map{}
 	return h
+}
+
+// readCohortThread reads the thread under a cohort's post of a lesson. A
+// private cohort whose discussion is not shown has none to give (ErrNotFound,
+// so the page shows an empty thread): nothing private reaches a page.
+func (h *Handler) readCohortThread(ctx context.Context, lessonID, cohortID string) (*site.Thread, error) {
+	if h.private(cohortID) {
+		return nil, fmt.Errorf("thread of private cohort %s: %w", cohortID, activitypub.ErrNotFound)
+	}
+	return h.readCohort(ctx, lessonID, cohortID)
 }

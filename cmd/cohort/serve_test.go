@@ -273,7 +273,7 @@ func TestServe(t *testing.T) {
 		t.Errorf("WebFinger on serve's origin: %d %s", status, jrd)
 	}
 	if status, page := get(t, base+lessonURL); status != 200 ||
-		!strings.Contains(page, `<link rel="alternate" type="application/activity+json" href="`+base+`lessons/onboarding-fediverse">`) {
+		!strings.Contains(page, `<link rel="alternate" type="application/activity+json" href="`+base+`cohorts/2026-autumn/lessons/onboarding-fediverse">`) {
 		t.Errorf("lesson page does not link its post on serve's origin")
 	}
 	// Pages show replies from anyone: they come with a policy that runs no inline

@@ -28,14 +28,16 @@ func TestBuildShowsOnlyPublicReplies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const object = "https://course.example.org/lessons/writing-prompts"
+	// The example course runs in a cohort: the lesson's post is the cohort's own.
+	const cohort = "2026-autumn"
+	const object = "https://course.example.org/cohorts/2026-autumn/lessons/writing-prompts"
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	must(st.SaveLessonObject(ctx, activitypub.LessonObject{LessonID: "writing-prompts", ObjectID: object,
+	must(st.SaveLessonObject(ctx, activitypub.LessonObject{LessonID: "writing-prompts", CohortID: cohort, ObjectID: object,
 		Published: time.Date(2026, 9, 7, 8, 0, 0, 0, time.UTC), ContentHash: "h"}))
 	alice := "https://mastodon.example/users/alice"
 	must(st.SaveActor(ctx, activitypub.Actor{ID: alice, Type: "Person", Inbox: alice + "/inbox", PreferredUsername: "alice",
@@ -53,7 +55,7 @@ func TestBuildShowsOnlyPublicReplies(t *testing.T) {
 		{"5", "DELETED-REPLY", activitypub.Public},
 	}
 	for i, r := range replies {
-		must(st.SaveReply(ctx, activitypub.Reply{ID: alice + "/statuses/" + r.id, LessonID: "writing-prompts", InReplyTo: object,
+		must(st.SaveReply(ctx, activitypub.Reply{ID: alice + "/statuses/" + r.id, LessonID: "writing-prompts", CohortID: cohort, InReplyTo: object,
 			Actor: alice, URL: "https://mastodon.example/@alice/" + r.id, Published: at.Add(time.Duration(i) * time.Minute),
 			Content: sanitize.HTML("<p>" + r.text + "</p>"), Visibility: r.visibility}))
 	}
@@ -61,7 +63,7 @@ func TestBuildShowsOnlyPublicReplies(t *testing.T) {
 
 	cfg, err := site.LoadConfig(os.DirFS(dir), "course.toml")
 	must(err)
-	th, err := discovery.Threads(cfg, st).Thread(ctx, "writing-prompts")
+	th, err := discovery.Threads(cfg, st).Thread(ctx, "writing-prompts", cohort)
 	must(err)
 	if th.Count != 2 || len(th.Replies) != 2 {
 		t.Errorf("the threads API's thread has %d replies, want the public and the unlisted one: %+v", th.Count, th.Replies)
