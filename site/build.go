@@ -271,16 +271,27 @@ func (b *Builder) lessonThreads(ctx context.Context, lessons []*Page) error {
 	cached := b.threads
 	b.threadMu.Unlock()
 
-	got := make([]*Thread, len(lessons))
-	err := parallel(ctx, len(lessons), func(i int) error {
-		l := lessons[i]
-		if t, ok := cached[threadKey{l.ID, l.Cohort}]; ok {
+	// Every thread a page shows: the current cohort's, then the archived ones.
+	var keys []threadKey
+	for _, l := range lessons {
+		keys = append(keys, threadKey{l.ID, l.Cohort})
+		for _, a := range l.Archive {
+			keys = append(keys, threadKey{l.ID, a.Cohort.ID})
+		}
+	}
+	got := make([]*Thread, len(keys))
+	err := parallel(ctx, len(keys), func(i int) error {
+		k := keys[i]
+		if t, ok := cached[k]; ok {
 			got[i] = t
 			return nil
 		}
-		t, err := b.o.Discussion.Thread(ctx, l.ID, l.Cohort)
+		t, err := b.o.Discussion.Thread(ctx, k.lesson, k.cohort)
 		if err != nil {
-			return fmt.Errorf("discussion of %s: %w", l.ID, err)
+			return fmt.Errorf("discussion of %s: %w", k.lesson, err)
+		}
+		if t == nil {
+			t = &Thread{Lesson: k.lesson}
 		}
 		got[i] = t
 		return nil
@@ -290,12 +301,16 @@ func (b *Builder) lessonThreads(ctx context.Context, lessons []*Page) error {
 	}
 	b.threadMu.Lock()
 	defer b.threadMu.Unlock()
-	for i, l := range lessons {
-		if got[i] == nil {
-			got[i] = &Thread{Lesson: l.ID}
-		}
+	i := 0
+	for _, l := range lessons {
 		l.Thread = got[i]
-		b.threads[threadKey{l.ID, l.Cohort}] = got[i]
+		b.threads[keys[i]] = got[i]
+		i++
+		for _, a := range l.Archive {
+			a.Thread = got[i]
+			b.threads[keys[i]] = got[i]
+			i++
+		}
 	}
 	return nil
 }

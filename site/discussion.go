@@ -187,5 +187,10 @@ func markModerators(lessons []*Page, moderators []string) {
 		if l.Thread != nil {
 			walk(l.Thread.Replies)
 		}
+		for _, a := range l.Archive {
+			if a.Thread != nil {
+				walk(a.Thread.Replies)
+			}
+		}
 	}
 }

@@ -62,6 +62,9 @@ func (r *run) extras() error {
 			}
 		}
 	}
+	if err := r.archivePages(base); err != nil {
+		return err
+	}
 	special := []struct{ layout, out, title string }{
 		{"404.html", "404.html", r.theme.T("not_found_title")},
 		{"search.html", "search/index.html", r.theme.T("search_title")},
@@ -137,6 +140,34 @@ func (r *run) extras() error {
 	t := time.Now()
 	defer func() { r.steps = append(r.steps, Step{"static", time.Since(t)}) }()
 	return r.copyStatic()
+}
+
+// archivePages writes, for each lesson, a page per earlier cohort's discussion
+// (layout archive.html, with .Page the lesson and .Archived the cohort's).
+func (r *run) archivePages(base PageData) error {
+	for _, l := range r.course.Lessons {
+		for _, a := range l.Archive {
+			rel := r.outPath(a.URL)
+			key := newKeyer().str(r.key, r.pagesKey, l.cardKey, l.ActivityURL, a.Cohort.ID, a.Thread.key()).sum()
+			r.next.Special[rel] = key
+			if r.prev.special(rel) == key && r.out.keep(rel) {
+				continue
+			}
+			data := base
+			data.Page, data.Archived = l, a
+			if l.Module != nil {
+				data.Nav = markCurrent(r.navs[l.Module], l.URL)
+			}
+			html, err := r.theme.execute("archive.html", data)
+			if err != nil {
+				return &Error{File: path.Join(ContentDir, l.File), Err: fmt.Errorf("archive of %s: %w", a.Cohort.ID, err)}
+			}
+			if err := r.out.write(rel, html); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // prevSize guesses the size of a whole-course file from the fragments it is

@@ -81,6 +81,9 @@ type Page struct {
 	// Thread is the lesson's discussion: public replies as a tree (nil when the
 	// build has no discussion source).
 	Thread *Thread
+	// Archive lists the discussions of earlier cohorts, newest first: each has a
+	// page of its own under the lesson (with a discussion source only).
+	Archive []*Archived
 	// ActivityURL is the id of the lesson's fediverse post (lessons of a course
 	// with [federation] only): pages link it so that pasting the page's URL into
 	// Mastodon's search finds the post.
@@ -92,6 +95,14 @@ type Page struct {
 	cardKey  string // digest of what lists and neighbours show of the page
 	cardMemo keyMemo
 	keyMemo  keyMemo // of the render key
+}
+
+// Archived is an earlier cohort's discussion of a lesson, kept readable on a
+// page of its own.
+type Archived struct {
+	Cohort Cohort
+	URL    string // root-relative URL of the archive page
+	Thread *Thread
 }
 
 // Module is a folder of lessons: a week of the course.
@@ -145,6 +156,9 @@ type PageData struct {
 	Outline template.HTML
 	// Live is set by `cohort serve`: scripts it injects go at the end of <body>.
 	Live template.HTML
+	// Archived is the earlier cohort's discussion an archive page shows (layout
+	// archive.html only).
+	Archived *Archived
 }
 
 // SiteData is the course-wide part of PageData, the same for every page of a build.

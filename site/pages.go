@@ -89,6 +89,11 @@ func (r *run) render() (*state, error) {
 	if len(r.schedules) > 0 {
 		r.ix.addURL("schedule/index.html")
 	}
+	for _, l := range c.Lessons {
+		for _, a := range l.Archive {
+			r.ix.addURL(r.outPath(a.URL))
+		}
+	}
 
 	if err := cardKeys(r.ctx, c.All()); err != nil {
 		return nil, err
@@ -161,6 +166,9 @@ func (r *run) renderKey(p *Page) string {
 	case KindLesson:
 		k.str(r.modKeys[p.Module]).card(p.Prev).card(p.Next).int(int64(p.Order), int64(p.Number)).str(p.Thread.key())
 		k.int(p.OpensAt.UnixNano()).str(p.OpensAt.Location().String(), fmt.Sprint(p.Locked), p.Cohort, p.ActivityURL)
+		for _, a := range p.Archive {
+			k.str(a.Cohort.ID, a.URL, a.Thread.key())
+		}
 	}
 	return p.keyMemo.sum(k.buf)
 }

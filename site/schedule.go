@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -172,8 +174,28 @@ func buildSchedules(fsys fs.FS, c *Course, now time.Time) ([]*Schedule, error) {
 		if l.Cohort != "" {
 			l.ActivityURL = c.Config.Federation.CohortLessonURL(l.Cohort, l.ID)
 		}
+		l.Archive = archive(c.Config, l, opens[l], now)
 	}
 	return all, nil
+}
+
+// archive lists the cohorts a lesson opened for before its current one, newest
+// first, whose discussion may be shown: public ones, and private ones whose
+// participants agreed (show_discussion).
+func archive(cfg *Config, l *Page, opens []cohortOpening, now time.Time) []*Archived {
+	var out []*Archived
+	for _, o := range opens {
+		if o.cohort == l.Cohort || now.Before(o.at) {
+			continue
+		}
+		for _, co := range cfg.Cohorts {
+			if co.ID == o.cohort && (co.Audience != "private" || co.ShowDiscussion) {
+				out = append(out, &Archived{Cohort: co, URL: l.URL + "cohorts/" + url.PathEscape(co.ID) + "/"})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *Archived) int { return b.Cohort.StartTime().Compare(a.Cohort.StartTime()) })
+	return out
 }
 
 // currentCohort is the cohort whose discussion a lesson's page shows at now: the

@@ -218,3 +218,51 @@ func TestCurrentCohort(t *testing.T) {
 		t.Errorf("without cohorts: %q", got)
 	}
 }
+
+// cohortDiscussion gives each (lesson, cohort) a thread with one reply naming it.
+type cohortDiscussion struct{}
+
+func (cohortDiscussion) Thread(_ context.Context, lessonID, cohortID string) (*Thread, error) {
+	return &Thread{Lesson: lessonID, Count: 1, Replies: []*Reply{{
+		ID: "https://social.example/notes/" + cohortID, URL: "https://social.example/@a/" + cohortID,
+		Author:    Author{Name: "A", Handle: "@a@social.example", URL: "https://social.example/@a"},
+		Published: time.Date(2026, 9, 8, 9, 0, 0, 0, time.UTC), Content: "<p>REPLY-OF-" + cohortID + "</p>",
+	}}}, nil
+}
+
+// TestArchiveOfEarlierCohorts: once a second cohort reaches a lesson, its page
+// shows that cohort's fresh thread and links the earlier cohort's discussion,
+// kept on a page of its own; a private cohort's stays out unless shown.
+func TestArchiveOfEarlierCohorts(t *testing.T) {
+	dir := course(t, cohortCourse)
+	// The same cohorts, a fediverse account, and a private cohort in between.
+	config := read(t, dir, "course.toml") + `[[cohorts]]
+id = "staff"
+name = "Staff"
+start = 2026-10-05T09:00:00
+audience = "private"
+`
+	config = strings.Replace(config, "[[cohorts]]", "[federation]\nhandle = \"course\"\ndomain = \"example.org\"\n\n[[cohorts]]", 1)
+	writeArchive(t, dir, "-- course.toml --\n"+config)
+	out := filepath.Join(t.TempDir(), "public")
+	now := func() time.Time { return time.Date(2027, 4, 1, 12, 0, 0, 0, time.UTC) }
+	if _, err := Build(context.Background(), Options{Source: dir, Out: out, Now: now, Discussion: cohortDiscussion{}}); err != nil {
+		t.Fatal(err)
+	}
+	page := read(t, out, "01-one/a/index.html")
+	for _, want := range []string{"REPLY-OF-spring", `href="/01-one/a/cohorts/autumn/"`, "https://example.org/cohorts/spring/lessons/01-one-a"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("lesson page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "REPLY-OF-autumn") || strings.Contains(page, "cohorts/staff/") {
+		t.Error("the lesson page shows an earlier or a private cohort's thread")
+	}
+	arch := read(t, out, "01-one/a/cohorts/autumn/index.html")
+	if !strings.Contains(arch, "REPLY-OF-autumn") || !strings.Contains(arch, "the discussion of Autumn") {
+		t.Error("the archive page does not show the autumn cohort's discussion")
+	}
+	if _, err := os.Stat(filepath.Join(out, "01-one/a/cohorts/staff/index.html")); err == nil {
+		t.Error("a private cohort's discussion was archived without show_discussion")
+	}
+}

@@ -33,7 +33,7 @@ type staticFile struct {
 }
 
 // requiredLayouts are the layouts every theme must have.
-var requiredLayouts = []string{"home.html", "module.html", "lesson.html", "page.html", "404.html", "search.html", "alias.html", "schedule.html"}
+var requiredLayouts = []string{"home.html", "module.html", "lesson.html", "page.html", "404.html", "search.html", "alias.html", "schedule.html", "archive.html"}
 
 // LoadTheme reads the theme named in cfg, with the course's overrides from fsys.
 func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
