@@ -194,7 +194,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	if err := b.lessonThreads(ctx, course.Lessons); err != nil { // discussion.go
 		return nil, fmt.Errorf("discussion: %w", err)
 	}
-	markModerators(course.Lessons, cfg.Federation.Moderators)
+	markModerators(course.Lessons, cfg.AllModerators())
 	step("discussion")
 
 	out := newOutput(b.o.Out, prev.outputs())

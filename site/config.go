@@ -92,6 +92,29 @@ func (f Federation) CohortLessonURL(cohortID, lessonID string) string {
 	return ""
 }
 
+// AllModerators lists the course's moderators and every cohort's own, once each.
+func (c *Config) AllModerators() []string {
+	var all []string
+	seen := map[string]bool{}
+	for _, list := range append([][]string{c.Federation.Moderators}, cohortModerators(c.Cohorts)...) {
+		for _, m := range list {
+			if k := strings.ToLower(strings.TrimPrefix(m, "@")); !seen[k] {
+				seen[k] = true
+				all = append(all, m)
+			}
+		}
+	}
+	return all
+}
+
+func cohortModerators(cohorts []Cohort) [][]string {
+	var out [][]string
+	for _, co := range cohorts {
+		out = append(out, co.Moderators)
+	}
+	return out
+}
+
 // Cohort is one [[cohorts]] entry: a group that starts the course together.
 type Cohort struct {
 	ID   string `toml:"id" json:"id"`

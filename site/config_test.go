@@ -80,3 +80,22 @@ func TestConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestAllModerators(t *testing.T) {
+	cfg, err := ParseConfig("course.toml", []byte(`title = "T"
+[federation]
+handle = "c"
+domain = "example.org"
+moderators = ["@ana@uni.example"]
+[[cohorts]]
+id = "a"
+start = 2026-09-07
+moderators = ["@Ana@uni.example", "@ben@school.example"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cfg.AllModerators(), " "); got != "@ana@uni.example @ben@school.example" {
+		t.Errorf("AllModerators = %s (course's and cohorts', once each)", got)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/cohort-course/cohort/activitypub"
@@ -86,8 +87,14 @@ func cmdCompanion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 // moderationRules reads the companion's moderation rules from [federation].
+// Cohorts' own participants and moderators count as the course's: in
+// "participants" mode a cohort member's reply is shown at once.
 func moderationRules(cfg *site.Config) activitypub.Moderation {
 	f := cfg.Federation
-	return activitypub.Moderation{Mode: activitypub.ModerationMode(f.Moderation),
-		Participants: f.Participants, Moderators: f.Moderators}
+	m := activitypub.Moderation{Mode: activitypub.ModerationMode(f.Moderation),
+		Participants: slices.Clone(f.Participants), Moderators: cfg.AllModerators()}
+	for _, co := range cfg.Cohorts {
+		m.Participants = append(m.Participants, co.Participants...)
+	}
+	return m
 }
