@@ -39,11 +39,13 @@ type Handler struct {
 	mux   *http.ServeMux
 	pages map[string]*template.Template
 	css   []byte
+	// logins throttles wrong passwords (throttle.go).
+	logins *throttle
 }
 
 // NewHandler returns the moderation page.
 func NewHandler(o HandlerOptions) *Handler {
-	h := &Handler{o: o, log: o.Logger, mux: http.NewServeMux(), pages: map[string]*template.Template{}}
+	h := &Handler{o: o, log: o.Logger, mux: http.NewServeMux(), pages: map[string]*template.Template{}, logins: newThrottle()}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}

@@ -2,6 +2,7 @@ package moderation_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -433,5 +434,25 @@ func TestPageActions(t *testing.T) {
 	defer e.mu.Unlock()
 	if strings.Join(e.changed, ",") != "intro,intro,intro,intro,intro,,," {
 		t.Fatalf("threads changed = %q", e.changed)
+	}
+}
+
+// TestLoginThrottled: after five wrong passwords the name is refused, even with
+// the right one, until fifteen minutes have passed; then it logs in.
+func TestLoginThrottled(t *testing.T) {
+	e := newEnv(t)
+	for i := range 5 {
+		if resp, _ := e.do("POST", "/moderate/login", url.Values{"name": {"mia"}, "password": {"guess " + fmt.Sprint(i)}}); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d: %d", i, resp.StatusCode)
+		}
+	}
+	resp, body := e.do("POST", "/moderate/login", url.Values{"name": {"mia"}, "password": {password}})
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Too many wrong passwords") ||
+		resp.Header.Get("Retry-After") == "" || len(resp.Cookies()) != 0 {
+		t.Fatalf("sixth attempt: %d, Retry-After %q, cookies %v", resp.StatusCode, resp.Header.Get("Retry-After"), resp.Cookies())
+	}
+	e.advance(15 * time.Minute)
+	if resp, _ := e.do("POST", "/moderate/login", url.Values{"name": {"mia"}, "password": {password}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("after the window: %d, want a login", resp.StatusCode)
 	}
 }
