@@ -232,6 +232,11 @@ type ModerationStore interface {
 	// moderator.
 	SetModeratorPassword(ctx context.Context, name, hash string) error
 
+	// RemoveModerator deletes a moderator account and ends all its sessions;
+	// the audit log keeps what it did. It returns ErrNotFound when there is no
+	// such moderator.
+	RemoveModerator(ctx context.Context, name string) error
+
 	// Moderator returns the moderator with that name, or ErrNotFound.
 	Moderator(ctx context.Context, name string) (Moderator, error)
 

@@ -80,12 +80,14 @@ func cliWho() string {
 	return "cli:" + name
 }
 
-const moderatorSynopsis = `moderator add [flags] HANDLE
+const moderatorSynopsis = `moderator add [flags] HANDLE | moderator list | moderator remove NAME
 
-Adds a moderator account for the moderation page (/moderate/ on the
+add: adds a moderator account for the moderation page (/moderate/ on the
 companion). The login name is the handle without its leading @, unless
 --name says otherwise. The password is asked twice on the terminal, or read
-from the first line of standard input with --password-stdin.`
+from the first line of standard input with --password-stdin.
+list: lists the accounts. remove: deletes one and ends its sessions; the
+audit log keeps what it did.`
 
 func cmdModerator(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("moderator", moderatorSynopsis, stderr)
@@ -97,9 +99,14 @@ func cmdModerator(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 || pos[0] != "add" {
+	switch {
+	case len(pos) == 1 && pos[0] == "list":
+		return moderatorList(ctx, sf, stdout)
+	case len(pos) == 2 && pos[0] == "remove":
+		return moderatorRemove(ctx, sf, pos[1], stdout)
+	case len(pos) != 2 || pos[0] != "add":
 		fs.Usage()
-		return fmt.Errorf("%w: moderator add HANDLE", errUsage)
+		return fmt.Errorf("%w: moderator add HANDLE, moderator list, or moderator remove NAME", errUsage)
 	}
 	handle := "@" + strings.TrimPrefix(strings.TrimSpace(pos[1]), "@")
 	if err := (activitypub.Moderation{Moderators: []string{handle}}).Validate(); err != nil {
@@ -138,6 +145,43 @@ func cmdModerator(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if !(activitypub.Moderation{Moderators: cfg.Federation.Moderators}).IsModerator("", handle) {
 		fmt.Fprintf(stderr, "Note: %s is not in [federation] moderators in course.toml, so their replies are not marked as a moderator's.\n", handle)
 	}
+	return nil
+}
+
+func moderatorList(ctx context.Context, sf storeFlags, stdout io.Writer) error {
+	_, st, err := sf.open(ctx)
+	if err != nil {
+		return fmt.Errorf("moderator list: %w", err)
+	}
+	defer st.Close()
+	all, err := st.Moderators(ctx)
+	if err != nil {
+		return fmt.Errorf("moderator list: %w", err)
+	}
+	for _, m := range all {
+		fmt.Fprintf(stdout, "%s\t%s\tsince %s\n", m.Name, m.Handle, m.Created.UTC().Format("2006-01-02"))
+	}
+	if len(all) == 0 {
+		fmt.Fprintln(stdout, "No moderator accounts yet: add one with cohort moderator add @user@instance")
+	}
+	return nil
+}
+
+func moderatorRemove(ctx context.Context, sf storeFlags, name string, stdout io.Writer) error {
+	_, st, err := sf.open(ctx)
+	if err != nil {
+		return fmt.Errorf("moderator remove: %w", err)
+	}
+	defer st.Close()
+	if err := st.RemoveModerator(ctx, name); errors.Is(err, activitypub.ErrNotFound) {
+		return fmt.Errorf("moderator remove: there is no moderator %s (see cohort moderator list)", name)
+	} else if err != nil {
+		return fmt.Errorf("moderator remove: %w", err)
+	}
+	if _, err := st.AppendAudit(ctx, activitypub.AuditEntry{Who: cliWho(), Action: activitypub.ActionModerator, Target: name, Reason: "removed"}); err != nil {
+		return fmt.Errorf("moderator remove: %w", err)
+	}
+	fmt.Fprintf(stdout, "Moderator %s removed; their sessions have ended.\n", name)
 	return nil
 }
 

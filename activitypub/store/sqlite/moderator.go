@@ -52,6 +52,29 @@ func (s *Store) SetModeratorPassword(ctx context.Context, name, hash string) err
 	return nil
 }
 
+// RemoveModerator implements activitypub.Store.
+func (s *Store) RemoveModerator(ctx context.Context, name string) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE moderator = ?`, name); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM moderators WHERE name = ?`, name)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return activitypub.ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("remove moderator %s: %w", name, err)
+	}
+	return nil
+}
+
 // Moderator implements activitypub.Store.
 func (s *Store) Moderator(ctx context.Context, name string) (activitypub.Moderator, error) {
 	m, err := scanModerator(s.db.QueryRowContext(ctx, `SELECT `+moderatorColumns+` FROM moderators WHERE name = ?`, name))

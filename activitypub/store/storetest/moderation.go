@@ -288,6 +288,14 @@ func testModerators(t *testing.T, s activitypub.Store) {
 	_, err = s.Session(ctx, "s1")
 	wantErr(t, "session after a password change", err, activitypub.ErrNotFound)
 	wantErr(t, "password of a missing moderator", s.SetModeratorPassword(ctx, "nobody", "h"), activitypub.ErrNotFound)
+
+	must(t, s.CreateSession(ctx, activitypub.Session{IDHash: "s2", Moderator: "ann", Expires: base.Add(time.Hour)}))
+	must(t, s.RemoveModerator(ctx, "ann"))
+	_, err = s.Moderator(ctx, "ann")
+	wantErr(t, "a removed moderator", err, activitypub.ErrNotFound)
+	_, err = s.Session(ctx, "s2")
+	wantErr(t, "a removed moderator's session", err, activitypub.ErrNotFound)
+	wantErr(t, "removing a moderator twice", s.RemoveModerator(ctx, "ann"), activitypub.ErrNotFound)
 }
 
 func testSessions(t *testing.T, s activitypub.Store) {
