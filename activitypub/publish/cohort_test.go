@@ -113,10 +113,25 @@ func TestCohortPostsAtTheirReleases(t *testing.T) {
 		}
 	}
 
+	// The spring cohort is cancelled: its post is withdrawn, to followers only
+	// (a cohort that is gone may have been private), and autumn's stays.
+	withoutSpring := m(intro)
+	withoutSpring.Cohorts = withoutSpring.Cohorts[:1]
+	must(p.Sync(ctx, withoutSpring))
+	ds = claim()
+	if len(ds) != 1 || !strings.Contains(string(ds[0].Body), `"type":"Delete"`) ||
+		!strings.Contains(string(ds[0].Body), "cohorts/spring/lessons/intro") || strings.Contains(string(ds[0].Body), "#Public") {
+		t.Fatalf("a removed cohort: %d deliveries %v, want one followers-only Delete of its post", len(ds), ds)
+	}
+	must(p.Sync(ctx, withoutSpring))
+	if ds := claim(); len(ds) != 0 {
+		t.Fatalf("the removed cohort's post was deleted again: %d deliveries", len(ds))
+	}
+
 	must(p.Sync(ctx, m()))
 	ds = claim()
-	if len(ds) != 2 || !strings.Contains(string(ds[0].Body), `"type":"Delete"`) {
-		t.Fatalf("removing the lesson sent %d activities, want a Delete per cohort's post", len(ds))
+	if len(ds) != 1 || !strings.Contains(string(ds[0].Body), `"type":"Delete"`) || !strings.Contains(string(ds[0].Body), "cohorts/autumn/") {
+		t.Fatalf("removing the lesson sent %d activities, want a Delete of the remaining cohort's post", len(ds))
 	}
 }
 

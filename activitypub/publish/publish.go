@@ -166,7 +166,8 @@ func (p *Publisher) Manifest() *site.Manifest {
 }
 
 // Sync publishes what changed between the store's lesson objects and m:
-// Creates, Updates and Deletes, each queued for every follower inbox
+// Creates, Updates and Deletes (of a lesson gone from m, and of the posts of a
+// cohort gone from it), each queued for every follower inbox
 // before the lesson object is saved, so a crash in between re-sends rather
 // than loses. It remembers m for Note.
 func (p *Publisher) Sync(ctx context.Context, m *site.Manifest) error {
@@ -231,15 +232,23 @@ func (p *Publisher) Sync(ctx context.Context, m *site.Manifest) error {
 			queued += n
 		}
 	}
+	cohorts := map[string]bool{}
+	for _, c := range m.Cohorts {
+		cohorts[c.ID] = true
+	}
 	for _, o := range objs {
-		if _, ok := lessons[o.LessonID]; ok || o.ContentHash == DeletedHash {
+		_, lessonKept := lessons[o.LessonID]
+		cohortKept := o.CohortID == "" || cohorts[o.CohortID]
+		if (lessonKept && cohortKept) || o.ContentHash == DeletedHash {
 			continue
 		}
 		if err := loadInboxes(); err != nil {
 			return fmt.Errorf("publish: followers: %w", err)
 		}
 		deleteOf := as.Delete
-		if private[o.CohortID] {
+		if private[o.CohortID] || !cohortKept {
+			// A cohort no longer in the manifest may have been private: its
+			// posts are withdrawn from followers only, never announced to all.
 			deleteOf = as.DeleteFollowersOnly
 		}
 		body, err := deleteOf(o.ObjectID+"#delete", p.o.URLs.Actor(), o.ObjectID, p.o.URLs.Followers())
