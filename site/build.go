@@ -74,6 +74,18 @@ type Step struct {
 	Duration time.Duration
 }
 
+// stepTimer times the steps of one build, each from the end of the last.
+type stepTimer struct {
+	steps []Step
+	mark  time.Time
+}
+
+func (t *stepTimer) done(name string) {
+	now := time.Now()
+	t.steps = append(t.steps, Step{name, now.Sub(t.mark)})
+	t.mark = now
+}
+
 // Build turns the course in o.Source into a static site in o.Out, in one go.
 // Use a Builder to rebuild the same course again and again (serve does).
 func Build(ctx context.Context, o Options) (*Result, error) {
@@ -127,13 +139,8 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	start := time.Now()
-	var steps []Step
-	mark := start
-	step := func(name string) {
-		now := time.Now()
-		steps = append(steps, Step{name, now.Sub(mark)})
-		mark = now
-	}
+	timer := &stepTimer{mark: start}
+	step := timer.done
 
 	cfg, err := LoadConfig(b.fsys, "course.toml") // config.go
 	if err != nil {
@@ -200,7 +207,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	out := newOutput(b.o.Out, prev.outputs())
 	r := &run{
 		b: b, ctx: ctx, cfg: cfg, theme: theme, course: course, tree: tree,
-		out: out, prev: prev, key: key, schedules: scheds,
+		out: out, prev: prev, key: key, schedules: scheds, timer: timer,
 		md: markdown.New(markdown.Options{Lang: cfg.Language, Labels: theme.strings, Unsafe: true, SkipWords: true}),
 	}
 	next, err := r.render() // pages.go → extras.go
@@ -208,8 +215,6 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		out.abort()
 		return nil, err
 	}
-	steps = append(steps, r.steps...)
-	mark = time.Now()
 	removed, err := out.commit() // output.go: only files whose bytes changed
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", b.o.Out, err)
@@ -234,7 +239,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	step("cache save")
 	return &Result{
 		Pages: len(course.All()), Rendered: r.rendered, Written: out.written, Removed: removed,
-		Duration: time.Since(start), Course: course, Steps: steps, NextOpening: nextOpening(course, now),
+		Duration: time.Since(start), Course: course, Steps: timer.steps, NextOpening: nextOpening(course, now),
 	}, nil
 }
 

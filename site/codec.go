@@ -324,78 +324,53 @@ func (s *state) delta(old *state) []byte {
 	e := &encoder{b: make([]byte, 0, 64<<10)}
 	e.str(s.Version)
 	e.str(s.Key)
-	n := 0
-	var changed []string
-	for name, c := range s.Files {
-		if old.Files[name] != c {
-			changed = append(changed, name)
-		}
-	}
+	changed, gone := diffKeys(old.Files, s.Files)
 	e.uint(uint64(len(changed)))
 	for _, name := range changed {
 		e.file(name, s.Files[name])
 	}
-	n += len(changed)
-	var gone []string
-	for name := range old.Files {
-		if _, ok := s.Files[name]; !ok {
-			gone = append(gone, name)
-		}
-	}
 	e.strs(gone)
-	n += len(gone)
-
-	n += e.mapDelta(old.Outputs, s.Outputs)
-	navs, oldNavs := map[string]string{}, map[string]string{}
-	for k, v := range s.Navs {
-		navs[k] = string(v)
-	}
-	for k, v := range old.Navs {
-		oldNavs[k] = string(v)
-	}
-	n += e.mapDelta(oldNavs, navs)
-	n += e.mapDelta(old.Special, s.Special)
-
-	changed = changed[:0]
-	for name, f := range s.Frags {
-		if old.Frags[name] != f {
-			changed = append(changed, name)
-		}
-	}
+	n := len(changed) + len(gone)
+	n += strDelta(e, old.Outputs, s.Outputs)
+	n += strDelta(e, old.Navs, s.Navs)
+	n += strDelta(e, old.Special, s.Special)
+	changed, gone = diffKeys(old.Frags, s.Frags)
 	e.uint(uint64(len(changed)))
 	for _, name := range changed {
 		e.frag(name, s.Frags[name])
 	}
-	n += len(changed)
-	gone = gone[:0]
-	for name := range old.Frags {
-		if _, ok := s.Frags[name]; !ok {
-			gone = append(gone, name)
-		}
-	}
 	e.strs(gone)
-	n += len(gone)
+	n += len(changed) + len(gone)
 	if n == 0 {
 		return nil
 	}
 	return e.b
 }
 
-// mapDelta writes the entries of next that differ from old, then the keys gone,
-// and returns how many it wrote.
-func (e *encoder) mapDelta(old, next map[string]string) int {
-	changed := map[string]string{}
+// diffKeys lists the keys of next whose value is not old's (new ones too), and
+// the keys of old that next no longer has.
+func diffKeys[V comparable](old, next map[string]V) (changed, gone []string) {
 	for k, v := range next {
 		if ov, ok := old[k]; !ok || ov != v {
-			changed[k] = v
+			changed = append(changed, k)
 		}
 	}
-	e.strMap(changed)
-	var gone []string
 	for k := range old {
 		if _, ok := next[k]; !ok {
 			gone = append(gone, k)
 		}
+	}
+	return changed, gone
+}
+
+// strDelta writes, as strMap then strs, the entries of next that differ from
+// old and the keys gone, and returns how many it wrote.
+func strDelta[V ~string](e *encoder, old, next map[string]V) int {
+	changed, gone := diffKeys(old, next)
+	e.uint(uint64(len(changed)))
+	for _, k := range changed {
+		e.str(k)
+		e.str(string(next[k]))
 	}
 	e.strs(gone)
 	return len(changed) + len(gone)
@@ -414,15 +389,7 @@ func (s *state) applyDelta(data []byte) error {
 		delete(s.Files, name)
 	}
 	applyMap(s.Outputs, d)
-	navs := map[string]string{}
-	for k, v := range s.Navs {
-		navs[k] = string(v)
-	}
-	applyMap(navs, d)
-	s.Navs = map[string]template.HTML{}
-	for k, v := range navs {
-		s.Navs[k] = template.HTML(v)
-	}
+	applyMap(s.Navs, d)
 	applyMap(s.Special, d)
 	n = d.uint()
 	for i := uint64(0); i < n && d.err == nil; i++ {
@@ -438,9 +405,9 @@ func (s *state) applyDelta(data []byte) error {
 	return nil
 }
 
-func applyMap(m map[string]string, d *decoder) {
+func applyMap[V ~string](m map[string]V, d *decoder) {
 	for k, v := range d.strMap() {
-		m[k] = v
+		m[k] = V(v)
 	}
 	for _, k := range d.strs() {
 		delete(m, k)

@@ -10,13 +10,13 @@ import (
 	"io/fs"
 	"maps"
 	"path"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
+
+	"github.com/BurntSushi/toml"
 )
 
 // ContentDir is the folder of Markdown under the course root.
@@ -183,7 +183,6 @@ func isHidden(rel string) bool {
 // Pages come back in the order of files; drafts are dropped unless drafts is set.
 func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reuse func(source) *Page) ([]*Page, error) {
 	pages := make([]*Page, len(files))
-	errs := make([]error, len(files))
 	// Unchanged files come from the cache without a goroutine hand-off each.
 	var misses []int
 	for i, f := range files {
@@ -195,31 +194,13 @@ func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reu
 		}
 		misses = append(misses, i)
 	}
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				pages[i], errs[i] = readPage(fsys, files[i].path)
-			}
-		}()
-	}
-feed:
-	for _, i := range misses {
-		select {
-		case work <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(work)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := errors.Join(errs...); err != nil {
+	err := parallel(ctx, len(misses), func(j int) error {
+		i := misses[j]
+		var err error
+		pages[i], err = readPage(fsys, files[i].path)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	kept := pages[:0]
@@ -391,11 +372,6 @@ func parseDuration(s string) (time.Duration, error) {
 
 // fieldLine finds the 1-based line of a front matter key, for errors after decoding.
 func fieldLine(data []byte, key string) int {
-	for i, line := range strings.Split(string(data), "\n") {
-		t := strings.TrimSpace(line)
-		if strings.HasPrefix(t, key) && strings.HasPrefix(strings.TrimSpace(t[len(key):]), "=") {
-			return i + 1
-		}
-	}
-	return 0
+	line, _ := keyPosition(data, toml.Key{key})
+	return line
 }

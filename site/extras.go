@@ -120,8 +120,8 @@ func (r *run) extras() error {
 		{"css/highlight.css", func() ([]byte, error) { return markdown.HighlightCSS(), nil }},
 		{"_headers", r.headersFile}, // csp.go
 	}
+	r.timer.done("aliases, 404, search page, entries")
 	for _, f := range files {
-		t := time.Now()
 		switch f.name {
 		case "sitemap.xml", "search.json", "lessons.json":
 			if r.assembled(f.name) {
@@ -135,10 +135,9 @@ func (r *run) extras() error {
 		if err := r.out.write(f.name, data); err != nil {
 			return err
 		}
-		r.steps = append(r.steps, Step{f.name, time.Since(t)})
+		r.timer.done(f.name)
 	}
-	t := time.Now()
-	defer func() { r.steps = append(r.steps, Step{"static", time.Since(t)}) }()
+	defer r.timer.done("static")
 	return r.copyStatic()
 }
 
@@ -449,7 +448,7 @@ func (r *run) pageFrags(p *Page) *pageFrags {
 	if p.Kind == KindLesson {
 		f.Manifest, _ = json.Marshal(ManifestLesson{ID: p.ID, Title: p.Title, Summary: p.Summary,
 			Discussion: p.Discussion, URL: p.Permalink, Module: p.Module.Page.ID, Order: p.Order,
-			Date: p.Date, Opens: p.Opens, Tags: p.Tags, Hash: p.Hash, Releases: r.releases(p)})
+			Date: p.Date, Opens: p.Opens, Tags: p.Tags, Hash: p.Hash, Releases: releases(p)})
 	}
 	return f
 }
@@ -494,22 +493,17 @@ type ManifestLesson struct {
 	Releases map[string]time.Time `json:"releases,omitempty"`
 }
 
-// releases gives a lesson's opening time for each cohort.
-func (r *run) releases(p *Page) map[string]time.Time {
-	r.releaseOnce.Do(func() {
-		r.releaseMap = map[*Page]map[string]time.Time{}
-		for _, s := range r.schedules {
-			for _, m := range s.Modules {
-				for _, l := range m.Lessons {
-					if r.releaseMap[l.Page] == nil {
-						r.releaseMap[l.Page] = map[string]time.Time{}
-					}
-					r.releaseMap[l.Page][s.Cohort.ID] = l.Opens
-				}
-			}
-		}
-	})
-	return r.releaseMap[p]
+// releases gives a lesson's opening time for each cohort, as the schedule
+// computed it, or nil for a course without cohorts.
+func releases(p *Page) map[string]time.Time {
+	if len(p.releases) == 0 {
+		return nil
+	}
+	out := make(map[string]time.Time, len(p.releases))
+	for _, o := range p.releases {
+		out[o.cohort] = o.at
+	}
+	return out
 }
 
 // manifest is lessons.json. The lessons are assembled from each lesson's cached

@@ -89,10 +89,11 @@ type Page struct {
 	// Mastodon's search finds the post.
 	ActivityURL string
 
-	src      []byte // the Markdown body, kept until rendered
-	bodyLine int    // 1-based line in File where the body starts
-	reused   bool   // read from the build cache: src must be read again to render
-	cardKey  string // digest of what lists and neighbours show of the page
+	src      []byte          // the Markdown body, kept until rendered
+	bodyLine int             // 1-based line in File where the body starts
+	reused   bool            // read from the build cache: src must be read again to render
+	releases []cohortOpening // when the lesson opens for each cohort (schedule.go)
+	cardKey  string          // digest of what lists and neighbours show of the page
 	cardMemo keyMemo
 	keyMemo  keyMemo // of the render key
 }

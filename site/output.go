@@ -50,14 +50,10 @@ func hashBytes(data []byte) string {
 // stages it if its bytes changed. Safe for concurrent use.
 func (o *output) write(rel string, data []byte) error {
 	h := hashBytes(data)
-	o.mu.Lock()
-	if _, dup := o.next[rel]; dup {
-		o.mu.Unlock()
-		return fmt.Errorf("output %s: written twice in one build", rel)
+	prev, known, err := o.record(rel, h)
+	if err != nil {
+		return err
 	}
-	o.next[rel] = h
-	prev, known := o.prev[rel]
-	o.mu.Unlock()
 	if known && prev == h {
 		return nil
 	}
@@ -71,6 +67,20 @@ func (o *output) write(rel string, data []byte) error {
 		_, err := w.Write(data)
 		return err
 	})
+}
+
+// record notes that this build makes rel with hash h, and returns the hash the
+// last build recorded for it, if any. Making one file twice is an error (a static
+// file and a page at the same path, say).
+func (o *output) record(rel, h string) (prev string, known bool, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, dup := o.next[rel]; dup {
+		return "", false, fmt.Errorf("output %s: written twice in one build (a static file and a page?)", rel)
+	}
+	o.next[rel] = h
+	prev, known = o.prev[rel]
+	return prev, known, nil
 }
 
 // keep records rel as unchanged since the last build, without rendering it. It
@@ -90,14 +100,10 @@ func (o *output) keep(rel string) bool {
 // version (size and modification time will do for static files); unchanged
 // sources are not copied again.
 func (o *output) copyFile(rel string, fsys fs.FS, name, hash string) error {
-	o.mu.Lock()
-	if _, dup := o.next[rel]; dup {
-		o.mu.Unlock()
-		return fmt.Errorf("output %s: written twice in one build (a static file and a page?)", rel)
+	prev, known, err := o.record(rel, hash)
+	if err != nil {
+		return err
 	}
-	o.next[rel] = hash
-	prev, known := o.prev[rel]
-	o.mu.Unlock()
 	if known && prev == hash {
 		if _, err := os.Stat(filepath.Join(o.dir, filepath.FromSlash(rel))); err == nil {
 			return nil

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/cohort-course/cohort/site/markdown"
 )
@@ -32,13 +31,11 @@ type run struct {
 	site      *SiteData
 	schedules []*Schedule
 
-	releaseOnce sync.Once
-	releaseMap  map[*Page]map[string]time.Time
-	ix          *linkIndex
-	navs        map[*Module]template.HTML // per module: rendered once, or kept from the last build
-	modKeys     map[*Module]string
-	pagesKey    string
-	outline     string // key of the course outline: every module's key
+	ix       *linkIndex
+	navs     map[*Module]template.HTML // per module: rendered once, or kept from the last build
+	modKeys  map[*Module]string
+	pagesKey string
+	outline  string // key of the course outline: every module's key
 
 	outlineOnce sync.Once
 	outlineHTML template.HTML
@@ -51,7 +48,7 @@ type run struct {
 	// in the same order (fragsOrder), so those files need not be assembled again.
 	fragsSame  bool
 	fragsOrder string
-	steps      []Step
+	timer      *stepTimer
 	mu         sync.Mutex
 	next       *state
 }
@@ -66,12 +63,7 @@ type linkLog struct {
 // course, into r.out. It returns the state to keep for the next build.
 func (r *run) render() (*state, error) {
 	c := r.course
-	mark := time.Now()
-	step := func(name string) {
-		now := time.Now()
-		r.steps = append(r.steps, Step{name, now.Sub(mark)})
-		mark = now
-	}
+	step := r.timer.done
 	r.next = &state{Version: Version, Key: r.key, Files: map[string]*cachedPage{},
 		Navs: map[string]template.HTML{}, Special: map[string]string{}, Frags: map[string]*pageFrags{}}
 	r.site = r.siteData()
@@ -143,10 +135,9 @@ func (r *run) render() (*state, error) {
 		return nil, fmt.Errorf("render: %w", err)
 	}
 	step("pages")
-	if err := r.extras(); err != nil { // extras.go
+	if err := r.extras(); err != nil { // extras.go: times its own steps
 		return nil, err
 	}
-	step("extras")
 	return r.next, nil
 }
 

@@ -169,6 +169,7 @@ func buildSchedules(fsys fs.FS, c *Course, now time.Time) ([]*Schedule, error) {
 		}
 	}
 	for _, l := range c.Lessons {
+		l.releases = opens[l]
 		l.Locked = !l.OpensAt.IsZero() && now.Before(l.OpensAt)
 		l.Cohort = currentCohort(opens[l], now)
 		if l.Cohort != "" {

@@ -62,10 +62,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		o.BaseURL = url
 		o.Domain = ln.Addr().String()
 	}
-	basePath := "/"
-	if i := strings.Index(strings.TrimPrefix(strings.TrimPrefix(o.BaseURL, "https://"), "http://"), "/"); i >= 0 {
-		basePath = strings.TrimPrefix(strings.TrimPrefix(o.BaseURL, "https://"), "http://")[i:]
-	}
+	basePath := (&site.Config{BaseURL: o.BaseURL}).BasePath() // the same path the build puts pages under
 	logger := slog.Default()
 	o.Logger = logger
 

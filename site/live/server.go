@@ -232,7 +232,7 @@ func (s *Server) files() http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		p := path.Clean("/" + r.URL.Path)
 		rel := strings.TrimPrefix(p, strings.TrimSuffix(s.BasePath, "/"))
-		if !strings.HasPrefix(p, strings.TrimSuffix(s.BasePath, "/")) || !exists(s.Out, rel, r.URL.Path) {
+		if !strings.HasPrefix(p, strings.TrimSuffix(s.BasePath, "/")) || !exists(s.Out, rel) {
 			s.notFound(w)
 			return
 		}
@@ -250,7 +250,7 @@ func (s *Server) files() http.Handler {
 
 // exists tells whether the output has a file for rel (a folder counts when it has
 // an index.html).
-func exists(out, rel, raw string) bool {
+func exists(out, rel string) bool {
 	full := filepath.Join(out, filepath.FromSlash(rel))
 	info, err := os.Stat(full)
 	if err != nil {
