@@ -421,6 +421,9 @@ func (r *run) pageFrags(p *Page) *pageFrags {
 	if p.Module != nil {
 		key += "|" + p.Module.Page.ID + "|" + p.Module.Page.Title
 	}
+	for _, o := range p.releases { // a module's opens moves its lessons' releases
+		key += "|" + o.cohort + "@" + strconv.FormatInt(o.at.Unix(), 10)
+	}
 	if r.prev != nil {
 		if f, ok := r.prev.Frags[p.File]; ok && f.Key == key {
 			return f

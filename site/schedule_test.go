@@ -266,3 +266,20 @@ audience = "private"
 		t.Error("a private cohort's discussion was archived without show_discussion")
 	}
 }
+
+// TestReleaseFollowsModuleOpens: moving a module's opening moves its lessons'
+// releases in lessons.json, though no lesson file changed.
+func TestReleaseFollowsModuleOpens(t *testing.T) {
+	dir := course(t, cohortCourse)
+	o := Options{Source: dir, Out: filepath.Join(dir, "public"), CacheDir: filepath.Join(dir, ".cohort")}
+	if _, err := Build(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	writeArchive(t, dir, "-- content/02-two/_index.md --\n+++\ntitle = \"Week 2\"\nweight = 2\nopens = \"week 5\"\n+++\n")
+	if _, err := Build(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if m := read(t, o.Out, "lessons.json"); !strings.Contains(m, `"autumn":"2026-10-05T09:00:00+02:00"`) {
+		t.Errorf("lesson C's release did not follow its module's new opens:\n%s", m)
+	}
+}
