@@ -163,9 +163,6 @@ func (s *Server) Watch(ctx context.Context, w *Watcher) error {
 func (s *Server) wakeAt(t time.Time) {
 	s.threadMu.Lock()
 	defer s.threadMu.Unlock()
-	if s.opened == nil {
-		s.opened = make(chan struct{}, 1)
-	}
 	if s.opening != nil {
 		s.opening.Stop()
 		s.opening = nil
@@ -173,7 +170,7 @@ func (s *Server) wakeAt(t time.Time) {
 	if t.IsZero() {
 		return
 	}
-	opened := s.opened
+	opened := s.openedC()
 	s.opening = time.AfterFunc(time.Until(t)+time.Second, func() {
 		select {
 		case opened <- struct{}{}:
@@ -183,11 +180,7 @@ func (s *Server) wakeAt(t time.Time) {
 }
 
 func (s *Server) openedC() chan struct{} {
-	s.threadMu.Lock()
-	defer s.threadMu.Unlock()
-	if s.opened == nil {
-		s.opened = make(chan struct{}, 1)
-	}
+	s.chans()
 	return s.opened
 }
 
@@ -210,8 +203,16 @@ func (s *Server) ThreadChanged(lessonID string) {
 	}
 }
 
+// chans makes the channels that wake Watch for changes no file made.
+func (s *Server) chans() {
+	s.kickOnce.Do(func() {
+		s.kick = make(chan struct{}, 1)
+		s.opened = make(chan struct{}, 1)
+	})
+}
+
 func (s *Server) threadKick() chan struct{} {
-	s.kickOnce.Do(func() { s.kick = make(chan struct{}, 1) })
+	s.chans()
 	return s.kick
 }
 
