@@ -9,7 +9,6 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"testing"
-	"time"
 )
 
 // benchCourse generates (once, into a cache folder) a course with gencourse from
@@ -128,4 +127,3 @@ func firstLesson(b *testing.B, src string) string {
 	return ""
 }
 
-var _ = time.Now

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // zone data in the test binary: these tests never skip for want of it
 )
 
 func TestParseOpens(t *testing.T) {
