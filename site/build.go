@@ -101,6 +101,8 @@ type Builder struct {
 	state *state // the last successful build; nil before the first
 	tree  *tree  // content/ as the last successful build found it
 	saved *state // the state as the cache folder holds it, for writing only deltas
+	md    *markdown.Renderer
+	mdKey string // language and theme the renderer was built for
 	// pages are the last successful build's pages: a source that did not change
 	// is that same page again, without a copy (serve's rebuilds).
 	pages map[string]*Page
@@ -208,7 +210,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	r := &run{
 		b: b, ctx: ctx, cfg: cfg, theme: theme, course: course, tree: tree,
 		out: out, prev: prev, key: key, schedules: scheds, timer: timer,
-		md: markdown.New(markdown.Options{Lang: cfg.Language, Labels: theme.strings, Unsafe: true, SkipWords: true}),
+		md: b.renderer(cfg, theme),
 	}
 	next, err := r.render() // pages.go → extras.go
 	if err != nil {
@@ -241,6 +243,18 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		Pages: len(course.All()), Rendered: r.rendered, Written: out.written, Removed: removed,
 		Duration: time.Since(start), Course: course, Steps: timer.steps, NextOpening: nextOpening(course, now),
 	}, nil
+}
+
+// renderer returns the Markdown renderer for the course's language and UI
+// strings, built once and again only when they change (goldmark is built once,
+// not per build).
+func (b *Builder) renderer(cfg *Config, theme *Theme) *markdown.Renderer {
+	key := cfg.Language + "\x00" + theme.Key
+	if b.md == nil || b.mdKey != key {
+		b.md = markdown.New(markdown.Options{Lang: cfg.Language, Labels: theme.strings, Unsafe: true, SkipWords: true})
+		b.mdKey = key
+	}
+	return b.md
 }
 
 // ThreadChanged tells the builder that a lesson's thread changed (a reply came,
