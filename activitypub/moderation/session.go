@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -43,9 +44,19 @@ func HashPassword(password string) (string, error) {
 	return string(h), nil
 }
 
-// dummyHash is checked against when the name is unknown, so a wrong name
-// takes as long as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcrypt.MinCost)
+// dummyHash is checked against when the name is unknown (or its stored hash
+// is not a bcrypt hash), so a wrong name costs the same bcrypt work as a wrong
+// password and the time an answer takes does not tell which names exist. It
+// has PasswordCost, the cost of every hash HashPassword makes, and is made
+// once, on the first login that needs it: at cost 12 it takes a noticeable
+// moment, which no other command should pay.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, err := bcrypt.GenerateFromPassword([]byte("not a password of anyone"), PasswordCost)
+	if err != nil {
+		panic("moderation: dummy hash: " + err.Error()) // only a cost out of range fails
+	}
+	return h
+})
 
 // cookieName is the session cookie's name.
 const cookieName = "cohort_moderation"
@@ -75,13 +86,15 @@ func csrfToken(token string) string {
 // cookie.
 func (h *Handler) login(ctx context.Context, w http.ResponseWriter, name, password string) error {
 	m, err := h.o.Store.Moderator(ctx, name)
-	hash := []byte(m.PasswordHash)
-	if errors.Is(err, activitypub.ErrNotFound) {
-		hash = dummyHash
-	} else if err != nil {
+	known := err == nil
+	if err != nil && !errors.Is(err, activitypub.ErrNotFound) {
 		return err
 	}
-	if cerr := bcrypt.CompareHashAndPassword(hash, []byte(password)); cerr != nil || err != nil {
+	hash := []byte(m.PasswordHash)
+	if _, cerr := bcrypt.Cost(hash); !known || cerr != nil {
+		hash, known = dummyHash(), false
+	}
+	if cerr := h.compare(hash, []byte(password)); cerr != nil || !known {
 		return errLogin
 	}
 	var raw [32]byte
