@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -47,16 +46,12 @@ func HashPassword(password string) (string, error) {
 // dummyHash is checked against when the name is unknown (or its stored hash
 // is not a bcrypt hash), so a wrong name costs the same bcrypt work as a wrong
 // password and the time an answer takes does not tell which names exist. It
-// has PasswordCost, the cost of every hash HashPassword makes, and is made
-// once, on the first login that needs it: at cost 12 it takes a noticeable
-// moment, which no other command should pay.
-var dummyHash = sync.OnceValue(func() []byte {
-	h, err := bcrypt.GenerateFromPassword([]byte("not a password of anyone"), PasswordCost)
-	if err != nil {
-		panic("moderation: dummy hash: " + err.Error()) // only a cost out of range fails
-	}
-	return h
-})
+// has PasswordCost, the cost of every hash HashPassword makes (a test checks
+// they agree), and is the hash of 24 random bytes nobody kept; a login
+// against it fails whatever the password. It is a constant so that no
+// process pays for making it, and the first unknown name is not slower than
+// the next.
+const dummyHash = "$2a$12$UteYzojwgPf6FPg5YWH33e6X.tZY3r/LrfnaEwY091gGFwxtZBUXu"
 
 // cookieName is the session cookie's name.
 const cookieName = "cohort_moderation"
@@ -92,7 +87,7 @@ func (h *Handler) login(ctx context.Context, w http.ResponseWriter, name, passwo
 	}
 	hash := []byte(m.PasswordHash)
 	if _, cerr := bcrypt.Cost(hash); !known || cerr != nil {
-		hash, known = dummyHash(), false
+		hash, known = []byte(dummyHash), false
 	}
 	if cerr := h.compare(hash, []byte(password)); cerr != nil || !known {
 		return errLogin
