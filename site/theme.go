@@ -113,8 +113,8 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 }
 
 // walkFiles calls fn with the path below dir of every regular file in fsys; a
-// missing dir is no error. A symlink that leads outside the course is
-// (symlink.go).
+// missing dir is no error. A symlink that leads outside the course, or to a
+// folder, is (symlink.go).
 func walkFiles(fsys fs.FS, dir string, fn func(rel string)) error {
 	if err := checkLink(fsys, dir); err != nil {
 		return err
