@@ -20,8 +20,8 @@ import (
 )
 
 // HTTP server limits of the companion: a remote server gets 10 s to send
-// its headers and 30 s for the whole exchange, so slow senders cannot pile
-// up connections.
+// its headers (of at most maxHeaderBytes) and 30 s for the whole exchange,
+// so slow senders cannot pile up connections.
 const (
 	companionHeaderTimeout = 10 * time.Second
 	companionTimeout       = 30 * time.Second
@@ -66,8 +66,8 @@ func cmdCompanion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("companion: listen: %w", err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: companionHeaderTimeout,
-		ReadTimeout: companionTimeout, WriteTimeout: companionTimeout, IdleTimeout: 2 * companionTimeout}
+	hs := newHTTPServer(srv.Handler(), httpLimits{Header: companionHeaderTimeout, Read: companionTimeout,
+		Write: companionTimeout, Idle: 2 * companionTimeout, MaxHeaderBytes: maxHeaderBytes})
 	fmt.Fprintf(stdout, "Companion for %s listening on http://%s\n", cfg.Federation.Address(), ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
