@@ -43,6 +43,13 @@ func newEnv(t testing.TB) *env {
 // newEnvWith is newEnv with moderation settings.
 func newEnvWith(t testing.TB, mod activitypub.Moderation) *env {
 	t.Helper()
+	return newEnvStore(t, mod, nil)
+}
+
+// newEnvStore is newEnvWith whose inbox uses wrap(store) when wrap is set,
+// to inject failures; e.store stays the real store underneath.
+func newEnvStore(t testing.TB, mod activitypub.Moderation, wrap func(*sqlite.Store) activitypub.Store) *env {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir())
 	if err != nil {
@@ -52,8 +59,12 @@ func newEnvWith(t testing.TB, mod activitypub.Moderation) *env {
 	e := &env{t: t, store: st}
 	ts := httptest.NewUnstartedServer(nil)
 	e.urls = activitypub.URLs{Base: "http://" + ts.Listener.Addr().String()}
+	var inboxStore activitypub.Store = st
+	if wrap != nil {
+		inboxStore = wrap(st)
+	}
 	h := inbox.New(inbox.Options{
-		Store:      st,
+		Store:      inboxStore,
 		Fetch:      fetch.New(fetch.Options{Store: st, AllowInsecure: true}),
 		URLs:       e.urls,
 		Moderation: mod,
