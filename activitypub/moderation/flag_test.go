@@ -29,7 +29,7 @@ func TestReportsOnTheQueue(t *testing.T) {
 		"Reports from other servers",
 		"Report from https://mastodon.example/actor",
 		"&lt;b&gt;rude&lt;/b&gt; &amp; off topic", // the comment is text, never markup
-		"alice shown",                             // the reported reply itself
+		"alice shown", // the reported reply itself
 		`<input type="hidden" name="reply" value="` + reported + `">`,
 		"<li>" + alice + "</li>", // the reported account
 	} {
