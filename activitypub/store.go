@@ -14,11 +14,14 @@ import (
 // never a zero value with a nil error.
 type Store interface {
 	// SaveReply stores r, inserting it or replacing the stored reply with the
-	// same ID (an edit). It never returns ErrDuplicate. Two cases change
+	// same ID (an edit). It never returns ErrDuplicate. Three cases change
 	// nothing and return nil: the stored reply is deleted (a tombstone is
-	// final, so a late or replayed Create cannot bring a reply back), or the
+	// final, so a late or replayed Create cannot bring a reply back), a
+	// Tombstone of r.ID by r.Actor is kept (the Delete came first), or the
 	// stored copy is newer (its Version is after r's), so edits that arrive
-	// out of order keep the latest text.
+	// out of order keep the latest text. It returns ErrNotOwner, changing
+	// nothing, when the stored reply with that ID has another Actor, and an
+	// error when Published or Updated is outside DateInRange.
 	SaveReply(ctx context.Context, r Reply) error
 
 	// Reply returns the reply with the given id, deleted or not, or
@@ -94,29 +97,51 @@ type Store interface {
 	// once.
 	SaveReaction(ctx context.Context, r Reaction) error
 
-	// RemoveReaction removes a reaction (an Undo): by r.ID when it is set,
-	// else by r.Kind, r.Actor and r.Object. It returns ErrNotFound when no
-	// reaction matches.
+	// RemoveReaction removes a reaction of r.Actor (an Undo): by r.ID when
+	// it is set, else by r.Kind and r.Object. It returns ErrNotFound when no
+	// reaction of r.Actor matches: a reaction with that ID by another actor
+	// is left as it is.
 	RemoveReaction(ctx context.Context, r Reaction) error
 
 	// Counts returns the like and boost counts of each object id given.
 	// Objects with no reactions are absent from the map.
 	Counts(ctx context.Context, objectIDs []string) (map[string]Counts, error)
 
-	// SeenActivity marks the activity id as seen and reports whether it had
-	// been seen before, in one atomic step: of two concurrent calls with the
-	// same id exactly one gets false. An inbox handles an activity only when
-	// it gets false. If handling then fails, call ForgetActivity so the
-	// sender's retry is handled.
-	SeenActivity(ctx context.Context, id string) (bool, error)
+	// Apply runs fn and marks activityID seen, in one transaction: either
+	// the mark and all of fn's changes are committed, or none is, so a
+	// crash or a failure in between cannot lose an activity's effect nor
+	// leave it marked. When activityID was already applied, fn is not
+	// called and Apply returns false and nil (a replay); of two concurrent
+	// calls with the same id, fn runs once. When fn returns an error,
+	// nothing is committed and Apply returns that error (wrapped), so the
+	// sender's retry is applied. fn runs while the store holds its write
+	// lock: it must only use tx, never do network I/O, and never call the
+	// Store's own methods (they would wait for the lock fn holds).
+	Apply(ctx context.Context, activityID string, fn func(tx Tx) error) (applied bool, err error)
 
-	// ForgetActivity removes the mark SeenActivity set. Forgetting an id that
-	// was never seen returns nil.
-	ForgetActivity(ctx context.Context, id string) error
+	// ActivitySeen reports whether Apply has applied activityID. It is a
+	// read, for skipping slow work (fetches) on a replay; Apply decides.
+	ActivitySeen(ctx context.Context, activityID string) (bool, error)
 
 	// ForgetActivitiesBefore removes the marks set before t, to bound the
 	// table; servers stop retrying after a few days.
 	ForgetActivitiesBefore(ctx context.Context, t time.Time) error
+
+	// --- tombstones and reports (Flags) ---
+
+	// ForgetTombstonesBefore removes the tombstones of Deletes that arrived
+	// before t, to bound the table (see TombstoneRetention).
+	ForgetTombstonesBefore(ctx context.Context, t time.Time) error
+
+	// SaveFlag stores a report. It returns ErrDuplicate, changing nothing,
+	// when a Flag with the same ID is there.
+	SaveFlag(ctx context.Context, f Flag) error
+
+	// Flags returns up to limit reports, newest first. None gives an empty
+	// list and nil.
+	Flags(ctx context.Context, limit int) ([]Flag, error)
+
+	// --- end of tombstones and reports ---
 
 	// EnqueueDelivery queues d and returns it with its ID and Created set.
 	// NextAttempt zero means now. It returns ErrDuplicate, queueing nothing,

@@ -43,6 +43,13 @@ func newEnv(t testing.TB) *env {
 // newEnvWith is newEnv with moderation settings.
 func newEnvWith(t testing.TB, mod activitypub.Moderation) *env {
 	t.Helper()
+	return newEnvStore(t, mod, nil)
+}
+
+// newEnvStore is newEnvWith whose inbox uses wrap(store) when wrap is set,
+// to inject failures; e.store stays the real store underneath.
+func newEnvStore(t testing.TB, mod activitypub.Moderation, wrap func(*sqlite.Store) activitypub.Store) *env {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir())
 	if err != nil {
@@ -52,8 +59,12 @@ func newEnvWith(t testing.TB, mod activitypub.Moderation) *env {
 	e := &env{t: t, store: st}
 	ts := httptest.NewUnstartedServer(nil)
 	e.urls = activitypub.URLs{Base: "http://" + ts.Listener.Addr().String()}
+	var inboxStore activitypub.Store = st
+	if wrap != nil {
+		inboxStore = wrap(st)
+	}
 	h := inbox.New(inbox.Options{
-		Store:      st,
+		Store:      inboxStore,
 		Fetch:      fetch.New(fetch.Options{Store: st, AllowInsecure: true}),
 		URLs:       e.urls,
 		Moderation: mod,
@@ -604,6 +615,181 @@ func TestHostileInputs(t *testing.T) {
 			want:  http.StatusAccepted,
 			check: nothingStored,
 		},
+		// Ownership: Update, Create, Delete and Undo act only on what the
+		// sending actor owns, even when it is on the same server.
+		{
+			name: "an Update by another actor of the same server reusing a reply's id is refused, the reply kept",
+			send: func(e *env) int {
+				e.post("alice", e.fixture("mastodon-create-reply.json", "alice", "1", "", nil))
+				return e.post("bob", e.fixture("mastodon-update-note.json", "bob", "1", "", func(_, note map[string]any) {
+					note["id"] = e.status("alice", "1")
+					note["content"] = "<p>words put in alice's mouth</p>"
+					delete(note, "contentMap")
+				}))
+			},
+			want: http.StatusForbidden,
+			check: func(t *testing.T, e *env) {
+				r, ok := e.reply(e.status("alice", "1"))
+				if !ok || r.Actor != e.m.ActorID("alice") || strings.Contains(r.Content, "mouth") {
+					t.Fatalf("alice's reply = %+v (stored %v), want it unchanged", r, ok)
+				}
+			},
+		},
+		{
+			name: "a Create by another actor of the same server reusing a reply's id is refused, the reply kept",
+			send: func(e *env) int {
+				e.post("alice", e.fixture("mastodon-create-reply.json", "alice", "1", "", nil))
+				return e.post("bob", e.fixture("mastodon-create-reply.json", "bob", "2", "", func(_, note map[string]any) {
+					note["id"] = e.status("alice", "1")
+					note["content"] = "<p>hijacked</p>"
+					delete(note, "contentMap")
+				}))
+			},
+			want: http.StatusForbidden,
+			check: func(t *testing.T, e *env) {
+				if th := e.thread(); len(th) != 1 || th[0].Actor != e.m.ActorID("alice") || strings.Contains(th[0].Content, "hijacked") {
+					t.Fatalf("thread = %+v, want alice's reply unchanged", th)
+				}
+			},
+		},
+		{
+			name: "an Undo naming another actor's Like by its bare id leaves the like",
+			send: func(e *env) int {
+				likeID := e.m.ActorID("alice") + "#likes/1"
+				e.post("alice", e.fixture("mastodon-like.json", "alice", "", "", func(act, _ map[string]any) {
+					act["id"], act["object"] = likeID, e.lesson
+				}))
+				return e.post("bob", []byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"`+e.m.ActorID("bob")+`#undo/1","type":"Undo","actor":"`+e.m.ActorID("bob")+`","object":"`+likeID+`"}`))
+			},
+			want: http.StatusAccepted,
+			check: func(t *testing.T, e *env) {
+				if c := e.counts(); c.Likes != 1 {
+					t.Fatalf("likes = %d, want alice's like kept", c.Likes)
+				}
+			},
+		},
+		{
+			name: "an Undo of another actor's Like id dressed as the undoer's own leaves the like",
+			send: func(e *env) int {
+				likeID := e.m.ActorID("alice") + "#likes/1"
+				e.post("alice", e.fixture("mastodon-like.json", "alice", "", "", func(act, _ map[string]any) {
+					act["id"], act["object"] = likeID, e.lesson
+				}))
+				bob := e.m.ActorID("bob")
+				return e.post("bob", []byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"`+bob+`#undo/1","type":"Undo","actor":"`+bob+`",
+					"object":{"id":"`+likeID+`","type":"Like","actor":"`+bob+`","object":"`+e.lesson+`"}}`))
+			},
+			want: http.StatusAccepted,
+			check: func(t *testing.T, e *env) {
+				if c := e.counts(); c.Likes != 1 {
+					t.Fatalf("likes = %d, want alice's like kept", c.Likes)
+				}
+			},
+		},
+		// Tombstones: a Delete that arrives first wins.
+		{
+			name: "a Delete before its Create leaves a tombstone: the late Create stores nothing",
+			send: func(e *env) int {
+				e.post("alice", e.fixture("mastodon-delete-note.json", "alice", "1", "", func(act, _ map[string]any) {
+					act["object"] = e.status("alice", "1") // a bare IRI, as GoToSocial sends for replies it never delivered
+				}))
+				return e.post("alice", e.fixture("mastodon-create-reply.json", "alice", "1", "", nil))
+			},
+			want:  http.StatusAccepted,
+			check: nothingStored,
+		},
+		{
+			name: "a parent deleted before it reached us is not fetched back by a reply to it",
+			send: func(e *env) int {
+				parent, _ := e.m.Note(t, "alice", "1", e.lesson, "<p>alice's deleted answer</p>", nil) // its origin still serves it
+				e.post("alice", e.fixture("mastodon-delete-note.json", "alice", "1", "", func(act, _ map[string]any) { act["object"] = parent }))
+				return e.post("bob", e.fixture("mastodon-create-reply.json", "bob", "2", parent, nil))
+			},
+			want: http.StatusAccepted,
+			check: func(t *testing.T, e *env) {
+				if _, ok := e.reply(e.status("alice", "1")); ok {
+					t.Fatal("the deleted parent was stored")
+				}
+				if _, ok := e.reply(e.status("bob", "2")); !ok {
+					t.Fatal("the reply to it was not stored")
+				}
+			},
+		},
+		{
+			name: "a Delete naming a post on another server leaves no tombstone for it",
+			send: func(e *env) int {
+				other := mastotest.New(t)
+				other.Course = e.m.Course
+				id, _ := other.Note(t, "carol", "9", e.lesson, "<p>carol replies</p>", nil)
+				e.post("alice", e.fixture("mastodon-delete-note.json", "alice", "1", "", func(act, _ map[string]any) { act["object"] = id }))
+				// alice then forwards carol's post: taken from its origin, stored.
+				return e.post("alice", e.fixture("mastodon-create-reply.json", "alice", "1", "", func(_, note map[string]any) { note["id"] = id }))
+			},
+			want: http.StatusAccepted,
+			check: func(t *testing.T, e *env) {
+				if th := e.thread(); len(th) != 1 || !strings.Contains(th[0].Content, "carol replies") {
+					t.Fatalf("thread = %+v, want carol's reply", th)
+				}
+			},
+		},
+		// Dates outside 1970-2200 are refused, never wrapped.
+		{
+			name: "a reply published in the year 9999 is refused",
+			send: func(e *env) int {
+				return e.post("alice", e.fixture("mastodon-create-reply.json", "alice", "1", "", func(_, note map[string]any) {
+					note["published"] = "9999-12-31T23:59:59Z"
+				}))
+			},
+			want:  http.StatusBadRequest,
+			check: nothingStored,
+		},
+		{
+			name: "an edit updated in the year 0001 is refused, the reply kept",
+			send: func(e *env) int {
+				e.post("alice", e.fixture("mastodon-create-reply.json", "alice", "1", "", nil))
+				return e.post("alice", e.fixture("mastodon-update-note.json", "alice", "1", "", func(_, note map[string]any) {
+					note["updated"] = "0001-01-02T00:00:00Z"
+					note["content"] = "<p>from the past</p>"
+					delete(note, "contentMap")
+				}))
+			},
+			want: http.StatusBadRequest,
+			check: func(t *testing.T, e *env) {
+				if r, ok := e.reply(e.status("alice", "1")); !ok || strings.Contains(r.Content, "the past") || !r.Updated.IsZero() {
+					t.Fatalf("reply = %+v (stored %v), want the original", r, ok)
+				}
+			},
+		},
+		// Reports.
+		{
+			name: "a Flag from a Mastodon instance actor about a reply lands in the moderation queue with its comment",
+			send: func(e *env) int {
+				e.post("alice", e.fixture("mastodon-create-reply.json", "alice", "1", "", nil))
+				return e.postFlag(t, "Off topic and rude", e.m.ActorID("alice"), e.status("alice", "1"))
+			},
+			want: http.StatusAccepted,
+			check: func(t *testing.T, e *env) {
+				fs, err := e.store.Flags(ctx, 10)
+				if err != nil || len(fs) != 1 {
+					t.Fatalf("flags = %+v, %v", fs, err)
+				}
+				if f := fs[0]; f.Actor != e.m.Base+"/actor" || f.Content != "Off topic and rude" || len(f.Objects) != 2 || f.Objects[1] != e.status("alice", "1") {
+					t.Fatalf("flag = %+v", f)
+				}
+			},
+		},
+		{
+			name: "a Flag about nothing of ours is dropped",
+			send: func(e *env) int {
+				return e.postFlag(t, "spam", e.m.ActorID("zed"), e.m.ActorID("zed")+"/statuses/5")
+			},
+			want: http.StatusAccepted,
+			check: func(t *testing.T, e *env) {
+				if fs, _ := e.store.Flags(ctx, 10); len(fs) != 0 {
+					t.Fatalf("flags = %+v, want none", fs)
+				}
+			},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -645,4 +831,36 @@ func nothingStored(t *testing.T, e *env) {
 	if c := e.counts(); c != (activitypub.Counts{}) {
 		t.Fatalf("counts = %+v", c)
 	}
+}
+
+// postFlag sends a report as Mastodon does: a Flag from the instance actor
+// (/actor), whose object is the reported account then its statuses and
+// whose content is the comment (mastodon/mastodon
+// app/serializers/activitypub/flag_serializer.rb,
+// app/services/report_forwarding_service.rb).
+func (e *env) postFlag(t *testing.T, comment string, objects ...string) int {
+	t.Helper()
+	instance := e.m.Base + "/actor"
+	e.m.AddNote(instance, actorWith(t, e, "alice", func(a map[string]any) {
+		a["id"], a["type"], a["preferredUsername"] = instance, "Application", e.m.Host()
+		a["inbox"], a["outbox"] = instance+"/inbox", instance+"/outbox"
+		key := a["publicKey"].(map[string]any)
+		key["id"], key["owner"] = instance+"#main-key", instance
+	}))
+	flag, err := json.Marshal(map[string]any{
+		"@context": "https://www.w3.org/ns/activitystreams",
+		"id":       e.m.Base + "/5b3c9f1e-4a3e-4d7a-9b0e-2f1c3d4e5f60",
+		"type":     "Flag",
+		"actor":    instance,
+		"content":  comment,
+		"object":   objects,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := e.m.PostAs(context.Background(), instance+"#main-key", e.m.Key, e.inbox, flag, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
 }

@@ -180,13 +180,17 @@ func (s *Server) changed(lessonID string) {
 	}
 }
 
-// prune forgets activity ids older than SeenRetention, now and then.
+// prune forgets activity ids older than SeenRetention and tombstones older
+// than activitypub.TombstoneRetention, now and then.
 func (s *Server) prune(ctx context.Context) {
 	t := time.NewTicker(pruneInterval)
 	defer t.Stop()
 	for {
 		if err := s.cfg.Store.ForgetActivitiesBefore(ctx, s.cfg.Now().Add(-SeenRetention)); err != nil && ctx.Err() == nil {
 			s.log.Warn("old activities not forgotten", "error", err)
+		}
+		if err := s.cfg.Store.ForgetTombstonesBefore(ctx, s.cfg.Now().Add(-activitypub.TombstoneRetention)); err != nil && ctx.Err() == nil {
+			s.log.Warn("old tombstones not forgotten", "error", err)
 		}
 		if err := s.cfg.Store.DeleteSessionsBefore(ctx, s.cfg.Now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("expired sessions not removed", "error", err)

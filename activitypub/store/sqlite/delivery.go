@@ -28,12 +28,22 @@ const retryDeliverySQL = `UPDATE deliveries SET next_attempt = ?, last_error = ?
 
 // EnqueueDelivery implements activitypub.Store.
 func (s *Store) EnqueueDelivery(ctx context.Context, d activitypub.Delivery) (activitypub.Delivery, error) {
-	now := s.Now()
+	err := s.inTx(ctx, func(t *txn) error {
+		var err error
+		d, err = t.EnqueueDelivery(d)
+		return err
+	})
+	return d, err
+}
+
+// EnqueueDelivery implements activitypub.Tx.
+func (t *txn) EnqueueDelivery(d activitypub.Delivery) (activitypub.Delivery, error) {
+	now := t.now
 	if d.NextAttempt.IsZero() {
 		d.NextAttempt = now
 	}
 	d.Created, d.Attempts, d.LastError = now, 0, ""
-	res, err := s.exec(ctx, enqueueDeliverySQL, d.ActivityID, d.Inbox, d.Body, toNanos(d.NextAttempt), toNanos(now))
+	res, err := t.exec(enqueueDeliverySQL, d.ActivityID, d.Inbox, d.Body, toNanos(d.NextAttempt), toNanos(now))
 	if err != nil {
 		return d, fmt.Errorf("enqueue %s to %s: %w", d.ActivityID, d.Inbox, err)
 	}
