@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cohort-course/cohort/activitypub"
 	"github.com/cohort-course/cohort/activitypub/fetch"
@@ -592,6 +593,192 @@ func TestHostileInputs(t *testing.T) {
 				}
 			},
 		},
+		// Key forms and key ownership. Each form is one a server family
+		// really sends (see activitypub/as/key.go for the sources); each
+		// refusal is a way to borrow a key that is not the signer's.
+		{
+			name: "a key id whose document is a minimal Person with no inbox (GoToSocial) is followed to the full actor",
+			send: func(e *env) int {
+				keyID := e.m.ActorID("dave") + "/main-key"
+				e.m.AddNote(keyID, minimalKeyPerson(e.m.ActorID("dave"), keyID, e.m.Key.PublicKeyPEM()))
+				e.m.AddNote(e.m.ActorID("dave"), []byte(strings.Replace(string(e.m.Actor(t, "dave")), e.m.KeyID("dave"), keyID, 1)))
+				code, _ := e.m.PostAs(ctx, keyID, e.m.Key, e.inbox, e.fixture("mastodon-create-reply.json", "dave", "1", "", nil), nil)
+				return code
+			},
+			want: http.StatusAccepted,
+			check: func(t *testing.T, e *env) {
+				if th := e.thread(); len(th) != 1 || th[0].Actor != e.m.ActorID("dave") {
+					t.Fatalf("thread = %+v", th)
+				}
+				a, err := e.store.ActorByKeyID(ctx, e.m.ActorID("dave")+"/main-key")
+				if err != nil || a.Inbox == "" {
+					t.Fatalf("owner stored without its full actor: %+v, %v", a, err)
+				}
+			},
+		},
+		{
+			name: "a bare key object of type CryptographicKey is followed to its owner",
+			send: func(e *env) int {
+				keyID := e.m.ActorID("dave") + "/key"
+				pem, _ := json.Marshal(e.m.Key.PublicKeyPEM())
+				e.m.AddNote(keyID, []byte(`{"@context":"https://w3id.org/security/v1","type":"CryptographicKey","id":"`+keyID+`","owner":"`+e.m.ActorID("dave")+`","publicKeyPem":`+string(pem)+`}`))
+				e.m.AddNote(e.m.ActorID("dave"), []byte(strings.Replace(string(e.m.Actor(t, "dave")), e.m.KeyID("dave"), keyID, 1)))
+				code, _ := e.m.PostAs(ctx, keyID, e.m.Key, e.inbox, e.fixture("mastodon-create-reply.json", "dave", "1", "", nil), nil)
+				return code
+			},
+			want: http.StatusAccepted,
+			check: func(t *testing.T, e *env) {
+				if len(e.thread()) != 1 {
+					t.Fatal("not stored")
+				}
+			},
+		},
+		{
+			name: "a key document whose owner's actor does not list that key is refused",
+			send: func(e *env) int {
+				keyID := e.m.ActorID("alice") + "/main-key" // alice's actor lists only #main-key
+				e.m.AddNote(keyID, minimalKeyPerson(e.m.ActorID("alice"), keyID, e.m.Key.PublicKeyPEM()))
+				code, _ := e.m.PostAs(ctx, keyID, e.m.Key, e.inbox, e.fixture("mastodon-create-reply.json", "alice", "1", "", nil), nil)
+				return code
+			},
+			want:  http.StatusUnauthorized,
+			check: nothingStored,
+		},
+		{
+			name: "an owner that lists the key id with other key material is refused",
+			send: func(e *env) int {
+				keyID := e.m.ActorID("alice") + "/main-key"
+				e.m.AddNote(keyID, minimalKeyPerson(e.m.ActorID("alice"), keyID, forgeryKey(t).PublicKeyPEM()))
+				e.m.AddNote(e.m.ActorID("alice"), []byte(strings.Replace(string(e.m.Actor(t, "alice")), e.m.KeyID("alice"), keyID, 1)))
+				code, _ := e.m.PostAs(ctx, keyID, forgeryKey(t), e.inbox, e.fixture("mastodon-create-reply.json", "alice", "1", "", nil), nil)
+				return code
+			},
+			want:  http.StatusUnauthorized,
+			check: nothingStored,
+		},
+		{
+			name: "a key document that names an owner on another host is refused",
+			send: func(e *env) int {
+				other := mastotest.New(t)
+				keyID := e.m.ActorID("alice") + "/main-key"
+				e.m.AddNote(keyID, minimalKeyPerson(other.ActorID("alice"), keyID, e.m.Key.PublicKeyPEM()))
+				other.AddNote(other.ActorID("alice"), []byte(strings.Replace(string(other.Actor(t, "alice")), other.KeyID("alice"), keyID, 1)))
+				body := bytes.ReplaceAll(e.fixture("mastodon-create-reply.json", "alice", "1", "", nil), []byte(e.m.Base), []byte(other.Base))
+				code, _ := e.m.PostAs(ctx, keyID, e.m.Key, e.inbox, body, nil)
+				return code
+			},
+			want:  http.StatusUnauthorized,
+			check: nothingStored,
+		},
+		{
+			name: "an actor that claims another host's key id cannot sign with it",
+			send: func(e *env) int {
+				evil := mastotest.New(t)
+				// mallory's document claims alice's key id, on alice's host.
+				evil.AddNote(evil.ActorID("mallory"), []byte(strings.Replace(string(evil.Actor(t, "mallory")), evil.KeyID("mallory"), e.m.KeyID("alice"), 1)))
+				body := e.fixture("mastodon-create-reply.json", "alice", "1", "", nil)
+				body = bytes.ReplaceAll(body, []byte(e.m.ActorID("alice")), []byte(evil.ActorID("mallory")))
+				code, _ := evil.PostAs(ctx, e.m.KeyID("alice"), forgeryKey(t), e.inbox, body, nil)
+				return code
+			},
+			want:  http.StatusUnauthorized,
+			check: nothingStored,
+		},
+		{
+			name: "a key id that is not an http(s) URL is refused without a fetch",
+			send: func(e *env) int {
+				code, _ := e.m.PostAs(ctx, "urn:uuid:2f1c0a3e-0000-4000-8000-000000000000", e.m.Key, e.inbox,
+					e.fixture("mastodon-create-reply.json", "alice", "1", "", nil), nil)
+				return code
+			},
+			want:  http.StatusUnauthorized,
+			check: nothingStored,
+		},
+		{
+			name: "a key id whose document is a Note, not a key, is refused",
+			send: func(e *env) int {
+				keyID := e.m.ActorID("alice") + "/statuses/9"
+				pem, _ := json.Marshal(e.m.Key.PublicKeyPEM())
+				e.m.AddNote(keyID, []byte(`{"@context":"https://www.w3.org/ns/activitystreams","type":"Note","id":"`+keyID+`","owner":"`+e.m.ActorID("alice")+`","publicKeyPem":`+string(pem)+`}`))
+				code, _ := e.m.PostAs(ctx, keyID, e.m.Key, e.inbox, e.fixture("mastodon-create-reply.json", "alice", "1", "", nil), nil)
+				return code
+			},
+			want:  http.StatusUnauthorized,
+			check: nothingStored,
+		},
+		{
+			name: "a key id on a host that does not answer is refused",
+			send: func(e *env) int {
+				dead := httptest.NewServer(http.NotFoundHandler())
+				keyID := dead.URL + "/users/alice#main-key"
+				dead.Close() // nothing listens there now
+				code, _ := e.m.PostAs(ctx, keyID, e.m.Key, e.inbox, e.fixture("mastodon-create-reply.json", "alice", "1", "", nil), nil)
+				return code
+			},
+			want:  http.StatusUnauthorized,
+			check: nothingStored,
+		},
+		{
+			name: "a key id whose document is larger than any key is refused",
+			send: func(e *env) int {
+				keyID := e.m.ActorID("alice") + "/huge-key"
+				e.m.AddNote(keyID, append([]byte(`{"id":"`+keyID+`","padding":"`), append(bytes.Repeat([]byte("A"), 2<<20), []byte(`"}`)...)...))
+				code, _ := e.m.PostAs(ctx, keyID, e.m.Key, e.inbox, e.fixture("mastodon-create-reply.json", "alice", "1", "", nil), nil)
+				return code
+			},
+			want:  http.StatusUnauthorized,
+			check: nothingStored,
+		},
+		{
+			name: "a request dated outside Mastodon's 12-hour window is refused before any fetch",
+			send: func(e *env) int {
+				code, _ := e.m.PostAs(ctx, e.m.KeyID("alice"), e.m.Key, e.inbox, e.fixture("mastodon-create-reply.json", "alice", "1", "", nil),
+					func(r *http.Request) { r.Header.Set("Date", time.Now().Add(-13*time.Hour).UTC().Format(http.TimeFormat)) })
+				if n := e.m.Gets("/users/alice"); n != 0 {
+					t.Errorf("the key was fetched %d times for a stale request", n)
+				}
+				return code
+			},
+			want:  http.StatusUnauthorized,
+			check: nothingStored,
+		},
+		{
+			name: "an algorithm other than rsa-sha256 or hs2019 is refused",
+			send: func(e *env) int {
+				code, _ := e.m.PostAs(ctx, e.m.KeyID("alice"), e.m.Key, e.inbox, e.fixture("mastodon-create-reply.json", "alice", "1", "", nil),
+					func(r *http.Request) {
+						r.Header.Set("Signature", strings.Replace(r.Header.Get("Signature"), `algorithm="rsa-sha256"`, `algorithm="hmac-sha256"`, 1))
+					})
+				return code
+			},
+			want:  http.StatusUnauthorized,
+			check: nothingStored,
+		},
+		{
+			name: "a Signature header that names keyId twice is refused",
+			send: func(e *env) int {
+				code, _ := e.m.PostAs(ctx, e.m.KeyID("alice"), e.m.Key, e.inbox, e.fixture("mastodon-create-reply.json", "alice", "1", "", nil),
+					func(r *http.Request) {
+						r.Header.Set("Signature", r.Header.Get("Signature")+`,keyId="`+e.m.KeyID("bob")+`"`)
+					})
+				return code
+			},
+			want:  http.StatusUnauthorized,
+			check: nothingStored,
+		},
+		{
+			name: "a signature that leaves the digest out is refused",
+			send: func(e *env) int {
+				code, _ := e.m.PostAs(ctx, e.m.KeyID("alice"), e.m.Key, e.inbox, e.fixture("mastodon-create-reply.json", "alice", "1", "", nil),
+					func(r *http.Request) {
+						r.Header.Set("Signature", strings.Replace(r.Header.Get("Signature"), " digest", "", 1))
+						r.Header.Del("Digest")
+					})
+				return code
+			},
+			want:  http.StatusUnauthorized,
+			check: nothingStored,
+		},
 		{
 			name: "a rotated key is refetched once",
 			send: func(e *env) int {
@@ -817,6 +1004,20 @@ func actorWith(t *testing.T, e *env, user string, edit func(map[string]any)) []b
 	if err != nil {
 		t.Fatal(err)
 	}
+	return doc
+}
+
+// minimalKeyPerson is what GoToSocial serves at a path-form key id: a
+// Person with id, preferredUsername and publicKey only, no inbox
+// (shared/fixtures/gotosocial/actor-alice-main-key-unsigned.json).
+func minimalKeyPerson(actorID, keyID, pem string) []byte {
+	doc, _ := json.Marshal(map[string]any{
+		"@context":          []string{"https://w3id.org/security/v1", "https://www.w3.org/ns/activitystreams"},
+		"id":                actorID,
+		"preferredUsername": "x",
+		"type":              "Person",
+		"publicKey":         map[string]any{"id": keyID, "owner": actorID, "publicKeyPem": pem},
+	})
 	return doc
 }
 
