@@ -733,7 +733,9 @@ func TestHostileInputs(t *testing.T) {
 			name: "a request dated outside Mastodon's 12-hour window is refused before any fetch",
 			send: func(e *env) int {
 				code, _ := e.m.PostAs(ctx, e.m.KeyID("alice"), e.m.Key, e.inbox, e.fixture("mastodon-create-reply.json", "alice", "1", "", nil),
-					func(r *http.Request) { r.Header.Set("Date", time.Now().Add(-13*time.Hour).UTC().Format(http.TimeFormat)) })
+					func(r *http.Request) {
+						r.Header.Set("Date", time.Now().Add(-13*time.Hour).UTC().Format(http.TimeFormat))
+					})
 				if n := e.m.Gets("/users/alice"); n != 0 {
 					t.Errorf("the key was fetched %d times for a stale request", n)
 				}
