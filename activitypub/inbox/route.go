@@ -40,7 +40,11 @@ func (h *Handler) follow(ctx context.Context, act *as.Activity, owner activitypu
 		h.log.Info("follow of another actor dropped", "activity_id", act.ID, "object", act.Object)
 		return nil
 	}
-	if !h.o.Moderation.AcceptsFollowAtOnce(owner.ID, owner.Handle()) {
+	hold, err := h.followLimits(ctx, owner) // followlimit.go
+	if err != nil {
+		return err
+	}
+	if hold == followHeld || !h.o.Moderation.AcceptsFollowAtOnce(owner.ID, owner.Handle()) {
 		p := activitypub.PendingFollow{ActorID: owner.ID, Handle: owner.Handle(), Inbox: owner.DeliveryInbox(), FollowID: act.ID, Requested: h.now()}
 		if err := h.o.Store.SavePendingFollow(ctx, p); err != nil {
 			return fmt.Errorf("follow: pending: %w", err)
