@@ -169,6 +169,8 @@ type Store interface {
 
 	PagedListStore
 
+	RepliesToStore
+
 	// Close releases the store's resources.
 	Close() error
 }
@@ -316,4 +318,16 @@ type PagedListStore interface {
 	// Published then ID, both descending) as q asks; f.Limit is ignored.
 	// None gives an empty list and nil.
 	RepliesPage(ctx context.Context, f ReplyFilter, q PageQuery) ([]Reply, error)
+}
+
+// RepliesToStore reads one page of a post's replies collection without
+// reading its whole thread (issue 10; its own block to ease merging): a
+// lesson's Note embeds its first page, and anyone may fetch the Note.
+type RepliesToStore interface {
+	// RepliesTo returns the ids of the replies that Thread(lessonID,
+	// cohortID) lists and that answer parentID itself, in Thread's order,
+	// skipping the first offset of them and returning at most limit.
+	// Reading stops there, so a page costs about offset+limit replies, not
+	// the thread. None gives an empty list and nil.
+	RepliesTo(ctx context.Context, lessonID, cohortID, parentID string, offset, limit int) ([]string, error)
 }

@@ -26,7 +26,7 @@ func collectionDocs(t *testing.T) (note, create, replies, page2, actor, featured
 	for _, step := range []func() error{
 		func() (err error) { note, err = as.Note(n); return },
 		func() (err error) { create, err = as.Create(lesson+"#create", n); return },
-		func() (err error) { replies, err = as.Collection(n.Replies, 2, first); return },
+		func() (err error) { replies, err = as.Collection(n.Replies, first); return },
 		func() (err error) {
 			page2, err = as.UnorderedCollectionPage(as.Page{ID: n.RepliesNext, PartOf: n.Replies, Prev: n.RepliesFirst, Total: -1,
 				Items: as.IRIItems([]string{"https://other.example/users/bob/statuses/9"})})

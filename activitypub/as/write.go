@@ -475,19 +475,19 @@ func (p Page) unordered() *collectionPageDoc {
 }
 
 type collectionDoc struct {
-	Context    []any              `json:"@context"`
-	ID         string             `json:"id"`
-	Type       string             `json:"type"`
-	TotalItems int                `json:"totalItems"`
-	First      *collectionPageDoc `json:"first"`
+	Context []any              `json:"@context"`
+	ID      string             `json:"id"`
+	Type    string             `json:"type"`
+	First   *collectionPageDoc `json:"first"`
 }
 
 // Collection returns an unordered collection's front document (a lesson's
 // replies) with its first page embedded, so a reader needs one request for
-// what most threads hold.
-func Collection(id string, total int, first Page) ([]byte, error) {
+// what most threads hold. Like Mastodon's, it has no totalItems: counting
+// would read the whole thread on every fetch.
+func Collection(id string, first Page) ([]byte, error) {
 	return marshal(collectionDoc{Context: []any{ActivityStreamsContext}, ID: id, Type: "Collection",
-		TotalItems: total, First: first.unordered()})
+		First: first.unordered()})
 }
 
 // UnorderedCollectionPage returns a page of an unordered collection (type

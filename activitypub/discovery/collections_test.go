@@ -82,6 +82,11 @@ func TestRepliesCollectionAgrees(t *testing.T) {
 	if !slices.Equal(ids(p2), want[publish.RepliesPage:]) || p2.Next != "" {
 		t.Errorf("page 2: %v next %q; want the last reply and no next", ids(p2), p2.Next)
 	}
+	for _, bad := range []string{"0", "-1", "x", "10001", "9223372036854775807"} {
+		if w := e.get(t, "/lessons/types/replies?page="+bad, "Accept", activityAccept); w.Code != http.StatusBadRequest {
+			t.Errorf("page=%s: %d, want 400", bad, w.Code)
+		}
+	}
 	var n struct {
 		Replies struct {
 			Type  string

@@ -10,6 +10,11 @@ import (
 	"github.com/cohort-course/cohort/activitypub/publish"
 )
 
+// maxRepliesPage is the last page of a replies collection that may be
+// asked for: 10,000 pages of 50 are more replies than any lesson gets, and
+// the bound keeps the offset it reads from overflowing.
+const maxRepliesPage = 10_000
+
 // lesson answers /lessons/{id} and /cohorts/{cohort}/lessons/{id}: the
 // lesson's Note (of the cohort's post) for servers (a Mastodon search for
 // the page URL lands here), a redirect to the page for people, and 410 Gone
@@ -51,30 +56,28 @@ func (h *Handler) replies(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return notFound(err)
 	}
-	ids, err := publish.DirectReplies(ctx, h.o.Store, o)
-	if err != nil {
-		return err
-	}
 	id := h.o.URLs.CohortReplies(cohortID, lessonID)
 	page := 1
 	if arg := r.URL.Query().Get("page"); arg != "" {
 		page, err = strconv.Atoi(arg)
-		if err != nil || page < 1 {
-			return activitypub.Fail(http.StatusBadRequest, "page must be a positive number", nil)
+		if err != nil || page < 1 || page > maxRepliesPage {
+			return activitypub.Fail(http.StatusBadRequest, fmt.Sprintf("page must be a number from 1 to %d", maxRepliesPage), nil)
 		}
 	}
-	start := min((page-1)*publish.RepliesPage, len(ids))
-	end := min(start+publish.RepliesPage, len(ids))
-	p := as.Page{ID: publish.RepliesPageURL(id, page), PartOf: id, Total: -1, Items: as.IRIItems(ids[start:end])}
+	ids, more, err := publish.RepliesPageOf(ctx, h.o.Store, o, page)
+	if err != nil {
+		return err
+	}
+	p := as.Page{ID: publish.RepliesPageURL(id, page), PartOf: id, Total: -1, Items: as.IRIItems(ids)}
 	if page > 1 {
 		p.Prev = publish.RepliesPageURL(id, page-1)
 	}
-	if end < len(ids) {
+	if more {
 		p.Next = publish.RepliesPageURL(id, page+1)
 	}
 	var body []byte
 	if r.URL.Query().Get("page") == "" {
-		body, err = as.Collection(id, len(ids), p)
+		body, err = as.Collection(id, p)
 	} else {
 		body, err = as.UnorderedCollectionPage(p)
 	}

@@ -46,26 +46,25 @@ const WatchInterval = 2 * time.Second
 // Update carries: 50 ids are a few kilobytes.
 const RepliesPage = 50
 
-// Threads reads a lesson's thread in a cohort; activitypub.Store is one.
-type Threads interface {
-	Thread(ctx context.Context, lessonID, cohortID string) ([]activitypub.Reply, error)
+// Replies reads the direct replies of a post a page at a time;
+// activitypub.Store is one.
+type Replies interface {
+	RepliesTo(ctx context.Context, lessonID, cohortID, parentID string, offset, limit int) ([]string, error)
 }
 
-// DirectReplies returns the ids of the public replies that answer lesson
-// object o itself, in published order: its replies collection. Answers to
-// those replies are in their own collections, on their servers.
-func DirectReplies(ctx context.Context, st Threads, o activitypub.LessonObject) ([]string, error) {
-	thread, err := st.Thread(ctx, o.LessonID, o.CohortID)
+// RepliesPageOf returns page n (from 1) of lesson object o's replies
+// collection, the ids of the public replies that answer o itself (answers
+// to them are in their own collections, on their servers), and whether
+// another page follows. It reads one page, not the thread.
+func RepliesPageOf(ctx context.Context, st Replies, o activitypub.LessonObject, n int) ([]string, bool, error) {
+	ids, err := st.RepliesTo(ctx, o.LessonID, o.CohortID, o.ObjectID, (n-1)*RepliesPage, RepliesPage+1)
 	if err != nil {
-		return nil, fmt.Errorf("replies of %s: %w", o.ObjectID, err)
+		return nil, false, fmt.Errorf("replies of %s, page %d: %w", o.ObjectID, n, err)
 	}
-	var ids []string
-	for _, r := range thread {
-		if r.InReplyTo == o.ObjectID {
-			ids = append(ids, r.ID)
-		}
+	if len(ids) > RepliesPage {
+		return ids[:RepliesPage], true, nil
 	}
-	return ids, nil
+	return ids, false, nil
 }
 
 // RepliesPageURL is the URL of page n (from 1) of a replies collection.
@@ -386,12 +385,12 @@ func (p *Publisher) note(ctx context.Context, l site.ManifestLesson, o activityp
 	if followersOnly {
 		return n, nil
 	}
-	ids, err := DirectReplies(ctx, p.o.Store, o)
+	ids, more, err := RepliesPageOf(ctx, p.o.Store, o, 1)
 	if err != nil {
 		return as.LessonNote{}, fmt.Errorf("note %s: %w", l.ID, err)
 	}
-	if len(ids) > RepliesPage {
-		ids, n.RepliesNext = ids[:RepliesPage], RepliesPageURL(replies, 2)
+	if more {
+		n.RepliesNext = RepliesPageURL(replies, 2)
 	}
 	n.RepliesItems = append(n.RepliesItems, ids...)
 	return n, nil

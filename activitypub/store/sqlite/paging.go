@@ -101,3 +101,43 @@ func (s *Store) RepliesPage(ctx context.Context, f activitypub.ReplyFilter, q ac
 	}
 	return out, nil
 }
+
+// repliesToSQL lists the direct replies of a post in Thread's order, by
+// the thread's index; only id and actor are read, for the block check.
+const repliesToSQL = `
+SELECT id, actor FROM replies
+WHERE lesson_id = ? AND cohort_id = ? AND in_reply_to = ? AND deleted = 0 AND visibility IN ('public', 'unlisted') AND state = 'shown'
+ORDER BY published, id`
+
+// RepliesTo implements activitypub.Store. Blocks are applied as Thread
+// applies them, in Go, so offset counts only the replies Thread would list.
+func (s *Store) RepliesTo(ctx context.Context, lessonID, cohortID, parentID string, offset, limit int) ([]string, error) {
+	blocks, err := s.Blocks(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("replies to %s: %w", parentID, err)
+	}
+	rows, err := s.db.QueryContext(ctx, repliesToSQL, lessonID, cohortID, parentID)
+	if err != nil {
+		return nil, fmt.Errorf("replies to %s: %w", parentID, err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for len(out) < limit && rows.Next() {
+		var id, actor string
+		if err := rows.Scan(&id, &actor); err != nil {
+			return nil, fmt.Errorf("replies to %s: %w", parentID, err)
+		}
+		if _, blocked := activitypub.BlockedBy(blocks, actor); blocked {
+			continue
+		}
+		if offset > 0 {
+			offset--
+			continue
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("replies to %s: %w", parentID, err)
+	}
+	return out, nil
+}

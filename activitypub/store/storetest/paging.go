@@ -18,6 +18,7 @@ var pagingTests = []struct {
 	{"HostFollows", testHostFollows},
 	{"PendingFollowsPage", testPendingFollowsPage},
 	{"RepliesPage", testRepliesPage},
+	{"RepliesTo", testRepliesTo},
 }
 
 func testHostFollows(t *testing.T, s activitypub.Store) {
@@ -151,5 +152,50 @@ func testRepliesPage(t *testing.T, s activitypub.Store) {
 	}
 	if back := page(activitypub.PageQuery{Limit: 3, Before: cursor(pages[1][1])}); !slices.Equal(ids(back), newestFirst[1:4]) {
 		t.Errorf("the newer page before %s is %v, want %v", pages[1][1].ID, ids(back), newestFirst[1:4])
+	}
+}
+
+func testRepliesTo(t *testing.T, s activitypub.Store) {
+	var direct []string
+	for i := range 6 {
+		r := reply(i, alice)
+		must(t, s.SaveReply(ctx, r))
+		direct = append(direct, r.ID)
+	}
+	nested := reply(10, alice)
+	nested.InReplyTo = direct[0]
+	hidden := reply(11, alice)
+	hidden.State = activitypub.Hidden
+	private := reply(12, alice)
+	private.Visibility = activitypub.FollowersOnly
+	blocked := reply(13, bob)
+	otherCohort := reply(14, alice)
+	otherCohort.CohortID = "spring"
+	for _, r := range []activitypub.Reply{nested, hidden, private, blocked, otherCohort} {
+		must(t, s.SaveReply(ctx, r))
+	}
+	must(t, s.SaveBlock(ctx, activitypub.Block{Target: bob, By: "mia"}, audit(activitypub.ActionBlock, bob)))
+	deleted := reply(15, alice)
+	must(t, s.SaveReply(ctx, deleted))
+	must(t, s.DeleteReply(ctx, deleted.ID))
+
+	tests := []struct {
+		offset, limit int
+		want          []string
+	}{
+		{0, 10, direct},
+		{0, 4, direct[:4]},
+		{4, 4, direct[4:]},
+		{6, 4, []string{}},
+		{2, 2, direct[2:4]},
+	}
+	for _, tt := range tests {
+		got, err := s.RepliesTo(ctx, "intro", "", lesson, tt.offset, tt.limit)
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("RepliesTo(offset %d, limit %d) = %v, %v; want %v", tt.offset, tt.limit, got, err, tt.want)
+		}
+	}
+	if got, err := s.RepliesTo(ctx, "intro", "", direct[0], 0, 10); err != nil || !slices.Equal(got, []string{nested.ID}) {
+		t.Errorf("RepliesTo a reply = %v, %v; want its one answer", got, err)
 	}
 }
