@@ -46,10 +46,15 @@ const (
 )
 
 // followLimits decides whether a Follow from owner is within its server's
-// limits. An actor that already follows or waits is always within them (a
-// server re-sends a Follow it thinks was lost); a refused one gives a 429
-// error.
+// limits. The limits do not apply to a moderator or a private cohort's
+// listed member, whom the organiser named (a hospital's staff all on its own
+// server), nor to an actor that already follows or waits (a server re-sends
+// a Follow it thinks was lost). A refused Follow gives a 429 error.
 func (h *Handler) followLimits(ctx context.Context, owner activitypub.Actor) (followHold, error) {
+	m := h.o.Moderation
+	if m.IsModerator(owner.ID, owner.Handle()) || m.ApprovesFollowers() && m.AcceptsFollowAtOnce(owner.ID, owner.Handle()) {
+		return followWithinLimits, nil
+	}
 	c, err := h.o.Store.HostFollows(ctx, owner.ID, h.now().Add(-time.Hour))
 	if err != nil {
 		return 0, fmt.Errorf("follow: limits: %w", err)
