@@ -195,6 +195,12 @@ type Store interface {
 
 	ModerationStore
 
+	FollowLimitStore
+
+	PagedListStore
+
+	RepliesToStore
+
 	// Close releases the store's resources.
 	Close() error
 }
@@ -308,4 +314,50 @@ type ReplyFilter struct {
 	State    ReplyState // only replies in this state
 	Actor    string     // only this author's
 	Limit    int        // at most this many; 0 means no limit
+}
+
+// FollowLimitStore counts one server's follows, so the inbox can limit how
+// many followers one host adds (issue 10; its own block to ease merging).
+type FollowLimitStore interface {
+	// HostFollows counts the follows from the host of actorID (its id's
+	// host and port, over http or https): its followers, those of them that
+	// became followers at or after since, and its pending follows; and
+	// whether actorID itself already follows or waits. A host with none
+	// gives zeros and nil.
+	HostFollows(ctx context.Context, actorID string, since time.Time) (HostFollows, error)
+}
+
+// HostFollows is what HostFollows counts for one host.
+type HostFollows struct {
+	Followers    int  // followers whose id is on the host
+	NewFollowers int  // of them, those who followed at or after the time asked about
+	Pending      int  // pending follows whose actor is on the host
+	Following    bool // the actor asked about already follows
+	Waiting      bool // the actor asked about already has a pending follow
+}
+
+// PagedListStore gives the moderators' long lists a page at a time (issue
+// 10; its own block to ease merging).
+type PagedListStore interface {
+	// PendingFollowsPage returns a page of PendingFollows' list (oldest
+	// first, by Requested then ActorID) as q asks. None gives an empty list
+	// and nil.
+	PendingFollowsPage(ctx context.Context, q PageQuery) ([]PendingFollow, error)
+
+	// RepliesPage returns a page of Replies(f)'s list (newest first, by
+	// Published then ID, both descending) as q asks; f.Limit is ignored.
+	// None gives an empty list and nil.
+	RepliesPage(ctx context.Context, f ReplyFilter, q PageQuery) ([]Reply, error)
+}
+
+// RepliesToStore reads one page of a post's replies collection without
+// reading its whole thread (issue 10; its own block to ease merging): a
+// lesson's Note embeds its first page, and anyone may fetch the Note.
+type RepliesToStore interface {
+	// RepliesTo returns the ids of the replies that Thread(lessonID,
+	// cohortID) lists and that answer parentID itself, in Thread's order,
+	// skipping the first offset of them and returning at most limit.
+	// Reading stops there, so a page costs about offset+limit replies, not
+	// the thread. None gives an empty list and nil.
+	RepliesTo(ctx context.Context, lessonID, cohortID, parentID string, offset, limit int) ([]string, error)
 }

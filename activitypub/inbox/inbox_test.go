@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -979,6 +980,79 @@ func TestHostileInputs(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "a follow past its server's new followers this hour waits for a moderator",
+			send: func(e *env) int {
+				e.addFollowers(e.m.Base, inbox.NewFollowersPerHostPerHour, time.Now().Add(-30*time.Minute))
+				return e.post("alice", e.fixture("mastodon-follow.json", "alice", "", "", nil))
+			},
+			want:  http.StatusAccepted,
+			check: followHeld,
+		},
+		{
+			name: "a follow past its server's follower cap waits for a moderator",
+			send: func(e *env) int {
+				e.addFollowers(e.m.Base, inbox.MaxFollowersPerHost, time.Now().AddDate(0, -1, 0))
+				return e.post("alice", e.fixture("mastodon-follow.json", "alice", "", "", nil))
+			},
+			want:  http.StatusAccepted,
+			check: followHeld,
+		},
+		{
+			name: "a follow past its server's pending follows is refused, to be retried",
+			send: func(e *env) int {
+				e.addFollowers(e.m.Base, inbox.NewFollowersPerHostPerHour, time.Now())
+				for i := range inbox.MaxPendingPerHost {
+					id := fmt.Sprintf("%s/users/waiting%d", e.m.Base, i)
+					if err := e.store.SavePendingFollow(ctx, activitypub.PendingFollow{ActorID: id, Inbox: id + "/inbox", FollowID: id + "#f"}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return e.post("alice", e.fixture("mastodon-follow.json", "alice", "", "", nil))
+			},
+			want: http.StatusTooManyRequests,
+			check: func(t *testing.T, e *env) {
+				if e.following("alice") || e.waiting("alice") {
+					t.Fatal("a refused follow was stored")
+				}
+				var follow struct{ ID string }
+				if err := json.Unmarshal(e.fixture("mastodon-follow.json", "alice", "", "", nil), &follow); err != nil {
+					t.Fatal(err)
+				}
+				if seen, _ := e.store.ActivitySeen(ctx, follow.ID); seen {
+					t.Error("a refused follow is marked seen: its retry would be dropped")
+				}
+			},
+		},
+		{
+			name: "a follower's re-sent follow is accepted whatever its server's count",
+			send: func(e *env) int {
+				e.addFollowers(e.m.Base, inbox.NewFollowersPerHostPerHour, time.Now())
+				if err := e.store.SaveFollower(ctx, activitypub.Follower{ActorID: e.m.ActorID("alice"), Inbox: e.m.Base + "/inbox", FollowID: "old"}); err != nil {
+					t.Fatal(err)
+				}
+				return e.post("alice", e.fixture("mastodon-follow.json", "alice", "", "", nil))
+			},
+			want: http.StatusAccepted,
+			check: func(t *testing.T, e *env) {
+				if !e.following("alice") || e.waiting("alice") || len(e.accepts()) != 1 {
+					t.Fatal("a re-sent follow of a follower was not accepted again")
+				}
+			},
+		},
+		{
+			name: "followers on other servers do not count against a server's limits",
+			send: func(e *env) int {
+				e.addFollowers("https://crowd.example", inbox.MaxFollowersPerHost, time.Now())
+				return e.post("alice", e.fixture("mastodon-follow.json", "alice", "", "", nil))
+			},
+			want: http.StatusAccepted,
+			check: func(t *testing.T, e *env) {
+				if !e.following("alice") || len(e.accepts()) != 1 {
+					t.Fatal("a follow within its own server's limits was not accepted")
+				}
+			},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1066,4 +1140,63 @@ func (e *env) postFlag(t *testing.T, comment string, objects ...string) int {
 		t.Fatal(err)
 	}
 	return code
+}
+
+// addFollowers adds n followers on the server at base, following since.
+func (e *env) addFollowers(base string, n int, since time.Time) {
+	e.t.Helper()
+	for i := range n {
+		id := fmt.Sprintf("%s/users/crowd%d", base, i)
+		if err := e.store.SaveFollower(context.Background(), activitypub.Follower{ActorID: id, Inbox: base + "/inbox", FollowID: id + "#f", Since: since}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+// following reports whether user of the peer follows the course.
+func (e *env) following(user string) bool {
+	e.t.Helper()
+	c, err := e.store.HostFollows(context.Background(), e.m.ActorID(user), time.Now())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c.Following
+}
+
+// waiting reports whether user of the peer has a pending follow.
+func (e *env) waiting(user string) bool {
+	e.t.Helper()
+	c, err := e.store.HostFollows(context.Background(), e.m.ActorID(user), time.Now())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c.Waiting
+}
+
+// accepts returns the Accepts queued.
+func (e *env) accepts() []activitypub.Delivery {
+	e.t.Helper()
+	ds, err := e.store.ClaimDeliveries(context.Background(), time.Now().Add(time.Hour), 100)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []activitypub.Delivery
+	for _, d := range ds {
+		if bytes.Contains(d.Body, []byte(`"type":"Accept"`)) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// followHeld checks that alice's follow waits for a moderator: pending, not
+// a follower, and not accepted.
+func followHeld(t *testing.T, e *env) {
+	t.Helper()
+	if e.following("alice") || !e.waiting("alice") {
+		t.Fatalf("following=%v waiting=%v; want a pending follow", e.following("alice"), e.waiting("alice"))
+	}
+	if n := len(e.accepts()); n != 0 {
+		t.Fatalf("%d Accepts queued for a held follow", n)
+	}
 }

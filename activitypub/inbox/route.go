@@ -59,7 +59,7 @@ func (h *Handler) after(ctx context.Context, out outcome) {
 func (h *Handler) prepare(ctx context.Context, act *as.Activity, owner activitypub.Actor) (effect, error) {
 	switch act.Kind {
 	case as.KindFollow:
-		return h.follow(act, owner)
+		return h.follow(ctx, act, owner)
 	case as.KindUndo:
 		return h.undo(act)
 	case as.KindCreate, as.KindUpdate:
@@ -80,12 +80,16 @@ func (h *Handler) prepare(ctx context.Context, act *as.Activity, owner activityp
 // with a private cohort accepts at once only that cohort's participants
 // (and the moderators); anyone else's Follow waits for a moderator in the
 // pending follows.
-func (h *Handler) follow(act *as.Activity, owner activitypub.Actor) (effect, error) {
+func (h *Handler) follow(ctx context.Context, act *as.Activity, owner activitypub.Actor) (effect, error) {
 	if act.Object != h.o.URLs.Actor() {
 		h.log.Info("follow of another actor dropped", "activity_id", act.ID, "object", act.Object)
 		return noEffect, nil
 	}
-	if !h.o.Moderation.AcceptsFollowAtOnce(owner.ID, owner.Handle()) {
+	hold, err := h.followLimits(ctx, owner) // followlimit.go
+	if err != nil {
+		return nil, err
+	}
+	if hold == followHeld || !h.o.Moderation.AcceptsFollowAtOnce(owner.ID, owner.Handle()) {
 		p := activitypub.PendingFollow{ActorID: owner.ID, Handle: owner.Handle(), Inbox: owner.DeliveryInbox(), FollowID: act.ID, Requested: h.now()}
 		return func(tx activitypub.Tx, out *outcome) error {
 			if err := tx.SavePendingFollow(p); err != nil {

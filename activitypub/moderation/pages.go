@@ -168,15 +168,25 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, s *session) erro
 type lessonData struct {
 	LessonID string
 	Replies  []replyView
+	Pages    pageLinks
 }
 
+// lesson is a lesson's thread, every public reply whatever its state,
+// newest first, a page at a time.
 func (h *Handler) lesson(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	replies, err := h.o.Store.Replies(ctx, activitypub.ReplyFilter{LessonID: id})
+	q, err := pageQuery(r, threadPage)
 	if err != nil {
 		return err
 	}
+	replies, err := h.o.Store.RepliesPage(ctx, activitypub.ReplyFilter{LessonID: id}, q)
+	if err != nil {
+		return err
+	}
+	replies, pages := paged(replies, q, threadPage, func(r activitypub.Reply) activitypub.Cursor {
+		return activitypub.Cursor{At: r.Published, ID: r.ID}
+	}, true)
 	featured := map[string]bool{}
 	cohorts := map[string]bool{}
 	for _, rep := range replies {
@@ -196,7 +206,7 @@ func (h *Handler) lesson(w http.ResponseWriter, r *http.Request, s *session) err
 		return err
 	}
 	return h.render(w, "lesson", http.StatusOK, page{Heading: "Thread of " + id, Moderator: s.moderator, CSRF: s.csrf,
-		Current: "lesson", Notice: r.URL.Query().Get("notice"), Data: lessonData{LessonID: id, Replies: views}})
+		Current: "lesson", Notice: r.URL.Query().Get("notice"), Data: lessonData{LessonID: id, Replies: views, Pages: pages}})
 }
 
 // replyAction does one action on one reply: approve, hide, show, feature

@@ -218,6 +218,17 @@ func (s *Store) SetReplyState(ctx context.Context, id string, state activitypub.
 
 // Replies implements activitypub.Store.
 func (s *Store) Replies(ctx context.Context, f activitypub.ReplyFilter) ([]activitypub.Reply, error) {
+	q, args := replyFilter(f)
+	q += ` ORDER BY published DESC, id DESC`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	return s.queryReplies(ctx, q, args...)
+}
+
+// replyFilter is the query of the replies f selects, without order or limit.
+func replyFilter(f activitypub.ReplyFilter) (string, []any) {
 	q := `SELECT ` + replyColumns + ` FROM replies WHERE deleted = 0 AND visibility IN ('public', 'unlisted')`
 	var args []any
 	if f.LessonID != "" {
@@ -236,11 +247,10 @@ func (s *Store) Replies(ctx context.Context, f activitypub.ReplyFilter) ([]activ
 		q += ` AND actor = ?`
 		args = append(args, f.Actor)
 	}
-	q += ` ORDER BY published DESC, id DESC`
-	if f.Limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, f.Limit)
-	}
+	return q, args
+}
+
+func (s *Store) queryReplies(ctx context.Context, q string, args ...any) ([]activitypub.Reply, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("replies: %w", err)
