@@ -150,7 +150,7 @@ func (h *Handler) post(ctx context.Context, act *as.Activity, owner activitypub.
 	h.log.Info("reply stored", "lesson_id", th.lesson, "cohort_id", th.cohort, "reply_id", rep.ID, "actor", rep.Actor, "visibility", rep.Visibility)
 	h.changed(th.lesson)
 	if h.o.Crawl != nil {
-		h.o.Crawl(th.lesson)
+		h.o.Crawl(rep.ID)
 	}
 	return nil
 }

@@ -287,7 +287,8 @@ func (s *Server) Publish(ctx context.Context) error {
 // Deliver sends every delivery due now and returns when they are done.
 func (s *Server) Deliver(ctx context.Context) error { return s.worker.Drain(ctx) }
 
-// Crawl walks a lesson's thread now and returns how many replies it found.
+// Crawl walks a lesson's thread now and returns how many replies it found;
+// posts deleted at their origin are removed.
 func (s *Server) Crawl(ctx context.Context, lessonID string) (int, error) {
 	return s.crawler.Lesson(ctx, lessonID)
 }
