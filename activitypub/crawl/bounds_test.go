@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cohort-course/cohort/activitypub"
 	"github.com/cohort-course/cohort/activitypub/crawl"
@@ -181,4 +182,64 @@ func threadIDs(t *testing.T, c *course) map[string]bool {
 		ids[r.ID] = true
 	}
 	return ids
+}
+
+// TestRoundBoundsFetchesPerHost: one server has MaxFetches posts in each
+// of two lessons' threads, another server one post at the end. A round
+// over every lesson fetches at most MaxHostFetches documents from the
+// first server and still checks the second server's post; the next round
+// starts where the first one stopped, so after two rounds every post has
+// been checked.
+func TestRoundBoundsFetchesPerHost(t *testing.T) {
+	ctx := context.Background()
+	c := newCourse(t, fetch.Options{HostBurst: 10 * crawl.MaxHostFetches})
+	next := c.urls.Lesson("next")
+	if err := c.store.SaveLessonObject(ctx, activitypub.LessonObject{LessonID: "next", ObjectID: next, ContentHash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	busy, quiet := mastotest.New(t), mastotest.New(t)
+	published := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	save := func(m *mastotest.Server, lessonID, lesson, status string) string {
+		id, _ := m.Note(t, "alice", status, lesson, "<p>a reply</p>", nil)
+		published = published.Add(time.Minute)
+		r := activitypub.Reply{ID: id, LessonID: lessonID, InReplyTo: lesson, Actor: m.ActorID("alice"), Visibility: activitypub.Public, Published: published}
+		if err := c.store.SaveReply(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	var posts []string
+	for i := range 2 * crawl.MaxFetches {
+		lessonID, lesson := "intro", c.lesson
+		if i >= crawl.MaxFetches {
+			lessonID, lesson = "next", next
+		}
+		posts = append(posts, save(busy, lessonID, lesson, fmt.Sprint(1000+i)))
+	}
+	last := save(quiet, "next", next, "1")
+
+	if _, err := c.crawler.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, n := range busy.GetPaths() {
+		total += n
+	}
+	if total > crawl.MaxHostFetches {
+		t.Fatalf("one round made %d GETs to one server, want at most %d", total, crawl.MaxHostFetches)
+	}
+	if quiet.Gets(path(last)) != 1 {
+		t.Fatalf("the other server's post was fetched %d times, want once", quiet.Gets(path(last)))
+	}
+	if _, err := c.crawler.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range posts {
+		if busy.Gets(path(id)) == 0 {
+			t.Fatalf("after two rounds, %s was never checked", id)
+		}
+	}
+	if n := len(threadIDs(t, c)); n != crawl.MaxFetches {
+		t.Fatalf("intro's thread has %d posts after the rounds, want %d (none removed)", n, crawl.MaxFetches)
+	}
 }

@@ -299,7 +299,7 @@ func (c *Crawler) thread(ctx context.Context, th thread, hosts map[string]int) (
 			start = i
 		}
 	}
-	stopped := ""
+	stopped := "" // the first post left unchecked
 	for i := range posts {
 		r := posts[(start+i)%len(posts)]
 		if c.o.URLs.IsLocal(r.ID) {
@@ -309,8 +309,13 @@ func (c *Crawler) thread(ctx context.Context, th thread, hosts map[string]int) (
 		if err == nil {
 			continue
 		}
-		if ctx.Err() != nil || errors.Is(err, errBudget) {
-			stopped = r.ID
+		if ctx.Err() != nil || errors.Is(err, errBudget) || errors.Is(err, errHostBudget) {
+			if stopped == "" {
+				stopped = r.ID
+			}
+			if errors.Is(err, errHostBudget) {
+				continue // other hosts' posts still get their turn
+			}
 			break
 		}
 		c.log.Debug("crawl post skipped", "reply_id", r.ID, "error", err)
