@@ -134,6 +134,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.start(ctx, func(ctx context.Context) { s.followAudit(ctx, last) })
 
+	// Deliveries a stopped or crashed process had claimed go out now, not
+	// when their lease runs out.
+	released, err := st.ReleaseClaims(ctx, now())
+	if err != nil {
+		return nil, fmt.Errorf("companion: delivery claims: %w", err)
+	}
+	if released > 0 {
+		log.Info("delivery claims released", "count", released)
+	}
 	s.start(ctx, func(ctx context.Context) { s.worker.Run(ctx) })
 	s.start(ctx, func(ctx context.Context) { s.crawler.Run(ctx) })
 	s.start(ctx, s.prune)
