@@ -15,16 +15,19 @@ import (
 // the companion's GETs to any one server stay few and spread, so no peer
 // can turn it against a server, its own or another one.
 const (
-	// HostRate is the sustained rate of GETs to one host, per second.
-	// GoToSocial answers 429 past 300 requests in 5 minutes from one
-	// address to its ActivityPub endpoints, one a second
-	// (superseriousbusiness/gotosocial docs/api/ratelimiting.md); staying
-	// at that keeps the companion welcome on the strictest common server.
-	HostRate = 1.0
 	// HostBurst is how many GETs may go to a host at once after a quiet
-	// spell: a new reply's author, key, ancestors and replies collection
-	// several times over.
-	HostBurst = 30
+	// spell: the keys of a crowd answering a new lesson, or a new reply's
+	// author, ancestors and replies collection many times over.
+	HostBurst = 60
+	// HostRate is the sustained rate of GETs to one host, per second,
+	// chosen so that a full burst and then the steady rate stay within
+	// 300 requests in any 5 minutes: GoToSocial's default limit per
+	// address on its ActivityPub endpoints, past which it answers 429
+	// (superseriousbusiness/gotosocial docs/api/ratelimiting.md), the
+	// strictest common one. That is 0.8 a second.
+	HostRate      = float64(hostWindowMax-HostBurst) / float64(hostWindow/time.Second)
+	hostWindow    = 5 * time.Minute
+	hostWindowMax = 300
 	// HostConcurrency is how many GETs to one host may be in flight at
 	// once, so a slow host holds few of our connections and workers.
 	HostConcurrency = 4
