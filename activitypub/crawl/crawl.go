@@ -58,7 +58,8 @@ const (
 	// document (Mastodon embeds the first page of its replies), one more
 	// page, and a few answers found there. A brand-new post rarely has any.
 	MaxTriggerFetches = 5
-	// triggerPages is how many pages of the new reply's replies are read.
+	// triggerPages is how many pages of the new reply's replies are read:
+	// the one its document embeds and the next.
 	triggerPages = 2
 	// maxPending bounds the triggered replies waiting for their look;
 	// past it, new ones are dropped and the periodic walk finds their
@@ -279,8 +280,8 @@ func (c *Crawler) Lesson(ctx context.Context, lessonID string) (int, error) {
 
 // thread walks one cohort's thread of a lesson, starting after the post
 // where the last walk of it ran out of budget.
-func (c *Crawler) thread(ctx context.Context, th thread, hosts map[string]int) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, MaxTime)
+func (c *Crawler) thread(parent context.Context, th thread, hosts map[string]int) (int, error) {
+	ctx, cancel := context.WithTimeout(parent, MaxTime)
 	defer cancel()
 	posts, err := c.o.Store.Thread(ctx, th.lesson, th.cohort)
 	if err != nil {
@@ -328,7 +329,7 @@ func (c *Crawler) thread(ctx context.Context, th thread, hosts map[string]int) (
 	}
 	c.mu.Unlock()
 	c.done(w)
-	return w.stored, ctx.Err()
+	return w.stored, parent.Err() // a walk out of time lets the next thread have its turn
 }
 
 // done logs a walk's outcome and reports a changed thread.
@@ -383,7 +384,7 @@ func (c *Crawler) post(ctx context.Context, w *walk, id string, doc []byte, dept
 				c.log.Debug("crawl reply skipped", "reply_id", it.ID, "error", err)
 			}
 		}
-		if page.Next == "" || !activitypub.SameHost(page.Next, id) {
+		if page.Next == "" || !activitypub.SameHost(page.Next, id) || pages+1 == w.pages {
 			return nil
 		}
 		if err := w.spend(page.Next); err != nil {
