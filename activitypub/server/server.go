@@ -132,6 +132,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+
 	// Deliveries a stopped or crashed process had claimed go out now, not
 	// when their lease runs out.
 	released, err := st.ReleaseClaims(ctx, now())
@@ -141,6 +142,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if released > 0 {
 		log.Info("delivery claims released", "count", released)
 	}
+
 	s.start(ctx, func(ctx context.Context) { s.followAudit(ctx, last) })
 
 	s.start(ctx, func(ctx context.Context) { s.worker.Run(ctx) })
