@@ -166,6 +166,21 @@ type Store interface {
 	// is no delivery with that id.
 	RetryDelivery(ctx context.Context, id int64, next time.Time, cause error) error
 
+	// Giving delivery claims back (issue 10).
+
+	// ReleaseClaims gives back every claimed delivery, as if it had never
+	// been claimed: it is due at now and its claim's attempt is not
+	// counted. It returns how many there were. The companion calls it when
+	// it starts, before its worker claims anything, so what a stopped or
+	// crashed process had claimed goes out at once instead of when its
+	// lease runs out; so only one process may deliver from a store.
+	ReleaseClaims(ctx context.Context, now time.Time) (int, error)
+
+	// PostponeDeliveries gives back claimed deliveries without attempting
+	// them: each is due again at next and its claim's attempt is not
+	// counted. Ids not claimed or not queued are skipped.
+	PostponeDeliveries(ctx context.Context, ids []int64, next time.Time) error
+
 	// SaveLessonObject inserts or replaces the object of (LessonID, CohortID).
 	// It returns ErrDuplicate when another lesson or cohort already uses
 	// o.ObjectID.

@@ -97,6 +97,10 @@ type Options struct {
 	// HTTP replaces the safe client; tests that need a special transport
 	// set it. Leave nil in production.
 	HTTP *http.Client
+	// HostRate and HostBurst replace the limits of GETs to one host
+	// (HostRate per second, HostBurst at once); zero keeps the defaults.
+	HostRate  float64
+	HostBurst int
 }
 
 // Client fetches and posts ActivityPub documents.
@@ -108,11 +112,13 @@ type Client struct {
 	log      *slog.Logger
 	now      func() time.Time
 	http     *http.Client
+	limits   *hostLimits
 }
 
 // New returns a Client with the safe transport.
 func New(o Options) *Client {
-	c := &Client{store: o.Store, keyID: o.KeyID, key: o.Key, insecure: o.AllowInsecure, log: o.Logger, now: o.Now, http: o.HTTP}
+	c := &Client{store: o.Store, keyID: o.KeyID, key: o.Key, insecure: o.AllowInsecure, log: o.Logger, now: o.Now, http: o.HTTP,
+		limits: newHostLimits(o.HostRate, o.HostBurst)}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -224,7 +230,9 @@ func checkURL(u *url.URL, allowInsecure bool) error {
 
 // Get fetches an ActivityPub document, signed when the client has a key,
 // and returns its body, at most MaxResponse bytes. A 404 or 410 wraps
-// ErrGone; any other non-2xx status is a *StatusError.
+// ErrGone; any other non-2xx status is a *StatusError. GETs to one host
+// wait for their turn (see HostRate); one that would wait too long wraps
+// ErrHostBusy.
 func (c *Client) Get(ctx context.Context, rawURL string) ([]byte, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -239,6 +247,11 @@ func (c *Client) Get(ctx context.Context, rawURL string) ([]byte, error) {
 	}
 	req.Header.Set("Accept", Accept)
 	req.Header.Set("User-Agent", UserAgent)
+	release, err := c.limits.wait(ctx, u.Host)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", rawURL, err)
+	}
+	defer release()
 	if c.key != nil {
 		if err := (sig.Signer{Now: c.now}).Sign(req, c.keyID, c.key.PrivateKey(), nil); err != nil {
 			return nil, fmt.Errorf("get %s: %w", rawURL, err)

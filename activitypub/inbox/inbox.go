@@ -61,9 +61,10 @@ type Options struct {
 	// Enqueued is called after a delivery was queued, to wake the delivery
 	// worker. May be nil.
 	Enqueued func()
-	// Crawl is called after a reply was stored, to walk the replies of its
-	// thread in the background; it must not block. May be nil.
-	Crawl func(lessonID string)
+	// Crawl is called with the id of a reply just stored, to look at that
+	// reply's own replies collection in the background (never its whole
+	// thread); it must not block. May be nil.
+	Crawl func(replyID string)
 	// Moderation decides the state a new reply starts in (shown or held).
 	// The zero value shows every reply.
 	Moderation activitypub.Moderation

@@ -26,7 +26,7 @@ type outcome struct {
 	changed  []string // lessons whose thread changed; "" for any
 	reacted  []string // objects whose likes or boosts changed
 	enqueued bool     // a delivery was queued
-	crawl    string   // the lesson whose thread to crawl
+	crawl    string   // the stored reply whose own replies to look at
 	msg      string   // the info line to log, with attrs
 	attrs    []any
 }
@@ -225,7 +225,7 @@ func (h *Handler) post(ctx context.Context, act *as.Activity, owner activitypub.
 		}
 		out.log("reply stored", "lesson_id", th.lesson, "cohort_id", th.cohort, "reply_id", r.ID, "actor", r.Actor, "visibility", r.Visibility)
 		out.changed = append(out.changed, th.lesson)
-		out.crawl = th.lesson
+		out.crawl = r.ID
 		return nil
 	}, nil
 }
