@@ -101,7 +101,10 @@ func (s *Store) Close() error {
 }
 
 // migrate applies, in order, each embedded migration numbered above the
-// database's user_version, each in its own transaction.
+// database's user_version, each in its own transaction. The version is
+// read again inside each transaction, which holds the file's write lock
+// from BEGIN (_txlock=immediate): of two processes opening a new file
+// together, the second waits for the first's migration, then skips it.
 func (s *Store) migrate(ctx context.Context) error {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
@@ -125,6 +128,12 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
 		err = s.tx(ctx, func(tx *sql.Tx) error {
+			if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+				return fmt.Errorf("read version: %w", err)
+			}
+			if n <= version {
+				return nil // another process applied it meanwhile
+			}
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}

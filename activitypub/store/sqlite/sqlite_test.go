@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,4 +101,45 @@ func BenchmarkThread(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "threads/s")
+}
+
+// openShared opens n Stores on one new database file, at once, as
+// processes starting together would.
+func openShared(t *testing.T, n int) []activitypub.Store {
+	t.Helper()
+	dir := t.TempDir()
+	ss := make([]activitypub.Store, n)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := sqlite.Open(context.Background(), dir)
+			if err != nil {
+				errs <- err
+				return
+			}
+			ss[i] = s
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	return ss
+}
+
+func TestConcurrent(t *testing.T) {
+	storetest.RunConcurrent(t, openShared)
+}
+
+// TestMigrateTogether: eight processes open one new file at once; each
+// migration is applied once (a second apply would fail on its CREATE
+// TABLE), and all of them open.
+func TestMigrateTogether(t *testing.T) {
+	for _, s := range openShared(t, 8) {
+		s.Close()
+	}
 }
