@@ -26,6 +26,7 @@ type Config struct {
 	Logo         string         `toml:"logo"`
 	License      string         `toml:"license"`
 	Federation   Federation     `toml:"federation"`
+	Store        Store          `toml:"store"`
 	Cohorts      []Cohort       `toml:"cohorts"`
 	Params       map[string]any `toml:"params"`
 
@@ -51,6 +52,17 @@ type Federation struct {
 	// Participants are handles (@user@instance) or whole domains (*@instance)
 	// whose replies "participants" moderation shows at once.
 	Participants []string `toml:"participants" json:"-"`
+}
+
+// Store is the [store] table: where the companion keeps what it knows.
+type Store struct {
+	// URL names the database: empty or "sqlite:" for the embedded file in
+	// the data folder, "sqlite:PATH" for one in the folder PATH, or a
+	// postgres:// URL. The command line's --database and the environment's
+	// COHORT_DATABASE_URL override it. A password never goes here, in a
+	// file kept in git: give it in COHORT_DATABASE_URL, PGPASSWORD or
+	// ~/.pgpass.
+	URL string `toml:"url"`
 }
 
 // Address returns the account's fediverse address, "@handle@domain", or "" without one.
@@ -274,6 +286,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("federation.domain: %q is not a host name (with an optional port)", f.Domain))
 		}
 	}
+	if err := checkStoreURL(c.Store.URL); err != nil {
+		errs = append(errs, fmt.Errorf("store.url: %w", err))
+	}
 	switch f.Moderation {
 	case "", "open", "pre", "participants":
 	default:
@@ -308,6 +323,21 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkStoreURL accepts what Store.URL may hold.
+func checkStoreURL(s string) error {
+	if s == "" || strings.HasPrefix(s, "sqlite:") {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return errors.New("want sqlite:PATH or a postgres:// URL")
+	}
+	if _, ok := u.User.Password(); ok || u.Query().Has("password") {
+		return errors.New("holds a password: course.toml is kept in git; give the password in COHORT_DATABASE_URL, PGPASSWORD or ~/.pgpass")
+	}
+	return nil
 }
 
 // Origin returns the scheme and host of the base URL, without a trailing slash:

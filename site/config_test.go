@@ -66,6 +66,9 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown time zone", "title = \"T\"\n[[cohorts]]\nid = \"a\"\nstart = 2026-01-01\ntime_zone = \"Europe/Atlantis\"\n", `cohorts[0].time_zone: "Europe/Atlantis" is not a time zone`},
 		{"unknown audience", "title = \"T\"\n[[cohorts]]\nid = \"a\"\nstart = 2026-01-01\naudience = \"secret\"\n", `cohorts[0].audience: "secret" is not public or private`},
 		{"unknown moderation mode", "title = \"T\"\n[federation]\nhandle = \"c\"\ndomain = \"example.org\"\nmoderation = \"strict\"\n", `federation.moderation: "strict" is not one of open, pre, participants`},
+		{"unknown key in store", "title = \"T\"\n[store]\nurl = \"sqlite:\"\npath = \"x\"\n", `course.toml:4:1: unknown key "store.path"`},
+		{"store url of another kind", "title = \"T\"\n[store]\nurl = \"mysql://db.example/cohort\"\n", `store.url: want sqlite:PATH or a postgres:// URL`},
+		{"store url with a password", "title = \"T\"\n[store]\nurl = \"postgres://cohort:hunter2@db.example/cohort\"\n", `store.url: holds a password`},
 		{"moderator that is not a handle", "title = \"T\"\n[federation]\nhandle = \"c\"\ndomain = \"example.org\"\nmoderators = [\"maria\"]\n", `federation.moderators[0]: "maria"`},
 	}
 	for _, tt := range tests {
@@ -78,6 +81,20 @@ func TestConfigErrors(t *testing.T) {
 				t.Errorf("error = %v\nwant it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestConfigStoreURL: the [store] url a course may name.
+func TestConfigStoreURL(t *testing.T) {
+	for _, u := range []string{"", "sqlite:", "sqlite:/var/lib/cohort", "postgres://cohort@db.example/cohort?sslmode=require", "postgresql:///cohort?host=/run/postgresql"} {
+		cfg, err := ParseConfig("course.toml", []byte("title = \"T\"\n[store]\nurl = \""+u+"\"\n"))
+		if err != nil {
+			t.Errorf("url %q: %v", u, err)
+			continue
+		}
+		if cfg.Store.URL != u {
+			t.Errorf("Store.URL = %q, want %q", cfg.Store.URL, u)
+		}
 	}
 }
 

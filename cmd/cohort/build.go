@@ -12,7 +12,6 @@ import (
 
 	"github.com/cohort-course/cohort/activitypub/discovery"
 	"github.com/cohort-course/cohort/activitypub/sanitize"
-	"github.com/cohort-course/cohort/activitypub/store/sqlite"
 	"github.com/cohort-course/cohort/site"
 )
 
@@ -69,6 +68,7 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	f.register(fs)
 	threadsFrom := fs.String("threads-from", "", "read lesson threads from a running companion at this URL (default: the local store in SOURCE/.cohort, when there is one)")
 	data := fs.String("data", "", "data folder of the companion's store (default SOURCE/.cohort)")
+	database := addDatabaseFlag(fs)
 	verbose := fs.Bool("v", false, "print how long each step of the build took")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file (for cohort's developers)")
 	if err := fs.Parse(args); err != nil {
@@ -95,7 +95,7 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	o.Now = clock
-	discussion, closeStore, err := threadSource(ctx, f.source, *data, *threadsFrom)
+	discussion, closeStore, err := threadSource(ctx, f.source, *data, *database, *threadsFrom)
 	if err != nil {
 		fmt.Fprintf(stderr, "cohort: build failed: %v\n", err)
 		return errReported
@@ -118,9 +118,11 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // threadSource picks where the build reads lesson threads: a running companion
-// (--threads-from), else the companion's store in the data folder if there is
-// one, else nowhere (pages then explain how to join the discussion).
-func threadSource(ctx context.Context, source, data, from string) (site.Discussion, func(), error) {
+// (--threads-from), else the companion's store (--database,
+// COHORT_DATABASE_URL or [store] url; by default the SQLite file in the data
+// folder, when there is one), else nowhere (pages then explain how to join
+// the discussion).
+func threadSource(ctx context.Context, source, data, database, from string) (site.Discussion, func(), error) {
 	none := func() {}
 	if from != "" {
 		u, err := url.Parse(from)
@@ -133,14 +135,15 @@ func threadSource(ctx context.Context, source, data, from string) (site.Discussi
 	if data == "" {
 		data = filepath.Join(source, ".cohort")
 	}
-	if _, err := os.Stat(filepath.Join(data, sqlite.FileName)); err != nil {
-		return nil, none, nil
-	}
 	cfg, err := site.LoadConfig(os.DirFS(source), "course.toml")
 	if err != nil || cfg.Federation.Handle == "" {
 		return nil, none, nil // the build reports a broken config itself
 	}
-	st, err := sqlite.Open(ctx, data)
+	db := storeURL(database, cfg)
+	if !storeExists(db, data) {
+		return nil, none, nil
+	}
+	st, err := openStore(ctx, db, data)
 	if err != nil {
 		return nil, none, fmt.Errorf("threads: %w", err)
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/cohort-course/cohort/activitypub"
 	"github.com/cohort-course/cohort/activitypub/server"
-	"github.com/cohort-course/cohort/activitypub/store/sqlite"
 	"github.com/cohort-course/cohort/site"
 )
 
@@ -33,6 +32,7 @@ func cmdCompanion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	source := fs.String("source", ".", "course folder (with course.toml)")
 	data := fs.String("data", "", "data folder for the companion's database (default SOURCE/.cohort)")
 	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
+	database := addDatabaseFlag(fs)
 	manifest := fs.String("manifest", "", "lessons manifest written by the build (default SOURCE/public/lessons.json)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -51,7 +51,7 @@ func cmdCompanion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("companion: %w", err)
 	}
-	st, err := sqlite.Open(ctx, *data)
+	st, err := openStore(ctx, storeURL(*database, cfg), *data)
 	if err != nil {
 		return fmt.Errorf("companion: %w", err)
 	}

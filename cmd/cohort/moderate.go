@@ -17,25 +17,25 @@ import (
 
 	"github.com/cohort-course/cohort/activitypub"
 	"github.com/cohort-course/cohort/activitypub/moderation"
-	"github.com/cohort-course/cohort/activitypub/store/sqlite"
 	"github.com/cohort-course/cohort/site"
 )
 
 // storeFlags are the flags of the commands that work on the companion's
 // store directly.
 type storeFlags struct {
-	source, data *string
+	source, data, database *string
 }
 
 func addStoreFlags(fs *flag.FlagSet) storeFlags {
 	return storeFlags{
-		source: fs.String("source", ".", "course folder (with course.toml)"),
-		data:   fs.String("data", "", "data folder of the companion's database (default SOURCE/.cohort)"),
+		source:   fs.String("source", ".", "course folder (with course.toml)"),
+		data:     fs.String("data", "", "data folder of the companion's database (default SOURCE/.cohort)"),
+		database: addDatabaseFlag(fs),
 	}
 }
 
 // open loads course.toml and opens the store.
-func (f storeFlags) open(ctx context.Context) (*site.Config, *sqlite.Store, error) {
+func (f storeFlags) open(ctx context.Context) (*site.Config, activitypub.Store, error) {
 	cfg, err := site.LoadConfig(os.DirFS(*f.source), "course.toml")
 	if err != nil {
 		return nil, nil, err
@@ -44,7 +44,7 @@ func (f storeFlags) open(ctx context.Context) (*site.Config, *sqlite.Store, erro
 	if data == "" {
 		data = filepath.Join(*f.source, ".cohort")
 	}
-	st, err := sqlite.Open(ctx, data)
+	st, err := openStore(ctx, storeURL(*f.database, cfg), data)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -12,8 +12,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cohort-course/cohort/activitypub"
 	orgreport "github.com/cohort-course/cohort/activitypub/report" // main has its own report(err)
-	"github.com/cohort-course/cohort/activitypub/store/sqlite"
 	"github.com/cohort-course/cohort/site"
 )
 
@@ -133,7 +133,7 @@ func readManifest(path string) (site.Manifest, error) {
 
 // moderatorHandles returns the moderators of course.toml and the handles
 // of the moderator accounts in the store.
-func moderatorHandles(ctx context.Context, cfg *site.Config, st *sqlite.Store) ([]string, error) {
+func moderatorHandles(ctx context.Context, cfg *site.Config, st activitypub.Store) ([]string, error) {
 	handles := slices.Clone(cfg.Federation.Moderators)
 	accounts, err := st.Moderators(ctx)
 	if err != nil {

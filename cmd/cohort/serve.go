@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/cohort-course/cohort/activitypub/server"
-	"github.com/cohort-course/cohort/activitypub/store/sqlite"
 	"github.com/cohort-course/cohort/site"
 	"github.com/cohort-course/cohort/site/live"
 )
@@ -32,6 +31,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	f.register(fs)
 	addr := fs.String("addr", defaultAddr, "address to listen on")
 	open := fs.Bool("open", false, "open the site in the default browser")
+	database := addDatabaseFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			srv.ThreadChanged(lessonID)
 		}
 	}
-	comp, account, closeCompanion, err := startCompanion(compCtx, f.source, o, logger, threadChanged)
+	comp, account, closeCompanion, err := startCompanion(compCtx, f.source, *database, o, logger, threadChanged)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -191,9 +191,10 @@ func tuneGC() {
 	}
 }
 
-// startCompanion opens the store in SOURCE/.cohort and starts the companion
-// for a course with [federation]; for one without, it returns nil.
-func startCompanion(ctx context.Context, source string, o site.Options, logger *slog.Logger, threadChanged func(string)) (*server.Server, string, func(), error) {
+// startCompanion opens the store (database, else COHORT_DATABASE_URL, else
+// [store] url, else the SQLite file in SOURCE/.cohort) and starts the
+// companion for a course with [federation]; for one without, it returns nil.
+func startCompanion(ctx context.Context, source, database string, o site.Options, logger *slog.Logger, threadChanged func(string)) (*server.Server, string, func(), error) {
 	cfg, err := site.LoadConfig(os.DirFS(source), "course.toml")
 	if err != nil || cfg.Federation.Handle == "" {
 		return nil, "", func() {}, nil // no account to run; a broken config shows in the page
@@ -204,7 +205,7 @@ func startCompanion(ctx context.Context, source string, o site.Options, logger *
 	if o.BaseURL != "" {
 		cfg.BaseURL = o.BaseURL
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(source, ".cohort"))
+	st, err := openStore(ctx, storeURL(database, cfg), filepath.Join(source, ".cohort"))
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("companion store: %w", err)
 	}
