@@ -100,6 +100,21 @@ func (s *Store) Close() error {
 	return err
 }
 
+// DB returns the database handle, for tools that read the store's tables
+// as they are (cohort migrate-store copies them). Writes must go through
+// the Store's methods.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Version returns the schema version (PRAGMA user_version): the number of
+// the last migration applied.
+func (s *Store) Version(ctx context.Context) (int, error) {
+	var v int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("sqlite: schema version: %w", err)
+	}
+	return v, nil
+}
+
 // migrate applies, in order, each embedded migration numbered above the
 // database's user_version, each in its own transaction. The version is
 // read again inside each transaction, which holds the file's write lock
