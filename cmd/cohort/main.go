@@ -69,6 +69,7 @@ func commands() []command {
 		{"moderator", "add a moderator account for the moderation page", cmdModerator},
 		{"moderate", "list, hide, show, feature and block in the discussion", cmdModerate},
 		{"report", "write the organiser's report of a cohort (HTML and CSV)", cmdReport},
+		{"migrate-store", "copy the companion's store from SQLite to PostgreSQL", cmdMigrateStore},
 		{"new", "create a new course that builds as it is", cmdNew},
 		{"version", "print cohort's version", cmdVersion},
 		{"help", "describe the commands, or one command", nil},
@@ -105,7 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "cohort %s: course sites whose discussion lives on the fediverse\n\nUsage:\n  cohort <command> [flags]\n\nCommands:\n", site.Version)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun 'cohort <command> -h' for a command's flags.\n")
 }
