@@ -116,6 +116,12 @@ func TestFamilies(t *testing.T) {
 			p.Course = c.base + "/actor"
 			inbox := c.base + "/inbox"
 			lesson := c.base + "/lessons/intro"
+			if fam.AuthorizedFetchMode != "" {
+				// Every actor and post the companion fetches from this peer
+				// must then come through a GET signed by the course, which the
+				// family's own rules check.
+				p.SetAuthorizedFetch(true)
+			}
 			post := func(t *testing.T, user string, body []byte) {
 				t.Helper()
 				code, err := p.Post(ctx, user, inbox, body)
@@ -175,6 +181,7 @@ func TestFamilies(t *testing.T) {
 				}
 			})
 
+			checkerGets := len(p.GetSigners()) // the documents row's GETs, signed by a checker peer
 			run(mastotest.ShapeFollow, func(t *testing.T) {
 				post(t, "alice", p.Activity(t, mastotest.ShapeFollow, mastotest.Vars{User: "alice", ID: "0001"}))
 				if n, _ := c.store.FollowerCount(ctx); n != 1 {
@@ -239,6 +246,32 @@ func TestFamilies(t *testing.T) {
 					t.Fatalf("followers after undo = %d, want 0", n)
 				}
 			})
+
+			// What the course sent this peer (an Accept, its signed GETs)
+			// passed the family's own inbox and fetch rules.
+			t.Run("course-requests", func(t *testing.T) {
+				if refused := p.RuleFailures(); len(refused) > 0 {
+					t.Fatalf("%s refused the course's requests (rules: %+v):\n%s", fam.Name, fam.Inbox, strings.Join(refused, "\n"))
+				}
+			})
+			if fam.AuthorizedFetchMode != "" {
+				t.Run("signed-get", func(t *testing.T) {
+					// The companion fetched this peer's actors with GETs signed by
+					// the course's key, whose id the peer dereferenced back to the
+					// course actor (mastotest's fetchKey, as the family does).
+					signers := p.GetSigners()[checkerGets:]
+					if len(signers) == 0 {
+						t.Fatalf("the companion made no signed GET to %s (mode %s)", fam.Name, fam.AuthorizedFetchMode)
+					}
+					for _, k := range signers {
+						if k != c.base+"/actor#main-key" {
+							t.Fatalf("GET signed by %s, want the course's key %s", k, c.base+"/actor#main-key")
+						}
+					}
+				})
+			} else {
+				t.Logf("%s: no authorized-fetch mode read in its source; signed GETs not checked", fam.Name)
+			}
 		})
 	}
 }
