@@ -113,6 +113,9 @@ type InboxRules struct {
 	KeyIDFragment bool
 	// HostMatches: the Host header must be this server's own host.
 	HostMatches bool
+	// IDOnKeyHost: a POSTed activity's id, and its object's attributedTo
+	// when the object is embedded, must be on the key id's host.
+	IDOnKeyHost bool
 }
 
 // Rules of the families, read from their sources.
@@ -167,6 +170,23 @@ var (
 	// signing_actor takes the actor id from keyId="<actor>#<fragment>" and
 	// dereferences the actor; verify_signature_inner requires the digest
 	// (require_digest) and expires a signature after EXPIRES_AFTER (1 h).
+	// friendica/friendica src/Util/HTTPSignature.php getSigner: algorithm
+	// hs2019, rsa-sha256 or rsa-sha512; a signature counts only when a
+	// digest or a date is signed; created (the Date) may be 60 s ahead
+	// and expires 300 s after it.
+	friendicaRules = InboxRules{
+		SignedPost: []string{"digest|date|(created)"},
+		SignedGet:  []string{"date|(created)"},
+		Algorithms: []string{"hs2019", "rsa-sha256", "rsa-sha512"},
+		MaxAge:     5 * time.Minute, MaxAhead: time.Minute,
+	}
+	// pixelfed/pixelfed app/Jobs/InboxPipeline/InboxValidator.php
+	// verifySignature: a Date within a day either way; the activity's id and
+	// its embedded object's attributedTo on the key id's host.
+	pixelfedRules = InboxRules{
+		MaxAge: 24 * time.Hour, MaxAhead: 24 * time.Hour,
+		IDOnKeyHost: true,
+	}
 	lemmyRules = InboxRules{
 		SignedPost:    []string{"digest"},
 		MaxAge:        time.Hour,
@@ -313,6 +333,7 @@ func Families() []Family {
 			UserAgent:      "(Pixelfed/0.12.4; +%s)",
 			MentionsParent: true, // app/Transformer/ActivityPub/Verb/CreateNote.php adds the parent's author
 			Absent:         map[string]string{ShapeDeleteIRI: "app/Transformer/ActivityPub/Verb/DeleteNote.php embeds a Tombstone", ShapeDeleteObject: "Pixelfed sends a Tombstone"},
+			Inbox:          pixelfedRules,
 		},
 		{
 			Name:      "friendica",
@@ -327,6 +348,7 @@ func Families() []Family {
 			ContentType: "application/activity+json",
 			UserAgent:   "Friendica 'Yellow Archangel' 2024.12; %s",
 			Absent:      map[string]string{ShapeDeleteIRI: "src/Protocol/ActivityPub/Transmitter.php sends a Tombstone", ShapeDeleteObject: "Friendica sends a Tombstone"},
+			Inbox:       friendicaRules,
 		},
 		{
 			Name:      "lemmy",
@@ -672,7 +694,7 @@ var sigParam = regexp.MustCompile(`([a-zA-Z]+)="([^"]*)"`)
 
 // check applies the family's rules to a request signed by the course,
 // before its signature is verified, as the family's server does.
-func (rules InboxRules) check(r *http.Request, ownHost string, now time.Time) error {
+func (rules InboxRules) check(r *http.Request, body []byte, ownHost string, now time.Time) error {
 	params := map[string]string{}
 	for _, m := range sigParam.FindAllStringSubmatch(r.Header.Get("Signature"), -1) {
 		params[m[1]] = m[2]
@@ -737,6 +759,24 @@ func (rules InboxRules) check(r *http.Request, ownHost string, now time.Time) er
 	}
 	if rules.HostMatches && r.Host != ownHost {
 		return fmt.Errorf("host %s is not %s", r.Host, ownHost)
+	}
+	if rules.IDOnKeyHost && r.Method == http.MethodPost {
+		var a struct {
+			ID     string `json:"id"`
+			Object any    `json:"object"`
+		}
+		if err := json.Unmarshal(body, &a); err != nil {
+			return fmt.Errorf("body: %w", err)
+		}
+		keyHost := hostOf(params["keyId"])
+		if hostOf(a.ID) != keyHost {
+			return fmt.Errorf("activity id %q is not on the key's host %s", a.ID, keyHost)
+		}
+		if obj, ok := a.Object.(map[string]any); ok {
+			if attr, ok := obj["attributedTo"].(string); ok && hostOf(attr) != keyHost {
+				return fmt.Errorf("object attributedTo %s is not on the key's host %s", attr, keyHost)
+			}
+		}
 	}
 	return nil
 }

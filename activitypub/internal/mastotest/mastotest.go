@@ -428,7 +428,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // records its signer; it answers 401 and reports false when it fails.
 func (s *Server) signedGet(w http.ResponseWriter, r *http.Request) bool {
 	if s.fam != nil && r.Header.Get("Signature") != "" {
-		if err := s.fam.Inbox.check(r, s.Host(), timeNow()); err != nil {
+		if err := s.fam.Inbox.check(r, nil, s.Host(), timeNow()); err != nil {
 			s.refuse(r, err)
 			http.Error(w, "signature: "+err.Error(), http.StatusUnauthorized)
 			return false
@@ -456,7 +456,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	keyID := ""
 	if verify && s.fam != nil {
-		if err := s.fam.Inbox.check(r, s.Host(), timeNow()); err != nil {
+		if err := s.fam.Inbox.check(r, body, s.Host(), timeNow()); err != nil {
 			s.refuse(r, err)
 			http.Error(w, "signature: "+err.Error(), http.StatusUnauthorized)
 			return
