@@ -299,7 +299,22 @@ func TestCourseDocumentsPerFamily(t *testing.T) {
 	if actor["inbox"] == nil || actor["preferredUsername"] == nil || pk["publicKeyPem"] == nil || pk["owner"] != actor["id"] {
 		t.Fatalf("actor lacks what every family needs: %v", actor)
 	}
-	// TODO(featured): GoToSocial logs errors when the actor has no
-	// `featured` collection (../shared/fixtures/gotosocial/README.md);
-	// another helper is adding it. Assert actor["featured"] once it lands.
+	// GoToSocial logs errors when the actor has no `featured` collection
+	// (../shared/fixtures/gotosocial/README.md).
+	if actor["featured"] == nil {
+		t.Errorf("actor has no featured collection: %v", actor)
+	}
+	// Pleroma (pleroma-social/pleroma lib/pleroma/signature.ex
+	// key_id_to_actor_id) and Lemmy (LemmyNet/activitypub-federation-rust
+	// src/http_signatures.rs signing_actor) drop the key id's fragment and
+	// fetch what is left as the actor: it must be the actor, holding the key.
+	keyID, _ := pk["id"].(string)
+	if actorID, frag, ok := strings.Cut(keyID, "#"); !ok || frag == "" || actorID != actor["id"] {
+		t.Errorf("key id %q is not <actor>#<fragment> of %v", keyID, actor["id"])
+	}
+	// GoToSocial internal/transport/dereference.go refuses a document whose
+	// Content-Type internal/api/util/mime.go ASContentType does not accept.
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/activity+json") && !strings.HasPrefix(ct, "application/ld+json") {
+		t.Errorf("actor served as %q, which GoToSocial refuses", ct)
+	}
 }
