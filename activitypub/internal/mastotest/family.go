@@ -187,7 +187,12 @@ var (
 		MaxAge: 24 * time.Hour, MaxAhead: 24 * time.Hour,
 		IDOnKeyHost: true,
 	}
-	lemmyRules = InboxRules{
+	// Automattic/wordpress-activitypub includes/class-signature.php
+	// verify_http_signature: a signed Date within 3 hours either way
+	// (get_signed_data); any algorithm label is read as SHA-256 but
+	// rsa-sha-512; a signed digest must match the body.
+	wordpressRules = InboxRules{MaxAge: 3 * time.Hour, MaxAhead: 3 * time.Hour}
+	lemmyRules     = InboxRules{
 		SignedPost:    []string{"digest"},
 		MaxAge:        time.Hour,
 		KeyIDFragment: true,
@@ -382,6 +387,7 @@ func Families() []Family {
 			Absent: map[string]string{ShapeFollow: "the plugin is followed; it sends no Follow (includes/ has no outgoing Follow)", ShapeUndoFollow: "no Follow",
 				ShapeLike: "the plugin sends no Like", ShapeAnnounce: "includes/class-activity-dispatcher.php announces only the blog's own posts",
 				ShapeDeleteTombstone: "includes/transformer/class-base.php to_activity embeds the whole object", ShapeDeleteIRI: "the whole object is embedded"},
+			Inbox: wordpressRules,
 		},
 	}
 }
