@@ -96,12 +96,19 @@ func (s *Store) RepliesPage(ctx context.Context, f activitypub.ReplyFilter, q ac
 	return out, nil
 }
 
-// repliesToSQL lists the direct replies of a post in Thread's order, by
-// the replies_parent index; only id and actor are read, for the block check.
+// repliesToSQL lists a batch of the direct replies of a post in Thread's
+// order, after a place in it, by the replies_parent index; only id and
+// actor are read, for the block check.
 const repliesToSQL = `
-SELECT id, actor FROM replies
+SELECT id, actor, published FROM replies
 WHERE lesson_id = $1 AND cohort_id = $2 AND in_reply_to = $3 AND NOT deleted AND visibility IN ('public', 'unlisted') AND state = 'shown'
-ORDER BY published, id`
+	AND (published, id) > ($4, $5)
+ORDER BY published, id LIMIT $6`
+
+// repliesToBatch is how many replies RepliesTo reads at a time: pgx reads
+// a query's rows to their end, so reading stops at a batch's end rather
+// than at the thread's.
+const repliesToBatch = 200
 
 // RepliesTo implements activitypub.Store. Blocks are applied as Thread
 // applies them, in Go, so offset counts only the replies Thread would list.
@@ -110,28 +117,43 @@ func (s *Store) RepliesTo(ctx context.Context, lessonID, cohortID, parentID stri
 	if err != nil {
 		return nil, fmt.Errorf("replies to %s: %w", parentID, err)
 	}
-	rows, err := s.pool.Query(ctx, repliesToSQL, lessonID, cohortID, parentID)
-	if err != nil {
-		return nil, fmt.Errorf("replies to %s: %w", parentID, err)
-	}
-	defer rows.Close()
 	out := []string{}
-	for len(out) < limit && rows.Next() {
-		var id, actor string
-		if err := rows.Scan(&id, &actor); err != nil {
+	var after any = pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}
+	afterID := ""
+	for len(out) < limit {
+		rows, err := s.pool.Query(ctx, repliesToSQL, lessonID, cohortID, parentID, after, afterID, repliesToBatch)
+		if err != nil {
 			return nil, fmt.Errorf("replies to %s: %w", parentID, err)
 		}
-		if _, blocked := activitypub.BlockedBy(blocks, actor); blocked {
-			continue
+		type row struct {
+			id, actor string
+			published time.Time
 		}
-		if offset > 0 {
-			offset--
-			continue
+		batch, err := scanRows(rows, func(r pgx.Rows) (row, error) {
+			var x row
+			return x, r.Scan(&x.id, &x.actor, &x.published)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("replies to %s: %w", parentID, err)
 		}
-		out = append(out, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("replies to %s: %w", parentID, err)
+		for _, x := range batch {
+			if len(out) == limit {
+				break
+			}
+			if _, blocked := activitypub.BlockedBy(blocks, x.actor); blocked {
+				continue
+			}
+			if offset > 0 {
+				offset--
+				continue
+			}
+			out = append(out, x.id)
+		}
+		if len(batch) < repliesToBatch {
+			break
+		}
+		last := batch[len(batch)-1]
+		after, afterID = last.published, last.id
 	}
 	return out, nil
 }
