@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// Store keeps everything the companion knows. Every engine (SQLite, and
-// PostgreSQL later) passes the same suite, store/storetest. A method that
+// Store keeps everything the companion knows. Every engine (store/sqlite,
+// store/postgres) passes the same suite, store/storetest. A method that
 // returns nil has committed its change durably before it returns, so an inbox
 // may answer 202 right after.
 //

@@ -2,8 +2,11 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cohort-course/cohort/activitypub"
 	"github.com/cohort-course/cohort/activitypub/store/postgres"
@@ -68,4 +71,53 @@ func TestMigrateTogether(t *testing.T) {
 	if err != nil || v < 1 {
 		t.Fatalf("Version = %d, %v", v, err)
 	}
+}
+
+// BenchmarkSaveReply measures replies committed per second, in parallel as
+// an inbox would, each in its own transaction on a pooled connection.
+func BenchmarkSaveReply(b *testing.B) {
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, pgtest.URL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	base := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	var n atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			r := activitypub.Reply{ID: fmt.Sprintf("https://m.example/s/%d", i), LessonID: fmt.Sprintf("l%d", i%50),
+				InReplyTo: "https://course.example.org/l", Actor: "https://m.example/u/a", Published: base.Add(time.Duration(i) * time.Microsecond),
+				Content: "<p>a reply of ordinary length, a sentence or two about the lesson.</p>", Visibility: activitypub.Public}
+			if err := s.SaveReply(ctx, r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "replies/s")
+}
+
+// BenchmarkThread measures thread reads per second of a 100-reply lesson.
+func BenchmarkThread(b *testing.B) {
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, pgtest.URL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 100 {
+		r := activitypub.Reply{ID: fmt.Sprintf("https://m.example/s/%d", i), LessonID: "l", Actor: "a", Published: time.Unix(int64(i), 0), Content: "<p>x</p>", Visibility: activitypub.Public}
+		if err := s.SaveReply(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.Thread(ctx, "l", ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "threads/s")
 }

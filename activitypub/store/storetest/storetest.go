@@ -1,7 +1,9 @@
 // Package storetest is the suite every activitypub.Store passes: the SQLite
-// store now, PostgreSQL later. Each test checks one documented behaviour of
-// the Store interface, including what happens when an item is missing or
-// already there. It is a library for _test files, not a fake store.
+// store and the PostgreSQL one. Each test checks one documented behaviour
+// of the Store interface, including what happens when an item is missing
+// or already there; RunConcurrent adds tests with several Stores on one
+// database, as several processes would share it. It is a library for
+// _test files, not a fake store.
 package storetest
 
 import (
