@@ -11,8 +11,15 @@
 // made safe by the statement itself: inserts decide duplicates through
 // unique constraints (SQLSTATE 23505, or ON CONFLICT), ids come from
 // identity columns by RETURNING, ClaimDeliveries skips rows another claim
-// holds (FOR UPDATE SKIP LOCKED), and a featured reply's position is taken
-// under a transaction-scoped advisory lock on its thread.
+// holds (FOR UPDATE SKIP LOCKED), a featured reply's position is taken
+// under a transaction-scoped advisory lock on its thread, and the writes
+// that decide what one object id holds (a reply saved, deleted or
+// tombstoned) take one on that id. Should PostgreSQL still find a deadlock
+// between two activities, it aborts one: that Apply returns the error and
+// changes nothing, and the sender's retry applies it.
+//
+// Tested on PostgreSQL 15. The pool takes pgxpool's settings from the URL
+// (pool_max_conns and the rest).
 //
 // Migrations: the schema comes from numbered .sql files embedded in the
 // binary, applied at Open in order, each in its own transaction and
