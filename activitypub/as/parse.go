@@ -80,14 +80,19 @@ const maxDepth = 2
 // that is not JSON, has no type or @context, or lacks an id or actor returns
 // an error wrapping ErrInvalid. A returned Reply always has an ID.
 func Parse(ctx context.Context, data []byte) (*Activity, error) {
-	m, err := decode(data)
+	m, err := decode(data, ActivityLimits)
 	if err != nil {
 		return nil, err
 	}
 	return parseMap(ctx, m, 0)
 }
 
-func decode(data []byte) (map[string]any, error) {
+// decode checks data against l, then decodes it into a map: the one
+// decode of a document, which go-fed then reads.
+func decode(data []byte, l Limits) (map[string]any, error) {
+	if err := l.Check(data); err != nil {
+		return nil, err
+	}
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.UseNumber()
 	var m map[string]any
