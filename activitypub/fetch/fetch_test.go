@@ -1,12 +1,15 @@
 package fetch_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cohort-course/cohort/activitypub"
 	"github.com/cohort-course/cohort/activitypub/fetch"
@@ -177,4 +180,58 @@ func TestNoteMustComeFromItsOrigin(t *testing.T) {
 
 func quote(s string) string {
 	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "\n", `\n`) + `"`
+}
+
+// TestKeyDocumentsAreSmallAndQuick: what a keyId points at is read with
+// the key document cap and the key timeout, so a forged request naming a
+// huge, endless or stalled document costs little: an announced length over
+// the cap is refused unread, a body streaming past it is cut at the cap, a
+// host that stalls is given up on after the key timeout. A post may still
+// be larger.
+func TestKeyDocumentsAreSmallAndQuick(t *testing.T) {
+	stall := make(chan struct{})
+	defer close(stall)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/announced":
+			w.Header().Set("Content-Length", strconv.Itoa(fetch.MaxResponse))
+			w.Write(bytes.Repeat([]byte(" "), fetch.MaxResponse))
+		case "/endless":
+			chunk := bytes.Repeat([]byte(" "), 4096)
+			for range fetch.MaxResponse / len(chunk) {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+			}
+		case "/stalled":
+			select {
+			case <-stall:
+			case <-r.Context().Done():
+			}
+		case "/post":
+			w.Write([]byte(`{"x":"` + strings.Repeat("x", fetch.MaxKeyResponse) + `"}`))
+		}
+	}))
+	defer ts.Close()
+	c := fetch.New(fetch.Options{Store: openStore(t), AllowInsecure: true, KeyTimeout: 200 * time.Millisecond})
+	ctx := context.Background()
+	for _, path := range []string{"/announced", "/endless"} {
+		if _, _, err := c.KeyOwner(ctx, ts.URL+path, false); !errors.Is(err, fetch.ErrTooLarge) {
+			t.Errorf("key at %s: %v, want ErrTooLarge", path, err)
+		}
+		if _, err := c.Actor(ctx, ts.URL+path, false); !errors.Is(err, fetch.ErrTooLarge) {
+			t.Errorf("actor at %s: %v, want ErrTooLarge", path, err)
+		}
+	}
+	start := time.Now()
+	if _, _, err := c.KeyOwner(ctx, ts.URL+"/stalled", false); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("stalled key host: %v, want a deadline error", err)
+	}
+	if d := time.Since(start); d > fetch.TotalTimeout/2 {
+		t.Errorf("stalled key host held the request %s", d)
+	}
+	if _, err := c.Get(ctx, ts.URL+"/post"); err != nil {
+		t.Errorf("a post larger than a key document: %v", err)
+	}
 }
