@@ -52,6 +52,31 @@ type Actor struct {
 	PublicKeyID       string    // publicKey.id, e.g. <id>#main-key or a plain path
 	PublicKeyPEM      string    // publicKey.publicKeyPem
 	Fetched           time.Time // when this copy was fetched, for cache freshness
+	// Keys lists every key the actor's own document names as its own, on
+	// its own host: publicKey entries and FEP-521a assertionMethod
+	// Multikeys, each as PKIX PEM. Set by the parser on a fresh fetch; the
+	// Store does not keep it (it keeps verified ActorKeys instead), so an
+	// actor read back from the Store has none.
+	Keys []ActorKey
+}
+
+// ActorKey binds a public key to the actor that owns it. The Store keeps one
+// only after both sides agreed: the document at the key's id named the
+// owner, the owner's own document lists the key, and both are on one host.
+type ActorKey struct {
+	ID    string // the keyId, e.g. <actor>#main-key or <actor>/main-key
+	Owner string // the actor's id
+	PEM   string // the public key as PKIX PEM
+}
+
+// Key returns the key with that id among a.Keys.
+func (a Actor) Key(id string) (ActorKey, bool) {
+	for _, k := range a.Keys {
+		if k.ID == id {
+			return k, true
+		}
+	}
+	return ActorKey{}, false
 }
 
 // Handle returns the actor's fediverse handle, "@alice@mastodon.example", or

@@ -79,9 +79,14 @@ type Store interface {
 	// Actor returns the actor with that id, or ErrNotFound.
 	Actor(ctx context.Context, id string) (Actor, error)
 
-	// ActorByKeyID returns the actor whose PublicKeyID is keyID, or
-	// ErrNotFound, so a signature can be checked without a fetch.
+	// ActorByKeyID returns the owner of a verified key (SaveKey), with
+	// PublicKeyID and PublicKeyPEM set to that key, so a signature can be
+	// checked without a fetch. It returns ErrNotFound when no key of that
+	// id was verified, or its owner is not stored.
 	ActorByKeyID(ctx context.Context, keyID string) (Actor, error)
+	// SaveKey records a key whose binding to its owner was verified both
+	// ways, replacing any earlier binding of the same key id.
+	SaveKey(ctx context.Context, k ActorKey) error
 
 	// SaveReaction records a like or boost. It returns ErrDuplicate, and
 	// changes nothing, when a reaction with the same ID, or of the same kind by

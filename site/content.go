@@ -39,6 +39,9 @@ type tree struct {
 // walkContent lists content/ in lexical order. Markdown deeper than a module folder is
 // an error, because a lesson's URL is /<module>/<lesson>/.
 func walkContent(fsys fs.FS) (*tree, error) {
+	if err := checkLink(fsys, ContentDir); err != nil { // symlink.go
+		return nil, err
+	}
 	root, err := fs.Sub(fsys, ContentDir)
 	if err != nil {
 		return nil, err
@@ -54,7 +57,7 @@ func walkContent(fsys fs.FS) (*tree, error) {
 	parts := make([]*tree, len(top))
 	errs := make([]error, len(top))
 	perr := parallel(context.Background(), len(top), func(i int) error {
-		parts[i], errs[i] = walkEntry(root, top[i])
+		parts[i], errs[i] = walkEntry(fsys, root, top[i])
 		return nil
 	})
 	if err := errors.Join(append(errs, perr)...); err != nil {
@@ -78,8 +81,9 @@ func walkContent(fsys fs.FS) (*tree, error) {
 	return t, nil
 }
 
-// walkEntry lists one entry of content/ and, for a folder, everything below it.
-func walkEntry(root fs.FS, top fs.DirEntry) (*tree, error) {
+// walkEntry lists one entry of content/ (root, in the course fsys) and, for a
+// folder, everything below it.
+func walkEntry(fsys, root fs.FS, top fs.DirEntry) (*tree, error) {
 	t := &tree{}
 	err := fs.WalkDir(root, top.Name(), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -96,6 +100,15 @@ func walkEntry(root fs.FS, top fs.DirEntry) (*tree, error) {
 			return nil
 		}
 		info, err := d.Info()
+		if err == nil && d.Type()&fs.ModeSymlink != 0 {
+			if err := checkLink(fsys, path.Join(ContentDir, p)); err != nil {
+				return err
+			}
+			info, err = fs.Stat(root, p) // the file it links to: its size and time
+			if err == nil && info.IsDir() {
+				return &Error{File: path.Join(ContentDir, p), Err: errLinkedFolder}
+			}
+		}
 		if err != nil {
 			return &Error{File: path.Join(ContentDir, p), Err: err}
 		}
@@ -125,6 +138,9 @@ func (t *tree) clone() *tree {
 func (t *tree) update(fsys fs.FS, rel string) bool {
 	if isHidden(rel) {
 		return true
+	}
+	if li, err := fs.Lstat(fsys, path.Join(ContentDir, rel)); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+		return false // a walk checks where the link leads
 	}
 	info, err := fs.Stat(fsys, path.Join(ContentDir, rel))
 	list := &t.assets

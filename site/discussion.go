@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"html/template"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -44,7 +46,7 @@ type Reply struct {
 	Author      Author       `json:"author"`
 	Published   time.Time    `json:"published"`
 	Edited      time.Time    `json:"edited,omitzero"`
-	Content     string       `json:"content"`           // HTML, sanitized by the companion
+	Content     string       `json:"content"`           // HTML, sanitized by the companion (and again by RemoteDiscussion)
 	Summary     string       `json:"summary,omitempty"` // content warning, plain text
 	Sensitive   bool         `json:"sensitive,omitempty"`
 	Attachments []Attachment `json:"attachments"`
@@ -72,7 +74,8 @@ type Attachment struct {
 }
 
 // HTML returns the reply's content for a template. The companion sanitized it
-// to Mastodon's allow-list before storing it; nothing else may be put here.
+// to Mastodon's allow-list before storing it, and RemoteDiscussion does again
+// on reading; nothing else may be put here.
 func (r *Reply) HTML() template.HTML { return template.HTML(r.Content) }
 
 // Latest is the time of the newest reply or edit in the thread: the moment the
@@ -119,11 +122,17 @@ func (t *Thread) key() string {
 const maxThreadBytes = 64 << 20
 
 // RemoteDiscussion reads threads from a running companion's threads API, for
-// `cohort build --threads-from URL`.
+// `cohort build --threads-from URL`. What it reads is another server's
+// answer, trusted no more than a reply from the fediverse: every reply's
+// content is sanitized again, and links other than http(s) are dropped.
 type RemoteDiscussion struct {
 	// Base is the companion's public origin, such as https://course.example.org.
 	Base   string
 	Client *http.Client
+	// Sanitize reduces a reply's content HTML to what may go into a page: the
+	// companion's own sanitizer, which cmd wires in (site does not import
+	// activitypub). Without it, content is shown as plain text.
+	Sanitize func(html string) string
 }
 
 // Thread GETs /api/threads/<lessonID>; a lesson the companion does not know has
@@ -164,7 +173,39 @@ func (d *RemoteDiscussion) Thread(ctx context.Context, lessonID, cohortID string
 	if err := json.Unmarshal(data, &t); err != nil {
 		return nil, fmt.Errorf("threads of %s: %w", lessonID, err)
 	}
+	clean := d.Sanitize
+	if clean == nil {
+		clean = html.EscapeString
+	}
+	cleanReplies(t.Replies, clean)
 	return &t, nil
+}
+
+// cleanReplies makes replies read from another server safe for a page: content
+// through clean, and every link that is not http(s) (javascript:, data:)
+// removed. Pages escape everything else (names, summaries, alt texts).
+func cleanReplies(rs []*Reply, clean func(string) string) {
+	for _, r := range rs {
+		if r == nil {
+			continue
+		}
+		r.Content = clean(r.Content)
+		r.URL = webURL(r.URL)
+		r.Author.URL = webURL(r.Author.URL)
+		r.Author.Avatar = webURL(r.Author.Avatar)
+		r.Attachments = slices.DeleteFunc(r.Attachments, func(a Attachment) bool { return webURL(a.URL) == "" })
+		r.Replies = slices.DeleteFunc(r.Replies, func(c *Reply) bool { return c == nil })
+		cleanReplies(r.Replies, clean)
+	}
+}
+
+// webURL returns u when it is an absolute http or https URL, else "".
+func webURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return ""
+	}
+	return u
 }
 
 // markModerators marks the replies written by the course's moderators.

@@ -64,6 +64,9 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 	for _, lang := range []string{"en", cfg.Language} {
 		for _, layer := range layers {
 			name := path.Join("i18n", lang+".toml")
+			if err := checkLink(layer, name); err != nil { // symlink.go
+				return nil, err
+			}
 			data, err := fs.ReadFile(layer, name)
 			if errors.Is(err, fs.ErrNotExist) {
 				continue
@@ -110,15 +113,28 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 }
 
 // walkFiles calls fn with the path below dir of every regular file in fsys; a
-// missing dir is no error.
+// missing dir is no error. A symlink that leads outside the course, or to a
+// folder, is (symlink.go).
 func walkFiles(fsys fs.FS, dir string, fn func(rel string)) error {
+	if err := checkLink(fsys, dir); err != nil {
+		return err
+	}
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
-			fn(strings.TrimPrefix(p, dir+"/"))
+		if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+			return nil
 		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			if err := checkLink(fsys, p); err != nil {
+				return err
+			}
+			if info, err := fs.Stat(fsys, p); err == nil && info.IsDir() {
+				return &Error{File: p, Err: errLinkedFolder}
+			}
+		}
+		fn(strings.TrimPrefix(p, dir+"/"))
 		return nil
 	})
 	if errors.Is(err, fs.ErrNotExist) {

@@ -26,7 +26,6 @@ type actorView interface {
 	GetActivityStreamsName() vocab.ActivityStreamsNameProperty
 	GetActivityStreamsIcon() vocab.ActivityStreamsIconProperty
 	GetActivityStreamsUrl() vocab.ActivityStreamsUrlProperty
-	GetW3IDSecurityV1PublicKey() vocab.W3IDSecurityV1PublicKeyProperty
 	GetUnknownProperties() map[string]interface{}
 }
 
@@ -99,25 +98,19 @@ func parseActor(ctx context.Context, m map[string]any) (a activitypub.Actor, err
 	if ep, ok := v.GetUnknownProperties()["endpoints"].(map[string]any); ok {
 		a.SharedInbox, _ = ep["sharedInbox"].(string)
 	}
-	if keys := v.GetW3IDSecurityV1PublicKey(); keys != nil {
-		for it := keys.Begin(); it != keys.End(); it = it.Next() {
-			k := it.Get()
-			if k == nil {
-				continue
-			}
-			owner := ""
-			if o := k.GetW3IDSecurityV1Owner(); o != nil && o.Get() != nil {
-				owner = o.Get().String()
-			}
-			if owner != "" && owner != a.ID {
-				return activitypub.Actor{}, fmt.Errorf("%w: key %s is owned by %s, not %s", ErrInvalid, idOf(k), owner, a.ID)
-			}
-			a.PublicKeyID = idOf(k)
-			if p := k.GetW3IDSecurityV1PublicKeyPem(); p != nil {
-				a.PublicKeyPEM = p.Get()
-			}
-			break
+	keys, err := actorKeys(m, a.ID)
+	if err != nil {
+		return activitypub.Actor{}, err
+	}
+	for _, k := range keys {
+		// A key on another host than the actor's is not the actor's to
+		// claim, whatever its document says.
+		if activitypub.SameHost(k.ID, a.ID) {
+			a.Keys = append(a.Keys, k)
 		}
+	}
+	if pk := firstPublicKey(a.Keys, m); pk.ID != "" {
+		a.PublicKeyID, a.PublicKeyPEM = pk.ID, pk.PEM
 	}
 	return a, nil
 }
@@ -137,47 +130,6 @@ func icon(p vocab.ActivityStreamsIconProperty) string {
 		}
 	}
 	return ""
-}
-
-// Key is a public key as found at a keyId: its id, the actor that owns it,
-// and the PEM.
-type Key struct {
-	ID    string
-	Owner string
-	PEM   string
-}
-
-// ParseKey reads what a keyId points at: either an actor document with an
-// embedded publicKey (the "#main-key" form) or a bare key document with id,
-// owner and publicKeyPem (the plain-path form some servers use). keyID must
-// be the key's id.
-func ParseKey(ctx context.Context, data []byte, keyID string) (Key, error) {
-	m, err := decode(data, KeyLimits)
-	if err != nil {
-		return Key{}, err
-	}
-	if slices.Contains(actorTypes, typeOf(m)) {
-		a, err := parseActor(ctx, m)
-		if err != nil {
-			return Key{}, err
-		}
-		if a.PublicKeyID != keyID {
-			return Key{}, fmt.Errorf("%w: actor %s has key %q, not %q", ErrInvalid, a.ID, a.PublicKeyID, keyID)
-		}
-		return Key{ID: a.PublicKeyID, Owner: a.ID, PEM: a.PublicKeyPEM}, nil
-	}
-	var k struct {
-		ID           string `json:"id"`
-		Owner        string `json:"owner"`
-		PublicKeyPem string `json:"publicKeyPem"`
-	}
-	if err := json.Unmarshal(data, &k); err != nil {
-		return Key{}, fmt.Errorf("%w: key: %w", ErrInvalid, err)
-	}
-	if k.ID != keyID || k.Owner == "" || k.PublicKeyPem == "" {
-		return Key{}, fmt.Errorf("%w: key document for %q needs that id, an owner and a publicKeyPem", ErrInvalid, keyID)
-	}
-	return Key{ID: k.ID, Owner: k.Owner, PEM: k.PublicKeyPem}, nil
 }
 
 // WebFingerActor returns the actor URL of a WebFinger JRD: the href of its
@@ -221,4 +173,22 @@ func IsActivityJSON(mediaType string) bool {
 		return strings.Contains(params, "https://www.w3.org/ns/activitystreams")
 	}
 	return false
+}
+
+// firstPublicKey returns the key of the actor's publicKey property (its
+// first entry), the one most servers sign with; else the first key listed.
+func firstPublicKey(keys []activitypub.ActorKey, m map[string]any) activitypub.ActorKey {
+	if l := asList(m["publicKey"]); len(l) > 0 {
+		if id := firstID(l[0]); id != "" {
+			for _, k := range keys {
+				if k.ID == id {
+					return k
+				}
+			}
+		}
+	}
+	if len(keys) > 0 {
+		return keys[0]
+	}
+	return activitypub.ActorKey{}
 }

@@ -176,7 +176,10 @@ func TestParseActorFixture(t *testing.T) {
 		PublicKeyID: alice + "#main-key",
 	}
 	pem := a.PublicKeyPEM
-	a.PublicKeyPEM = ""
+	if len(a.Keys) != 1 || a.Keys[0] != (activitypub.ActorKey{ID: alice + "#main-key", Owner: alice, PEM: pem}) {
+		t.Errorf("Keys = %+v", a.Keys)
+	}
+	a.PublicKeyPEM, a.Keys = "", nil
 	if !reflect.DeepEqual(a, want) {
 		t.Errorf("ParseActor =\n%+v\nwant\n%+v", a, want)
 	}

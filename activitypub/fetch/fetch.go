@@ -400,10 +400,15 @@ func (c *Client) Actor(ctx context.Context, id string, refresh bool) (activitypu
 }
 
 // KeyOwner returns the actor that owns keyID and its public key: from the
-// Store unless refresh is set (a key that failed may have been rotated),
-// else fetched from the key's URL. A key id that is a fragment of the actor
-// fetches the actor; a key id that is a path fetches the key document and
-// then its owner, whose publicKey must be that key.
+// Store's verified keys unless refresh is set (a key that failed may have
+// been rotated), else fetched. The document at the key's URL (the keyId
+// without its fragment) only has to name the key and its owner: a full
+// actor (Mastodon's "#main-key"), a minimal one with no inbox
+// (GoToSocial's ".../main-key"), or a bare key object. Unless that document
+// already is the owner's full actor, the owner is fetched, signed, for
+// everything else. The key is the owner's only when the owner's own
+// document lists that key id with the same key, and the key id is on the
+// owner's host; the verified binding is then saved.
 func (c *Client) KeyOwner(ctx context.Context, keyID string, refresh bool) (activitypub.Actor, crypto.PublicKey, error) {
 	if !refresh {
 		a, err := c.store.ActorByKeyID(ctx, keyID)
@@ -426,35 +431,66 @@ func (c *Client) KeyOwner(ctx context.Context, keyID string, refresh bool) (acti
 	if err != nil {
 		return activitypub.Actor{}, nil, fmt.Errorf("key %s: %w", keyID, err)
 	}
-	k, err := as.ParseKey(ctx, body, keyID)
+	doc, err := as.DecodeKeyDocument(body)
+	if err != nil {
+		return activitypub.Actor{}, nil, fmt.Errorf("key %s: %w", keyID, err)
+	}
+	k, err := doc.Key(keyID)
 	if err != nil {
 		return activitypub.Actor{}, nil, fmt.Errorf("key %s: %w", keyID, err)
 	}
 	if !activitypub.SameHost(k.Owner, keyID) {
 		return activitypub.Actor{}, nil, fmt.Errorf("key %s: owner %s: %w", keyID, k.Owner, ErrOrigin)
 	}
-	var a activitypub.Actor
-	if k.Owner == keyURL {
-		// The key id is a fragment of the actor: the body is the actor.
-		a, err = as.ParseActor(ctx, body)
-		if err == nil {
-			a.Fetched = c.now()
-			err = c.store.SaveActor(ctx, a)
-		}
-	} else {
-		a, err = c.Actor(ctx, k.Owner, true)
-	}
+	a, err := c.keyOwnerActor(ctx, k.Owner, keyURL, doc)
 	if err != nil {
 		return a, nil, fmt.Errorf("key %s: owner: %w", keyID, err)
 	}
-	if a.PublicKeyID != keyID || a.PublicKeyPEM != k.PEM {
-		return a, nil, fmt.Errorf("key %s: actor %s does not publish it: %w", keyID, a.ID, ErrOrigin)
+	listed, ok := a.Key(keyID)
+	if !ok {
+		return a, nil, fmt.Errorf("key %s: actor %s does not list it: %w", keyID, a.ID, ErrOrigin)
 	}
-	pub, err := sig.ParsePublicKeyPEM(a.PublicKeyPEM)
+	pub, err := sig.ParsePublicKeyPEM(listed.PEM)
 	if err != nil {
 		return a, nil, fmt.Errorf("key %s: %w", keyID, err)
 	}
+	if !sameKey(pub, k.PEM) {
+		return a, nil, fmt.Errorf("key %s: actor %s lists another key under that id: %w", keyID, a.ID, ErrOrigin)
+	}
+	if err := c.store.SaveKey(ctx, activitypub.ActorKey{ID: keyID, Owner: a.ID, PEM: listed.PEM}); err != nil {
+		return a, nil, fmt.Errorf("key %s: %w", keyID, err)
+	}
+	a.PublicKeyID, a.PublicKeyPEM = keyID, listed.PEM
 	return a, pub, nil
+}
+
+// keyOwnerActor returns the owner's full actor: the key's own document when
+// it is that actor (fetched from the owner's URL and with an inbox), else a
+// fresh, signed fetch of the owner.
+func (c *Client) keyOwnerActor(ctx context.Context, owner, keyURL string, keyDoc as.KeyDocument) (activitypub.Actor, error) {
+	if owner != keyURL {
+		return c.Actor(ctx, owner, true)
+	}
+	a, err := keyDoc.Actor(ctx)
+	if err != nil {
+		return a, err
+	}
+	if a.ID != owner {
+		return activitypub.Actor{}, fmt.Errorf("actor %s: document has id %s: %w", owner, a.ID, ErrOrigin)
+	}
+	a.Fetched = c.now()
+	return a, c.store.SaveActor(ctx, a)
+}
+
+// sameKey reports whether a PEM holds the key pub: servers may format the
+// same key differently in the key document and in the actor.
+func sameKey(pub crypto.PublicKey, pemText string) bool {
+	other, err := sig.ParsePublicKeyPEM(pemText)
+	if err != nil {
+		return false
+	}
+	eq, ok := pub.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && eq.Equal(other)
 }
 
 // Note fetches a post from its origin and reads it. The document's id must

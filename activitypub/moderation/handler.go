@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/cohort-course/cohort/activitypub"
 )
 
@@ -41,11 +43,15 @@ type Handler struct {
 	css   []byte
 	// logins throttles wrong passwords (throttle.go).
 	logins *throttle
+	// compare checks a password against a bcrypt hash:
+	// bcrypt.CompareHashAndPassword, counted in tests.
+	compare func(hash, password []byte) error
 }
 
 // NewHandler returns the moderation page.
 func NewHandler(o HandlerOptions) *Handler {
-	h := &Handler{o: o, log: o.Logger, mux: http.NewServeMux(), pages: map[string]*template.Template{}, logins: newThrottle()}
+	h := &Handler{o: o, log: o.Logger, mux: http.NewServeMux(), pages: map[string]*template.Template{}, logins: newThrottle(),
+		compare: bcrypt.CompareHashAndPassword}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}

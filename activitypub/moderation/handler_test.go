@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -39,6 +40,7 @@ type env struct {
 	mu      sync.Mutex
 	now     time.Time
 	changed []string
+	handler *moderation.Handler
 }
 
 func (e *env) clock() time.Time {
@@ -71,7 +73,8 @@ func newEnv(t *testing.T) *env {
 		e.changed = append(e.changed, l)
 		e.mu.Unlock()
 	}})
-	ts.Config.Handler = moderation.NewHandler(moderation.HandlerOptions{Actions: acts, Store: st, URLs: urls, Title: "Course", Now: e.clock})
+	e.handler = moderation.NewHandler(moderation.HandlerOptions{Actions: acts, Store: st, URLs: urls, Title: "Course", Now: e.clock})
+	ts.Config.Handler = e.handler
 	ts.Start()
 	t.Cleanup(ts.Close)
 	jar, _ := cookiejar.New(nil)
@@ -454,5 +457,66 @@ func TestLoginThrottled(t *testing.T) {
 	e.advance(15 * time.Minute)
 	if resp, _ := e.do("POST", "/moderate/login", url.Values{"name": {"mia"}, "password": {password}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("after the window: %d, want a login", resp.StatusCode)
+	}
+}
+
+// TestLoginGlobalLimit: wrong passwords spread over several names, known and
+// unknown, trip the limit for everyone: even the right password for a name
+// never guessed gets 429 with a Retry-After until the first of them is a
+// minute old.
+func TestLoginGlobalLimit(t *testing.T) {
+	e := newEnv(t)
+	moderation.SetGlobalLimit(e.handler, 3)
+	for _, name := range []string{"ann", "bob", "mia"} {
+		if resp, _ := e.do("POST", "/moderate/login", url.Values{"name": {name}, "password": {"guess"}}); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong password for %s: %d", name, resp.StatusCode)
+		}
+	}
+	resp, body := e.do("POST", "/moderate/login", url.Values{"name": {"mia"}, "password": {password}})
+	retry, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Too many wrong passwords") || retry < 1 || retry > 61 || len(resp.Cookies()) != 0 {
+		t.Fatalf("login after the global limit: %d, Retry-After %q, cookies %v", resp.StatusCode, resp.Header.Get("Retry-After"), resp.Cookies())
+	}
+	e.advance(time.Minute)
+	if resp, _ := e.do("POST", "/moderate/login", url.Values{"name": {"mia"}, "password": {password}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a minute later: %d, want a login", resp.StatusCode)
+	}
+}
+
+// TestLoginUnknownNameCostsBcrypt: a login for a name nobody has checks the
+// password against a bcrypt hash of the cost every moderator's password has
+// (HashPassword's), once, as a wrong password for a real name does; so the
+// answer's timing does not tell which names exist.
+func TestLoginUnknownNameCostsBcrypt(t *testing.T) {
+	e := newEnv(t)
+	var costs []int
+	moderation.SetCompare(e.handler, func(hash, pw []byte) error {
+		c, err := bcrypt.Cost(hash)
+		if err != nil {
+			t.Errorf("login checked against %q, not a bcrypt hash: %v", hash, err)
+		}
+		costs = append(costs, c)
+		return bcrypt.CompareHashAndPassword(hash, pw)
+	})
+	hashed, err := moderation.HashPassword("a moderator's password")
+	must(t, err)
+	realCost, err := bcrypt.Cost([]byte(hashed))
+	must(t, err)
+	for _, tt := range []struct{ name, password string }{
+		{"nobody", "guess"},
+		{"nobody", password}, // the right password of another name opens nothing
+		{"mia", "guess"},
+	} {
+		costs = nil
+		if resp, body := e.do("POST", "/moderate/login", url.Values{"name": {tt.name}, "password": {tt.password}}); resp.StatusCode != http.StatusUnauthorized ||
+			!strings.Contains(body, "Wrong name or password.") {
+			t.Fatalf("%s/%q: %d", tt.name, tt.password, resp.StatusCode)
+		}
+		if len(costs) != 1 {
+			t.Fatalf("%s/%q: %d bcrypt checks, want 1", tt.name, tt.password, len(costs))
+		}
+		if tt.name == "nobody" && costs[0] != realCost {
+			t.Fatalf("unknown name checked at bcrypt cost %d, a moderator's password has %d", costs[0], realCost)
+		}
 	}
 }

@@ -43,9 +43,15 @@ func HashPassword(password string) (string, error) {
 	return string(h), nil
 }
 
-// dummyHash is checked against when the name is unknown, so a wrong name
-// takes as long as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcrypt.MinCost)
+// dummyHash is checked against when the name is unknown (or its stored hash
+// is not a bcrypt hash), so a wrong name costs the same bcrypt work as a wrong
+// password and the time an answer takes does not tell which names exist. It
+// has PasswordCost, the cost of every hash HashPassword makes (a test checks
+// they agree), and is the hash of 24 random bytes nobody kept; a login
+// against it fails whatever the password. It is a constant so that no
+// process pays for making it, and the first unknown name is not slower than
+// the next.
+const dummyHash = "$2a$12$UteYzojwgPf6FPg5YWH33e6X.tZY3r/LrfnaEwY091gGFwxtZBUXu"
 
 // cookieName is the session cookie's name.
 const cookieName = "cohort_moderation"
@@ -75,13 +81,15 @@ func csrfToken(token string) string {
 // cookie.
 func (h *Handler) login(ctx context.Context, w http.ResponseWriter, name, password string) error {
 	m, err := h.o.Store.Moderator(ctx, name)
-	hash := []byte(m.PasswordHash)
-	if errors.Is(err, activitypub.ErrNotFound) {
-		hash = dummyHash
-	} else if err != nil {
+	known := err == nil
+	if err != nil && !errors.Is(err, activitypub.ErrNotFound) {
 		return err
 	}
-	if cerr := bcrypt.CompareHashAndPassword(hash, []byte(password)); cerr != nil || err != nil {
+	hash := []byte(m.PasswordHash)
+	if _, cerr := bcrypt.Cost(hash); !known || cerr != nil {
+		hash, known = []byte(dummyHash), false
+	}
+	if cerr := h.compare(hash, []byte(password)); cerr != nil || !known {
 		return errLogin
 	}
 	var raw [32]byte

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cohort-course/cohort/activitypub/discovery"
+	"github.com/cohort-course/cohort/activitypub/sanitize"
 	"github.com/cohort-course/cohort/activitypub/store/sqlite"
 	"github.com/cohort-course/cohort/site"
 )
@@ -126,7 +127,8 @@ func threadSource(ctx context.Context, source, data, from string) (site.Discussi
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, none, fmt.Errorf("--threads-from: %q is not an http(s) URL", from)
 		}
-		return &site.RemoteDiscussion{Base: u.Scheme + "://" + u.Host}, none, nil
+		// Another server's answer: its replies are sanitized again, as the inbox does.
+		return &site.RemoteDiscussion{Base: u.Scheme + "://" + u.Host, Sanitize: sanitize.HTML}, none, nil
 	}
 	if data == "" {
 		data = filepath.Join(source, ".cohort")

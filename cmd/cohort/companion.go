@@ -20,16 +20,12 @@ import (
 )
 
 // HTTP server limits of the companion: a remote server gets 10 s to send
-// its headers and 30 s for the whole exchange, so slow senders cannot pile
-// up connections.
+// its headers (of at most maxHeaderBytes) and 30 s for the whole exchange,
+// so slow senders cannot pile up connections.
 const (
 	companionHeaderTimeout = 10 * time.Second
 	companionTimeout       = 30 * time.Second
 	companionShutdown      = 10 * time.Second
-	// maxHeaderBytes caps a request's headers: a signed Mastodon delivery
-	// sends under 2 KiB of them; Go's default, 1 MiB, would let every
-	// forged request cost a megabyte before its signature is looked at.
-	maxHeaderBytes = 64 << 10
 )
 
 func cmdCompanion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -70,8 +66,8 @@ func cmdCompanion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("companion: listen: %w", err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: companionHeaderTimeout, MaxHeaderBytes: maxHeaderBytes,
-		ReadTimeout: companionTimeout, WriteTimeout: companionTimeout, IdleTimeout: 2 * companionTimeout}
+	hs := newHTTPServer(srv.Handler(), httpLimits{Header: companionHeaderTimeout, Read: companionTimeout,
+		Write: companionTimeout, Idle: 2 * companionTimeout, MaxHeaderBytes: maxHeaderBytes})
 	fmt.Fprintf(stdout, "Companion for %s listening on http://%s\n", cfg.Federation.Address(), ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -124,8 +124,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if comp != nil {
 		handler = mount(handler, comp.Handler(), comp.Prefixes())
 	}
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: maxHeaderBytes,
-		BaseContext: func(net.Listener) context.Context { return ctx }}
+	hs := newHTTPServer(handler, serveLimits()) // httpserver.go
+	hs.BaseContext = func(net.Listener) context.Context { return ctx }
 	served := make(chan error, 1)
 	watched := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

@@ -3,6 +3,7 @@ package live
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -79,12 +80,31 @@ func (h *Hub) Clients() int {
 // keepAlive is how often an idle stream gets a comment, so proxies keep it open.
 const keepAlive = 30 * time.Second
 
-// ServeHTTP streams events to one tab as text/event-stream.
+// eventWriteTimeout is how long one event may take to reach a tab. A tab
+// that reads its stream takes an event at once; one that stopped reading
+// (a laptop put to sleep, a stuck proxy) is let go and reconnects later.
+const eventWriteTimeout = 10 * time.Second
+
+// ServeHTTP streams events to one tab as text/event-stream. The stream lives
+// as long as the tab, longer than the server's read and write timeouts allow
+// an ordinary request: it lifts the read deadline and gives every event a
+// write deadline of its own.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+	rc := http.NewResponseController(w)
+	// Without this, the server's ReadTimeout would end the stream: the
+	// connection's background read fails at the deadline and cancels the
+	// request's context. ErrNotSupported (a recorder in tests) leaves nothing to lift.
+	if err := rc.SetReadDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return
+	}
+	// send writes to the tab within eventWriteTimeout: the deadline is set
+	// before writing, since a large event is written before the flush.
+	send := func(write func()) error {
+		if err := rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
+		}
+		write()
+		return rc.Flush()
 	}
 	c := make(chan Event, 16)
 	h.mu.Lock()
@@ -99,24 +119,23 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, "retry: 500\n: connected\n\n")
-	if failing != nil {
-		writeEvent(w, *failing)
-	}
-	flusher.Flush()
+	err := send(func() {
+		w.WriteHeader(http.StatusOK)
+		fmt.Fprint(w, "retry: 500\n: connected\n\n")
+		if failing != nil {
+			writeEvent(w, *failing)
+		}
+	})
 	tick := time.NewTicker(keepAlive)
 	defer tick.Stop()
-	for {
+	for err == nil { // an error: the tab is gone or stopped reading; it reconnects
 		select {
 		case <-r.Context().Done():
 			return
 		case e := <-c:
-			writeEvent(w, e)
-			flusher.Flush()
+			err = send(func() { writeEvent(w, e) })
 		case <-tick.C:
-			fmt.Fprint(w, ": ping\n\n")
-			flusher.Flush()
+			err = send(func() { fmt.Fprint(w, ": ping\n\n") })
 		}
 	}
 }

@@ -29,7 +29,7 @@ import (
 	"github.com/cohort-course/cohort/activitypub/sig"
 )
 
-//go:embed testdata/*.json
+//go:embed testdata/*.json testdata/families/*.txtar
 var fixtures embed.FS
 
 // Hosts and ids as they are written in the fixtures.
@@ -91,7 +91,16 @@ type Server struct {
 	// authorized makes actors and posts answer only signed GETs.
 	authorized bool
 	getSigners []string // key ids of the signed GETs answered
+
+	// A family mode (NewFamily): the family, its templates, and the users
+	// whose actors were named, by actor path (with query).
+	fam   *Family
+	tmpl  map[string]string
+	users map[string]string
 }
+
+// timeNow is the clock of the Date header of family-signed requests.
+var timeNow = time.Now
 
 // New starts a server on loopback; it is closed when the test ends.
 // Delivered activities are verified against the signer's key, fetched over
@@ -109,11 +118,26 @@ func New(t testing.TB) *Server {
 // Host returns the server's host:port.
 func (s *Server) Host() string { return strings.TrimPrefix(s.Base, "http://") }
 
-// ActorID returns the id of user on this server.
-func (s *Server) ActorID(user string) string { return s.Base + "/users/" + user }
+// ActorID returns the id of user on this server (in a family mode, in
+// that family's form, and the actor is served from then on).
+func (s *Server) ActorID(user string) string {
+	if s.fam == nil {
+		return s.Base + "/users/" + user
+	}
+	path := s.fam.ActorPath(user)
+	s.mu.Lock()
+	s.users[path] = user
+	s.mu.Unlock()
+	return s.Base + path
+}
 
-// KeyID returns the key id of user, as Mastodon writes it.
-func (s *Server) KeyID(user string) string { return s.ActorID(user) + "#main-key" }
+// KeyID returns the key id of user, as Mastodon (or the family) writes it.
+func (s *Server) KeyID(user string) string {
+	if s.fam != nil {
+		return s.ActorID(user) + s.fam.KeySuffix
+	}
+	return s.ActorID(user) + "#main-key"
+}
 
 // Gone makes path (e.g. "/users/bob") answer 410 Gone, as a deleted
 // account does.
@@ -277,6 +301,9 @@ func (s *Server) WaitFor(t testing.TB, typ string, timeout time.Duration) Receiv
 // Post signs body as user the way Mastodon's delivery worker does and POSTs
 // it to inbox, returning the status.
 func (s *Server) Post(ctx context.Context, user, inbox string, body []byte) (int, error) {
+	if s.fam != nil {
+		return s.PostFamily(ctx, user, inbox, body)
+	}
 	return s.PostAs(ctx, s.KeyID(user), s.Key, inbox, body, nil)
 }
 
@@ -362,6 +389,10 @@ func (s *Server) Gets(path string) int {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if s.fam != nil {
+		s.serveFamily(w, r)
+		return
+	}
 	s.mu.Lock()
 	if r.Method == http.MethodGet {
 		s.gets[r.URL.Path]++
@@ -371,15 +402,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	authorized := s.authorized
 	s.mu.Unlock()
 	isActor := strings.HasPrefix(r.URL.Path, "/users/") && !strings.Contains(strings.TrimPrefix(r.URL.Path, "/users/"), "/")
-	if authorized && r.Method == http.MethodGet && (isNote || isActor) {
-		keyID, err := (sig.Verifier{}).Verify(r.Context(), r, nil, fetchKey)
-		if err != nil {
-			http.Error(w, "Request not signed", http.StatusUnauthorized)
-			return
-		}
-		s.mu.Lock()
-		s.getSigners = append(s.getSigners, keyID)
-		s.mu.Unlock()
+	if authorized && r.Method == http.MethodGet && (isNote || isActor) && !s.signedGet(w, r) {
+		return
 	}
 	switch {
 	case gone:
@@ -395,6 +419,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// signedGet checks the signature of a GET in authorized-fetch mode and
+// records its signer; it answers 401 and reports false when it fails.
+func (s *Server) signedGet(w http.ResponseWriter, r *http.Request) bool {
+	keyID, err := (sig.Verifier{}).Verify(r.Context(), r, nil, fetchKey)
+	if err != nil {
+		http.Error(w, "Request not signed", http.StatusUnauthorized)
+		return false
+	}
+	s.mu.Lock()
+	s.getSigners = append(s.getSigners, keyID)
+	s.mu.Unlock()
+	return true
 }
 
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {

@@ -20,17 +20,73 @@ ON CONFLICT (id) DO UPDATE SET
 
 const actorSQL = `SELECT ` + actorColumns + ` FROM actors WHERE id = ?`
 
-const actorByKeySQL = `SELECT ` + actorColumns + ` FROM actors WHERE public_key_id = ? ORDER BY fetched DESC LIMIT 1`
+const actorByKeySQL = `SELECT a.id, a.type, a.inbox, a.shared_inbox, a.followers, a.preferred_username, a.name, a.icon_url,
+	a.url, k.key_id, k.pem, a.fetched FROM actor_keys k JOIN actors a ON a.id = k.actor_id WHERE k.key_id = ?`
 
-// SaveActor implements activitypub.Store.
+const saveActorKeySQL = `INSERT INTO actor_keys (key_id, actor_id, pem) VALUES (?, ?, ?)
+ON CONFLICT (key_id) DO UPDATE SET actor_id = excluded.actor_id, pem = excluded.pem`
+
+const actorKeysSQL = `SELECT key_id FROM actor_keys WHERE actor_id = ?`
+
+const deleteKeySQL = `DELETE FROM actor_keys WHERE key_id = ?`
+
+// SaveActor implements activitypub.Store: with a.Keys set (a fresh fetch),
+// the actor's verified keys that its document no longer lists, or lists
+// with other material, are dropped in the same transaction.
 func (s *Store) SaveActor(ctx context.Context, a activitypub.Actor) error {
 	if a.ID == "" {
 		return errors.New("save actor: no id")
 	}
-	_, err := s.exec(ctx, saveActorSQL, a.ID, a.Type, a.Inbox, a.SharedInbox, a.Followers, a.PreferredUsername,
-		a.Name, a.IconURL, a.URL, a.PublicKeyID, a.PublicKeyPEM, toNanos(a.Fetched))
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, saveActorSQL, a.ID, a.Type, a.Inbox, a.SharedInbox, a.Followers, a.PreferredUsername,
+			a.Name, a.IconURL, a.URL, a.PublicKeyID, a.PublicKeyPEM, toNanos(a.Fetched)); err != nil {
+			return err
+		}
+		if a.Keys == nil {
+			return nil
+		}
+		return dropUnlistedKeys(ctx, tx, a)
+	})
 	if err != nil {
 		return fmt.Errorf("save actor %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+func dropUnlistedKeys(ctx context.Context, tx *sql.Tx, a activitypub.Actor) error {
+	rows, err := tx.QueryContext(ctx, actorKeysSQL, a.ID)
+	if err != nil {
+		return err
+	}
+	var stale []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		if _, ok := a.Key(id); !ok {
+			stale = append(stale, id)
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for _, id := range stale {
+		if _, err := tx.ExecContext(ctx, deleteKeySQL, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SaveKey implements activitypub.Store.
+func (s *Store) SaveKey(ctx context.Context, k activitypub.ActorKey) error {
+	if k.ID == "" || k.Owner == "" {
+		return errors.New("save key: id and owner are required")
+	}
+	if _, err := s.exec(ctx, saveActorKeySQL, k.ID, k.Owner, k.PEM); err != nil {
+		return fmt.Errorf("save key %s: %w", k.ID, err)
 	}
 	return nil
 }
@@ -65,12 +121,13 @@ const (
 	deleteActorReactionsSQL = `DELETE FROM reactions WHERE actor = ?`
 	deleteActorFollowSQL    = `DELETE FROM followers WHERE actor_id = ?`
 	deleteActorSQL          = `DELETE FROM actors WHERE id = ?`
+	deleteActorKeysSQL      = `DELETE FROM actor_keys WHERE actor_id = ?`
 )
 
 // DeleteActorContent implements activitypub.Store, in one transaction.
 func (s *Store) DeleteActorContent(ctx context.Context, actorID string) error {
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		for _, q := range []string{deleteActorRepliesSQL, deleteActorReactionsSQL, deleteActorFollowSQL, deleteActorSQL} {
+		for _, q := range []string{deleteActorRepliesSQL, deleteActorReactionsSQL, deleteActorFollowSQL, deleteActorSQL, deleteActorKeysSQL} {
 			if _, err := tx.ExecContext(ctx, q, actorID); err != nil {
 				return err
 			}

@@ -281,11 +281,44 @@ func testActors(t *testing.T, s activitypub.Store) {
 	if got.Name != a.Name || got.PublicKeyPEM != "NEW PEM" || !got.Fetched.Equal(a.Fetched) || got.SharedInbox != a.SharedInbox || got.Handle() != "@alice@mastodon.example" {
 		t.Fatalf("Actor = %+v", got)
 	}
+	_, err = s.ActorByKeyID(ctx, alice+"#main-key")
+	wantErr(t, "ActorByKeyID of a key the actor names but nobody verified", err, activitypub.ErrNotFound)
+	must(t, s.SaveKey(ctx, activitypub.ActorKey{ID: alice + "#main-key", Owner: alice, PEM: "NEW PEM"}))
 	byKey, err := s.ActorByKeyID(ctx, alice+"#main-key")
 	must(t, err)
-	if byKey.ID != alice {
+	if byKey.ID != alice || byKey.PublicKeyID != alice+"#main-key" || byKey.PublicKeyPEM != "NEW PEM" {
 		t.Fatalf("ActorByKeyID = %+v", byKey)
 	}
+
+	// Another actor that claims the same key id, and is saved later, does
+	// not take it over: only a verified binding (SaveKey) names the owner.
+	mallory := "https://mastodon.example/users/mallory"
+	must(t, s.SaveActor(ctx, activitypub.Actor{ID: mallory, Type: "Person", Inbox: mallory + "/inbox",
+		PublicKeyID: alice + "#main-key", PublicKeyPEM: "EVIL", Fetched: base.Add(2 * time.Hour),
+		Keys: []activitypub.ActorKey{{ID: alice + "#main-key", Owner: mallory, PEM: "EVIL"}}}))
+	byKey, err = s.ActorByKeyID(ctx, alice+"#main-key")
+	must(t, err)
+	if byKey.ID != alice || byKey.PublicKeyPEM != "NEW PEM" {
+		t.Fatalf("ActorByKeyID after a later claim = %+v", byKey)
+	}
+
+	// A refetch of the actor whose document no longer lists the key drops
+	// the binding; a refetch that keeps it keeps it.
+	a.Keys = []activitypub.ActorKey{{ID: alice + "#main-key", Owner: alice, PEM: "NEW PEM"}}
+	must(t, s.SaveActor(ctx, a))
+	if _, err := s.ActorByKeyID(ctx, alice+"#main-key"); err != nil {
+		t.Fatalf("binding lost on a refetch that lists the key: %v", err)
+	}
+	a.Keys = []activitypub.ActorKey{{ID: alice + "#new-key", Owner: alice, PEM: "NEWER"}}
+	must(t, s.SaveActor(ctx, a))
+	_, err = s.ActorByKeyID(ctx, alice+"#main-key")
+	wantErr(t, "ActorByKeyID of a key the actor dropped", err, activitypub.ErrNotFound)
+
+	// A deleted account's keys go with it.
+	must(t, s.SaveKey(ctx, activitypub.ActorKey{ID: alice + "#new-key", Owner: alice, PEM: "NEWER"}))
+	must(t, s.DeleteActorContent(ctx, alice))
+	_, err = s.ActorByKeyID(ctx, alice+"#new-key")
+	wantErr(t, "ActorByKeyID after the account was deleted", err, activitypub.ErrNotFound)
 }
 
 func testReactions(t *testing.T, s activitypub.Store) {
