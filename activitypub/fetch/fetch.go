@@ -127,6 +127,7 @@ type Client struct {
 	now      func() time.Time
 	http     *http.Client
 	keyWait  time.Duration
+	keys     keyCache
 }
 
 // New returns a Client with the safe transport.
@@ -408,8 +409,26 @@ func (c *Client) Actor(ctx context.Context, id string, refresh bool) (activitypu
 // already is the owner's full actor, the owner is fetched, signed, for
 // everything else. The key is the owner's only when the owner's own
 // document lists that key id with the same key, and the key id is on the
-// owner's host; the verified binding is then saved.
+// owner's host; the verified binding is then saved. What KeyOwner returns
+// is kept in memory for KeyCacheTTL and answered from there unless refresh
+// is set; a failed lookup forgets it.
 func (c *Client) KeyOwner(ctx context.Context, keyID string, refresh bool) (activitypub.Actor, crypto.PublicKey, error) {
+	if !refresh {
+		if k, ok := c.keys.get(keyID, c.now()); ok {
+			return k.owner, k.pub, nil
+		}
+	}
+	a, pub, err := c.keyOwner(ctx, keyID, refresh)
+	if err != nil {
+		c.keys.forget(keyID)
+		return a, pub, err
+	}
+	c.keys.put(keyID, cachedKey{owner: a, pub: pub, at: c.now()})
+	return a, pub, nil
+}
+
+// keyOwner is KeyOwner without the cache in memory.
+func (c *Client) keyOwner(ctx context.Context, keyID string, refresh bool) (activitypub.Actor, crypto.PublicKey, error) {
 	if !refresh {
 		a, err := c.store.ActorByKeyID(ctx, keyID)
 		if err == nil {

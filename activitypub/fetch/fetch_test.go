@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -233,5 +234,52 @@ func TestKeyDocumentsAreSmallAndQuick(t *testing.T) {
 	}
 	if _, err := c.Get(ctx, ts.URL+"/post"); err != nil {
 		t.Errorf("a post larger than a key document: %v", err)
+	}
+}
+
+// countingStore is the real Store, counting key lookups.
+type countingStore struct {
+	activitypub.Store
+	lookups atomic.Int64
+}
+
+func (s *countingStore) ActorByKeyID(ctx context.Context, keyID string) (activitypub.Actor, error) {
+	s.lookups.Add(1)
+	return s.Store.ActorByKeyID(ctx, keyID)
+}
+
+// TestKeyOwnerKeepsKeysInMemory: a busy sender's key is looked up in the
+// Store once per KeyCacheTTL, not once per request; a refresh goes to the
+// key's URL, and a failed one forgets the key.
+func TestKeyOwnerKeepsKeysInMemory(t *testing.T) {
+	m := mastotest.New(t)
+	st := &countingStore{Store: openStore(t)}
+	var offset atomic.Int64
+	c := fetch.New(fetch.Options{Store: st, AllowInsecure: true, Now: func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }})
+	ctx := context.Background()
+	for range 5 {
+		if _, _, err := c.KeyOwner(ctx, m.KeyID("alice"), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := st.lookups.Load(); n != 1 {
+		t.Fatalf("5 lookups read the Store %d times, want 1 (the first, which fetched)", n)
+	}
+	if n := m.Gets("/users/alice"); n != 1 {
+		t.Fatalf("the key was fetched %d times, want 1", n)
+	}
+	offset.Store(int64(fetch.KeyCacheTTL + time.Second))
+	if _, _, err := c.KeyOwner(ctx, m.KeyID("alice"), false); err != nil || st.lookups.Load() != 2 {
+		t.Fatalf("after the TTL: %v, %d Store lookups, want 2", err, st.lookups.Load())
+	}
+	if _, _, err := c.KeyOwner(ctx, m.KeyID("alice"), true); err != nil || m.Gets("/users/alice") != 2 {
+		t.Fatalf("refresh: %v, %d fetches, want 2", err, m.Gets("/users/alice"))
+	}
+	m.Gone("/users/alice")
+	if _, _, err := c.KeyOwner(ctx, m.KeyID("alice"), true); !errors.Is(err, fetch.ErrGone) {
+		t.Fatalf("refresh of a gone actor: %v, want ErrGone", err)
+	}
+	if _, _, err := c.KeyOwner(ctx, m.KeyID("alice"), false); err != nil || st.lookups.Load() != 3 {
+		t.Fatalf("after a failed refresh: %v, %d Store lookups, want 3 (the key forgotten in memory, still in the Store)", err, st.lookups.Load())
 	}
 }
