@@ -252,7 +252,9 @@ type Counts struct {
 
 // DeliveryLease is how long a claimed delivery stays invisible to other
 // claims. A worker that crashes mid-delivery loses its claim after this, so
-// the delivery is tried again; it is longer than any single POST may take.
+// the delivery is tried again, unless the companion restarts first and
+// gives the claims back at once (Store.ReleaseClaims); it is longer than
+// any single POST may take.
 const DeliveryLease = 10 * time.Minute
 
 // Delivery is one outbound activity queued for one inbox.

@@ -14,11 +14,14 @@ import (
 // never a zero value with a nil error.
 type Store interface {
 	// SaveReply stores r, inserting it or replacing the stored reply with the
-	// same ID (an edit). It never returns ErrDuplicate. Two cases change
+	// same ID (an edit). It never returns ErrDuplicate. Three cases change
 	// nothing and return nil: the stored reply is deleted (a tombstone is
-	// final, so a late or replayed Create cannot bring a reply back), or the
+	// final, so a late or replayed Create cannot bring a reply back), a
+	// Tombstone of r.ID by r.Actor is kept (the Delete came first), or the
 	// stored copy is newer (its Version is after r's), so edits that arrive
-	// out of order keep the latest text.
+	// out of order keep the latest text. It returns ErrNotOwner, changing
+	// nothing, when the stored reply with that ID has another Actor, and an
+	// error when Published or Updated is outside DateInRange.
 	SaveReply(ctx context.Context, r Reply) error
 
 	// Reply returns the reply with the given id, deleted or not, or
@@ -94,29 +97,51 @@ type Store interface {
 	// once.
 	SaveReaction(ctx context.Context, r Reaction) error
 
-	// RemoveReaction removes a reaction (an Undo): by r.ID when it is set,
-	// else by r.Kind, r.Actor and r.Object. It returns ErrNotFound when no
-	// reaction matches.
+	// RemoveReaction removes a reaction of r.Actor (an Undo): by r.ID when
+	// it is set, else by r.Kind and r.Object. It returns ErrNotFound when no
+	// reaction of r.Actor matches: a reaction with that ID by another actor
+	// is left as it is.
 	RemoveReaction(ctx context.Context, r Reaction) error
 
 	// Counts returns the like and boost counts of each object id given.
 	// Objects with no reactions are absent from the map.
 	Counts(ctx context.Context, objectIDs []string) (map[string]Counts, error)
 
-	// SeenActivity marks the activity id as seen and reports whether it had
-	// been seen before, in one atomic step: of two concurrent calls with the
-	// same id exactly one gets false. An inbox handles an activity only when
-	// it gets false. If handling then fails, call ForgetActivity so the
-	// sender's retry is handled.
-	SeenActivity(ctx context.Context, id string) (bool, error)
+	// Apply runs fn and marks activityID seen, in one transaction: either
+	// the mark and all of fn's changes are committed, or none is, so a
+	// crash or a failure in between cannot lose an activity's effect nor
+	// leave it marked. When activityID was already applied, fn is not
+	// called and Apply returns false and nil (a replay); of two concurrent
+	// calls with the same id, fn runs once. When fn returns an error,
+	// nothing is committed and Apply returns that error (wrapped), so the
+	// sender's retry is applied. fn runs while the store holds its write
+	// lock: it must only use tx, never do network I/O, and never call the
+	// Store's own methods (they would wait for the lock fn holds).
+	Apply(ctx context.Context, activityID string, fn func(tx Tx) error) (applied bool, err error)
 
-	// ForgetActivity removes the mark SeenActivity set. Forgetting an id that
-	// was never seen returns nil.
-	ForgetActivity(ctx context.Context, id string) error
+	// ActivitySeen reports whether Apply has applied activityID. It is a
+	// read, for skipping slow work (fetches) on a replay; Apply decides.
+	ActivitySeen(ctx context.Context, activityID string) (bool, error)
 
 	// ForgetActivitiesBefore removes the marks set before t, to bound the
 	// table; servers stop retrying after a few days.
 	ForgetActivitiesBefore(ctx context.Context, t time.Time) error
+
+	// --- tombstones and reports (Flags) ---
+
+	// ForgetTombstonesBefore removes the tombstones of Deletes that arrived
+	// before t, to bound the table (see TombstoneRetention).
+	ForgetTombstonesBefore(ctx context.Context, t time.Time) error
+
+	// SaveFlag stores a report. It returns ErrDuplicate, changing nothing,
+	// when a Flag with the same ID is there.
+	SaveFlag(ctx context.Context, f Flag) error
+
+	// Flags returns up to limit reports, newest first. None gives an empty
+	// list and nil.
+	Flags(ctx context.Context, limit int) ([]Flag, error)
+
+	// --- end of tombstones and reports ---
 
 	// EnqueueDelivery queues d and returns it with its ID and Created set.
 	// NextAttempt zero means now. It returns ErrDuplicate, queueing nothing,
@@ -140,6 +165,21 @@ type Store interface {
 	// next and LastError is cause's message. It returns ErrNotFound when there
 	// is no delivery with that id.
 	RetryDelivery(ctx context.Context, id int64, next time.Time, cause error) error
+
+	// Giving delivery claims back (issue 10).
+
+	// ReleaseClaims gives back every claimed delivery, as if it had never
+	// been claimed: it is due at now and its claim's attempt is not
+	// counted. It returns how many there were. The companion calls it when
+	// it starts, before its worker claims anything, so what a stopped or
+	// crashed process had claimed goes out at once instead of when its
+	// lease runs out; so only one process may deliver from a store.
+	ReleaseClaims(ctx context.Context, now time.Time) (int, error)
+
+	// PostponeDeliveries gives back claimed deliveries without attempting
+	// them: each is due again at next and its claim's attempt is not
+	// counted. Ids not claimed or not queued are skipped.
+	PostponeDeliveries(ctx context.Context, ids []int64, next time.Time) error
 
 	// SaveLessonObject inserts or replaces the object of (LessonID, CohortID).
 	// It returns ErrDuplicate when another lesson or cohort already uses
@@ -169,6 +209,12 @@ type Store interface {
 	DeleteActorContent(ctx context.Context, actorID string) error
 
 	ModerationStore
+
+	FollowLimitStore
+
+	PagedListStore
+
+	RepliesToStore
 
 	// Close releases the store's resources.
 	Close() error
@@ -283,4 +329,50 @@ type ReplyFilter struct {
 	State    ReplyState // only replies in this state
 	Actor    string     // only this author's
 	Limit    int        // at most this many; 0 means no limit
+}
+
+// FollowLimitStore counts one server's follows, so the inbox can limit how
+// many followers one host adds (issue 10; its own block to ease merging).
+type FollowLimitStore interface {
+	// HostFollows counts the follows from the host of actorID (its id's
+	// host and port, over http or https): its followers, those of them that
+	// became followers at or after since, and its pending follows; and
+	// whether actorID itself already follows or waits. A host with none
+	// gives zeros and nil.
+	HostFollows(ctx context.Context, actorID string, since time.Time) (HostFollows, error)
+}
+
+// HostFollows is what HostFollows counts for one host.
+type HostFollows struct {
+	Followers    int  // followers whose id is on the host
+	NewFollowers int  // of them, those who followed at or after the time asked about
+	Pending      int  // pending follows whose actor is on the host
+	Following    bool // the actor asked about already follows
+	Waiting      bool // the actor asked about already has a pending follow
+}
+
+// PagedListStore gives the moderators' long lists a page at a time (issue
+// 10; its own block to ease merging).
+type PagedListStore interface {
+	// PendingFollowsPage returns a page of PendingFollows' list (oldest
+	// first, by Requested then ActorID) as q asks. None gives an empty list
+	// and nil.
+	PendingFollowsPage(ctx context.Context, q PageQuery) ([]PendingFollow, error)
+
+	// RepliesPage returns a page of Replies(f)'s list (newest first, by
+	// Published then ID, both descending) as q asks; f.Limit is ignored.
+	// None gives an empty list and nil.
+	RepliesPage(ctx context.Context, f ReplyFilter, q PageQuery) ([]Reply, error)
+}
+
+// RepliesToStore reads one page of a post's replies collection without
+// reading its whole thread (issue 10; its own block to ease merging): a
+// lesson's Note embeds its first page, and anyone may fetch the Note.
+type RepliesToStore interface {
+	// RepliesTo returns the ids of the replies that Thread(lessonID,
+	// cohortID) lists and that answer parentID itself, in Thread's order,
+	// skipping the first offset of them and returning at most limit.
+	// Reading stops there, so a page costs about offset+limit replies, not
+	// the thread. None gives an empty list and nil.
+	RepliesTo(ctx context.Context, lessonID, cohortID, parentID string, offset, limit int) ([]string, error)
 }

@@ -49,6 +49,10 @@ func (u URLs) Outbox() string { return u.Base + "/outbox" }
 // Followers returns the followers collection.
 func (u URLs) Followers() string { return u.Base + "/followers" }
 
+// Featured returns the featured collection: the course actor's pinned
+// lesson posts.
+func (u URLs) Featured() string { return u.Base + "/featured" }
+
 // LessonPrefix is the path under which lesson objects live.
 const LessonPrefix = "/lessons/"
 

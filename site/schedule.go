@@ -224,13 +224,17 @@ type cohortOpening struct {
 	at     time.Time
 }
 
-// nextOpening is the first moment after now at which a lesson opens, or zero:
-// serve rebuilds then, so the page opens without a save.
+// nextOpening is the first moment after now at which a lesson opens for any
+// cohort, or zero: serve rebuilds then, so the page opens without a save. Every
+// cohort's opening counts, not only a lesson's first (OpensAt): when a later
+// cohort reaches a lesson, its page switches to that cohort's post and thread.
 func nextOpening(c *Course, now time.Time) time.Time {
 	var next time.Time
 	for _, l := range c.Lessons {
-		if l.OpensAt.After(now) && (next.IsZero() || l.OpensAt.Before(next)) {
-			next = l.OpensAt
+		for _, o := range l.releases {
+			if o.at.After(now) && (next.IsZero() || o.at.Before(next)) {
+				next = o.at
+			}
 		}
 	}
 	return next

@@ -284,3 +284,42 @@ func TestReleaseFollowsModuleOpens(t *testing.T) {
 		t.Errorf("lesson C's release did not follow its module's new opens:\n%s", m)
 	}
 }
+
+// TestWakeAtEveryCohortsOpening: serve rebuilds at the next opening of a lesson
+// for any cohort, not only at a lesson's first. Between the last autumn opening
+// and spring's start every lesson has opened once, yet spring's first opening is
+// still ahead: the build must name it, and the rebuild then (same Builder, the
+// clock moved) switches the lesson page to spring's post.
+func TestWakeAtEveryCohortsOpening(t *testing.T) {
+	dir := course(t, cohortCourse)
+	config := strings.Replace(read(t, dir, "course.toml"), "[[cohorts]]",
+		"[federation]\nhandle = \"course\"\ndomain = \"example.org\"\n\n[[cohorts]]", 1)
+	writeArchive(t, dir, "-- course.toml --\n"+config)
+	ny := mustZone(t, "America/New_York")
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) // autumn has every lesson, spring none
+	b := NewBuilder(Options{Source: dir, Out: filepath.Join(t.TempDir(), "public"), Now: func() time.Time { return now }})
+	res, err := b.Build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	springStart := time.Date(2027, 3, 1, 9, 0, 0, 0, ny)
+	if !res.NextOpening.Equal(springStart) {
+		t.Fatalf("next opening %v, want spring's first opening %v", res.NextOpening, springStart)
+	}
+	const autumnPost, springPost = "https://example.org/cohorts/autumn/lessons/01-one-a", "https://example.org/cohorts/spring/lessons/01-one-a"
+	if page := read(t, b.o.Out, "01-one/a/index.html"); !strings.Contains(page, autumnPost) || strings.Contains(page, springPost) {
+		t.Fatalf("before spring, lesson A does not show autumn's post")
+	}
+
+	now = res.NextOpening // the wake-up serve arranged
+	res, err = b.Build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page := read(t, b.o.Out, "01-one/a/index.html"); !strings.Contains(page, springPost) {
+		t.Errorf("at spring's opening, lesson A still shows autumn's post")
+	}
+	if want := time.Date(2027, 3, 3, 9, 0, 0, 0, ny); !res.NextOpening.Equal(want) {
+		t.Errorf("next opening %v, want spring's lesson B at %v", res.NextOpening, want)
+	}
+}

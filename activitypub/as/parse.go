@@ -37,6 +37,7 @@ const (
 	KindAnnounce Kind = "Announce"
 	KindAccept   Kind = "Accept"
 	KindReject   Kind = "Reject"
+	KindFlag     Kind = "Flag"
 	KindUnknown  Kind = "Unknown"
 )
 
@@ -65,6 +66,10 @@ type Activity struct {
 	// DeletesActor is set on a Delete whose object is the actor itself: the
 	// account was deleted.
 	DeletesActor bool
+	// Objects lists every object of a Flag (the reported account and
+	// posts), and Content is its comment; unset for other kinds.
+	Objects []string
+	Content string
 	// Inner is the embedded activity of an Undo, Accept or Reject (the Follow,
 	// Like or Announce undone or answered), parsed the same way; nil when the
 	// object is a bare IRI.
@@ -145,6 +150,7 @@ func parseMap(ctx context.Context, m map[string]any, depth int) (a *Activity, er
 		func(c context.Context, v vocab.ActivityStreamsAnnounce) error { return route(KindAnnounce)(c, v) },
 		func(c context.Context, v vocab.ActivityStreamsAccept) error { return route(KindAccept)(c, v) },
 		func(c context.Context, v vocab.ActivityStreamsReject) error { return route(KindReject)(c, v) },
+		func(c context.Context, v vocab.ActivityStreamsFlag) error { return route(KindFlag)(c, v) },
 	)
 	if err != nil {
 		return nil, fmt.Errorf("as: resolver: %w", err) // a programming error
@@ -185,6 +191,9 @@ func parseMap(ctx context.Context, m map[string]any, depth int) (a *Activity, er
 	}
 	if a.Actor == "" {
 		return nil, fmt.Errorf("%w: %s %s has no actor", ErrInvalid, kind, a.ID)
+	}
+	if err := checkDate("published", a.Published); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", kind, a.ID, err)
 	}
 	if err := a.readObject(ctx, view, m, depth); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", kind, a.ID, err)
@@ -285,6 +294,12 @@ func (a *Activity) readObject(ctx context.Context, view activityView, m map[stri
 		a.Reply = r
 	case KindDelete:
 		a.DeletesActor = a.Object == a.Actor
+	case KindFlag:
+		// Mastodon's Flag: object is the reported account followed by the
+		// reported statuses, content the comment (mastodon/mastodon
+		// app/serializers/activitypub/flag_serializer.rb).
+		a.Objects = iris(objs)
+		a.Content, _ = m["content"].(string)
 	case KindUndo, KindAccept, KindReject:
 		raw, ok := firstObject(m)
 		if !ok || depth >= maxDepth {
@@ -373,6 +388,12 @@ func reply(obj vocab.Type) (*activitypub.Reply, error) {
 	r.Published = published(n.GetActivityStreamsPublished())
 	if u := n.GetActivityStreamsUpdated(); u != nil && u.IsXMLSchemaDateTime() {
 		r.Updated = u.Get()
+	}
+	if err := checkDate("published", r.Published); err != nil {
+		return nil, fmt.Errorf("%s: %w", r.ID, err)
+	}
+	if err := checkDate("updated", r.Updated); err != nil {
+		return nil, fmt.Errorf("%s: %w", r.ID, err)
 	}
 	r.Content = text(n.GetActivityStreamsContent())
 	if r.Content == "" {
@@ -529,6 +550,18 @@ func idOf(t vocab.Type) string {
 		return ""
 	}
 	return id.Get().String()
+}
+
+// checkDate refuses a date outside activitypub.DateInRange: a post dated
+// before 1970 or after 2200 is a mistake or a trick, and clamping it would
+// pin it at one end of a thread (or make a bogus edit win every later one).
+// An absent date, or one that is not a date, is zero and passes.
+func checkDate(field string, t time.Time) error {
+	if activitypub.DateInRange(t) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s %s is outside %d-%d", ErrInvalid, field, t.Format(time.RFC3339),
+		activitypub.EarliestDate.Year(), activitypub.LatestDate.Year()-1)
 }
 
 func published(p vocab.ActivityStreamsPublishedProperty) time.Time {

@@ -20,6 +20,7 @@ const (
 type actorTerms struct {
 	ManuallyApprovesFollowers string `json:"manuallyApprovesFollowers"`
 	Toot                      string `json:"toot"`
+	Featured                  idTerm `json:"featured"`
 	Discoverable              string `json:"discoverable"`
 	Indexable                 string `json:"indexable"`
 	Schema                    string `json:"schema"`
@@ -30,12 +31,20 @@ type actorTerms struct {
 var actorContext = []any{ActivityStreamsContext, SecurityContext, actorTerms{
 	ManuallyApprovesFollowers: "as:manuallyApprovesFollowers",
 	Toot:                      "http://joinmastodon.org/ns#",
+	Featured:                  idTerm{ID: "toot:featured", Type: "@id"},
 	Discoverable:              "toot:discoverable",
 	Indexable:                 "toot:indexable",
 	Schema:                    "http://schema.org#",
 	PropertyValue:             "schema:PropertyValue",
 	Value:                     "schema:value",
 }}
+
+// idTerm defines a term whose value is an IRI, as Mastodon's context defines
+// featured (app/helpers/context_helper.rb in mastodon/mastodon).
+type idTerm struct {
+	ID   string `json:"@id"`
+	Type string `json:"@type"`
+}
 
 // noteTerms are the extension terms of a Note and the activities that carry
 // one.
@@ -66,6 +75,7 @@ type CourseActor struct {
 	Outbox            string    // the outbox collection
 	Followers         string    // the followers collection
 	Following         string    // the following collection; empty omits it
+	Featured          string    // the featured collection (pinned posts); empty omits it
 	IconURL           string    // avatar
 	IconMediaType     string    // e.g. image/png
 	Published         time.Time // when the course account was created; zero omits it
@@ -110,6 +120,7 @@ type actorDoc struct {
 	Outbox                    string          `json:"outbox,omitempty"`
 	Followers                 string          `json:"followers,omitempty"`
 	Following                 string          `json:"following,omitempty"`
+	Featured                  string          `json:"featured,omitempty"`
 	ManuallyApprovesFollowers bool            `json:"manuallyApprovesFollowers"`
 	Discoverable              bool            `json:"discoverable"`
 	Indexable                 bool            `json:"indexable"`
@@ -138,6 +149,7 @@ func Actor(a CourseActor) ([]byte, error) {
 		Outbox:                    a.Outbox,
 		Followers:                 a.Followers,
 		Following:                 a.Following,
+		Featured:                  a.Featured,
 		ManuallyApprovesFollowers: a.ManuallyApproves,
 		Discoverable:              a.Discoverable,
 		Indexable:                 a.Discoverable,
@@ -179,15 +191,22 @@ type LessonNote struct {
 	Published     time.Time // release time
 	Updated       time.Time // last change; zero omits it
 	Replies       string    // the replies collection URI
-	RepliesFirst  string    // its first page URI; empty omits first
+	RepliesFirst  string    // its first page URI, embedded with the items below; empty omits first
+	RepliesItems  []string  // the ids of the replies on the first page
+	RepliesNext   string    // the second page; empty when the first holds them all
 	Tags          []Tag     // hashtags and mentions
 	Sensitive     bool      // Mastodon hides content behind the summary
 }
 
-type collectionRef struct {
-	ID    string `json:"id"`
-	Type  string `json:"type"`
-	First string `json:"first,omitempty"`
+// repliesDoc is a Note's replies collection with its first page embedded,
+// as Mastodon writes it (app/serializers/activitypub/note_serializer.rb,
+// replies): GoToSocial reads only an embedded first page of the same kind
+// (internal/federation/dereferencing/collection.go,
+// getAttachedStatusCollectionPage) and logs a warning without one.
+type repliesDoc struct {
+	ID    string             `json:"id"`
+	Type  string             `json:"type"`
+	First *collectionPageDoc `json:"first,omitempty"`
 }
 
 type noteDoc struct {
@@ -207,7 +226,7 @@ type noteDoc struct {
 	ContentMap   map[string]string `json:"contentMap,omitempty"`
 	Attachment   []any             `json:"attachment"`
 	Tag          []Tag             `json:"tag"`
-	Replies      *collectionRef    `json:"replies,omitempty"`
+	Replies      *repliesDoc       `json:"replies,omitempty"`
 }
 
 func (n LessonNote) doc() noteDoc {
@@ -242,7 +261,11 @@ func (n LessonNote) doc() noteDoc {
 		d.Tag = []Tag{}
 	}
 	if n.Replies != "" {
-		d.Replies = &collectionRef{ID: n.Replies, Type: "Collection", First: n.RepliesFirst}
+		d.Replies = &repliesDoc{ID: n.Replies, Type: "Collection"}
+		if n.RepliesFirst != "" {
+			d.Replies.First = Page{ID: n.RepliesFirst, PartOf: n.Replies, Next: n.RepliesNext, Total: -1,
+				Items: IRIItems(n.RepliesItems)}.unordered()
+		}
 	}
 	return d
 }
@@ -394,7 +417,7 @@ type orderedCollectionPage struct {
 	OrderedItems []json.RawMessage `json:"orderedItems"`
 }
 
-// Page is one page of an OrderedCollection.
+// Page is one page of a collection, ordered or not.
 type Page struct {
 	ID     string            // this page's URI
 	PartOf string            // the collection's URI
@@ -414,6 +437,86 @@ func OrderedCollectionPage(p Page) ([]byte, error) {
 	}
 	if d.OrderedItems == nil {
 		d.OrderedItems = []json.RawMessage{}
+	}
+	return marshal(d)
+}
+
+// The replies of a post are an unordered Collection of CollectionPages with
+// items, as Mastodon serves them (app/serializers/activitypub/
+// collection_serializer.rb, type; app/controllers/activitypub/
+// replies_controller.rb): the Note's embedded replies, the /replies front
+// document and its pages all use these two types, so a reader that follows
+// first and next never meets a kind it did not start with. The outbox and
+// the followers are ordered, as Mastodon's are.
+
+// collectionPageDoc is a CollectionPage; embedded as a collection's first
+// page it has no @context.
+type collectionPageDoc struct {
+	Context    []any             `json:"@context,omitempty"`
+	ID         string            `json:"id,omitempty"`
+	Type       string            `json:"type"`
+	TotalItems *int              `json:"totalItems,omitempty"`
+	PartOf     string            `json:"partOf"`
+	Prev       string            `json:"prev,omitempty"`
+	Next       string            `json:"next,omitempty"`
+	Items      []json.RawMessage `json:"items"`
+}
+
+func (p Page) unordered() *collectionPageDoc {
+	d := &collectionPageDoc{ID: p.ID, Type: "CollectionPage", PartOf: p.PartOf, Prev: p.Prev, Next: p.Next, Items: p.Items}
+	if p.Total >= 0 {
+		t := p.Total
+		d.TotalItems = &t
+	}
+	if d.Items == nil {
+		d.Items = []json.RawMessage{}
+	}
+	return d
+}
+
+type collectionDoc struct {
+	Context []any              `json:"@context"`
+	ID      string             `json:"id"`
+	Type    string             `json:"type"`
+	First   *collectionPageDoc `json:"first"`
+}
+
+// Collection returns an unordered collection's front document (a lesson's
+// replies) with its first page embedded, so a reader needs one request for
+// what most threads hold. Like Mastodon's, it has no totalItems: counting
+// would read the whole thread on every fetch.
+func Collection(id string, first Page) ([]byte, error) {
+	return marshal(collectionDoc{Context: []any{ActivityStreamsContext}, ID: id, Type: "Collection",
+		First: first.unordered()})
+}
+
+// UnorderedCollectionPage returns a page of an unordered collection (type
+// CollectionPage, with items), as Collection's first page is.
+func UnorderedCollectionPage(p Page) ([]byte, error) {
+	d := p.unordered()
+	d.Context = []any{ActivityStreamsContext}
+	return marshal(d)
+}
+
+type featuredDoc struct {
+	Context      []any     `json:"@context"`
+	ID           string    `json:"id"`
+	Type         string    `json:"type"`
+	TotalItems   int       `json:"totalItems"`
+	OrderedItems []noteDoc `json:"orderedItems"`
+}
+
+// Featured returns the course actor's featured collection: its pinned
+// posts, embedded, in the order given. Mastodon serves its pinned posts the
+// same way, an OrderedCollection holding every item with no pages
+// (app/controllers/activitypub/collections_controller.rb), and GoToSocial
+// reads the items of either kind of collection
+// (internal/federation/dereferencing/account.go, dereferenceAccountFeatured).
+func Featured(id string, notes []LessonNote) ([]byte, error) {
+	d := featuredDoc{Context: noteContext, ID: id, Type: "OrderedCollection", TotalItems: len(notes),
+		OrderedItems: make([]noteDoc, 0, len(notes))}
+	for _, n := range notes {
+		d.OrderedItems = append(d.OrderedItems, n.doc())
 	}
 	return marshal(d)
 }

@@ -30,7 +30,7 @@ func courseActor() as.CourseActor {
 		ID: course, PreferredUsername: "course", Name: "Go in a week",
 		Summary: "<p>A short cohort course on Go.</p>", URL: "https://course.example.org/",
 		Inbox: course + "/inbox", SharedInbox: "https://course.example.org/inbox", Outbox: course + "/outbox",
-		Followers: course + "/followers", IconURL: "https://course.example.org/logo.png", IconMediaType: "image/png",
+		Followers: course + "/followers", Featured: course + "/featured", IconURL: "https://course.example.org/logo.png", IconMediaType: "image/png",
 		Published: time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), KeyID: course + "#main-key", PublicKeyPEM: testPEM,
 		Fields:       []as.Field{{Name: "Site", Value: `<a href="https://course.example.org/" rel="me">course.example.org</a>`}, {Name: "Cohort", Value: "September 2026"}},
 		Discoverable: true,
@@ -44,6 +44,7 @@ func lessonNote() as.LessonNote {
 		Summary:  "https://course.example.org/intro/go/",
 		Content:  `<p><strong>Intro to Go</strong></p><p>What did you build first & why?</p><p><a href="https://course.example.org/intro/go/">https://course.example.org/intro/go/</a></p>`,
 		Language: "en", Published: released, Replies: lesson + "/replies", RepliesFirst: lesson + "/replies?page=1",
+		RepliesItems: []string{alice + "/statuses/110186684417144088"}, RepliesNext: lesson + "/replies?page=2",
 		Tags: []as.Tag{{Type: "Hashtag", Href: "https://course.example.org/tags/golang", Name: "#golang"}},
 	}
 }
@@ -133,8 +134,18 @@ func TestGoldenDocuments(t *testing.T) {
 				Items: as.IRIItems([]string{alice, "https://other.example/users/bob"})})
 		}},
 		{"empty-page.json", func() ([]byte, error) {
-			return as.OrderedCollectionPage(as.Page{ID: lesson + "/replies?page=1", PartOf: lesson + "/replies", Total: -1})
+			return as.OrderedCollectionPage(as.Page{ID: course + "/outbox?page=1", PartOf: course + "/outbox", Total: -1})
 		}},
+		{"replies.json", func() ([]byte, error) {
+			return as.Collection(lesson+"/replies", as.Page{ID: lesson + "/replies?page=1", PartOf: lesson + "/replies",
+				Next: lesson + "/replies?page=2", Total: -1, Items: as.IRIItems([]string{alice + "/statuses/110186684417144088"})})
+		}},
+		{"replies-page.json", func() ([]byte, error) {
+			return as.UnorderedCollectionPage(as.Page{ID: lesson + "/replies?page=2", PartOf: lesson + "/replies",
+				Prev: lesson + "/replies?page=1", Total: -1, Items: as.IRIItems([]string{"https://other.example/users/bob/statuses/9"})})
+		}},
+		{"featured.json", func() ([]byte, error) { return as.Featured(course+"/featured", []as.LessonNote{lessonNote()}) }},
+		{"featured-empty.json", func() ([]byte, error) { return as.Featured(course+"/featured", nil) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

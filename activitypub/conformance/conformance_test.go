@@ -124,12 +124,13 @@ func TestFamilies(t *testing.T) {
 				}
 			}
 			run := func(shape string, fn func(t *testing.T)) {
-				t.Run(shape, func(t *testing.T) {
-					if why, absent := fam.Absent[shape]; absent {
-						t.Skipf("%s does not send %s: %s", fam.Name, shape, why)
-					}
-					fn(t)
-				})
+				// A shape the family's own source never sends has no
+				// row: it is logged with the reason, not skipped.
+				if why, absent := fam.Absent[shape]; absent {
+					t.Logf("%s does not send %s: %s", fam.Name, shape, why)
+					return
+				}
+				t.Run(shape, fn)
 			}
 
 			t.Run("documents", func(t *testing.T) {

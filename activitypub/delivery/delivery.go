@@ -1,11 +1,20 @@
 // Package delivery sends the course actor's activities to other servers.
-// The queue lives in the Store, so it survives a restart and a crashed
-// worker's claims come back after activitypub.DeliveryLease. The Worker
-// claims due deliveries, POSTs each one signed (through fetch, so the same
-// address rules apply), bounds how many requests run at once in total and
-// per host, and on failure retries with exponential backoff for about two
-// days before it gives up. Delivery is at least once; activity ids are
-// stable, so a receiver can drop a repeat.
+// The queue lives in the Store, so it survives a restart: the claims a
+// stopped or crashed process left are given back when the companion
+// starts (Store.ReleaseClaims), and otherwise come back after
+// activitypub.DeliveryLease. The Worker claims due deliveries, POSTs each
+// one signed (through fetch, so the same address rules apply), and on
+// failure retries with exponential backoff for about two days before it
+// gives up. Delivery is at least once; activity ids are stable, so a
+// receiver can drop a repeat.
+//
+// A host that hangs or fails never delays another host's deliveries: a
+// delivery first takes one of its host's PerHost slots, without waiting
+// (when they are all taken, it goes back to the queue for HostBusyDelay,
+// unattempted); only then one of the Concurrency sending slots, which it
+// gives back as soon as its request is written, so a host that does not
+// answer holds its own slots and one of MaxAwaiting answer slots, nothing
+// another host needs.
 //
 // Enqueue is the one way in: it puts one delivery per distinct inbox, so
 // followers on one server that has a shared inbox get one request.
@@ -16,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http/httptrace"
 	"net/url"
 	"sync"
 	"time"
@@ -26,12 +36,30 @@ import (
 
 // Limits of the worker.
 const (
-	// Concurrency is how many POSTs run at once in all: enough to fan a
-	// lesson out to a thousand servers in seconds on a small machine.
+	// Concurrency is how many POSTs are being sent at once (connected,
+	// signed and written): the CPU and the bandwidth of a fan-out, enough
+	// to send a lesson to a thousand servers in seconds on a small machine.
 	Concurrency = 64
+	// MaxAwaiting is how many sent POSTs may wait for their answer at once.
+	// Waiting costs a connection and a goroutine, each for at most
+	// fetch.TotalTimeout; a thousand is far below a process's file limit,
+	// and far above the servers that hang at any one time.
+	MaxAwaiting = 1024
 	// PerHost is how many POSTs run at once to one host, so a large
-	// server is not hammered and a slow one holds few workers.
+	// server is not hammered and a slow one holds few connections.
 	PerHost = 2
+	// HostBusyDelay is how long a delivery whose host has all its slots
+	// taken waits in the queue before it is claimed again: a healthy
+	// host's slots free up in well under that.
+	HostBusyDelay = 10 * time.Second
+	// sendWindow is how long a POST may hold a sending slot when its
+	// request is not written by then (a host that does not accept the
+	// connection, or stalls the handshake): it then waits among the
+	// MaxAwaiting, so such hosts cannot hold the sending slots either.
+	sendWindow = 2 * time.Second
+	// drainPause is how long Drain waits when every host it claimed for
+	// is busy with Run's POSTs.
+	drainPause = 100 * time.Millisecond
 	// batch is how many deliveries one claim takes.
 	batch = 256
 	// poll is how often the queue is checked when nothing woke the worker.
@@ -46,7 +74,8 @@ const (
 	GiveUpAfter = 48 * time.Hour
 )
 
-// Poster sends one signed activity to an inbox; *fetch.Client is one.
+// Poster sends one signed activity to an inbox; *fetch.Client is one. It
+// must make its request with ctx, so the worker can see it written.
 type Poster interface {
 	Post(ctx context.Context, inbox string, body []byte) error
 }
@@ -59,9 +88,12 @@ type Worker struct {
 	// Now gives the time for claims and backoff; nil means time.Now.
 	Now func() time.Time
 
-	wake  chan struct{}
+	wake     chan struct{}
+	sending  chan struct{}
+	awaiting chan struct{}
+
 	mu    sync.Mutex
-	hosts map[string]chan struct{}
+	hosts map[string]int // POSTs running per host
 }
 
 // NewWorker returns a worker posting through p.
@@ -72,7 +104,8 @@ func NewWorker(st activitypub.Store, p Poster, log *slog.Logger, now func() time
 	if now == nil {
 		now = time.Now
 	}
-	return &Worker{Store: st, Poster: p, Logger: log, Now: now, wake: make(chan struct{}, 1), hosts: map[string]chan struct{}{}}
+	return &Worker{Store: st, Poster: p, Logger: log, Now: now, wake: make(chan struct{}, 1),
+		sending: make(chan struct{}, Concurrency), awaiting: make(chan struct{}, MaxAwaiting), hosts: map[string]int{}}
 }
 
 // Wake tells the worker there is something new in the queue. It never
@@ -84,11 +117,10 @@ func (w *Worker) Wake() {
 	}
 }
 
-// Run delivers until ctx is done.
+// Run delivers until ctx is done, then waits for the POSTs under way.
 func (w *Worker) Run(ctx context.Context) {
-	sem := make(chan struct{}, Concurrency)
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	var posts sync.WaitGroup
+	defer posts.Wait()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -99,25 +131,15 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-timer.C:
 		}
 		for ctx.Err() == nil {
-			ds, err := w.Store.ClaimDeliveries(ctx, w.Now(), batch)
+			now := w.Now()
+			ds, err := w.Store.ClaimDeliveries(ctx, now, batch)
 			if err != nil {
 				if ctx.Err() == nil {
 					w.Logger.Error("deliveries not claimed", "error", err)
 				}
 				break
 			}
-			for _, d := range ds {
-				select {
-				case sem <- struct{}{}:
-				case <-ctx.Done():
-					return // the lease brings unstarted claims back
-				}
-				wg.Add(1)
-				go func() {
-					defer func() { <-sem; wg.Done() }()
-					w.deliver(ctx, d)
-				}()
-			}
+			w.dispatch(ctx, &posts, ds, now.Add(HostBusyDelay))
 			if len(ds) < batch {
 				break
 			}
@@ -127,59 +149,157 @@ func (w *Worker) Run(ctx context.Context) {
 }
 
 // Drain delivers everything due now and returns when it is done: for tests
-// and for a clean shutdown.
+// and for a clean shutdown. Deliveries to a busy host wait for its slots.
 func (w *Worker) Drain(ctx context.Context) error {
-	sem := make(chan struct{}, Concurrency)
-	var wg sync.WaitGroup
+	var posts sync.WaitGroup
+	defer posts.Wait()
 	for {
-		ds, err := w.Store.ClaimDeliveries(ctx, w.Now(), batch)
+		now := w.Now()
+		ds, err := w.Store.ClaimDeliveries(ctx, now, batch)
 		if err != nil {
-			wg.Wait()
 			return fmt.Errorf("drain: %w", err)
 		}
-		for _, d := range ds {
-			sem <- struct{}{}
-			wg.Add(1)
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				w.deliver(ctx, d)
-			}()
-		}
 		if len(ds) == 0 {
-			wg.Wait()
 			return nil
 		}
+		back := w.dispatch(ctx, &posts, ds, now)
+		if back == 0 {
+			continue
+		}
+		posts.Wait() // then the busy hosts' slots are free again, unless Run holds them
+		if back == len(ds) {
+			select { // Run holds them: let its POSTs end
+			case <-time.After(drainPause):
+			case <-ctx.Done():
+				return fmt.Errorf("drain: %w", ctx.Err())
+			}
+		}
 	}
 }
 
-// hostSlot returns the per-host semaphore of inbox's host.
-func (w *Worker) hostSlot(inbox string) chan struct{} {
-	host := inbox
-	if u, err := url.Parse(inbox); err == nil {
-		host = u.Host
+// dispatch starts a POST for each claimed delivery whose host has a free
+// slot, counted in posts, and gives the others back to the queue, due at
+// busyUntil. It returns how many it gave back. It waits only for a sending
+// slot.
+func (w *Worker) dispatch(ctx context.Context, posts *sync.WaitGroup, ds []activitypub.Delivery, busyUntil time.Time) int {
+	var back []int64
+	for i, d := range ds {
+		host := hostOf(d.Inbox)
+		if !w.takeHost(host) {
+			back = append(back, d.ID)
+			continue
+		}
+		select {
+		case w.sending <- struct{}{}:
+		case <-ctx.Done():
+			w.putHost(host)
+			// Stopping: what was claimed and not started goes back now.
+			for _, d := range ds[i:] {
+				back = append(back, d.ID)
+			}
+			busyUntil = w.Now()
+			w.postpone(context.WithoutCancel(ctx), back, busyUntil)
+			return len(back)
+		}
+		posts.Add(1)
+		go func() {
+			defer posts.Done()
+			w.deliver(ctx, d, host)
+		}()
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	s, ok := w.hosts[host]
-	if !ok {
-		s = make(chan struct{}, PerHost)
-		w.hosts[host] = s
-	}
-	return s
+	w.postpone(ctx, back, busyUntil)
+	return len(back)
 }
 
-// deliver makes one attempt and records its outcome.
-func (w *Worker) deliver(ctx context.Context, d activitypub.Delivery) {
-	slot := w.hostSlot(d.Inbox)
-	select {
-	case slot <- struct{}{}:
-	case <-ctx.Done():
+func (w *Worker) postpone(ctx context.Context, ids []int64, until time.Time) {
+	if len(ids) == 0 {
 		return
 	}
-	err := w.Poster.Post(ctx, d.Inbox, d.Body)
-	<-slot
+	if err := w.Store.PostponeDeliveries(ctx, ids, until); err != nil && ctx.Err() == nil {
+		w.Logger.Error("deliveries not given back", "count", len(ids), "error", err)
+	}
+}
+
+// hostOf returns the host (and port) an inbox is on: the unit of PerHost.
+func hostOf(inbox string) string {
+	if u, err := url.Parse(inbox); err == nil {
+		return u.Host
+	}
+	return inbox
+}
+
+// takeHost takes one of host's slots if one is free.
+func (w *Worker) takeHost(host string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.hosts[host] >= PerHost {
+		return false
+	}
+	w.hosts[host]++
+	return true
+}
+
+func (w *Worker) putHost(host string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.hosts[host] <= 1 {
+		delete(w.hosts, host)
+		return
+	}
+	w.hosts[host]--
+}
+
+// slots are what one POST holds besides its host's slot: a sending slot
+// until its request is written (or sendWindow passed), then an awaiting
+// slot until its answer. When the awaiting slots are all taken, it keeps
+// its sending slot.
+type slots struct {
+	w                 *Worker
+	mu                sync.Mutex
+	sending, awaiting bool
+}
+
+// sent moves the POST from sending to awaiting, if it still sends and an
+// awaiting slot is free.
+func (s *slots) sent() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.sending {
+		return
+	}
+	select {
+	case s.w.awaiting <- struct{}{}:
+		<-s.w.sending
+		s.sending, s.awaiting = false, true
+	default:
+	}
+}
+
+// done gives back whatever the POST holds.
+func (s *slots) done() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sending {
+		<-s.w.sending
+	}
+	if s.awaiting {
+		<-s.w.awaiting
+	}
+	s.sending, s.awaiting = false, false
+}
+
+// deliver makes one attempt, holding one of host's slots and a sending
+// slot taken by dispatch, and records its outcome.
+func (w *Worker) deliver(ctx context.Context, d activitypub.Delivery, host string) {
+	held := &slots{w: w, sending: true}
+	window := time.AfterFunc(sendWindow, held.sent)
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { held.sent() }}
+	err := w.Poster.Post(httptrace.WithClientTrace(ctx, trace), d.Inbox, d.Body)
+	window.Stop()
+	held.done()
+	w.putHost(host)
 	if ctx.Err() != nil {
-		return // shutting down: the lease brings it back
+		return // shutting down: the next start gives the claim back
 	}
 	// The outcome is recorded even if ctx ends now, so a done delivery is
 	// not sent twice.

@@ -17,7 +17,7 @@ func (h *Handler) CourseActor() as.CourseActor {
 	c, u := h.o.Course, h.o.URLs
 	a := as.CourseActor{
 		ID: u.Actor(), Type: "Service", PreferredUsername: c.Federation.Handle, Name: c.Title, URL: c.BaseURL,
-		Inbox: u.Inbox(), SharedInbox: u.Inbox(), Outbox: u.Outbox(), Followers: u.Followers(),
+		Inbox: u.Inbox(), SharedInbox: u.Inbox(), Outbox: u.Outbox(), Followers: u.Followers(), Featured: u.Featured(),
 		KeyID: u.KeyID(), PublicKeyPEM: h.o.PublicKeyPEM, Discoverable: true,
 		ManuallyApproves: approvesFollowers(c),
 	}

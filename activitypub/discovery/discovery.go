@@ -63,7 +63,7 @@ type Handler struct {
 // Prefixes are the paths the Handler answers under, for mounting it beside
 // a static site on one origin.
 var Prefixes = []string{"/.well-known/webfinger", "/.well-known/host-meta", "/.well-known/nodeinfo", "/nodeinfo/",
-	"/actor", "/outbox", "/followers", activitypub.LessonPrefix, activitypub.CohortPrefix, "/api/threads/"}
+	"/actor", "/outbox", "/followers", "/featured", activitypub.LessonPrefix, activitypub.CohortPrefix, "/api/threads/"}
 
 // New returns the discovery handler.
 func New(o Options) *Handler {
@@ -84,6 +84,7 @@ func New(o Options) *Handler {
 	h.handle("GET /actor", h.actor)
 	h.handle("GET /outbox", h.outbox)
 	h.handle("GET /followers", h.followers)
+	h.handle("GET /featured", h.featured)
 	h.handle("GET /lessons/{id}", h.lesson)
 	h.handle("GET /lessons/{id}/replies", h.replies)
 	h.handle("GET /cohorts/{cohort}/lessons/{id}", h.lesson)

@@ -157,6 +157,7 @@ func TestGoldenDocuments(t *testing.T) {
 		{"lesson.json", "/lessons/intro", activityAccept, "application/activity+json; charset=utf-8"},
 		{"lesson-replies.json", "/lessons/intro/replies", activityAccept, "application/activity+json; charset=utf-8"},
 		{"lesson-replies-page.json", "/lessons/intro/replies?page=1", activityAccept, "application/activity+json; charset=utf-8"},
+		{"featured.json", "/featured", activityAccept, "application/activity+json; charset=utf-8"},
 		{"thread.json", "/api/threads/intro", "application/json", "application/json; charset=utf-8"},
 	}
 	for _, tc := range tests {

@@ -5,13 +5,15 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/cohort-course/cohort/activitypub/as"
-
 	"github.com/cohort-course/cohort/activitypub"
+	"github.com/cohort-course/cohort/activitypub/as"
+	"github.com/cohort-course/cohort/activitypub/publish"
 )
 
-// repliesPage is how many replies one page of a replies collection lists.
-const repliesPage = 50
+// maxRepliesPage is the last page of a replies collection that may be
+// asked for: 10,000 pages of 50 are more replies than any lesson gets, and
+// the bound keeps the offset it reads from overflowing.
+const maxRepliesPage = 10_000
 
 // lesson answers /lessons/{id} and /cohorts/{cohort}/lessons/{id}: the
 // lesson's Note (of the cohort's post) for servers (a Mastodon search for
@@ -40,8 +42,10 @@ func (h *Handler) lesson(w http.ResponseWriter, r *http.Request) error {
 // replies answers /lessons/{id}/replies and
 // /cohorts/{cohort}/lessons/{id}/replies: the public replies that answer the
 // lesson's post itself (answers to them are in their own collections, on
-// their servers), and with ?page=N their Nth page. A private cohort's
-// replies are not listed unless its discussion is shown (404).
+// their servers), as a Collection with its first page embedded, and with
+// ?page=N its Nth CollectionPage: the kinds the Note's embedded replies
+// use, with the same first page. A private cohort's replies are not listed
+// unless its discussion is shown (404).
 func (h *Handler) replies(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	lessonID, cohortID := r.PathValue("id"), r.PathValue("cohort")
@@ -52,39 +56,31 @@ func (h *Handler) replies(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return notFound(err)
 	}
-	thread, err := h.o.Store.Thread(ctx, lessonID, cohortID)
+	id := h.o.URLs.CohortReplies(cohortID, lessonID)
+	page := 1
+	if arg := r.URL.Query().Get("page"); arg != "" {
+		page, err = strconv.Atoi(arg)
+		if err != nil || page < 1 || page > maxRepliesPage {
+			return activitypub.Fail(http.StatusBadRequest, fmt.Sprintf("page must be a number from 1 to %d", maxRepliesPage), nil)
+		}
+	}
+	ids, more, err := publish.RepliesPageOf(ctx, h.o.Store, o, page)
 	if err != nil {
 		return err
 	}
-	var ids []string
-	for _, rep := range thread {
-		if rep.InReplyTo == o.ObjectID {
-			ids = append(ids, rep.ID)
-		}
-	}
-	id := h.o.URLs.CohortReplies(cohortID, lessonID)
-	pageArg := r.URL.Query().Get("page")
-	if pageArg == "" {
-		body, err := as.OrderedCollection(id, len(ids), id+"?page=1", "")
-		if err != nil {
-			return err
-		}
-		return writeActivity(w, body)
-	}
-	page, err := strconv.Atoi(pageArg)
-	if err != nil || page < 1 {
-		return activitypub.Fail(http.StatusBadRequest, "page must be a positive number", nil)
-	}
-	start := min((page-1)*repliesPage, len(ids))
-	end := min(start+repliesPage, len(ids))
-	p := as.Page{ID: fmt.Sprintf("%s?page=%d", id, page), PartOf: id, Total: -1, Items: as.IRIItems(ids[start:end])}
+	p := as.Page{ID: publish.RepliesPageURL(id, page), PartOf: id, Total: -1, Items: as.IRIItems(ids)}
 	if page > 1 {
-		p.Prev = fmt.Sprintf("%s?page=%d", id, page-1)
+		p.Prev = publish.RepliesPageURL(id, page-1)
 	}
-	if end < len(ids) {
-		p.Next = fmt.Sprintf("%s?page=%d", id, page+1)
+	if more {
+		p.Next = publish.RepliesPageURL(id, page+1)
 	}
-	body, err := as.OrderedCollectionPage(p)
+	var body []byte
+	if r.URL.Query().Get("page") == "" {
+		body, err = as.Collection(id, p)
+	} else {
+		body, err = as.UnorderedCollectionPage(p)
+	}
 	if err != nil {
 		return err
 	}

@@ -115,6 +115,10 @@ type Options struct {
 	// KeyTimeout replaces the package's KeyTimeout when not zero; for
 	// tests and benchmarks of slow key hosts.
 	KeyTimeout time.Duration
+	// HostRate and HostBurst replace the limits of GETs to one host
+	// (HostRate per second, HostBurst at once); zero keeps the defaults.
+	HostRate  float64
+	HostBurst int
 }
 
 // Client fetches and posts ActivityPub documents.
@@ -128,12 +132,13 @@ type Client struct {
 	http     *http.Client
 	keyWait  time.Duration
 	keys     keyCache
+	limits   *hostLimits
 }
 
 // New returns a Client with the safe transport.
 func New(o Options) *Client {
 	c := &Client{store: o.Store, keyID: o.KeyID, key: o.Key, insecure: o.AllowInsecure, log: o.Logger, now: o.Now, http: o.HTTP,
-		keyWait: o.KeyTimeout}
+		keyWait: o.KeyTimeout, limits: newHostLimits(o.HostRate, o.HostBurst)}
 	if c.keyWait == 0 {
 		c.keyWait = KeyTimeout
 	}
@@ -248,7 +253,9 @@ func checkURL(u *url.URL, allowInsecure bool) error {
 
 // Get fetches an ActivityPub document, signed when the client has a key,
 // and returns its body, at most MaxResponse bytes. A 404 or 410 wraps
-// ErrGone; any other non-2xx status is a *StatusError.
+// ErrGone; any other non-2xx status is a *StatusError. GETs to one host
+// wait for their turn (see HostRate); one that would wait too long wraps
+// ErrHostBusy.
 func (c *Client) Get(ctx context.Context, rawURL string) ([]byte, error) {
 	return c.GetLimited(ctx, rawURL, MaxResponse)
 }
@@ -279,6 +286,11 @@ func (c *Client) GetLimited(ctx context.Context, rawURL string, limit int) ([]by
 	}
 	req.Header.Set("Accept", Accept)
 	req.Header.Set("User-Agent", UserAgent)
+	release, err := c.limits.wait(ctx, u.Host)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", rawURL, err)
+	}
+	defer release()
 	if c.key != nil {
 		if err := (sig.Signer{Now: c.now}).Sign(req, c.keyID, c.key.PrivateKey(), nil); err != nil {
 			return nil, fmt.Errorf("get %s: %w", rawURL, err)

@@ -2,17 +2,20 @@
 // is also the shared inbox. Each request goes through the same steps, in
 // order: limit the body, verify the HTTP Signature (refetching the key once
 // when it fails, for key rotation, at most once a minute per key), check
-// that the key's owner is the activity's actor, parse, check that the object is on its actor's host (or
-// fetch it from its origin), mark the activity seen (a replay changes
-// nothing), then route it by type and answer 202 once the change is
-// committed.
+// that the key's owner is the activity's actor, parse, skip a replay,
+// check that the object is on its actor's host (or fetch it from its
+// origin) and fetch what else it needs, then decide and apply its effect
+// in one store transaction with its seen mark (a replay changes nothing),
+// and answer 202 once that is committed.
 //
 // Moderation applies here too: a blocked actor's or domain's activities
 // are acknowledged and dropped (a Delete excepted), and a new reply starts
 // shown or held by Options.Moderation.
 //
 // It stores follows, replies in one of our lessons' threads (sanitized),
-// edits, deletions, likes and boosts. Replies whose thread does not start at
+// edits, deletions (and tombstones of posts deleted before they arrived),
+// likes, boosts and reports (Flags). Update, Delete and Undo act only on
+// what their actor owns. Replies whose thread does not start at
 // one of our lesson objects are dropped. It is not a general ActivityPub
 // server: unknown activity types are acknowledged and dropped.
 package inbox
@@ -58,9 +61,10 @@ type Options struct {
 	// Enqueued is called after a delivery was queued, to wake the delivery
 	// worker. May be nil.
 	Enqueued func()
-	// Crawl is called after a reply was stored, to walk the replies of its
-	// thread in the background; it must not block. May be nil.
-	Crawl func(lessonID string)
+	// Crawl is called with the id of a reply just stored, to look at that
+	// reply's own replies collection in the background (never its whole
+	// thread); it must not block. May be nil.
+	Crawl func(replyID string)
 	// Moderation decides the state a new reply starts in (shown or held).
 	// The zero value shows every reply.
 	Moderation activitypub.Moderation
@@ -219,51 +223,37 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rq *request) err
 		}
 	}
 
-	// dedupe: every activity, Creates and Updates too. SaveReply alone is
-	// not enough for them: an edit that keeps the version (servers that
-	// send no "updated") would be undone by a replayed Create, and a replay
-	// would fetch parents and invalidate caches again. With the store's
-	// group commit the mark costs no disk sync of its own.
-	seen, err := h.o.Store.SeenActivity(ctx, act.ID)
+	// dedupe, cheaply: a replay skips the fetches below. Apply decides.
+	seen, err := h.o.Store.ActivitySeen(ctx, act.ID)
 	if err != nil {
 		return fmt.Errorf("dedupe: %w", err)
 	}
 	if seen {
-		lost, err := h.markedButLost(r, act)
-		if err != nil {
-			return fmt.Errorf("dedupe: %w", err)
-		}
-		if !lost {
-			h.log.Debug("activity replayed", "activity_id", act.ID, "remote_host", rq.remote)
-			return nil
-		}
-		// The mark was committed but the post never was (a crash in
-		// between): the sender got no 202 and is retrying; handle it.
+		h.log.Debug("activity replayed", "activity_id", act.ID, "remote_host", rq.remote)
+		return nil
 	}
-	if err := h.route(r, act, owner); err != nil {
-		if ferr := h.o.Store.ForgetActivity(ctx, act.ID); ferr != nil {
-			err = errors.Join(err, fmt.Errorf("forget: %w", ferr))
-		}
+	// The slow part first (fetching objects, parents and authors), outside
+	// any transaction; then decide and write in one transaction with the
+	// seen mark, so a crash or a failure leaves either both or neither and
+	// the sender's retry is handled.
+	apply, err := h.prepare(ctx, act, owner)
+	if err != nil {
 		return err
 	}
+	var out outcome
+	applied, err := h.o.Store.Apply(ctx, act.ID, func(tx activitypub.Tx) error {
+		out = outcome{}
+		return apply(tx, &out)
+	})
+	if err != nil {
+		return err
+	}
+	if !applied {
+		h.log.Debug("activity replayed", "activity_id", act.ID, "remote_host", rq.remote)
+		return nil
+	}
+	h.after(ctx, out)
 	return nil
-}
-
-// markedButLost reports whether act is a Create of a post that is not
-// stored although the activity is marked seen. The mark and the reply are
-// committed one after the other, so a crash between them would otherwise
-// turn the sender's retry into a dropped replay and lose the reply. A
-// replay of a Create that was dropped on purpose (outside our threads) is
-// handled again and dropped again.
-func (h *Handler) markedButLost(r *http.Request, act *as.Activity) (bool, error) {
-	if act.Kind != as.KindCreate || act.Reply == nil {
-		return false, nil
-	}
-	_, err := h.o.Store.Reply(r.Context(), act.Reply.ID)
-	if errors.Is(err, activitypub.ErrNotFound) {
-		return true, nil
-	}
-	return false, err
 }
 
 // refuseBlocked returns a 202 failure (acknowledged, dropped, logged) when

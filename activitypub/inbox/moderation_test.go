@@ -4,8 +4,10 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/cohort-course/cohort/activitypub"
+	"github.com/cohort-course/cohort/activitypub/inbox"
 )
 
 // TestModerationModes: a new reply is shown or held by the course's mode,
@@ -134,5 +136,27 @@ func TestBlockedActorsAndDomains(t *testing.T) {
 				t.Fatal("reply after unblocking not stored")
 			}
 		})
+	}
+}
+
+// TestListedMembersPassFollowLimits: a private cohort's members, listed by
+// the organiser, are accepted at once however many followers their server
+// added this hour; an unlisted account on the same server waits.
+func TestListedMembersPassFollowLimits(t *testing.T) {
+	peer := newEnv(t).m // the settings name the peer's host, known once it runs
+	e := newEnvWith(t, activitypub.Moderation{Private: map[string][]string{"staff": {"@alice@" + peer.Host()}}})
+	e.m, peer.Course = peer, e.urls.Actor()
+	e.addFollowers(peer.Base, inbox.NewFollowersPerHostPerHour, time.Now())
+	for _, user := range []string{"alice", "bob"} {
+		follow := e.fixture("mastodon-follow.json", user, "", "", func(act, _ map[string]any) { act["id"] = e.m.ActorID(user) + "#follows/1" })
+		if code := e.post(user, follow); code != http.StatusAccepted {
+			t.Fatalf("%s's follow: %d", user, code)
+		}
+	}
+	if !e.following("alice") || e.waiting("alice") {
+		t.Error("a listed member was held by the follow limits")
+	}
+	if e.following("bob") || !e.waiting("bob") {
+		t.Error("an unlisted account was not held")
 	}
 }

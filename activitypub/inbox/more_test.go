@@ -3,7 +3,6 @@ package inbox_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -186,37 +185,5 @@ func TestKeyRefetchRateLimited(t *testing.T) {
 	}
 	if len(e.thread()) != 0 {
 		t.Fatal("a forged reply was stored")
-	}
-}
-
-// TestCreateMarkedButNotStoredIsHandled: the seen mark and the reply are
-// committed one after the other; if the companion stopped in between, the
-// sender (which got no 202) retries, and the retry must store the reply
-// rather than be dropped as a replay.
-func TestCreateMarkedButNotStoredIsHandled(t *testing.T) {
-	e := newEnv(t)
-	body := e.fixture("mastodon-create-reply.json", "alice", "1", "", nil)
-	var act struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(body, &act); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.store.SeenActivity(context.Background(), act.ID); err != nil { // the mark of the first try
-		t.Fatal(err)
-	}
-	if code := e.post("alice", body); code != http.StatusAccepted {
-		t.Fatalf("retry: status %d", code)
-	}
-	if _, ok := e.reply(e.status("alice", "1")); !ok {
-		t.Fatal("the retried Create was dropped as a replay")
-	}
-	if code := e.post("alice", body); code != http.StatusAccepted { // and now it is a replay
-		t.Fatalf("replay: status %d", code)
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if len(e.changed) != 1 {
-		t.Fatalf("thread changed %d times, want 1", len(e.changed))
 	}
 }

@@ -12,171 +12,243 @@ import (
 	"github.com/cohort-course/cohort/activitypub/sanitize"
 )
 
-// route handles a verified, parsed, new activity by its kind.
-func (h *Handler) route(r *http.Request, act *as.Activity, owner activitypub.Actor) error {
-	ctx := r.Context()
+// effect is an activity's writes, decided once the slow work is done: it
+// runs inside Store.Apply with the activity's seen mark, reads and writes
+// only through tx, and notes in out what to do once it is committed.
+type effect func(tx activitypub.Tx, out *outcome) error
+
+// noEffect marks an activity seen and changes nothing: one that is
+// acknowledged and dropped.
+func noEffect(activitypub.Tx, *outcome) error { return nil }
+
+// outcome is what an applied activity changed, acted on after the commit.
+type outcome struct {
+	changed  []string // lessons whose thread changed; "" for any
+	reacted  []string // objects whose likes or boosts changed
+	enqueued bool     // a delivery was queued
+	crawl    string   // the stored reply whose own replies to look at
+	msg      string   // the info line to log, with attrs
+	attrs    []any
+}
+
+func (o *outcome) log(msg string, attrs ...any) { o.msg, o.attrs = msg, attrs }
+
+// after tells the rest of the companion what an applied activity changed.
+func (h *Handler) after(ctx context.Context, out outcome) {
+	if out.msg != "" {
+		h.log.Info(out.msg, out.attrs...)
+	}
+	for _, obj := range out.reacted {
+		if lesson, err := h.lessonOf(ctx, obj); err == nil && lesson != "" {
+			out.changed = append(out.changed, lesson)
+		}
+	}
+	for _, lesson := range out.changed {
+		h.changed(lesson)
+	}
+	if out.enqueued && h.o.Enqueued != nil {
+		h.o.Enqueued()
+	}
+	if out.crawl != "" && h.o.Crawl != nil {
+		h.o.Crawl(out.crawl)
+	}
+}
+
+// prepare does an activity's slow work (fetches) and returns its effect.
+// An error refuses the activity: nothing is marked, so a retry is handled.
+func (h *Handler) prepare(ctx context.Context, act *as.Activity, owner activitypub.Actor) (effect, error) {
 	switch act.Kind {
 	case as.KindFollow:
 		return h.follow(ctx, act, owner)
 	case as.KindUndo:
-		return h.undo(ctx, act)
+		return h.undo(act)
 	case as.KindCreate, as.KindUpdate:
 		return h.post(ctx, act, owner)
 	case as.KindDelete:
-		return h.delete(ctx, act)
+		return h.delete(act), nil
 	case as.KindLike, as.KindAnnounce:
 		return h.react(ctx, act)
+	case as.KindFlag:
+		return h.flag(ctx, act)
 	}
 	h.log.Debug("activity dropped", "activity_id", act.ID, "type", act.Type)
-	return nil
+	return noEffect, nil
 }
 
-// follow records the follower and queues a signed Accept to its inbox. A
-// course with a private cohort accepts at once only that cohort's
-// participants (and the moderators); anyone else's Follow waits for a
-// moderator in the pending follows.
-func (h *Handler) follow(ctx context.Context, act *as.Activity, owner activitypub.Actor) error {
+// follow records the follower and queues a signed Accept to its inbox, in
+// one transaction: a follower is never left without its Accept. A course
+// with a private cohort accepts at once only that cohort's participants
+// (and the moderators); anyone else's Follow waits for a moderator in the
+// pending follows.
+func (h *Handler) follow(ctx context.Context, act *as.Activity, owner activitypub.Actor) (effect, error) {
 	if act.Object != h.o.URLs.Actor() {
 		h.log.Info("follow of another actor dropped", "activity_id", act.ID, "object", act.Object)
-		return nil
+		return noEffect, nil
 	}
-	if !h.o.Moderation.AcceptsFollowAtOnce(owner.ID, owner.Handle()) {
+	hold, err := h.followLimits(ctx, owner) // followlimit.go
+	if err != nil {
+		return nil, err
+	}
+	if hold == followHeld || !h.o.Moderation.AcceptsFollowAtOnce(owner.ID, owner.Handle()) {
 		p := activitypub.PendingFollow{ActorID: owner.ID, Handle: owner.Handle(), Inbox: owner.DeliveryInbox(), FollowID: act.ID, Requested: h.now()}
-		if err := h.o.Store.SavePendingFollow(ctx, p); err != nil {
-			return fmt.Errorf("follow: pending: %w", err)
-		}
-		h.log.Info("follow waits for a moderator", "actor", owner.ID, "activity_id", act.ID)
-		return nil
+		return func(tx activitypub.Tx, out *outcome) error {
+			if err := tx.SavePendingFollow(p); err != nil {
+				return fmt.Errorf("follow: pending: %w", err)
+			}
+			out.log("follow waits for a moderator", "actor", owner.ID, "activity_id", act.ID)
+			return nil
+		}, nil
 	}
 	f := activitypub.Follower{ActorID: owner.ID, Inbox: owner.DeliveryInbox(), FollowID: act.ID, Since: h.now()}
-	if err := h.o.Store.SaveFollower(ctx, f); err != nil {
-		return fmt.Errorf("follow: %w", err)
-	}
 	id := h.o.URLs.Activity("accept", hash(act.ID))
 	body, err := as.Accept(id, h.o.URLs.Actor(), act.ID, owner.ID)
 	if err != nil {
-		return fmt.Errorf("follow: accept: %w", err)
+		return nil, fmt.Errorf("follow: accept: %w", err)
 	}
-	_, err = h.o.Store.EnqueueDelivery(ctx, activitypub.Delivery{ActivityID: id, Inbox: owner.Inbox, Body: body})
-	if err != nil && !errors.Is(err, activitypub.ErrDuplicate) {
-		return fmt.Errorf("follow: queue accept: %w", err)
-	}
-	h.log.Info("follower accepted", "actor", owner.ID, "activity_id", act.ID)
-	if h.o.Enqueued != nil {
-		h.o.Enqueued()
-	}
-	return nil
+	return func(tx activitypub.Tx, out *outcome) error {
+		if err := tx.SaveFollower(f); err != nil {
+			return fmt.Errorf("follow: %w", err)
+		}
+		_, err := tx.EnqueueDelivery(activitypub.Delivery{ActivityID: id, Inbox: owner.Inbox, Body: body})
+		if err != nil && !errors.Is(err, activitypub.ErrDuplicate) {
+			return fmt.Errorf("follow: queue accept: %w", err)
+		}
+		out.enqueued = true
+		out.log("follower accepted", "actor", owner.ID, "activity_id", act.ID)
+		return nil
+	}, nil
 }
 
 // undo reverses a Follow, Like or Announce of the same actor.
-func (h *Handler) undo(ctx context.Context, act *as.Activity) error {
+func (h *Handler) undo(act *as.Activity) (effect, error) {
 	inner := act.Inner
 	if inner == nil {
-		// A bare id: it can only name a reaction we stored by its id.
-		return h.unreact(ctx, activitypub.Reaction{ID: act.Object}, "")
+		// A bare id: it can only name a reaction we stored by its id, and
+		// only the actor's own.
+		return unreact(activitypub.Reaction{ID: act.Object, Actor: act.Actor}), nil
 	}
 	if inner.Actor != act.Actor {
-		return fail(http.StatusForbidden, "undo of another actor's activity",
+		return nil, fail(http.StatusForbidden, "undo of another actor's activity",
 			fmt.Errorf("undo: %s undoes %s by %s", act.Actor, inner.ID, inner.Actor))
 	}
 	switch inner.Kind {
 	case as.KindFollow:
-		err := h.o.Store.RemoveFollower(ctx, act.Actor)
-		if err != nil && !errors.Is(err, activitypub.ErrNotFound) {
-			return fmt.Errorf("undo follow: %w", err)
-		}
-		if _, err := h.o.Store.RemovePendingFollow(ctx, act.Actor); err != nil && !errors.Is(err, activitypub.ErrNotFound) {
-			return fmt.Errorf("undo follow: pending: %w", err)
-		}
-		h.log.Info("follower removed", "actor", act.Actor)
-		return nil
+		return func(tx activitypub.Tx, out *outcome) error {
+			if err := tx.RemoveFollower(act.Actor); err != nil && !errors.Is(err, activitypub.ErrNotFound) {
+				return fmt.Errorf("undo follow: %w", err)
+			}
+			if _, err := tx.RemovePendingFollow(act.Actor); err != nil && !errors.Is(err, activitypub.ErrNotFound) {
+				return fmt.Errorf("undo follow: pending: %w", err)
+			}
+			out.log("follower removed", "actor", act.Actor)
+			return nil
+		}, nil
 	case as.KindLike, as.KindAnnounce:
 		kind := activitypub.Like
 		if inner.Kind == as.KindAnnounce {
 			kind = activitypub.Announce
 		}
-		return h.unreact(ctx, activitypub.Reaction{ID: inner.ID, Kind: kind, Actor: act.Actor, Object: inner.Object}, inner.Object)
+		return unreact(activitypub.Reaction{ID: inner.ID, Kind: kind, Actor: act.Actor, Object: inner.Object}), nil
 	}
-	return nil
+	return noEffect, nil
 }
 
-// unreact removes a reaction by id, else by kind, actor and object.
-func (h *Handler) unreact(ctx context.Context, r activitypub.Reaction, object string) error {
-	err := h.o.Store.RemoveReaction(ctx, activitypub.Reaction{ID: r.ID})
-	if errors.Is(err, activitypub.ErrNotFound) && r.Kind != "" {
-		err = h.o.Store.RemoveReaction(ctx, activitypub.Reaction{Kind: r.Kind, Actor: r.Actor, Object: r.Object})
-	}
-	if errors.Is(err, activitypub.ErrNotFound) {
+// unreact removes r.Actor's reaction by id, else by kind and object. A
+// reaction of another actor, even one with that id, is left as it is.
+func unreact(r activitypub.Reaction) effect {
+	return func(tx activitypub.Tx, out *outcome) error {
+		got, err := tx.RemoveReaction(activitypub.Reaction{ID: r.ID, Actor: r.Actor})
+		if errors.Is(err, activitypub.ErrNotFound) && r.Kind != "" {
+			got, err = tx.RemoveReaction(activitypub.Reaction{Kind: r.Kind, Actor: r.Actor, Object: r.Object})
+		}
+		if errors.Is(err, activitypub.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("undo reaction: %w", err)
+		}
+		out.reacted = append(out.reacted, got.Object)
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("undo reaction: %w", err)
-	}
-	if lesson, err := h.lessonOf(ctx, object); err == nil && lesson != "" {
-		h.changed(lesson)
-	} else if object == "" {
-		h.changed("")
-	}
-	return nil
 }
 
 // post stores a Create or Update of a post whose thread starts at one of
-// our lessons; other posts are dropped. owner is the verified signer.
-func (h *Handler) post(ctx context.Context, act *as.Activity, owner activitypub.Actor) error {
+// our lessons, with the ancestors fetched to find that thread; other posts
+// are dropped. owner is the verified signer. A post whose id is another
+// actor's stored reply is refused: an actor edits only its own posts.
+func (h *Handler) post(ctx context.Context, act *as.Activity, owner activitypub.Actor) (effect, error) {
 	rep := act.Reply
 	if rep == nil {
 		h.log.Debug("non-post object dropped", "activity_id", act.ID, "object_type", act.ObjectType)
-		return nil
+		return noEffect, nil
 	}
 	if !activitypub.SameHost(rep.ID, act.Actor) || rep.Actor != act.Actor {
 		// Not the actor's own post: believe only its origin.
 		fetched, _, err := h.o.Fetch.Note(ctx, rep.ID)
 		if err != nil {
-			return fail(http.StatusAccepted, "object not verifiable at its origin", fmt.Errorf("origin: %w", err))
+			return nil, fail(http.StatusAccepted, "object not verifiable at its origin", fmt.Errorf("origin: %w", err))
 		}
 		rep = fetched
 	}
-	th, err := h.resolveLesson(ctx, rep.InReplyTo, 0)
+	th, ancestors, err := h.resolveLesson(ctx, rep.InReplyTo, 0)
 	if err != nil {
-		return fmt.Errorf("thread of %s: %w", rep.ID, err)
+		return nil, fmt.Errorf("thread of %s: %w", rep.ID, err)
 	}
 	if th.lesson == "" {
 		h.log.Info("reply outside our threads dropped", "activity_id", act.ID, "in_reply_to", rep.InReplyTo)
+		return noEffect, nil
+	}
+	r, err := h.ready(ctx, rep, th, owner)
+	if err != nil {
+		return nil, err
+	}
+	return func(tx activitypub.Tx, out *outcome) error {
+		for _, a := range ancestors {
+			// An ancestor is its origin's copy; one whose id another actor
+			// already holds is simply not stored.
+			if err := tx.SaveReply(a); err != nil && !errors.Is(err, activitypub.ErrNotOwner) {
+				return fmt.Errorf("save parent: %w", err)
+			}
+		}
+		err := tx.SaveReply(r)
+		if errors.Is(err, activitypub.ErrNotOwner) {
+			return fail(http.StatusForbidden, "object of another actor", fmt.Errorf("%s by %s: %w", act.Kind, act.Actor, err))
+		}
+		if err != nil {
+			return fmt.Errorf("save reply: %w", err)
+		}
+		if _, err := tx.Reply(r.ID); errors.Is(err, activitypub.ErrNotFound) {
+			out.log("reply deleted before it arrived dropped", "reply_id", r.ID, "actor", r.Actor)
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("save reply: %w", err)
+		}
+		out.log("reply stored", "lesson_id", th.lesson, "cohort_id", th.cohort, "reply_id", r.ID, "actor", r.Actor, "visibility", r.Visibility)
+		out.changed = append(out.changed, th.lesson)
+		out.crawl = r.ID
 		return nil
-	}
-	if err := h.save(ctx, rep, th, owner); err != nil {
-		return err
-	}
-	h.log.Info("reply stored", "lesson_id", th.lesson, "cohort_id", th.cohort, "reply_id", rep.ID, "actor", rep.Actor, "visibility", rep.Visibility)
-	h.changed(th.lesson)
-	if h.o.Crawl != nil {
-		h.o.Crawl(th.lesson)
-	}
-	return nil
+	}, nil
 }
 
-// save sanitizes a post, classifies its visibility with its author's
-// followers collection, and stores it in the thread th. known is an actor
-// already at hand (the signer, a fetched author); when it is not the
-// post's author, the author is looked up in the Store, and when not there
-// the "/followers" suffix rule stands.
-func (h *Handler) save(ctx context.Context, rep *activitypub.Reply, th thread, known activitypub.Actor) error {
+// ready returns a post ready to store in the thread th: sanitized, its
+// visibility classified with its author's followers collection, and its
+// moderation state set. known is an actor already at hand (the signer, a
+// fetched author); when it is not the post's author, the author is looked
+// up in the Store, and when not there the "/followers" suffix rule stands.
+func (h *Handler) ready(ctx context.Context, rep *activitypub.Reply, th thread, known activitypub.Actor) (activitypub.Reply, error) {
 	r := Clean(*rep)
 	r.LessonID, r.CohortID = th.lesson, th.cohort
 	author := known
 	if author.ID != r.Actor {
 		a, err := h.o.Store.Actor(ctx, r.Actor)
 		if err != nil && !errors.Is(err, activitypub.ErrNotFound) {
-			return fmt.Errorf("save reply: author: %w", err)
+			return r, fmt.Errorf("reply %s: author: %w", r.ID, err)
 		}
 		author = a
 	}
 	r.Visibility = r.VisibilityFor(author.Followers)
 	r.State = h.o.Moderation.StateIn(th.cohort, r.Actor, author.Handle())
-	if err := h.o.Store.SaveReply(ctx, r); err != nil {
-		return fmt.Errorf("save reply: %w", err)
-	}
-	return nil
+	return r, nil
 }
 
 // Clean returns r ready to store: content sanitized to the allow-list, and
@@ -208,33 +280,35 @@ type thread struct{ lesson, cohort string }
 // resolveLesson walks inReplyTo up to the thread's root: one of our lesson
 // objects (each cohort's post of a lesson roots its own thread), or a stored
 // reply (whose thread is known). An unknown remote parent is fetched from
-// its origin, up to maxAncestors deep, and stored when its thread turns out
-// to be ours. It returns a zero thread when the thread is not one of ours.
-func (h *Handler) resolveLesson(ctx context.Context, parent string, depth int) (thread, error) {
+// its origin, up to maxAncestors deep; when its thread turns out to be
+// ours, it is returned among the ancestors to store with the reply. It
+// returns a zero thread when the thread is not one of ours.
+func (h *Handler) resolveLesson(ctx context.Context, parent string, depth int) (thread, []activitypub.Reply, error) {
 	if parent == "" {
-		return thread{}, nil
+		return thread{}, nil, nil
 	}
 	th, err := h.threadOf(ctx, parent)
 	if err != nil || th.lesson != "" || h.o.URLs.IsLocal(parent) || depth >= maxAncestors {
-		return th, err
+		return th, nil, err
 	}
 	note, _, err := h.o.Fetch.Note(ctx, parent)
 	if err != nil {
 		h.log.Debug("parent not fetched", "parent", parent, "error", err)
-		return thread{}, nil
+		return thread{}, nil, nil
 	}
-	th, err = h.resolveLesson(ctx, note.InReplyTo, depth+1)
+	th, ancestors, err := h.resolveLesson(ctx, note.InReplyTo, depth+1)
 	if err != nil || th.lesson == "" {
-		return th, err
+		return th, nil, err
 	}
 	author, err := h.o.Fetch.Actor(ctx, note.Actor, false)
 	if err != nil {
 		h.log.Debug("author of parent not fetched", "actor", note.Actor, "error", err)
 	}
-	if err := h.save(ctx, note, th, author); err != nil {
-		return thread{}, fmt.Errorf("parent: %w", err)
+	r, err := h.ready(ctx, note, th, author)
+	if err != nil {
+		return thread{}, nil, fmt.Errorf("parent: %w", err)
 	}
-	return th, nil
+	return th, append(ancestors, r), nil
 }
 
 // threadOf returns the thread that holds id: a lesson object's, or a stored
@@ -268,58 +342,125 @@ func (h *Handler) lessonOf(ctx context.Context, id string) (string, error) {
 
 // delete handles a Delete: of the actor's account (all its content goes),
 // or of one of its posts (a bare id or a Tombstone). A Delete of a post we
-// never stored changes nothing.
-func (h *Handler) delete(ctx context.Context, act *as.Activity) error {
+// never stored leaves a tombstone, when the post is on the actor's host,
+// so the post cannot arrive later (a late or retried Create, a parent
+// fetch, a crawl). A Delete of another actor's post is refused.
+func (h *Handler) delete(act *as.Activity) effect {
 	if act.DeletesActor {
-		if err := h.o.Store.DeleteActorContent(ctx, act.Actor); err != nil {
-			return fmt.Errorf("delete account: %w", err)
+		return func(tx activitypub.Tx, out *outcome) error {
+			if err := tx.DeleteActorContent(act.Actor); err != nil {
+				return fmt.Errorf("delete account: %w", err)
+			}
+			out.log("account content deleted", "actor", act.Actor)
+			out.changed = append(out.changed, "")
+			return nil
 		}
-		h.log.Info("account content deleted", "actor", act.Actor)
-		h.changed("")
+	}
+	return func(tx activitypub.Tx, out *outcome) error {
+		rep, err := tx.Reply(act.Object)
+		if errors.Is(err, activitypub.ErrNotFound) {
+			if !activitypub.SameHost(act.Object, act.Actor) {
+				return nil
+			}
+			if err := tx.SaveTombstone(activitypub.Tombstone{ID: act.Object, Actor: act.Actor, Deleted: h.now()}); err != nil {
+				return fmt.Errorf("delete: %w", err)
+			}
+			out.log("tombstone left for a post never stored", "object", act.Object, "actor", act.Actor)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("delete: %w", err)
+		}
+		if rep.Actor != act.Actor {
+			return fail(http.StatusForbidden, "delete of another actor's post",
+				fmt.Errorf("delete: %s deletes %s by %s", act.Actor, rep.ID, rep.Actor))
+		}
+		if err := tx.DeleteReply(rep.ID); err != nil && !errors.Is(err, activitypub.ErrNotFound) {
+			return fmt.Errorf("delete: %w", err)
+		}
+		out.log("reply deleted", "lesson_id", rep.LessonID, "reply_id", rep.ID)
+		out.changed = append(out.changed, rep.LessonID)
 		return nil
 	}
-	rep, err := h.o.Store.Reply(ctx, act.Object)
-	if errors.Is(err, activitypub.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("delete: %w", err)
-	}
-	if rep.Actor != act.Actor {
-		return fail(http.StatusForbidden, "delete of another actor's post",
-			fmt.Errorf("delete: %s deletes %s by %s", act.Actor, rep.ID, rep.Actor))
-	}
-	if err := h.o.Store.DeleteReply(ctx, rep.ID); err != nil && !errors.Is(err, activitypub.ErrNotFound) {
-		return fmt.Errorf("delete: %w", err)
-	}
-	h.log.Info("reply deleted", "lesson_id", rep.LessonID, "reply_id", rep.ID)
-	h.changed(rep.LessonID)
-	return nil
 }
 
 // react stores a Like or Announce of one of our lesson objects or of a
 // reply in one of our threads; others are dropped.
-func (h *Handler) react(ctx context.Context, act *as.Activity) error {
+func (h *Handler) react(ctx context.Context, act *as.Activity) (effect, error) {
 	lesson, err := h.lessonOf(ctx, act.Object)
 	if err != nil {
-		return fmt.Errorf("%s: %w", act.Kind, err)
+		return nil, fmt.Errorf("%s: %w", act.Kind, err)
 	}
 	if lesson == "" {
-		return nil
+		return noEffect, nil
 	}
 	kind := activitypub.Like
 	if act.Kind == as.KindAnnounce {
 		kind = activitypub.Announce
 	}
-	err = h.o.Store.SaveReaction(ctx, activitypub.Reaction{ID: act.ID, Kind: kind, Actor: act.Actor, Object: act.Object})
-	if errors.Is(err, activitypub.ErrDuplicate) {
+	return func(tx activitypub.Tx, out *outcome) error {
+		err := tx.SaveReaction(activitypub.Reaction{ID: act.ID, Kind: kind, Actor: act.Actor, Object: act.Object})
+		if errors.Is(err, activitypub.ErrDuplicate) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", act.Kind, err)
+		}
+		out.changed = append(out.changed, lesson)
 		return nil
+	}, nil
+}
+
+// maxFlagObjects bounds the ids of one report that are looked up and
+// kept: Mastodon's report form lets a user pick a handful of posts; a
+// longer list only costs lookups.
+const maxFlagObjects = 50
+
+// flag stores a report (Flag) that names something of ours (the course
+// account, a lesson, a reply in one of our threads or an account with
+// replies there) for the moderators,
+// with the reporter's comment; a report about nothing of ours is dropped.
+func (h *Handler) flag(ctx context.Context, act *as.Activity) (effect, error) {
+	objects := act.Objects
+	if len(objects) > maxFlagObjects {
+		objects = objects[:maxFlagObjects]
 	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", act.Kind, err)
+	ours := false
+	for _, id := range objects {
+		th, err := h.threadOf(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("flag: %w", err)
+		}
+		if th.lesson != "" || id == h.o.URLs.Actor() {
+			ours = true
+			break
+		}
+		// An account: ours to judge when it has replies in our threads.
+		rs, err := h.o.Store.Replies(ctx, activitypub.ReplyFilter{Actor: id, Limit: 1})
+		if err != nil {
+			return nil, fmt.Errorf("flag: %w", err)
+		}
+		if len(rs) > 0 {
+			ours = true
+			break
+		}
 	}
-	h.changed(lesson)
-	return nil
+	if !ours {
+		h.log.Info("report about nothing of ours dropped", "activity_id", act.ID, "actor", act.Actor)
+		return noEffect, nil
+	}
+	f := activitypub.Flag{ID: act.ID, Actor: act.Actor, Content: act.Content, Objects: objects, Received: h.now()}
+	return func(tx activitypub.Tx, out *outcome) error {
+		err := tx.SaveFlag(f)
+		if errors.Is(err, activitypub.ErrDuplicate) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("flag: %w", err)
+		}
+		out.log("report received", "activity_id", act.ID, "actor", act.Actor, "objects", len(objects))
+		return nil
+	}, nil
 }
 
 func (h *Handler) changed(lesson string) {

@@ -94,15 +94,28 @@ func (a *Actions) closeFollow(ctx context.Context, who, action, actorID, reason 
 	return err
 }
 
+type followsData struct {
+	Follows []activitypub.PendingFollow
+	Pages   pageLinks
+}
+
 // follows is the "Follow requests" page: the Follows waiting for a
-// moderator, each with approve and reject.
+// moderator, oldest first, a page at a time, each with approve and reject.
 func (h *Handler) follows(w http.ResponseWriter, r *http.Request, s *session) error {
-	ps, err := h.o.Store.PendingFollows(r.Context())
+	q, err := pageQuery(r, followsPage)
 	if err != nil {
 		return err
 	}
+	ps, err := h.o.Store.PendingFollowsPage(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	d := followsData{}
+	d.Follows, d.Pages = paged(ps, q, followsPage, func(p activitypub.PendingFollow) activitypub.Cursor {
+		return activitypub.Cursor{At: p.Requested, ID: p.ActorID}
+	}, false)
 	return h.render(w, "follows", http.StatusOK, page{Heading: "Follow requests", Moderator: s.moderator, CSRF: s.csrf,
-		Current: "follows", Notice: r.URL.Query().Get("notice"), Data: ps})
+		Current: "follows", Notice: r.URL.Query().Get("notice"), Data: d})
 }
 
 // followAction approves or rejects one pending Follow.

@@ -97,8 +97,50 @@ func (h *Handler) views(r *http.Request, replies []activitypub.Reply, featured m
 }
 
 type queueData struct {
+	Reports []reportView
 	Held    []replyView
 	Lessons []activitypub.LessonObject
+}
+
+// reportLimit bounds the reports on the queue page, newest first.
+const reportLimit = 50
+
+// reportView is a report (Flag) as the queue shows it: the comment, the
+// reported replies we hold (with their actions), and any other ids it
+// names (accounts, posts we do not have).
+type reportView struct {
+	activitypub.Flag
+	Replies []replyView
+	Others  []string
+}
+
+func (h *Handler) reports(r *http.Request) ([]reportView, error) {
+	ctx := r.Context()
+	flags, err := h.o.Store.Flags(ctx, reportLimit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]reportView, 0, len(flags))
+	for _, f := range flags {
+		v := reportView{Flag: f}
+		var replies []activitypub.Reply
+		for _, id := range f.Objects {
+			rep, err := h.o.Store.Reply(ctx, id)
+			if errors.Is(err, activitypub.ErrNotFound) {
+				v.Others = append(v.Others, id)
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			replies = append(replies, rep)
+		}
+		if v.Replies, err = h.views(r, replies, nil); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func (h *Handler) queue(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -115,22 +157,36 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, s *session) erro
 	if err != nil {
 		return err
 	}
+	reports, err := h.reports(r)
+	if err != nil {
+		return err
+	}
 	return h.render(w, "queue", http.StatusOK, page{Heading: "Held replies", Moderator: s.moderator, CSRF: s.csrf,
-		Current: "queue", Notice: r.URL.Query().Get("notice"), Data: queueData{Held: views, Lessons: lessons}})
+		Current: "queue", Notice: r.URL.Query().Get("notice"), Data: queueData{Reports: reports, Held: views, Lessons: lessons}})
 }
 
 type lessonData struct {
 	LessonID string
 	Replies  []replyView
+	Pages    pageLinks
 }
 
+// lesson is a lesson's thread, every public reply whatever its state,
+// newest first, a page at a time.
 func (h *Handler) lesson(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	replies, err := h.o.Store.Replies(ctx, activitypub.ReplyFilter{LessonID: id})
+	q, err := pageQuery(r, threadPage)
 	if err != nil {
 		return err
 	}
+	replies, err := h.o.Store.RepliesPage(ctx, activitypub.ReplyFilter{LessonID: id}, q)
+	if err != nil {
+		return err
+	}
+	replies, pages := paged(replies, q, threadPage, func(r activitypub.Reply) activitypub.Cursor {
+		return activitypub.Cursor{At: r.Published, ID: r.ID}
+	}, true)
 	featured := map[string]bool{}
 	cohorts := map[string]bool{}
 	for _, rep := range replies {
@@ -150,7 +206,7 @@ func (h *Handler) lesson(w http.ResponseWriter, r *http.Request, s *session) err
 		return err
 	}
 	return h.render(w, "lesson", http.StatusOK, page{Heading: "Thread of " + id, Moderator: s.moderator, CSRF: s.csrf,
-		Current: "lesson", Notice: r.URL.Query().Get("notice"), Data: lessonData{LessonID: id, Replies: views}})
+		Current: "lesson", Notice: r.URL.Query().Get("notice"), Data: lessonData{LessonID: id, Replies: views, Pages: pages}})
 }
 
 // replyAction does one action on one reply: approve, hide, show, feature

@@ -2,7 +2,11 @@ package publish_test
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,4 +175,47 @@ func TestPrivateCohortPostsToFollowersOnly(t *testing.T) {
 			t.Errorf("private cohort's Create is not to the followers only:\n%s", body)
 		}
 	}
+}
+
+// TestWatchWakesAtLaterCohortsOpening: with no build and no change to
+// lessons.json, Watch posts a lesson for the spring cohort when it opens for
+// spring, though it opened for autumn (its first opening) months before.
+func TestWatchWakesAtLaterCohortsOpening(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	autumn := time.Date(2026, 9, 7, 7, 0, 0, 0, time.UTC)
+	spring := time.Date(2027, 3, 1, 14, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := autumn.Add(time.Hour)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	p := publish.New(publish.Options{Store: st, URLs: activitypub.URLs{Base: "https://course.example.org"}, Now: clock})
+	m := manifest(site.ManifestLesson{ID: "intro", Title: "Intro", URL: "https://course.example.org/01/intro/", Hash: "h",
+		Releases: map[string]time.Time{"autumn": autumn, "spring": spring}})
+	m.Cohorts = []site.Cohort{{ID: "autumn"}, {ID: "spring"}}
+	path := filepath.Join(t.TempDir(), "lessons.json")
+	data, _ := json.Marshal(m)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	posted := func(cohort string) bool {
+		_, err := st.LessonObject(ctx, "intro", cohort)
+		return err == nil
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); p.Watch(ctx, path) }()
+	waitFor(t, func() bool { return posted("autumn") })
+	if posted("spring") {
+		t.Fatal("spring's post went out at autumn's opening")
+	}
+	mu.Lock()
+	now = spring.Add(time.Second)
+	mu.Unlock()
+	waitFor(t, func() bool { return posted("spring") })
+	cancel()
+	<-done
 }

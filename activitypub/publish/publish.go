@@ -41,6 +41,37 @@ var ErrDeleted = errors.New("lesson deleted")
 // build writes it at most every few seconds while an author edits.
 const WatchInterval = 2 * time.Second
 
+// RepliesPage is how many replies one page of a lesson's replies collection
+// lists. A Note embeds its first page, so this also bounds what a Create or
+// Update carries: 50 ids are a few kilobytes.
+const RepliesPage = 50
+
+// Replies reads the direct replies of a post a page at a time;
+// activitypub.Store is one.
+type Replies interface {
+	RepliesTo(ctx context.Context, lessonID, cohortID, parentID string, offset, limit int) ([]string, error)
+}
+
+// RepliesPageOf returns page n (from 1) of lesson object o's replies
+// collection, the ids of the public replies that answer o itself (answers
+// to them are in their own collections, on their servers), and whether
+// another page follows. It reads one page, not the thread.
+func RepliesPageOf(ctx context.Context, st Replies, o activitypub.LessonObject, n int) ([]string, bool, error) {
+	ids, err := st.RepliesTo(ctx, o.LessonID, o.CohortID, o.ObjectID, (n-1)*RepliesPage, RepliesPage+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("replies of %s, page %d: %w", o.ObjectID, n, err)
+	}
+	if len(ids) > RepliesPage {
+		return ids[:RepliesPage], true, nil
+	}
+	return ids, false, nil
+}
+
+// RepliesPageURL is the URL of page n (from 1) of a replies collection.
+func RepliesPageURL(collection string, n int) string {
+	return collection + "?page=" + strconv.Itoa(n)
+}
+
 // Options configure a Publisher.
 type Options struct {
 	Store  activitypub.Store
@@ -274,11 +305,13 @@ func (p *Publisher) Sync(ctx context.Context, m *site.Manifest) error {
 
 // send queues a Create or Update of lesson l's Note.
 func (p *Publisher) send(ctx context.Context, kind string, o activitypub.LessonObject, l site.ManifestLesson, inboxes []string) (int, error) {
-	note := p.note(l, o)
+	note, err := p.note(ctx, l, o)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", kind, err)
+	}
 	var (
 		id   string
 		body []byte
-		err  error
 	)
 	if kind == "Create" {
 		id = o.ObjectID + "#create"
@@ -317,13 +350,14 @@ func (p *Publisher) Note(ctx context.Context, lessonID, cohortID string) (as.Les
 	if !ok {
 		return as.LessonNote{}, fmt.Errorf("note %s: not in the manifest: %w", lessonID, activitypub.ErrNotFound)
 	}
-	return p.note(l, o), nil
+	return p.note(ctx, l, o)
 }
 
 // note builds the lesson's post: the title as a bold first line, the
 // summary, the discussion prompt and a link to the page, which Mastodon 4
-// shows as they are.
-func (p *Publisher) note(l site.ManifestLesson, o activitypub.LessonObject) as.LessonNote {
+// shows as they are; and the first page of its replies, embedded. A private
+// cohort's post lists no replies: its Note may be read by anyone who asks.
+func (p *Publisher) note(ctx context.Context, l site.ManifestLesson, o activitypub.LessonObject) (as.LessonNote, error) {
 	var b strings.Builder
 	b.WriteString("<p><strong>" + html.EscapeString(l.Title) + "</strong></p>")
 	if l.Summary != "" {
@@ -342,12 +376,24 @@ func (p *Publisher) note(l site.ManifestLesson, o activitypub.LessonObject) as.L
 	followersOnly := p.private[o.CohortID]
 	p.mu.RUnlock()
 	replies := p.o.URLs.CohortReplies(o.CohortID, l.ID)
-	return as.LessonNote{
+	n := as.LessonNote{
 		ID: o.ObjectID, URL: l.URL, AttributedTo: p.o.URLs.Actor(), Followers: p.o.URLs.Followers(),
 		FollowersOnly: followersOnly,
 		Content:       b.String(), Language: lang, Published: o.Published, Updated: o.Updated,
-		Replies: replies, RepliesFirst: replies + "?page=1",
+		Replies: replies, RepliesFirst: RepliesPageURL(replies, 1), RepliesItems: []string{},
 	}
+	if followersOnly {
+		return n, nil
+	}
+	ids, more, err := RepliesPageOf(ctx, p.o.Store, o, 1)
+	if err != nil {
+		return as.LessonNote{}, fmt.Errorf("note %s: %w", l.ID, err)
+	}
+	if more {
+		n.RepliesNext = RepliesPageURL(replies, 2)
+	}
+	n.RepliesItems = append(n.RepliesItems, ids...)
+	return n, nil
 }
 
 // Watch syncs the manifest at path now and whenever its modification time

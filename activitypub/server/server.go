@@ -132,6 +132,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	// Deliveries a stopped or crashed process had claimed go out now, not
+	// when their lease runs out.
+	released, err := st.ReleaseClaims(ctx, now())
+	if err != nil {
+		return nil, fmt.Errorf("companion: delivery claims: %w", err)
+	}
+	if released > 0 {
+		log.Info("delivery claims released", "count", released)
+	}
+
 	s.start(ctx, func(ctx context.Context) { s.followAudit(ctx, last) })
 
 	s.start(ctx, func(ctx context.Context) { s.worker.Run(ctx) })
@@ -180,13 +191,17 @@ func (s *Server) changed(lessonID string) {
 	}
 }
 
-// prune forgets activity ids older than SeenRetention, now and then.
+// prune forgets activity ids older than SeenRetention and tombstones older
+// than activitypub.TombstoneRetention, now and then.
 func (s *Server) prune(ctx context.Context) {
 	t := time.NewTicker(pruneInterval)
 	defer t.Stop()
 	for {
 		if err := s.cfg.Store.ForgetActivitiesBefore(ctx, s.cfg.Now().Add(-SeenRetention)); err != nil && ctx.Err() == nil {
 			s.log.Warn("old activities not forgotten", "error", err)
+		}
+		if err := s.cfg.Store.ForgetTombstonesBefore(ctx, s.cfg.Now().Add(-activitypub.TombstoneRetention)); err != nil && ctx.Err() == nil {
+			s.log.Warn("old tombstones not forgotten", "error", err)
 		}
 		if err := s.cfg.Store.DeleteSessionsBefore(ctx, s.cfg.Now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("expired sessions not removed", "error", err)
@@ -287,7 +302,8 @@ func (s *Server) Publish(ctx context.Context) error {
 // Deliver sends every delivery due now and returns when they are done.
 func (s *Server) Deliver(ctx context.Context) error { return s.worker.Drain(ctx) }
 
-// Crawl walks a lesson's thread now and returns how many replies it found.
+// Crawl walks a lesson's thread now and returns how many replies it found;
+// posts deleted at their origin are removed.
 func (s *Server) Crawl(ctx context.Context, lessonID string) (int, error) {
 	return s.crawler.Lesson(ctx, lessonID)
 }

@@ -224,7 +224,8 @@ companion picks the change up within seconds). Every action is written to
 the audit log as cli:<your user name>.
 
 Actions:
-  list [--held] [--lesson ID]   replies, newest first, with their state
+  list [--held] [--lesson ID]   reports from other servers (not with --lesson),
+                                then replies, newest first, with their state
   approve|hide|show REPLY-ID    show a held reply, hide one, show it again
   feature|unfeature REPLY-ID    pin a reply on top and boost it, or undo that
   block|unblock TARGET          an actor URL, a handle (@user@host) or a domain
@@ -266,6 +267,11 @@ func cmdModerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	who := cliWho()
 	switch action {
 	case "list":
+		if *lesson == "" {
+			if err := listFlags(ctx, st, stdout, *limit); err != nil {
+				return err
+			}
+		}
 		return listReplies(ctx, st, stdout, activitypub.ReplyFilter{LessonID: *lesson, State: map[bool]activitypub.ReplyState{true: activitypub.Held}[*held], Limit: *limit})
 	case "blocks":
 		return listBlocks(ctx, st, stdout)
@@ -374,6 +380,44 @@ func listReplies(ctx context.Context, st activitypub.Store, stdout io.Writer, f 
 		fmt.Fprintln(stdout, "No replies.")
 	}
 	return nil
+}
+
+// listFlags prints the reports other servers sent (Flags), newest first,
+// before the replies; nothing when there are none.
+func listFlags(ctx context.Context, st activitypub.Store, stdout io.Writer, limit int) error {
+	fs, err := st.Flags(ctx, limit)
+	if err != nil {
+		return fmt.Errorf("moderate list: %w", err)
+	}
+	if len(fs) == 0 {
+		return nil
+	}
+	fmt.Fprintln(stdout, "Reports from other servers:")
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RECEIVED\tFROM\tREPORTED\tCOMMENT")
+	for _, f := range fs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Received.UTC().Format("2006-01-02 15:04"), f.Actor, reported(ctx, st, f), excerpt(f.Content))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
+
+// reported names what a report is about: the replies of ours it names,
+// which a moderator can hide, else everything it names.
+func reported(ctx context.Context, st activitypub.Store, f activitypub.Flag) string {
+	var ours []string
+	for _, id := range f.Objects {
+		if _, err := st.Reply(ctx, id); err == nil {
+			ours = append(ours, id)
+		}
+	}
+	if len(ours) == 0 {
+		ours = f.Objects
+	}
+	return strings.Join(ours, " ")
 }
 
 // excerpt returns the start of a reply's text, without its tags.

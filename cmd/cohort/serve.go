@@ -95,8 +95,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		PageHeader: http.Header{"Content-Security-Policy": {site.ContentSecurityPolicy(companionBase(comp, o))}},
 	}
 	if comp != nil {
+		// A lesson opening for a later cohort changes no byte of lessons.json,
+		// yet the page now shows that cohort's post: publish it in the same
+		// breath rather than at the companion's next watch tick.
+		var opening time.Time // the build's NextOpening, when serve wakes
 		srv.OnBuild = func(res *site.Result) {
-			if slices.Contains(res.Written, "lessons.json") {
+			opened := !opening.IsZero() && !time.Now().Before(opening)
+			opening = res.NextOpening
+			if opened || slices.Contains(res.Written, "lessons.json") {
 				if err := comp.Publish(compCtx); err != nil && compCtx.Err() == nil {
 					logger.Warn("lessons not published", "err", err)
 				}

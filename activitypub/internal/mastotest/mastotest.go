@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -495,3 +496,11 @@ type nopT struct{ testing.TB }
 
 func (nopT) Helper()           {}
 func (nopT) Fatal(args ...any) { panic(fmt.Sprint(args...)) }
+
+// GetPaths returns how many GETs each path was answered, for tests that
+// check what the companion fetched and how often.
+func (s *Server) GetPaths() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.gets)
+}

@@ -2,32 +2,29 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
 
 const seenActivitySQL = `INSERT INTO seen_activities (id, seen) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`
 
-const forgetActivitySQL = `DELETE FROM seen_activities WHERE id = ?`
+const activitySeenSQL = `SELECT 1 FROM seen_activities WHERE id = ?`
 
 const forgetActivitiesBeforeSQL = `DELETE FROM seen_activities WHERE seen < ?`
 
-// SeenActivity implements activitypub.Store: the insert is the check, so two
-// concurrent calls cannot both see "new".
-func (s *Store) SeenActivity(ctx context.Context, id string) (bool, error) {
-	res, err := s.exec(ctx, seenActivitySQL, id, toNanos(s.Now()))
+// ActivitySeen implements activitypub.Store.
+func (s *Store) ActivitySeen(ctx context.Context, id string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, activitySeenSQL, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
 	if err != nil {
-		return false, fmt.Errorf("seen activity %s: %w", id, err)
+		return false, fmt.Errorf("activity seen %s: %w", id, err)
 	}
-	return res.rows == 0, nil
-}
-
-// ForgetActivity implements activitypub.Store.
-func (s *Store) ForgetActivity(ctx context.Context, id string) error {
-	if _, err := s.exec(ctx, forgetActivitySQL, id); err != nil {
-		return fmt.Errorf("forget activity %s: %w", id, err)
-	}
-	return nil
+	return true, nil
 }
 
 // ForgetActivitiesBefore implements activitypub.Store.

@@ -126,16 +126,15 @@ const (
 
 // DeleteActorContent implements activitypub.Store, in one transaction.
 func (s *Store) DeleteActorContent(ctx context.Context, actorID string) error {
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		for _, q := range []string{deleteActorRepliesSQL, deleteActorReactionsSQL, deleteActorFollowSQL, deleteActorSQL, deleteActorKeysSQL} {
-			if _, err := tx.ExecContext(ctx, q, actorID); err != nil {
-				return err
-			}
+	return s.inTx(ctx, func(t *txn) error { return t.DeleteActorContent(actorID) })
+}
+
+// DeleteActorContent implements activitypub.Tx.
+func (t *txn) DeleteActorContent(actorID string) error {
+	for _, q := range []string{deleteActorRepliesSQL, deleteActorReactionsSQL, deleteActorFollowSQL, deleteActorSQL, deleteActorKeysSQL} {
+		if _, err := t.exec(q, actorID); err != nil {
+			return fmt.Errorf("delete content of %s: %w", actorID, err)
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("delete content of %s: %w", actorID, err)
 	}
 	return nil
 }

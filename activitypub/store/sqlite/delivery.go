@@ -18,22 +18,32 @@ ON CONFLICT (activity_id, inbox) DO NOTHING`
 // claimDeliveriesSQL claims and returns the due deliveries in one statement,
 // so two workers never claim the same one.
 const claimDeliveriesSQL = `
-UPDATE deliveries SET attempts = attempts + 1, next_attempt = ?
+UPDATE deliveries SET attempts = attempts + 1, next_attempt = ?, claimed = 1
 WHERE id IN (SELECT id FROM deliveries WHERE next_attempt <= ? ORDER BY next_attempt, id LIMIT ?)
 RETURNING id, activity_id, inbox, body, attempts, next_attempt, last_error, created`
 
 const completeDeliverySQL = `DELETE FROM deliveries WHERE id = ?`
 
-const retryDeliverySQL = `UPDATE deliveries SET next_attempt = ?, last_error = ? WHERE id = ?`
+const retryDeliverySQL = `UPDATE deliveries SET next_attempt = ?, last_error = ?, claimed = 0 WHERE id = ?`
 
 // EnqueueDelivery implements activitypub.Store.
 func (s *Store) EnqueueDelivery(ctx context.Context, d activitypub.Delivery) (activitypub.Delivery, error) {
-	now := s.Now()
+	err := s.inTx(ctx, func(t *txn) error {
+		var err error
+		d, err = t.EnqueueDelivery(d)
+		return err
+	})
+	return d, err
+}
+
+// EnqueueDelivery implements activitypub.Tx.
+func (t *txn) EnqueueDelivery(d activitypub.Delivery) (activitypub.Delivery, error) {
+	now := t.now
 	if d.NextAttempt.IsZero() {
 		d.NextAttempt = now
 	}
 	d.Created, d.Attempts, d.LastError = now, 0, ""
-	res, err := s.exec(ctx, enqueueDeliverySQL, d.ActivityID, d.Inbox, d.Body, toNanos(d.NextAttempt), toNanos(now))
+	res, err := t.exec(enqueueDeliverySQL, d.ActivityID, d.Inbox, d.Body, toNanos(d.NextAttempt), toNanos(now))
 	if err != nil {
 		return d, fmt.Errorf("enqueue %s to %s: %w", d.ActivityID, d.Inbox, err)
 	}
@@ -90,6 +100,46 @@ func (s *Store) RetryDelivery(ctx context.Context, id int64, next time.Time, cau
 	}
 	if err := s.changed(ctx, retryDeliverySQL, toNanos(next), msg, id); err != nil {
 		return fmt.Errorf("retry delivery %d: %w", id, err)
+	}
+	return nil
+}
+
+// Giving claims back (issue 10): at start, and for a busy host.
+
+// releaseClaimsSQL gives back every claim, uncounting its attempt.
+const releaseClaimsSQL = `
+UPDATE deliveries SET claimed = 0, attempts = max(attempts - 1, 0), next_attempt = ?
+WHERE claimed = 1`
+
+// postponeDeliverySQL gives back one claim, uncounting its attempt.
+const postponeDeliverySQL = `
+UPDATE deliveries SET claimed = 0, attempts = max(attempts - 1, 0), next_attempt = ?
+WHERE id = ? AND claimed = 1`
+
+// ReleaseClaims implements activitypub.Store.
+func (s *Store) ReleaseClaims(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.exec(ctx, releaseClaimsSQL, toNanos(now))
+	if err != nil {
+		return 0, fmt.Errorf("release delivery claims: %w", err)
+	}
+	return int(res.rows), nil
+}
+
+// PostponeDeliveries implements activitypub.Store.
+func (s *Store) PostponeDeliveries(ctx context.Context, ids []int64, next time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, postponeDeliverySQL, toNanos(next), id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("postpone %d deliveries: %w", len(ids), err)
 	}
 	return nil
 }

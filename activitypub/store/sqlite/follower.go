@@ -19,14 +19,19 @@ const followerCountSQL = `SELECT count(*) FROM followers`
 
 const followerInboxesSQL = `SELECT DISTINCT inbox FROM followers ORDER BY inbox`
 
-// SaveFollower implements activitypub.Store. Since is kept from the first
-// follow; a zero Since means now.
+// SaveFollower implements activitypub.Store.
 func (s *Store) SaveFollower(ctx context.Context, f activitypub.Follower) error {
+	return s.inTx(ctx, func(t *txn) error { return t.SaveFollower(f) })
+}
+
+// SaveFollower implements activitypub.Tx. Since is kept from the first
+// follow; a zero Since means now.
+func (t *txn) SaveFollower(f activitypub.Follower) error {
 	since := f.Since
 	if since.IsZero() {
-		since = s.Now()
+		since = t.now
 	}
-	if _, err := s.exec(ctx, saveFollowerSQL, f.ActorID, f.Inbox, f.FollowID, toNanos(since)); err != nil {
+	if _, err := t.exec(saveFollowerSQL, f.ActorID, f.Inbox, f.FollowID, toNanos(since)); err != nil {
 		return fmt.Errorf("save follower %s: %w", f.ActorID, err)
 	}
 	return nil
@@ -34,7 +39,12 @@ func (s *Store) SaveFollower(ctx context.Context, f activitypub.Follower) error 
 
 // RemoveFollower implements activitypub.Store.
 func (s *Store) RemoveFollower(ctx context.Context, actorID string) error {
-	if err := s.changed(ctx, removeFollowerSQL, actorID); err != nil {
+	return s.inTx(ctx, func(t *txn) error { return t.RemoveFollower(actorID) })
+}
+
+// RemoveFollower implements activitypub.Tx.
+func (t *txn) RemoveFollower(actorID string) error {
+	if err := t.changed(removeFollowerSQL, actorID); err != nil {
 		return fmt.Errorf("remove follower %s: %w", actorID, err)
 	}
 	return nil

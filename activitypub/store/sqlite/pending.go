@@ -17,14 +17,19 @@ const pendingFollowsSQL = `SELECT actor_id, handle, inbox, follow_id, requested 
 
 const removePendingFollowSQL = `DELETE FROM pending_follows WHERE actor_id = ? RETURNING actor_id, handle, inbox, follow_id, requested`
 
-// SavePendingFollow implements activitypub.Store. Requested is kept from the
-// first Follow; a zero Requested means now.
+// SavePendingFollow implements activitypub.Store.
 func (s *Store) SavePendingFollow(ctx context.Context, f activitypub.PendingFollow) error {
+	return s.inTx(ctx, func(t *txn) error { return t.SavePendingFollow(f) })
+}
+
+// SavePendingFollow implements activitypub.Tx. Requested is kept from the
+// first Follow; a zero Requested means now.
+func (t *txn) SavePendingFollow(f activitypub.PendingFollow) error {
 	at := f.Requested
 	if at.IsZero() {
-		at = s.Now()
+		at = t.now
 	}
-	if _, err := s.exec(ctx, savePendingFollowSQL, f.ActorID, f.Handle, f.Inbox, f.FollowID, toNanos(at)); err != nil {
+	if _, err := t.exec(savePendingFollowSQL, f.ActorID, f.Handle, f.Inbox, f.FollowID, toNanos(at)); err != nil {
 		return fmt.Errorf("save pending follow %s: %w", f.ActorID, err)
 	}
 	return nil
@@ -54,14 +59,20 @@ func (s *Store) PendingFollows(ctx context.Context) ([]activitypub.PendingFollow
 // RemovePendingFollow implements activitypub.Store.
 func (s *Store) RemovePendingFollow(ctx context.Context, actorID string) (activitypub.PendingFollow, error) {
 	var f activitypub.PendingFollow
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.inTx(ctx, func(t *txn) error {
 		var err error
-		f, err = scanPendingFollow(tx.QueryRowContext(ctx, removePendingFollowSQL, actorID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return activitypub.ErrNotFound
-		}
+		f, err = t.RemovePendingFollow(actorID)
 		return err
 	})
+	return f, err
+}
+
+// RemovePendingFollow implements activitypub.Tx.
+func (t *txn) RemovePendingFollow(actorID string) (activitypub.PendingFollow, error) {
+	f, err := scanPendingFollow(t.tx.QueryRowContext(t.ctx, removePendingFollowSQL, actorID))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = activitypub.ErrNotFound
+	}
 	if err != nil {
 		return f, fmt.Errorf("remove pending follow %s: %w", actorID, err)
 	}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,9 +13,11 @@ import (
 // Conflicts on the id or on (kind, actor, object) insert nothing.
 const saveReactionSQL = `INSERT INTO reactions (id, kind, actor, object) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
-const removeReactionByIDSQL = `DELETE FROM reactions WHERE id = ?`
+// A reaction is removed only for its own actor: an Undo by anyone else,
+// even from the same server, leaves it.
+const removeReactionByIDSQL = `DELETE FROM reactions WHERE id = ? AND actor = ? RETURNING id, kind, actor, object`
 
-const removeReactionSQL = `DELETE FROM reactions WHERE kind = ? AND actor = ? AND object = ?`
+const removeReactionSQL = `DELETE FROM reactions WHERE kind = ? AND actor = ? AND object = ? RETURNING id, kind, actor, object`
 
 // countsSQL has its IN list filled with one ? per object.
 const countsSQL = `SELECT object, kind, count(*) FROM reactions WHERE object IN (%s) GROUP BY object, kind`
@@ -24,10 +27,15 @@ const countsChunk = 500
 
 // SaveReaction implements activitypub.Store.
 func (s *Store) SaveReaction(ctx context.Context, r activitypub.Reaction) error {
+	return s.inTx(ctx, func(t *txn) error { return t.SaveReaction(r) })
+}
+
+// SaveReaction implements activitypub.Tx.
+func (t *txn) SaveReaction(r activitypub.Reaction) error {
 	if r.ID == "" {
 		return errors.New("save reaction: no id")
 	}
-	err := s.changed(ctx, saveReactionSQL, r.ID, string(r.Kind), r.Actor, r.Object)
+	err := t.changed(saveReactionSQL, r.ID, string(r.Kind), r.Actor, r.Object)
 	if errors.Is(err, activitypub.ErrNotFound) {
 		return fmt.Errorf("save reaction %s: %w", r.ID, activitypub.ErrDuplicate)
 	}
@@ -39,16 +47,31 @@ func (s *Store) SaveReaction(ctx context.Context, r activitypub.Reaction) error 
 
 // RemoveReaction implements activitypub.Store.
 func (s *Store) RemoveReaction(ctx context.Context, r activitypub.Reaction) error {
-	var err error
+	return s.inTx(ctx, func(t *txn) error {
+		_, err := t.RemoveReaction(r)
+		return err
+	})
+}
+
+// RemoveReaction implements activitypub.Tx.
+func (t *txn) RemoveReaction(r activitypub.Reaction) (activitypub.Reaction, error) {
+	var row *sql.Row
 	if r.ID != "" {
-		err = s.changed(ctx, removeReactionByIDSQL, r.ID)
+		row = t.tx.QueryRowContext(t.ctx, removeReactionByIDSQL, r.ID, r.Actor)
 	} else {
-		err = s.changed(ctx, removeReactionSQL, string(r.Kind), r.Actor, r.Object)
+		row = t.tx.QueryRowContext(t.ctx, removeReactionSQL, string(r.Kind), r.Actor, r.Object)
+	}
+	var got activitypub.Reaction
+	var kind string
+	err := row.Scan(&got.ID, &kind, &got.Actor, &got.Object)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = activitypub.ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("remove %s %s by %s on %s: %w", r.Kind, r.ID, r.Actor, r.Object, err)
+		return got, fmt.Errorf("remove %s %s by %s on %s: %w", r.Kind, r.ID, r.Actor, r.Object, err)
 	}
-	return nil
+	got.Kind = activitypub.ReactionKind(kind)
+	return got, nil
 }
 
 // Counts implements activitypub.Store.

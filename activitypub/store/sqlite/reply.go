@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cohort-course/cohort/activitypub"
 )
@@ -42,8 +43,21 @@ type attachmentJSON struct {
 
 // SaveReply implements activitypub.Store.
 func (s *Store) SaveReply(ctx context.Context, r activitypub.Reply) error {
+	return s.inTx(ctx, func(t *txn) error { return t.SaveReply(r) })
+}
+
+// replyActorSQL reads who owns a reply id, before an insert may replace it.
+const replyActorSQL = `SELECT actor FROM replies WHERE id = ?`
+
+// SaveReply implements activitypub.Tx. Its checks and the upsert run in one
+// transaction, so nothing can slip between them.
+func (t *txn) SaveReply(r activitypub.Reply) error {
 	if r.ID == "" {
 		return errors.New("save reply: no id")
+	}
+	if !activitypub.DateInRange(r.Published) || !activitypub.DateInRange(r.Updated) {
+		return fmt.Errorf("save reply %s: published %s or updated %s outside %d-%d", r.ID,
+			r.Published.Format(time.RFC3339), r.Updated.Format(time.RFC3339), activitypub.EarliestDate.Year(), activitypub.LatestDate.Year()-1)
 	}
 	atts := make([]attachmentJSON, 0, len(r.Attachments))
 	for _, a := range r.Attachments {
@@ -60,7 +74,23 @@ func (s *Store) SaveReply(ctx context.Context, r activitypub.Reply) error {
 	if err != nil {
 		return fmt.Errorf("save reply %s: attachments: %w", r.ID, err)
 	}
-	_, err = s.exec(ctx, saveReplySQL, r.ID, r.LessonID, r.InReplyTo, r.Actor, r.URL,
+	var owner string
+	err = t.tx.QueryRowContext(t.ctx, replyActorSQL, r.ID).Scan(&owner)
+	switch {
+	case err == nil && owner != r.Actor:
+		return fmt.Errorf("save reply %s by %s: %w (%s)", r.ID, r.Actor, activitypub.ErrNotOwner, owner)
+	case errors.Is(err, sql.ErrNoRows):
+		tomb, err := t.tombstoned(r.ID, r.Actor)
+		if err != nil {
+			return fmt.Errorf("save reply %s: %w", r.ID, err)
+		}
+		if tomb {
+			return nil // deleted before it arrived
+		}
+	case err != nil:
+		return fmt.Errorf("save reply %s: owner: %w", r.ID, err)
+	}
+	_, err = t.exec(saveReplySQL, r.ID, r.LessonID, r.InReplyTo, r.Actor, r.URL,
 		toNanos(r.Published), toNanos(r.Updated), r.Content, r.Summary, r.Sensitive, string(aj), string(r.Visibility), string(state), r.CohortID)
 	if err != nil {
 		return fmt.Errorf("save reply %s: %w", r.ID, err)
@@ -70,7 +100,16 @@ func (s *Store) SaveReply(ctx context.Context, r activitypub.Reply) error {
 
 // Reply implements activitypub.Store.
 func (s *Store) Reply(ctx context.Context, id string) (activitypub.Reply, error) {
-	r, err := scanReply(s.db.QueryRowContext(ctx, replySQL, id))
+	return readReply(s.db.QueryRowContext(ctx, replySQL, id), id)
+}
+
+// Reply implements activitypub.Tx.
+func (t *txn) Reply(id string) (activitypub.Reply, error) {
+	return readReply(t.tx.QueryRowContext(t.ctx, replySQL, id), id)
+}
+
+func readReply(row *sql.Row, id string) (activitypub.Reply, error) {
+	r, err := scanReply(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("reply %s: %w", id, activitypub.ErrNotFound)
 	}
@@ -82,7 +121,12 @@ func (s *Store) Reply(ctx context.Context, id string) (activitypub.Reply, error)
 
 // DeleteReply implements activitypub.Store.
 func (s *Store) DeleteReply(ctx context.Context, id string) error {
-	if err := s.changed(ctx, deleteReplySQL, id); err != nil {
+	return s.inTx(ctx, func(t *txn) error { return t.DeleteReply(id) })
+}
+
+// DeleteReply implements activitypub.Tx.
+func (t *txn) DeleteReply(id string) error {
+	if err := t.changed(deleteReplySQL, id); err != nil {
 		return fmt.Errorf("delete reply %s: %w", id, err)
 	}
 	return nil
@@ -174,6 +218,17 @@ func (s *Store) SetReplyState(ctx context.Context, id string, state activitypub.
 
 // Replies implements activitypub.Store.
 func (s *Store) Replies(ctx context.Context, f activitypub.ReplyFilter) ([]activitypub.Reply, error) {
+	q, args := replyFilter(f)
+	q += ` ORDER BY published DESC, id DESC`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	return s.queryReplies(ctx, q, args...)
+}
+
+// replyFilter is the query of the replies f selects, without order or limit.
+func replyFilter(f activitypub.ReplyFilter) (string, []any) {
 	q := `SELECT ` + replyColumns + ` FROM replies WHERE deleted = 0 AND visibility IN ('public', 'unlisted')`
 	var args []any
 	if f.LessonID != "" {
@@ -192,11 +247,10 @@ func (s *Store) Replies(ctx context.Context, f activitypub.ReplyFilter) ([]activ
 		q += ` AND actor = ?`
 		args = append(args, f.Actor)
 	}
-	q += ` ORDER BY published DESC, id DESC`
-	if f.Limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, f.Limit)
-	}
+	return q, args
+}
+
+func (s *Store) queryReplies(ctx context.Context, q string, args ...any) ([]activitypub.Reply, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("replies: %w", err)

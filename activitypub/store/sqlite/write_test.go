@@ -89,7 +89,7 @@ func TestBatchOfOneFailing(t *testing.T) {
 	if err := <-o.done; !errors.Is(err, boom) {
 		t.Fatalf("err = %v", err)
 	}
-	seen, err := s.SeenActivity(context.Background(), "x")
+	seen, err := s.ActivitySeen(context.Background(), "x")
 	if err != nil || seen {
 		t.Fatalf("the failed op's row is there: seen=%v err=%v", seen, err)
 	}
@@ -148,6 +148,50 @@ func TestConcurrentWritesAreBatched(t *testing.T) {
 	}
 }
 
+// TestConcurrentAppliesAreBatched: an Apply (seen mark, then the
+// activity's changes) is one op of the group-commit writer, so a burst of
+// inbound activities shares transactions as single writes do.
+func TestConcurrentAppliesAreBatched(t *testing.T) {
+	s, _ := openInternal(t)
+	ctx := context.Background()
+	release := make(chan struct{})
+	busy := make(chan error, 1)
+	go func() {
+		busy <- s.write(ctx, func(context.Context, *sql.Tx) error { <-release; return nil })
+	}()
+	time.Sleep(20 * time.Millisecond)
+	before := s.w.batches.Load()
+	const n = 200
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := activitypub.Reply{ID: fmt.Sprintf("https://m.example/s/%d", i), LessonID: "l", Actor: "a",
+				Published: time.Unix(int64(i), 0), Visibility: activitypub.Public}
+			applied, err := s.Apply(ctx, r.ID+"/activity", func(tx activitypub.Tx) error { return tx.SaveReply(r) })
+			if err != nil || !applied {
+				t.Errorf("Apply %d = %v, %v", i, applied, err)
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	if err := <-busy; err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	th, err := s.Thread(ctx, "l", "")
+	if err != nil || len(th) != n {
+		t.Fatalf("thread has %d replies (%v), want %d", len(th), err, n)
+	}
+	if batches := s.w.batches.Load() - before; batches > n/2 {
+		t.Fatalf("%d Applies took %d transactions; they were not batched", n, batches)
+	} else {
+		t.Logf("%d Applies in %d transactions", n, batches)
+	}
+}
+
 // TestWriteCancelledBeforeTaken: a write whose context ends before the
 // writer takes it never runs.
 func TestWriteCancelledBeforeTaken(t *testing.T) {
@@ -161,7 +205,7 @@ func TestWriteCancelledBeforeTaken(t *testing.T) {
 		busy <- s.write(context.Background(), func(context.Context, *sql.Tx) error { <-release; return nil })
 	}()
 	time.Sleep(20 * time.Millisecond)
-	_, err := s.SeenActivity(ctx, "never")
+	_, err := s.Apply(ctx, "never", func(activitypub.Tx) error { return nil })
 	close(release)
 	if err := <-busy; err != nil {
 		t.Fatal(err)
@@ -169,7 +213,7 @@ func TestWriteCancelledBeforeTaken(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	seen, err := s.SeenActivity(context.Background(), "never")
+	seen, err := s.ActivitySeen(context.Background(), "never")
 	if err != nil || seen {
 		t.Fatalf("a cancelled write ran: seen=%v err=%v", seen, err)
 	}
@@ -191,7 +235,7 @@ func TestCloseWithWritesInFlight(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, results[i] = s.SeenActivity(ctx, fmt.Sprint(i))
+			_, results[i] = s.Apply(ctx, fmt.Sprint(i), func(activitypub.Tx) error { return nil })
 		}()
 	}
 	time.Sleep(time.Millisecond)
@@ -205,7 +249,7 @@ func TestCloseWithWritesInFlight(t *testing.T) {
 	}
 	defer s.Close()
 	for i, err := range results {
-		seen, serr := s.SeenActivity(ctx, fmt.Sprint(i))
+		seen, serr := s.ActivitySeen(ctx, fmt.Sprint(i))
 		if serr != nil {
 			t.Fatal(serr)
 		}
