@@ -67,7 +67,7 @@ var _ activitypub.Store = (*Store)(nil)
 
 // Store is the SQLite implementation of activitypub.Store.
 type Store struct {
-	db *sql.DB
+	db *pool
 	// Now gives the time recorded for seen activities, queued deliveries
 	// and follows; Open sets it to time.Now.
 	Now func() time.Time
@@ -94,12 +94,12 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	}
 	db.SetMaxIdleConns(maxIdleConns)
 	db.SetConnMaxIdleTime(connMaxIdle)
-	s := &Store{db: db, Now: time.Now}
+	s := &Store{db: newPool(db), Now: time.Now}
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		s.db.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
-	s.w.start(db)
+	s.w.start(s.db)
 	return s, nil
 }
 
