@@ -43,6 +43,15 @@ func (t *txn) exec(query string, args ...any) (execResult, error) {
 	return r, err
 }
 
+// queryRow runs a query in the transaction with the statement prepared
+// once; the transaction's copy of the statement is closed at its end.
+func (t *txn) queryRow(query string, args ...any) *sql.Row {
+	if st := t.db.prepared(t.ctx, query); st != nil {
+		return t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	}
+	return t.tx.QueryRowContext(t.ctx, query, args...)
+}
+
 // changed is exec for statements that must change a row: it returns
 // activitypub.ErrNotFound when none changed.
 func (t *txn) changed(query string, args ...any) error {
