@@ -17,7 +17,7 @@ var _ activitypub.Tx = (*txn)(nil)
 type txn struct {
 	ctx context.Context
 	tx  *sql.Tx
-	db  *pool // for statements prepared once
+	db  *pool     // for statements prepared once
 	now time.Time // the Store's Now, read once for the whole transaction
 }
 
