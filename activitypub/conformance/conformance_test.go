@@ -116,6 +116,12 @@ func TestFamilies(t *testing.T) {
 			p.Course = c.base + "/actor"
 			inbox := c.base + "/inbox"
 			lesson := c.base + "/lessons/intro"
+			if fam.AuthorizedFetchMode != "" {
+				// Every actor and post the companion fetches from this peer
+				// must then come through a GET signed by the course, which the
+				// family's own rules check.
+				p.SetAuthorizedFetch(true)
+			}
 			post := func(t *testing.T, user string, body []byte) {
 				t.Helper()
 				code, err := p.Post(ctx, user, inbox, body)
@@ -175,6 +181,7 @@ func TestFamilies(t *testing.T) {
 				}
 			})
 
+			checkerGets := len(p.GetSigners()) // the documents row's GETs, signed by a checker peer
 			run(mastotest.ShapeFollow, func(t *testing.T) {
 				post(t, "alice", p.Activity(t, mastotest.ShapeFollow, mastotest.Vars{User: "alice", ID: "0001"}))
 				if n, _ := c.store.FollowerCount(ctx); n != 1 {
@@ -239,6 +246,32 @@ func TestFamilies(t *testing.T) {
 					t.Fatalf("followers after undo = %d, want 0", n)
 				}
 			})
+
+			// What the course sent this peer (an Accept, its signed GETs)
+			// passed the family's own inbox and fetch rules.
+			t.Run("course-requests", func(t *testing.T) {
+				if refused := p.RuleFailures(); len(refused) > 0 {
+					t.Fatalf("%s refused the course's requests (rules: %+v):\n%s", fam.Name, fam.Inbox, strings.Join(refused, "\n"))
+				}
+			})
+			if fam.AuthorizedFetchMode != "" {
+				t.Run("signed-get", func(t *testing.T) {
+					// The companion fetched this peer's actors with GETs signed by
+					// the course's key, whose id the peer dereferenced back to the
+					// course actor (mastotest's fetchKey, as the family does).
+					signers := p.GetSigners()[checkerGets:]
+					if len(signers) == 0 {
+						t.Fatalf("the companion made no signed GET to %s (mode %s)", fam.Name, fam.AuthorizedFetchMode)
+					}
+					for _, k := range signers {
+						if k != c.base+"/actor#main-key" {
+							t.Fatalf("GET signed by %s, want the course's key %s", k, c.base+"/actor#main-key")
+						}
+					}
+				})
+			} else {
+				t.Logf("%s: no authorized-fetch mode read in its source; signed GETs not checked", fam.Name)
+			}
 		})
 	}
 }
@@ -266,7 +299,22 @@ func TestCourseDocumentsPerFamily(t *testing.T) {
 	if actor["inbox"] == nil || actor["preferredUsername"] == nil || pk["publicKeyPem"] == nil || pk["owner"] != actor["id"] {
 		t.Fatalf("actor lacks what every family needs: %v", actor)
 	}
-	// TODO(featured): GoToSocial logs errors when the actor has no
-	// `featured` collection (../shared/fixtures/gotosocial/README.md);
-	// another helper is adding it. Assert actor["featured"] once it lands.
+	// GoToSocial logs errors when the actor has no `featured` collection
+	// (../shared/fixtures/gotosocial/README.md).
+	if actor["featured"] == nil {
+		t.Errorf("actor has no featured collection: %v", actor)
+	}
+	// Pleroma (pleroma-social/pleroma lib/pleroma/signature.ex
+	// key_id_to_actor_id) and Lemmy (LemmyNet/activitypub-federation-rust
+	// src/http_signatures.rs signing_actor) drop the key id's fragment and
+	// fetch what is left as the actor: it must be the actor, holding the key.
+	keyID, _ := pk["id"].(string)
+	if actorID, frag, ok := strings.Cut(keyID, "#"); !ok || frag == "" || actorID != actor["id"] {
+		t.Errorf("key id %q is not <actor>#<fragment> of %v", keyID, actor["id"])
+	}
+	// GoToSocial internal/transport/dereference.go refuses a document whose
+	// Content-Type internal/api/util/mime.go ASContentType does not accept.
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/activity+json") && !strings.HasPrefix(ct, "application/ld+json") {
+		t.Errorf("actor served as %q, which GoToSocial refuses", ct)
+	}
 }

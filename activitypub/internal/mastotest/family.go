@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-fed/httpsig"
 	"github.com/rogpeppe/go-internal/txtar"
@@ -69,12 +73,131 @@ type Family struct {
 	// AuthorizedFetch: the full actor and posts answer only signed GETs
 	// (401 otherwise); the key document stays public.
 	AuthorizedFetch bool
+	// AuthorizedFetchMode names the setting, with its source, that puts
+	// the family's server in authorized-fetch mode; empty when it has none
+	// (or none was read). Tests turn it on to check the course's signed GETs.
+	AuthorizedFetchMode string
 	// MentionsParent: a reply always carries a Mention of the parent's
 	// author, whatever its text says.
 	MentionsParent bool
+	// AddressesParent: a reply always names the parent's author in its
+	// audience (to/cc), even when its text does not mention it; the
+	// Mention tag follows the text.
+	AddressesParent bool
+	// Inbox is what the family's inbox demands of the deliveries it
+	// receives from the course, and its signed-GET check of the course's
+	// fetches; the peer enforces it in this mode.
+	Inbox InboxRules
 	// Absent names the shapes the family never sends, with the reason.
 	Absent map[string]string
 }
+
+// InboxRules is what a family's server checks, before anything else, on
+// a request signed by the course: a POST to an inbox, or (authorized
+// fetch) a GET of an actor or post. Each Family cites the files they are
+// read from. A zero field checks nothing.
+type InboxRules struct {
+	// SignedPost and SignedGet are headers that must be among the signed
+	// ones; a list inside one entry separated by "|" means any of them
+	// (Mastodon accepts "date|(created)").
+	SignedPost, SignedGet []string
+	// Algorithms are the algorithm= labels accepted; nil accepts any.
+	Algorithms []string
+	// MaxAge and MaxAhead bound the Date header against the clock.
+	MaxAge, MaxAhead time.Duration
+	// ContentTypes are the media types an inbox POST may carry (without
+	// parameters but profile); nil accepts any.
+	ContentTypes []string
+	// KeyIDFragment: the key id must be <actor>#<fragment>, and the actor
+	// is what is fetched for the key.
+	KeyIDFragment bool
+	// HostMatches: the Host header must be this server's own host.
+	HostMatches bool
+	// IDOnKeyHost: a POSTed activity's id, and its object's attributedTo
+	// when the object is embedded, must be on the key id's host.
+	IDOnKeyHost bool
+}
+
+// Rules of the families, read from their sources.
+var (
+	// mastodon/mastodon app/controllers/concerns/signature_verification.rb
+	// (newest version in the index): algorithm rsa-sha256 or hs2019;
+	// verify_signature_strength! wants date (or (created)), (request-target)
+	// (or digest), host, and digest on a POST; matches_time_window? takes
+	// a Date no more than CLOCK_SKEW_MARGIN (1 h) ahead and expires it 5
+	// minutes after it was made, plus the same margin.
+	mastodonRules = InboxRules{
+		SignedPost: []string{"date|(created)", "(request-target)|digest", "host", "digest"},
+		SignedGet:  []string{"date|(created)", "(request-target)|digest", "host"},
+		Algorithms: []string{"rsa-sha256", "hs2019"},
+		MaxAge:     time.Hour + 5*time.Minute, MaxAhead: time.Hour,
+	}
+	// superseriousbusiness/gotosocial internal/federation/federatingactor.go
+	// PostInboxScheme refuses a Content-Type that internal/api/util/mime.go
+	// ASContentType does not accept (activity+json, or ld+json with the
+	// ActivityStreams profile); internal/federation/authenticate.go
+	// verifyAuth tries RSA-SHA256, RSA-SHA512 and Ed25519 whatever the label
+	// and requires no header set of its own.
+	gotosocialRules = InboxRules{
+		ContentTypes: []string{"application/activity+json", `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`},
+	}
+	// misskey-dev/misskey packages/backend/src/server/ActivityPubServerService.ts
+	// inbox: host must be signed and the Host header be the server's own;
+	// digest must be signed, SHA-256 and match the body; the body parsers
+	// are registered for application/activity+json and application/ld+json.
+	misskeyRules = InboxRules{
+		SignedPost:   []string{"host", "digest"},
+		ContentTypes: []string{"application/activity+json", "application/ld+json"},
+		HostMatches:  true,
+	}
+	// pleroma-social/pleroma lib/pleroma/web/plugs/http_signature_plug.ex
+	// (and BDX-town/Akkoma's): no header set, algorithm or Date window is
+	// required; the digest header is replaced by the body's own, so a
+	// signed digest must match. lib/pleroma/signature.ex key_id_to_actor_id
+	// drops the key id's fragment and fetches the actor.
+	pleromaRules = InboxRules{KeyIDFragment: true}
+	// Chocobozzz/PeerTube server/core/helpers/peertube-crypto.ts
+	// parseHTTPSignature: (request-target) host digest on a POST,
+	// (request-target) host on a GET, and date or (created) either way;
+	// server/core/initializers/constants.ts HTTP_SIGNATURE.CLOCK_SKEW_SECONDS
+	// 1800.
+	peertubeRules = InboxRules{
+		SignedPost: []string{"(request-target)", "host", "digest", "date|(created)"},
+		SignedGet:  []string{"(request-target)", "host", "date|(created)"},
+		MaxAge:     30 * time.Minute, MaxAhead: 30 * time.Minute,
+	}
+	// LemmyNet/activitypub-federation-rust src/http_signatures.rs:
+	// signing_actor takes the actor id from keyId="<actor>#<fragment>" and
+	// dereferences the actor; verify_signature_inner requires the digest
+	// (require_digest) and expires a signature after EXPIRES_AFTER (1 h).
+	// friendica/friendica src/Util/HTTPSignature.php getSigner: algorithm
+	// hs2019, rsa-sha256 or rsa-sha512; a signature counts only when a
+	// digest or a date is signed; created (the Date) may be 60 s ahead
+	// and expires 300 s after it.
+	friendicaRules = InboxRules{
+		SignedPost: []string{"digest|date|(created)"},
+		SignedGet:  []string{"date|(created)"},
+		Algorithms: []string{"hs2019", "rsa-sha256", "rsa-sha512"},
+		MaxAge:     5 * time.Minute, MaxAhead: time.Minute,
+	}
+	// pixelfed/pixelfed app/Jobs/InboxPipeline/InboxValidator.php
+	// verifySignature: a Date within a day either way; the activity's id and
+	// its embedded object's attributedTo on the key id's host.
+	pixelfedRules = InboxRules{
+		MaxAge: 24 * time.Hour, MaxAhead: 24 * time.Hour,
+		IDOnKeyHost: true,
+	}
+	// Automattic/wordpress-activitypub includes/class-signature.php
+	// verify_http_signature: a signed Date within 3 hours either way
+	// (get_signed_data); any algorithm label is read as SHA-256 but
+	// rsa-sha-512; a signed digest must match the body.
+	wordpressRules = InboxRules{MaxAge: 3 * time.Hour, MaxAhead: 3 * time.Hour}
+	lemmyRules     = InboxRules{
+		SignedPost:    []string{"digest"},
+		MaxAge:        time.Hour,
+		KeyIDFragment: true,
+	}
+)
 
 func prefixPath(prefix string) func(string) string {
 	return func(user string) string { return prefix + user }
@@ -102,11 +225,13 @@ func Families() []Family {
 			KeySuffix: "#main-key",
 			// mastodon/mastodon app/lib/request.rb (signed_headers = @headers.keys,
 			// algorithm rsa-sha256) and app/workers/activitypub/delivery_worker.rb (HEADERS).
-			Algorithm:   "rsa-sha256",
-			Headers:     []string{"(request-target)", "host", "date", "digest", "content-type"},
-			ContentType: "application/activity+json",
-			UserAgent:   "http.rb/5.1.1 (Mastodon/4.3.0; +%s/)",
-			Absent:      map[string]string{ShapeDeleteIRI: "mastodon/mastodon app/serializers/activitypub/delete_serializer.rb always embeds a Tombstone", ShapeDeleteObject: "Mastodon embeds a Tombstone"},
+			Algorithm:           "rsa-sha256",
+			Headers:             []string{"(request-target)", "host", "date", "digest", "content-type"},
+			ContentType:         "application/activity+json",
+			UserAgent:           "http.rb/5.1.1 (Mastodon/4.3.0; +%s/)",
+			Absent:              map[string]string{ShapeDeleteIRI: "mastodon/mastodon app/serializers/activitypub/delete_serializer.rb always embeds a Tombstone", ShapeDeleteObject: "Mastodon embeds a Tombstone"},
+			Inbox:               mastodonRules,
+			AuthorizedFetchMode: "AUTHORIZED_FETCH (app/controllers/concerns/signature_verification.rb require_signature!)",
 		},
 		{
 			Name:      "gotosocial",
@@ -126,6 +251,8 @@ func Families() []Family {
 			AuthorizedFetch: true,
 			Absent: map[string]string{ShapeDeleteTombstone: "internal/typeutils/internaltoas.go StatusToASDelete puts the bare IRI (capture delete.json)",
 				ShapeDeleteObject: "GoToSocial sends the bare IRI"},
+			Inbox:               gotosocialRules,
+			AuthorizedFetchMode: "always on (internal/federation/authenticate.go)",
 		},
 		{
 			Name: "misskey",
@@ -142,23 +269,30 @@ func Families() []Family {
 			ContentType: "application/activity+json",
 			UserAgent:   "Misskey/2024.11.0 (%s)",
 			Absent:      map[string]string{ShapeDeleteIRI: "ApRendererService.ts renderDelete is given renderTombstone(uri)", ShapeDeleteObject: "Misskey sends a Tombstone"},
+			Inbox:       misskeyRules,
 		},
 		{
 			Name:      "pleroma",
 			ActorPath: prefixPath("/users/"),
 			NotePath:  func(_, id string) string { return "/objects/" + id },
-			// pleroma/pleroma lib/pleroma/web/activity_pub/views/user_view.ex: publicKey id
-			// <actor>#main-key (capture LemmyNet/lemmy crates/apub/apub/assets/pleroma/objects/person.json).
+			// pleroma-social/pleroma lib/pleroma/web/activity_pub/views/user_view.ex:
+			// publicKey id "#{ap_id}#main-key".
 			KeySuffix: "#main-key",
-			// pleroma/pleroma lib/pleroma/web/activity_pub/publisher.ex signs
-			// (request-target) content-length date digest host with rsa-sha256 (the
-			// file is not in the index here; the header set is the one a
-			// third-party Pleroma-compatibility table lists).
-			Algorithm:   "rsa-sha256",
-			Headers:     []string{"(request-target)", "content-length", "date", "digest", "host"},
-			ContentType: "application/activity+json",
-			UserAgent:   "Pleroma 2.7.0; %s <admin@example.org>",
-			Absent:      map[string]string{ShapeDeleteTombstone: "Pleroma's Delete names the object by IRI (lemmy assets pleroma/activities/delete.json)", ShapeDeleteObject: "Pleroma sends the IRI"},
+			// pleroma-social/pleroma lib/pleroma/web/activity_pub/publisher.ex
+			// publish_one (same in BDX-town/Akkoma) signs (request-target), host,
+			// content-length, digest and date through lib/pleroma/signature.ex sign;
+			// the http_signatures library's sign (its text in the index) sorts the
+			// headers by name and labels the signature rsa-sha256. Content-Type
+			// application/activity+json; Date from signature.ex signed_date, the
+			// RFC 1123 form with GMT.
+			Algorithm:           "rsa-sha256",
+			Headers:             []string{"(request-target)", "content-length", "date", "digest", "host"},
+			ContentType:         "application/activity+json",
+			UserAgent:           "Pleroma 2.7.0; %s <admin@example.org>",
+			AddressesParent:     true, // lib/pleroma/web/common_api/utils.ex get_to_and_cc
+			Absent:              map[string]string{ShapeDeleteTombstone: "builder.ex delete names the object by IRI (capture lemmy assets pleroma/activities/delete.json)", ShapeDeleteObject: "Pleroma sends the IRI"},
+			Inbox:               pleromaRules,
+			AuthorizedFetchMode: ":activitypub, :authorized_fetch_mode (lib/pleroma/web/plugs/http_signature_plug.ex maybe_require_signature)",
 		},
 		{
 			Name:      "peertube",
@@ -173,9 +307,22 @@ func Families() []Family {
 			Headers:     []string{"(request-target)", "host", "date", "digest"},
 			ContentType: "application/activity+json",
 			UserAgent:   "PeerTube/6.3.0 (+%s)",
-			Absent: map[string]string{ShapeFollow: "a PeerTube account follows channels and instances, not a Mastodon-like account (not built here)",
-				ShapeUndoFollow: "no Follow", ShapeAnnounce: "PeerTube announces videos of its own channels", ShapeUpdate: "comments are not edited in PeerTube",
-				ShapeDeleteIRI: "send-delete.ts wraps the comment's Tombstone", ShapeDeleteObject: "send-delete.ts wraps a Tombstone"},
+			// Everything a PeerTube account sends is about a video; the course's
+			// lessons are Notes (see the header of testdata/families/peertube.txtar).
+			Absent: map[string]string{
+				ShapeFollow:                "my-subscriptions.ts addUserSubscription sets assertIsChannel and activitypub-follow.ts refuses a non-channel target",
+				ShapeUndoFollow:            "no Follow",
+				ShapeReply:                 "send-create.ts sendCreateVideoCommentIfNeeded sends only comments on a PeerTube video",
+				ShapeReply + "/mention":    "send-create.ts sends only comments on a video",
+				ShapeReply + "/no-mention": "send-create.ts sends only comments on a video",
+				ShapeUpdate:                "comments are not edited in PeerTube",
+				ShapeLike:                  "send-like.ts sendLike likes only a video",
+				ShapeAnnounce:              "PeerTube announces only videos",
+				ShapeDeleteTombstone:       "no comment reaches the course to be deleted (send-delete.ts names a comment by bare IRI)",
+				ShapeDeleteIRI:             "no comment reaches the course to be deleted",
+				ShapeDeleteObject:          "no comment reaches the course to be deleted",
+			},
+			Inbox: peertubeRules,
 		},
 		{
 			Name:      "pixelfed",
@@ -191,6 +338,7 @@ func Families() []Family {
 			UserAgent:      "(Pixelfed/0.12.4; +%s)",
 			MentionsParent: true, // app/Transformer/ActivityPub/Verb/CreateNote.php adds the parent's author
 			Absent:         map[string]string{ShapeDeleteIRI: "app/Transformer/ActivityPub/Verb/DeleteNote.php embeds a Tombstone", ShapeDeleteObject: "Pixelfed sends a Tombstone"},
+			Inbox:          pixelfedRules,
 		},
 		{
 			Name:      "friendica",
@@ -205,6 +353,7 @@ func Families() []Family {
 			ContentType: "application/activity+json",
 			UserAgent:   "Friendica 'Yellow Archangel' 2024.12; %s",
 			Absent:      map[string]string{ShapeDeleteIRI: "src/Protocol/ActivityPub/Transmitter.php sends a Tombstone", ShapeDeleteObject: "Friendica sends a Tombstone"},
+			Inbox:       friendicaRules,
 		},
 		{
 			Name:      "lemmy",
@@ -219,6 +368,7 @@ func Families() []Family {
 			UserAgent:   "Lemmy/0.19.9; +%s",
 			Absent: map[string]string{ShapeDeleteTombstone: "crates/apub/activities/src/protocol/deletion/delete.rs names the object by IRI", ShapeDeleteObject: "Lemmy sends the IRI",
 				ShapeAnnounce: "only a Lemmy community announces (crates/apub/activities/src/community/announce.rs); a person does not boost"},
+			Inbox: lemmyRules,
 		},
 		{
 			Name: "wordpress",
@@ -237,6 +387,7 @@ func Families() []Family {
 			Absent: map[string]string{ShapeFollow: "the plugin is followed; it sends no Follow (includes/ has no outgoing Follow)", ShapeUndoFollow: "no Follow",
 				ShapeLike: "the plugin sends no Like", ShapeAnnounce: "includes/class-activity-dispatcher.php announces only the blog's own posts",
 				ShapeDeleteTombstone: "includes/transformer/class-base.php to_activity embeds the whole object", ShapeDeleteIRI: "the whole object is embedded"},
+			Inbox: wordpressRules,
 		},
 	}
 }
@@ -374,8 +525,10 @@ func (s *Server) withoutMention(t testing.TB, doc []byte) []byte {
 		if s.fam.MentionsParent {
 			return
 		}
-		for _, k := range []string{"to", "cc"} {
-			o[k] = dropValue(o[k], s.Course)
+		if !s.fam.AddressesParent {
+			for _, k := range []string{"to", "cc"} {
+				o[k] = dropValue(o[k], s.Course)
+			}
 		}
 		switch tag := o["tag"].(type) {
 		case map[string]any:
@@ -540,4 +693,111 @@ func (s *Server) PostFamily(ctx context.Context, user, inbox string, body []byte
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, nil
+}
+
+// sigParam matches one key="value" of a Signature header.
+var sigParam = regexp.MustCompile(`([a-zA-Z]+)="([^"]*)"`)
+
+// check applies the family's rules to a request signed by the course,
+// before its signature is verified, as the family's server does.
+func (rules InboxRules) check(r *http.Request, body []byte, ownHost string, now time.Time) error {
+	params := map[string]string{}
+	for _, m := range sigParam.FindAllStringSubmatch(r.Header.Get("Signature"), -1) {
+		params[m[1]] = m[2]
+	}
+	if params["keyId"] == "" {
+		return errors.New("no keyId")
+	}
+	signed := map[string]bool{}
+	for _, h := range strings.Fields(strings.ToLower(params["headers"])) {
+		signed[h] = true
+	}
+	need := rules.SignedGet
+	if r.Method == http.MethodPost {
+		need = rules.SignedPost
+	}
+	for _, alternatives := range need {
+		ok := false
+		for _, h := range strings.Split(alternatives, "|") {
+			ok = ok || signed[h]
+		}
+		if !ok {
+			return fmt.Errorf("%s not signed (signed: %s)", alternatives, params["headers"])
+		}
+	}
+	if rules.Algorithms != nil && !slices.Contains(rules.Algorithms, params["algorithm"]) {
+		return fmt.Errorf("algorithm %q not accepted", params["algorithm"])
+	}
+	if rules.MaxAge > 0 || rules.MaxAhead > 0 {
+		date, err := http.ParseTime(r.Header.Get("Date"))
+		if err != nil {
+			return fmt.Errorf("date: %w", err)
+		}
+		if rules.MaxAge > 0 && now.Sub(date) > rules.MaxAge {
+			return fmt.Errorf("date %s too old", r.Header.Get("Date"))
+		}
+		if rules.MaxAhead > 0 && date.Sub(now) > rules.MaxAhead {
+			return fmt.Errorf("date %s in the future", r.Header.Get("Date"))
+		}
+	}
+	if r.Method == http.MethodPost && rules.ContentTypes != nil {
+		ct := r.Header.Get("Content-Type")
+		base, _, _ := strings.Cut(ct, ";")
+		ok := false
+		for _, want := range rules.ContentTypes {
+			wantBase, wantProfile, hasProfile := strings.Cut(want, ";")
+			if !strings.EqualFold(strings.TrimSpace(base), wantBase) {
+				continue
+			}
+			ok = !hasProfile || strings.Contains(strings.ReplaceAll(ct, " ", ""), strings.TrimSpace(wantProfile))
+			if ok {
+				break
+			}
+		}
+		if !ok {
+			return fmt.Errorf("content type %q not accepted", ct)
+		}
+	}
+	if rules.KeyIDFragment {
+		if _, frag, ok := strings.Cut(params["keyId"], "#"); !ok || frag == "" {
+			return fmt.Errorf("key id %s has no #fragment", params["keyId"])
+		}
+	}
+	if rules.HostMatches && r.Host != ownHost {
+		return fmt.Errorf("host %s is not %s", r.Host, ownHost)
+	}
+	if rules.IDOnKeyHost && r.Method == http.MethodPost {
+		var a struct {
+			ID     string `json:"id"`
+			Object any    `json:"object"`
+		}
+		if err := json.Unmarshal(body, &a); err != nil {
+			return fmt.Errorf("body: %w", err)
+		}
+		keyHost := hostOf(params["keyId"])
+		if hostOf(a.ID) != keyHost {
+			return fmt.Errorf("activity id %q is not on the key's host %s", a.ID, keyHost)
+		}
+		if obj, ok := a.Object.(map[string]any); ok {
+			if attr, ok := obj["attributedTo"].(string); ok && hostOf(attr) != keyHost {
+				return fmt.Errorf("object attributedTo %s is not on the key's host %s", attr, keyHost)
+			}
+		}
+	}
+	return nil
+}
+
+// RuleFailures returns why the family's rules refused requests from the
+// course, in order; a test expects none.
+func (s *Server) RuleFailures() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.refused...)
+}
+
+// refuse records a request the family's rules turned away.
+func (s *Server) refuse(r *http.Request, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refused = append(s.refused, r.Method+" "+r.URL.Path+": "+err.Error())
 }

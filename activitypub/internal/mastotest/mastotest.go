@@ -98,6 +98,8 @@ type Server struct {
 	fam   *Family
 	tmpl  map[string]string
 	users map[string]string
+	// refused lists the course's requests the family's rules turned away.
+	refused []string
 }
 
 // timeNow is the clock of the Date header of family-signed requests.
@@ -425,7 +427,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // signedGet checks the signature of a GET in authorized-fetch mode and
 // records its signer; it answers 401 and reports false when it fails.
 func (s *Server) signedGet(w http.ResponseWriter, r *http.Request) bool {
-	keyID, err := (sig.Verifier{}).Verify(r.Context(), r, nil, fetchKey)
+	if s.fam != nil && r.Header.Get("Signature") != "" {
+		if err := s.fam.Inbox.check(r, nil, s.Host(), timeNow()); err != nil {
+			s.refuse(r, err)
+			http.Error(w, "signature: "+err.Error(), http.StatusUnauthorized)
+			return false
+		}
+	}
+	keyID, err := (sig.Verifier{}).Verify(r.Context(), r, nil, s.fetchKey)
 	if err != nil {
 		http.Error(w, "Request not signed", http.StatusUnauthorized)
 		return false
@@ -446,9 +455,16 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 	code, verify := s.inboxCode, s.verify
 	s.mu.Unlock()
 	keyID := ""
+	if verify && s.fam != nil {
+		if err := s.fam.Inbox.check(r, body, s.Host(), timeNow()); err != nil {
+			s.refuse(r, err)
+			http.Error(w, "signature: "+err.Error(), http.StatusUnauthorized)
+			return
+		}
+	}
 	if verify {
 		v := sig.Verifier{}
-		keyID, err = v.Verify(r.Context(), r, body, fetchKey)
+		keyID, err = v.Verify(r.Context(), r, body, s.fetchKey)
 		if err != nil {
 			http.Error(w, "signature: "+err.Error(), http.StatusUnauthorized)
 			return
@@ -473,11 +489,16 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 }
 
 // fetchKey fetches a signer's key as Mastodon does: the key id's document,
-// read with as.ParseKey.
-func fetchKey(ctx context.Context, keyID string) (crypto.PublicKey, error) {
+// read with as.ParseKey. A family that finds the key through the actor
+// (InboxRules.KeyIDFragment: Pleroma, Lemmy) fetches the key id without its
+// fragment, which must be the actor naming that key.
+func (s *Server) fetchKey(ctx context.Context, keyID string) (crypto.PublicKey, error) {
 	u, err := sig.KeyURL(keyID)
 	if err != nil {
 		return nil, err
+	}
+	if s.fam != nil && s.fam.Inbox.KeyIDFragment {
+		u, _, _ = strings.Cut(keyID, "#")
 	}
 	doc, err := get(ctx, u, "application/activity+json")
 	if err != nil {
