@@ -353,12 +353,16 @@ func (c *Client) Post(ctx context.Context, inbox string, body []byte) error {
 	return nil
 }
 
+// unknownLengthBuffer is the first buffer for a body of unannounced length
+// (a chunked answer): most actor documents and posts fit in it.
+const unknownLengthBuffer = 8 << 10
+
 // readLimited reads at most limit bytes of r, and refuses a body longer
 // than that. When the length is announced (size >= 0), the buffer is
 // allocated once, at that size.
 func readLimited(r io.Reader, size int64, limit int) ([]byte, error) {
 	if size < 0 || size > int64(limit) {
-		size = 512
+		size = int64(min(limit, unknownLengthBuffer))
 	}
 	buf := make([]byte, 0, size+1) // +1: seeing EOF takes room for one more byte
 	lr := io.LimitReader(r, int64(limit)+1)
