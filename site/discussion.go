@@ -55,6 +55,12 @@ type Reply struct {
 	// Featured replies were pinned on top of the thread by a moderator.
 	Featured bool     `json:"featured,omitempty"`
 	Replies  []*Reply `json:"replies"`
+	// More counts the answers below this reply that Replies leaves out: a
+	// page of a thread shows a top-level reply's first few answers.
+	More int `json:"more,omitempty"`
+	// MoreURL is the root-relative URL of the page that lists them all (site
+	// pages only).
+	MoreURL string `json:"-"`
 }
 
 // Author is who wrote a reply.
