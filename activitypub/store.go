@@ -387,10 +387,11 @@ type RepliesToStore interface {
 // the reply the next number of one store-wide sequence, in commit order.
 // Blocks are not numbered: a block shows when the thread is read again.
 type ThreadChangesStore interface {
-	// ThreadSeq returns the number of the newest change in any thread (0
-	// for none). Read it before reading a thread: ThreadChanges after it then
-	// misses nothing the thread did not show.
-	ThreadSeq(ctx context.Context) (int64, error)
+	// ThreadSeq returns the number of the newest change in a lesson's
+	// thread in one cohort ("" for none), or 0 when it has had none. Read it
+	// before reading the thread: ThreadChanges after it then misses nothing
+	// that the thread read did not show.
+	ThreadSeq(ctx context.Context, lessonID, cohortID string) (int64, error)
 
 	// ThreadChanges returns up to limit replies of a lesson's thread in one
 	// cohort ("" for none) whose newest change is numbered above after, in

@@ -26,7 +26,7 @@ func TestThreadPagesGolden(t *testing.T) {
 	lessonDir := "02-facilitating/writing-prompts/"
 	alice1 := "https://mastodon.example/users/alice/statuses/1"
 	pages := map[string]string{
-		"paged__writing-prompts.html":              discussionSection(t, readFile(t, filepath.Join(out, promptsPage))),
+		"paged__writing-prompts.html":               discussionSection(t, readFile(t, filepath.Join(out, promptsPage))),
 		"paged__writing-prompts__discussion_2.html": readFile(t, filepath.Join(out, lessonDir, "discussion/2/index.html")),
 		"paged__writing-prompts__reply.html":        readFile(t, filepath.Join(out, lessonDir, "discussion", replySlug(alice1), "index.html")),
 	}

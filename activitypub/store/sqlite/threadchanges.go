@@ -10,7 +10,7 @@ import (
 // Thread changes (issue 11): the seq column and the triggers that number
 // every change are in migrations/0007_thread_changes.sql.
 
-const threadSeqSQL = `SELECT coalesce(max(seq), 0) FROM replies`
+const threadSeqSQL = `SELECT coalesce(max(seq), 0) FROM replies WHERE lesson_id = ? AND cohort_id = ?`
 
 // threadChangesSQL reads the changed replies of one thread by the
 // (lesson_id, cohort_id, seq) index; listed is Thread's rule but for blocks,
@@ -22,10 +22,10 @@ FROM replies WHERE lesson_id = ? AND cohort_id = ? AND seq > ?
 ORDER BY seq LIMIT ?`
 
 // ThreadSeq implements activitypub.Store.
-func (s *Store) ThreadSeq(ctx context.Context) (int64, error) {
+func (s *Store) ThreadSeq(ctx context.Context, lessonID, cohortID string) (int64, error) {
 	var n int64
-	if err := s.db.QueryRowContext(ctx, threadSeqSQL).Scan(&n); err != nil {
-		return 0, fmt.Errorf("thread seq: %w", err)
+	if err := s.db.QueryRowContext(ctx, threadSeqSQL, lessonID, cohortID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("thread seq %s: %w", lessonID, err)
 	}
 	return n, nil
 }

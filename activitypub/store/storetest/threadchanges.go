@@ -33,7 +33,7 @@ func changesAfter(t *testing.T, s activitypub.Store, n int64) map[string]activit
 }
 
 func testThreadChanges(t *testing.T, s activitypub.Store) {
-	seq, err := s.ThreadSeq(ctx)
+	seq, err := s.ThreadSeq(ctx, "intro", "")
 	if err != nil || seq != 0 {
 		t.Fatalf("ThreadSeq of an empty store = %d, %v; want 0", seq, err)
 	}
@@ -44,11 +44,14 @@ func testThreadChanges(t *testing.T, s activitypub.Store) {
 	other := reply(4, alice)
 	other.CohortID = "spring"
 	must(t, s.SaveReply(ctx, other))
+	if n, err := s.ThreadSeq(ctx, "intro", "spring"); err != nil || n == 0 {
+		t.Errorf("ThreadSeq of the spring cohort's thread = %d, %v; want its change", n, err)
+	}
 	got := changesAfter(t, s, 0)
 	if len(got) != 3 || !got[r1.ID].Listed || !got[r3.ID].Listed || got[r1.ID].Content != r1.Content {
 		t.Fatalf("changes of a new thread: %+v, want its 3 replies listed (and not the other cohort's)", got)
 	}
-	seq, err = s.ThreadSeq(ctx)
+	seq, err = s.ThreadSeq(ctx, "intro", "")
 	must(t, err)
 	if none := changesAfter(t, s, seq); len(none) != 0 {
 		t.Errorf("changes after the newest: %+v, want none", none)
@@ -66,12 +69,12 @@ func testThreadChanges(t *testing.T, s activitypub.Store) {
 	if len(got) != 3 || got[r1.ID].Content != "<p>edited</p>" || !got[r1.ID].Listed || got[r2.ID].Listed || got[r3.ID].Listed {
 		t.Errorf("after an edit, a delete and a hide: %+v", got)
 	}
-	seq, _ = s.ThreadSeq(ctx)
+	seq, _ = s.ThreadSeq(ctx, "intro", "")
 	r5 := reply(5, alice)
 	must(t, s.SaveReply(ctx, r5))
 	_, err = s.FeatureReply(ctx, r5.ID, audit(activitypub.ActionFeature, r5.ID))
 	must(t, err)
-	mid, _ := s.ThreadSeq(ctx)
+	mid, _ := s.ThreadSeq(ctx, "intro", "")
 	must(t, s.SaveReaction(ctx, activitypub.Reaction{ID: bob + "#likes/9", Kind: activitypub.Like, Actor: bob, Object: r1.ID}))
 	got = changesAfter(t, s, seq)
 	if len(got) != 2 || !got[r5.ID].Listed || !got[r1.ID].Listed {
