@@ -50,8 +50,8 @@ type cachedThread struct {
 	t      *Thread
 	cohort string
 	seq    int64 // ThreadSeq read before t
-	mu   sync.Mutex
-	made map[string]threadEntry // by the query that asked for it
+	mu     sync.Mutex
+	made   map[string]threadEntry // by the query that asked for it
 }
 
 // threadEntry is one answer of the threads API, plain and gzipped.
