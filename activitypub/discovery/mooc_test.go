@@ -301,4 +301,3 @@ func BenchmarkMOOCThread(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reads/s")
 	})
 }
-
