@@ -216,6 +216,8 @@ type Store interface {
 
 	RepliesToStore
 
+	ThreadChangesStore
+
 	// Close releases the store's resources.
 	Close() error
 }
@@ -375,4 +377,33 @@ type RepliesToStore interface {
 	// Reading stops there, so a page costs about offset+limit replies, not
 	// the thread. None gives an empty list and nil.
 	RepliesTo(ctx context.Context, lessonID, cohortID, parentID string, offset, limit int) ([]string, error)
+}
+
+// ThreadChangesStore tells a reader what changed in a thread since it last
+// looked, so a page open on a thread of thousands of replies fetches a few
+// instead of all (issue 11; its own block to ease merging). Every change to
+// what a thread shows of a reply (it arrives, is edited, deleted, hidden,
+// shown, featured, unfeatured, liked, boosted, or a reaction is undone) gives
+// the reply the next number of one store-wide sequence, in commit order.
+// Blocks are not numbered: a block shows when the thread is read again.
+type ThreadChangesStore interface {
+	// ThreadSeq returns the number of the newest change in a lesson's
+	// thread in one cohort ("" for none), or 0 when it has had none. Read it
+	// before reading the thread: ThreadChanges after it then misses nothing
+	// that the thread read did not show.
+	ThreadSeq(ctx context.Context, lessonID, cohortID string) (int64, error)
+
+	// ThreadChanges returns up to limit replies of a lesson's thread in one
+	// cohort ("" for none) whose newest change is numbered above after, in
+	// change order, each with its number and whether Thread lists it now. A
+	// reply not listed (deleted, hidden, held, not public, or by a blocked
+	// author) is one for a reader to remove. None gives an empty list and nil.
+	ThreadChanges(ctx context.Context, lessonID, cohortID string, after int64, limit int) ([]ThreadChange, error)
+}
+
+// ThreadChange is a reply as it is after its newest change.
+type ThreadChange struct {
+	Reply
+	Seq    int64 // the change's number
+	Listed bool  // Thread lists the reply: show it; else remove it
 }

@@ -41,6 +41,9 @@ type Options struct {
 	Now func() time.Time
 	// Discussion, when set, gives each lesson page its thread of replies.
 	Discussion Discussion
+	// ThreadPaging cuts each thread into pages: the lesson page shows the
+	// first, the others are pages of their own (zero: the defaults).
+	ThreadPaging ThreadPaging
 	// Domain, when set, replaces [federation] domain and allows plain http: serve
 	// previews the whole course, companion included, at the address it listens on.
 	Domain string
@@ -204,6 +207,9 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		return nil, fmt.Errorf("discussion: %w", err)
 	}
 	markModerators(course.Lessons, cfg.AllModerators())
+	for _, l := range course.Lessons {
+		l.ThreadPages = paginate(l.Thread, l.URL, b.o.ThreadPaging) // threadpages.go
+	}
 	step("discussion")
 
 	out := newOutput(b.o.Out, prev.outputs())
@@ -420,7 +426,7 @@ func (b *Builder) previous() *state {
 // buildKey covers everything that every page depends on.
 func buildKey(cfg *Config, theme *Theme, o Options) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%t\x00%s\x00%#v\x00", Version, theme.Key, o.Drafts, o.Live, *cfg)
+	fmt.Fprintf(h, "%s\x00%s\x00%t\x00%s\x00%#v\x00%#v\x00", Version, theme.Key, o.Drafts, o.Live, *cfg, o.ThreadPaging.withDefaults())
 	return fmt.Sprintf("%x", h.Sum(nil)[:16])
 }
 

@@ -35,6 +35,12 @@ type Thread struct {
 	Boosts  int      `json:"boosts"`
 	Count   int      `json:"count"` // replies in the whole tree
 	Replies []*Reply `json:"replies"`
+	// Since is the cursor of the thread's changes as read: the live script
+	// asks the threads API for what changed after it (?since=).
+	Since string `json:"since,omitempty"`
+	// Next is the cursor of the threads API's next page (?after=), "" on
+	// the last page and in a whole thread.
+	Next string `json:"next,omitempty"`
 
 	keyMemo string // key(), computed once
 }
@@ -55,6 +61,12 @@ type Reply struct {
 	// Featured replies were pinned on top of the thread by a moderator.
 	Featured bool     `json:"featured,omitempty"`
 	Replies  []*Reply `json:"replies"`
+	// More counts the answers below this reply that Replies leaves out: a
+	// page of a thread shows a top-level reply's first few answers.
+	More int `json:"more,omitempty"`
+	// MoreURL is the root-relative URL of the page that lists them all (site
+	// pages only).
+	MoreURL string `json:"-"`
 }
 
 // Author is who wrote a reply.
@@ -135,12 +147,13 @@ type RemoteDiscussion struct {
 	Sanitize func(html string) string
 }
 
-// Thread GETs /api/threads/<lessonID>; a lesson the companion does not know has
+// Thread GETs /api/threads/<lessonID>?all=1, the whole thread rather than its
+// first page (compressed: the client asks for gzip); a lesson the companion does not know has
 // no thread yet.
 func (d *RemoteDiscussion) Thread(ctx context.Context, lessonID, cohortID string) (*Thread, error) {
-	u := strings.TrimSuffix(d.Base, "/") + "/api/threads/" + url.PathEscape(lessonID)
+	u := strings.TrimSuffix(d.Base, "/") + "/api/threads/" + url.PathEscape(lessonID) + "?all=1"
 	if cohortID != "" {
-		u += "?cohort=" + url.QueryEscape(cohortID)
+		u += "&cohort=" + url.QueryEscape(cohortID)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {

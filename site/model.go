@@ -81,6 +81,9 @@ type Page struct {
 	// Thread is the lesson's discussion: public replies as a tree (nil when the
 	// build has no discussion source).
 	Thread *Thread
+	// ThreadPages are the pages Thread is cut into (threadpages.go): the
+	// first is shown on the lesson page, the others have pages of their own.
+	ThreadPages []*ThreadPage
 	// Archive lists the discussions of earlier cohorts, newest first: each has a
 	// page of its own under the lesson (with a discussion source only).
 	Archive []*Archived
@@ -160,6 +163,9 @@ type PageData struct {
 	// Archived is the earlier cohort's discussion an archive page shows (layout
 	// archive.html only).
 	Archived *Archived
+	// ThreadPage is the page of a lesson's thread a discussion page shows
+	// (layout discussion.html only).
+	ThreadPage *ThreadPage
 }
 
 // SiteData is the course-wide part of PageData, the same for every page of a build.

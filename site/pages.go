@@ -85,6 +85,11 @@ func (r *run) render() (*state, error) {
 		for _, a := range l.Archive {
 			r.ix.addURL(r.outPath(a.URL))
 		}
+		for _, tp := range l.ThreadPages {
+			if tp.Number > 1 || tp.Reply != nil {
+				r.ix.addURL(r.outPath(tp.URL))
+			}
+		}
 	}
 
 	if err := cardKeys(r.ctx, c.All()); err != nil {

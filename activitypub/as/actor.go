@@ -50,17 +50,23 @@ func iriOf(p singleIRI) string {
 // ParseActor reads a remote actor document (Person, Service, Application,
 // Group or Organization) into an Actor, with its public key. It returns an
 // error wrapping ErrInvalid when the document is not an actor, has no id or
-// inbox, or its key is not owned by the actor. Fetched is left for the caller.
-func ParseActor(ctx context.Context, data []byte) (a activitypub.Actor, err error) {
+// inbox, or its key is not owned by the actor, and for a document over
+// KeyLimits (then wrapping ErrLimit too). Fetched is left for the caller.
+func ParseActor(ctx context.Context, data []byte) (activitypub.Actor, error) {
+	m, err := decode(data, KeyLimits)
+	if err != nil {
+		return activitypub.Actor{}, err
+	}
+	return parseActor(ctx, m)
+}
+
+// parseActor is ParseActor on a decoded document.
+func parseActor(ctx context.Context, m map[string]any) (a activitypub.Actor, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			a, err = activitypub.Actor{}, fmt.Errorf("%w: deserialize actor: %v", ErrInvalid, r)
 		}
 	}()
-	m, err := decode(data)
-	if err != nil {
-		return a, err
-	}
 	if t := typeOf(m); !slices.Contains(actorTypes, t) {
 		return a, fmt.Errorf("%w: type %q is not an actor", ErrInvalid, t)
 	}
@@ -130,6 +136,9 @@ func icon(p vocab.ActivityStreamsIconProperty) string {
 // "self" link whose type is application/activity+json or
 // application/ld+json with the ActivityStreams profile.
 func WebFingerActor(data []byte) (string, error) {
+	if err := KeyLimits.Check(data); err != nil {
+		return "", fmt.Errorf("webfinger: %w", err)
+	}
 	var jrd struct {
 		Links []struct {
 			Rel  string `json:"rel"`

@@ -44,11 +44,38 @@ var keyTypes = []string{"", "Key", "CryptographicKey", "Multikey"}
 // caller must fetch the owner's own document and check that it lists the
 // same key before trusting the pair.
 func ParseKey(ctx context.Context, data []byte, keyID string) (activitypub.ActorKey, error) {
-	m, err := decode(data)
+	d, err := DecodeKeyDocument(data)
 	if err != nil {
 		return activitypub.ActorKey{}, err
 	}
-	return keyIn(m, keyID)
+	return d.Key(keyID)
+}
+
+// KeyDocument is what a keyId points at, checked against KeyLimits and
+// decoded once: in the "#main-key" form the same document gives the key
+// and then its owner, the actor.
+type KeyDocument struct {
+	m map[string]any
+}
+
+// DecodeKeyDocument checks data against KeyLimits and decodes it. An error
+// wraps ErrInvalid (and ErrLimit for a document over the limits).
+func DecodeKeyDocument(data []byte) (KeyDocument, error) {
+	m, err := decode(data, KeyLimits)
+	if err != nil {
+		return KeyDocument{}, err
+	}
+	return KeyDocument{m: m}, nil
+}
+
+// Key is ParseKey on the decoded document.
+func (d KeyDocument) Key(keyID string) (activitypub.ActorKey, error) {
+	return keyIn(d.m, keyID)
+}
+
+// Actor is ParseActor on the decoded document.
+func (d KeyDocument) Actor(ctx context.Context) (activitypub.Actor, error) {
+	return parseActor(ctx, d.m)
 }
 
 func keyIn(m map[string]any, keyID string) (activitypub.ActorKey, error) {

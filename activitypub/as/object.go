@@ -15,7 +15,7 @@ import (
 // the post exactly as Parse reads the object of a Create. The Reply's Actor
 // is the post's attributedTo, which must be there.
 func ParseNote(ctx context.Context, data []byte) (*activitypub.Reply, error) {
-	m, err := decode(data)
+	m, err := decode(data, ActivityLimits)
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +80,9 @@ type CollectionPage struct {
 // (Mastodon embeds it) or, when first is a URL, that URL in Next with no
 // items. A post without replies gives an empty page.
 func RepliesOf(data []byte) (CollectionPage, error) {
+	if err := ActivityLimits.Check(data); err != nil {
+		return CollectionPage{}, fmt.Errorf("replies: %w", err)
+	}
 	var doc struct {
 		Replies json.RawMessage `json:"replies"`
 	}
@@ -93,7 +96,7 @@ func RepliesOf(data []byte) (CollectionPage, error) {
 	if json.Unmarshal(doc.Replies, &iri) == nil {
 		return CollectionPage{Next: iri}, nil
 	}
-	return ParseCollectionPage(doc.Replies)
+	return parseCollectionPage(doc.Replies, 0)
 }
 
 // maxFirstDepth bounds how many embedded "first" pages are followed: a
@@ -105,8 +108,12 @@ const maxFirstDepth = 2
 // ParseCollectionPage reads a collection or a collection page. A collection
 // gives the items of its embedded first page, or Next set to first when
 // that is a URL. Both items and orderedItems are read; an item that is
-// neither a non-empty IRI nor an object with an id is skipped.
+// neither a non-empty IRI nor an object with an id is skipped. A page over
+// ActivityLimits is refused before it is decoded.
 func ParseCollectionPage(data []byte) (CollectionPage, error) {
+	if err := ActivityLimits.Check(data); err != nil {
+		return CollectionPage{}, fmt.Errorf("collection: %w", err)
+	}
 	return parseCollectionPage(data, 0)
 }
 

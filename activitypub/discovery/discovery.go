@@ -116,6 +116,10 @@ func notFound(err error) error {
 	return activitypub.Fail(http.StatusNotFound, "not found", err)
 }
 
+func badRequest(err error) error {
+	return activitypub.Fail(http.StatusBadRequest, "bad request", err)
+}
+
 // handle registers fn behind the one adapter that turns its error into a
 // status and a short message and logs the cause.
 func (h *Handler) handle(pattern string, fn func(http.ResponseWriter, *http.Request) error) {

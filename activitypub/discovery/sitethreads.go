@@ -15,6 +15,12 @@ import (
 // page and the live script never disagree. A lesson not published yet has an
 // empty thread.
 func (h *Handler) Thread(ctx context.Context, lessonID, cohortID string) (*site.Thread, error) {
+	// The number first, as the threads API reads it: the page's live script
+	// asks for the changes after it and misses nothing the page lacks.
+	seq, err := h.o.Store.ThreadSeq(ctx, lessonID, cohortID)
+	if err != nil {
+		return nil, fmt.Errorf("thread %s: %w", lessonID, err)
+	}
 	t, err := h.readCohortThread(ctx, lessonID, cohortID)
 	if errors.Is(err, activitypub.ErrNotFound) {
 		return &site.Thread{Lesson: lessonID}, nil
@@ -22,6 +28,7 @@ func (h *Handler) Thread(ctx context.Context, lessonID, cohortID string) (*site.
 	if err != nil {
 		return nil, fmt.Errorf("thread %s: %w", lessonID, err)
 	}
+	t.Since = sinceCursor(seq)
 	return t, nil
 }
 

@@ -1,14 +1,19 @@
 package discovery
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,20 +36,35 @@ type ThreadAuthor = site.Author
 // ThreadAttachment is a media file of a reply, as a link with its description.
 type ThreadAttachment = site.Attachment
 
-// threadCache keeps each lesson's rendered thread until it changes, so
-// pages read it without touching the database.
+// threadCache keeps each lesson's thread, read once, and the answers made
+// from it (pages, changes, the whole thread) until the thread changes, so
+// readers do not touch the database for what they were already given.
 type threadCache struct {
 	mu      sync.RWMutex
 	gen     uint64 // bumped by every invalidation
-	entries map[string]threadEntry
+	entries map[string]*cachedThread
 }
 
+// cachedThread is one thread as read, and the answers made from it.
+type cachedThread struct {
+	t      *Thread
+	cohort string
+	seq    int64 // ThreadSeq read before t
+	mu     sync.Mutex
+	made   map[string]threadEntry // by the query that asked for it
+}
+
+// threadEntry is one answer of the threads API, plain and gzipped.
 type threadEntry struct {
-	body []byte
-	etag string
+	body, gz []byte
+	etag     string
 }
 
-func newThreadCache() *threadCache { return &threadCache{entries: map[string]threadEntry{}} }
+// maxAnswersPerThread bounds the answers one cached thread keeps: a few pages
+// and the cursors of the pages open on it; more are made again when asked.
+const maxAnswersPerThread = 256
+
+func newThreadCache() *threadCache { return &threadCache{entries: map[string]*cachedThread{}} }
 
 // Invalidate drops the cached threads of lessonID, in every cohort, or
 // every thread when lessonID is "". The inbox calls it after a change is
@@ -77,54 +97,168 @@ func threadKey(lessonID, cohortID string) string {
 	return lessonID + cohortSep + cohortID
 }
 
-func (c *threadCache) get(lessonID string) (threadEntry, uint64, bool) {
+func (c *threadCache) get(key string) (*cachedThread, uint64, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	e, ok := c.entries[lessonID]
+	e, ok := c.entries[key]
 	return e, c.gen, ok
 }
 
-// put stores a thread built when the generation was gen; if anything was
-// invalidated since, the build may be stale and is not kept.
-func (c *threadCache) put(lessonID string, gen uint64, e threadEntry) {
+// put stores a thread read when the generation was gen; if anything was
+// invalidated since, the read may be stale and is not kept.
+func (c *threadCache) put(key string, gen uint64, e *cachedThread) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen == gen {
-		c.entries[lessonID] = e
+		c.entries[key] = e
 	}
 }
 
-// thread answers /api/threads/{id}?cohort={cohort} with the Thread of the
-// cohort's post of the lesson (no cohort: the course's one post), CORS for
-// the site's origin, an ETag and 304 when it did not change. A private
+// cached returns the thread of a lesson in a cohort, read once until it
+// changes.
+func (h *Handler) cached(ctx context.Context, lessonID, cohortID string) (*cachedThread, error) {
+	key := threadKey(lessonID, cohortID)
+	ct, gen, ok := h.threads.get(key)
+	if ok {
+		return ct, nil
+	}
+	// The number first: a change after it is numbered above it, so asking
+	// for the changes after it misses nothing the thread read leaves out.
+	seq, err := h.o.Store.ThreadSeq(ctx, lessonID, cohortID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := h.readCohort(ctx, lessonID, cohortID)
+	if err != nil {
+		return nil, err
+	}
+	t.Since = sinceCursor(seq)
+	ct = &cachedThread{t: t, cohort: cohortID, seq: seq, made: map[string]threadEntry{}}
+	h.threads.put(key, gen, ct)
+	return ct, nil
+}
+
+// answer returns the cached answer to query, making it with mk the first
+// time.
+func (ct *cachedThread) answer(query string, mk func() (any, error)) (threadEntry, error) {
+	ct.mu.Lock()
+	e, ok := ct.made[query]
+	ct.mu.Unlock()
+	if ok {
+		return e, nil
+	}
+	v, err := mk()
+	if err != nil {
+		return e, err
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		return e, err
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed) // a valid level: no error
+	zw.Write(body)
+	if err := zw.Close(); err != nil {
+		return e, err
+	}
+	sum := sha256.Sum256(body)
+	e = threadEntry{body: body, gz: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	ct.mu.Lock()
+	if len(ct.made) >= maxAnswersPerThread {
+		clear(ct.made)
+	}
+	ct.made[query] = e
+	ct.mu.Unlock()
+	return e, nil
+}
+
+// Paging of the threads API (issue 11). A lesson's thread of 30,000 replies
+// was one answer of 11 MB; now the API gives it as the site does, a page at
+// a time, and an open page asks only for what changed.
+const (
+	// threadPageSize and threadAnswers shape a page as the site's lesson page:
+	// so many top-level replies, each with its first few answers.
+	threadPageSize = site.DefaultThreadPageSize
+	threadAnswers  = site.DefaultThreadAnswers
+	// maxChanges bounds one answer to ?since=; more are in the next
+	// (the answer says so with "more").
+	maxChanges = 100
+)
+
+// thread answers /api/threads/{id}?cohort={cohort} with a page of the
+// Thread of the cohort's post of the lesson (no cohort: the course's one
+// post): featured replies, then the newest top-level replies, each with its
+// first answers, and the cursor of the next page. ?after= asks for the page
+// after a cursor, ?since= for what changed since the thread was read (the
+// live script), ?all=1 for the whole thread (a build from another machine).
+// It sets CORS for the site's origin, an ETag per answer and 304 when it
+// did not change, and gzips for a client that accepts it. A private
 // cohort's thread is 404 unless its discussion is shown.
 func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 	lessonID, cohortID := r.PathValue("id"), r.URL.Query().Get("cohort")
 	if h.private(cohortID) {
 		return notFound(fmt.Errorf("thread of private cohort %s: %w", cohortID, activitypub.ErrNotFound))
 	}
-	key := threadKey(lessonID, cohortID)
-	e, gen, ok := h.threads.get(key)
-	if !ok {
-		body, err := h.buildThread(r.Context(), lessonID, cohortID)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(body)
-		e = threadEntry{body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
-		h.threads.put(key, gen, e)
+	ct, err := h.cached(r.Context(), lessonID, cohortID)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	var e threadEntry
+	switch {
+	case q.Has("since"):
+		since := q.Get("since")
+		e, err = ct.answer("since="+since, func() (any, error) { return h.changes(r.Context(), ct, since) })
+	case q.Get("all") != "":
+		e, err = ct.answer("all", func() (any, error) { return ct.t, nil })
+	default:
+		after := q.Get("after")
+		e, err = ct.answer("after="+after, func() (any, error) { return threadPage(ct.t, after) })
+	}
+	if err != nil {
+		return err
 	}
 	hdr := w.Header()
 	h.cors(hdr)
-	hdr.Set("ETag", e.etag)
+	hdr.Add("Vary", "Accept-Encoding")
 	hdr.Set("Cache-Control", "no-cache")
-	if match := r.Header.Get("If-None-Match"); match != "" && etagMatch(match, e.etag) {
+	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
+	etag := e.etag
+	if gz {
+		etag = strings.TrimSuffix(etag, `"`) + `-gz"` // another representation, another tag
+	}
+	hdr.Set("ETag", etag)
+	if match := r.Header.Get("If-None-Match"); match != "" && (etagMatch(match, e.etag) || etagMatch(match, etag)) {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
 	hdr.Set("Content-Type", "application/json; charset=utf-8")
-	_, err := w.Write(e.body)
+	body := e.body
+	if gz {
+		hdr.Set("Content-Encoding", "gzip")
+		body = e.gz
+	}
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	_, err = w.Write(body)
 	return err
+}
+
+// acceptsGzip reads an Accept-Encoding header: gzip (or *) listed without
+// q=0.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		if coding != "gzip" && coding != "x-gzip" && coding != "*" {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		if q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000" {
+			return false
+		}
+		return true
+	}
+	return false
 }
 
 func etagMatch(header, etag string) bool {
@@ -155,17 +289,150 @@ func (h *Handler) threadPreflight(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// buildThread reads a lesson's public, shown replies, their authors and
-// counts, and lays them out as a tree. A reply whose parent is not listed
-// (deleted, hidden, held or not public) is shown at the top level. Featured
-// replies come first, at the top level in pinned order, with the replies
-// to them.
-func (h *Handler) buildThread(ctx context.Context, lessonID, cohortID string) ([]byte, error) {
-	t, err := h.readCohort(ctx, lessonID, cohortID)
+// A page cursor names the last top-level reply of a page, opaquely: "f" and
+// its position among the featured replies, which come first in pinned
+// order, or "r" and its (published, id), a keyset place among the others,
+// newest first, that stays right while replies arrive and leave.
+
+func pageCursor(t *Thread, i int) string {
+	r := t.Replies[i]
+	raw := "f" + strconv.Itoa(i)
+	if !r.Featured {
+		raw = "r" + activitypub.Cursor{At: r.Published, ID: r.ID}.String()
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// pageStart finds where the page after cursor starts in t.Replies.
+func pageStart(t *Thread, cursor string) (int, error) {
+	if cursor == "" {
+		return 0, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(raw) < 2 {
+		return 0, badRequest(fmt.Errorf("page cursor %q: not one this API gave", cursor))
+	}
+	if raw[0] == 'f' {
+		n, err := strconv.Atoi(string(raw[1:]))
+		if err != nil || n < 0 {
+			return 0, badRequest(fmt.Errorf("page cursor %q: not one this API gave", cursor))
+		}
+		i := 0
+		for i < len(t.Replies) && t.Replies[i].Featured && i <= n {
+			i++
+		}
+		return i, nil
+	}
+	c, err := activitypub.ParseCursor(string(raw[1:]))
+	if err != nil || raw[0] != 'r' {
+		return 0, badRequest(fmt.Errorf("page cursor %q: not one this API gave", cursor))
+	}
+	for i, r := range t.Replies {
+		if r.Featured {
+			continue
+		}
+		if r.Published.Before(c.At) || (r.Published.Equal(c.At) && r.ID < c.ID) {
+			return i, nil
+		}
+	}
+	return len(t.Replies), nil
+}
+
+// threadPage is the page of t after cursor: the shape the lesson page shows.
+func threadPage(t *Thread, cursor string) (*Thread, error) {
+	start, err := pageStart(t, cursor)
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(t)
+	end := min(start+threadPageSize, len(t.Replies))
+	p := *t
+	p.Replies = make([]*ThreadReply, 0, end-start)
+	for _, r := range t.Replies[start:end] {
+		p.Replies = append(p.Replies, site.FirstAnswers(r, threadAnswers))
+	}
+	if end < len(t.Replies) {
+		p.Next = pageCursor(t, end-1)
+	}
+	return &p, nil
+}
+
+// A changes cursor is the number of the newest change a reader saw.
+func sinceCursor(seq int64) string { return "c" + strconv.FormatInt(seq, 10) }
+
+func parseSince(s string) (int64, error) {
+	n, err := strconv.ParseInt(strings.TrimPrefix(s, "c"), 10, 64)
+	if err != nil || !strings.HasPrefix(s, "c") || n < 0 {
+		return 0, badRequest(fmt.Errorf("changes cursor %q: not one this API gave", s))
+	}
+	return n, nil
+}
+
+// threadChanges is the answer to ?since=: the thread's counts, the replies
+// changed after the cursor (new, edited, reacted to, featured), those to
+// remove, and the cursor to ask with next.
+type threadChanges struct {
+	Lesson  string         `json:"lesson"`
+	Object  string         `json:"object"`
+	Likes   int            `json:"likes"`
+	Boosts  int            `json:"boosts"`
+	Count   int            `json:"count"`
+	Changes []threadChange `json:"changes"`
+	Since   string         `json:"since"`
+	More    bool           `json:"more,omitempty"` // ask again with Since: there are more
+}
+
+// threadChange is a changed reply without its answers, with the post it
+// answers (the lesson's post, or a reply), or just the id of one to remove.
+type threadChange struct {
+	ID string `json:"id"`
+	*ThreadReply
+	InReplyTo string `json:"in_reply_to,omitempty"`
+	Removed   bool   `json:"removed,omitempty"`
+}
+
+// changes reads what changed in ct's thread after the cursor since.
+func (h *Handler) changes(ctx context.Context, ct *cachedThread, since string) (*threadChanges, error) {
+	after, err := parseSince(since)
+	if err != nil {
+		return nil, err
+	}
+	t := ct.t
+	out := &threadChanges{Lesson: t.Lesson, Object: t.Object, Likes: t.Likes, Boosts: t.Boosts, Count: t.Count,
+		Changes: []threadChange{}, Since: since}
+	cs, err := h.o.Store.ThreadChanges(ctx, t.Lesson, ct.cohort, after, maxChanges)
+	if err != nil {
+		return nil, err
+	}
+	out.More = len(cs) == maxChanges
+	ids := make([]string, 0, len(cs))
+	for _, c := range cs {
+		ids = append(ids, c.ID)
+	}
+	counts, err := h.o.Store.Counts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	featured := map[string]bool{}
+	for _, r := range t.Replies {
+		if r.Featured {
+			featured[r.ID] = true
+		}
+	}
+	for _, c := range cs {
+		out.Since = sinceCursor(c.Seq)
+		if !c.Listed {
+			out.Changes = append(out.Changes, threadChange{ID: c.ID, Removed: true})
+			continue
+		}
+		a, err := h.author(ctx, c.Actor)
+		if err != nil {
+			return nil, err
+		}
+		tr := threadReply(c.Reply, a, counts[c.ID])
+		tr.Featured = featured[c.ID]
+		out.Changes = append(out.Changes, threadChange{ID: c.ID, ThreadReply: tr, InReplyTo: c.InReplyTo})
+	}
+	return out, nil
 }
 
 // readThread is the thread of a course without cohorts.
@@ -173,9 +440,13 @@ func (h *Handler) readThread(ctx context.Context, lessonID string) (*Thread, err
 	return h.readCohort(ctx, lessonID, "")
 }
 
-// readCohort is buildThread before it is written as JSON: the thread of
-// cohortID's post of the lesson ("" for the course's one post). It does not
-// check privacy; its callers do, with private.
+// readCohort reads a lesson's public, shown replies, their authors and
+// counts, and lays them out as a tree: the thread of cohortID's post of the
+// lesson ("" for the course's one post). A reply whose parent is not listed
+// (deleted, hidden, held or not public) is shown at the top level. Featured
+// replies come first, at the top level in pinned order, with the replies to
+// them; then the other top-level replies, newest first. It does not check
+// privacy; its callers do, with private.
 func (h *Handler) readCohort(ctx context.Context, lessonID, cohortID string) (*Thread, error) {
 	o, err := h.o.Store.LessonObject(ctx, lessonID, cohortID)
 	if err != nil {
@@ -225,6 +496,7 @@ func (h *Handler) readCohort(ctx context.Context, lessonID, cohortID string) (*T
 			roots = append(roots, f.ReplyID)
 		}
 	}
+	var others []string
 	for _, r := range replies {
 		if featured[r.ID] {
 			continue
@@ -232,9 +504,15 @@ func (h *Handler) readCohort(ctx context.Context, lessonID, cohortID string) (*T
 		if _, ok := nodes[r.InReplyTo]; ok && r.InReplyTo != r.ID {
 			children[r.InReplyTo] = append(children[r.InReplyTo], r.ID)
 		} else {
-			roots = append(roots, r.ID)
+			others = append(others, r.ID)
 		}
 	}
+	// The newest top-level replies first: a new one shows on top, where its
+	// author looks for it, and a page's cursor is a keyset place that stays
+	// right as replies arrive (the most-replied order would move as answers
+	// come, so a page could skip or repeat replies).
+	slices.Reverse(others)
+	roots = append(roots, others...)
 	var build func(id string, depth int) *ThreadReply
 	build = func(id string, depth int) *ThreadReply {
 		n := *nodes[id] // a copy: the depth bound holds whatever a hostile server sent

@@ -43,10 +43,25 @@ const (
 	TotalTimeout = 15 * time.Second
 )
 
-// MaxResponse caps a response body: an actor or a post is a few KiB, a
-// collection page some tens; 1 MiB is ample and keeps a hostile server from
-// filling memory.
+// MaxResponse caps a response body: a post is a few KiB, a collection
+// page some tens; 1 MiB is ample and keeps a hostile server from filling
+// memory. It is as.ActivityLimits.Size: what is read is what may be parsed.
 const MaxResponse = 1 << 20
+
+// MaxKeyResponse caps an actor or key document, what anyone can make the
+// companion fetch by naming it as the keyId of a forged request: real ones
+// are 2–20 KiB. It is as.KeyLimits.Size.
+const MaxKeyResponse = 64 << 10
+
+// KeyTimeout bounds a whole actor or key fetch. A healthy server answers
+// one in well under a second; a key host that stalls must not hold an
+// inbox request (and the connection of whoever sent it) for TotalTimeout.
+// A sender whose server was slow retries, as after any 401.
+const KeyTimeout = 5 * time.Second
+
+// drainOnError is how much of a non-2xx answer is read, so that the
+// connection can be reused; the rest is dropped with the connection.
+const drainOnError = 4 << 10
 
 // maxRedirects bounds how many redirects a GET follows.
 const maxRedirects = 5
@@ -97,6 +112,9 @@ type Options struct {
 	// HTTP replaces the safe client; tests that need a special transport
 	// set it. Leave nil in production.
 	HTTP *http.Client
+	// KeyTimeout replaces the package's KeyTimeout when not zero; for
+	// tests and benchmarks of slow key hosts.
+	KeyTimeout time.Duration
 	// HostRate and HostBurst replace the limits of GETs to one host
 	// (HostRate per second, HostBurst at once); zero keeps the defaults.
 	HostRate  float64
@@ -112,13 +130,18 @@ type Client struct {
 	log      *slog.Logger
 	now      func() time.Time
 	http     *http.Client
+	keyWait  time.Duration
+	keys     keyCache
 	limits   *hostLimits
 }
 
 // New returns a Client with the safe transport.
 func New(o Options) *Client {
 	c := &Client{store: o.Store, keyID: o.KeyID, key: o.Key, insecure: o.AllowInsecure, log: o.Logger, now: o.Now, http: o.HTTP,
-		limits: newHostLimits(o.HostRate, o.HostBurst)}
+		keyWait: o.KeyTimeout, limits: newHostLimits(o.HostRate, o.HostBurst)}
+	if c.keyWait == 0 {
+		c.keyWait = KeyTimeout
+	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -234,6 +257,22 @@ func checkURL(u *url.URL, allowInsecure bool) error {
 // wait for their turn (see HostRate); one that would wait too long wraps
 // ErrHostBusy.
 func (c *Client) Get(ctx context.Context, rawURL string) ([]byte, error) {
+	return c.GetLimited(ctx, rawURL, MaxResponse)
+}
+
+// getActorDocument is Get for an actor or key document: at most
+// MaxKeyResponse bytes, within the key timeout.
+func (c *Client) getActorDocument(ctx context.Context, rawURL string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.keyWait)
+	defer cancel()
+	return c.GetLimited(ctx, rawURL, MaxKeyResponse)
+}
+
+// GetLimited is Get with a body of at most limit bytes: a body announced
+// larger is refused before it is read, and one that turns out larger is
+// not read past limit+1 bytes; either wraps ErrTooLarge. A non-2xx body is
+// not read.
+func (c *Client) GetLimited(ctx context.Context, rawURL string, limit int) ([]byte, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("get %s: %w", rawURL, err)
@@ -262,15 +301,19 @@ func (c *Client) Get(ctx context.Context, rawURL string) ([]byte, error) {
 		return nil, fmt.Errorf("get %s: %w", rawURL, err)
 	}
 	defer resp.Body.Close()
-	body, err := readLimited(resp.Body)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		_, _ = io.CopyN(io.Discard, resp.Body, drainOnError)
+		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone {
+			return nil, fmt.Errorf("get %s: status %d: %w", rawURL, resp.StatusCode, ErrGone)
+		}
+		return nil, fmt.Errorf("get: %w", &StatusError{URL: rawURL, Code: resp.StatusCode})
+	}
+	if resp.ContentLength > int64(limit) {
+		return nil, fmt.Errorf("get %s: announced %d bytes, over %d: %w", rawURL, resp.ContentLength, limit, ErrTooLarge)
+	}
+	body, err := readLimited(resp.Body, resp.ContentLength, limit)
 	if err != nil {
 		return nil, fmt.Errorf("get %s: %w", rawURL, err)
-	}
-	switch {
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
-		return nil, fmt.Errorf("get %s: status %d: %w", rawURL, resp.StatusCode, ErrGone)
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return nil, fmt.Errorf("get: %w", &StatusError{URL: rawURL, Code: resp.StatusCode})
 	}
 	return body, nil
 }
@@ -310,15 +353,36 @@ func (c *Client) Post(ctx context.Context, inbox string, body []byte) error {
 	return nil
 }
 
-func readLimited(r io.Reader) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r, MaxResponse+1))
-	if err != nil {
-		return nil, fmt.Errorf("read body: %w", err)
+// unknownLengthBuffer is the first buffer for a body of unannounced length
+// (a chunked answer): most actor documents and posts fit in it.
+const unknownLengthBuffer = 8 << 10
+
+// readLimited reads at most limit bytes of r, and refuses a body longer
+// than that. When the length is announced (size >= 0), the buffer is
+// allocated once, at that size.
+func readLimited(r io.Reader, size int64, limit int) ([]byte, error) {
+	if size < 0 || size > int64(limit) {
+		size = int64(min(limit, unknownLengthBuffer))
 	}
-	if len(body) > MaxResponse {
-		return nil, fmt.Errorf("over %d bytes: %w", MaxResponse, ErrTooLarge)
+	buf := make([]byte, 0, size+1) // +1: seeing EOF takes room for one more byte
+	lr := io.LimitReader(r, int64(limit)+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read body: %w", err)
+		}
 	}
-	return body, nil
+	if len(buf) > limit {
+		return nil, fmt.Errorf("over %d bytes: %w", limit, ErrTooLarge)
+	}
+	return buf, nil
 }
 
 // Actor returns the actor with that id: the Store's copy when it is younger
@@ -334,7 +398,7 @@ func (c *Client) Actor(ctx context.Context, id string, refresh bool) (activitypu
 			return a, fmt.Errorf("actor %s: %w", id, err)
 		}
 	}
-	body, err := c.Get(ctx, id)
+	body, err := c.getActorDocument(ctx, id)
 	if err != nil {
 		return activitypub.Actor{}, fmt.Errorf("actor: %w", err)
 	}
@@ -361,8 +425,26 @@ func (c *Client) Actor(ctx context.Context, id string, refresh bool) (activitypu
 // already is the owner's full actor, the owner is fetched, signed, for
 // everything else. The key is the owner's only when the owner's own
 // document lists that key id with the same key, and the key id is on the
-// owner's host; the verified binding is then saved.
+// owner's host; the verified binding is then saved. What KeyOwner returns
+// is kept in memory for KeyCacheTTL and answered from there unless refresh
+// is set; a failed lookup forgets it.
 func (c *Client) KeyOwner(ctx context.Context, keyID string, refresh bool) (activitypub.Actor, crypto.PublicKey, error) {
+	if !refresh {
+		if k, ok := c.keys.get(keyID, c.now()); ok {
+			return k.owner, k.pub, nil
+		}
+	}
+	a, pub, err := c.keyOwner(ctx, keyID, refresh)
+	if err != nil {
+		c.keys.forget(keyID)
+		return a, pub, err
+	}
+	c.keys.put(keyID, cachedKey{owner: a, pub: pub, at: c.now()})
+	return a, pub, nil
+}
+
+// keyOwner is KeyOwner without the cache in memory.
+func (c *Client) keyOwner(ctx context.Context, keyID string, refresh bool) (activitypub.Actor, crypto.PublicKey, error) {
 	if !refresh {
 		a, err := c.store.ActorByKeyID(ctx, keyID)
 		if err == nil {
@@ -380,18 +462,22 @@ func (c *Client) KeyOwner(ctx context.Context, keyID string, refresh bool) (acti
 	if err != nil {
 		return activitypub.Actor{}, nil, fmt.Errorf("key owner: %w", err)
 	}
-	body, err := c.Get(ctx, keyURL)
+	body, err := c.getActorDocument(ctx, keyURL)
 	if err != nil {
 		return activitypub.Actor{}, nil, fmt.Errorf("key %s: %w", keyID, err)
 	}
-	k, err := as.ParseKey(ctx, body, keyID)
+	doc, err := as.DecodeKeyDocument(body)
+	if err != nil {
+		return activitypub.Actor{}, nil, fmt.Errorf("key %s: %w", keyID, err)
+	}
+	k, err := doc.Key(keyID)
 	if err != nil {
 		return activitypub.Actor{}, nil, fmt.Errorf("key %s: %w", keyID, err)
 	}
 	if !activitypub.SameHost(k.Owner, keyID) {
 		return activitypub.Actor{}, nil, fmt.Errorf("key %s: owner %s: %w", keyID, k.Owner, ErrOrigin)
 	}
-	a, err := c.keyOwnerActor(ctx, k.Owner, keyURL, body)
+	a, err := c.keyOwnerActor(ctx, k.Owner, keyURL, doc)
 	if err != nil {
 		return a, nil, fmt.Errorf("key %s: owner: %w", keyID, err)
 	}
@@ -416,11 +502,11 @@ func (c *Client) KeyOwner(ctx context.Context, keyID string, refresh bool) (acti
 // keyOwnerActor returns the owner's full actor: the key's own document when
 // it is that actor (fetched from the owner's URL and with an inbox), else a
 // fresh, signed fetch of the owner.
-func (c *Client) keyOwnerActor(ctx context.Context, owner, keyURL string, keyDoc []byte) (activitypub.Actor, error) {
+func (c *Client) keyOwnerActor(ctx context.Context, owner, keyURL string, keyDoc as.KeyDocument) (activitypub.Actor, error) {
 	if owner != keyURL {
 		return c.Actor(ctx, owner, true)
 	}
-	a, err := as.ParseActor(ctx, keyDoc)
+	a, err := keyDoc.Actor(ctx)
 	if err != nil {
 		return a, err
 	}

@@ -1,12 +1,16 @@
 package fetch_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cohort-course/cohort/activitypub"
 	"github.com/cohort-course/cohort/activitypub/fetch"
@@ -177,4 +181,105 @@ func TestNoteMustComeFromItsOrigin(t *testing.T) {
 
 func quote(s string) string {
 	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "\n", `\n`) + `"`
+}
+
+// TestKeyDocumentsAreSmallAndQuick: what a keyId points at is read with
+// the key document cap and the key timeout, so a forged request naming a
+// huge, endless or stalled document costs little: an announced length over
+// the cap is refused unread, a body streaming past it is cut at the cap, a
+// host that stalls is given up on after the key timeout. A post may still
+// be larger.
+func TestKeyDocumentsAreSmallAndQuick(t *testing.T) {
+	stall := make(chan struct{})
+	defer close(stall)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/announced":
+			w.Header().Set("Content-Length", strconv.Itoa(fetch.MaxResponse))
+			w.Write(bytes.Repeat([]byte(" "), fetch.MaxResponse))
+		case "/endless":
+			chunk := bytes.Repeat([]byte(" "), 4096)
+			for range fetch.MaxResponse / len(chunk) {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+			}
+		case "/stalled":
+			select {
+			case <-stall:
+			case <-r.Context().Done():
+			}
+		case "/post":
+			w.Write([]byte(`{"x":"` + strings.Repeat("x", fetch.MaxKeyResponse) + `"}`))
+		}
+	}))
+	defer ts.Close()
+	c := fetch.New(fetch.Options{Store: openStore(t), AllowInsecure: true, KeyTimeout: 200 * time.Millisecond})
+	ctx := context.Background()
+	for _, path := range []string{"/announced", "/endless"} {
+		if _, _, err := c.KeyOwner(ctx, ts.URL+path, false); !errors.Is(err, fetch.ErrTooLarge) {
+			t.Errorf("key at %s: %v, want ErrTooLarge", path, err)
+		}
+		if _, err := c.Actor(ctx, ts.URL+path, false); !errors.Is(err, fetch.ErrTooLarge) {
+			t.Errorf("actor at %s: %v, want ErrTooLarge", path, err)
+		}
+	}
+	start := time.Now()
+	if _, _, err := c.KeyOwner(ctx, ts.URL+"/stalled", false); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("stalled key host: %v, want a deadline error", err)
+	}
+	if d := time.Since(start); d > fetch.TotalTimeout/2 {
+		t.Errorf("stalled key host held the request %s", d)
+	}
+	if _, err := c.Get(ctx, ts.URL+"/post"); err != nil {
+		t.Errorf("a post larger than a key document: %v", err)
+	}
+}
+
+// countingStore is the real Store, counting key lookups.
+type countingStore struct {
+	activitypub.Store
+	lookups atomic.Int64
+}
+
+func (s *countingStore) ActorByKeyID(ctx context.Context, keyID string) (activitypub.Actor, error) {
+	s.lookups.Add(1)
+	return s.Store.ActorByKeyID(ctx, keyID)
+}
+
+// TestKeyOwnerKeepsKeysInMemory: a busy sender's key is looked up in the
+// Store once per KeyCacheTTL, not once per request; a refresh goes to the
+// key's URL, and a failed one forgets the key.
+func TestKeyOwnerKeepsKeysInMemory(t *testing.T) {
+	m := mastotest.New(t)
+	st := &countingStore{Store: openStore(t)}
+	var offset atomic.Int64
+	c := fetch.New(fetch.Options{Store: st, AllowInsecure: true, Now: func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }})
+	ctx := context.Background()
+	for range 5 {
+		if _, _, err := c.KeyOwner(ctx, m.KeyID("alice"), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := st.lookups.Load(); n != 1 {
+		t.Fatalf("5 lookups read the Store %d times, want 1 (the first, which fetched)", n)
+	}
+	if n := m.Gets("/users/alice"); n != 1 {
+		t.Fatalf("the key was fetched %d times, want 1", n)
+	}
+	offset.Store(int64(fetch.KeyCacheTTL + time.Second))
+	if _, _, err := c.KeyOwner(ctx, m.KeyID("alice"), false); err != nil || st.lookups.Load() != 2 {
+		t.Fatalf("after the TTL: %v, %d Store lookups, want 2", err, st.lookups.Load())
+	}
+	if _, _, err := c.KeyOwner(ctx, m.KeyID("alice"), true); err != nil || m.Gets("/users/alice") != 2 {
+		t.Fatalf("refresh: %v, %d fetches, want 2", err, m.Gets("/users/alice"))
+	}
+	m.Gone("/users/alice")
+	if _, _, err := c.KeyOwner(ctx, m.KeyID("alice"), true); !errors.Is(err, fetch.ErrGone) {
+		t.Fatalf("refresh of a gone actor: %v, want ErrGone", err)
+	}
+	if _, _, err := c.KeyOwner(ctx, m.KeyID("alice"), false); err != nil || st.lookups.Load() != 3 {
+		t.Fatalf("after a failed refresh: %v, %d Store lookups, want 3 (the key forgotten in memory, still in the Store)", err, st.lookups.Load())
+	}
 }

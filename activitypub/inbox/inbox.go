@@ -276,9 +276,12 @@ func isPlainJSON(ct string) bool {
 // verify looks the signature's key up (Store, else fetch) and checks the
 // signature; when it fails with a stored key, the key is refetched once, in
 // case the actor rotated it, but no more than once per KeyRefetchInterval
-// for the same key id. It returns the key's owner.
+// for the same key id. A key fetched by this very request is not fetched
+// again: a forgery naming a new key id costs one fetch, not two. It returns
+// the key's owner.
 func (h *Handler) verify(r *http.Request, s *sig.Signature) (activitypub.Actor, error) {
 	ctx := r.Context()
+	start := h.now()
 	owner, pub, err := h.o.Fetch.KeyOwner(ctx, s.KeyID, false)
 	if err != nil {
 		return owner, keyError(err)
@@ -286,6 +289,10 @@ func (h *Handler) verify(r *http.Request, s *sig.Signature) (activitypub.Actor, 
 	err = s.Verify(pub)
 	if err == nil {
 		return owner, nil
+	}
+	if !owner.Fetched.Before(start) {
+		return owner, fail(http.StatusUnauthorized, "signature does not verify",
+			fmt.Errorf("verify: %w (with the key just fetched)", err))
 	}
 	if !h.mayRefetch(s.KeyID) {
 		return owner, fail(http.StatusUnauthorized, "signature does not verify",

@@ -1053,6 +1053,65 @@ func TestHostileInputs(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "a forged request naming a key never seen fetches it once",
+			send: func(e *env) int {
+				code, _ := e.m.PostAs(ctx, e.m.KeyID("bob"), forgeryKey(t), e.inbox, e.fixture("mastodon-create-reply.json", "bob", "1", "", nil), nil)
+				return code
+			},
+			want: http.StatusUnauthorized,
+			check: func(t *testing.T, e *env) {
+				if n := e.m.Gets("/users/bob"); n != 1 {
+					t.Fatalf("the key was fetched %d times, want 1", n)
+				}
+				nothingStored(t, e)
+			},
+		},
+		{
+			name: "a keyId pointing at a document nested past the limit is refused",
+			send: func(e *env) int {
+				e.m.AddNote(e.m.Base+"/deep", []byte(strings.Repeat("[", 40<<10)))
+				code, _ := e.m.PostAs(ctx, e.m.Base+"/deep#k", forgeryKey(t), e.inbox, e.fixture("mastodon-create-reply.json", "alice", "1", "", nil), nil)
+				return code
+			},
+			want:  http.StatusUnauthorized,
+			check: nothingStored,
+		},
+		{
+			name: "a keyId pointing at a document over 64 KiB is refused",
+			send: func(e *env) int {
+				doc := actorWith(t, e, "carol", func(a map[string]any) { a["summary"] = strings.Repeat("x", 64<<10) })
+				e.m.AddNote(e.m.ActorID("carol"), doc)
+				code, _ := e.m.PostAs(ctx, e.m.KeyID("carol"), e.m.Key, e.inbox, e.fixture("mastodon-create-reply.json", "carol", "1", "", nil), nil)
+				return code
+			},
+			want:  http.StatusUnauthorized,
+			check: nothingStored,
+		},
+		{
+			name: "a signed activity nested past the limit is refused before it is decoded",
+			send: func(e *env) int {
+				return e.post("alice", e.fixture("mastodon-create-reply.json", "alice", "1", "", func(act, note map[string]any) {
+					var v any = "x"
+					for range 40 {
+						v = []any{v}
+					}
+					note["junk"] = v
+				}))
+			},
+			want:  http.StatusBadRequest,
+			check: nothingStored,
+		},
+		{
+			name: "a signed activity with an array over the limit is refused before it is decoded",
+			send: func(e *env) int {
+				return e.post("alice", e.fixture("mastodon-create-reply.json", "alice", "1", "", func(act, note map[string]any) {
+					note["junk"] = make([]any, 5000)
+				}))
+			},
+			want:  http.StatusBadRequest,
+			check: nothingStored,
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

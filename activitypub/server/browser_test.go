@@ -82,7 +82,9 @@ func serveInProcess(t *testing.T, dir string, ln net.Listener) (*server.Server, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv = &live.Server{Builder: site.NewBuilder(site.Options{Source: dir, Out: out, Discussion: comp.Discussion()}),
+	// One top-level reply a page: two replies already make a second page.
+	paging := site.ThreadPaging{PageSize: 1, Answers: 1}
+	srv = &live.Server{Builder: site.NewBuilder(site.Options{Source: dir, Out: out, Discussion: comp.Discussion(), ThreadPaging: paging}),
 		Out: out, BasePath: "/", Hub: live.NewHub(), Report: io.Discard,
 		PageHeader: http.Header{"Content-Security-Policy": {site.ContentSecurityPolicy(cfg.Federation.Base())}}}
 	if _, err := srv.Build(ctx, nil); err != nil {
@@ -257,6 +259,31 @@ document.addEventListener("securitypolicyviolation", e => window.cspViolations.p
 		t.Errorf("the live region says %q, want 1 new reply", got)
 	}
 
+	// bob edits his reply: the open page shows the new text and the edit.
+	if code, err := m.Post(ctx, "bob", inbox, m.Fixture(t, "mastodon-update-note.json", "bob", lesson, "2")); code != http.StatusAccepted {
+		t.Fatalf("bob's edit: %d %v", code, err)
+	}
+	waitFor("bob's edit to show", bobLi+` !== null && `+bobLi+`.querySelector(".reply-edited") !== null && `+bobLi+`.textContent.includes("(edited)")`)
+	if js(`document.querySelectorAll('li.reply[data-id="`+bobID+`"]').length === 1 && window.notReloaded === true`) != true {
+		t.Error("bob's edit duplicated his reply, or the page reloaded")
+	}
+	if got := js(`document.querySelector(".thread-status").textContent`); got != "1 new reply" {
+		t.Errorf("after an edit the live region says %q; an edit is no new reply", got)
+	}
+
+	// The site was rebuilt with bob's reply: its thread has two pages now,
+	// bob's (newest) on the lesson page, alice's on a page of its own.
+	eventually(t, "the thread's second page", func() bool {
+		resp, err := http.Get(pageURL + "discussion/2/")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode == http.StatusOK && strings.Contains(string(body), `data-id="`+m.ActorID("alice")+`/statuses/1"`) &&
+			!strings.Contains(string(body), `data-id="`+bobID+`"`)
+	})
+
 	// The thread as it stands passes axe-core: nothing serious or critical.
 	if _, err := chromedp.Run(bctx, chromedp.Evaluate[any](axe+";true")); err != nil {
 		t.Fatalf("load axe-core: %v", err)
@@ -284,6 +311,19 @@ document.addEventListener("securitypolicyviolation", e => window.cspViolations.p
 	if js(aliceLi+` !== null && window.notReloaded === true`) != true {
 		t.Error("alice's reply went with bob's, or the page reloaded")
 	}
+
+	// A fresh load shows the first page: bob's reply gone, alice's back on
+	// it, and no link to a second page of one reply.
+	if err := chromedp.Do(bctx, chromedp.Navigate(pageURL)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the rebuilt lesson page", func() bool {
+		v, err := chromedp.Run(bctx, chromedp.Evaluate[bool](aliceLi+` !== null && `+bobLi+` === null && document.querySelector(".thread-older") === null`))
+		if err != nil || !v {
+			chromedp.Do(bctx, chromedp.Reload())
+		}
+		return err == nil && v
+	})
 
 	// The companion becomes unreachable: requests to its API fail as a network
 	// error. A fresh load of the page still shows the built thread, the script's

@@ -18,7 +18,7 @@ import (
 // whose tables ImportSQLite knows. A SQLite migration added later must be
 // mirrored in migrations/ and here, or the copy refuses to run rather than
 // leave something behind.
-const sqliteVersion = 6
+const sqliteVersion = 7
 
 // kind is how a SQLite column's value becomes a PostgreSQL one.
 type kind int
@@ -54,7 +54,7 @@ func tbl(name string, identity bool, cols ...any) table {
 var importTables = []table{
 	tbl("replies", false, "id", text, "lesson_id", text, "cohort_id", text, "in_reply_to", text, "actor", text, "url", text,
 		"published", nanos, "updated", nanos, "content", text, "summary", text, "sensitive", flag, "attachments", jsonb,
-		"visibility", text, "deleted", flag, "state", text),
+		"visibility", text, "deleted", flag, "state", text, "seq", num),
 	tbl("followers", false, "actor_id", text, "inbox", text, "follow_id", text, "since", nanos),
 	tbl("pending_follows", false, "actor_id", text, "handle", text, "inbox", text, "follow_id", text, "requested", nanos),
 	tbl("actors", false, "id", text, "type", text, "inbox", text, "shared_inbox", text, "followers", text,
@@ -123,7 +123,11 @@ func (s *Store) ImportSQLite(ctx context.Context, src *sql.DB) ([]TableCount, er
 				return fmt.Errorf("%s: %d rows in the source, %d copied", t.name, c.Source, c.Copied)
 			}
 		}
-		return nil
+		// The thread-change triggers number every copied reply again as
+		// this commits; starting the counter past the copied numbers keeps
+		// them above any a reader saw before the move.
+		_, err := tx.Exec(ctx, `UPDATE change_seq SET n = greatest(n, (SELECT coalesce(max(seq), 0) FROM replies))`)
+		return err
 	})
 	if err != nil {
 		return counts, fmt.Errorf("import: %w", err)

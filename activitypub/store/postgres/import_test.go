@@ -135,6 +135,15 @@ func TestImportSQLite(t *testing.T) {
 	})
 	same("deliveries due later", func(s activitypub.Store) (any, error) { return s.ClaimDeliveries(ctx, base.Add(2*time.Hour), 10) })
 
+	// Thread changes after the move are numbered above those before it.
+	before, err := src.ThreadSeq(ctx, "intro", "2026-09")
+	must(t, err)
+	cs, err := dst.ThreadChanges(ctx, "intro", "2026-09", before, 100)
+	must(t, err)
+	if len(cs) != 3 {
+		t.Errorf("a reader that saw number %d before the move gets %d changes after it, want the 3 replies again", before, len(cs))
+	}
+
 	// The tombstone came along: the deleted post stays out.
 	must(t, dst.SaveReply(ctx, activitypub.Reply{ID: bob + "/statuses/9", LessonID: "intro", Actor: bob, Published: base, Visibility: activitypub.Public}))
 	if _, err := dst.Reply(ctx, bob+"/statuses/9"); !errors.Is(err, activitypub.ErrNotFound) {

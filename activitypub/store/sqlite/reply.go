@@ -75,7 +75,7 @@ func (t *txn) SaveReply(r activitypub.Reply) error {
 		return fmt.Errorf("save reply %s: attachments: %w", r.ID, err)
 	}
 	var owner string
-	err = t.tx.QueryRowContext(t.ctx, replyActorSQL, r.ID).Scan(&owner)
+	err = t.queryRow(replyActorSQL, r.ID).Scan(&owner)
 	switch {
 	case err == nil && owner != r.Actor:
 		return fmt.Errorf("save reply %s by %s: %w (%s)", r.ID, r.Actor, activitypub.ErrNotOwner, owner)
@@ -105,7 +105,7 @@ func (s *Store) Reply(ctx context.Context, id string) (activitypub.Reply, error)
 
 // Reply implements activitypub.Tx.
 func (t *txn) Reply(id string) (activitypub.Reply, error) {
-	return readReply(t.tx.QueryRowContext(t.ctx, replySQL, id), id)
+	return readReply(t.queryRow(replySQL, id), id)
 }
 
 func readReply(row *sql.Row, id string) (activitypub.Reply, error) {

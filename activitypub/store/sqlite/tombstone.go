@@ -34,7 +34,7 @@ func (t *txn) SaveTombstone(ts activitypub.Tombstone) error {
 // tombstoned reports whether actor deleted id before it was stored.
 func (t *txn) tombstoned(id, actor string) (bool, error) {
 	var one int
-	err := t.tx.QueryRowContext(t.ctx, tombstonedSQL, id, actor).Scan(&one)
+	err := t.queryRow(tombstonedSQL, id, actor).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

@@ -17,6 +17,7 @@ var _ activitypub.Tx = (*txn)(nil)
 type txn struct {
 	ctx context.Context
 	tx  *sql.Tx
+	db  *pool     // for statements prepared once
 	now time.Time // the Store's Now, read once for the whole transaction
 }
 
@@ -24,14 +25,14 @@ type txn struct {
 // committed together, or undone together when fn fails.
 func (s *Store) inTx(ctx context.Context, fn func(t *txn) error) error {
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return fn(&txn{ctx: ctx, tx: tx, now: s.Now()})
+		return fn(&txn{ctx: ctx, tx: tx, db: s.db, now: s.Now()})
 	})
 }
 
 // exec runs one statement and returns its counts.
 func (t *txn) exec(query string, args ...any) (execResult, error) {
 	var r execResult
-	res, err := t.tx.ExecContext(t.ctx, query, args...)
+	res, err := t.db.execTx(t.ctx, t.tx, query, args...)
 	if err != nil {
 		return r, err
 	}
@@ -40,6 +41,15 @@ func (t *txn) exec(query string, args ...any) (execResult, error) {
 	}
 	r.lastID, err = res.LastInsertId()
 	return r, err
+}
+
+// queryRow runs a query in the transaction with the statement prepared
+// once; the transaction's copy of the statement is closed at its end.
+func (t *txn) queryRow(query string, args ...any) *sql.Row {
+	if st := t.db.prepared(t.ctx, query); st != nil {
+		return t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	}
+	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
 
 // changed is exec for statements that must change a row: it returns

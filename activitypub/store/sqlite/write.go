@@ -29,7 +29,7 @@ type op struct {
 // writer is the one goroutine that writes: it takes the writes that are
 // waiting, runs them in one transaction and commits them with one fsync.
 type writer struct {
-	db        *sql.DB
+	db        *pool
 	ops       chan op
 	quit      chan struct{}
 	stopped   chan struct{}
@@ -42,7 +42,7 @@ type writer struct {
 	batches atomic.Int64
 }
 
-func (w *writer) start(db *sql.DB) {
+func (w *writer) start(db *pool) {
 	w.db = db
 	w.ops = make(chan op) // unbuffered: a write handed over is a write the writer owns
 	w.quit, w.stopped = make(chan struct{}), make(chan struct{})
@@ -128,19 +128,19 @@ func (w *writer) commit(batch []op) {
 			errs[i] = o.fn(ctx, tx)
 			break
 		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
+		if _, err := w.db.execTx(ctx, tx, "SAVEPOINT op"); err != nil {
 			tx.Rollback()
 			answer(fmt.Errorf("savepoint: %w", err))
 			return
 		}
 		if errs[i] = o.fn(ctx, tx); errs[i] != nil {
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO op"); err != nil {
+			if _, err := w.db.execTx(ctx, tx, "ROLLBACK TO op"); err != nil {
 				tx.Rollback()
 				answer(fmt.Errorf("rollback to savepoint: %w", err))
 				return
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "RELEASE op"); err != nil {
+		if _, err := w.db.execTx(ctx, tx, "RELEASE op"); err != nil {
 			tx.Rollback()
 			answer(fmt.Errorf("release savepoint: %w", err))
 			return
@@ -169,7 +169,7 @@ type execResult struct {
 func (s *Store) exec(ctx context.Context, query string, args ...any) (execResult, error) {
 	var r execResult
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, query, args...)
+		res, err := s.db.execTx(ctx, tx, query, args...)
 		if err != nil {
 			return err
 		}

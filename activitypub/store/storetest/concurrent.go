@@ -35,6 +35,7 @@ func RunConcurrent(t *testing.T, open func(t *testing.T, n int) []activitypub.St
 		{"FeaturePositions", testConcurrentFeatures},
 		{"CreateAndDeleteRace", testConcurrentCreateDelete},
 		{"KeyPair", testConcurrentKeyPair},
+		{"ThreadChangesInCommitOrder", testConcurrentThreadChanges},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,5 +286,48 @@ func testConcurrentKeyPair(t *testing.T, ss []activitypub.Store) {
 		if k != keys[0] {
 			t.Fatalf("KeyPair at once returned %+v and %+v", keys[0], k)
 		}
+	}
+}
+
+// testConcurrentThreadChanges: replies arrive through several processes
+// while a reader follows the thread with ThreadChanges, asking each time
+// for what is numbered after the last change it saw. It must see every
+// reply: a number given out before another's but committed after it would
+// slip behind the reader.
+func testConcurrentThreadChanges(t *testing.T, ss []activitypub.Store) {
+	const n = 60
+	seen := map[string]bool{}
+	var after int64
+	read := func() {
+		cs, err := ss[0].ThreadChanges(ctx, "intro", "", after, 1000)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		for _, c := range cs {
+			seen[c.ID] = true
+			after = c.Seq
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		together(n, ss, func(i int, s activitypub.Store) {
+			if err := s.SaveReply(ctx, reply(i, alice)); err != nil {
+				t.Error(err)
+			}
+		})
+	}()
+	for reading := true; reading; {
+		select {
+		case <-done:
+			reading = false
+		default:
+		}
+		read()
+	}
+	read()
+	if len(seen) != n {
+		t.Fatalf("the reader saw %d of %d replies by following ThreadChanges", len(seen), n)
 	}
 }

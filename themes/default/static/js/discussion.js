@@ -1,5 +1,6 @@
-// Live discussion: polls the companion's threads API (.thread[data-api]) and adds, edits and
-// removes replies in place; unreachable, the built page stays. Reply HTML is sanitized again.
+// Live discussion: asks the companion's threads API (.thread[data-api]) for what changed since
+// the page was built (data-since), and adds, edits and removes replies in place; unreachable,
+// the built page stays. Reply HTML is sanitized again.
 (() => {
 "use strict";
 
@@ -74,7 +75,7 @@ if (copyButton && navigator.clipboard && window.isSecureContext) {
 var form = document.querySelector("form.remote-reply[data-uri]");
 if (form) {
   var input = $(form, "input");
-    try { input.value = localStorage.getItem("cohort.instance") || ""; } catch (e) {}
+  try { input.value = localStorage.getItem("cohort.instance") || ""; } catch (e) {}
   form.hidden = false;
   form.addEventListener("submit", ev => {
     ev.preventDefault();
@@ -175,60 +176,66 @@ function ownList(li) {
   return null;
 }
 
-// When ids, versions and nesting did not change, the DOM is left alone.
-function shapeOf(replies) {
-  return replies.map(r => r.id + "=" + version(r) + "[" + shapeOf(r.replies || []) + "]").join(",");
-}
-function shapeOfDOM(ol) {
-  if (!ol) return "";
-  return Array.from(ol.children).filter(li => li.matches("li.reply")).map(li => {
-    return li.dataset.id + "=" + li.dataset.v + "[" + shapeOfDOM(ownList(li)) + "]";
-  }).join(",");
+function list(el, before) {
+  var ol = document.createElement("ol");
+  ol.className = "replies";
+  return el.insertBefore(ol, before);
 }
 
+// apply: the changes since the last look. A new reply goes on top, or under
+// the reply it answers when this page shows it; a removed one leaves its
+// answers in its place.
 function apply(t) {
-  var replies = t.replies || [];
   var status = $(box, ".thread-status");
-  var current = $(box, ":scope > ol.replies");
   [["count", t.count, "replies"], ["likes", t.likes, "likes"], ["boosts", t.boosts, "boosts"]].forEach(c => {
     var el = $(box, ".thread-" + c[0]);
     if (el) el.textContent = plural(c[1] || 0, c[2]);
   });
   remove($(box, ".thread-snapshot")); // live now
   remove($(box, ".thread-offline"));
-  if (shapeOf(replies) === shapeOfDOM(current)) return;
-
-  var old = {};
-  box.querySelectorAll("li.reply[data-id]").forEach(li => { old[li.dataset.id] = li; });
+  var shown = {};
+  box.querySelectorAll("li.reply[data-id]").forEach(li => { shown[li.dataset.id] = li; });
   var added = 0;
-  function list(rs, depth) {
-    var ol = document.createElement("ol");
-    ol.className = "replies";
-    rs.forEach(r => {
-      var li = old[r.id];
-      if (!li || li.dataset.v !== version(r)) {
-        var fresh = build(r);
-        if (!li) {
-          added++;
-          fresh.classList.add("reply-new");
-        }
-        li = fresh;
-      }
-      remove(ownList(li));
-      if (r.replies && r.replies.length && depth < 64) li.appendChild(list(r.replies, depth + 1));
-      ol.appendChild(li);
-    });
-    return ol;
-  }
-  var ol = list(replies, 0);
+  (t.changes || []).forEach(r => {
+    var li = shown[r.id];
+    if (r.removed) {
+      if (!li) return;
+      var kids = ownList(li);
+      while (kids && kids.firstElementChild) li.before(kids.firstElementChild);
+      remove(li);
+      delete shown[r.id];
+      return;
+    }
+    var fresh = build(r);
+    if (r.featured) fresh.classList.add("reply-featured");
+    if (li) {
+      if (li.dataset.v === fresh.dataset.v && li.classList.contains("reply-featured") === !!r.featured) return;
+      var own = ownList(li), more = $(li, ":scope > .reply-more");
+      if (own) fresh.appendChild(own);
+      if (more) fresh.appendChild(more);
+      li.replaceWith(fresh);
+    } else {
+      var top = $(box, ":scope > ol.replies"), parent = shown[r.in_reply_to];
+      if (parent) {
+        (ownList(parent) || list(parent, null)).appendChild(fresh);
+      } else if (r.in_reply_to === t.object || !r.in_reply_to) {
+        top = top || list(box, status);
+        var first = top.firstElementChild; // newest first, after the featured
+        while (first && first.classList.contains("reply-featured")) first = first.nextElementSibling;
+        top.insertBefore(fresh, first);
+      } else return; // answers a reply on another page
+      fresh.classList.add("reply-new");
+      added++;
+    }
+    shown[r.id] = fresh;
+  });
   var empty = $(box, ".thread-empty");
-  if (empty) empty.hidden = replies.length > 0;
-  if (current) current.replaceWith(ol);
-  else box.insertBefore(ol, status);
+  if (empty) empty.hidden = !!$(box, "li.reply");
   if (added && status) status.textContent = plural(added, "new");
 }
 
-var etag = "";
+var since = box.dataset.since || "";
+var etag = "", asked = "";
 var delay = config.poll || POLL;
 var timer = 0;
 
@@ -238,21 +245,27 @@ function poll() {
   if (document.hidden) return; // visibilitychange starts it again
   var ctl = new AbortController();
   var abort = setTimeout(() => { ctl.abort(); }, TIMEOUT);
+  var url = since ? api + (api.indexOf("?") < 0 ? "?" : "&") + "since=" + encodeURIComponent(since) : api;
   var headers = { Accept: "application/json" };
-  if (etag) headers["If-None-Match"] = etag;
-  fetch(api, { headers: headers, credentials: "omit", signal: ctl.signal }).then(resp => {
+  if (etag && asked === url) headers["If-None-Match"] = etag;
+  var again = false;
+  fetch(url, { headers: headers, credentials: "omit", signal: ctl.signal }).then(resp => {
     if (resp.status === 304) return null;
     if (!resp.ok) throw new Error("threads API: " + resp.status);
     etag = resp.headers.get("ETag") || "";
+    asked = url;
     return resp.json();
   }).then(t => {
-    if (t && Array.isArray(t.replies)) apply(t);
+    // Without a cursor in the page, the first answer only gives one.
+    if (t && since && Array.isArray(t.changes)) apply(t);
+    if (t && t.since) since = t.since;
+    again = t && t.more;
     delay = config.poll || POLL;
   }).catch(() => {
     delay = Math.min(delay * 2, MAX_BACKOFF); // the page keeps what it shows
   }).then(() => {
     clearTimeout(abort);
-    if (!timer && !document.hidden) timer = setTimeout(poll, delay);
+    if (!timer && !document.hidden) timer = setTimeout(poll, again ? 0 : delay);
   });
 }
 

@@ -1,0 +1,105 @@
+package site
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestThreadPagesGolden builds the stored thread with two top-level replies
+// a page and one answer under each, and compares its pages with goldens: the
+// lesson page shows the first page, "Older replies" leads to the second,
+// and the reply with more answers links to its own page. Every link between
+// them is a file of the build, and every reply is on some page: the whole
+// thread reads without JavaScript.
+func TestThreadPagesGolden(t *testing.T) {
+	dir := threadCourse(t)
+	d := &tableDiscussion{threads: map[string]*Thread{"writing-prompts": storedThread()}}
+	out := filepath.Join(dir, "public")
+	b := NewBuilder(Options{Source: dir, Out: out, Discussion: d, ThreadPaging: ThreadPaging{PageSize: 2, Answers: 1}})
+	if _, err := b.Build(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	lessonDir := "02-facilitating/writing-prompts/"
+	alice1 := "https://mastodon.example/users/alice/statuses/1"
+	pages := map[string]string{
+		"paged__writing-prompts.html":               discussionSection(t, readFile(t, filepath.Join(out, promptsPage))),
+		"paged__writing-prompts__discussion_2.html": readFile(t, filepath.Join(out, lessonDir, "discussion/2/index.html")),
+		"paged__writing-prompts__reply.html":        readFile(t, filepath.Join(out, lessonDir, "discussion", replySlug(alice1), "index.html")),
+	}
+	for name, got := range pages {
+		golden := filepath.Join("testdata", "golden", name)
+		if *update {
+			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if d := lineDiff(readFile(t, golden), got); d != "" {
+			t.Errorf("%s differs (-want +got):\n%s", golden, d)
+		}
+	}
+
+	first := pages["paged__writing-prompts.html"]
+	if !strings.Contains(first, `<a class="thread-older" href="/02-facilitating/writing-prompts/discussion/2/" rel="next">Older replies</a>`) ||
+		!strings.Contains(first, `Page 1 of 2`) {
+		t.Errorf("the lesson page does not link the thread's second page:\n%s", first)
+	}
+	if !strings.Contains(first, `1 more answer</a>`) || strings.Contains(first, "Thanks for sharing it, Bob") {
+		t.Errorf("the lesson page shows more than the first answer of alice's reply, or no link to the rest:\n%s", first)
+	}
+	second := pages["paged__writing-prompts__discussion_2.html"]
+	if !strings.Contains(second, `rel="prev">Newer replies</a>`) || !strings.Contains(second, "HOSTILE-CONTENT") {
+		t.Errorf("page 2 lacks the third reply or the link back")
+	}
+
+	// Every reply of the thread is on a page, and every link to a page of
+	// the discussion is a file the build wrote.
+	seen := map[string]bool{}
+	err := filepath.WalkDir(filepath.Join(out, lessonDir), func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.HasSuffix(p, ".html") {
+			return err
+		}
+		page := readFile(t, p)
+		for _, m := range regexp.MustCompile(`data-id="([^"]+)"`).FindAllStringSubmatch(page, -1) {
+			seen[m[1]] = true
+		}
+		for _, m := range regexp.MustCompile(`href="(/02-facilitating/writing-prompts/discussion/[^"#]*)"`).FindAllStringSubmatch(page, -1) {
+			if _, err := os.Stat(filepath.Join(out, strings.TrimPrefix(m[1], "/"), "index.html")); err != nil {
+				t.Errorf("%s links %s, which the build did not write", p, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func([]*Reply)
+	walk = func(rs []*Reply) {
+		for _, r := range rs {
+			if !seen[r.ID] {
+				t.Errorf("reply %s is on no page", r.ID)
+			}
+			walk(r.Replies)
+		}
+	}
+	walk(storedThread().Replies)
+
+	// The thread shrinks to one page: its other pages go.
+	th := storedThread()
+	th.Replies = th.Replies[:1]
+	th.Replies[0].Replies[0].Replies = nil
+	d.mu.Lock()
+	d.threads["writing-prompts"] = th
+	d.mu.Unlock()
+	b.ThreadChanged("writing-prompts")
+	if _, err := b.Build(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, lessonDir, "discussion/2/index.html")); err == nil {
+		t.Error("a page of the thread that no longer exists is still there")
+	}
+}
