@@ -247,6 +247,22 @@ func (b Block) Matches(actorID string) bool {
 	return h != "" && (h == t || strings.HasSuffix(h, "."+t))
 }
 
+// BlockTargets returns every target a block covering actorID could have:
+// the actor id itself, its host and each domain the host is under. A store
+// looks these up by key instead of reading every block.
+func BlockTargets(actorID string) []string {
+	targets := []string{actorID}
+	for h := hostOf(actorID); h != ""; {
+		targets = append(targets, h)
+		_, rest, ok := strings.Cut(h, ".")
+		if !ok {
+			break
+		}
+		h = rest
+	}
+	return targets
+}
+
 // BlockedBy returns the first block of blocks that covers actorID.
 func BlockedBy(blocks []Block, actorID string) (Block, bool) {
 	i := slices.IndexFunc(blocks, func(b Block) bool { return b.Matches(actorID) })

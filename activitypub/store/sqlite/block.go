@@ -69,7 +69,11 @@ func (s *Store) RemoveBlock(ctx context.Context, target string, e activitypub.Au
 
 // Blocks implements activitypub.Store.
 func (s *Store) Blocks(ctx context.Context) ([]activitypub.Block, error) {
-	rows, err := s.db.QueryContext(ctx, blocksSQL)
+	return s.queryBlocks(ctx, blocksSQL)
+}
+
+func (s *Store) queryBlocks(ctx context.Context, query string, args ...any) ([]activitypub.Block, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("blocks: %w", err)
 	}
@@ -88,9 +92,16 @@ func (s *Store) Blocks(ctx context.Context) ([]activitypub.Block, error) {
 	return out, nil
 }
 
-// Blocked implements activitypub.Store.
+// Blocked implements activitypub.Store. Every inbox request asks, so it reads only the blocks whose target could
+// cover the actor, by key.
 func (s *Store) Blocked(ctx context.Context, actorID string) (activitypub.Block, error) {
-	blocks, err := s.Blocks(ctx)
+	targets := activitypub.BlockTargets(actorID)
+	args := make([]any, len(targets))
+	for i, t := range targets {
+		args[i] = t
+	}
+	q := `SELECT ` + blockColumns + ` FROM blocks WHERE target IN (?` + strings.Repeat(", ?", len(targets)-1) + `) ORDER BY target`
+	blocks, err := s.queryBlocks(ctx, q, args...)
 	if err != nil {
 		return activitypub.Block{}, err
 	}
