@@ -78,11 +78,16 @@ func (s *Store) Blocks(ctx context.Context) ([]activitypub.Block, error) {
 	return out, nil
 }
 
-// Blocked implements activitypub.Store.
+// Blocked implements activitypub.Store. Every inbox request asks, so it
+// reads only the blocks whose target could cover the actor, by key.
 func (s *Store) Blocked(ctx context.Context, actorID string) (activitypub.Block, error) {
-	blocks, err := s.Blocks(ctx)
+	rows, err := s.pool.Query(ctx, `SELECT `+blockColumns+` FROM blocks WHERE target = ANY($1) ORDER BY target`, activitypub.BlockTargets(actorID))
 	if err != nil {
-		return activitypub.Block{}, err
+		return activitypub.Block{}, fmt.Errorf("block of %s: %w", actorID, err)
+	}
+	blocks, err := scanRows(rows, func(r pgx.Rows) (activitypub.Block, error) { return scanBlock(r) })
+	if err != nil {
+		return activitypub.Block{}, fmt.Errorf("block of %s: %w", actorID, err)
 	}
 	if b, ok := activitypub.BlockedBy(blocks, actorID); ok {
 		return b, nil
