@@ -260,6 +260,7 @@ func readPage(fsys fs.FS, rel string) (*Page, error) {
 		Video:      fm.Video,
 		Opens:      fm.Opens,
 		Aliases:    fm.Aliases,
+		Params:     fm.Params,
 		Hash:       hex.EncodeToString(sum[:]),
 		Words:      countWords(body),
 		src:        body,
@@ -386,8 +387,28 @@ func parseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// fieldLine finds the 1-based line of a front matter key, for errors after decoding.
+// fieldLine finds the 1-based line of a top-level front matter key, for errors after
+// decoding, in any of the three formats.
 func fieldLine(data []byte, key string) int {
-	line, _ := keyPosition(data, toml.Key{key})
-	return line
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	var written []string // how the key may start a line
+	switch string(bytes.TrimSpace(first)) {
+	case fence:
+		line, _ := keyPosition(data, toml.Key{key})
+		return line
+	case yamlFence:
+		written = []string{key + ":", `"` + key + `":`, "'" + key + "':"}
+	default:
+		written = []string{`"` + key + `"`, "{" + `"` + key + `"`}
+	}
+	for i, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		for _, w := range written {
+			if strings.HasPrefix(l, w) {
+				return i + 1
+			}
+		}
+	}
+	return 0
 }

@@ -190,7 +190,7 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.src, p.bodyLine = fresh.src, fresh.bodyLine
+		p.src, p.bodyLine, p.Params = fresh.src, fresh.bodyLine, fresh.Params
 	}
 	var err error
 	log := &linkLog{links: map[string]string{}}
