@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"time"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseFrontMatter(t *testing.T) {

@@ -205,8 +205,8 @@ func (p *shortcodeBlockParser) Continue(node ast.Node, reader text.Reader, _ par
 }
 
 func (p *shortcodeBlockParser) Close(ast.Node, text.Reader, parser.Context) {}
-func (p *shortcodeBlockParser) CanInterruptParagraph() bool         { return true }
-func (p *shortcodeBlockParser) CanAcceptIndentedLine() bool         { return false }
+func (p *shortcodeBlockParser) CanInterruptParagraph() bool                 { return true }
+func (p *shortcodeBlockParser) CanAcceptIndentedLine() bool                 { return false }
 
 // shortcodeInlineParser takes a tag inside a paragraph, with its inner text and
 // closing tag when both are on the same line.
