@@ -251,7 +251,8 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 func (b *Builder) renderer(cfg *Config, theme *Theme) *markdown.Renderer {
 	key := cfg.Language + "\x00" + theme.Key
 	if b.md == nil || b.mdKey != key {
-		b.md = markdown.New(markdown.Options{Lang: cfg.Language, Labels: theme.strings, Unsafe: true, SkipWords: true})
+		b.md = markdown.New(markdown.Options{Lang: cfg.Language, Labels: theme.strings, Unsafe: true, SkipWords: true,
+			Shortcodes: theme.shortcodes()}) // shortcodes.go: the course's layouts/shortcodes/
 		b.mdKey = key
 	}
 	return b.md

@@ -60,7 +60,8 @@ func ParseFrontMatter(file string, data []byte) (fm FrontMatter, body []byte, bo
 			return FrontMatter{}, nil, 0, err
 		}
 		return fm, data[next:], line, nil
-	case bytes.HasPrefix(bytes.TrimLeft(first, " \t"), []byte("{")):
+	case bytes.HasPrefix(bytes.TrimLeft(first, " \t"), []byte("{")) && !bytes.HasPrefix(first, []byte("{{")):
+		// JSON; "{{" opens a shortcode, not an object.
 		next, err := decodeJSON(file, data, &fm)
 		if err != nil {
 			return FrontMatter{}, nil, 0, err

@@ -54,6 +54,7 @@ func TestParseFrontMatter(t *testing.T) {
 		{"JSON syntax error", "{\n\"title\": \"A\"\n\"weight\": 2}\n", "", "", 0, "f.md:3:1: front matter: invalid character"},
 		{"JSON wrong type", "{\n  \"weight\": \"ten\"\n}\n", "", "", 0, `f.md:2:13: weight: want a whole number, not "ten"`},
 		{"JSON unknown key", "{\n  \"title\": \"A\",\n  \"sumary\": \"x\"\n}\n", "", "", 0, `f.md:3:3: unknown front matter key "sumary"`},
+		{"a shortcode on the first line is not JSON", "{{< youtube x >}}\n", "", "{{< youtube x >}}\n", 1, ""},
 		{"JSON text after the brace", "{\"title\": \"A\"} Body\n", "", "", 0, "f.md:1:15: the body starts on the line after"},
 	}
 	for _, tt := range tests {
