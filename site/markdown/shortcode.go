@@ -113,6 +113,8 @@ type detailsNode struct {
 	ast.BaseBlock
 	Summary string // plain text
 	Open    bool
+	// Class, Name and Title are the element's attributes, when given.
+	Class, Name, Title string
 }
 
 func (n *detailsNode) Kind() ast.NodeKind { return kindDetails }
@@ -298,6 +300,11 @@ func (r *shortcodeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegistere
 			return ast.WalkContinue, nil
 		}
 		_, _ = w.WriteString("<details")
+		for _, a := range [][2]string{{"class", n.Class}, {"name", n.Name}, {"title", n.Title}} {
+			if a[1] != "" {
+				_, _ = w.WriteString(" " + a[0] + `="` + template.HTMLEscapeString(a[1]) + `"`)
+			}
+		}
 		if n.Open {
 			_, _ = w.WriteString(" open")
 		}

@@ -1,11 +1,12 @@
 package markdown
 
 // The transformer that turns shortcode calls into nodes, and the Hugo built-ins as
-// cohort renders them. Hugo's own definitions were read for the argument names:
-// gohugoio/hugo tpl/tplimpl/embedded/templates/_shortcodes/{youtube,vimeo,figure,
-// details,param,ref,relref,highlight}.html; notice and hint follow the course themes
-// McShelby/hugo-theme-relearn (layouts/shortcodes/notice.html) and
-// alex-shpak/hugo-book (layouts/shortcodes/hint.html).
+// cohort renders them. The arguments follow what was read in gohugoio/hugo
+// tpl/tplimpl/embedded/templates/_shortcodes/figure.html (alt falls back to the
+// caption) and details.html (summary, open, class, name, title); notice follows
+// McShelby/hugo-theme-relearn layouts/shortcodes/notice.html (style, then title, as
+// positions 0 and 1) and hint alex-shpak/hugo-book layouts/shortcodes/hint.html
+// (style at position 0).
 
 import (
 	"bytes"
@@ -127,7 +128,7 @@ func (t *shortcodeTransformer) block(n *shortcodeBlock, src []byte, st *renderSt
 		if summary == "" {
 			summary = "Details"
 		}
-		replace(&detailsNode{Summary: summary, Open: open})
+		replace(&detailsNode{Summary: summary, Open: open, Class: c.Named["class"], Name: c.Named["name"], Title: c.Named["title"]})
 	case "notice", "hint":
 		kind, title, err := calloutCall(c)
 		if err != nil {
@@ -326,7 +327,11 @@ func figure(c *ShortcodeCall, st *renderState) (string, error) {
 		}
 		b.WriteString(`<a href="` + esc(link) + `">`)
 	}
-	b.WriteString(`<img src="` + esc(src) + `" alt="` + esc(c.Named["alt"]) + `"`)
+	alt := c.Named["alt"]
+	if alt == "" {
+		alt = c.Named["caption"]
+	}
+	b.WriteString(`<img src="` + esc(src) + `" alt="` + esc(alt) + `"`)
 	for _, attr := range []string{"width", "height"} {
 		if v := c.Named[attr]; v != "" {
 			if _, err := strconv.Atoi(v); err != nil {
