@@ -29,7 +29,7 @@ const defaultAddr = "127.0.0.1:1313"
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f buildFlags
 	fs := newFlags("serve", "serve [flags]\n\nBuilds the course, serves it, and rebuilds what changed on every save; open\npages reload by themselves. The site's base URL becomes the address served\n(--base-url overrides). Stop with Ctrl-C.", stderr)
-	f.register(fs)
+	f.register(fs, false)
 	addr := fs.String("addr", defaultAddr, "address to listen on")
 	open := fs.Bool("open", false, "open the site in the default browser")
 	if err := fs.Parse(args); err != nil {
@@ -46,7 +46,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer ln.Close()
 	tuneGC()
 
-	cacheDir := filepath.Join(f.source, ".cohort")
+	cacheDir := filepath.Join(f.source, ".cohort") // the preview's own output and cache
 	o := f.options()
 	if o.Now, err = f.clock(); err != nil {
 		return err
@@ -76,7 +76,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			srv.ThreadChanged(lessonID)
 		}
 	}
-	comp, account, closeCompanion, err := startCompanion(compCtx, f.source, o, logger, threadChanged)
+	comp, account, closeCompanion, err := startCompanion(compCtx, f.source, f.dataDir(), o, logger, threadChanged)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -191,9 +191,9 @@ func tuneGC() {
 	}
 }
 
-// startCompanion opens the store in SOURCE/.cohort and starts the companion
+// startCompanion opens the store in the data folder and starts the companion
 // for a course with [federation]; for one without, it returns nil.
-func startCompanion(ctx context.Context, source string, o site.Options, logger *slog.Logger, threadChanged func(string)) (*server.Server, string, func(), error) {
+func startCompanion(ctx context.Context, source, data string, o site.Options, logger *slog.Logger, threadChanged func(string)) (*server.Server, string, func(), error) {
 	cfg, err := site.LoadConfig(os.DirFS(source), "course.toml")
 	if err != nil || cfg.Federation.Handle == "" {
 		return nil, "", func() {}, nil // no account to run; a broken config shows in the page
@@ -204,7 +204,7 @@ func startCompanion(ctx context.Context, source string, o site.Options, logger *
 	if o.BaseURL != "" {
 		cfg.BaseURL = o.BaseURL
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(source, ".cohort"))
+	st, err := sqlite.Open(ctx, data)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("companion store: %w", err)
 	}
