@@ -87,7 +87,8 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := orgreport.Write(*out, r); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Report on %d replies from %d participants written to %s\n", r.Replies, len(r.Participants), filepath.Join(*out, "index.html"))
+	fmt.Fprintf(stdout, "Report on %s from %s written to %s\n", plural(r.Replies, "reply", "replies"),
+		plural(len(r.Participants), "participant", "participants"), filepath.Join(*out, "index.html"))
 	return nil
 }
 
