@@ -426,6 +426,12 @@ func TestErrors(t *testing.T) {
 		{"template syntax error",
 			"-- layouts/partials/footer.html --\n<footer>{{ if }}</footer>\n",
 			[]string{"layouts/partials/footer.html", "footer.html:1"}},
+		{"unclosed if points at the if",
+			"-- layouts/partials/footer.html --\n<footer>\n{{ if .Site }}\n<p>x</p>\n{{ range .Site.Pages }}{{ end }}\n</footer>\n",
+			[]string{"layouts/partials/footer.html:2: {{if}} has no {{end}}"}},
+		{"unclosed action points at its line",
+			"-- layouts/partials/footer.html --\n<footer>\n{{ .Site.Title \n<p>x</p>\n</footer>{{ end }}\n",
+			[]string{"layouts/partials/footer.html:2: {{ is not closed with }}"}},
 		{"bad duration",
 			"-- content/02-second/c.md --\n+++\ntitle = \"C\"\nduration = \"a while\"\n+++\n",
 			[]string{"content/02-second/c.md:3", "duration"}},
@@ -610,5 +616,31 @@ func TestCacheLog(t *testing.T) {
 	res := mustBuild(t, dir)
 	if res.Rendered != 1 || !strings.Contains(read(t, filepath.Join(dir, "public"), "02-second/c/index.html"), "edit 2") {
 		t.Errorf("after a torn log: rendered %d, page not the last edit", res.Rendered)
+	}
+}
+
+// TestLayoutErrorOnce: a layout that fails on every lesson is reported once, at its
+// own line, with how many pages it broke, not once per page.
+func TestLayoutErrorOnce(t *testing.T) {
+	dir := course(t, smallCourse)
+	lessons := 0
+	for _, p := range mustBuild(t, dir).Course.All() {
+		if p.Kind == KindLesson {
+			lessons++
+		}
+	}
+	writeArchive(t, dir, "-- layouts/lesson.html --\n<html>\n{{ .Page.NoSuchField }}\n</html>\n")
+	_, err := build(t, dir)
+	if err == nil {
+		t.Fatal("build succeeded")
+	}
+	msg := err.Error()
+	if n := strings.Count(msg, "can't evaluate field NoSuchField"); n != 1 {
+		t.Errorf("the error is told %d times, want once:\n%s", n, msg)
+	}
+	for _, want := range []string{"layouts/lesson.html:2:", fmt.Sprintf("on %d pages, the first content/01-first/a.md", lessons)} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
 	}
 }
