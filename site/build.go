@@ -51,6 +51,10 @@ type Options struct {
 	DeferCacheSave bool
 	// Logger receives progress; nil discards it.
 	Logger *slog.Logger
+	// Progress, when set, is told how many pages of the build are rendered: once
+	// with 0 as rendering starts, then as pages finish, from many goroutines
+	// (calls never overlap), ending with done == total.
+	Progress func(done, total int)
 }
 
 // Result tells what a build did.

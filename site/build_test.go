@@ -644,3 +644,23 @@ func TestLayoutErrorOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestProgress: Options.Progress hears that rendering starts (0 done) and each page
+// as it is done, ending at the number of pages built.
+func TestProgress(t *testing.T) {
+	dir := course(t, smallCourse)
+	var calls [][2]int
+	res, err := Build(context.Background(), Options{Source: dir, Out: filepath.Join(dir, "public"),
+		Progress: func(done, total int) { calls = append(calls, [2]int{done, total}) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != res.Pages+1 || calls[0] != [2]int{0, res.Pages} || calls[len(calls)-1] != [2]int{res.Pages, res.Pages} {
+		t.Fatalf("Progress calls %v for %d pages", calls, res.Pages)
+	}
+	for i, c := range calls {
+		if c[0] != i {
+			t.Fatalf("call %d said %d done", i, c[0])
+		}
+	}
+}

@@ -126,9 +126,11 @@ func (r *run) render() (*state, error) {
 	}
 	logs := make([]*linkLog, len(all))
 	var layoutErrs layoutErrors // a broken layout fails every page that uses it: said once
+	progress := r.progress(len(all))
 	err := parallel(r.ctx, len(all), func(i int) error {
 		var err error
 		logs[i], err = r.renderPage(all[i], PageData{Site: r.site, Live: r.b.o.Live})
+		progress()
 		return layoutErrs.add(err)
 	})
 	if err = errors.Join(err, layoutErrs.err()); err != nil {
@@ -142,6 +144,24 @@ func (r *run) render() (*state, error) {
 		return nil, err
 	}
 	return r.next, nil
+}
+
+// progress tells Options.Progress that rendering total pages starts, and returns
+// the function to call as each one is done.
+func (r *run) progress(total int) func() {
+	report := r.b.o.Progress
+	if report == nil {
+		return func() {}
+	}
+	var mu sync.Mutex
+	done := 0
+	report(0, total)
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		report(done, total)
+	}
 }
 
 // outPath is where a page's HTML goes under the output folder.

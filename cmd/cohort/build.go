@@ -134,6 +134,9 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer closeStore()
 	o.Discussion = discussion
+	progress := newProgress(stderr) // progress.go: only on a terminal
+	o.Progress = progress.fn()
+	progress.begin()
 	res, err := site.Build(ctx, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "cohort: build failed: %v\n", err)

@@ -63,6 +63,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		o.Domain = ln.Addr().String()
 	}
 	basePath := (&site.Config{BaseURL: o.BaseURL}).BasePath() // the same path the build puts pages under
+	progress := newProgress(stderr) // progress.go: only on a terminal
+	o.Progress = progress.fn()
 	logger := slog.Default()
 	o.Logger = logger
 
@@ -116,6 +118,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("serve: watch %s: %w", f.source, err)
 	}
 	defer w.Close()
+	if progress != nil {
+		// The first build of a large course takes a while: say what is going on.
+		fmt.Fprintf(stderr, "Building %s before serving it…\n", f.source)
+		progress.begin()
+	}
 	if _, err := srv.Build(ctx, nil); err == nil && comp != nil {
 		// a broken course still serves: the error shows in the page
 		srv.OnBuild(&site.Result{Written: []string{"lessons.json"}})
