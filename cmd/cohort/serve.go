@@ -63,7 +63,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		o.Domain = ln.Addr().String()
 	}
 	basePath := (&site.Config{BaseURL: o.BaseURL}).BasePath() // the same path the build puts pages under
-	progress := newProgress(stderr) // progress.go: only on a terminal
+	progress := newProgress(stderr)                           // progress.go: only on a terminal
 	o.Progress = progress.fn()
 	logger := slog.Default()
 	o.Logger = logger
