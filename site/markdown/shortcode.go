@@ -218,6 +218,10 @@ func (shortcodeInlineParser) Trigger() []byte { return []byte{'{'} }
 
 func (shortcodeInlineParser) Parse(_ ast.Node, block text.Reader, _ parser.Context) ast.Node {
 	line, seg := block.PeekLine()
+	if shown, n := escapedTag(line); n > 0 {
+		block.Advance(n)
+		return &rawHTML{HTML: template.HTMLEscapeString(shown)}
+	}
 	call, n, err := parseTag(line)
 	if err == errNotTag {
 		return nil
@@ -245,6 +249,27 @@ func (shortcodeInlineParser) Parse(_ ast.Node, block text.Reader, _ parser.Conte
 	node.End = seg.Start + n
 	block.Advance(n)
 	return node
+}
+
+// escapedTag reads Hugo's way of showing a tag as text, {{</* name */>}}, and
+// returns the tag it shows, {{< name >}}, and how many bytes it took; 0 for none.
+func escapedTag(line []byte) (string, int) {
+	if !isTagStart(line) {
+		return "", 0
+	}
+	delim := line[2]
+	rest := bytes.TrimLeft(line[3:], " ")
+	if !bytes.HasPrefix(rest, []byte("/*")) {
+		return "", 0
+	}
+	start := len(line) - len(rest) + 2
+	closer := "*/" + string(closeDelim(&ShortcodeCall{Markdown: delim == '%'})) + "}}"
+	end := bytes.Index(line[start:], []byte(closer))
+	if end < 0 || bytes.IndexByte(line[start:start+end], '\n') >= 0 {
+		return "", 0
+	}
+	inner := line[start : start+end]
+	return "{{" + string(delim) + string(inner) + string(closeDelim(&ShortcodeCall{Markdown: delim == '%'})) + "}}", start + end + len(closer)
 }
 
 // tagName guesses the name in a malformed tag, for its error.
