@@ -16,7 +16,7 @@ base_url = "https://example.org/c/"
 [params]
 venue = "Room 4"
 -- layouts/shortcodes/quiz.html --
-<div class="quiz" data-q="{{.Get 0}}" data-level="{{.Page.Params.level}}"><p class="quiz-title">{{.Page.Title}}: {{.Get "missing"}}{{len .Params}} argument(s)</p>{{.Inner}}</div>
+<div class="quiz" data-q="{{.Get 0}}" data-level="{{.Page.Params.level}}" data-venue="{{.Site.Params.venue}}"><p class="quiz-title">{{.Page.Title}}: {{.Get "missing"}}{{len .Params}} argument(s)</p>{{.Inner}}</div>
 -- layouts/shortcodes/figure.html --
 <p class="my-figure">{{.Get "src"}}</p>
 -- content/_index.md --

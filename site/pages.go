@@ -217,7 +217,7 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	}
 	var err error
 	log := &linkLog{links: map[string]string{}}
-	if err := renderBody(r.md, r.ix, r.cfg, p, log, r.theme.T("video_watch")+": "); err != nil {
+	if err := renderBody(r.md, r.ix, r.cfg, r.site, p, log, r.theme.T("video_watch")+": "); err != nil {
 		return nil, err
 	}
 	if p.Module != nil {

@@ -41,13 +41,13 @@ func (t *Theme) executeHTML(name string, data any) (template.HTML, error) {
 
 // renderBody renders p's Markdown into p.Content, p.TOC and p.VideoEmbed. Broken
 // links become an *Error at the file's own line.
-func renderBody(md *markdown.Renderer, ix *linkIndex, cfg *Config, p *Page, log *linkLog, watchLabel string) error {
+func renderBody(md *markdown.Renderer, ix *linkIndex, cfg *Config, sd *SiteData, p *Page, log *linkLog, watchLabel string) error {
 	file := path.Join(ContentDir, p.File)
 	res, err := md.RenderPage(p.src, markdown.Env{
 		Resolve: ix.resolver(p, log),
 		Ref:     ix.refResolver(p, log), // shortcodes.go
 		Param:   paramLookup(p, cfg),
-		Page:    p,
+		Page:    shortcodeScope{page: p, site: sd}, // for the course's own shortcodes
 	})
 	if err != nil {
 		var le *markdown.LinkError

@@ -24,8 +24,9 @@ const shortcodeDir = "shortcodes/"
 type ShortcodeContext struct {
 	// Name is the shortcode's name.
 	Name string
-	// Page is the page the shortcode is used on.
+	// Page is the page the shortcode is used on; Site the whole site, as layouts see it.
 	Page *Page
+	Site *SiteData
 	// Inner is what lies between the tags: rendered Markdown for {{% %}}, the text as
 	// written for {{< >}} (as in Hugo, it is not escaped).
 	Inner template.HTML
@@ -61,7 +62,9 @@ func (t *Theme) shortcodes() map[string]markdown.Shortcode {
 		short := strings.TrimSuffix(strings.TrimPrefix(name, shortcodeDir), ".html")
 		m[short] = func(c *markdown.ShortcodeCall) (string, error) {
 			ctx := &ShortcodeContext{Name: c.Name, Inner: template.HTML(c.Inner), call: c}
-			ctx.Page, _ = c.Page.(*Page)
+			if scope, ok := c.Page.(shortcodeScope); ok {
+				ctx.Page, ctx.Site = scope.page, scope.site
+			}
 			if c.Named != nil {
 				ctx.Params, ctx.IsNamedParams = c.Named, true
 			} else {
@@ -75,6 +78,13 @@ func (t *Theme) shortcodes() map[string]markdown.Shortcode {
 		}
 	}
 	return m
+}
+
+// shortcodeScope is what a render hands the course's shortcodes, through
+// markdown.Env.Page.
+type shortcodeScope struct {
+	page *Page
+	site *SiteData
 }
 
 // refResolver finds the page a ref or relref shortcode names, from page p, as Hugo
