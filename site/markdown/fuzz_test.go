@@ -84,6 +84,7 @@ func FuzzShortcodes(f *testing.F) {
 		"{{< echo a >}}in{{< /echo >}} {{% echo %}}\nb\n{{% /echo %}}\n",
 		"{{< /notice >}}\n{{< tweet 1 >}}\n{{< a \"b >}}\n",
 		"- {{% notice %}}\n  x\n  {{% /notice %}}\n",
+		"{{< highlight go >}}\nx\n{{< /highlight >}}", // no newline at the end
 	} {
 		f.Add(seed)
 	}

@@ -156,7 +156,7 @@ func (p *shortcodeBlockParser) Open(_ ast.Node, reader text.Reader, _ parser.Con
 		return nil, parser.NoChildren
 	}
 	node := &shortcodeBlock{Call: call, Offset: seg.Start + lead, closeAt: -1}
-	reader.Advance(seg.Len() - 1)
+	advanceLine(reader, line, seg)
 	if call.self {
 		return node, parser.NoChildren
 	}
@@ -190,7 +190,7 @@ func (p *shortcodeBlockParser) Continue(node ast.Node, reader text.Reader, _ par
 	}
 	line, seg := reader.PeekLine()
 	if n.closeAt >= seg.Start && n.closeAt < seg.Stop {
-		reader.Advance(seg.Len() - 1)
+		advanceLine(reader, line, seg)
 		return parser.Close
 	}
 	if seg.Start > n.closeAt {
@@ -200,13 +200,23 @@ func (p *shortcodeBlockParser) Continue(node ast.Node, reader text.Reader, _ par
 		if len(line) > 0 {
 			n.Lines().Append(seg)
 		}
-		reader.Advance(seg.Len() - 1)
+		advanceLine(reader, line, seg)
 		return parser.Continue | parser.NoChildren
 	}
 	return parser.Continue | parser.HasChildren
 }
 
 func (p *shortcodeBlockParser) Close(ast.Node, text.Reader, parser.Context) {}
+
+// advanceLine moves the reader to the end of the line, leaving its newline, as
+// goldmark's own block parsers do; a last line without one is taken whole.
+func advanceLine(reader text.Reader, line []byte, seg text.Segment) {
+	n := seg.Len()
+	if len(line) > 0 && line[len(line)-1] == '\n' {
+		n--
+	}
+	reader.Advance(n)
+}
 func (p *shortcodeBlockParser) CanInterruptParagraph() bool                 { return true }
 func (p *shortcodeBlockParser) CanAcceptIndentedLine() bool                 { return false }
 
