@@ -217,8 +217,8 @@ func advanceLine(reader text.Reader, line []byte, seg text.Segment) {
 	}
 	reader.Advance(n)
 }
-func (p *shortcodeBlockParser) CanInterruptParagraph() bool                 { return true }
-func (p *shortcodeBlockParser) CanAcceptIndentedLine() bool                 { return false }
+func (p *shortcodeBlockParser) CanInterruptParagraph() bool { return true }
+func (p *shortcodeBlockParser) CanAcceptIndentedLine() bool { return false }
 
 // shortcodeInlineParser takes a tag inside a paragraph, with its inner text and
 // closing tag when both are on the same line.
