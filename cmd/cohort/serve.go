@@ -112,7 +112,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	// Watch before the first build, so that a save during it is not missed.
-	ignore := ignorer(f.source, o.Out)
+	ignore := ignorer(f.source, o.Out, f.dataDir()) // the store's writes are no saves
 	w, err := live.NewWatcher(f.source, ignore, logger)
 	if err != nil {
 		return fmt.Errorf("serve: watch %s: %w", f.source, err)
@@ -251,19 +251,25 @@ func saveCache(b *site.Builder, logger *slog.Logger) {
 
 // ignorer tells the watcher which paths are not the course: output, caches,
 // version control and dependencies.
-func ignorer(source, out string) func(string) bool {
-	outRel, err := filepath.Rel(source, out)
-	if err != nil {
-		outRel = ""
+func ignorer(source string, written ...string) func(string) bool {
+	var skip []string // folders serve writes into, relative to source
+	for _, dir := range written {
+		if rel, err := filepath.Rel(source, dir); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+			skip = append(skip, filepath.ToSlash(rel))
+		}
 	}
-	outRel = filepath.ToSlash(outRel)
 	return func(rel string) bool {
 		first, _, _ := strings.Cut(rel, "/")
 		switch first {
 		case "public", ".cohort", ".git", "node_modules", "resources":
 			return true
 		}
-		return outRel != "" && (rel == outRel || strings.HasPrefix(rel, outRel+"/"))
+		for _, s := range skip {
+			if rel == s || strings.HasPrefix(rel, s+"/") {
+				return true
+			}
+		}
+		return false
 	}
 }
 
