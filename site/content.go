@@ -359,7 +359,7 @@ func countWords(body []byte) int {
 			inFence = !inFence
 			continue
 		}
-		if inFence {
+		if inFence || isShortcodeLine(t) {
 			continue
 		}
 		inWord := false
@@ -372,6 +372,14 @@ func countWords(body []byte) int {
 		}
 	}
 	return n
+}
+
+// isShortcodeLine tells a line that is only a shortcode tag, such as
+// {{< youtube ID >}}: not words a reader reads.
+func isShortcodeLine(line []byte) bool {
+	line = bytes.TrimRight(line, " \t\r")
+	return len(line) >= 6 && line[0] == '{' && line[1] == '{' && (line[2] == '<' || line[2] == '%') &&
+		(bytes.HasSuffix(line, []byte(">}}")) || bytes.HasSuffix(line, []byte("%}}")))
 }
 
 // parseDuration reads "25m", "1h10m" or plain minutes ("25").

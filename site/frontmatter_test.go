@@ -218,3 +218,22 @@ func FuzzFrontMatter(f *testing.F) {
 		}
 	})
 }
+
+// TestCountWordsSkipsShortcodes: a line that is only a shortcode tag is not prose,
+// so it adds nothing to the reading time; the text between tags does.
+func TestCountWordsSkipsShortcodes(t *testing.T) {
+	tests := []struct {
+		body string
+		want int
+	}{
+		{"One two three.\n", 3},
+		{"{{< youtube dQw4w9WgXcQ >}}\nOne two.\n", 2},
+		{"{{% notice tip \"A title\" %}}\r\nOne two three.\r\n{{% /notice %}}\r\n", 3},
+		{"Say {{< param venue >}} now.\n", 6}, // inside a sentence: counted as written, tag and all
+	}
+	for _, tt := range tests {
+		if got := countWords([]byte(tt.body)); got != tt.want {
+			t.Errorf("countWords(%q) = %d, want %d", tt.body, got, tt.want)
+		}
+	}
+}
