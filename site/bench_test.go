@@ -126,4 +126,3 @@ func firstLesson(b *testing.B, src string) string {
 	b.Fatal("no lesson in the generated course")
 	return ""
 }
-

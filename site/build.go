@@ -54,6 +54,10 @@ type Options struct {
 	DeferCacheSave bool
 	// Logger receives progress; nil discards it.
 	Logger *slog.Logger
+	// Progress, when set, is told how many pages of the build are rendered: once
+	// with 0 as rendering starts, then as pages finish, from many goroutines
+	// (calls never overlap), ending with done == total.
+	Progress func(done, total int)
 }
 
 // Result tells what a build did.
@@ -257,7 +261,8 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 func (b *Builder) renderer(cfg *Config, theme *Theme) *markdown.Renderer {
 	key := cfg.Language + "\x00" + theme.Key
 	if b.md == nil || b.mdKey != key {
-		b.md = markdown.New(markdown.Options{Lang: cfg.Language, Labels: theme.strings, Unsafe: true, SkipWords: true})
+		b.md = markdown.New(markdown.Options{Lang: cfg.Language, Labels: theme.strings, Unsafe: true, SkipWords: true,
+			Shortcodes: theme.shortcodes()}) // shortcodes.go: the course's layouts/shortcodes/
 		b.mdKey = key
 	}
 	return b.md

@@ -414,15 +414,33 @@ func TestErrors(t *testing.T) {
 		{"link to a heading that does not exist",
 			"-- content/02-second/c.md --\n+++\ntitle = \"C\"\n+++\nx\n\n[A](../01-first/a.md#nope)\n",
 			[]string{"content/02-second/c.md:6", "#nope", "overview"}},
+		{"root-relative link to a heading that does not exist",
+			"-- content/02-second/c.md --\n+++\ntitle = \"C\"\n+++\nx\n\n[About](/about/#nope)\n",
+			[]string{"content/02-second/c.md:6", "/about/#nope", "content/about.md has no heading #nope"}},
+		{"root-relative link without its slash, to a missing heading",
+			"-- content/02-second/c.md --\n+++\ntitle = \"C\"\n+++\n[A](/01-first/a#nope)\n",
+			[]string{"content/02-second/c.md:4", "has no heading #nope"}},
 		{"template error names the layout and line",
 			"-- layouts/page.html --\n<html>\n{{ .Page.NoSuchField }}\n</html>\n",
 			[]string{"page.html:2", "NoSuchField"}},
 		{"template syntax error",
 			"-- layouts/partials/footer.html --\n<footer>{{ if }}</footer>\n",
 			[]string{"layouts/partials/footer.html", "footer.html:1"}},
+		{"unclosed if points at the if",
+			"-- layouts/partials/footer.html --\n<footer>\n{{ if .Site }}\n<p>x</p>\n{{ range .Site.Pages }}{{ end }}\n</footer>\n",
+			[]string{"layouts/partials/footer.html:2: {{if}} has no {{end}}"}},
+		{"unclosed action points at its line",
+			"-- layouts/partials/footer.html --\n<footer>\n{{ .Site.Title \n<p>x</p>\n</footer>{{ end }}\n",
+			[]string{"layouts/partials/footer.html:2: {{ is not closed with }}"}},
 		{"bad duration",
 			"-- content/02-second/c.md --\n+++\ntitle = \"C\"\nduration = \"a while\"\n+++\n",
 			[]string{"content/02-second/c.md:3", "duration"}},
+		{"bad duration in YAML front matter",
+			"-- content/02-second/c.md --\n---\ntitle: C\nduration: a while\n---\n",
+			[]string{"content/02-second/c.md:3", "duration"}},
+		{"bad id in JSON front matter",
+			"-- content/02-second/c.md --\n{\n  \"title\": \"C\",\n  \"id\": \"Not An Id\"\n}\n",
+			[]string{"content/02-second/c.md:3", "id:"}},
 		{"lesson too deep",
 			"-- content/02-second/extra/deep.md --\n+++\ntitle = \"Deep\"\n+++\n",
 			[]string{"content/02-second/extra/deep.md", "directly in a module folder"}},
@@ -604,5 +622,51 @@ func TestCacheLog(t *testing.T) {
 	res := mustBuild(t, dir)
 	if res.Rendered != 1 || !strings.Contains(read(t, filepath.Join(dir, "public"), "02-second/c/index.html"), "edit 2") {
 		t.Errorf("after a torn log: rendered %d, page not the last edit", res.Rendered)
+	}
+}
+
+// TestLayoutErrorOnce: a layout that fails on every lesson is reported once, at its
+// own line, with how many pages it broke, not once per page.
+func TestLayoutErrorOnce(t *testing.T) {
+	dir := course(t, smallCourse)
+	lessons := 0
+	for _, p := range mustBuild(t, dir).Course.All() {
+		if p.Kind == KindLesson {
+			lessons++
+		}
+	}
+	writeArchive(t, dir, "-- layouts/lesson.html --\n<html>\n{{ .Page.NoSuchField }}\n</html>\n")
+	_, err := build(t, dir)
+	if err == nil {
+		t.Fatal("build succeeded")
+	}
+	msg := err.Error()
+	if n := strings.Count(msg, "can't evaluate field NoSuchField"); n != 1 {
+		t.Errorf("the error is told %d times, want once:\n%s", n, msg)
+	}
+	for _, want := range []string{"layouts/lesson.html:2:", fmt.Sprintf("on %d pages, the first content/01-first/a.md", lessons)} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+}
+
+// TestProgress: Options.Progress hears that rendering starts (0 done) and each page
+// as it is done, ending at the number of pages built.
+func TestProgress(t *testing.T) {
+	dir := course(t, smallCourse)
+	var calls [][2]int
+	res, err := Build(context.Background(), Options{Source: dir, Out: filepath.Join(dir, "public"),
+		Progress: func(done, total int) { calls = append(calls, [2]int{done, total}) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != res.Pages+1 || calls[0] != [2]int{0, res.Pages} || calls[len(calls)-1] != [2]int{res.Pages, res.Pages} {
+		t.Fatalf("Progress calls %v for %d pages", calls, res.Pages)
+	}
+	for i, c := range calls {
+		if c[0] != i {
+			t.Fatalf("call %d said %d done", i, c[0])
+		}
 	}
 }

@@ -2,6 +2,7 @@ package site
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -16,7 +17,7 @@ import (
 // be byte-identical from run to run, only the site.
 
 // cacheMagic starts every cache file; change it when the layout changes.
-const cacheMagic = "cohort-cache-4\n"
+const cacheMagic = "cohort-cache-5\n"
 
 type encoder struct{ b []byte }
 
@@ -161,6 +162,32 @@ func (d *decoder) strMap() map[string]string {
 	return m
 }
 
+// params writes a page's free-form params as JSON: they are rare and small. A date
+// among them comes back as text.
+func (e *encoder) params(m map[string]any) {
+	if len(m) == 0 {
+		e.str("")
+		return
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		data = nil // a value JSON cannot hold: the page is read again when it renders
+	}
+	e.bytes(data)
+}
+
+func (d *decoder) params() map[string]any {
+	data := d.str()
+	if data == "" {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(data), &m); err != nil {
+		d.fail()
+	}
+	return m
+}
+
 func (e *encoder) page(p *Page) {
 	e.str(string(p.Kind))
 	for _, s := range []string{p.File, p.ID, p.URL, p.Permalink, p.Title, p.Summary, p.Discussion,
@@ -176,6 +203,7 @@ func (e *encoder) page(p *Page) {
 	e.strs(p.Tags)
 	e.strs(p.Objectives)
 	e.strs(p.Aliases)
+	e.params(p.Params)
 	e.uint(uint64(len(p.TOC)))
 	for _, h := range p.TOC {
 		e.int(int64(h.Level))
@@ -204,6 +232,7 @@ func (d *decoder) page(p *Page) {
 	p.Tags = d.strs()
 	p.Objectives = d.strs()
 	p.Aliases = d.strs()
+	p.Params = d.params()
 	n := d.uint()
 	if n > uint64(len(d.b)) {
 		d.fail()

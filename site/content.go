@@ -260,6 +260,7 @@ func readPage(fsys fs.FS, rel string) (*Page, error) {
 		Video:      fm.Video,
 		Opens:      fm.Opens,
 		Aliases:    fm.Aliases,
+		Params:     fm.Params,
 		Hash:       hex.EncodeToString(sum[:]),
 		Words:      countWords(body),
 		src:        body,
@@ -358,7 +359,7 @@ func countWords(body []byte) int {
 			inFence = !inFence
 			continue
 		}
-		if inFence {
+		if inFence || isShortcodeLine(t) {
 			continue
 		}
 		inWord := false
@@ -371,6 +372,14 @@ func countWords(body []byte) int {
 		}
 	}
 	return n
+}
+
+// isShortcodeLine tells a line that is only a shortcode tag, such as
+// {{< youtube ID >}}: not words a reader reads.
+func isShortcodeLine(line []byte) bool {
+	line = bytes.TrimRight(line, " \t\r")
+	return len(line) >= 6 && line[0] == '{' && line[1] == '{' && (line[2] == '<' || line[2] == '%') &&
+		(bytes.HasSuffix(line, []byte(">}}")) || bytes.HasSuffix(line, []byte("%}}")))
 }
 
 // parseDuration reads "25m", "1h10m" or plain minutes ("25").
@@ -386,8 +395,28 @@ func parseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// fieldLine finds the 1-based line of a front matter key, for errors after decoding.
+// fieldLine finds the 1-based line of a top-level front matter key, for errors after
+// decoding, in any of the three formats.
 func fieldLine(data []byte, key string) int {
-	line, _ := keyPosition(data, toml.Key{key})
-	return line
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	var written []string // how the key may start a line
+	switch string(bytes.TrimSpace(first)) {
+	case fence:
+		line, _ := keyPosition(data, toml.Key{key})
+		return line
+	case yamlFence:
+		written = []string{key + ":", `"` + key + `":`, "'" + key + "':"}
+	default:
+		written = []string{`"` + key + `"`, "{" + `"` + key + `"`}
+	}
+	for i, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		for _, w := range written {
+			if strings.HasPrefix(l, w) {
+				return i + 1
+			}
+		}
+	}
+	return 0
 }

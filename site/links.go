@@ -13,6 +13,7 @@ import (
 type linkIndex struct {
 	base    string
 	byFile  map[string]*Page // content-relative .md path → page
+	byURL   map[string]*Page // root-relative URL → page
 	urls    map[string]bool  // every root-relative URL the build makes
 	assets  map[string]bool  // content-relative paths of files copied from content/
 	anchors map[string]map[string]bool
@@ -22,11 +23,13 @@ func newLinkIndex(c *Course) *linkIndex {
 	ix := &linkIndex{
 		base:   c.Config.BasePath(),
 		byFile: map[string]*Page{},
+		byURL:  map[string]*Page{},
 		urls:   map[string]bool{},
 		assets: map[string]bool{},
 	}
 	for _, p := range c.All() {
 		ix.byFile[p.File] = p
+		ix.byURL[p.URL] = p
 		ix.urls[p.URL] = true
 		for _, a := range p.Aliases {
 			ix.urls[aliasURL(ix.base, a)] = true
@@ -80,7 +83,15 @@ func (ix *linkIndex) resolver(p *Page, log *linkLog) func(string) (string, error
 			suffix += "#" + u.EscapedFragment()
 		}
 		if strings.HasPrefix(u.Path, "/") {
-			return ix.rootRelative(u.Path, suffix)
+			out, err := ix.rootRelative(u.Path, suffix)
+			if q := ix.byURL[strings.TrimSuffix(out, suffix)]; err == nil && q != nil {
+				// A page, not a file: its heading is checked as a relative link's is.
+				log.links[q.File] = q.URL
+				if u.Fragment != "" {
+					log.frags = append(log.frags, fragmentRef{target: q, fragment: u.Fragment, dest: dest})
+				}
+			}
+			return out, err
 		}
 		target := path.Join(dir, u.Path)
 		if strings.HasSuffix(u.Path, "/") || u.Path == "." || u.Path == ".." {

@@ -53,6 +53,8 @@ type Page struct {
 	OpensAt time.Time
 	Locked  bool
 	Aliases []string
+	// Params are the page's own free-form keys (front matter params).
+	Params map[string]any
 
 	// Content is the rendered body; TOC its h2/h3 headings.
 	Content template.HTML

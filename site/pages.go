@@ -8,7 +8,9 @@ import (
 	"html/template"
 	"maps"
 	"path"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -128,12 +130,15 @@ func (r *run) render() (*state, error) {
 		}
 	}
 	logs := make([]*linkLog, len(all))
+	var layoutErrs layoutErrors // a broken layout fails every page that uses it: said once
+	progress := r.progress(len(all))
 	err := parallel(r.ctx, len(all), func(i int) error {
 		var err error
 		logs[i], err = r.renderPage(all[i], PageData{Site: r.site, Live: r.b.o.Live})
-		return err
+		progress()
+		return layoutErrs.add(err)
 	})
-	if err != nil {
+	if err = errors.Join(err, layoutErrs.err()); err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
 	if err := r.checkFragments(all, logs); err != nil {
@@ -144,6 +149,24 @@ func (r *run) render() (*state, error) {
 		return nil, err
 	}
 	return r.next, nil
+}
+
+// progress tells Options.Progress that rendering total pages starts, and returns
+// the function to call as each one is done.
+func (r *run) progress(total int) func() {
+	report := r.b.o.Progress
+	if report == nil {
+		return func() {}
+	}
+	var mu sync.Mutex
+	done := 0
+	report(0, total)
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		report(done, total)
+	}
 }
 
 // outPath is where a page's HTML goes under the output folder.
@@ -195,11 +218,11 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.src, p.bodyLine = fresh.src, fresh.bodyLine
+		p.src, p.bodyLine, p.Params = fresh.src, fresh.bodyLine, fresh.Params
 	}
 	var err error
 	log := &linkLog{links: map[string]string{}}
-	if err := renderBody(r.md, r.ix, p, log, r.theme.T("video_watch")+": "); err != nil {
+	if err := renderBody(r.md, r.ix, r.cfg, r.site, p, log, r.theme.T("video_watch")+": "); err != nil {
 		return nil, err
 	}
 	if p.Module != nil {
@@ -218,7 +241,7 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	defer bufPool.Put(buf)
 	buf.Reset()
 	if err := r.theme.templates.ExecuteTemplate(buf, layout, data); err != nil {
-		return nil, &Error{File: path.Join(ContentDir, p.File), Err: fmt.Errorf("layouts/%s: %w", layout, err)}
+		return nil, &layoutError{page: path.Join(ContentDir, p.File), layout: layout, err: err}
 	}
 	if err := r.out.write(rel, buf.Bytes()); err != nil {
 		return nil, err
@@ -309,3 +332,89 @@ func (r *run) checkFragments(all []*Page, logs []*linkLog) error {
 	}
 	return errors.Join(errs...)
 }
+
+// layoutError is a layout that failed to execute for one page.
+type layoutError struct {
+	page, layout string
+	err          error
+}
+
+func (e *layoutError) Error() string {
+	return fmt.Sprintf("%s: layouts/%s: %v", e.page, e.layout, e.err)
+}
+
+func (e *layoutError) Unwrap() error { return e.err }
+
+// layoutErrors gathers layout errors across pages rendered in parallel, so that
+// one mistake in a layout is reported once, with the number of pages it broke,
+// not once per page.
+type layoutErrors struct {
+	mu    sync.Mutex
+	order []string
+	seen  map[string]*layoutCount
+}
+
+type layoutCount struct {
+	first *layoutError
+	pages int
+}
+
+// add keeps err if it is a layout error and returns nil; other errors come back.
+func (l *layoutErrors) add(err error) error {
+	var le *layoutError
+	if !errors.As(err, &le) {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.seen == nil {
+		l.seen = map[string]*layoutCount{}
+	}
+	key := le.err.Error()
+	c, ok := l.seen[key]
+	if !ok {
+		c = &layoutCount{first: le}
+		l.seen[key] = c
+		l.order = append(l.order, key)
+	}
+	c.pages++
+	if le.page < c.first.page {
+		c.first = le // the same page named whatever the order pages ran in
+	}
+	return nil
+}
+
+// templateErrorAt finds the template and line in html/template's messages:
+// "template: lesson.html:12:5: executing ...".
+var templateErrorAt = regexp.MustCompile(`^template: ([^:]+):(\d+)(?::(\d+))?: (.*)$`)
+
+// err returns one *Error per distinct layout error, at the layout's line.
+func (l *layoutErrors) err() error {
+	slices.Sort(l.order)
+	var errs []error
+	for _, key := range l.order {
+		c := l.seen[key]
+		where := "on " + c.first.page
+		if c.pages > 1 {
+			where = fmt.Sprintf("on %d pages, the first %s", c.pages, c.first.page)
+		}
+		e := &Error{File: path.Join("layouts", c.first.layout), Err: fmt.Errorf("%w (%s)", c.first.err, where)}
+		if m := templateErrorAt.FindStringSubmatch(key); m != nil {
+			e.File = path.Join("layouts", m[1])
+			e.Line, _ = strconv.Atoi(m[2])
+			e.Col, _ = strconv.Atoi(m[3])
+			e.Err = &reworded{msg: m[4] + " (" + where + ")", cause: c.first.err}
+		}
+		errs = append(errs, e)
+	}
+	return errors.Join(errs...)
+}
+
+// reworded is an error told in other words than its cause's, which it still wraps.
+type reworded struct {
+	msg   string
+	cause error
+}
+
+func (e *reworded) Error() string { return e.msg }
+func (e *reworded) Unwrap() error { return e.cause }

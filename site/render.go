@@ -41,13 +41,22 @@ func (t *Theme) executeHTML(name string, data any) (template.HTML, error) {
 
 // renderBody renders p's Markdown into p.Content, p.TOC and p.VideoEmbed. Broken
 // links become an *Error at the file's own line.
-func renderBody(md *markdown.Renderer, ix *linkIndex, p *Page, log *linkLog, watchLabel string) error {
+func renderBody(md *markdown.Renderer, ix *linkIndex, cfg *Config, sd *SiteData, p *Page, log *linkLog, watchLabel string) error {
 	file := path.Join(ContentDir, p.File)
-	res, err := md.Render(p.src, ix.resolver(p, log))
+	res, err := md.RenderPage(p.src, markdown.Env{
+		Resolve: ix.resolver(p, log),
+		Ref:     ix.refResolver(p, log), // shortcodes.go
+		Param:   paramLookup(p, cfg),
+		Page:    shortcodeScope{page: p, site: sd}, // for the course's own shortcodes
+	})
 	if err != nil {
 		var le *markdown.LinkError
 		if errors.As(err, &le) {
 			return &Error{File: file, Line: p.bodyLine + le.Line - 1, Err: fmt.Errorf("link %s: %w", le.Dest, le.Err)}
+		}
+		var se *markdown.ShortcodeError
+		if errors.As(err, &se) {
+			return &Error{File: file, Line: p.bodyLine + se.Line - 1, Err: fmt.Errorf("shortcode %q: %w", se.Name, se.Err)}
 		}
 		return &Error{File: file, Err: fmt.Errorf("markdown: %w", err)}
 	}

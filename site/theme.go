@@ -100,6 +100,10 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 		h.Write([]byte(name))
 		h.Write(data)
 		if _, err := t.templates.New(name).Parse(string(data)); err != nil {
+			if line, what := unclosedAction(data); line > 0 {
+				// text/template says where it noticed, at the end or on a later line.
+				return nil, &Error{File: f.name, Line: line, Err: fmt.Errorf("%s: %w", what, err)}
+			}
 			return nil, &Error{File: f.name, Err: fmt.Errorf("template: %w", err)}
 		}
 	}
@@ -243,4 +247,57 @@ func funcMap(cfg *Config, ui map[string]string) template.FuncMap {
 		},
 		"minutes": func(d time.Duration) int { return int((d + time.Minute - 1) / time.Minute) },
 	}
+}
+
+// blockActions are the actions that need an {{end}}.
+var blockActions = []string{"if", "range", "with", "define", "block"}
+
+// unclosedAction finds, in a template that failed to parse, the action the mistake
+// most likely starts at: an {{ without its }} (on the line it opens), else the
+// innermost {{if}}, {{range}}, {{with}}, {{define}} or {{block}} without an {{end}}.
+// It returns 0 when it finds neither.
+func unclosedAction(src []byte) (line int, what string) {
+	text := string(src)
+	type open struct {
+		word string
+		line int
+	}
+	var stack []open
+	for i := 0; ; {
+		j := strings.Index(text[i:], "{{")
+		if j < 0 {
+			break
+		}
+		start := i + j
+		at := 1 + strings.Count(text[:start], "\n")
+		body := strings.TrimLeft(strings.TrimPrefix(text[start+2:], "-"), " \t\r\n")
+		if strings.HasPrefix(body, "/*") { // a comment: ends at */}}
+			end := strings.Index(text[start:], "*/")
+			if end < 0 {
+				return at, "{{/* is never closed with */}}"
+			}
+			i = start + end + 2
+			continue
+		}
+		end := strings.Index(text[start+2:], "}}")
+		next := strings.Index(text[start+2:], "{{")
+		if end < 0 || next >= 0 && next < end {
+			return at, "{{ is not closed with }} on this line or before the next {{"
+		}
+		action := strings.Fields(strings.Trim(text[start+2:start+2+end], "- \t\r\n"))
+		if len(action) > 0 {
+			switch w := action[0]; {
+			case slices.Contains(blockActions, w):
+				stack = append(stack, open{w, at})
+			case w == "end" && len(stack) > 0:
+				stack = stack[:len(stack)-1]
+			}
+		}
+		i = start + 2 + end + 2
+	}
+	if len(stack) > 0 {
+		o := stack[len(stack)-1]
+		return o.line, fmt.Sprintf("{{%s}} has no {{end}}", o.word)
+	}
+	return 0, ""
 }

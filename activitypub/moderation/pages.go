@@ -35,7 +35,7 @@ func (h *Handler) loginPost(w http.ResponseWriter, r *http.Request) error {
 		h.log.Warn("moderator login throttled", "name", name, "remote_host", r.RemoteAddr)
 		w.Header().Set("Retry-After", fmt.Sprint(int(d.Seconds())+1))
 		return h.render(w, "login", http.StatusTooManyRequests, page{Heading: "Log in to moderate",
-			Error: fmt.Sprintf("Too many wrong passwords. Try again in %d minutes.", int(d.Minutes())+1), Data: name})
+			Error: fmt.Sprintf("Too many wrong passwords. Try again in %s.", minutes(int(d.Minutes())+1)), Data: name})
 	}
 	err := h.login(r.Context(), w, name, password)
 	if errors.Is(err, errLogin) {
@@ -330,4 +330,12 @@ func (h *Handler) audit(w http.ResponseWriter, r *http.Request, s *session) erro
 	}
 	return h.render(w, "audit", http.StatusOK, page{Heading: "Audit log", Moderator: s.moderator, CSRF: s.csrf,
 		Current: "audit", Data: d})
+}
+
+// minutes writes "1 minute" or "n minutes".
+func minutes(n int) string {
+	if n == 1 {
+		return "1 minute"
+	}
+	return fmt.Sprintf("%d minutes", n)
 }

@@ -38,7 +38,7 @@ const (
 // lessonChart draws replies per lesson as horizontal bars, one per lesson.
 func lessonChart(r *Report) chart {
 	c := chart{ID: "lessons", Title: "Replies per lesson",
-		Desc:  fmt.Sprintf("Horizontal bar chart of the counted replies in each of %d lessons, in course order. The table beside it gives the same figures.", len(r.Lessons)),
+		Desc:  fmt.Sprintf("Horizontal bar chart of the counted replies in each of the %s, in course order. The table beside it gives the same figures.", lessonCount(len(r.Lessons))),
 		Width: chartWidth, Height: len(r.Lessons)*rowHeight + 10, Left: labelWidth}
 	top := 0
 	for _, l := range r.Lessons {
@@ -124,4 +124,12 @@ func verticalChart(r *Report, id, title, desc string, value weekValues) chart {
 			Value: v, ValueX: x + slot*0.35, ValueY: c.Base - h - 5})
 	}
 	return c
+}
+
+// lessonCount writes "1 lesson" or "n lessons".
+func lessonCount(n int) string {
+	if n == 1 {
+		return "1 lesson"
+	}
+	return fmt.Sprintf("%d lessons", n)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -22,30 +23,62 @@ type buildFlags struct {
 	drafts  bool
 	baseURL string
 	now     string
+	data    string
 }
 
-func (b *buildFlags) register(fs interface {
-	StringVar(*string, string, string, string)
-	BoolVar(*bool, string, bool, string)
-}) {
+// register adds the shared flags; withOut adds --out, which serve has no use for
+// (it serves from a folder of its own).
+func (b *buildFlags) register(fs *flag.FlagSet, withOut bool) {
 	fs.StringVar(&b.source, "source", ".", "course folder (with course.toml and content/)")
-	fs.StringVar(&b.out, "out", "", "output folder (default SOURCE/public)")
+	if withOut {
+		fs.StringVar(&b.out, "out", "", "output folder (default SOURCE/public)")
+	}
 	fs.BoolVar(&b.drafts, "drafts", false, "include pages marked draft = true")
 	fs.StringVar(&b.baseURL, "base-url", "", "base URL of the published site (overrides course.toml)")
-	fs.StringVar(&b.now, "now", "", "show the course as at this moment (2026-09-14 or 2026-09-14T09:00:00+02:00): lessons not open yet show only their title, summary and opening date")
+	fs.StringVar(&b.now, "now", "", "show the course as at this moment ("+nowForms+"): lessons not open yet show only their title, summary and opening date")
+	fs.StringVar(&b.data, "data", "", "data folder of the companion's store (default SOURCE/.cohort)")
 }
 
-// clock reads --now: a date, a date and time, or RFC 3339; nil means the real clock.
+// nowForms are the forms --now takes, in every command that has it.
+const nowForms = "2026-09-14, 2026-09-14T09:00 or 2026-09-14T09:00:00+02:00"
+
+// parseNow reads a --now value: a date (its midnight), a date and time (both in the
+// machine's time zone), or RFC 3339 with a zone.
+func parseNow(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%w: --now %q is not a moment like %s", errUsage, s, nowForms)
+}
+
+// clock reads --now; nil means the real clock.
 func (b *buildFlags) clock() (func() time.Time, error) {
 	if b.now == "" {
 		return nil, nil
 	}
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, b.now, time.Local); err == nil {
-			return func() time.Time { return t }, nil
-		}
+	t, err := parseNow(b.now)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("%w: --now %q is not a date like 2026-09-14 or 2026-09-14T09:00:00+02:00", errUsage, b.now)
+	return func() time.Time { return t }, nil
+}
+
+// dataDir is the companion's data folder: --data, else SOURCE/.cohort.
+func (b *buildFlags) dataDir() string {
+	if b.data != "" {
+		return b.data
+	}
+	return filepath.Join(b.source, ".cohort")
+}
+
+// plural writes n with the singular or the plural noun: "1 page", "2 pages".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func (b *buildFlags) options() site.Options {
@@ -65,9 +98,8 @@ func (b *buildFlags) options() site.Options {
 func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f buildFlags
 	fs := newFlags("build", "build [flags]\n\nBuilds the course in --source into a static site in --out. Only files whose\nbytes changed are rewritten; a failed build leaves the output as it was.", stderr)
-	f.register(fs)
+	f.register(fs, true)
 	threadsFrom := fs.String("threads-from", "", "read lesson threads from a running companion at this URL (default: the local store in SOURCE/.cohort, when there is one)")
-	data := fs.String("data", "", "data folder of the companion's store (default SOURCE/.cohort)")
 	database := addDatabaseFlag(fs)
 	verbose := fs.Bool("v", false, "print how long each step of the build took")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file (for cohort's developers)")
@@ -95,13 +127,16 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	o.Now = clock
-	discussion, closeStore, err := threadSource(ctx, f.source, *data, *database, *threadsFrom)
+	discussion, closeStore, err := threadSource(ctx, f.source, f.data, *database, *threadsFrom)
 	if err != nil {
 		fmt.Fprintf(stderr, "cohort: build failed: %v\n", err)
 		return errReported
 	}
 	defer closeStore()
 	o.Discussion = discussion
+	progress := newProgress(stderr) // progress.go: only on a terminal
+	o.Progress = progress.fn()
+	progress.begin()
 	res, err := site.Build(ctx, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "cohort: build failed: %v\n", err)
@@ -112,8 +147,8 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stdout, "  %-18s %s\n", s.Name, s.Duration.Round(10_000))
 		}
 	}
-	fmt.Fprintf(stdout, "Built %d pages (%d rendered, %d files written, %d removed) into %s in %s\n",
-		res.Pages, res.Rendered, len(res.Written), res.Removed, o.Out, res.Duration.Round(100_000))
+	fmt.Fprintf(stdout, "Built %s (%d rendered, %s written, %d removed) into %s in %s\n",
+		plural(res.Pages, "page", "pages"), res.Rendered, plural(len(res.Written), "file", "files"), res.Removed, o.Out, res.Duration.Round(100_000))
 	return nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"time"
 )
 
 // skeleton is the small course `cohort new` writes. Its .gitignore is stored as
@@ -18,9 +20,18 @@ import (
 var skeleton embed.FS
 
 func cmdNew(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fset := newFlags("new", "new DIR\n\nCreates a small course in DIR (which must be absent or empty) that builds as it is.", stderr)
+	fset := newFlags("new", "new [flags] DIR\n\nCreates a small course in DIR (which must be absent or empty) that builds as it is.\nIts first cohort starts today, so its first lesson is open at once.", stderr)
+	nowFlag := fset.String("now", "", "make the course as on this day ("+nowForms+"; default: today)")
 	if err := fset.Parse(args); err != nil {
 		return err
+	}
+	now := time.Now()
+	if *nowFlag != "" {
+		t, err := parseNow(*nowFlag)
+		if err != nil {
+			return err
+		}
+		now = t
 	}
 	if fset.NArg() != 1 {
 		fset.Usage()
@@ -48,6 +59,9 @@ func cmdNew(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if rel == "course.toml" {
+			data = startToday(data, now)
+		}
 		return os.WriteFile(target, data, 0o644)
 	})
 	if err != nil {
@@ -55,4 +69,14 @@ func cmdNew(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "Created a course in %s.\n\nNext:\n  cd %s\n  cohort serve      # write, and watch it update at http://127.0.0.1:1313/\n  cohort build      # make the site in public/\n", dir, dir)
 	return nil
+}
+
+// skeletonStart is the first cohort's start line in the skeleton's course.toml.
+var skeletonStart = regexp.MustCompile(`(?m)^start = \S+`)
+
+// startToday makes the skeleton's cohort start on now's day, so that the new course
+// is open at once. The cohort has no time zone, so its day is UTC's: midnight UTC of
+// that day has passed everywhere it is now that day.
+func startToday(courseTOML []byte, now time.Time) []byte {
+	return skeletonStart.ReplaceAll(courseTOML, []byte("start = "+now.UTC().Format(time.DateOnly)))
 }

@@ -41,7 +41,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	sf := addStoreFlags(fs)
 	cohortID := fs.String("cohort", "", "cohort id from course.toml (default: the first cohort)")
 	out := fs.String("out", "", "folder to write the report into (default SOURCE/report, never published)")
-	nowFlag := fs.String("now", "", "count replies up to this moment, RFC 3339 (default: now)")
+	nowFlag := fs.String("now", "", "count replies up to this moment ("+nowForms+"; default: now)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,9 +51,9 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	now := time.Now().UTC()
 	if *nowFlag != "" {
-		t, err := time.Parse(time.RFC3339, *nowFlag)
+		t, err := parseNow(*nowFlag) // as build and serve read it
 		if err != nil {
-			return fmt.Errorf("%w: --now: %q is not an RFC 3339 time like 2026-09-01T09:00:00Z", errUsage, *nowFlag)
+			return err
 		}
 		now = t.UTC()
 	}
@@ -87,7 +87,8 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := orgreport.Write(*out, r); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Report on %d replies from %d participants written to %s\n", r.Replies, len(r.Participants), filepath.Join(*out, "index.html"))
+	fmt.Fprintf(stdout, "Report on %s from %s written to %s\n", plural(r.Replies, "reply", "replies"),
+		plural(len(r.Participants), "participant", "participants"), filepath.Join(*out, "index.html"))
 	return nil
 }
 

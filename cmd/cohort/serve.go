@@ -28,7 +28,7 @@ const defaultAddr = "127.0.0.1:1313"
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f buildFlags
 	fs := newFlags("serve", "serve [flags]\n\nBuilds the course, serves it, and rebuilds what changed on every save; open\npages reload by themselves. The site's base URL becomes the address served\n(--base-url overrides). Stop with Ctrl-C.", stderr)
-	f.register(fs)
+	f.register(fs, false)
 	addr := fs.String("addr", defaultAddr, "address to listen on")
 	open := fs.Bool("open", false, "open the site in the default browser")
 	database := addDatabaseFlag(fs)
@@ -46,7 +46,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer ln.Close()
 	tuneGC()
 
-	cacheDir := filepath.Join(f.source, ".cohort")
+	cacheDir := filepath.Join(f.source, ".cohort") // the preview's own output and cache
 	o := f.options()
 	if o.Now, err = f.clock(); err != nil {
 		return err
@@ -63,6 +63,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		o.Domain = ln.Addr().String()
 	}
 	basePath := (&site.Config{BaseURL: o.BaseURL}).BasePath() // the same path the build puts pages under
+	progress := newProgress(stderr)                           // progress.go: only on a terminal
+	o.Progress = progress.fn()
 	logger := slog.Default()
 	o.Logger = logger
 
@@ -76,7 +78,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			srv.ThreadChanged(lessonID)
 		}
 	}
-	comp, account, closeCompanion, err := startCompanion(compCtx, f.source, *database, o, logger, threadChanged)
+	comp, account, closeCompanion, err := startCompanion(compCtx, f.source, f.dataDir(), *database, o, logger, threadChanged)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -110,12 +112,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	// Watch before the first build, so that a save during it is not missed.
-	ignore := ignorer(f.source, o.Out)
+	ignore := ignorer(f.source, o.Out, f.dataDir()) // the store's writes are no saves
 	w, err := live.NewWatcher(f.source, ignore, logger)
 	if err != nil {
 		return fmt.Errorf("serve: watch %s: %w", f.source, err)
 	}
 	defer w.Close()
+	if progress != nil {
+		// The first build of a large course takes a while: say what is going on.
+		fmt.Fprintf(stderr, "Building %s before serving it…\n", f.source)
+		progress.begin()
+	}
 	if _, err := srv.Build(ctx, nil); err == nil && comp != nil {
 		// a broken course still serves: the error shows in the page
 		srv.OnBuild(&site.Result{Written: []string{"lessons.json"}})
@@ -192,9 +199,9 @@ func tuneGC() {
 }
 
 // startCompanion opens the store (database, else COHORT_DATABASE_URL, else
-// [store] url, else the SQLite file in SOURCE/.cohort) and starts the
+// [store] url, else the SQLite file in the data folder) and starts the
 // companion for a course with [federation]; for one without, it returns nil.
-func startCompanion(ctx context.Context, source, database string, o site.Options, logger *slog.Logger, threadChanged func(string)) (*server.Server, string, func(), error) {
+func startCompanion(ctx context.Context, source, data, database string, o site.Options, logger *slog.Logger, threadChanged func(string)) (*server.Server, string, func(), error) {
 	cfg, err := site.LoadConfig(os.DirFS(source), "course.toml")
 	if err != nil || cfg.Federation.Handle == "" {
 		return nil, "", func() {}, nil // no account to run; a broken config shows in the page
@@ -205,7 +212,7 @@ func startCompanion(ctx context.Context, source, database string, o site.Options
 	if o.BaseURL != "" {
 		cfg.BaseURL = o.BaseURL
 	}
-	st, err := openStore(ctx, storeURL(database, cfg), filepath.Join(source, ".cohort"))
+	st, err := openStore(ctx, storeURL(database, cfg), data)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("companion store: %w", err)
 	}
@@ -245,19 +252,25 @@ func saveCache(b *site.Builder, logger *slog.Logger) {
 
 // ignorer tells the watcher which paths are not the course: output, caches,
 // version control and dependencies.
-func ignorer(source, out string) func(string) bool {
-	outRel, err := filepath.Rel(source, out)
-	if err != nil {
-		outRel = ""
+func ignorer(source string, written ...string) func(string) bool {
+	var skip []string // folders serve writes into, relative to source
+	for _, dir := range written {
+		if rel, err := filepath.Rel(source, dir); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+			skip = append(skip, filepath.ToSlash(rel))
+		}
 	}
-	outRel = filepath.ToSlash(outRel)
 	return func(rel string) bool {
 		first, _, _ := strings.Cut(rel, "/")
 		switch first {
 		case "public", ".cohort", ".git", "node_modules", "resources":
 			return true
 		}
-		return outRel != "" && (rel == outRel || strings.HasPrefix(rel, outRel+"/"))
+		for _, s := range skip {
+			if rel == s || strings.HasPrefix(rel, s+"/") {
+				return true
+			}
+		}
+		return false
 	}
 }
 

@@ -439,7 +439,7 @@ func TestServe(t *testing.T) {
 // caches, version control and dependencies; never the course.
 func TestServeIgnores(t *testing.T) {
 	source := "/course"
-	ignore := ignorer(source, filepath.Join(source, ".cohort", "serve"))
+	ignore := ignorer(source, filepath.Join(source, ".cohort", "serve"), filepath.Join(source, "db"), "/elsewhere/data")
 	tests := []struct {
 		rel  string
 		want bool
@@ -454,6 +454,8 @@ func TestServeIgnores(t *testing.T) {
 		{"static/css/style.css", false},
 		{"course.toml", false},
 		{"publications/a.md", false}, // a name that starts like public/ is not public/
+		{"db/cohort.db-wal", true},   // serve --data db: the store's writes are no saves
+		{"dbx/a.md", false},
 	}
 	for _, tt := range tests {
 		if got := ignore(tt.rel); got != tt.want {

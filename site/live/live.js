@@ -9,21 +9,46 @@
     return p.endsWith("/") ? p + "index.html" : p;
   }
 
+  // The overlay sets every colour it shows, on every element, so that no rule of
+  // the page's own stylesheet (its pre background, say) can put light text on a
+  // light ground. Its colours follow the reader's light or dark setting; each pair
+  // has a contrast ratio above 7:1 (WCAG AAA).
+  var palette = {
+    light: { ground: "#ffffff", text: "#1b1b1b", title: "#a1001b", rule: "#d0d0d0" },
+    dark: { ground: "#161616", text: "#f2f2f2", title: "#ff9e94", rule: "#444444" }
+  };
+  var darkQuery = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+
+  function paint() {
+    if (!overlay) return;
+    var c = palette[darkQuery && darkQuery.matches ? "dark" : "light"];
+    overlay.style.background = c.ground;
+    overlay.style.color = c.text;
+    overlay.querySelector("p").style.color = c.title;
+    overlay.querySelector("p").style.borderBottom = "1px solid " + c.rule;
+    var pre = overlay.querySelector("pre");
+    pre.style.background = c.ground;
+    pre.style.color = c.text;
+  }
+  if (darkQuery && darkQuery.addEventListener) darkQuery.addEventListener("change", paint);
+
   function showError(message) {
     if (!overlay) {
       overlay = document.createElement("div");
       overlay.id = "cohort-error";
       overlay.setAttribute("role", "alert");
       overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;" +
-        "background:rgba(20,20,20,.94);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem";
+        "font:14px/1.5 ui-monospace,monospace;padding:2rem;margin:0;text-align:left";
       var title = document.createElement("p");
-      title.style.cssText = "color:#ff8a80;font-weight:bold;font-size:16px;margin:0 0 1rem";
+      title.style.cssText = "font:bold 16px/1.4 ui-monospace,monospace;margin:0 0 1rem;padding:0 0 .75rem";
       title.textContent = "cohort: the last save did not build. Fix the file and save again.";
       var pre = document.createElement("pre");
-      pre.style.cssText = "white-space:pre-wrap;margin:0";
+      pre.style.cssText = "white-space:pre-wrap;margin:0;padding:0;border:0;border-radius:0;" +
+        "box-shadow:none;font:inherit;overflow:visible";
       overlay.appendChild(title);
       overlay.appendChild(pre);
       document.body.appendChild(overlay);
+      paint();
     }
     overlay.querySelector("pre").textContent = message;
   }

@@ -111,8 +111,8 @@ func (s *Server) Build(ctx context.Context, change *Change) (*site.Result, error
 	if change != nil {
 		took = time.Since(change.First)
 	}
-	fmt.Fprintf(s.Report, "%s: %d pages rendered, %d files written, %d removed in %s\n",
-		what, res.Rendered, len(res.Written), res.Removed, took.Round(100*time.Microsecond))
+	fmt.Fprintf(s.Report, "%s: %s rendered, %s written, %d removed in %s\n",
+		what, count(res.Rendered, "page", "pages"), count(len(res.Written), "file", "files"), res.Removed, took.Round(100*time.Microsecond))
 	if s.OnBuild != nil {
 		s.OnBuild(res)
 	}
@@ -280,4 +280,12 @@ func (s *Server) notFound(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusNotFound)
 	w.Write(data)
+}
+
+// count writes n with the singular or the plural noun: "1 page", "2 pages".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

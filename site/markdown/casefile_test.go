@@ -2,6 +2,8 @@ package markdown
 
 import (
 	"flag"
+	"fmt"
+	"html/template"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,10 +49,47 @@ func firstLine(s string) string {
 	return l
 }
 
+// caseEnv is the page a case renders for with "env: page": two lessons to refer to
+// and a param.
+var caseEnv = Env{
+	Ref: func(target string, absolute bool) (string, error) {
+		urls := map[string]string{"intro.md": "/course/intro/", "week-1/prompts.md": "/course/week-1/prompts/"}
+		u, ok := urls[target]
+		if !ok {
+			return "", fmt.Errorf("no page content/%s", target)
+		}
+		if absolute {
+			u = "https://example.org" + u
+		}
+		return u, nil
+	},
+	Param: func(key string) (any, bool) {
+		v, ok := map[string]any{"level": "intro", "minutes": 25}[key]
+		return v, ok
+	},
+	Resolve: func(dest string) (string, error) {
+		if strings.Contains(dest, "missing") {
+			return "", fmt.Errorf("no file %s", dest)
+		}
+		return dest, nil
+	},
+}
+
+// echoShortcode is the caller's shortcode of the "shortcodes: echo" option: it shows
+// what it was given.
+func echoShortcode(c *ShortcodeCall) (string, error) {
+	if c.Get("fail") != "" {
+		return "", fmt.Errorf("asked to fail")
+	}
+	return fmt.Sprintf("<div class=\"echo\" data-args=\"%s\" data-first=\"%s\" data-paired=\"%t\">%s</div>",
+		template.HTMLEscapeString(strings.Join(c.Args, "|")), template.HTMLEscapeString(c.Get("0")), c.Paired, c.Inner), nil
+}
+
 // caseOptions turns option lines into Options.
-func caseOptions(t *testing.T, lines []string) Options {
+func caseOptions(t *testing.T, lines []string) (Options, Env) {
 	t.Helper()
 	var o Options
+	var env Env
 	for _, l := range lines {
 		k, v, ok := strings.Cut(l, ":")
 		if !ok {
@@ -62,6 +101,13 @@ func caseOptions(t *testing.T, lines []string) Options {
 			o.Lang = v
 		case "unsafe":
 			o.Unsafe = v == "true"
+		case "env":
+			env = caseEnv
+		case "shortcodes":
+			o.Shortcodes = map[string]Shortcode{}
+			for name := range strings.SplitSeq(v, ",") {
+				o.Shortcodes[strings.TrimSpace(name)] = echoShortcode
+			}
 		case "labels":
 			o.Labels = map[string]string{}
 			for kv := range strings.SplitSeq(v, ",") {
@@ -72,7 +118,7 @@ func caseOptions(t *testing.T, lines []string) Options {
 			t.Fatalf("unknown option %q", k)
 		}
 	}
-	return o
+	return o, env
 }
 
 func writeCaseFile(cases []testCase) string {
@@ -110,11 +156,13 @@ func TestCaseFiles(t *testing.T) {
 			cases := parseCaseFile(t, string(data))
 			for i, c := range cases {
 				t.Run(c.name, func(t *testing.T) {
-					res, err := New(caseOptions(t, c.options)).Render([]byte(c.input), nil)
-					if err != nil {
-						t.Fatalf("Render: %v", err)
-					}
+					o, env := caseOptions(t, c.options)
+					res, err := New(o).RenderPage([]byte(c.input), env)
 					got := string(res.HTML)
+					if err != nil {
+						// A case may expect an error: it is written after the HTML.
+						got += "error: " + err.Error() + "\n"
+					}
 					if *update {
 						cases[i].want = got
 						return

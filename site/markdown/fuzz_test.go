@@ -68,3 +68,50 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// FuzzShortcodes checks, for any input with shortcodes, that rendering does not panic,
+// that every error it gives is a broken link or a shortcode error on a line of the
+// input, and that every <aside>, <figure> and <details> it opens is closed.
+func FuzzShortcodes(f *testing.F) {
+	for _, seed := range []string{
+		"{{< youtube dQw4w9WgXcQ >}}\n",
+		"{{% notice tip \"T\" %}}\n*x*\n{{% /notice %}}\n",
+		"{{< hint danger >}}\na\n{{% notice info %}}\nb\n{{% /notice %}}\n{{< /hint >}}\n",
+		"{{< details summary=\"S\" open=true >}}\n- a\n{{< /details >}}\n",
+		"See [a *b*]({{< relref \"intro.md\" >}}) and {{< param level >}}.\n",
+		"{{< figure src=\"a.png\" caption=\"c\" link=\"missing\" >}}\n",
+		"{{< highlight go \"linenos=table,hl_lines=1-2\" >}}\nx\n{{< /highlight >}}\n",
+		"{{< echo a >}}in{{< /echo >}} {{% echo %}}\nb\n{{% /echo %}}\n",
+		"{{< /notice >}}\n{{< tweet 1 >}}\n{{< a \"b >}}\n",
+		"- {{% notice %}}\n  x\n  {{% /notice %}}\n",
+		"{{< highlight go >}}\nx\n{{< /highlight >}}", // no newline at the end
+	} {
+		f.Add(seed)
+	}
+	r := New(Options{Shortcodes: map[string]Shortcode{"echo": echoShortcode}})
+	f.Fuzz(func(t *testing.T, src string) {
+		res, err := r.RenderPage([]byte(src), caseEnv)
+		lines := 1 + strings.Count(src, "\n")
+		var le *LinkError
+		var se *ShortcodeError
+		switch {
+		case err == nil:
+		case errors.As(err, &le):
+			if le.Line < 1 || le.Line > lines {
+				t.Errorf("LinkError.Line = %d, input has %d lines", le.Line, lines)
+			}
+		case errors.As(err, &se):
+			if se.Line < 1 || se.Line > lines {
+				t.Errorf("ShortcodeError.Line = %d, input has %d lines", se.Line, lines)
+			}
+		default:
+			t.Fatalf("RenderPage: %T %v", err, err)
+		}
+		html := string(res.HTML)
+		for _, tag := range []string{"aside", "figure", "details"} {
+			if open, closed := strings.Count(html, "<"+tag), strings.Count(html, "</"+tag+">"); open != closed {
+				t.Errorf("%d <%s but %d </%s>:\n%s", open, tag, closed, tag, html)
+			}
+		}
+	})
+}

@@ -2,8 +2,10 @@
 //
 // It is goldmark, built once from options in New, with GFM, footnotes, typographer,
 // definition lists, heading ids, CSS-class syntax highlighting, and cohort's own
-// extensions: GitHub-style callouts, video embeds and discussion-prompt blocks. It knows
-// nothing of the course graph: links are resolved through the Resolver given to Render.
+// extensions: GitHub-style callouts, video embeds, discussion-prompt blocks and Hugo's
+// shortcodes (shortcode*.go). It knows nothing of the course graph: links are resolved
+// through the Resolver given to Render, and ref, param and a course's own shortcodes
+// through the Env and Options the caller gives.
 // It is not for federated HTML (that is sanitized by the companion, never rendered here).
 package markdown
 
@@ -37,6 +39,22 @@ type Options struct {
 	// counts words itself (site does, before rendering): counting costs a tenth
 	// of a render.
 	SkipWords bool
+	// Shortcodes are the caller's own shortcodes by name; they win over the built-ins
+	// of the same name.
+	Shortcodes map[string]Shortcode
+}
+
+// Env is what one RenderPage call knows of the page being rendered.
+type Env struct {
+	// Resolve rewrites link and image destinations (see Resolver); nil leaves them.
+	Resolve Resolver
+	// Ref finds the page a ref or relref shortcode names, and returns its URL:
+	// absolute for ref, root-relative for relref. Nil: the target goes through Resolve.
+	Ref func(target string, absolute bool) (string, error)
+	// Param looks up a param shortcode's key (in the page's params, then the course's).
+	Param func(key string) (any, bool)
+	// Page is handed to the caller's shortcodes as ShortcodeCall.Page.
+	Page any
 }
 
 // Resolver rewrites one link or image destination found in a document.
@@ -104,6 +122,7 @@ func New(o Options) *Renderer {
 			&asideExtension{labels: l},
 			&videoExtension{labels: l},
 			linkExtension{},
+			&shortcodeExtension{labels: l, custom: o.Shortcodes},
 		),
 		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
 		goldmark.WithRendererOptions(htmlOpts...),
@@ -112,10 +131,43 @@ func New(o Options) *Renderer {
 }
 
 // renderState is what one Render call shares with the AST transformers, through the
-// parser context: the Resolver in, the first broken link out.
+// parser context: the Resolver and Env in, the first broken link or shortcode out.
 type renderState struct {
 	resolve Resolver
+	env     Env
 	err     *LinkError
+	scErr   *ShortcodeError
+}
+
+// fail records a shortcode's error; the first one is reported.
+func (st *renderState) fail(err *ShortcodeError) {
+	if st.scErr == nil {
+		st.scErr = err
+	}
+}
+
+// resolveLink rewrites a destination a shortcode writes, as links are.
+func (st *renderState) resolveLink(dest string) (string, error) {
+	if st.resolve == nil {
+		return dest, nil
+	}
+	return st.resolve(dest)
+}
+
+// ref finds the URL of the page a ref or relref names.
+func (st *renderState) ref(target string, absolute bool) (string, error) {
+	if st.env.Ref != nil {
+		return st.env.Ref(target, absolute)
+	}
+	return st.resolveLink(target)
+}
+
+// param looks up a param shortcode's key.
+func (st *renderState) param(key string) (any, bool) {
+	if st.env.Param == nil {
+		return nil, false
+	}
+	return st.env.Param(key)
 }
 
 var stateKey = parser.NewContextKey()
@@ -129,7 +181,14 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // destination. On a broken link it returns a *LinkError for the first one, together
 // with the rest of the result rendered as if the link were fine, so nothing is lost.
 func (r *Renderer) Render(src []byte, resolve Resolver) (Result, error) {
-	st := &renderState{resolve: resolve}
+	return r.RenderPage(src, Env{Resolve: resolve})
+}
+
+// RenderPage renders src as Render does, with what env knows of the page for
+// shortcodes. A shortcode that cannot render gives a *ShortcodeError (after any
+// broken link), with the rest of the result.
+func (r *Renderer) RenderPage(src []byte, env Env) (Result, error) {
+	st := &renderState{resolve: env.Resolve, env: env}
 	pc := parser.NewContext(parser.WithIDs(newHeadingIDs()))
 	pc.Set(stateKey, st)
 	doc := r.md.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
@@ -148,6 +207,9 @@ func (r *Renderer) Render(src []byte, resolve Resolver) (Result, error) {
 	summarize(doc, src, &res, !r.skipWords)
 	if st.err != nil {
 		return res, st.err
+	}
+	if st.scErr != nil {
+		return res, st.scErr
 	}
 	return res, nil
 }
