@@ -1,0 +1,674 @@
+package site
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The property: however a course is edited, an incremental build (serve's
+// long-lived Builder told which paths changed, and `cohort build` in a new
+// process reading its cache from .cohort/) writes exactly the bytes a clean
+// build writes. A failed build leaves the output folder as it was.
+//
+// Reproduce a failure with the seed it prints:
+//
+//	go test ./site -run 'TestIncremental|Soak' -seed=N
+//
+// and soak by hand: go test ./site -run Soak -soak.n=500 -v
+
+var (
+	seedFlag = flag.Uint64("seed", 0, "seed of the incremental-build property test (0: a new one, printed)")
+	soakN    = flag.Int("soak.n", 0, "courses TestSoakIncremental builds and edits (0: skip)")
+)
+
+// propNow is the clock of every build: the second cohort is in its second week.
+var propNow = time.Date(2026, 9, 16, 12, 0, 0, 0, time.UTC)
+
+// TestIncrementalMatchesClean runs the property on a few small courses.
+func TestIncrementalMatchesClean(t *testing.T) {
+	seed := *seedFlag
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	t.Logf("seed %d (rerun with -seed=%d)", seed, seed)
+	for i := range uint64(3) {
+		checkIncremental(t, seed+i, 25)
+	}
+}
+
+// TestSoakIncremental runs the property on many courses and long edit
+// sequences; it only runs when asked with -soak.n.
+func TestSoakIncremental(t *testing.T) {
+	if *soakN == 0 {
+		t.Skip("soak runs by hand: go test ./site -run Soak -soak.n=500")
+	}
+	seed := *seedFlag
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	t.Logf("seed %d (rerun with -seed=%d)", seed, seed)
+	for i := range uint64(*soakN) {
+		checkIncremental(t, seed+i, 80)
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// propLesson is a lesson as the model knows it; its file is written from it.
+type propLesson struct {
+	module, name string
+	id           string
+	title        string
+	weight       int
+	opens        string
+	draft        bool
+	date         string
+	aliases      []string
+	summary      string
+	tags         []string
+	extra        string   // a second heading, when set
+	links        []string // content-relative files of lessons linked to
+	fragLinks    []string // the same, linked to their #part-one
+	rootLinks    []string // the same, linked by root-relative URL
+	text         string
+}
+
+func (l *propLesson) file() string { return l.module + "/" + l.name + ".md" }
+
+// propModule is a module folder.
+type propModule struct {
+	dir     string
+	title   string
+	weight  int
+	opens   string
+	noIndex bool // no _index.md: the graph makes one up
+}
+
+// propCourse is a random course, the model of what is on disk.
+type propCourse struct {
+	t        *testing.T
+	rng      *rand.Rand
+	dir      string
+	modules  []*propModule
+	lessons  []*propLesson
+	counter  int
+	mtime    time.Time // every write gets a later modification time than the last
+	changed  []string
+	d        *tableDiscussion
+	threads  []string // lesson ids whose thread changed this step
+	footer   string   // layouts/partials/footer.html, "" for none
+	cfgTitle string
+	cohorts  int
+	start2   string
+	baseURL  string
+	css      string
+	svg      string
+}
+
+func (c *propCourse) next() int { c.counter++; return c.counter }
+
+// write puts a file on disk with a fresh modification time and notes it changed.
+func (c *propCourse) write(rel, data string) {
+	p := filepath.Join(c.dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		c.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+	c.mtime = c.mtime.Add(time.Second)
+	if err := os.Chtimes(p, c.mtime, c.mtime); err != nil {
+		c.t.Fatal(err)
+	}
+	c.changed = append(c.changed, rel)
+}
+
+func (c *propCourse) remove(rel string) {
+	if err := os.Remove(filepath.Join(c.dir, filepath.FromSlash(rel))); err != nil && !os.IsNotExist(err) {
+		c.t.Fatal(err)
+	}
+	c.changed = append(c.changed, rel)
+}
+
+func (c *propCourse) pick(n int) int { return c.rng.IntN(n) }
+
+func (c *propCourse) chance(percent int) bool { return c.rng.IntN(100) < percent }
+
+func (c *propCourse) writeConfig() {
+	var b strings.Builder
+	fmt.Fprintf(&b, "title = %q\nbase_url = %q\nlicense = \"CC BY 4.0\"\n", c.cfgTitle, c.baseURL)
+	b.WriteString("[federation]\nhandle = \"course\"\ndomain = \"example.org\"\n")
+	b.WriteString("[[cohorts]]\nid = \"spring\"\nname = \"Spring\"\nstart = 2026-03-02T09:00:00\n")
+	if c.cohorts > 1 {
+		fmt.Fprintf(&b, "[[cohorts]]\nid = \"autumn\"\nname = \"Autumn\"\nstart = %s\ntime_zone = \"Europe/Amsterdam\"\n", c.start2)
+	}
+	c.write("course.toml", b.String())
+}
+
+func (c *propCourse) writeModule(m *propModule) {
+	if m.noIndex {
+		c.remove("content/" + m.dir + "/_index.md")
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "+++\ntitle = %q\n", m.title)
+	if m.weight != 0 {
+		fmt.Fprintf(&b, "weight = %d\n", m.weight)
+	}
+	if m.opens != "" {
+		fmt.Fprintf(&b, "opens = %q\n", m.opens)
+	}
+	fmt.Fprintf(&b, "+++\nModule %s.\n", m.title)
+	c.write("content/"+m.dir+"/_index.md", b.String())
+}
+
+func (c *propCourse) writeLesson(l *propLesson) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "+++\ntitle = %q\n", l.title)
+	if l.id != "" {
+		fmt.Fprintf(&b, "id = %q\n", l.id)
+	}
+	if l.weight != 0 {
+		fmt.Fprintf(&b, "weight = %d\n", l.weight)
+	}
+	if l.opens != "" {
+		fmt.Fprintf(&b, "opens = %q\n", l.opens)
+	}
+	if l.draft {
+		b.WriteString("draft = true\n")
+	}
+	if l.date != "" {
+		fmt.Fprintf(&b, "date = %s\n", l.date)
+	}
+	if l.summary != "" {
+		fmt.Fprintf(&b, "summary = %q\n", l.summary)
+	}
+	if len(l.aliases) > 0 {
+		fmt.Fprintf(&b, "aliases = [%q]\n", l.aliases[0])
+	}
+	if len(l.tags) > 0 {
+		fmt.Fprintf(&b, "tags = [%q]\n", l.tags[0])
+	}
+	fmt.Fprintf(&b, "+++\n%s\n\n## Part one\n\nSome words.\n", l.text)
+	for _, to := range l.links {
+		fmt.Fprintf(&b, "\nSee [%s](%s).\n", to, relLink(l.module, to))
+	}
+	for _, to := range l.fragLinks {
+		fmt.Fprintf(&b, "\nSee [part one](%s#part-one).\n", relLink(l.module, to))
+	}
+	for _, to := range l.rootLinks {
+		fmt.Fprintf(&b, "\nSee [it](/%s/).\n", strings.TrimSuffix(to, ".md"))
+	}
+	if l.extra != "" {
+		fmt.Fprintf(&b, "\n## %s\n\nMore words.\n", l.extra)
+	}
+	c.write("content/"+l.file(), b.String())
+}
+
+// relLink is how a lesson in module links to the lesson file to.
+func relLink(module, to string) string {
+	if strings.HasPrefix(to, module+"/") {
+		return strings.TrimPrefix(to, module+"/")
+	}
+	return "../" + to
+}
+
+func (c *propCourse) writeFooter() {
+	if c.footer == "" {
+		c.remove("layouts/partials/footer.html")
+		return
+	}
+	c.write("layouts/partials/footer.html", "<footer>"+c.footer+" {{.Site.Title}}</footer>\n")
+}
+
+// linkable lists the lessons a link may point at: built, so the link is not broken.
+func (c *propCourse) linkable(except *propLesson) []*propLesson {
+	var out []*propLesson
+	for _, l := range c.lessons {
+		if !l.draft && l != except {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func (c *propCourse) randomLinks(l *propLesson) {
+	l.links, l.fragLinks, l.rootLinks = nil, nil, nil
+	targets := c.linkable(l)
+	if len(targets) == 0 {
+		return
+	}
+	for range c.pick(3) {
+		l.links = append(l.links, targets[c.pick(len(targets))].file())
+	}
+	if c.chance(40) {
+		l.fragLinks = append(l.fragLinks, targets[c.pick(len(targets))].file())
+	}
+	if c.chance(30) {
+		l.rootLinks = append(l.rootLinks, targets[c.pick(len(targets))].file())
+	}
+}
+
+func (c *propCourse) randomOpens() string {
+	switch c.pick(6) {
+	case 0:
+		return fmt.Sprintf("week %d", 1+c.pick(4))
+	case 1:
+		return fmt.Sprintf("day %d", 1+c.pick(20))
+	default:
+		return ""
+	}
+}
+
+func (c *propCourse) newLesson(m *propModule) *propLesson {
+	n := c.next()
+	l := &propLesson{module: m.dir, name: fmt.Sprintf("l%d", n), title: fmt.Sprintf("Lesson %d", n),
+		text: fmt.Sprintf("Text of lesson %d.", n)}
+	if c.chance(40) {
+		l.id = fmt.Sprintf("lesson-%d", n)
+	}
+	if c.chance(60) {
+		l.weight = c.pick(5)
+	}
+	l.opens = c.randomOpens()
+	if c.chance(20) {
+		l.date = fmt.Sprintf("2026-%02d-%02d", 1+c.pick(12), 1+c.pick(28))
+	}
+	if c.chance(25) {
+		l.aliases = []string{fmt.Sprintf("old/a%d", n)}
+	}
+	if c.chance(30) {
+		l.summary = fmt.Sprintf("Summary %d.", n)
+	}
+	if c.chance(30) {
+		l.tags = []string{"tag" + fmt.Sprint(c.pick(3))}
+	}
+	c.randomLinks(l)
+	return l
+}
+
+func (c *propCourse) newModule() *propModule {
+	n := c.next()
+	m := &propModule{dir: fmt.Sprintf("m%d", n), title: fmt.Sprintf("Module %d", n), opens: c.randomOpens()}
+	if c.chance(70) {
+		m.weight = 1 + c.pick(4)
+	}
+	m.noIndex = c.chance(10)
+	return m
+}
+
+// newPropCourse writes a random course into dir.
+func newPropCourse(t *testing.T, rng *rand.Rand, dir string) *propCourse {
+	c := &propCourse{t: t, rng: rng, dir: dir, mtime: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		d: &tableDiscussion{threads: map[string]*Thread{}}, cfgTitle: "Random course", cohorts: 1 + rng.IntN(2),
+		start2: "2026-09-07T09:00:00", baseURL: "https://example.org/", css: "p { color: red }", svg: "<svg/>"}
+	c.writeConfig()
+	c.write("content/_index.md", "+++\ntitle = \"Home\"\n+++\nWelcome.\n")
+	c.write("content/about.md", "+++\ntitle = \"About\"\n+++\nAbout [the first lesson](/).\n")
+	for range 1 + c.pick(3) {
+		m := c.newModule()
+		c.modules = append(c.modules, m)
+		c.writeModule(m)
+		for range 1 + c.pick(4) {
+			c.lessons = append(c.lessons, c.newLesson(m))
+		}
+	}
+	for _, l := range c.lessons {
+		c.randomLinks(l) // now that every lesson exists
+		c.writeLesson(l)
+	}
+	if c.chance(70) {
+		c.footer = "Course footer"
+		c.writeFooter()
+	}
+	c.write("static/css/extra.css", c.css)
+	c.write("content/"+c.modules[0].dir+"/pic.svg", c.svg)
+	return c
+}
+
+// linksTo tells whether l links to the file f in any way.
+func (l *propLesson) linksTo(f string) bool {
+	return slices.Contains(l.links, f) || slices.Contains(l.fragLinks, f) || slices.Contains(l.rootLinks, f)
+}
+
+// retarget rewrites every lesson that links to from: to to, or without the link
+// when to is "" (an author fixing links after a move or delete).
+func (c *propCourse) retarget(from, to string) {
+	for _, l := range c.lessons {
+		if !l.linksTo(from) {
+			continue
+		}
+		fix := func(ss []string) []string {
+			out := ss[:0]
+			for _, s := range ss {
+				switch {
+				case s != from:
+					out = append(out, s)
+				case to != "":
+					out = append(out, to)
+				}
+			}
+			return out
+		}
+		l.links, l.fragLinks, l.rootLinks = fix(l.links), fix(l.fragLinks), fix(l.rootLinks)
+		c.writeLesson(l)
+	}
+}
+
+// edit applies one random edit and returns its description.
+func (c *propCourse) edit() string {
+	c.changed, c.threads = nil, nil
+	l := c.lessons[c.pick(len(c.lessons))]
+	switch c.pick(19) {
+	case 0:
+		l.text = fmt.Sprintf("Edited text %d.", c.next())
+		c.writeLesson(l)
+		return "body of " + l.file()
+	case 1:
+		l.title = fmt.Sprintf("Retitled %d", c.next())
+		c.writeLesson(l)
+		return "title of " + l.file()
+	case 2:
+		l.weight = c.pick(6)
+		c.writeLesson(l)
+		return fmt.Sprintf("weight of %s to %d", l.file(), l.weight)
+	case 3:
+		l.opens = c.randomOpens()
+		c.writeLesson(l)
+		return fmt.Sprintf("opens of %s to %q", l.file(), l.opens)
+	case 4:
+		l.draft = !l.draft
+		if l.draft {
+			c.retarget(l.file(), "")
+		}
+		c.writeLesson(l)
+		return fmt.Sprintf("draft of %s to %t", l.file(), l.draft)
+	case 5:
+		if len(l.aliases) > 0 {
+			l.aliases = nil
+		} else {
+			l.aliases = []string{fmt.Sprintf("old/a%d", c.next())}
+		}
+		c.writeLesson(l)
+		return "aliases of " + l.file()
+	case 6:
+		c.randomLinks(l)
+		c.writeLesson(l)
+		return "links of " + l.file()
+	case 7:
+		if l.extra == "" {
+			l.extra = fmt.Sprintf("Extra %d", c.next())
+		} else {
+			l.extra = ""
+		}
+		l.summary = fmt.Sprintf("Summary %d.", c.next())
+		l.tags = []string{"tag" + fmt.Sprint(c.pick(3))}
+		if c.chance(50) {
+			l.date = fmt.Sprintf("2026-%02d-%02d", 1+c.pick(12), 1+c.pick(28))
+		}
+		c.writeLesson(l)
+		return "headings, summary, tags, date of " + l.file()
+	case 8:
+		m := c.modules[c.pick(len(c.modules))]
+		if m.dir == l.module {
+			return "nothing (move within its module)"
+		}
+		old := l.file()
+		c.remove("content/" + old)
+		l.module = m.dir
+		c.writeLesson(l)
+		c.retarget(old, l.file())
+		return fmt.Sprintf("move %s to %s", old, l.file())
+	case 9:
+		if len(c.lessons) == 1 {
+			return "nothing (last lesson)"
+		}
+		c.lessons = slices.DeleteFunc(c.lessons, func(x *propLesson) bool { return x == l })
+		c.remove("content/" + l.file())
+		c.retarget(l.file(), "")
+		return "delete " + l.file()
+	case 10:
+		m := c.modules[c.pick(len(c.modules))]
+		nl := c.newLesson(m)
+		c.lessons = append(c.lessons, nl)
+		c.writeLesson(nl)
+		return "add " + nl.file()
+	case 11:
+		switch {
+		case c.footer == "":
+			c.footer = fmt.Sprintf("Footer %d", c.next())
+		case c.chance(30):
+			c.footer = ""
+		default:
+			c.footer = fmt.Sprintf("Footer %d", c.next())
+		}
+		c.writeFooter()
+		return fmt.Sprintf("footer template to %q", c.footer)
+	case 12:
+		switch c.pick(4) {
+		case 0:
+			c.cfgTitle = fmt.Sprintf("Course %d", c.next())
+		case 1:
+			c.cohorts = 3 - c.cohorts
+		case 2:
+			c.start2 = fmt.Sprintf("2026-09-%02dT09:00:00", 1+c.pick(20))
+		case 3:
+			if c.baseURL == "https://example.org/" {
+				c.baseURL = "https://example.org/course/"
+			} else {
+				c.baseURL = "https://example.org/"
+			}
+		}
+		c.writeConfig()
+		return "course.toml"
+	case 13:
+		id := l.id
+		if id == "" {
+			id = deriveID(l.file())
+		}
+		c.d.mu.Lock()
+		old := c.d.threads[id]
+		n := c.next()
+		th := &Thread{Lesson: id, Object: "https://example.org/lessons/" + id, Count: 1, Replies: []*Reply{{
+			ID: fmt.Sprintf("https://social.example/notes/%d", n), URL: fmt.Sprintf("https://social.example/@x/%d", n),
+			Author:    Author{Name: "X", Handle: "@x@social.example", URL: "https://social.example/@x"},
+			Published: propNow.Add(-time.Duration(n) * time.Minute), Content: fmt.Sprintf("<p>Reply %d</p>", n),
+			Attachments: []Attachment{}}}}
+		if old != nil {
+			th.Replies = append(th.Replies, old.Replies...)
+			th.Count = len(th.Replies)
+		}
+		c.d.threads[id] = th
+		c.d.mu.Unlock()
+		c.threads = append(c.threads, id)
+		return "a reply to " + id
+	case 14:
+		m := c.modules[c.pick(len(c.modules))]
+		switch c.pick(4) {
+		case 0:
+			m.title = fmt.Sprintf("Module retitled %d", c.next())
+		case 1:
+			m.weight = c.pick(5)
+		case 2:
+			m.opens = c.randomOpens()
+		case 3:
+			m.noIndex = !m.noIndex
+		}
+		c.writeModule(m)
+		return "module " + m.dir
+	case 15:
+		m := c.newModule()
+		c.modules = append(c.modules, m)
+		c.writeModule(m)
+		nl := c.newLesson(m)
+		c.lessons = append(c.lessons, nl)
+		c.writeLesson(nl)
+		return "add module " + m.dir
+	case 16:
+		c.css = fmt.Sprintf("p { color: #%06x }", c.rng.IntN(1<<24))
+		c.write("static/css/extra.css", c.css)
+		return "static/css/extra.css"
+	case 17:
+		c.svg = fmt.Sprintf("<svg id=\"s%d\"/>", c.next())
+		c.write("content/"+c.modules[0].dir+"/pic.svg", c.svg)
+		return "content asset"
+	default:
+		if l.id == "" {
+			l.id = fmt.Sprintf("lesson-%d", c.next())
+		} else {
+			l.id = ""
+		}
+		c.writeLesson(l)
+		return "id of " + l.file()
+	}
+}
+
+// checkIncremental builds a random course, then edits it steps times, and after
+// each edit compares the incremental builds with a clean one.
+func checkIncremental(t *testing.T, seed uint64, steps int) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
+	root := t.TempDir()
+	src := filepath.Join(root, "course")
+	c := newPropCourse(t, rng, src)
+	ctx := context.Background()
+	opts := func(out, cache string) Options {
+		return Options{Source: src, Out: filepath.Join(root, out), CacheDir: cache, Now: func() time.Time { return propNow },
+			Discussion: c.d}
+	}
+	serveOpts := opts("serve", filepath.Join(root, "serve-cache"))
+	serveOpts.DeferCacheSave = true
+	serve := NewBuilder(serveOpts) // cohort serve: one Builder, told what changed
+	buildOpts := opts("public", filepath.Join(src, ".cohort"))
+	lookEverywhere := true // as live.Server: after a failed build, the next looks at everything
+	var history []string
+	failures := 0
+	for step := 0; step <= steps; step++ {
+		what := "initial build"
+		if step > 0 {
+			what = c.edit()
+		}
+		history = append(history, what)
+		for _, id := range c.threads {
+			serve.ThreadChanged(id)
+		}
+		changed := slices.Clone(c.changed)
+		if lookEverywhere {
+			changed = nil
+		}
+		cleanOut := filepath.Join(root, fmt.Sprintf("clean%d", step))
+		_, cleanErr := Build(ctx, opts(filepath.Base(cleanOut), ""))
+
+		serveBefore := outSnapshot(t, serveOpts.Out)
+		_, serveErr := serve.BuildChanged(ctx, changed)
+		buildBefore := outSnapshot(t, buildOpts.Out)
+		_, buildErr := NewBuilder(buildOpts).Build(ctx) // cohort build: a new process each time
+		lookEverywhere = serveErr != nil
+
+		fail := func(format string, args ...any) {
+			t.Helper()
+			t.Fatalf("seed %d, step %d (%s): %s\nedits so far:\n  %s", seed, step, what, fmt.Sprintf(format, args...),
+				strings.Join(history, "\n  "))
+		}
+		if cleanErr != nil {
+			failures++
+			for name, pair := range map[string]struct {
+				err    error
+				before map[string]string
+				out    string
+			}{"serve": {serveErr, serveBefore, serveOpts.Out}, "build": {buildErr, buildBefore, buildOpts.Out}} {
+				if pair.err == nil {
+					fail("a clean build fails (%v), the incremental %s build does not", cleanErr, name)
+				}
+				if d := diffTrees(pair.before, outSnapshot(t, pair.out), true); d != "" {
+					fail("a failed %s build changed its output folder (%v):\n%s", name, pair.err, d)
+				}
+			}
+			continue
+		}
+		want := snapshot(t, cleanOut)
+		for name, got := range map[string]struct {
+			err error
+			out string
+		}{"serve": {serveErr, serveOpts.Out}, "build": {buildErr, buildOpts.Out}} {
+			if got.err != nil {
+				fail("the incremental %s build fails where a clean one does not: %v", name, got.err)
+			}
+			if d := diffTrees(want, outSnapshot(t, got.out), false); d != "" {
+				fail("the incremental %s build differs from a clean build (-clean +%s):\n%s", name, name, d)
+			}
+		}
+		os.RemoveAll(cleanOut)
+	}
+	if failures > steps/2 {
+		t.Errorf("seed %d: %d of %d steps gave a broken course: the edits test little", seed, failures, steps)
+	}
+}
+
+// diffTrees compares two snapshots by content, and by modification time too when
+// mtimes is set, and describes the first differences, or "".
+func diffTrees(want, got map[string]string, mtimes bool) string {
+	var b strings.Builder
+	names := slices.Sorted(func(yield func(string) bool) {
+		seen := map[string]bool{}
+		for _, m := range []map[string]string{want, got} {
+			for k := range m {
+				if !seen[k] {
+					seen[k] = true
+					if !yield(k) {
+						return
+					}
+				}
+			}
+		}
+	})
+	shown := 0
+	for _, name := range names {
+		w, inWant := want[name]
+		g, inGot := got[name]
+		switch {
+		case !inGot:
+			fmt.Fprintf(&b, "missing %s\n", name)
+		case !inWant:
+			fmt.Fprintf(&b, "extra %s\n", name)
+		case w != g:
+			_, wd, _ := strings.Cut(w, "\n")
+			_, gd, _ := strings.Cut(g, "\n")
+			if wd == gd && !mtimes {
+				continue
+			}
+			if wd == gd {
+				fmt.Fprintf(&b, "%s: same bytes, touched\n", name)
+			} else {
+				fmt.Fprintf(&b, "%s:\n%s", name, lineDiff(wd, gd))
+			}
+		default:
+			continue
+		}
+		if shown++; shown == 5 {
+			b.WriteString("...\n")
+			break
+		}
+	}
+	return b.String()
+}
+
+// outSnapshot is snapshot of an output folder that may not exist yet.
+func outSnapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return map[string]string{}
+	}
+	return snapshot(t, dir)
+}
