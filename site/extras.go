@@ -147,7 +147,8 @@ func (r *run) archivePages(base PageData) error {
 	for _, l := range r.course.Lessons {
 		for _, a := range l.Archive {
 			rel := r.outPath(a.URL)
-			key := newKeyer().str(r.key, r.pagesKey, l.cardKey, l.ActivityURL, a.Cohort.ID, a.Thread.key()).sum()
+			// The page shows the module's navigation beside the thread: its key too.
+			key := newKeyer().str(r.key, r.pagesKey, l.cardKey, r.modKeys[l.Module], l.ActivityURL, a.Cohort.ID, a.Thread.key()).sum()
 			r.next.Special[rel] = key
 			if r.prev.special(rel) == key && r.out.keep(rel) {
 				continue
