@@ -113,6 +113,10 @@ type Builder struct {
 	threadMu sync.Mutex
 	threads  map[threadKey]*Thread
 	stale    map[string]bool
+
+	// rename, when set, replaces os.Rename in the output's commit: tests make it
+	// fail midway.
+	rename func(from, to string) error
 }
 
 // NewBuilder prepares a builder; nothing is read until Build.
@@ -207,6 +211,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	step("discussion")
 
 	out := newOutput(b.o.Out, prev.outputs())
+	out.rename = b.rename
 	r := &run{
 		b: b, ctx: ctx, cfg: cfg, theme: theme, course: course, tree: tree,
 		out: out, prev: prev, key: key, schedules: scheds, timer: timer,

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"io/fs"
 	"path"
 	"slices"
 	"strconv"
@@ -201,38 +200,16 @@ func (r *run) copyStatic() error {
 	slices.Sort(names)
 	for _, rel := range names {
 		f := r.theme.static[rel]
-		version, err := fileVersion(f)
-		if err != nil {
-			return fmt.Errorf("static %s: %w", f.name, err)
-		}
-		if err := r.out.copyFile(rel, f.fsys, f.name, version); err != nil {
+		if err := r.out.copyFile(rel, f.fsys, f.name); err != nil {
 			return err
 		}
 	}
 	for _, a := range r.tree.assets {
-		version := strconv.FormatInt(a.size, 10) + "-" + strconv.FormatInt(a.mtime.UnixNano(), 10)
-		if err := r.out.copyFile(a.path, r.b.fsys, path.Join(ContentDir, a.path), version); err != nil {
+		if err := r.out.copyFile(a.path, r.b.fsys, path.Join(ContentDir, a.path)); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// fileVersion identifies a static file's content: size and time on disk, or a hash
-// for embedded files, which have no time.
-func fileVersion(f staticFile) (string, error) {
-	info, err := fs.Stat(f.fsys, f.name)
-	if err != nil {
-		return "", err
-	}
-	if !info.ModTime().IsZero() {
-		return strconv.FormatInt(info.Size(), 10) + "-" + strconv.FormatInt(info.ModTime().UnixNano(), 10), nil
-	}
-	data, err := fs.ReadFile(f.fsys, f.name)
-	if err != nil {
-		return "", err
-	}
-	return hashBytes(data), nil
 }
 
 // atomFeed is an Atom 1.0 feed of the newest lessons.
