@@ -36,6 +36,9 @@ func (r *run) siteData() *SiteData {
 		s.Logo = s.BasePath + strings.TrimPrefix(c.Logo, "/")
 	}
 	for _, p := range r.course.All() {
+		if p.Locked {
+			continue // its date would tell the feed of a lesson nobody can read yet
+		}
 		if p.Date.After(s.BuildDate) {
 			s.BuildDate = p.Date
 		}
@@ -409,7 +412,7 @@ func (r *run) pageFrags(p *Page) *pageFrags {
 	}
 	f := &pageFrags{Key: key}
 	lastmod := ""
-	if !p.Date.IsZero() {
+	if !p.Date.IsZero() && !p.Locked { // a lesson not open yet: no date until it opens
 		lastmod = "<lastmod>" + p.Date.Format("2006-01-02") + "</lastmod>"
 	}
 	var loc bytes.Buffer
