@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -65,6 +66,21 @@ func TestSoakIncremental(t *testing.T) {
 	}
 }
 
+// propDiscussion keeps a thread per lesson and cohort, as the companion does.
+type propDiscussion struct {
+	mu      sync.Mutex
+	threads map[threadKey]*Thread
+}
+
+func (d *propDiscussion) Thread(_ context.Context, lessonID, cohortID string) (*Thread, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if t, ok := d.threads[threadKey{lessonID, cohortID}]; ok {
+		return t, nil
+	}
+	return &Thread{Lesson: lessonID}, nil
+}
+
 // propLesson is a lesson as the model knows it; its file is written from it.
 type propLesson struct {
 	module, name string
@@ -77,7 +93,12 @@ type propLesson struct {
 	aliases      []string
 	summary      string
 	tags         []string
-	extra        string   // a second heading, when set
+	extra        string // a second heading, when set
+	words        int    // extra words in the body: moves the reading time
+	video        string
+	duration     string
+	discussion   string
+	otherLinks   []string // links to a module, a plain page or a file beside the Markdown
 	links        []string // content-relative files of lessons linked to
 	fragLinks    []string // the same, linked to their #part-one
 	rootLinks    []string // the same, linked by root-relative URL
@@ -97,23 +118,29 @@ type propModule struct {
 
 // propCourse is a random course, the model of what is on disk.
 type propCourse struct {
-	t        *testing.T
-	rng      *rand.Rand
-	dir      string
-	modules  []*propModule
-	lessons  []*propLesson
-	counter  int
-	mtime    time.Time // every write gets a later modification time than the last
-	changed  []string
-	d        *tableDiscussion
-	threads  []string // lesson ids whose thread changed this step
-	footer   string   // layouts/partials/footer.html, "" for none
-	cfgTitle string
-	cohorts  int
-	start2   string
-	baseURL  string
-	css      string
-	svg      string
+	t         *testing.T
+	rng       *rand.Rand
+	dir       string
+	modules   []*propModule
+	lessons   []*propLesson
+	counter   int
+	mtime     time.Time // every write gets a later modification time than the last
+	changed   []string
+	d         *propDiscussion
+	now       time.Time // the builds' clock: an edit may let time pass
+	language  string
+	i18n      string // the course's own i18n/<language>.toml override, "" for none
+	pageTitle string // content/about.md's title
+	extraPage bool   // content/faq.md exists
+	homeText  string
+	threads   []string // lesson ids whose thread changed this step
+	footer    string   // layouts/partials/footer.html, "" for none
+	cfgTitle  string
+	cohorts   int
+	start2    string
+	baseURL   string
+	css       string
+	svg       string
 }
 
 func (c *propCourse) next() int { c.counter++; return c.counter }
@@ -147,7 +174,7 @@ func (c *propCourse) chance(percent int) bool { return c.rng.IntN(100) < percent
 
 func (c *propCourse) writeConfig() {
 	var b strings.Builder
-	fmt.Fprintf(&b, "title = %q\nbase_url = %q\nlicense = \"CC BY 4.0\"\n", c.cfgTitle, c.baseURL)
+	fmt.Fprintf(&b, "title = %q\nbase_url = %q\nlanguage = %q\nlicense = \"CC BY 4.0\"\n", c.cfgTitle, c.baseURL, c.language)
 	b.WriteString("[federation]\nhandle = \"course\"\ndomain = \"example.org\"\n")
 	b.WriteString("[[cohorts]]\nid = \"spring\"\nname = \"Spring\"\nstart = 2026-03-02T09:00:00\n")
 	if c.cohorts > 1 {
@@ -200,7 +227,22 @@ func (c *propCourse) writeLesson(l *propLesson) {
 	if len(l.tags) > 0 {
 		fmt.Fprintf(&b, "tags = [%q]\n", l.tags[0])
 	}
+	if l.video != "" {
+		fmt.Fprintf(&b, "video = %q\n", l.video)
+	}
+	if l.duration != "" {
+		fmt.Fprintf(&b, "duration = %q\n", l.duration)
+	}
+	if l.discussion != "" {
+		fmt.Fprintf(&b, "discussion = %q\n", l.discussion)
+	}
 	fmt.Fprintf(&b, "+++\n%s\n\n## Part one\n\nSome words.\n", l.text)
+	if l.words > 0 {
+		b.WriteString(strings.Repeat("word ", l.words) + "\n")
+	}
+	for _, to := range l.otherLinks {
+		fmt.Fprintf(&b, "\nSee [that](%s).\n", to)
+	}
 	for _, to := range l.links {
 		fmt.Fprintf(&b, "\nSee [%s](%s).\n", to, relLink(l.module, to))
 	}
@@ -224,6 +266,24 @@ func relLink(module, to string) string {
 	return "../" + to
 }
 
+func (c *propCourse) writePages() {
+	c.write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n"+c.homeText+"\n")
+	c.write("content/about.md", fmt.Sprintf("+++\ntitle = %q\n+++\nAbout [home](/).\n", c.pageTitle))
+	if c.extraPage {
+		c.write("content/faq.md", "+++\ntitle = \"FAQ\"\nweight = 1\n+++\nQuestions.\n")
+	} else {
+		c.remove("content/faq.md")
+	}
+}
+
+func (c *propCourse) writeI18n() {
+	if c.i18n == "" {
+		c.remove("i18n/" + c.language + ".toml")
+		return
+	}
+	c.write("i18n/"+c.language+".toml", fmt.Sprintf("nav_home = %q\n", c.i18n))
+}
+
 func (c *propCourse) writeFooter() {
 	if c.footer == "" {
 		c.remove("layouts/partials/footer.html")
@@ -244,7 +304,17 @@ func (c *propCourse) linkable(except *propLesson) []*propLesson {
 }
 
 func (c *propCourse) randomLinks(l *propLesson) {
-	l.links, l.fragLinks, l.rootLinks = nil, nil, nil
+	l.links, l.fragLinks, l.rootLinks, l.otherLinks = nil, nil, nil, nil
+	switch c.pick(5) {
+	case 0:
+		l.otherLinks = append(l.otherLinks, "/about/")
+	case 1:
+		if l.module == c.modules[0].dir {
+			l.otherLinks = append(l.otherLinks, "pic.svg")
+		}
+	case 2:
+		l.otherLinks = append(l.otherLinks, "../"+c.modules[c.pick(len(c.modules))].dir+"/")
+	}
 	targets := c.linkable(l)
 	if len(targets) == 0 {
 		return
@@ -311,11 +381,11 @@ func (c *propCourse) newModule() *propModule {
 // newPropCourse writes a random course into dir.
 func newPropCourse(t *testing.T, rng *rand.Rand, dir string) *propCourse {
 	c := &propCourse{t: t, rng: rng, dir: dir, mtime: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
-		d: &tableDiscussion{threads: map[string]*Thread{}}, cfgTitle: "Random course", cohorts: 1 + rng.IntN(2),
+		d: &propDiscussion{threads: map[threadKey]*Thread{}}, cfgTitle: "Random course", cohorts: 1 + rng.IntN(2),
+		now: propNow, language: "en", pageTitle: "About", homeText: "Welcome.",
 		start2: "2026-09-07T09:00:00", baseURL: "https://example.org/", css: "p { color: red }", svg: "<svg/>"}
 	c.writeConfig()
-	c.write("content/_index.md", "+++\ntitle = \"Home\"\n+++\nWelcome.\n")
-	c.write("content/about.md", "+++\ntitle = \"About\"\n+++\nAbout [the first lesson](/).\n")
+	c.writePages()
 	for range 1 + c.pick(3) {
 		m := c.newModule()
 		c.modules = append(c.modules, m)
@@ -370,7 +440,7 @@ func (c *propCourse) retarget(from, to string) {
 func (c *propCourse) edit() string {
 	c.changed, c.threads = nil, nil
 	l := c.lessons[c.pick(len(c.lessons))]
-	switch c.pick(19) {
+	switch c.pick(27) {
 	case 0:
 		l.text = fmt.Sprintf("Edited text %d.", c.next())
 		c.writeLesson(l)
@@ -477,8 +547,12 @@ func (c *propCourse) edit() string {
 		if id == "" {
 			id = deriveID(l.file())
 		}
+		cohort := "spring"
+		if c.cohorts > 1 && c.chance(70) {
+			cohort = "autumn"
+		}
 		c.d.mu.Lock()
-		old := c.d.threads[id]
+		old := c.d.threads[threadKey{id, cohort}]
 		n := c.next()
 		th := &Thread{Lesson: id, Object: "https://example.org/lessons/" + id, Count: 1, Replies: []*Reply{{
 			ID: fmt.Sprintf("https://social.example/notes/%d", n), URL: fmt.Sprintf("https://social.example/@x/%d", n),
@@ -489,10 +563,10 @@ func (c *propCourse) edit() string {
 			th.Replies = append(th.Replies, old.Replies...)
 			th.Count = len(th.Replies)
 		}
-		c.d.threads[id] = th
+		c.d.threads[threadKey{id, cohort}] = th
 		c.d.mu.Unlock()
 		c.threads = append(c.threads, id)
-		return "a reply to " + id
+		return "a reply to " + id + " in cohort " + cohort
 	case 14:
 		m := c.modules[c.pick(len(c.modules))]
 		switch c.pick(4) {
@@ -523,6 +597,58 @@ func (c *propCourse) edit() string {
 		c.svg = fmt.Sprintf("<svg id=\"s%d\"/>", c.next())
 		c.write("content/"+c.modules[0].dir+"/pic.svg", c.svg)
 		return "content asset"
+	case 19:
+		c.now = c.now.Add(time.Duration(1+c.pick(10*24)) * time.Hour)
+		return "time passes to " + c.now.Format(time.RFC3339)
+	case 20:
+		l.words = []int{0, 150, 250, 450}[c.pick(4)]
+		c.writeLesson(l)
+		return fmt.Sprintf("%s gets %d more words", l.file(), l.words)
+	case 21:
+		l.video = []string{"", "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://media.example/v.mp4"}[c.pick(3)]
+		l.duration = []string{"", "25m", "1h10m"}[c.pick(3)]
+		l.discussion = []string{"", "What do you think?", "Tell us."}[c.pick(3)]
+		c.writeLesson(l)
+		return "video, duration, discussion of " + l.file()
+	case 22:
+		switch c.pick(3) {
+		case 0:
+			c.pageTitle = fmt.Sprintf("About %d", c.next())
+		case 1:
+			c.extraPage = !c.extraPage
+		case 2:
+			c.homeText = fmt.Sprintf("Welcome %d.", c.next())
+		}
+		c.writePages()
+		return "plain pages and home"
+	case 23:
+		if c.i18n == "" {
+			c.i18n = fmt.Sprintf("Start %d", c.next())
+		} else {
+			c.i18n = ""
+		}
+		c.writeI18n()
+		return fmt.Sprintf("i18n override to %q", c.i18n)
+	case 24:
+		old := c.i18n
+		c.i18n = ""
+		c.writeI18n()
+		c.i18n = old
+		if c.language == "en" {
+			c.language = "nl"
+		} else {
+			c.language = "en"
+		}
+		c.writeI18n()
+		c.writeConfig()
+		return "language to " + c.language
+	case 25:
+		data, err := os.ReadFile(filepath.Join(c.dir, "content", l.file()))
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		c.write("content/"+l.file(), string(data)) // saved without a change: a new time only
+		return "touch " + l.file()
 	default:
 		if l.id == "" {
 			l.id = fmt.Sprintf("lesson-%d", c.next())
@@ -544,7 +670,7 @@ func checkIncremental(t *testing.T, seed uint64, steps int) {
 	c := newPropCourse(t, rng, src)
 	ctx := context.Background()
 	opts := func(out, cache string) Options {
-		return Options{Source: src, Out: filepath.Join(root, out), CacheDir: cache, Now: func() time.Time { return propNow },
+		return Options{Source: src, Out: filepath.Join(root, out), CacheDir: cache, Now: func() time.Time { return c.now },
 			Discussion: c.d}
 	}
 	serveOpts := opts("serve", filepath.Join(root, "serve-cache"))
@@ -563,7 +689,7 @@ func checkIncremental(t *testing.T, seed uint64, steps int) {
 		for _, id := range c.threads {
 			serve.ThreadChanged(id)
 		}
-		changed := slices.Clone(c.changed)
+		changed := append([]string{}, c.changed...) // empty, not nil: nothing changed on disk
 		if lookEverywhere {
 			changed = nil
 		}
