@@ -133,6 +133,7 @@ type propCourse struct {
 	pageTitle string // content/about.md's title
 	extraPage bool   // content/faq.md exists
 	homeText  string
+	dangling  []string // lessons gone while others still link to them: fixed at the next edit
 	threads   []string // lesson ids whose thread changed this step
 	footer    string   // layouts/partials/footer.html, "" for none
 	cfgTitle  string
@@ -309,7 +310,7 @@ func (c *propCourse) randomLinks(l *propLesson) {
 	case 0:
 		l.otherLinks = append(l.otherLinks, "/about/")
 	case 1:
-		if l.module == c.modules[0].dir {
+		if l.module == c.modules[0].dir && c.svg != "" {
 			l.otherLinks = append(l.otherLinks, "pic.svg")
 		}
 	case 2:
@@ -409,7 +410,8 @@ func newPropCourse(t *testing.T, rng *rand.Rand, dir string) *propCourse {
 
 // linksTo tells whether l links to the file f in any way.
 func (l *propLesson) linksTo(f string) bool {
-	return slices.Contains(l.links, f) || slices.Contains(l.fragLinks, f) || slices.Contains(l.rootLinks, f)
+	return slices.Contains(l.links, f) || slices.Contains(l.fragLinks, f) || slices.Contains(l.rootLinks, f) ||
+		slices.Contains(l.otherLinks, f)
 }
 
 // retarget rewrites every lesson that links to from: to to, or without the link
@@ -431,7 +433,7 @@ func (c *propCourse) retarget(from, to string) {
 			}
 			return out
 		}
-		l.links, l.fragLinks, l.rootLinks = fix(l.links), fix(l.fragLinks), fix(l.rootLinks)
+		l.links, l.fragLinks, l.rootLinks, l.otherLinks = fix(l.links), fix(l.fragLinks), fix(l.rootLinks), fix(l.otherLinks)
 		c.writeLesson(l)
 	}
 }
@@ -439,6 +441,10 @@ func (c *propCourse) retarget(from, to string) {
 // edit applies one random edit and returns its description.
 func (c *propCourse) edit() string {
 	c.changed, c.threads = nil, nil
+	for _, f := range c.dangling { // the author fixes the links the last edit broke
+		c.retarget(f, "")
+	}
+	c.dangling = nil
 	l := c.lessons[c.pick(len(c.lessons))]
 	switch c.pick(27) {
 	case 0:
@@ -497,6 +503,7 @@ func (c *propCourse) edit() string {
 		old := l.file()
 		c.remove("content/" + old)
 		l.module = m.dir
+		l.otherLinks = slices.DeleteFunc(l.otherLinks, func(s string) bool { return s == "pic.svg" }) // beside its old module's lessons
 		c.writeLesson(l)
 		c.retarget(old, l.file())
 		return fmt.Sprintf("move %s to %s", old, l.file())
@@ -506,6 +513,10 @@ func (c *propCourse) edit() string {
 		}
 		c.lessons = slices.DeleteFunc(c.lessons, func(x *propLesson) bool { return x == l })
 		c.remove("content/" + l.file())
+		if c.chance(30) {
+			c.dangling = append(c.dangling, l.file())
+			return "delete " + l.file() + ", leaving links to it broken"
+		}
 		c.retarget(l.file(), "")
 		return "delete " + l.file()
 	case 10:
@@ -594,8 +605,19 @@ func (c *propCourse) edit() string {
 		c.write("static/css/extra.css", c.css)
 		return "static/css/extra.css"
 	case 17:
+		name := "content/" + c.modules[0].dir + "/pic.svg"
+		if c.svg != "" && c.chance(40) {
+			c.svg = ""
+			c.remove(name)
+			if c.chance(50) {
+				c.dangling = append(c.dangling, "pic.svg")
+				return "remove " + name + ", leaving links to it broken"
+			}
+			c.retarget("pic.svg", "")
+			return "remove " + name
+		}
 		c.svg = fmt.Sprintf("<svg id=\"s%d\"/>", c.next())
-		c.write("content/"+c.modules[0].dir+"/pic.svg", c.svg)
+		c.write(name, c.svg)
 		return "content asset"
 	case 19:
 		c.now = c.now.Add(time.Duration(1+c.pick(10*24)) * time.Hour)
