@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/cohort-course/cohort/site/deps"
 )
 
 // cacheFile is the incremental build cache, under Options.CacheDir.
@@ -62,8 +64,9 @@ type cachedPage struct {
 	ModTime   int64
 	Page      Page
 	RenderKey string
-	// Links maps the pages this page links to (by file) to their URL then.
-	Links map[string]string
+	// Reads are what rendering the page's Markdown read of the rest of the
+	// course (deps.go): the pages, URLs and files its links looked up.
+	Reads deps.Reads
 	Frags []cachedFrag
 }
 

@@ -213,3 +213,26 @@ func TestStaticByContent(t *testing.T) {
 		t.Errorf("a build over an up-to-date output rewrote %v", res.Written)
 	}
 }
+
+// TestDanglingLinkFound: a lesson that links to another by its root-relative URL
+// or to a file beside the Markdown fails the build when the target goes, also
+// when nothing else about the linking page changed (it is not rendered again).
+func TestDanglingLinkFound(t *testing.T) {
+	for _, tc := range []struct{ name, link, remove string }{
+		{"root-relative URL", "/02-second/c/", "content/02-second/c.md"},
+		{"file beside the Markdown", "../02-second/pic.svg", "content/02-second/pic.svg"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := course(t, smallCourse+"-- content/02-second/pic.svg --\n<svg/>\n")
+			writeArchive(t, dir, "-- content/01-first/a.md --\n+++\ntitle = \"Lesson A\"\nid = \"lesson-a\"\nweight = 10\n+++\nSee [it]("+tc.link+").\n")
+			mustBuild(t, dir)
+			if err := os.Remove(filepath.Join(dir, tc.remove)); err != nil {
+				t.Fatal(err)
+			}
+			_, err := build(t, dir)
+			if !errors.Is(err, errBrokenLink) {
+				t.Fatalf("after removing %s, a build gave %v, want a broken link in content/01-first/a.md", tc.remove, err)
+			}
+		})
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cohort-course/cohort/site/deps"
+
 	"github.com/cohort-course/cohort/site/markdown"
 )
 
@@ -56,7 +58,7 @@ type run struct {
 // linkLog is what rendering one page learned about its links.
 type linkLog struct {
 	frags []fragmentRef
-	links map[string]string // linked page file → its URL
+	reads deps.Recorder // every page, URL and file its links looked up, with the answer
 }
 
 // render renders every page whose inputs changed, and the files made from the whole
@@ -168,9 +170,12 @@ func (r *run) renderKey(p *Page) string {
 func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	key := r.renderKey(p)
 	rel := r.outPath(p.URL)
-	if c := r.prev.page(p.File); c != nil && c.RenderKey == key && r.linksUnchanged(c.Links) && r.out.keep(rel) {
+	if c := r.prev.page(p.File); c != nil && c.RenderKey == key && r.readsUnchanged(c.Reads) && r.out.keep(rel) {
 		p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed // as rendered last time
-		log := &linkLog{links: c.Links}
+		log := &linkLog{}
+		for k, v := range c.Reads {
+			log.reads.Read(k, v)
+		}
 		for _, f := range c.Frags {
 			if t := r.ix.byFile[f.Target]; t != nil {
 				log.frags = append(log.frags, fragmentRef{target: t, fragment: f.Fragment, dest: f.Dest})
@@ -193,7 +198,7 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 		p.src, p.bodyLine = fresh.src, fresh.bodyLine
 	}
 	var err error
-	log := &linkLog{links: map[string]string{}}
+	log := &linkLog{}
 	if err := renderBody(r.md, r.ix, p, log, r.theme.T("video_watch")+": "); err != nil {
 		return nil, err
 	}
@@ -255,7 +260,7 @@ func (r *run) remember(p *Page, key string, log *linkLog) {
 	snap := *p
 	snap.Module, snap.Prev, snap.Next = nil, nil, nil
 	snap.Content, snap.src, snap.reused = "", nil, false
-	c := &cachedPage{Page: snap, RenderKey: key, Links: log.links}
+	c := &cachedPage{Page: snap, RenderKey: key, Reads: log.reads.Reads()}
 	for _, f := range log.frags {
 		c.Frags = append(c.Frags, cachedFrag{Target: f.target.File, Fragment: f.fragment, Dest: f.dest})
 	}
@@ -267,15 +272,12 @@ func (r *run) remember(p *Page, key string, log *linkLog) {
 	r.mu.Unlock()
 }
 
-// linksUnchanged tells whether every page a cached page linked to is still at the
-// URL it had, so its rendered links are still right.
-func (r *run) linksUnchanged(links map[string]string) bool {
-	for file, url := range links {
-		if q := r.ix.byFile[file]; q == nil || q.URL != url {
-			return false
-		}
-	}
-	return true
+// readsUnchanged tells whether every lookup a cached page's links made would
+// give the same answer now (deps.go), so its rendered links are still right and
+// still not broken.
+func (r *run) readsUnchanged(reads deps.Reads) bool {
+	_, changed := reads.Changed(r.ix.current)
+	return !changed
 }
 
 // checkFragments reports links to a heading that the target page does not have.
