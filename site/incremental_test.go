@@ -702,6 +702,7 @@ func checkIncremental(t *testing.T, seed uint64, steps int) {
 	lookEverywhere := true // as live.Server: after a failed build, the next looks at everything
 	var history []string
 	failures := 0
+	var lastBroken error
 	for step := 0; step <= steps; step++ {
 		what := "initial build"
 		if step > 0 {
@@ -731,6 +732,9 @@ func checkIncremental(t *testing.T, seed uint64, steps int) {
 		}
 		if cleanErr != nil {
 			failures++
+			if lastBroken == nil {
+				lastBroken = fmt.Errorf("step %d (%s): %w", step, what, cleanErr)
+			}
 			for name, pair := range map[string]struct {
 				err    error
 				before map[string]string
@@ -760,7 +764,7 @@ func checkIncremental(t *testing.T, seed uint64, steps int) {
 		os.RemoveAll(cleanOut)
 	}
 	if failures > steps/2 {
-		t.Errorf("seed %d: %d of %d steps gave a broken course: the edits test little", seed, failures, steps)
+		t.Errorf("seed %d: %d of %d steps gave a broken course: the edits test little; the first: %v", seed, failures, steps, lastBroken)
 	}
 }
 
