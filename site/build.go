@@ -181,7 +181,18 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		return nil, fmt.Errorf("content: %w", err)
 	}
 	step("walk")
+	// A file the watcher names is read again whatever its size and time say: an
+	// edit within the file system's clock tick that keeps the size looks unchanged.
+	named := make(map[string]bool, len(changed))
+	for _, p := range changed {
+		if rel, ok := strings.CutPrefix(p, ContentDir+"/"); ok {
+			named[rel] = true
+		}
+	}
 	pages, err := readPages(ctx, b.fsys, tree.markdown, b.o.Drafts, func(src source) *Page {
+		if named[src.path] {
+			return nil
+		}
 		if p := b.livePage(src); p != nil {
 			return p
 		}

@@ -236,3 +236,37 @@ func TestDanglingLinkFound(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildChangedRereadsNamedFiles: a file the watcher names is read again even
+// when its size and modification time are the old ones (saved twice within the
+// clock's tick, or by a tool that keeps the time).
+func TestBuildChangedRereadsNamedFiles(t *testing.T) {
+	dir := course(t, smallCourse)
+	pub := filepath.Join(dir, "public")
+	b := NewBuilder(Options{Source: dir, Out: pub})
+	if _, err := b.Build(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "content/02-second/c.md")
+	info, err := os.Stat(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(src)
+	edited := strings.Replace(string(data), "Back to", "Back on", 1)
+	if len(edited) != len(data) {
+		t.Fatal("the test's edit must keep the size")
+	}
+	if err := os.WriteFile(src, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(src, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.BuildChanged(context.Background(), []string{"content/02-second/c.md"}); err != nil {
+		t.Fatal(err)
+	}
+	if page := read(t, pub, "02-second/c/index.html"); !strings.Contains(page, "Back on") {
+		t.Error("the page still shows the text from before the edit the watcher reported")
+	}
+}
