@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -446,7 +447,7 @@ func (c *propCourse) edit() string {
 	}
 	c.dangling = nil
 	l := c.lessons[c.pick(len(c.lessons))]
-	switch c.pick(27) {
+	switch c.pick(30) {
 	case 0:
 		l.text = fmt.Sprintf("Edited text %d.", c.next())
 		c.writeLesson(l)
@@ -664,6 +665,53 @@ func (c *propCourse) edit() string {
 		c.writeI18n()
 		c.writeConfig()
 		return "language to " + c.language
+	case 26:
+		if len(c.modules) == 1 {
+			return "nothing (last module)"
+		}
+		m := c.modules[1+c.pick(len(c.modules)-1)] // the first keeps pic.svg
+		var gone []string
+		c.lessons = slices.DeleteFunc(c.lessons, func(x *propLesson) bool {
+			if x.module == m.dir {
+				gone = append(gone, x.file())
+				return true
+			}
+			return false
+		})
+		if len(c.lessons) == 0 {
+			c.t.Fatal("the model lost every lesson")
+		}
+		c.modules = slices.DeleteFunc(c.modules, func(x *propModule) bool { return x == m })
+		if err := os.RemoveAll(filepath.Join(c.dir, "content", m.dir)); err != nil {
+			c.t.Fatal(err)
+		}
+		c.changed = append(c.changed, "content/"+m.dir) // the watcher names the folder
+		for _, f := range append(gone, "../"+m.dir+"/") {
+			c.retarget(f, "")
+		}
+		return "delete module " + m.dir
+	case 27:
+		name := fmt.Sprintf("content/%s/img/p.svg", c.modules[c.pick(len(c.modules))].dir)
+		if _, err := os.Stat(filepath.Join(c.dir, name)); err == nil {
+			if err := os.RemoveAll(filepath.Join(c.dir, filepath.Dir(name))); err != nil {
+				c.t.Fatal(err)
+			}
+			c.changed = append(c.changed, path.Dir(name))
+			return "remove folder " + path.Dir(name)
+		}
+		c.write(name, fmt.Sprintf("<svg id=\"n%d\"/>", c.next()))
+		c.changed = append(c.changed, path.Dir(name)) // a new folder: the watcher names it and its files
+		return "add " + name
+	case 28:
+		if c.pick(2) == 0 {
+			return "nothing"
+		}
+		// An editor's scratch file, made and gone within one batch: the watcher
+		// may still name it.
+		name := "content/" + l.module + "/.#" + l.name + ".md"
+		c.write(name, "scratch")
+		c.remove(name)
+		return "scratch file beside " + l.file()
 	case 25:
 		data, err := os.ReadFile(filepath.Join(c.dir, "content", l.file()))
 		if err != nil {
@@ -691,8 +739,9 @@ func checkIncremental(t *testing.T, seed uint64, steps int) {
 	src := filepath.Join(root, "course")
 	c := newPropCourse(t, rng, src)
 	ctx := context.Background()
+	drafts := rng.IntN(4) == 0 // cohort serve --drafts
 	opts := func(out, cache string) Options {
-		return Options{Source: src, Out: filepath.Join(root, out), CacheDir: cache, Now: func() time.Time { return c.now },
+		return Options{Drafts: drafts, Source: src, Out: filepath.Join(root, out), CacheDir: cache, Now: func() time.Time { return c.now },
 			Discussion: c.d}
 	}
 	serveOpts := opts("serve", filepath.Join(root, "serve-cache"))
