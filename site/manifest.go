@@ -28,7 +28,8 @@ type ManifestModule struct {
 }
 
 // ManifestLesson is a lesson as the companion sees it: enough to post it and
-// to know when its text changed (Hash).
+// to know when what its post shows changed (Hash: title, summary, prompt and
+// link, not the lesson's text, which the post does not carry).
 type ManifestLesson struct {
 	ID         string    `json:"id"`
 	Title      string    `json:"title"`
@@ -97,6 +98,15 @@ func (r *run) manifest() ([]byte, error) {
 func manifestEntry(p *Page) []byte {
 	b, _ := json.Marshal(ManifestLesson{ID: p.ID, Title: p.Title, Summary: p.Summary,
 		Discussion: p.Discussion, URL: p.Permalink, Module: p.Module.Page.ID, Order: p.Order,
-		Date: p.Date, Opens: p.Opens, Tags: p.Tags, Hash: p.Hash, Releases: releases(p)})
+		Date: p.Date, Opens: p.Opens, Tags: p.Tags, Hash: postHash(p), Releases: releases(p)})
 	return b
+}
+
+// postHash identifies what the companion's post of a lesson shows: its title,
+// summary, discussion prompt and link (activitypub/publish, note). The companion
+// sends an Update to every follower's server when it changes, so it changes only
+// then: an edit to the lesson's text, which the post does not carry, is no news
+// to the fediverse.
+func postHash(p *Page) string {
+	return newKeyer().str(p.Title, p.Summary, p.Discussion, p.Permalink).sum()
 }
