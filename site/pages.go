@@ -95,8 +95,12 @@ func (r *run) render() (*state, error) {
 	r.navs = map[*Module]template.HTML{}
 	r.modKeys = map[*Module]string{}
 	outlineKey := newKeyer()
+	everything := ""
+	if r.theme.ReadsCourse {
+		everything = courseKey(c)
+	}
 	for _, m := range c.Modules {
-		key := moduleKey(m)
+		key := moduleKey(m) + everything
 		r.modKeys[m] = key
 		outlineKey.str(key)
 		nav, ok := r.prev.nav(key)
@@ -109,7 +113,7 @@ func (r *run) render() (*state, error) {
 		r.navs[m] = nav
 		r.next.Navs[key] = nav
 	}
-	pk := newKeyer()
+	pk := newKeyer().str(everything)
 	for _, p := range c.Pages {
 		pk.card(p)
 	}
