@@ -291,6 +291,13 @@ func (c *propCourse) writeFooter() {
 		c.remove("layouts/partials/footer.html")
 		return
 	}
+	// Every other variant reaches the whole course, as an author's layout may:
+	// every lesson's title and tags, and the next lesson's summary.
+	if c.counter%2 == 0 {
+		c.write("layouts/partials/footer.html", "<footer>"+c.footer+
+			" {{range .Site.Course.Lessons}}{{.Title}} {{.Tags}} {{end}}{{with .Page}}{{with .Next}}{{.Summary}}{{.Tags}}{{end}}{{end}}</footer>\n")
+		return
+	}
 	c.write("layouts/partials/footer.html", "<footer>"+c.footer+" {{.Site.Title}}</footer>\n")
 }
 
