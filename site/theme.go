@@ -33,13 +33,14 @@ type Theme struct {
 
 // reachesPages matches, in a layout's text, the fields and methods through which
 // a template reaches other pages: the course, a page's neighbours and module, a
-// module's lessons, the schedules, the archive. The theme's own layouts are
+// module's lessons, the schedules, the archive, and the site's date (the newest
+// of every page's). The theme's own layouts are
 // covered by the render keys written for them (render.go, renderKey), which the
 // property test checks; a course's own layout may read anything, so when it
 // names one of these, every page depends on every page (pages.go, courseKey).
 // A match in a comment costs only speed; a template cannot reach a page
 // without naming one of these, as no template function returns pages.
-var reachesPages = regexp.MustCompile(`\.(Course|Prev|Next|Module|Lessons|Modules|Pages|Home|All|Schedules|Archive|Archived)\b`)
+var reachesPages = regexp.MustCompile(`\.(Course|Prev|Next|Module|Lessons|Modules|Pages|Home|All|Schedules|Archive|Archived|BuildDate)\b`)
 
 type staticFile struct {
 	fsys fs.FS

@@ -59,7 +59,12 @@
 //     for what lists and neighbours show of a page, "nav:DIR", "outline",
 //     "pages" for the plain pages the header lists, "thread:LESSON/COHORT",
 //     "clock:FILE" for a lesson's locked state and cohort). Until then a page's
-//     render key covers these by hand (site/render.go, renderKey).
+//     render key covers these by hand (site/render.go, renderKey), written for
+//     the theme's own layouts and checked by the property test. A course's own
+//     layout may read anything: when its text names a field through which
+//     other pages are reached (.Site.Course, .Prev, .Lessons, ...), every
+//     output's key covers every page (site/theme.go, reachesPages), a false
+//     positive by design, as Hugo's finder allows, never a false negative.
 //  3. Whole-course files (sitemap, search index, lessons.json, feed): each
 //     page's entry records its reads like a page; the file is reassembled from
 //     the entries, only the changed ones made again (site/frags.go).
