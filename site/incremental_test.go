@@ -776,6 +776,17 @@ func checkIncremental(t *testing.T, seed uint64, steps int) {
 		_, cleanErr := Build(ctx, opts(filepath.Base(cleanOut), ""))
 
 		serveBefore := outSnapshot(t, serveOpts.Out)
+		if step > 0 && rng.IntN(10) == 0 {
+			// serve stops (saving its cache) and starts again: the new Builder
+			// begins from the cache, with nothing in memory, and walks everything.
+			if err := serve.SaveCache(); err != nil {
+				t.Fatal(err)
+			}
+			serve = NewBuilder(serveOpts)
+			changed = nil
+			what += ", serve restarted"
+			history[len(history)-1] = what
+		}
 		_, serveErr := serve.BuildChanged(ctx, changed)
 		buildBefore := outSnapshot(t, buildOpts.Out)
 		_, buildErr := NewBuilder(buildOpts).Build(ctx) // cohort build: a new process each time
