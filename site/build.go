@@ -175,6 +175,9 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	if _, err := os.Stat(b.o.Out); err != nil && prev != nil {
 		prev = nil // the output folder is gone: write everything
 	}
+	if interrupted(b.o.Out) { // output.go
+		prev = nil // a commit was cut short: compare every file with what is there
+	}
 
 	tree, err := b.contentTree(changed) // content.go
 	if err != nil {

@@ -312,6 +312,23 @@ func (o *output) renameFile(from, to string) error {
 	return os.Rename(from, to)
 }
 
+// interrupted tells whether a commit into dir was cut short (the process died
+// between its first rename and its last, leaving its undo folder): the folder
+// may then hold files of two builds, and no record of the last build can be
+// trusted for it. It removes what the cut-short build left beside dir.
+func interrupted(dir string) bool {
+	parent, base := filepath.Split(filepath.Clean(dir))
+	if parent == "" {
+		parent = "."
+	}
+	undos, _ := filepath.Glob(filepath.Join(parent, "."+base+".undo-*"))
+	stages, _ := filepath.Glob(filepath.Join(parent, "."+base+".staging-*"))
+	for _, d := range append(undos, stages...) {
+		os.RemoveAll(d)
+	}
+	return len(undos) > 0
+}
+
 // undo is the log of one commit: what it put in place, what it moved away (to
 // dir, beside the output folder), and the folders it made, in order.
 type undo struct {

@@ -213,3 +213,32 @@ func TestStaticByContent(t *testing.T) {
 		t.Errorf("a build over an up-to-date output rewrote %v", res.Written)
 	}
 }
+
+// TestInterruptedCommitRepaired: when a process died in the middle of a commit
+// (its undo folder is still there, the output folder a mix), the next build
+// trusts no record of the output folder and puts every file right.
+func TestInterruptedCommitRepaired(t *testing.T) {
+	dir := course(t, smallCourse)
+	pub := filepath.Join(dir, "public")
+	mustBuild(t, dir)
+	want := snapshot(t, pub)
+	// What a cut-short commit leaves: one file replaced by the next build's, one
+	// moved away into the undo folder.
+	undo := filepath.Join(dir, ".public.undo-123")
+	if err := os.Mkdir(undo, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(pub, "01-first/a/index.html"), []byte("from a build that never finished"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(pub, "about/index.html"), filepath.Join(undo, "1")); err != nil {
+		t.Fatal(err)
+	}
+	mustBuild(t, dir)
+	if d := diffTrees(want, snapshot(t, pub), false); d != "" {
+		t.Errorf("after an interrupted commit, the next build left:\n%s", d)
+	}
+	if left := leftovers(t, pub); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
