@@ -120,7 +120,7 @@ func (o *output) copyFile(rel string, fsys fs.FS, name string) error {
 			return nil
 		}
 	} else if !known {
-		if old, err := hashFile(os.DirFS(filepath.Dir(target)), filepath.Base(target)); err == nil && old == h {
+		if old, err := hashFile(os.DirFS(o.dir), rel); err == nil && old == h { // no record: what is there?
 			return nil
 		}
 	}
