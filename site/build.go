@@ -363,7 +363,7 @@ func (b *Builder) livePage(src source) *Page {
 		return nil
 	}
 	old, ok := b.tree.byPath[src.path]
-	if !ok || old.size != src.size || !old.mtime.Equal(src.mtime) {
+	if !ok || old.size != src.size || !old.mtime.Equal(src.mtime) || old.ctime != src.ctime {
 		return nil
 	}
 	p := b.pages[src.path]

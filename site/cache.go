@@ -62,6 +62,7 @@ func (s *state) special(rel string) string {
 type cachedPage struct {
 	Size      int64
 	ModTime   int64
+	Change    int64 // the source's changeStamp
 	Page      Page
 	RenderKey string
 	// Reads are what rendering the page's Markdown read of the rest of the
@@ -81,7 +82,7 @@ func (s *state) reuse(src source) *Page {
 		return nil
 	}
 	c, ok := s.Files[src.path]
-	if !ok || c.Size != src.size || c.ModTime != src.mtime.UnixNano() {
+	if !ok || c.Size != src.size || c.ModTime != src.mtime.UnixNano() || c.Change != src.ctime {
 		return nil
 	}
 	p := c.Page // a copy: the new build links it into its own graph

@@ -281,6 +281,7 @@ func (e *encoder) file(name string, c *cachedPage) {
 	e.str(name)
 	e.int(c.Size)
 	e.int(c.ModTime)
+	e.int(c.Change)
 	e.str(c.RenderKey)
 	e.page(&c.Page)
 	e.strMap(c.Reads)
@@ -294,7 +295,7 @@ func (e *encoder) file(name string, c *cachedPage) {
 
 func (d *decoder) file() (string, *cachedPage) {
 	name := d.str()
-	c := &cachedPage{Size: d.int(), ModTime: d.int(), RenderKey: d.str()}
+	c := &cachedPage{Size: d.int(), ModTime: d.int(), Change: d.int(), RenderKey: d.str()}
 	d.page(&c.Page)
 	c.Reads = d.strMap()
 	nf := d.uint()

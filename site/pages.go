@@ -269,7 +269,7 @@ func (r *run) remember(p *Page, key string, log *linkLog) {
 		c.Frags = append(c.Frags, cachedFrag{Target: f.target.File, Fragment: f.fragment, Dest: f.dest})
 	}
 	if s, ok := r.tree.byPath[p.File]; ok {
-		c.Size, c.ModTime = s.size, s.mtime.UnixNano()
+		c.Size, c.ModTime, c.Change = s.size, s.mtime.UnixNano(), s.ctime
 	}
 	r.mu.Lock()
 	r.next.Files[p.File] = c

@@ -90,3 +90,42 @@ func TestCourseLayoutReadingOtherPages(t *testing.T) {
 		}
 	}
 }
+
+// TestNewProcessSeesEditWithOldTime: cohort build in a new process notices a
+// lesson rewritten with its old size and modification time (cp -p, rsync -t,
+// tar x): the cache knows a source by its inode change time too, which no tool
+// sets back.
+func TestNewProcessSeesEditWithOldTime(t *testing.T) {
+	if changeStamp(statOf(t, ".")) == 0 {
+		t.Skip("this file system gives no inode change time: size and mtime are all a build can go by")
+	}
+	dir := course(t, smallCourse)
+	pub := filepath.Join(dir, "public")
+	mustBuild(t, dir)
+	src := filepath.Join(dir, "content/02-second/c.md")
+	info := statOf(t, src)
+	data, _ := os.ReadFile(src)
+	edited := strings.Replace(string(data), "Back to", "Back on", 1)
+	if err := os.WriteFile(src, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(src, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if now := statOf(t, src); now.Size() != info.Size() || !now.ModTime().Equal(info.ModTime()) {
+		t.Fatal("the test's edit must keep the size and time")
+	}
+	mustBuild(t, dir) // a new Builder: only the cache in .cohort/ remembers
+	if page := read(t, pub, "02-second/c/index.html"); !strings.Contains(page, "Back on") {
+		t.Error("the page still shows the text from before the edit")
+	}
+}
+
+func statOf(t *testing.T, name string) os.FileInfo {
+	t.Helper()
+	info, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
+}
