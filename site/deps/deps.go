@@ -27,7 +27,7 @@
 //     was rendered; a change to a file is looked up in the managers, allowing
 //     false positives (render too much) but never false negatives.
 //
-// Here an input is named by a Key, a short string with a kind and an argument
+// Here an input is named by a key, a short string with a kind and an argument
 // ("page:01-intro/a.md", "url:/about/", "asset:01-intro/fig.svg"). A read is the
 // key together with the value it returned, as a string: a URL, "1" for a file
 // that exists, "" for one that does not, or the digest of a larger value (a
@@ -65,9 +65,10 @@
 //     other pages are reached (.Site.Course, .Prev, .Lessons, ...), every
 //     output's key covers every page (site/theme.go, reachesPages), a false
 //     positive by design, as Hugo's finder allows, never a false negative.
-//  3. Whole-course files (sitemap, search index, lessons.json, feed): each
-//     page's entry records its reads like a page; the file is reassembled from
-//     the entries, only the changed ones made again (site/frags.go).
+//  3. Whole-course files (sitemap, search index, lessons.json): the file is
+//     reassembled from each page's entry, only the changed entries made again
+//     (site/frags.go). Planned: each entry records its reads like a page; today
+//     it has a key kept by hand (pageFrags), checked by the property test.
 //
 // Config and layouts are read by every output: they are one key ("build") in
 // every record rather than a read per field, which would make every record
