@@ -18,7 +18,7 @@ import (
 
 // generatedFiles are the files made from the whole course, besides pages.
 var generatedFiles = []string{
-	"404.html", "feed.xml", "sitemap.xml", "robots.txt", "search.json", "search/index.html",
+	"404.html", "feed.xml", "sitemap.xml", "robots.txt", searchMetaFile, "search/index.html",
 	"lessons.json", "css/highlight.css", "_headers",
 }
 
@@ -109,6 +109,9 @@ func (r *run) extras() error {
 	if err := r.makeFrags(); err != nil {
 		return err
 	}
+	if err := r.writeSearchIndex(); err != nil { // search_index.go
+		return fmt.Errorf("search index: %w", err)
+	}
 	files := []struct {
 		name string
 		make func() ([]byte, error)
@@ -118,7 +121,6 @@ func (r *run) extras() error {
 		{"robots.txt", func() ([]byte, error) {
 			return []byte("User-agent: *\nAllow: /\n\nSitemap: " + r.abs("sitemap.xml") + "\n"), nil
 		}},
-		{"search.json", r.searchIndex},
 		{"lessons.json", r.manifest},
 		{"css/highlight.css", func() ([]byte, error) { return markdown.HighlightCSS(), nil }},
 		{"_headers", r.headersFile}, // csp.go
@@ -126,7 +128,7 @@ func (r *run) extras() error {
 	r.timer.done("aliases, 404, search page, entries")
 	for _, f := range files {
 		switch f.name {
-		case "sitemap.xml", "search.json", "lessons.json":
+		case "sitemap.xml", "lessons.json":
 			if r.assembled(f.name) {
 				continue
 			}
@@ -221,8 +223,6 @@ func (r *run) prevSize(name string) int {
 		switch name {
 		case "sitemap.xml":
 			n += len(f.Sitemap)
-		case "search.json":
-			n += len(f.Search) + 1
 		case "lessons.json":
 			n += len(f.Manifest) + 6
 		}
@@ -379,43 +379,12 @@ func marshalXML(v any) ([]byte, error) {
 	return append(append([]byte(xml.Header), b...), '\n'), nil
 }
 
-// searchEntry is one page in search.json; short keys keep the index compact.
-type searchEntry struct {
-	Title    string   `json:"t"`
-	URL      string   `json:"u"`
-	Summary  string   `json:"s,omitempty"`
-	Module   string   `json:"m,omitempty"`
-	Tags     []string `json:"k,omitempty"`
-	Headings []string `json:"h,omitempty"`
-}
-
-// searchIndex is search.json: one entry per page but the home, from each page's
-// cached entry.
-func (r *run) searchIndex() ([]byte, error) {
-	var b bytes.Buffer
-	b.Grow(r.prevSize("search.json"))
-	b.WriteByte('[')
-	first := true
-	for _, p := range r.course.All() {
-		if p.Kind == KindHome {
-			continue
-		}
-		if !first {
-			b.WriteByte(',')
-		}
-		first = false
-		b.Write(r.frags(p).Search)
-	}
-	b.WriteString("]")
-	return b.Bytes(), nil
-}
-
 // pageFrags are a page's entries in the files made from the whole course, kept
 // between builds so that a rebuild only re-encodes the pages that changed.
 type pageFrags struct {
 	Key      string
 	Sitemap  []byte
-	Search   []byte
+	Search   []byte // searchDoc as JSON
 	Manifest []byte // lessons only
 }
 
@@ -482,16 +451,7 @@ func (r *run) pageFrags(p *Page) *pageFrags {
 	xml.EscapeText(&loc, []byte(p.Permalink))
 	f.Sitemap = []byte("  <url><loc>" + loc.String() + "</loc>" + lastmod + "</url>\n")
 
-	e := searchEntry{Title: p.Title, URL: p.URL, Summary: p.Summary, Tags: p.Tags}
-	if p.Kind == KindLesson {
-		e.Module = p.Module.Page.Title
-	}
-	if !p.Locked { // a lesson not open yet is findable by its title and summary only
-		for _, h := range p.TOC {
-			e.Headings = append(e.Headings, h.Text)
-		}
-	}
-	f.Search, _ = json.Marshal(e)
+	f.Search = r.searchDocOf(p) // search_index.go; a lesson not open yet gives title and summary only
 	if p.Kind == KindLesson {
 		f.Manifest, _ = json.Marshal(ManifestLesson{ID: p.ID, Title: p.Title, Summary: p.Summary,
 			Discussion: p.Discussion, URL: p.Permalink, Module: p.Module.Page.ID, Order: p.Order,
