@@ -72,6 +72,16 @@ const (
 	scoreScale = 4
 )
 
+// A word typed that the course does not have (so the index cannot say its
+// stem) matches the longest stem of at least searchStemMin bytes that begins it,
+// when what is left is at most searchRestMax bytes: "groups" finds "group",
+// "moderating" finds "moderation" (both "moder"). search.js does this; the
+// constants are repeated there.
+const (
+	searchStemMin = 3
+	searchRestMax = 5
+)
+
 // searchDoc is what the index knows of one page. It is kept in the page's
 // cached fragments (pageFrags.Search), so a rebuild reads only the pages that
 // changed.

@@ -11,6 +11,7 @@
   var PREFIX_MIN = 2;     // the word being typed matches as a prefix from 2 letters
   var PREFIX_CHUNKS = 2;  // and looks in at most 2 chunks, so "a" costs no more than "ab"
   var PREFIX_WEIGHT = 0.8; // a completed word counts a little less than the word typed
+  var STEM_MIN = 3, REST_MAX = 5; // a word the course lacks: see searchStemMin in site/search_index.go
   var EXCERPT_WORDS = 28; // about two lines
   var WORD_MAX = 40;      // as site/search_text.go: longer runs are not indexed
   var DIGITS = "0123456789abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%()";
@@ -122,19 +123,32 @@
     var total = null, stems = {};
     want.forEach(function (x) {
       var best = {}; // page → this word's best score
-      x.nums.forEach(function (i) {
-        var c = loaded[i];
-        Object.keys(c.w).forEach(function (w) {
-          var exact = w === x.w;
-          if (!exact && !(x.prefix && w.lastIndexOf(x.w, 0) === 0)) return;
-          var s = c.w[w] || w, weight = exact ? 1 : PREFIX_WEIGHT;
-          stems[s] = 1;
-          postings(c.p[s], function (doc, score) {
-            var v = score * weight;
-            if (!(best[doc] >= v)) best[doc] = v;
+      function add(c, s, weight) {
+        stems[s] = 1;
+        postings(c.p[s], function (doc, score) {
+          var v = score * weight;
+          if (!(best[doc] >= v)) best[doc] = v;
+        });
+      }
+      var home = loaded[x.nums[0]];
+      if (has.call(home.w, x.w)) {
+        add(home, home.w[x.w] || x.w, 1);
+      } else {
+        var guess = "";
+        Object.keys(home.p).forEach(function (s) {
+          if (s.length >= STEM_MIN && s.length > guess.length && x.w.lastIndexOf(s, 0) === 0 &&
+            x.w.length - s.length <= REST_MAX) guess = s;
+        });
+        if (guess) add(home, guess, 1);
+      }
+      if (x.prefix) {
+        x.nums.forEach(function (i) {
+          var c = loaded[i];
+          Object.keys(c.w).forEach(function (w) {
+            if (w !== x.w && w.lastIndexOf(x.w, 0) === 0) add(c, c.w[w] || w, PREFIX_WEIGHT);
           });
         });
-      });
+      }
       if (total === null) {
         total = best;
         return;
