@@ -241,15 +241,21 @@ func buildSearchIndex(docs []searchDoc, stem func(string) string) map[string][]b
 		title map[string]bool
 		len   int
 	}
-	stats := make([]docStats, len(docs))
-	df := map[string]int{}
+	// Each stem's pages, in page order, with its weighted count and whether the
+	// title has it.
+	type posting struct {
+		doc, tf int
+		title   bool
+	}
+	lists := map[string][]posting{}
+	lens := make([]int, len(docs))
 	total := 0
 	for i, d := range docs {
-		st := docStats{tf: map[string]int{}, title: map[string]bool{}}
+		tf := map[string]int{}
 		count := func(s string, weight int) {
 			searchWords(s, func(w string) {
-				st.tf[stemOf(w)] += weight
-				st.len += weight
+				tf[stemOf(w)] += weight
+				lens[i] += weight
 			})
 		}
 		count(d.Text, 1)
@@ -260,43 +266,40 @@ func buildSearchIndex(docs []searchDoc, stem func(string) string) map[string][]b
 		for _, h := range d.Headings {
 			count(h, headingWeight-1) // once more than in the text
 		}
-		searchWords(d.Title, func(w string) { st.title[stemOf(w)] = true })
-		for s := range st.tf {
-			df[s]++
-		}
-		for s := range st.title {
-			if st.tf[s] == 0 {
-				df[s]++
+		title := map[string]bool{}
+		searchWords(d.Title, func(w string) { title[stemOf(w)] = true })
+		for s := range title {
+			if _, ok := tf[s]; !ok {
+				tf[s] = 0 // in the title only
 			}
 		}
-		total += st.len
-		stats[i] = st
+		for s, n := range tf {
+			lists[s] = append(lists[s], posting{doc: i, tf: n, title: title[s]})
+		}
+		total += lens[i]
 	}
 	avg := max(float64(total)/float64(max(len(docs), 1)), 1)
 	n := float64(len(docs))
 
-	// Each stem's postings: (doc, score) in doc order, encoded.
-	postings := map[string][]byte{}
+	// Each stem's postings: (page, score) in page order, encoded.
+	postings := make(map[string][]byte, len(lists))
 	var enc []byte
-	for _, s := range slices.Sorted(maps.Keys(df)) {
-		idf := math.Log(1 + (n-float64(df[s])+0.5)/(float64(df[s])+0.5))
+	for s, list := range lists {
+		df := float64(len(list))
+		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
 		enc = enc[:0]
 		prev := -1
-		for i := range docs {
-			st := &stats[i]
-			tf := float64(st.tf[s])
-			if tf == 0 && !st.title[s] {
-				continue
-			}
-			norm := float64(bm25K1 * (1 - bm25B + bm25B*float64(st.len)/avg))
+		for _, p := range list {
+			tf := float64(p.tf)
+			norm := float64(bm25K1 * (1 - bm25B + bm25B*float64(lens[p.doc])/avg))
 			score := float64(tf * (bm25K1 + 1) / (tf + norm))
-			if st.title[s] {
+			if p.title {
 				score += titleBonus
 			}
 			q := max(1, int(math.Round(float64(idf*score)*scoreScale)))
-			enc = appendNum(enc, i-prev)
+			enc = appendNum(enc, p.doc-prev)
 			enc = appendNum(enc, q)
-			prev = i
+			prev = p.doc
 		}
 		postings[s] = bytes.Clone(enc)
 	}

@@ -358,14 +358,14 @@ func genDocs(n, vocab, words int) []searchDoc {
 }
 
 func TestSearchSplit(t *testing.T) {
-	docs := genDocs(3000, 20000, 300)
+	docs := genDocs(2000, 20000, 200)
 	files := buildSearchIndex(docs, stemmer("en"))
 	var meta searchMeta
 	if err := json.Unmarshal(files[searchMetaFile], &meta); err != nil {
 		t.Fatal(err)
 	}
 	if meta.Index != nil || meta.Docs != nil || len(meta.Chunks) < 4 {
-		t.Fatalf("3,000 pages not split: %d chunks, inline index %v", len(meta.Chunks), meta.Index != nil)
+		t.Fatalf("2,000 pages not split: %d chunks, inline index %v", len(meta.Chunks), meta.Index != nil)
 	}
 	if n := len(files[searchMetaFile]); n > 8<<10 {
 		t.Errorf("index.json is %d bytes for %d chunks", n, len(meta.Chunks))
@@ -407,7 +407,7 @@ func TestSearchSplit(t *testing.T) {
 		}
 	}
 	// The same pages give the same bytes.
-	again := buildSearchIndex(genDocs(3000, 20000, 300), stemmer("en"))
+	again := buildSearchIndex(genDocs(2000, 20000, 200), stemmer("en"))
 	if !maps.EqualFunc(files, again, bytes.Equal) {
 		t.Error("two builds of the same pages differ")
 	}
