@@ -267,6 +267,7 @@
         ps.forEach(function (p, i) { frag.appendChild(item(shown + i, p, r)); });
         list.appendChild(frag);
         shown += ps.length;
+        list.setAttribute("data-query", input.value); // what the list shows results for
         if (more) more.hidden = shown >= r.hits.length;
         if (window.performance && performance.mark) performance.mark("search-results");
       });
@@ -325,19 +326,26 @@
         if (opt) {
           ev.preventDefault();
           window.location.href = opt.querySelector("a").href;
-        } else if (!panel) {
-          ev.preventDefault();
-          window.clearTimeout(timer);
-          run();
         }
       } else if (ev.key === "Escape") {
         if (panel && !panel.hidden) {
+          ev.preventDefault(); // a search field would also clear itself
           open(false);
           select(-1);
         } else {
           input.value = "";
           run();
         }
+      }
+    });
+    form.addEventListener("submit", function (ev) {
+      // Enter on a selected result opens it (keydown did); the search page
+      // searches in place. Only the header's box, with nothing selected, goes
+      // to the search page.
+      if (active >= 0 || !panel) ev.preventDefault();
+      if (!panel && active < 0) {
+        window.clearTimeout(timer);
+        run();
       }
     });
     if (panel) {
