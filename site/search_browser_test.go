@@ -109,7 +109,7 @@ window.addEventListener("error", e => window.errors.push(String(e.message)));`})
 		t.Helper()
 		deadline := time.Now().Add(15 * time.Second)
 		for time.Now().Before(deadline) {
-			v, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`location.pathname === "` + path + `" && document.readyState === "complete"`))
+			v, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`location.pathname === "`+path+`" && document.readyState === "complete"`))
 			if err == nil && v {
 				return
 			}
