@@ -93,6 +93,20 @@ func (c *searchClient) page(n int) searchPage {
 	return p
 }
 
+// typing fetches, for the last word of q, the chunks search.js reads while it
+// is typed (the word's and, for completions, the next one).
+func (c *searchClient) typing(q string) {
+	var last string
+	searchWords(q, func(w string) { last = w })
+	if last == "" || c.meta.Index != nil {
+		return
+	}
+	first := c.chunkOf(last)
+	for i := first; i <= min(c.chunkOf(last+"\uffff"), first+1); i++ {
+		c.chunk(i)
+	}
+}
+
 // query returns the titles of the pages that have every word of q, best first,
 // fetching the pages of the first shown.
 func (c *searchClient) query(q string, shown int) []string {
