@@ -25,7 +25,7 @@ type state struct {
 	Navs map[string]template.HTML
 	// Special holds the render key of outputs that are not pages (search, 404).
 	Special map[string]string
-	// Frags holds each page's entries in sitemap.xml, search.json and lessons.json.
+	// Frags holds each page's entries in sitemap.xml, the search index and lessons.json.
 	Frags map[string]*pageFrags
 
 	size    int  // bytes of the encoded base, when read or written

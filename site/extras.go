@@ -9,7 +9,7 @@ import (
 
 // generatedFiles are the files made from the whole course, besides pages.
 var generatedFiles = []string{
-	"404.html", "feed.xml", "sitemap.xml", "robots.txt", "search.json", "search/index.html",
+	"404.html", "feed.xml", "sitemap.xml", "robots.txt", searchMetaFile, "search/index.html",
 	"lessons.json", "css/highlight.css", "_headers",
 }
 
@@ -55,22 +55,24 @@ func (r *run) extras() error {
 	if err := r.makeFrags(); err != nil { // frags.go
 		return err
 	}
+	if err := r.writeSearchIndex(); err != nil { // search_index.go
+		return fmt.Errorf("search index: %w", err)
+	}
 	files := []struct {
 		name string
 		make func() ([]byte, error)
 	}{
-		{"feed.xml", r.feed},           // feed.go
-		{"sitemap.xml", r.sitemap},     // sitemap.go
-		{"robots.txt", r.robots},       // sitemap.go
-		{"search.json", r.searchIndex}, // search.go
-		{"lessons.json", r.manifest},   // manifest.go
+		{"feed.xml", r.feed},         // feed.go
+		{"sitemap.xml", r.sitemap},   // sitemap.go
+		{"robots.txt", r.robots},     // sitemap.go
+		{"lessons.json", r.manifest}, // manifest.go
 		{"css/highlight.css", func() ([]byte, error) { return markdown.HighlightCSS(), nil }},
 		{"_headers", r.headersFile}, // csp.go
 	}
 	r.timer.done("aliases, 404, search page, entries")
 	for _, f := range files {
 		switch f.name {
-		case "sitemap.xml", "search.json", "lessons.json":
+		case "sitemap.xml", "lessons.json":
 			if r.assembled(f.name) {
 				continue
 			}

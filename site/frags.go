@@ -7,7 +7,7 @@ import "strconv"
 type pageFrags struct {
 	Key      string
 	Sitemap  []byte
-	Search   []byte
+	Search   []byte // searchDoc as JSON
 	Manifest []byte // lessons only
 }
 
@@ -65,7 +65,7 @@ func (r *run) pageFrags(p *Page) *pageFrags {
 			return f
 		}
 	}
-	f := &pageFrags{Key: key, Sitemap: sitemapEntry(p), Search: searchEntryOf(p)}
+	f := &pageFrags{Key: key, Sitemap: sitemapEntry(p), Search: r.searchDocOf(p)} // search_index.go; a lesson not open yet gives title and summary only
 	if p.Kind == KindLesson {
 		f.Manifest = manifestEntry(p)
 	}
@@ -80,8 +80,6 @@ func (r *run) prevSize(name string) int {
 		switch name {
 		case "sitemap.xml":
 			n += len(f.Sitemap)
-		case "search.json":
-			n += len(f.Search) + 1
 		case "lessons.json":
 			n += len(f.Manifest) + 6
 		}

@@ -101,6 +101,11 @@ type Page struct {
 	cardKey  string          // digest of what lists and neighbours show of the page
 	cardMemo keyMemo
 	keyMemo  keyMemo // of the render key
+
+	// searchText is the rendered text for the search index (search_index.go),
+	// read when the page rendered in this build (textRead).
+	searchText string
+	textRead   bool
 }
 
 // Archived is an earlier cohort's discussion of a lesson, kept readable on a
