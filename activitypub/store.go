@@ -2,6 +2,7 @@ package activitypub
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -216,6 +217,8 @@ type Store interface {
 
 	RepliesToStore
 
+	QueueStatsStore
+
 	// Close releases the store's resources.
 	Close() error
 }
@@ -375,4 +378,44 @@ type RepliesToStore interface {
 	// Reading stops there, so a page costs about offset+limit replies, not
 	// the thread. None gives an empty list and nil.
 	RepliesTo(ctx context.Context, lessonID, cohortID, parentID string, offset, limit int) ([]string, error)
+}
+
+// QueueStatsStore measures the delivery queue for the operator's metrics
+// (issue 11; its own block to ease merging).
+type QueueStatsStore interface {
+	// DeliveryQueueStats counts the queued deliveries (claimed or not),
+	// those due at now and not claimed, and gives the Created time of the
+	// oldest one. An empty queue gives zeros and nil.
+	DeliveryQueueStats(ctx context.Context, now time.Time) (QueueStats, error)
+}
+
+// QueueStats is what DeliveryQueueStats measures.
+type QueueStats struct {
+	Depth  int       // deliveries in the queue
+	Due    int       // of them, due now and not claimed by a worker
+	Oldest time.Time // when the oldest was queued; zero for an empty queue
+}
+
+// Optional abilities of a Store, for the operator (issue 11; its own block
+// to ease merging). An engine offers those it can; the commands that need
+// one say so when the store in use has not.
+
+// Pinger is a Store that can tell whether its database answers and its
+// schema is the one this binary expects, for /readyz.
+type Pinger interface {
+	// Ping runs a cheap query. It returns ErrSchemaBehind (wrapped) when
+	// migrations this binary knows of are not applied, and another error
+	// when the database does not answer.
+	Ping(ctx context.Context) error
+}
+
+// ErrSchemaBehind is Ping's answer when the database lacks migrations.
+var ErrSchemaBehind = errors.New("database schema is behind this binary: migrations not applied")
+
+// Backuper is a Store that can write a consistent copy of itself while
+// the companion keeps running.
+type Backuper interface {
+	// Backup writes a copy of the whole store to path, which must not
+	// exist.
+	Backup(ctx context.Context, path string) error
 }

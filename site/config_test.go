@@ -67,6 +67,9 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown audience", "title = \"T\"\n[[cohorts]]\nid = \"a\"\nstart = 2026-01-01\naudience = \"secret\"\n", `cohorts[0].audience: "secret" is not public or private`},
 		{"unknown moderation mode", "title = \"T\"\n[federation]\nhandle = \"c\"\ndomain = \"example.org\"\nmoderation = \"strict\"\n", `federation.moderation: "strict" is not one of open, pre, participants`},
 		{"moderator that is not a handle", "title = \"T\"\n[federation]\nhandle = \"c\"\ndomain = \"example.org\"\nmoderators = [\"maria\"]\n", `federation.moderators[0]: "maria"`},
+		{"unknown key in metrics", "title = \"T\"\n[metrics]\nenabled = true\nport = 9464\n", `course.toml:4:1: unknown key "metrics.port"`},
+		{"metrics listen without a port", "title = \"T\"\n[metrics]\nenabled = true\nlisten = \"127.0.0.1\"\n", `metrics.listen: "127.0.0.1" is not host:port`},
+		{"metrics listen while disabled", "title = \"T\"\n[metrics]\nlisten = \"127.0.0.1:9464\"\n", `metrics: listen and token_file need enabled = true`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) activitypub.Store) {
 	tests = append(tests, txTests...)
 	tests = append(tests, pagingTests...)
 	tests = append(tests, claimTests...)
+	tests = append(tests, opsTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
