@@ -419,3 +419,37 @@ type Backuper interface {
 	// exist.
 	Backup(ctx context.Context, path string) error
 }
+
+// Archiver is a Store that can give its whole discussion and take one
+// back, for `cohort export` and `cohort import` (issue 11; its own block to
+// ease merging).
+type Archiver interface {
+	// ExportDiscussion returns the course's whole discussion as one
+	// consistent snapshot: every lesson object, every reply (held, hidden,
+	// deleted and non-public ones too), reaction, feature, block, audit
+	// entry and report, each in a stable order.
+	ExportDiscussion(ctx context.Context) (DiscussionArchive, error)
+
+	// ImportDiscussion adds, in one transaction, each item of a the store
+	// lacks, keeping its ids (audit entries too) and states; an item whose
+	// id (or, for a lesson object, lesson and cohort) is already there is
+	// left as it is, so importing twice changes nothing. It returns how
+	// many items it added.
+	ImportDiscussion(ctx context.Context, a DiscussionArchive) (int, error)
+}
+
+// DiscussionArchive is a course's discussion, as ExportDiscussion gives it.
+type DiscussionArchive struct {
+	Lessons   []LessonObject // by Published, then ObjectID
+	Replies   []Reply        // by Published, then ID
+	Reactions []Reaction     // by ID
+	Features  []Feature      // by lesson, cohort, then Position
+	Blocks    []Block        // by Target
+	Audit     []AuditEntry   // by ID
+	Flags     []Flag         // by Received, then ID
+}
+
+// Len returns how many items a holds.
+func (a DiscussionArchive) Len() int {
+	return len(a.Lessons) + len(a.Replies) + len(a.Reactions) + len(a.Features) + len(a.Blocks) + len(a.Audit) + len(a.Flags)
+}

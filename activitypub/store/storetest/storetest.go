@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) activitypub.Store) {
 			tt.fn(t, s)
 		})
 	}
+	t.Run("ArchiveRoundTrip", func(t *testing.T) { testArchiveRoundTrip(t, open) })
 }
 
 var (
