@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cohort-course/cohort/activitypub"
+	"github.com/cohort-course/cohort/activitypub/store/sqlite"
 )
 
 // withMetrics appends a [metrics] table to the course's course.toml and
@@ -158,5 +162,72 @@ func TestCompanionMetricsListen(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "level=INFO") {
 		t.Errorf("--log-level warn let information through:\n%s", stderr)
+	}
+}
+
+// TestBackupWhileServing: a backup taken while the companion runs on the
+// same database (another process would do the same) holds the companion's
+// key and opens as a store of its own.
+func TestBackupWhileServing(t *testing.T) {
+	dir := exampleCourse(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := newSyncBuffer(), newSyncBuffer()
+	stopped := make(chan error, 1)
+	go func() {
+		stopped <- run(ctx, []string{"companion", "--source", dir, "--addr", "127.0.0.1:0"}, stdout, stderr)
+	}()
+	running := true
+	t.Cleanup(func() {
+		cancel()
+		if running {
+			<-stopped
+		}
+	})
+	public := stdout.waitFor(t, companionLine, stopped)[1]
+	backup := filepath.Join(t.TempDir(), "copy.db")
+	var out, errs strings.Builder
+	if err := run(context.Background(), []string{"backup", "--source", dir, "--to", backup}, &out, &errs); err != nil {
+		t.Fatalf("backup: %v\n%s", err, errs.String())
+	}
+	if status, _ := get(t, public+"/readyz"); status != http.StatusOK {
+		t.Errorf("readyz after the backup: %d", status)
+	}
+	cancel()
+	running = false
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+
+	// Restore: the copy in place of a fresh course's database.
+	restored := exampleCourse(t)
+	if err := os.MkdirAll(filepath.Join(restored, ".cohort"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(restored, ".cohort", "companion.db"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(context.Background(), filepath.Join(restored, ".cohort"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	orig, err := sqlite.Open(context.Background(), filepath.Join(dir, ".cohort"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	actor := "https://course.example.org/actor"
+	noKey := func() (activitypub.Key, error) { return activitypub.Key{}, errors.New("no key in the store") }
+	want, err := orig.KeyPair(context.Background(), actor, noKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.KeyPair(context.Background(), actor, noKey)
+	if err != nil || got.PublicPEM != want.PublicPEM {
+		t.Fatalf("the restored store's key: %v; want the companion's", err)
 	}
 }
