@@ -72,7 +72,7 @@ func cmdCompanion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	waitMetrics, err := om.serveOwn(ctx, stdout)
+	waitMetrics, err := om.serveOwn(ctx, stdout, logger)
 	if err != nil {
 		cancel()
 		srv.Wait()

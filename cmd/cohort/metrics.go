@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -71,7 +72,7 @@ const metricsShutdown = 2 * time.Second
 
 // serveOwn serves /metrics on its own address until ctx is done, when it
 // has one; the returned function waits for it to stop.
-func (m *opsMetrics) serveOwn(ctx context.Context, stdout io.Writer) (wait func(), err error) {
+func (m *opsMetrics) serveOwn(ctx context.Context, stdout io.Writer, logger *slog.Logger) (wait func(), err error) {
 	if m == nil || m.listen == "" {
 		return func() {}, nil
 	}
@@ -88,7 +89,7 @@ func (m *opsMetrics) serveOwn(ctx context.Context, stdout io.Writer) (wait func(
 	go func() {
 		defer close(done)
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintf(stdout, "metrics: %v\n", err)
+			logger.Error("metrics server stopped", "error", err)
 		}
 	}()
 	go func() {

@@ -163,7 +163,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if h := om.beside(); h != nil {
 		handler = mount(handler, h, []string{server.MetricsPath})
 	}
-	waitMetrics, err := om.serveOwn(ctx, stdout)
+	waitMetrics, err := om.serveOwn(ctx, stdout, logger)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
