@@ -2,6 +2,7 @@ package activitypub
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -217,6 +218,7 @@ type Store interface {
 	RepliesToStore
 
 	ThreadChangesStore
+	QueueStatsStore
 
 	// Close releases the store's resources.
 	Close() error
@@ -406,4 +408,78 @@ type ThreadChange struct {
 	Reply
 	Seq    int64 // the change's number
 	Listed bool  // Thread lists the reply: show it; else remove it
+}
+
+// QueueStatsStore measures the delivery queue for the operator's metrics
+// (issue 11; its own block to ease merging).
+type QueueStatsStore interface {
+	// DeliveryQueueStats counts the queued deliveries (claimed or not),
+	// those due at now and not claimed, and gives the Created time of the
+	// oldest one. An empty queue gives zeros and nil.
+	DeliveryQueueStats(ctx context.Context, now time.Time) (QueueStats, error)
+}
+
+// QueueStats is what DeliveryQueueStats measures.
+type QueueStats struct {
+	Depth  int       // deliveries in the queue
+	Due    int       // of them, due now and not claimed by a worker
+	Oldest time.Time // when the oldest was queued; zero for an empty queue
+}
+
+// Optional abilities of a Store, for the operator (issue 11; its own block
+// to ease merging). An engine offers those it can; the commands that need
+// one say so when the store in use has not.
+
+// Pinger is a Store that can tell whether its database answers and its
+// schema is the one this binary expects, for /readyz.
+type Pinger interface {
+	// Ping runs a cheap query. It returns ErrSchemaBehind (wrapped) when
+	// migrations this binary knows of are not applied, and another error
+	// when the database does not answer.
+	Ping(ctx context.Context) error
+}
+
+// ErrSchemaBehind is Ping's answer when the database lacks migrations.
+var ErrSchemaBehind = errors.New("database schema is behind this binary: migrations not applied")
+
+// Backuper is a Store that can write a consistent copy of itself while
+// the companion keeps running.
+type Backuper interface {
+	// Backup writes a copy of the whole store to path, which must not
+	// exist.
+	Backup(ctx context.Context, path string) error
+}
+
+// Archiver is a Store that can give its whole discussion and take one
+// back, for `cohort export` and `cohort import` (issue 11; its own block to
+// ease merging).
+type Archiver interface {
+	// ExportDiscussion returns the course's whole discussion as one
+	// consistent snapshot: every lesson object, every reply (held, hidden,
+	// deleted and non-public ones too), reaction, feature, block, audit
+	// entry and report, each in a stable order.
+	ExportDiscussion(ctx context.Context) (DiscussionArchive, error)
+
+	// ImportDiscussion adds, in one transaction, each item of a the store
+	// lacks, keeping its ids (audit entries too) and states; an item whose
+	// id (or, for a lesson object, lesson and cohort) is already there is
+	// left as it is, so importing twice changes nothing. It returns how
+	// many items it added.
+	ImportDiscussion(ctx context.Context, a DiscussionArchive) (int, error)
+}
+
+// DiscussionArchive is a course's discussion, as ExportDiscussion gives it.
+type DiscussionArchive struct {
+	Lessons   []LessonObject // by Published, then ObjectID
+	Replies   []Reply        // by Published, then ID
+	Reactions []Reaction     // by ID
+	Features  []Feature      // by lesson, cohort, then Position
+	Blocks    []Block        // by Target
+	Audit     []AuditEntry   // by ID
+	Flags     []Flag         // by Received, then ID
+}
+
+// Len returns how many items a holds.
+func (a DiscussionArchive) Len() int {
+	return len(a.Lessons) + len(a.Replies) + len(a.Reactions) + len(a.Features) + len(a.Blocks) + len(a.Audit) + len(a.Flags)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -30,8 +31,25 @@ type Config struct {
 	Cohorts      []Cohort       `toml:"cohorts"`
 	Params       map[string]any `toml:"params"`
 
+	// Metrics is the [metrics] table (issue 11; its own line to ease merging).
+	Metrics Metrics `toml:"metrics"`
+
 	// File is the name the config was read from, for error messages.
 	File string `toml:"-"`
+}
+
+// Metrics is the [metrics] table: whether the companion serves Prometheus
+// metrics, and where. Off by default: the figures say how busy the course
+// is, which is the operator's business, not the public's.
+type Metrics struct {
+	// Enabled turns /metrics on.
+	Enabled bool `toml:"enabled"`
+	// Listen serves /metrics on its own address (e.g. "127.0.0.1:9464")
+	// instead of beside the companion, so a proxy in front never exposes it.
+	Listen string `toml:"listen"`
+	// TokenFile names a file holding a bearer token that scrapes must send
+	// (Authorization: Bearer ...); the token stays out of course.toml and git.
+	TokenFile string `toml:"token_file"`
 }
 
 // Federation is the [federation] table: the course's fediverse account.
@@ -276,6 +294,14 @@ func (c *Config) Validate() error {
 	}
 	if c.Theme == "" {
 		errs = append(errs, errors.New("theme: must not be empty"))
+	}
+	if m := c.Metrics; m.Listen != "" || m.TokenFile != "" {
+		if !m.Enabled {
+			errs = append(errs, errors.New("metrics: listen and token_file need enabled = true"))
+		}
+		if _, _, err := net.SplitHostPort(m.Listen); m.Listen != "" && err != nil {
+			errs = append(errs, fmt.Errorf("metrics.listen: %q is not host:port", m.Listen))
+		}
 	}
 	f := c.Federation
 	if f.Handle != "" || f.Domain != "" {

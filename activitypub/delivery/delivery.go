@@ -74,6 +74,16 @@ const (
 	GiveUpAfter = 48 * time.Hour
 )
 
+// What became of one attempt, for Worker.Outcome.
+const (
+	OutcomeDelivered = "delivered" // the receiver answered 2xx
+	OutcomeRetried   = "retried"   // it failed and is tried again later
+	OutcomeGivenUp   = "given_up"  // it failed for good, or too often: dropped
+)
+
+// Outcomes lists every outcome.
+var Outcomes = []string{OutcomeDelivered, OutcomeRetried, OutcomeGivenUp}
+
 // Poster sends one signed activity to an inbox; *fetch.Client is one. It
 // must make its request with ctx, so the worker can see it written.
 type Poster interface {
@@ -87,6 +97,9 @@ type Worker struct {
 	Logger *slog.Logger
 	// Now gives the time for claims and backoff; nil means time.Now.
 	Now func() time.Time
+	// Outcome is called after each attempt with its outcome (one of
+	// Outcomes), e.g. to count them. May be nil.
+	Outcome func(outcome string)
 
 	wake     chan struct{}
 	sending  chan struct{}
@@ -305,6 +318,7 @@ func (w *Worker) deliver(ctx context.Context, d activitypub.Delivery, host strin
 	// not sent twice.
 	rec := context.WithoutCancel(ctx)
 	if err == nil {
+		w.outcome(OutcomeDelivered)
 		if err := w.Store.CompleteDelivery(rec, d.ID); err != nil {
 			w.Logger.Error("delivery not completed", "delivery_id", d.ID, "error", err)
 		}
@@ -313,15 +327,23 @@ func (w *Worker) deliver(ctx context.Context, d activitypub.Delivery, host strin
 	}
 	next, retry := Next(d, w.Now(), err)
 	if !retry {
+		w.outcome(OutcomeGivenUp)
 		w.Logger.Warn("delivery given up", "activity_id", d.ActivityID, "inbox", d.Inbox, "attempts", d.Attempts, "error", err)
 		if err := w.Store.CompleteDelivery(rec, d.ID); err != nil {
 			w.Logger.Error("delivery not completed", "delivery_id", d.ID, "error", err)
 		}
 		return
 	}
+	w.outcome(OutcomeRetried)
 	w.Logger.Info("delivery failed", "activity_id", d.ActivityID, "inbox", d.Inbox, "attempts", d.Attempts, "next", next, "error", err)
 	if err := w.Store.RetryDelivery(rec, d.ID, next, err); err != nil {
 		w.Logger.Error("delivery retry not recorded", "delivery_id", d.ID, "error", err)
+	}
+}
+
+func (w *Worker) outcome(o string) {
+	if w.Outcome != nil {
+		w.Outcome(o)
 	}
 }
 

@@ -65,7 +65,7 @@ func (h *Handler) followLimits(ctx context.Context, owner activitypub.Actor) (fo
 	case c.NewFollowers < newFollowersPerHostPerHour && c.Followers < maxFollowersPerHost:
 		return followWithinLimits, nil
 	case c.Pending >= maxPendingPerHost:
-		return 0, fail(http.StatusTooManyRequests, "too many follows from your server waiting for a moderator",
+		return 0, fail(ReasonRateLimited, http.StatusTooManyRequests, "too many follows from your server waiting for a moderator",
 			fmt.Errorf("follow: %s: %d pending from its server", owner.ID, c.Pending))
 	}
 	h.log.Warn("follow held: its server is over the follow limits", "actor", owner.ID,

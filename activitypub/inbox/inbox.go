@@ -68,6 +68,10 @@ type Options struct {
 	// Moderation decides the state a new reply starts in (shown or held).
 	// The zero value shows every reply.
 	Moderation activitypub.Moderation
+	// Observe is called once per request with "" when it was accepted
+	// (202), else with the reason it was refused or dropped (one of
+	// Reasons), e.g. to count them. May be nil.
+	Observe func(reason string)
 }
 
 // KeyRefetchInterval is how often a key that failed to verify may be
@@ -107,12 +111,37 @@ func New(o Options) *Handler {
 }
 
 // Error is an inbox failure with the status and the short message the
-// sender gets; the cause is logged, never sent.
+// sender gets, and the reason counted in the metrics; the cause is
+// logged, never sent.
 type Error struct {
+	Reason string // one of Reasons
 	Status int
 	Msg    string
 	Err    error
 }
+
+// Why an inbox request was refused or dropped: a small fixed set, for the
+// log and the metrics' reason label (never an actor or a host).
+const (
+	ReasonMethod      = "method"       // not a POST
+	ReasonContentType = "content_type" // not activity JSON
+	ReasonTooLarge    = "too_large"    // the body is over BodyLimit
+	ReasonBody        = "body"         // the body could not be read
+	ReasonSignature   = "signature"    // missing, malformed or not verifying
+	ReasonKey         = "key"          // the signing key could not be fetched or used
+	ReasonOwner       = "owner"        // the key's owner is not the activity's actor
+	ReasonParse       = "parse"        // not a usable activity
+	ReasonOrigin      = "origin"       // an id not on its actor's host, or not verifiable at its origin
+	ReasonForbidden   = "forbidden"    // acting on another actor's object
+	ReasonBlocked     = "blocked"      // a blocked actor or domain: acknowledged and dropped
+	ReasonGone        = "gone"         // the signer's account is gone: acknowledged and dropped
+	ReasonRateLimited = "rate_limited" // one server asking too much (follows waiting)
+	ReasonInternal    = "internal"     // the companion's own failure (the store)
+)
+
+// Reasons lists every reason a refusal can have.
+var Reasons = []string{ReasonMethod, ReasonContentType, ReasonTooLarge, ReasonBody, ReasonSignature, ReasonKey,
+	ReasonOwner, ReasonParse, ReasonOrigin, ReasonForbidden, ReasonBlocked, ReasonGone, ReasonRateLimited, ReasonInternal}
 
 // Error returns the message and the cause.
 func (e *Error) Error() string {
@@ -125,7 +154,9 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-func fail(status int, msg string, err error) error { return &Error{Status: status, Msg: msg, Err: err} }
+func fail(reason string, status int, msg string, err error) error {
+	return &Error{Reason: reason, Status: status, Msg: msg, Err: err}
+}
 
 // request is what is known of one inbound request as it goes through the
 // steps, for the log.
@@ -141,17 +172,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, rq, err)
 		return
 	}
+	if h.o.Observe != nil {
+		h.o.Observe("")
+	}
 	w.WriteHeader(http.StatusAccepted)
 }
 
 // writeError is the one place an error becomes a status: an *Error gives
 // its status and message, anything else is a 500 with a generic message.
-// The cause is logged with the remote host and the activity id.
+// It logs one line per refused request, with its reason, the remote host
+// and the activity id: a warning for the sender's mistakes, an error for
+// the companion's own, and information for what is acknowledged and
+// dropped (a blocked sender).
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, rq *request, err error) {
-	status, msg := http.StatusInternalServerError, "internal error"
+	status, msg, reason := http.StatusInternalServerError, "internal error", ReasonInternal
 	var e *Error
 	if errors.As(err, &e) {
-		status, msg = e.Status, e.Msg
+		status, msg, reason = e.Status, e.Msg, e.Reason
+	}
+	if h.o.Observe != nil {
+		h.o.Observe(reason)
 	}
 	level := slog.LevelWarn
 	if status >= 500 {
@@ -160,7 +200,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, rq *request
 	if status == http.StatusAccepted {
 		level = slog.LevelInfo
 	}
-	h.log.Log(r.Context(), level, "inbox request not handled", "status", status, "remote_host", rq.remote,
+	h.log.Log(r.Context(), level, "inbox request not handled", "reason", reason, "status", status, "remote_host", rq.remote,
 		"activity_id", rq.activityID, "error", err)
 	if status == http.StatusAccepted {
 		w.WriteHeader(status) // acknowledged and dropped
@@ -172,18 +212,18 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, rq *request
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		return fail(http.StatusMethodNotAllowed, "POST only", nil)
+		return fail(ReasonMethod, http.StatusMethodNotAllowed, "POST only", nil)
 	}
 	if ct := r.Header.Get("Content-Type"); !as.IsActivityJSON(ct) && !isPlainJSON(ct) {
-		return fail(http.StatusUnsupportedMediaType, "activity JSON expected", fmt.Errorf("content type %q", ct))
+		return fail(ReasonContentType, http.StatusUnsupportedMediaType, "activity JSON expected", fmt.Errorf("content type %q", ct))
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, BodyLimit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return fail(http.StatusRequestEntityTooLarge, "body too large", err)
+			return fail(ReasonTooLarge, http.StatusRequestEntityTooLarge, "body too large", err)
 		}
-		return fail(http.StatusBadRequest, "unreadable body", err)
+		return fail(ReasonBody, http.StatusBadRequest, "unreadable body", err)
 	}
 	ctx := r.Context()
 
@@ -191,7 +231,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rq *request) err
 	v := sig.Verifier{Now: h.now, Host: h.o.URLs.Host()}
 	s, err := v.Parse(r, body)
 	if err != nil {
-		return fail(http.StatusUnauthorized, "signature not acceptable", fmt.Errorf("verify: %w", err))
+		return fail(ReasonSignature, http.StatusUnauthorized, "signature not acceptable", fmt.Errorf("verify: %w", err))
 	}
 	if u, err := url.Parse(s.KeyID); err == nil && u.Host != "" {
 		rq.remote = u.Host
@@ -204,15 +244,15 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rq *request) err
 	// parse
 	act, err := as.Parse(ctx, body)
 	if err != nil {
-		return fail(http.StatusBadRequest, "not a usable activity", fmt.Errorf("parse: %w", err))
+		return fail(ReasonParse, http.StatusBadRequest, "not a usable activity", fmt.Errorf("parse: %w", err))
 	}
 	rq.activityID = act.ID
 	if act.Actor != owner.ID {
-		return fail(http.StatusUnauthorized, "signer is not the actor",
+		return fail(ReasonOwner, http.StatusUnauthorized, "signer is not the actor",
 			fmt.Errorf("key owner: key of %s signed an activity of %s", owner.ID, act.Actor))
 	}
 	if !activitypub.SameHost(act.ID, act.Actor) {
-		return fail(http.StatusBadRequest, "activity id not on the actor's host",
+		return fail(ReasonOrigin, http.StatusBadRequest, "activity id not on the actor's host",
 			fmt.Errorf("origin: activity %s by %s", act.ID, act.Actor))
 	}
 	// A blocked actor's activities are acknowledged and dropped, except a
@@ -266,7 +306,7 @@ func (h *Handler) refuseBlocked(r *http.Request, id, what string) error {
 	if err != nil {
 		return fmt.Errorf("blocks: %w", err)
 	}
-	return fail(http.StatusAccepted, "blocked", fmt.Errorf("%s %s is blocked by %s", what, id, b.Target))
+	return fail(ReasonBlocked, http.StatusAccepted, "blocked", fmt.Errorf("%s %s is blocked by %s", what, id, b.Target))
 }
 
 func isPlainJSON(ct string) bool {
@@ -291,11 +331,11 @@ func (h *Handler) verify(r *http.Request, s *sig.Signature) (activitypub.Actor, 
 		return owner, nil
 	}
 	if !owner.Fetched.Before(start) {
-		return owner, fail(http.StatusUnauthorized, "signature does not verify",
+		return owner, fail(ReasonSignature, http.StatusUnauthorized, "signature does not verify",
 			fmt.Errorf("verify: %w (with the key just fetched)", err))
 	}
 	if !h.mayRefetch(s.KeyID) {
-		return owner, fail(http.StatusUnauthorized, "signature does not verify",
+		return owner, fail(ReasonSignature, http.StatusUnauthorized, "signature does not verify",
 			fmt.Errorf("verify: %w (key refetched less than %s ago)", err, KeyRefetchInterval))
 	}
 	owner, pub, err = h.o.Fetch.KeyOwner(ctx, s.KeyID, true)
@@ -303,7 +343,7 @@ func (h *Handler) verify(r *http.Request, s *sig.Signature) (activitypub.Actor, 
 		return owner, keyError(err)
 	}
 	if err := s.Verify(pub); err != nil {
-		return owner, fail(http.StatusUnauthorized, "signature does not verify", fmt.Errorf("verify: %w", err))
+		return owner, fail(ReasonSignature, http.StatusUnauthorized, "signature does not verify", fmt.Errorf("verify: %w", err))
 	}
 	return owner, nil
 }
@@ -337,9 +377,9 @@ func (h *Handler) mayRefetch(keyID string) bool {
 // refused.
 func keyError(err error) error {
 	if errors.Is(err, fetch.ErrGone) {
-		return fail(http.StatusAccepted, "signer gone", fmt.Errorf("key: %w", err))
+		return fail(ReasonGone, http.StatusAccepted, "signer gone", fmt.Errorf("key: %w", err))
 	}
-	return fail(http.StatusUnauthorized, "signing key not usable", fmt.Errorf("key: %w", err))
+	return fail(ReasonKey, http.StatusUnauthorized, "signing key not usable", fmt.Errorf("key: %w", err))
 }
 
 // hash returns a short stable digest of s, for activity ids derived from

@@ -128,7 +128,7 @@ func (h *Handler) undo(act *as.Activity) (effect, error) {
 		return unreact(activitypub.Reaction{ID: act.Object, Actor: act.Actor}), nil
 	}
 	if inner.Actor != act.Actor {
-		return nil, fail(http.StatusForbidden, "undo of another actor's activity",
+		return nil, fail(ReasonForbidden, http.StatusForbidden, "undo of another actor's activity",
 			fmt.Errorf("undo: %s undoes %s by %s", act.Actor, inner.ID, inner.Actor))
 	}
 	switch inner.Kind {
@@ -186,7 +186,7 @@ func (h *Handler) post(ctx context.Context, act *as.Activity, owner activitypub.
 		// Not the actor's own post: believe only its origin.
 		fetched, _, err := h.o.Fetch.Note(ctx, rep.ID)
 		if err != nil {
-			return nil, fail(http.StatusAccepted, "object not verifiable at its origin", fmt.Errorf("origin: %w", err))
+			return nil, fail(ReasonOrigin, http.StatusAccepted, "object not verifiable at its origin", fmt.Errorf("origin: %w", err))
 		}
 		rep = fetched
 	}
@@ -212,7 +212,7 @@ func (h *Handler) post(ctx context.Context, act *as.Activity, owner activitypub.
 		}
 		err := tx.SaveReply(r)
 		if errors.Is(err, activitypub.ErrNotOwner) {
-			return fail(http.StatusForbidden, "object of another actor", fmt.Errorf("%s by %s: %w", act.Kind, act.Actor, err))
+			return fail(ReasonForbidden, http.StatusForbidden, "object of another actor", fmt.Errorf("%s by %s: %w", act.Kind, act.Actor, err))
 		}
 		if err != nil {
 			return fmt.Errorf("save reply: %w", err)
@@ -372,7 +372,7 @@ func (h *Handler) delete(act *as.Activity) effect {
 			return fmt.Errorf("delete: %w", err)
 		}
 		if rep.Actor != act.Actor {
-			return fail(http.StatusForbidden, "delete of another actor's post",
+			return fail(ReasonForbidden, http.StatusForbidden, "delete of another actor's post",
 				fmt.Errorf("delete: %s deletes %s by %s", act.Actor, rep.ID, rep.Actor))
 		}
 		if err := tx.DeleteReply(rep.ID); err != nil && !errors.Is(err, activitypub.ErrNotFound) {

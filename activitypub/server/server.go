@@ -24,6 +24,7 @@ import (
 	"github.com/cohort-course/cohort/activitypub/discovery"
 	"github.com/cohort-course/cohort/activitypub/fetch"
 	"github.com/cohort-course/cohort/activitypub/inbox"
+	"github.com/cohort-course/cohort/activitypub/metrics"
 	"github.com/cohort-course/cohort/activitypub/moderation"
 	"github.com/cohort-course/cohort/activitypub/publish"
 	"github.com/cohort-course/cohort/activitypub/sig"
@@ -54,7 +55,17 @@ type Config struct {
 	// moderators. When Moderators is nil, [federation] moderators from
 	// Course is used; the zero Mode is open.
 	Moderation activitypub.Moderation
+	// Metrics counts inbox activities, deliveries and outbound requests,
+	// and reads the queue on each scrape. Nil counts nothing.
+	Metrics *metrics.Metrics
+	// MetricsHandler, when set, is served at MetricsPath beside the
+	// companion (see metrics.Handler); leave it nil when the metrics have
+	// their own listener, or are off.
+	MetricsHandler http.Handler
 }
+
+// MetricsPath is where Config.MetricsHandler is served.
+const MetricsPath = "/metrics"
 
 // Server is a running companion.
 type Server struct {
@@ -104,9 +115,24 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.key = key
 	st, log, now := cfg.Store, cfg.Logger, cfg.Now
+	hc := cfg.HTTPClient
+	if cfg.Metrics != nil {
+		if hc == nil {
+			hc = fetch.NewHTTPClient(fed.AllowInsecure)
+		}
+		timed := *hc
+		timed.Transport = cfg.Metrics.Transport(hc.Transport)
+		hc = &timed
+		cfg.Metrics.InboxReasons(inbox.Reasons...)
+		cfg.Metrics.DeliveryOutcomes(delivery.Outcomes...)
+		cfg.Metrics.WatchQueue(st, now)
+	}
 	client := fetch.New(fetch.Options{Store: st, KeyID: s.urls.KeyID(), Key: key, AllowInsecure: fed.AllowInsecure,
-		Logger: log, Now: now, HTTP: cfg.HTTPClient})
+		Logger: log, Now: now, HTTP: hc})
 	s.worker = delivery.NewWorker(st, client, log.With("room", "delivery"), now)
+	if cfg.Metrics != nil {
+		s.worker.Outcome = cfg.Metrics.Delivery
+	}
 	s.publisher = publish.New(publish.Options{Store: st, URLs: s.urls, Logger: log.With("room", "publish"), Now: now, Enqueued: s.worker.Wake})
 	s.discovery = discovery.New(discovery.Options{Course: cfg.Course, URLs: s.urls, Store: st, Notes: s.publisher,
 		PublicKeyPEM: key.PublicKeyPEM(), Gone: func(err error) bool { return errors.Is(err, publish.ErrDeleted) },
@@ -114,7 +140,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.crawler = crawl.New(crawl.Options{Store: st, Fetch: client, URLs: s.urls, Logger: log.With("room", "crawl"), Now: now,
 		Changed: s.changed, Moderation: cfg.Moderation})
 	in := inbox.New(inbox.Options{Store: st, Fetch: client, URLs: s.urls, Logger: log.With("room", "inbox"), Now: now,
-		Changed: s.changed, Enqueued: s.worker.Wake, Crawl: s.crawler.Trigger, Moderation: cfg.Moderation})
+		Changed: s.changed, Enqueued: s.worker.Wake, Crawl: s.crawler.Trigger, Moderation: cfg.Moderation,
+		Observe: cfg.Metrics.InboxObserve})
 	s.actions = moderation.New(moderation.Options{Store: st, URLs: s.urls, Logger: log.With("room", "moderation"), Now: now,
 		Changed: s.changed, Enqueued: s.worker.Wake})
 	mod := moderation.NewHandler(moderation.HandlerOptions{Actions: s.actions, Store: st, URLs: s.urls, Title: cfg.Course.Title,
@@ -123,6 +150,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/inbox", in)
 	mux.Handle(moderation.Prefix, mod)
+	mux.HandleFunc("GET "+HealthzPath, healthz)
+	mux.HandleFunc("GET "+ReadyzPath, s.readyz)
+	if cfg.MetricsHandler != nil {
+		mux.Handle("GET "+MetricsPath, cfg.MetricsHandler)
+	}
 	mux.Handle("/", s.discovery)
 	s.handler = mux
 
@@ -221,7 +253,11 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // static site: a path equal to a prefix, or under one ending in "/", is
 // the companion's.
 func (s *Server) Prefixes() []string {
-	return append([]string{"/inbox", moderation.Prefix}, discovery.Prefixes...)
+	p := []string{"/inbox", moderation.Prefix, HealthzPath, ReadyzPath}
+	if s.cfg.MetricsHandler != nil {
+		p = append(p, MetricsPath)
+	}
+	return append(p, discovery.Prefixes...)
 }
 
 // Moderation returns the moderators' actions, for tests and tools that

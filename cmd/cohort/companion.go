@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -35,7 +34,13 @@ func cmdCompanion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
 	database := addDatabaseFlag(fs)
 	manifest := fs.String("manifest", "", "lessons manifest written by the build (default SOURCE/public/lessons.json)")
+	var lf logFlags
+	lf.register(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger, err := lf.logger(stderr)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -53,6 +58,10 @@ func cmdCompanion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("companion: %w", err)
 	}
+	om, err := loadMetrics(*source, cfg.Metrics)
+	if err != nil {
+		return fmt.Errorf("companion: %w", err)
+	}
 	st, err := openStore(ctx, storeURL(*database, cfg), *data)
 	if err != nil {
 		return fmt.Errorf("companion: %w", err)
@@ -60,10 +69,18 @@ func cmdCompanion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer st.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srv, err := server.New(ctx, server.Config{Course: cfg, Moderation: moderationRules(cfg), ManifestPath: *manifest, Store: st, Logger: slog.Default(), Now: time.Now})
+	srv, err := server.New(ctx, server.Config{Course: cfg, Moderation: moderationRules(cfg), ManifestPath: *manifest, Store: st, Logger: logger, Now: time.Now,
+		Metrics: om.metrics(), MetricsHandler: om.beside()})
 	if err != nil {
 		return err
 	}
+	waitMetrics, err := om.serveOwn(ctx, stdout, logger)
+	if err != nil {
+		cancel()
+		srv.Wait()
+		return fmt.Errorf("companion: %w", err)
+	}
+	defer func() { cancel(); waitMetrics() }()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("companion: listen: %w", err)

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cohort-course/cohort/activitypub/metrics"
 	"github.com/cohort-course/cohort/activitypub/server"
 	"github.com/cohort-course/cohort/site"
 	"github.com/cohort-course/cohort/site/live"
@@ -32,12 +33,26 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", defaultAddr, "address to listen on")
 	open := fs.Bool("open", false, "open the site in the default browser")
 	database := addDatabaseFlag(fs)
+	var lf logFlags
+	lf.register(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger, err := lf.logger(stderr)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return fmt.Errorf("%w: serve takes no arguments", errUsage)
+	}
+	// [metrics] is read here as well as by the build: a broken course.toml
+	// still serves (its error shows in the page), without metrics.
+	var om *opsMetrics
+	if cfg, err := site.LoadConfig(os.DirFS(f.source), "course.toml"); err == nil {
+		if om, err = loadMetrics(f.source, cfg.Metrics); err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -65,7 +80,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	basePath := (&site.Config{BaseURL: o.BaseURL}).BasePath() // the same path the build puts pages under
 	progress := newProgress(stderr)                           // progress.go: only on a terminal
 	o.Progress = progress.fn()
-	logger := slog.Default()
 	o.Logger = logger
 
 	// The companion first: the course's fediverse account on the same origin, whose
@@ -78,7 +92,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			srv.ThreadChanged(lessonID)
 		}
 	}
-	comp, account, closeCompanion, err := startCompanion(compCtx, f.source, f.dataDir(), *database, o, logger, threadChanged)
+	comp, account, closeCompanion, err := startCompanion(compCtx, f.source, f.dataDir(), *database, o, logger, threadChanged, om.metrics())
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -96,18 +110,34 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		// Pages show replies from anyone: no inline script may run in them.
 		PageHeader: http.Header{"Content-Security-Policy": {site.ContentSecurityPolicy(companionBase(comp, o))}},
 	}
+	publishNow := func(*site.Result) {}
 	if comp != nil {
 		// A lesson opening for a later cohort changes no byte of lessons.json,
 		// yet the page now shows that cohort's post: publish it in the same
 		// breath rather than at the companion's next watch tick.
 		var opening time.Time // the build's NextOpening, when serve wakes
-		srv.OnBuild = func(res *site.Result) {
+		publishNow = func(res *site.Result) {
 			opened := !opening.IsZero() && !time.Now().Before(opening)
 			opening = res.NextOpening
 			if opened || slices.Contains(res.Written, "lessons.json") {
 				if err := comp.Publish(compCtx); err != nil && compCtx.Err() == nil {
 					logger.Warn("lessons not published", "err", err)
 				}
+			}
+		}
+		srv.OnBuild = publishNow
+	}
+	if m := om.metrics(); m != nil {
+		onBuild, builds := srv.OnBuild, 0 // builds run one at a time
+		srv.OnBuild = func(res *site.Result) {
+			kind := metrics.BuildRebuild
+			if builds == 0 {
+				kind = metrics.BuildFull
+			}
+			builds++
+			m.Built(kind, res.Duration)
+			if onBuild != nil {
+				onBuild(res)
 			}
 		}
 	}
@@ -125,7 +155,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if _, err := srv.Build(ctx, nil); err == nil && comp != nil {
 		// a broken course still serves: the error shows in the page
-		srv.OnBuild(&site.Result{Written: []string{"lessons.json"}})
+		publishNow(&site.Result{Written: []string{"lessons.json"}})
 	}
 	saveCache(srv.Builder, logger)
 
@@ -137,6 +167,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if comp != nil {
 		handler = mount(handler, comp.Handler(), comp.Prefixes())
 	}
+	if h := om.beside(); h != nil {
+		handler = mount(handler, h, []string{server.MetricsPath})
+	}
+	waitMetrics, err := om.serveOwn(ctx, stdout, logger)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer func() { stop(); waitMetrics() }()
 	hs := newHTTPServer(handler, serveLimits()) // httpserver.go
 	hs.BaseContext = func(net.Listener) context.Context { return ctx }
 	served := make(chan error, 1)
@@ -201,7 +239,7 @@ func tuneGC() {
 // startCompanion opens the store (database, else COHORT_DATABASE_URL, else
 // [store] url, else the SQLite file in the data folder) and starts the
 // companion for a course with [federation]; for one without, it returns nil.
-func startCompanion(ctx context.Context, source, data, database string, o site.Options, logger *slog.Logger, threadChanged func(string)) (*server.Server, string, func(), error) {
+func startCompanion(ctx context.Context, source, data, database string, o site.Options, logger *slog.Logger, threadChanged func(string), m *metrics.Metrics) (*server.Server, string, func(), error) {
 	cfg, err := site.LoadConfig(os.DirFS(source), "course.toml")
 	if err != nil || cfg.Federation.Handle == "" {
 		return nil, "", func() {}, nil // no account to run; a broken config shows in the page
@@ -217,7 +255,7 @@ func startCompanion(ctx context.Context, source, data, database string, o site.O
 		return nil, "", nil, fmt.Errorf("companion store: %w", err)
 	}
 	comp, err := server.New(ctx, server.Config{Course: cfg, Moderation: moderationRules(cfg), ManifestPath: filepath.Join(o.Out, "lessons.json"),
-		Store: st, Logger: logger, Now: time.Now, ThreadChanged: threadChanged})
+		Store: st, Logger: logger, Now: time.Now, ThreadChanged: threadChanged, Metrics: m})
 	if err != nil {
 		st.Close()
 		return nil, "", nil, fmt.Errorf("companion: %w", err)

@@ -129,6 +129,23 @@ func (s *Store) Version(ctx context.Context) (int, error) {
 	return v, nil
 }
 
+// latestMigration returns the number of the newest embedded migration.
+func latestMigration() (int, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	latest := 0
+	for _, name := range names {
+		n, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
+		if err != nil {
+			return 0, fmt.Errorf("migration %s: name must start with its number: %w", name, err)
+		}
+		latest = max(latest, n)
+	}
+	return latest, nil
+}
+
 // migrate applies, in order, each embedded migration numbered above the
 // database's user_version, each in its own transaction. The version is
 // read again inside each transaction, which holds the file's write lock

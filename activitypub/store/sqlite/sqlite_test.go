@@ -143,3 +143,62 @@ func TestMigrateTogether(t *testing.T) {
 		s.Close()
 	}
 }
+
+// TestBackupWhileWriting: a backup taken while another goroutine keeps
+// saving replies opens as a store of its own, migrated, holding every
+// reply committed before the backup began.
+func TestBackupWhileWriting(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	reply := func(n int) activitypub.Reply {
+		return activitypub.Reply{ID: fmt.Sprintf("https://m.example/s/%d", n), LessonID: "l", Actor: "https://m.example/u/a",
+			Published: time.Unix(1e9, 0), Visibility: activitypub.Public}
+	}
+	for n := range 50 {
+		if err := s.SaveReply(ctx, reply(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop := make(chan struct{})
+	writing := make(chan error, 1)
+	go func() {
+		for n := 1000; ; n++ {
+			select {
+			case <-stop:
+				writing <- nil
+				return
+			default:
+			}
+			if err := s.SaveReply(ctx, reply(n)); err != nil {
+				writing <- err
+				return
+			}
+		}
+	}()
+	dir := t.TempDir()
+	err = s.Backup(ctx, filepath.Join(dir, sqlite.FileName))
+	close(stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-writing; err != nil {
+		t.Fatalf("writes during the backup: %v", err)
+	}
+	c, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatalf("open the backup: %v", err)
+	}
+	defer c.Close()
+	if err := c.Ping(ctx); err != nil {
+		t.Fatalf("ping the backup: %v", err)
+	}
+	for n := range 50 {
+		if _, err := c.Reply(ctx, reply(n).ID); err != nil {
+			t.Fatalf("reply %d committed before the backup: %v", n, err)
+		}
+	}
+}
