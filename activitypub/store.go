@@ -166,14 +166,18 @@ type Store interface {
 	// is no delivery with that id.
 	RetryDelivery(ctx context.Context, id int64, next time.Time, cause error) error
 
-	// Giving delivery claims back (issue 10).
+	// Giving delivery claims back (issues 10 and 11).
 
-	// ReleaseClaims gives back every claimed delivery, as if it had never
-	// been claimed: it is due at now and its claim's attempt is not
-	// counted. It returns how many there were. The companion calls it when
-	// it starts, before its worker claims anything, so what a stopped or
-	// crashed process had claimed goes out at once instead of when its
-	// lease runs out; so only one process may deliver from a store.
+	// ReleaseClaims gives back the claims of processes that no longer run,
+	// as if they had never been claimed: each is due at now and its claim's
+	// attempt is not counted. It returns how many there were. A claim
+	// carries the id of the Store that made it; this Store's own claims,
+	// and on PostgreSQL those of every Store that is still open in a live
+	// process, are left alone. On SQLite, which one process uses, every
+	// claim not made by this Store is a dead process's. The companion calls
+	// it when it starts and, on a store several processes share, every few
+	// seconds, so what a killed process had claimed goes out soon instead
+	// of when its lease runs out.
 	ReleaseClaims(ctx context.Context, now time.Time) (int, error)
 
 	// PostponeDeliveries gives back claimed deliveries without attempting
@@ -217,6 +221,8 @@ type Store interface {
 	RepliesToStore
 
 	ThreadChangesStore
+
+	ProcessesStore
 
 	// Close releases the store's resources.
 	Close() error
@@ -406,4 +412,27 @@ type ThreadChange struct {
 	Reply
 	Seq    int64 // the change's number
 	Listed bool  // Thread lists the reply: show it; else remove it
+}
+
+// ProcessesStore lets several companion processes share one store (issue
+// 11; its own block to ease merging). On PostgreSQL the processes may run
+// on several machines; on SQLite there is one process, which always leads
+// and hears only itself.
+type ProcessesStore interface {
+	// Leader blocks until this process holds the lock called name, which
+	// one process at a time holds among all that share the store, or until
+	// ctx ends (then it returns ctx's error). It returns lost, closed when
+	// the lock is lost without release being called (the database
+	// connection holding it broke: another process may take it over), and
+	// release, which gives the lock up and must be called once. A process
+	// that dies loses its locks with its connection.
+	Leader(ctx context.Context, name string) (lost <-chan struct{}, release func(), err error)
+
+	// WatchThreads calls changed with the lesson id of each thread whose
+	// change another process (or this one) committed, until ctx ends, and
+	// then returns nil; lessonID "" means any thread may have changed (a
+	// block, or changes missed while the connection was re-made). On
+	// SQLite it only waits for ctx: the process's own hooks see every
+	// change.
+	WatchThreads(ctx context.Context, changed func(lessonID string)) error
 }

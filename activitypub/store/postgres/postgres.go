@@ -39,6 +39,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"sort"
 	"strconv"
@@ -67,6 +68,11 @@ type Store struct {
 	// Now gives the time recorded for seen activities, queued deliveries
 	// and follows; Open sets it to time.Now.
 	Now func() time.Time
+	// Logger hears what goes wrong in the background (WatchThreads's
+	// connection); nil discards it.
+	Logger *slog.Logger
+
+	inst instanceState // this Store's id in its claims (processes.go)
 }
 
 // Open connects to the database at url (postgres://user:pass@host/db, or
@@ -91,6 +97,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 
 // Close closes the pool, waiting for queries in progress.
 func (s *Store) Close() error {
+	s.closeInstance()
 	s.pool.Close()
 	return nil
 }
