@@ -1,8 +1,20 @@
 // Package delivery sends the course actor's activities to other servers.
 // The queue lives in the Store, so it survives a restart: the claims a
 // stopped or crashed process left are given back when the companion
-// starts (Store.ReleaseClaims), and otherwise come back after
-// activitypub.DeliveryLease. The Worker claims due deliveries, POSTs each
+// starts and, while it runs, every SweepInterval (Store.ReleaseClaims
+// gives back the claims of processes that no longer run), and otherwise
+// come back after activitypub.DeliveryLease.
+//
+// Several processes may deliver from one PostgreSQL store: each claim
+// takes rows no other claim holds (FOR UPDATE SKIP LOCKED) and names the
+// claiming Store, whose session advisory lock says whether it still runs;
+// see store/postgres. This is our own queue rather than
+// github.com/riverqueue/river: River is PostgreSQL-only (the SQLite store
+// needs the same worker), would own its job tables and migrations beside
+// ours, and its retries, unique jobs and web UI duplicate what the queue
+// already has (Next's backoff, one delivery per activity and inbox, the
+// moderators' pages), while the per-host slots and the sending/awaiting
+// split below would still be ours to write around its workers. The Worker claims due deliveries, POSTs each
 // one signed (through fetch, so the same address rules apply), and on
 // failure retries with exponential backoff for about two days before it
 // gives up. Delivery is at least once; activity ids are stable, so a
@@ -64,6 +76,12 @@ const (
 	batch = 256
 	// poll is how often the queue is checked when nothing woke the worker.
 	poll = 5 * time.Second
+	// SweepInterval is how often the worker gives back the claims of
+	// processes that died (Store.ReleaseClaims), so that on a store several
+	// processes share, a killed process's deliveries go out within about
+	// this long. On PostgreSQL a sweep is one statement over the claimed
+	// rows' index and the server's lock table; on SQLite it finds nothing.
+	SweepInterval = 2 * time.Second
 )
 
 // Backoff: the first retry after FirstRetry, each next one twice as late,
@@ -123,12 +141,23 @@ func (w *Worker) Run(ctx context.Context) {
 	defer posts.Wait()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	sweep := time.NewTicker(SweepInterval)
+	defer sweep.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-w.wake:
 		case <-timer.C:
+		case <-sweep.C:
+			n, err := w.Store.ReleaseClaims(ctx, w.Now())
+			if err != nil && ctx.Err() == nil {
+				w.Logger.Error("claims of stopped processes not released", "error", err)
+			}
+			if n == 0 {
+				continue
+			}
+			w.Logger.Info("claims of a stopped process released", "count", n)
 		}
 		for ctx.Err() == nil {
 			now := w.Now()

@@ -1,6 +1,8 @@
 // Package server assembles the companion's rooms into one http.Handler and
 // runs its workers: the delivery worker, the publisher watching
 // lessons.json, the crawler, and the pruning of old activity marks.
+// Several processes may run on one PostgreSQL store; processes.go says
+// what they share and how.
 //
 // The Handler is meant to be mounted beside the static site on one origin:
 // Prefixes lists the paths it owns, and everything else is the site's. It
@@ -134,7 +136,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	// Deliveries a stopped or crashed process had claimed go out now, not
-	// when their lease runs out.
+	// when their lease runs out; the worker looks again every
+	// delivery.SweepInterval, for processes that die while this one runs.
 	released, err := st.ReleaseClaims(ctx, now())
 	if err != nil {
 		return nil, fmt.Errorf("companion: delivery claims: %w", err)
@@ -145,11 +148,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 	s.start(ctx, func(ctx context.Context) { s.followAudit(ctx, last) })
 
+	s.start(ctx, s.watchThreads)
 	s.start(ctx, func(ctx context.Context) { s.worker.Run(ctx) })
-	s.start(ctx, func(ctx context.Context) { s.crawler.Run(ctx) })
+	s.start(ctx, func(ctx context.Context) { s.crawler.RunTriggered(ctx) })
+	s.start(ctx, func(ctx context.Context) { s.lead(ctx, "crawl", s.crawler.RunRounds, nil) })
 	s.start(ctx, s.prune)
 	if cfg.ManifestPath != "" {
-		s.start(ctx, func(ctx context.Context) { s.publisher.Watch(ctx, cfg.ManifestPath) })
+		s.start(ctx, func(ctx context.Context) {
+			s.lead(ctx, "publish", func(ctx context.Context) { s.publisher.Watch(ctx, cfg.ManifestPath) },
+				func(ctx context.Context) { s.publisher.Follow(ctx, cfg.ManifestPath) })
+		})
 	}
 	log.Info("companion started", "actor", s.urls.Actor(), "key", key)
 	return s, nil
@@ -184,7 +192,11 @@ func (s *Server) loadKey(ctx context.Context) (*sig.KeyPair, error) {
 }
 
 // changed is called by the inbox and the crawler after a thread changed.
-func (s *Server) changed(lessonID string) {
+func (s *Server) changed(lessonID string) { s.invalidate(lessonID) }
+
+// invalidate drops the cached thread of a lesson ("" for all) and tells
+// ThreadChanged.
+func (s *Server) invalidate(lessonID string) {
 	s.discovery.Invalidate(lessonID)
 	if s.cfg.ThreadChanged != nil {
 		s.cfg.ThreadChanged(lessonID)
