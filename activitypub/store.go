@@ -224,6 +224,8 @@ type Store interface {
 
 	ProcessesStore
 
+	LoginThrottleStore
+
 	// Close releases the store's resources.
 	Close() error
 }
@@ -435,4 +437,26 @@ type ProcessesStore interface {
 	// SQLite it only waits for ctx: the process's own hooks see every
 	// change.
 	WatchThreads(ctx context.Context, changed func(lessonID string)) error
+}
+
+// LoginThrottleStore keeps the moderators' wrong passwords, so that every
+// process sharing the store refuses a guesser alike (issue 11; its own
+// block to ease merging). Names are compared case-insensitively.
+type LoginThrottleStore interface {
+	// AddLoginFailure records a wrong password for name at at.
+	AddLoginFailure(ctx context.Context, name string, at time.Time) error
+
+	// LoginFailures returns how many wrong passwords name had at or after
+	// since ("" counts every name's), and the time of the nth newest of them,
+	// zero when there are fewer than n: once that one is before since, fewer
+	// than n remain.
+	LoginFailures(ctx context.Context, name string, since time.Time, n int) (count int, nth time.Time, err error)
+
+	// ClearLoginFailures forgets name's wrong passwords (it logged in). A
+	// name with none gives nil.
+	ClearLoginFailures(ctx context.Context, name string) error
+
+	// ForgetLoginFailuresBefore removes the wrong passwords recorded before
+	// t, to bound the table.
+	ForgetLoginFailuresBefore(ctx context.Context, t time.Time) error
 }

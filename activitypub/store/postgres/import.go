@@ -18,7 +18,7 @@ import (
 // whose tables ImportSQLite knows. A SQLite migration added later must be
 // mirrored in migrations/ and here, or the copy refuses to run rather than
 // leave something behind.
-const sqliteVersion = 8
+const sqliteVersion = 9
 
 // kind is how a SQLite column's value becomes a PostgreSQL one.
 type kind int
@@ -73,6 +73,7 @@ var importTables = []table{
 	tbl("audit_log", true, "id", num, "who", text, "action", text, "target", text, "lesson_id", text, "reason", text, "at", nanos),
 	tbl("tombstones", false, "id", text, "actor", text, "deleted", nanos),
 	tbl("flags", false, "id", text, "actor", text, "content", text, "objects", jsonb, "received", nanos),
+	tbl("login_failures", true, "id", num, "name", text, "at", nanos),
 }
 
 // TableCount is how many rows a table holds in the source and, after the
