@@ -23,8 +23,8 @@ import (
 //     (Store.WatchThreads; on PostgreSQL a NOTIFY sent by the commit).
 //   - A reply's triggered look (crawl.Trigger) runs where the reply
 //     arrived: a few GETs, never a walk.
-//   - Moderator sessions live in the store; the login throttle counts per
-//     process (see package moderation).
+//   - Moderator sessions and the wrong passwords the login throttle
+//     counts live in the store (see package moderation).
 //   - Remote keys are cached per process for fetch's key TTL, and the
 //     inbox's refetch of a rotated key is limited per process: a key
 //     rotated and refetched by one process is refetched by another when

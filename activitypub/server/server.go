@@ -203,8 +203,9 @@ func (s *Server) invalidate(lessonID string) {
 	}
 }
 
-// prune forgets activity ids older than SeenRetention and tombstones older
-// than activitypub.TombstoneRetention, now and then.
+// prune forgets activity ids older than SeenRetention, tombstones older
+// than activitypub.TombstoneRetention, expired sessions and wrong
+// passwords that no longer count, now and then.
 func (s *Server) prune(ctx context.Context) {
 	t := time.NewTicker(pruneInterval)
 	defer t.Stop()
@@ -217,6 +218,9 @@ func (s *Server) prune(ctx context.Context) {
 		}
 		if err := s.cfg.Store.DeleteSessionsBefore(ctx, s.cfg.Now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("expired sessions not removed", "error", err)
+		}
+		if err := s.cfg.Store.ForgetLoginFailuresBefore(ctx, s.cfg.Now().Add(-moderation.LoginRetention)); err != nil && ctx.Err() == nil {
+			s.log.Warn("old wrong passwords not forgotten", "error", err)
 		}
 		select {
 		case <-ctx.Done():
