@@ -112,6 +112,9 @@ const releaseClaimsSQL = `
 UPDATE deliveries SET claimed = 0, attempts = max(attempts - 1, 0), next_attempt = ?
 WHERE claimed = 1 AND claimed_by <> ?`
 
+// staleClaimsSQL tells whether releaseClaimsSQL would change anything.
+const staleClaimsSQL = `SELECT EXISTS (SELECT 1 FROM deliveries WHERE claimed = 1 AND claimed_by <> ?)`
+
 // postponeDeliverySQL gives back one claim, uncounting its attempt.
 const postponeDeliverySQL = `
 UPDATE deliveries SET claimed = 0, attempts = max(attempts - 1, 0), next_attempt = ?
@@ -119,6 +122,15 @@ WHERE id = ? AND claimed = 1`
 
 // ReleaseClaims implements activitypub.Store.
 func (s *Store) ReleaseClaims(ctx context.Context, now time.Time) (int, error) {
+	// A read first: the worker asks every few seconds, and almost always
+	// there is nothing to give back, so no write transaction is needed.
+	var any bool
+	if err := s.db.QueryRowContext(ctx, staleClaimsSQL, s.instance).Scan(&any); err != nil {
+		return 0, fmt.Errorf("release delivery claims: %w", err)
+	}
+	if !any {
+		return 0, nil
+	}
 	res, err := s.exec(ctx, releaseClaimsSQL, toNanos(now), s.instance)
 	if err != nil {
 		return 0, fmt.Errorf("release delivery claims: %w", err)
