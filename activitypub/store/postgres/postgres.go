@@ -18,6 +18,17 @@
 // between two activities, it aborts one: that Apply returns the error and
 // changes nothing, and the sender's retry applies it.
 //
+// Several companion processes may share the database (issue 11;
+// processes.go). Each Store that claims deliveries holds a session
+// advisory lock on its random instance id, on a connection of its own, and
+// writes that id into its claims: ReleaseClaims gives back the claims whose
+// id holds no lock in pg_locks, the claims of a process that died.
+// Leader holds a session advisory lock per name (publishing, crawling) on a
+// connection of its own; a process that dies loses it with its connection
+// and the next waiting process gets it. WatchThreads LISTENs to the NOTIFY
+// that migration 0003's triggers send as a thread change commits. Each
+// open Store so uses up to four connections beside its pool.
+//
 // Tested on PostgreSQL 15. The pool takes pgxpool's settings from the URL
 // (pool_max_conns and the rest).
 //
