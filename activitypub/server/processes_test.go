@@ -105,8 +105,10 @@ func (b *syncBuffer) String() string {
 // at dbURL, and waits until it listens.
 func startProcess(t *testing.T, name, dir, dbURL string) *process {
 	t.Helper()
+	// Its connections carry its name, so the test can tell whose claims
+	// are whose.
 	cmd := exec.Command(cohortBinary(t), "companion", "--source", dir, "--data", filepath.Join(dir, ".cohort-"+name),
-		"--addr", "127.0.0.1:0", "--database", dbURL, "--manifest", filepath.Join(dir, "lessons.json"))
+		"--addr", "127.0.0.1:0", "--database", dbURL+"&application_name=cohort-"+name, "--manifest", filepath.Join(dir, "lessons.json"))
 	p := &process{name: name, cmd: cmd, log: &syncBuffer{}}
 	cmd.Stderr = p.log
 	stdout, err := cmd.StdoutPipe()
@@ -430,12 +432,8 @@ func TestTwoProcesses(t *testing.T) {
 	}
 
 	// A second lesson is published while the servers hold its delivery
-	// halfway; the leader that sends it is killed; the other process takes
-	// over: each server gets the lesson once.
-	leader, other := a, b
-	if !strings.Contains(a.log.String(), "msg=leading lock=publish") {
-		leader, other = b, a
-	}
+	// halfway; the process holding the rest of it is killed; the other
+	// process sends them: each server gets the lesson once.
 	second := site.ManifestLesson{ID: "second", Title: "Working in pairs", Summary: "Feedback that helps.",
 		URL: "https://site.example/01/second/", Module: "01", Order: 2, Hash: "h2"}
 	secondID := base + "/lessons/second"
@@ -454,7 +452,17 @@ func TestTwoProcesses(t *testing.T) {
 		n, _ := queued(ctx, check)
 		return len(in.delivered(secondID)) == multiHosts/2 && n == multiHosts/2
 	})
-	leader.kill(t)
+	claims := claimsByProcess(t, check)
+	victim, other := a, b
+	if claims["cohort-b"] > claims["cohort-a"] {
+		victim, other = b, a
+	}
+	if claims["cohort-"+victim.name] == 0 {
+		t.Fatalf("no process holds the undelivered half: claims %v", claims)
+	}
+	wasLeader := strings.Contains(victim.log.String(), "msg=leading lock=publish")
+	t.Logf("claims halfway: %v; killing %s (publish leader: %v)", claims, victim.name, wasLeader)
+	victim.kill(t)
 	// The other process gives back the killed one's claims by itself. By
 	// then the servers have seen the killed process's connections close,
 	// so what it had sent is not answered when they let requests through.
@@ -463,9 +471,11 @@ func TestTwoProcesses(t *testing.T) {
 	})
 	close(in.release)
 	in.waitDelivered(t, secondID)
-	eventuallyWithin(t, 10*time.Second, other.name+" leads publishing", func() bool {
-		return strings.Contains(other.log.String(), "msg=leading lock=publish")
-	})
+	if wasLeader {
+		eventuallyWithin(t, 10*time.Second, other.name+" leads publishing", func() bool {
+			return strings.Contains(other.log.String(), "msg=leading lock=publish")
+		})
+	}
 
 	// The survivor still serves the thread, the hidden reply left out.
 	if got := replyIDs(other.thread(t, "intro").Replies); got[hidden] || len(got) != len(want)-1 {
@@ -478,6 +488,33 @@ func queued(ctx context.Context, conn *pgx.Conn) (int, error) {
 	var n int
 	err := conn.QueryRow(ctx, `SELECT count(*) FROM deliveries`).Scan(&n)
 	return n, err
+}
+
+// claimsByProcess counts the claimed deliveries by the application name
+// of the process whose instance lock their claim names.
+func claimsByProcess(t *testing.T, conn *pgx.Conn) map[string]int {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), `
+		SELECT a.application_name, count(*) FROM deliveries d
+		JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.objid::bigint = d.claimed_by
+		JOIN pg_stat_activity a ON a.pid = l.pid
+		WHERE d.claimed GROUP BY a.application_name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for rows.Next() {
+		var name string
+		var n int
+		if err := rows.Scan(&name, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // eventuallyWithin polls cond until it holds, failing after within.
