@@ -43,36 +43,20 @@ const (
 	deliveredAfter = 60 * time.Second
 )
 
-var (
-	cohortBin     string
-	cohortBinErr  error
-	cohortBinOnce sync.Once
-)
-
-// cohortBinary builds cmd/cohort once for the package's tests, into a new
-// folder under the system's temporary folder.
-func cohortBinary(t *testing.T) string {
+// buildCohort builds cmd/cohort, the binary an organiser runs, into a
+// folder of the test's.
+func buildCohort(t *testing.T) string {
 	t.Helper()
-	cohortBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "cohort-bin")
-		if err != nil {
-			cohortBinErr = err
-			return
-		}
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			goTool = "go"
-		}
-		cohortBin = filepath.Join(dir, "cohort")
-		out, err := exec.Command(goTool, "build", "-o", cohortBin, "github.com/cohort-course/cohort/cmd/cohort").CombinedOutput()
-		if err != nil {
-			cohortBinErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if cohortBinErr != nil {
-		t.Fatal(cohortBinErr)
+	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goTool); err != nil {
+		goTool = "go"
 	}
-	return cohortBin
+	bin := filepath.Join(t.TempDir(), "cohort")
+	out, err := exec.Command(goTool, "build", "-o", bin, "github.com/cohort-course/cohort/cmd/cohort").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // process is a companion running as its own OS process.
@@ -103,11 +87,11 @@ func (b *syncBuffer) String() string {
 
 // startProcess runs `cohort companion` on the course in dir and the store
 // at dbURL, and waits until it listens.
-func startProcess(t *testing.T, name, dir, dbURL string) *process {
+func startProcess(t *testing.T, bin, name, dir, dbURL string) *process {
 	t.Helper()
 	// Its connections carry its name, so the test can tell whose claims
 	// are whose.
-	cmd := exec.Command(cohortBinary(t), "companion", "--source", dir, "--data", filepath.Join(dir, ".cohort-"+name),
+	cmd := exec.Command(bin, "companion", "--source", dir, "--data", filepath.Join(dir, ".cohort-"+name),
 		"--addr", "127.0.0.1:0", "--database", dbURL+"&application_name=cohort-"+name, "--manifest", filepath.Join(dir, "lessons.json"))
 	p := &process{name: name, cmd: cmd, log: &syncBuffer{}}
 	cmd.Stderr = p.log
@@ -373,8 +357,9 @@ func TestTwoProcesses(t *testing.T) {
 	st.Close()
 
 	writeManifest(t, dir, intro)
-	a := startProcess(t, "a", dir, dbURL)
-	b := startProcess(t, "b", dir, dbURL)
+	bin := buildCohort(t)
+	a := startProcess(t, bin, "a", dir, dbURL)
+	b := startProcess(t, bin, "b", dir, dbURL)
 	roundRobin(t, ln, a, b)
 
 	// One of them leads and publishes the lesson: each server gets it once.
@@ -420,7 +405,7 @@ func TestTwoProcesses(t *testing.T) {
 		hidden = id
 		break
 	}
-	out, err := exec.Command(cohortBinary(t), "moderate", "hide", hidden, "--source", dir, "--database", dbURL, "--reason", "test").CombinedOutput()
+	out, err := exec.Command(bin, "moderate", "hide", hidden, "--source", dir, "--database", dbURL, "--reason", "test").CombinedOutput()
 	if err != nil {
 		t.Fatalf("cohort moderate hide: %v\n%s", err, out)
 	}
