@@ -366,6 +366,23 @@ func TestTwoProcesses(t *testing.T) {
 	lesson := base + "/lessons/intro"
 	in.waitDelivered(t, lesson)
 
+	// Both serve the lesson's post, the one standing by too (it reads the
+	// manifest without publishing).
+	for _, p := range []*process{a, b} {
+		req, _ := http.NewRequest(http.MethodGet, p.base+"/lessons/intro", nil)
+		req.Header.Set("Accept", "application/activity+json")
+		req.Host = domain
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(doc), `"id":"`+lesson+`"`) {
+			t.Fatalf("%s: lesson post: %d %s", p.name, resp.StatusCode, doc)
+		}
+	}
+
 	// Replies, each acknowledged by whichever process the proxy chose, are
 	// served by both; both had the thread cached before.
 	for _, p := range []*process{a, b} {
