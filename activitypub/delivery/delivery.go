@@ -9,16 +9,24 @@
 // takes rows no other claim holds (FOR UPDATE SKIP LOCKED) and names the
 // claiming Store, whose session advisory lock says whether it still runs;
 // see store/postgres. This is our own queue rather than
-// github.com/riverqueue/river: River is PostgreSQL-only (the SQLite store
-// needs the same worker), would own its job tables and migrations beside
-// ours, and its retries, unique jobs and web UI duplicate what the queue
-// already has (Next's backoff, one delivery per activity and inbox, the
-// moderators' pages), while the per-host slots and the sending/awaiting
-// split below would still be ours to write around its workers. The Worker claims due deliveries, POSTs each
-// one signed (through fetch, so the same address rules apply), and on
-// failure retries with exponential backoff for about two days before it
-// gives up. Delivery is at least once; activity ids are stable, so a
-// receiver can drop a repeat.
+// github.com/riverqueue/river, after weighing what River would bring:
+//   - Retries with backoff: Next is twenty lines, and its rule (a 4xx
+//     other than 408/429 is final, give up after GiveUpAfter) is ours to
+//     state either way.
+//   - Unique jobs: the queue's unique (activity, inbox) already makes an
+//     enqueue idempotent, in the same transaction as the inbox's Apply.
+//   - Its web UI (riverui, a separate server): the moderators' pages and
+//     the operator's metrics are where organisers look.
+//   - Its SQLite driver is "in early testing" and advises one open
+//     connection (pkg.go.dev, riverqueue/river riverdriver/riversqlite),
+//     where the SQLite store runs a read pool beside one group-committing
+//     writer; the embedded default would run a second queue design.
+//   - The per-host slots below would stay ours: limits shared by several
+//     processes are a River Pro feature (riverqueue/river issue 1145).
+//
+// What River would cost: its own tables, migrations and a second
+// dependency tree beside ours. The claim (one statement with SKIP LOCKED),
+// the instance locks and the sweep are about a hundred lines.
 //
 // A host that hangs or fails never delays another host's deliveries: a
 // delivery first takes one of its host's PerHost slots, without waiting
@@ -58,7 +66,8 @@ const (
 	// and far above the servers that hang at any one time.
 	MaxAwaiting = 1024
 	// PerHost is how many POSTs run at once to one host, so a large
-	// server is not hammered and a slow one holds few connections.
+	// server is not hammered and a slow one holds few connections. It
+	// counts per process: N companion processes may run N*PerHost.
 	PerHost = 2
 	// HostBusyDelay is how long a delivery whose host has all its slots
 	// taken waits in the queue before it is claimed again: a healthy
