@@ -28,8 +28,8 @@
 // and the next waiting process gets it. WatchThreads LISTENs to the NOTIFY
 // that migration 0003's triggers send as a thread change commits. Each
 // open Store so uses up to four connections beside its pool. These are
-// session features: a pooler in transaction mode
-// would break them, so connect directly or in session mode.
+// session features: a pooler in transaction mode would break them, so
+// connect directly or in session mode.
 //
 // Tested on PostgreSQL 15. The pool takes pgxpool's settings from the URL
 // (pool_max_conns and the rest).
