@@ -431,8 +431,8 @@ type ProcessesStore interface {
 	Leader(ctx context.Context, name string) (lost <-chan struct{}, release func(), err error)
 
 	// WatchThreads calls changed with the lesson id of each thread whose
-	// change another process (or this one) committed, until ctx ends, and
-	// then returns nil; lessonID "" means any thread may have changed (a
+	// change another process committed (a change made through this Store
+	// is its caller's to tell), until ctx ends, and then returns nil; lessonID "" means any thread may have changed (a
 	// block, or changes missed while the connection was re-made). On
 	// SQLite it only waits for ctx: the process's own hooks see every
 	// change.

@@ -57,6 +57,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -86,6 +87,7 @@ type Store struct {
 	Logger *slog.Logger
 
 	inst instanceState // this Store's id in its claims (processes.go)
+	own  sync.Map      // server process ids of the pool's connections → true
 }
 
 // Open connects to the database at url (postgres://user:pass@host/db, or
@@ -96,11 +98,19 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err) // pgx leaves the password out of its message
 	}
+	s := &Store{Now: time.Now}
+	// The pool's server processes are this Store's: WatchThreads skips
+	// what they notify, which this process's own hooks already told.
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		s.own.Store(c.PgConn().PID(), true)
+		return nil
+	}
+	cfg.BeforeClose = func(c *pgx.Conn) { s.own.Delete(c.PgConn().PID()) }
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	s := &Store{pool: pool, Now: time.Now}
+	s.pool = pool
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %s: %w", cfg.ConnConfig.Database, err)

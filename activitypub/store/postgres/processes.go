@@ -110,13 +110,16 @@ func (lc *lockConn) watch() {
 	}
 }
 
-// release stops the checks and closes the connection, which gives up its
-// locks.
+// release stops the checks, gives up the connection's locks and closes
+// it. The unlock is explicit so that the locks are free when release
+// returns: a closed connection's server process lets them go a moment
+// later.
 func (lc *lockConn) release() {
 	close(lc.stop)
 	<-lc.done
 	ctx, cancel := context.WithTimeout(context.Background(), pingInterval)
 	defer cancel()
+	lc.conn.Exec(ctx, `SELECT pg_advisory_unlock_all()`) // on failure the close below frees them anyway
 	lc.conn.Close(ctx)
 }
 
@@ -220,8 +223,9 @@ func (s *Store) Leader(ctx context.Context, name string) (<-chan struct{}, func(
 
 // WatchThreads implements activitypub.Store: it LISTENs on a connection of
 // its own to the NOTIFY of migration 0003's triggers, keeps the ones of
-// its schema, and connects again after a break, calling changed("") then
-// since it may have missed some.
+// its schema sent by other Stores' connections (this Store's writer told
+// its own hooks), and connects again after a break, calling changed("")
+// then since it may have missed some.
 func (s *Store) WatchThreads(ctx context.Context, changed func(lessonID string)) error {
 	missed := false
 	for ctx.Err() == nil {
@@ -263,6 +267,9 @@ func (s *Store) listen(ctx context.Context, ready func(), changed func(string)) 
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return fmt.Errorf("wait: %w", err)
+		}
+		if _, mine := s.own.Load(n.PID); mine {
+			continue // committed through this Store: its caller told its hooks
 		}
 		sch, lesson, ok := strings.Cut(n.Payload, "\t")
 		if ok && sch == schema {
