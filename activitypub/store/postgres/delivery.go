@@ -116,14 +116,17 @@ func (s *Store) RetryDelivery(ctx context.Context, id int64, next time.Time, cau
 // Giving claims back (issue 10): at start, and for a busy host.
 
 // releaseClaimsSQL gives back, uncounting its attempt, every claim but
-// this Store's ($2) whose Store holds no instance lock: its process is gone
-// (processes.go).
+// this Store's ($2) whose Store is gone (processes.go): its instance lock
+// is free, so this transaction takes it ($3 is the lock space) and holds it
+// to the commit, so no Store can take that id and claim meanwhile. A live
+// Store's lock is held, the try fails, and its claims stay. Ids outside
+// int4 (none a PostgreSQL Store gives; a copied SQLite claim's) are gone.
 const releaseClaimsSQL = `
+WITH owners AS (SELECT DISTINCT claimed_by AS id FROM deliveries WHERE claimed AND claimed_by <> $2),
+gone AS (SELECT id FROM owners
+	WHERE CASE WHEN id BETWEEN 0 AND 2147483647 THEN pg_try_advisory_xact_lock($3, id::int4) ELSE true END)
 UPDATE deliveries SET claimed = false, claimed_by = 0, attempts = greatest(attempts - 1, 0), next_attempt = $1
-WHERE claimed AND claimed_by <> $2 AND claimed_by NOT IN (
-	SELECT objid::bigint FROM pg_locks
-	WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid::bigint = $3
-	AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))`
+WHERE claimed AND claimed_by IN (SELECT id FROM gone)`
 
 // postponeDeliveriesSQL gives back the claims among the ids, uncounting
 // their attempt.
@@ -136,7 +139,7 @@ func (s *Store) ReleaseClaims(ctx context.Context, now time.Time) (int, error) {
 	s.inst.mu.Lock()
 	own := s.inst.id
 	s.inst.mu.Unlock()
-	tag, err := s.pool.Exec(ctx, releaseClaimsSQL, now, own, int64(instanceLockSpace))
+	tag, err := s.pool.Exec(ctx, releaseClaimsSQL, now, own, int32(instanceLockSpace))
 	if err != nil {
 		return 0, fmt.Errorf("release delivery claims: %w", err)
 	}

@@ -22,7 +22,8 @@
 // processes.go). Each Store that claims deliveries holds a session
 // advisory lock on its random instance id, on a connection of its own, and
 // writes that id into its claims: ReleaseClaims gives back the claims whose
-// id holds no lock in pg_locks, the claims of a process that died.
+// id's lock nobody holds (it takes it for its transaction), the claims of a
+// process that died.
 // Leader holds a session advisory lock per name (publishing, crawling) on a
 // connection of its own; a process that dies loses it with its connection
 // and the next waiting process gets it. WatchThreads LISTENs to the NOTIFY

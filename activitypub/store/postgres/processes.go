@@ -24,10 +24,13 @@ import (
 //     writes its id into every claim. The lock lives exactly as long as its
 //     connection: when the process dies, even by SIGKILL, the server sees
 //     the socket close and drops the lock. ReleaseClaims gives back the
-//     claims whose id has no lock in pg_locks, so another process sends
-//     them within its next sweep instead of after DeliveryLease. No
-//     heartbeat table is written and no clock compared: PostgreSQL's own
-//     lock table says who is alive.
+//     claims whose id's lock it can take itself, for its transaction, so
+//     another process sends them within its next sweep instead of after
+//     DeliveryLease. Taking the lock, rather than reading pg_locks, makes
+//     the check and the release one step: while the releaser holds the
+//     id, no new Store can take it and claim. No heartbeat table is
+//     written and no clock compared: PostgreSQL's own locks say who is
+//     alive.
 //   - Leader locks, the same kind of lock keyed by the schema and a name,
 //     held by one process at a time; the others wait in pg_advisory_lock and
 //     the server grants the lock to one of them when its holder's

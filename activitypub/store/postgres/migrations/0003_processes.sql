@@ -2,8 +2,8 @@
 --
 -- A claim names the Store that made it (claimed_by, its instance id; 0 for
 -- none). Each Store holds a session advisory lock on its id while it runs,
--- so a claim whose id has no lock in pg_locks is a dead process's and is
--- given back at once.
+-- so a claim whose id's lock another session can take is a dead process's
+-- and is given back at once.
 ALTER TABLE deliveries ADD COLUMN claimed_by bigint NOT NULL DEFAULT 0;
 
 -- Every change to a thread is announced on the channel cohort_threads as
