@@ -45,7 +45,7 @@ const (
 
 // buildCohort builds cmd/cohort, the binary an organiser runs, into a
 // folder of the test's.
-func buildCohort(t *testing.T) string {
+func buildCohort(t testing.TB) string {
 	t.Helper()
 	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(goTool); err != nil {
@@ -87,7 +87,7 @@ func (b *syncBuffer) String() string {
 
 // startProcess runs `cohort companion` on the course in dir and the store
 // at dbURL, and waits until it listens.
-func startProcess(t *testing.T, bin, name, dir, dbURL string) *process {
+func startProcess(t testing.TB, bin, name, dir, dbURL string) *process {
 	t.Helper()
 	// Its connections carry its name, so the test can tell whose claims
 	// are whose.
@@ -138,7 +138,7 @@ func startProcess(t *testing.T, bin, name, dir, dbURL string) *process {
 
 // kill ends the process with SIGKILL: no cleanup runs, its connections
 // drop.
-func (p *process) kill(t *testing.T) {
+func (p *process) kill(t testing.TB) {
 	t.Helper()
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -147,7 +147,7 @@ func (p *process) kill(t *testing.T) {
 }
 
 // thread reads a lesson's whole thread from this process directly.
-func (p *process) thread(t *testing.T, lesson string) discovery.Thread {
+func (p *process) thread(t testing.TB, lesson string) discovery.Thread {
 	t.Helper()
 	resp, err := http.Get(p.base + "/api/threads/" + lesson + "?all=1")
 	if err != nil {
@@ -180,7 +180,7 @@ func replyIDs(rs []*discovery.ThreadReply) map[string]bool {
 
 // roundRobin is the load balancer: each request goes to the next process,
 // with its Host kept (signatures sign it).
-func roundRobin(t *testing.T, ln net.Listener, ps ...*process) {
+func roundRobin(t testing.TB, ln net.Listener, ps ...*process) {
 	t.Helper()
 	var next atomic.Uint64
 	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
@@ -202,13 +202,14 @@ type inboxes struct {
 	servers []*httptest.Server
 	mu      sync.Mutex
 	got     map[string]map[string]int // activity id → host → answered
+	span    map[string][2]time.Time   // activity id → first and last answer
 	held    string
 	hold    int
 	release chan struct{}
 }
 
-func newInboxes(t *testing.T, n int) *inboxes {
-	in := &inboxes{got: map[string]map[string]int{}, release: make(chan struct{})}
+func newInboxes(t testing.TB, n int) *inboxes {
+	in := &inboxes{got: map[string]map[string]int{}, span: map[string][2]time.Time{}, release: make(chan struct{})}
 	for range n {
 		var srv *httptest.Server
 		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -250,6 +251,13 @@ func (in *inboxes) receive(w http.ResponseWriter, r *http.Request, host string) 
 		in.got[a.ID] = map[string]int{}
 	}
 	in.got[a.ID][host]++
+	now := time.Now()
+	sp := in.span[a.ID]
+	if sp[0].IsZero() {
+		sp[0] = now
+	}
+	sp[1] = now
+	in.span[a.ID] = sp
 	in.mu.Unlock()
 	w.WriteHeader(http.StatusAccepted)
 }
@@ -278,9 +286,29 @@ func (in *inboxes) delivered(objectPrefix string) map[string]int {
 	return out
 }
 
+// spanOf returns how long the activities of objectPrefix took from their
+// first answer to their last.
+func (in *inboxes) spanOf(objectPrefix string) time.Duration {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	var first, last time.Time
+	for id, sp := range in.span {
+		if !strings.HasPrefix(id, objectPrefix) {
+			continue
+		}
+		if first.IsZero() || sp[0].Before(first) {
+			first = sp[0]
+		}
+		if sp[1].After(last) {
+			last = sp[1]
+		}
+	}
+	return last.Sub(first)
+}
+
 // waitDelivered waits until every inbox answered the activity of
 // objectPrefix, then checks that each did once.
-func (in *inboxes) waitDelivered(t *testing.T, objectPrefix string) {
+func (in *inboxes) waitDelivered(t testing.TB, objectPrefix string) {
 	t.Helper()
 	deadline := time.Now().Add(deliveredAfter)
 	for {
@@ -300,8 +328,28 @@ func (in *inboxes) waitDelivered(t *testing.T, objectPrefix string) {
 	}
 }
 
+// seedFollowers makes each inbox server's host the home of each followers,
+// all reached through its shared inbox.
+func seedFollowers(t testing.TB, dbURL string, in *inboxes, each int) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, srv := range in.servers {
+		for i := range each {
+			actor := fmt.Sprintf("%s/users/u%d", srv.URL, i)
+			if err := st.SaveFollower(ctx, activitypub.Follower{ActorID: actor, Inbox: srv.URL + "/inbox", FollowID: actor + "#follow", Since: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
 // writeManifest writes lessons.json as the build would.
-func writeManifest(t *testing.T, dir string, lessons ...site.ManifestLesson) {
+func writeManifest(t testing.TB, dir string, lessons ...site.ManifestLesson) {
 	t.Helper()
 	data, err := json.Marshal(site.Manifest{Title: "Course", BaseURL: "https://site.example/", Language: "en", Lessons: lessons})
 	if err != nil {
@@ -342,19 +390,7 @@ func TestTwoProcesses(t *testing.T) {
 
 	// 1,000 followers on 100 servers, each server with its shared inbox.
 	in := newInboxes(t, multiHosts)
-	st, err := postgres.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, srv := range in.servers {
-		for i := range followersEach {
-			actor := fmt.Sprintf("%s/users/u%d", srv.URL, i)
-			if err := st.SaveFollower(ctx, activitypub.Follower{ActorID: actor, Inbox: srv.URL + "/inbox", FollowID: actor + "#follow", Since: time.Now()}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	st.Close()
+	seedFollowers(t, dbURL, in, followersEach)
 
 	writeManifest(t, dir, intro)
 	bin := buildCohort(t)
@@ -494,7 +530,7 @@ func queued(ctx context.Context, conn *pgx.Conn) (int, error) {
 
 // claimsByProcess counts the claimed deliveries by the application name
 // of the process whose instance lock their claim names.
-func claimsByProcess(t *testing.T, conn *pgx.Conn) map[string]int {
+func claimsByProcess(t testing.TB, conn *pgx.Conn) map[string]int {
 	t.Helper()
 	rows, err := conn.Query(context.Background(), `
 		SELECT a.application_name, count(*) FROM deliveries d
@@ -520,7 +556,7 @@ func claimsByProcess(t *testing.T, conn *pgx.Conn) map[string]int {
 }
 
 // eventuallyWithin polls cond until it holds, failing after within.
-func eventuallyWithin(t *testing.T, within time.Duration, what string, cond func() bool) {
+func eventuallyWithin(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(within); ; time.Sleep(10 * time.Millisecond) {
 		if cond() {
