@@ -430,13 +430,11 @@ type ProcessesStore interface {
 	// that dies loses its locks with its connection.
 	Leader(ctx context.Context, name string) (lost <-chan struct{}, release func(), err error)
 
-	// WatchThreads calls changed with the lesson id of each thread whose
-	// change another process committed (a change made through this Store
-	// is its caller's to tell), until ctx ends, and then returns nil; lessonID "" means any thread may have changed (a
-	// block, or changes missed while the connection was re-made). On
-	// SQLite it only waits for ctx: the process's own hooks see every
-	// change.
-	WatchThreads(ctx context.Context, changed func(lessonID string)) error
+	// Watch tells w what other processes commit, as they commit it, until
+	// ctx ends, and then returns nil: a change made through this Store is
+	// its caller's to tell. On SQLite it only waits for ctx: one process
+	// uses the file, and its own hooks see every change.
+	Watch(ctx context.Context, w Watcher) error
 }
 
 // LoginThrottleStore keeps the moderators' wrong passwords, so that every
@@ -459,4 +457,16 @@ type LoginThrottleStore interface {
 	// ForgetLoginFailuresBefore removes the wrong passwords recorded before
 	// t, to bound the table.
 	ForgetLoginFailuresBefore(ctx context.Context, t time.Time) error
+}
+
+// Watcher is what Store.Watch calls; a nil field is not called. When the
+// store may have missed changes (its connection was re-made), it calls
+// Thread("") and Queued().
+type Watcher struct {
+	// Thread is called with the lesson id of a thread another process
+	// changed; "" means any thread may have changed (a block).
+	Thread func(lessonID string)
+	// Queued is called when another process queued deliveries, so that
+	// this process's worker shares the sending.
+	Queued func()
 }

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"time"
+
+	"github.com/cohort-course/cohort/activitypub"
 )
 
 // Several companion processes on one store (issue 11).
@@ -20,7 +22,9 @@ import (
 //     to every machine; the leader's copy is the one published.
 //   - Cached threads and their ETags are dropped when any process commits a
 //     change to the thread: the store tells every process
-//     (Store.WatchThreads; on PostgreSQL a NOTIFY sent by the commit).
+//     (Store.Watch; on PostgreSQL a NOTIFY sent by the commit).
+//   - Deliveries queued by one process wake the workers of all (Store.Watch
+//     again), so a lesson's fan-out is shared from its start.
 //   - A reply's triggered look (crawl.Trigger) runs where the reply
 //     arrived: a few GETs, never a walk.
 //   - Moderator sessions and the wrong passwords the login throttle
@@ -78,11 +82,12 @@ func (s *Server) lead(ctx context.Context, name string, leading, standby func(co
 	}
 }
 
-// watchThreads drops the cached threads that another process changed, as
-// the store reports them, until ctx is done.
-func (s *Server) watchThreads(ctx context.Context) {
-	err := s.cfg.Store.WatchThreads(ctx, s.invalidate)
+// watch drops the cached threads that another process changed, and wakes
+// the delivery worker when another process queued deliveries, as the store
+// reports them, until ctx is done.
+func (s *Server) watch(ctx context.Context) {
+	err := s.cfg.Store.Watch(ctx, activitypub.Watcher{Thread: s.invalidate, Queued: s.worker.Wake})
 	if err != nil && ctx.Err() == nil {
-		s.log.Error("thread changes of other processes not followed", "error", err)
+		s.log.Error("changes of other processes not followed", "error", err)
 	}
 }

@@ -148,7 +148,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 	s.start(ctx, func(ctx context.Context) { s.followAudit(ctx, last) })
 
-	s.start(ctx, s.watchThreads)
+	s.start(ctx, s.watch)
 	s.start(ctx, func(ctx context.Context) { s.worker.Run(ctx) })
 	s.start(ctx, func(ctx context.Context) { s.crawler.RunTriggered(ctx) })
 	s.start(ctx, func(ctx context.Context) { s.lead(ctx, "crawl", s.crawler.RunRounds, nil) })

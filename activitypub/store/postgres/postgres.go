@@ -26,8 +26,9 @@
 // process that died.
 // Leader holds a session advisory lock per name (publishing, crawling) on a
 // connection of its own; a process that dies loses it with its connection
-// and the next waiting process gets it. WatchThreads LISTENs to the NOTIFY
-// that migration 0003's triggers send as a thread change commits. Each
+// and the next waiting process gets it. Watch LISTENs to the NOTIFY that
+// migration 0003's triggers send as a thread change, or a queued delivery,
+// commits. Each
 // open Store so uses up to four connections beside its pool. These are
 // session features: a pooler in transaction mode would break them, so
 // connect directly or in session mode.
@@ -83,7 +84,7 @@ type Store struct {
 	// Now gives the time recorded for seen activities, queued deliveries
 	// and follows; Open sets it to time.Now.
 	Now func() time.Time
-	// Logger hears what goes wrong in the background (WatchThreads's
+	// Logger hears what goes wrong in the background (Watch's
 	// connection); nil discards it.
 	Logger *slog.Logger
 
@@ -100,7 +101,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("postgres: %w", err) // pgx leaves the password out of its message
 	}
 	s := &Store{Now: time.Now}
-	// The pool's server processes are this Store's: WatchThreads skips
+	// The pool's server processes are this Store's: Watch skips
 	// what they notify, which this process's own hooks already told.
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
 		s.own.Store(c.PgConn().PID(), true)

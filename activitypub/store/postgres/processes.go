@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/cohort-course/cohort/activitypub"
 )
 
 // Several companion processes on one database (issue 11).
@@ -35,8 +37,9 @@ import (
 //     held by one process at a time; the others wait in pg_advisory_lock and
 //     the server grants the lock to one of them when its holder's
 //     connection goes.
-//   - The LISTEN connection of WatchThreads, which hears the NOTIFY that
-//     migration 0003's triggers send as a thread change commits.
+//   - The LISTEN connection of Watch, which hears the NOTIFY that
+//     migration 0003's triggers send as a thread change, or a queued
+//     delivery, commits.
 //
 // A connection that breaks while its process lives (a restarted server, a
 // network cut) loses its lock: the leader's lost channel closes, and the
@@ -53,12 +56,17 @@ const instanceLockSpace = 0x636f68 // "coh"
 // leader learns it lost its lock within about this long.
 const pingInterval = time.Second
 
-// rewatchDelay is how long WatchThreads waits before it connects again
+// rewatchDelay is how long Watch waits before it connects again
 // after its connection broke.
 const rewatchDelay = time.Second
 
-// threadsChannel is the channel the thread triggers notify on.
-const threadsChannel = "cohort_threads"
+// The channels migration 0003's triggers notify on, each message
+// "<schema>\t<detail>": a thread changed (detail its lesson id), or
+// deliveries were queued (no detail).
+const (
+	threadsChannel = "cohort_threads"
+	queuedChannel  = "cohort_queued"
+)
 
 // lockConn is a connection of its own that holds session locks, checked
 // every pingInterval; lost closes when a check fails.
@@ -224,23 +232,25 @@ func (s *Store) Leader(ctx context.Context, name string) (<-chan struct{}, func(
 	return lc.lost, func() { once.Do(lc.release) }, nil
 }
 
-// WatchThreads implements activitypub.Store: it LISTENs on a connection of
-// its own to the NOTIFY of migration 0003's triggers, keeps the ones of
-// its schema sent by other Stores' connections (this Store's writer told
-// its own hooks), and connects again after a break, calling changed("")
-// then since it may have missed some.
-func (s *Store) WatchThreads(ctx context.Context, changed func(lessonID string)) error {
+// Watch implements activitypub.Store: it LISTENs on a connection of its
+// own to the NOTIFY of migration 0003's triggers, keeps the ones of its
+// schema sent by other Stores' connections (this Store's writer told its
+// own hooks), and connects again after a break, then telling w that it may
+// have missed some.
+func (s *Store) Watch(ctx context.Context, w activitypub.Watcher) error {
+	ww := watcher(w)
 	missed := false
 	for ctx.Err() == nil {
 		err := s.listen(ctx, func() {
 			if missed {
-				changed("")
+				ww.thread("")
+				ww.queued()
 			}
-		}, changed)
+		}, ww)
 		if ctx.Err() != nil {
 			break
 		}
-		s.logger().Warn("thread changes not heard; connecting again", "error", err)
+		s.logger().Warn("changes of other processes not heard; connecting again", "error", err)
 		missed = true
 		select {
 		case <-ctx.Done():
@@ -250,9 +260,24 @@ func (s *Store) WatchThreads(ctx context.Context, changed func(lessonID string))
 	return nil
 }
 
+// watcher calls a Watcher's fields that are set.
+type watcher activitypub.Watcher
+
+func (w watcher) thread(lessonID string) {
+	if w.Thread != nil {
+		w.Thread(lessonID)
+	}
+}
+
+func (w watcher) queued() {
+	if w.Queued != nil {
+		w.Queued()
+	}
+}
+
 // listen runs one LISTEN connection until it fails or ctx ends. ready is
 // called once it listens.
-func (s *Store) listen(ctx context.Context, ready func(), changed func(string)) error {
+func (s *Store) listen(ctx context.Context, ready func(), w watcher) error {
 	conn, err := s.dial(ctx)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
@@ -262,8 +287,10 @@ func (s *Store) listen(ctx context.Context, ready func(), changed func(string)) 
 	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		return fmt.Errorf("schema: %w", err)
 	}
-	if _, err := conn.Exec(ctx, "LISTEN "+threadsChannel); err != nil {
-		return fmt.Errorf("listen: %w", err)
+	for _, ch := range []string{threadsChannel, queuedChannel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+ch); err != nil {
+			return fmt.Errorf("listen %s: %w", ch, err)
+		}
 	}
 	ready()
 	for {
@@ -274,9 +301,15 @@ func (s *Store) listen(ctx context.Context, ready func(), changed func(string)) 
 		if _, mine := s.own.Load(n.PID); mine {
 			continue // committed through this Store: its caller told its hooks
 		}
-		sch, lesson, ok := strings.Cut(n.Payload, "\t")
-		if ok && sch == schema {
-			changed(lesson)
+		sch, rest, _ := strings.Cut(n.Payload, "\t")
+		if sch != schema {
+			continue
+		}
+		switch n.Channel {
+		case threadsChannel:
+			w.thread(rest)
+		case queuedChannel:
+			w.queued()
 		}
 	}
 }

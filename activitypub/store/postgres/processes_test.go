@@ -159,10 +159,10 @@ func TestLeader(t *testing.T) {
 	}
 }
 
-// TestWatchThreads: a process hears the thread changes another commits,
-// with their lesson, and "" for a block; a rolled-back change is not
-// heard.
-func TestWatchThreads(t *testing.T) {
+// TestWatch: a process hears the thread changes another commits, with
+// their lesson, and "" for a block; a rolled-back change is not heard;
+// deliveries another process queues are heard; its own changes are not.
+func TestWatch(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	url := pgtest.URL(t)
@@ -171,8 +171,16 @@ func TestWatchThreads(t *testing.T) {
 	defer a.Close()
 	defer b.Close()
 	heard := make(chan string, 10)
+	queued := make(chan struct{}, 10)
 	done := make(chan error, 1)
-	go func() { done <- a.WatchThreads(ctx, func(l string) { heard <- l }) }()
+	go func() {
+		done <- a.Watch(ctx, activitypub.Watcher{Thread: func(l string) { heard <- l }, Queued: func() {
+			select {
+			case queued <- struct{}{}:
+			default:
+			}
+		}})
+	}()
 	next := func(what string) string {
 		t.Helper()
 		select {
@@ -219,6 +227,25 @@ func TestWatchThreads(t *testing.T) {
 	}
 	if l := next("the block"); l != "" {
 		t.Fatalf("heard %q after a block, want \"\" (the rolled-back reply must not be heard)", l)
+	}
+
+	// a's own change is its hooks' to tell: not heard; b's delivery is.
+	if err := a.SaveReply(ctx, activitypub.Reply{ID: "https://m.example/s/own", LessonID: "own", InReplyTo: "https://course.example/own",
+		Actor: "https://m.example/u/a", Published: time.Now().UTC(), Content: "<p>x</p>", Visibility: activitypub.Public}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.EnqueueDelivery(ctx, activitypub.Delivery{ActivityID: "https://course.example/a", Inbox: "https://x.example/inbox", Body: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-queued:
+	case <-time.After(10 * time.Second):
+		t.Fatal("b's queued delivery not heard")
+	}
+	select {
+	case l := <-heard: // the delivery was heard after a's reply, so a's reply would be here by now
+		t.Fatalf("heard a's own change to %q", l)
+	default:
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -168,9 +168,9 @@ func (s *Store) Leader(ctx context.Context, name string) (<-chan struct{}, func(
 	return make(chan struct{}), func() {}, nil
 }
 
-// WatchThreads implements activitypub.Store: no other process writes, so it
-// waits for ctx.
-func (s *Store) WatchThreads(ctx context.Context, changed func(lessonID string)) error {
+// Watch implements activitypub.Store: no other process writes, so it waits
+// for ctx.
+func (s *Store) Watch(ctx context.Context, w activitypub.Watcher) error {
 	<-ctx.Done()
 	return nil
 }

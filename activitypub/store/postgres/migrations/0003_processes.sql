@@ -42,3 +42,14 @@ BEGIN
 END
 $$;
 CREATE TRIGGER audit_block_change AFTER INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION cohort_block_change();
+
+-- Queued deliveries are announced on cohort_queued as "<schema>\t", once
+-- per statement, so the delivery workers of the other processes wake and
+-- share the sending instead of waiting for their next look at the queue.
+CREATE FUNCTION cohort_queued() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_notify('cohort_queued', TG_TABLE_SCHEMA || E'\t');
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER deliveries_queued AFTER INSERT ON deliveries FOR EACH STATEMENT EXECUTE FUNCTION cohort_queued();
