@@ -370,7 +370,8 @@ func writeManifest(t testing.TB, dir string, lessons ...site.ManifestLesson) {
 // a reply either process acknowledged is served by both; a moderator's
 // action through the command line shows on both within a second; a lesson
 // reaches each of 1,000 followers' 100 servers once, also when the process
-// sending it is killed with SIGKILL halfway.
+// holding the rest of its deliveries is killed with SIGKILL halfway; and
+// when the publishing process is killed, one standing by takes over.
 func TestTwoProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts two companion processes and 100 servers; skipped with -short")
@@ -509,16 +510,31 @@ func TestTwoProcesses(t *testing.T) {
 	})
 	close(in.release)
 	in.waitDelivered(t, secondID)
-	if wasLeader {
-		eventuallyWithin(t, 10*time.Second, other.name+" leads publishing", func() bool {
-			return strings.Contains(other.log.String(), "msg=leading lock=publish")
-		})
-	}
+	// The survivor leads publishing now (it did, or took over).
+	eventuallyWithin(t, 10*time.Second, other.name+" leads publishing", func() bool {
+		return strings.Contains(other.log.String(), "msg=leading lock=publish")
+	})
 
 	// The survivor still serves the thread, the hidden reply left out.
 	if got := replyIDs(other.thread(t, "intro").Replies); got[hidden] || len(got) != len(want)-1 {
 		t.Fatalf("%s after the kill serves %v", other.name, got)
 	}
+
+	// A third process stands by; the leader is killed; the third takes
+	// over and publishes the next lesson, once to each server.
+	c := startProcess(t, bin, "c", dir, dbURL)
+	if strings.Contains(c.log.String(), "msg=leading lock=publish") {
+		t.Fatal("c leads publishing while " + other.name + " does")
+	}
+	other.kill(t)
+	eventuallyWithin(t, 10*time.Second, "c takes over publishing", func() bool {
+		return strings.Contains(c.log.String(), "msg=leading lock=publish")
+	})
+	third := site.ManifestLesson{ID: "third", Title: "Closing well", URL: "https://site.example/01/third/", Module: "01", Order: 3, Hash: "h3"}
+	writeManifest(t, dir, intro, second, third)
+	in.waitDelivered(t, base+"/lessons/third")
+	in.waitDelivered(t, secondID) // and nothing sent again
+	in.waitDelivered(t, lesson)
 }
 
 // queued counts the deliveries in the queue.
