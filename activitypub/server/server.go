@@ -307,7 +307,9 @@ func (s *Server) followAudit(ctx context.Context, last int64) {
 func (s *Server) URLs() activitypub.URLs { return s.urls }
 
 // Publish syncs the lessons manifest at the configured path now (a build
-// just finished) instead of at the next watch tick.
+// just finished) instead of at the next watch tick. It does not ask for
+// the "publish" lock: it is for a process that runs alone (serve), since
+// two processes publishing at once may send a lesson twice.
 func (s *Server) Publish(ctx context.Context) error {
 	if s.cfg.ManifestPath == "" {
 		return errors.New("companion: no manifest path")

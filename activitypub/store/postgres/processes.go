@@ -42,10 +42,11 @@ import (
 //     delivery, commits.
 //
 // A connection that breaks while its process lives (a restarted server, a
-// network cut) loses its lock: the leader's lost channel closes, and the
-// next claim takes the instance lock again under the same id. Claims made
-// before may meanwhile have been given back and sent by another process: a
-// delivery is at least once, and receivers drop a repeated activity id.
+// network cut) loses its lock: the leader's lost channel closes within
+// pingInterval, and the next claim takes the instance lock again under the
+// same id. Meanwhile another process may lead (both may publish for up to
+// pingInterval) and may give back and send claims made before: a delivery
+// is at least once, and receivers drop a repeated activity id.
 
 // instanceLockSpace is the first key of instance locks (the two-int4 form
 // of pg_advisory_lock, which pg_locks shows as classid and objid). Leader
