@@ -252,9 +252,10 @@ type Counts struct {
 
 // DeliveryLease is how long a claimed delivery stays invisible to other
 // claims. A worker that crashes mid-delivery loses its claim after this, so
-// the delivery is tried again, unless the companion restarts first and
-// gives the claims back at once (Store.ReleaseClaims); it is longer than
-// any single POST may take.
+// the delivery is tried again, unless the claims are given back first
+// (Store.ReleaseClaims: when the companion restarts, and on a shared
+// PostgreSQL store as soon as another process sees the crashed one gone);
+// it is longer than any single POST may take.
 const DeliveryLease = 10 * time.Minute
 
 // Delivery is one outbound activity queued for one inbox.

@@ -167,14 +167,18 @@ type Store interface {
 	// is no delivery with that id.
 	RetryDelivery(ctx context.Context, id int64, next time.Time, cause error) error
 
-	// Giving delivery claims back (issue 10).
+	// Giving delivery claims back (issues 10 and 11).
 
-	// ReleaseClaims gives back every claimed delivery, as if it had never
-	// been claimed: it is due at now and its claim's attempt is not
-	// counted. It returns how many there were. The companion calls it when
-	// it starts, before its worker claims anything, so what a stopped or
-	// crashed process had claimed goes out at once instead of when its
-	// lease runs out; so only one process may deliver from a store.
+	// ReleaseClaims gives back the claims of processes that no longer run,
+	// as if they had never been claimed: each is due at now and its claim's
+	// attempt is not counted. It returns how many there were. A claim
+	// carries the id of the Store that made it; this Store's own claims,
+	// and on PostgreSQL those of every Store that is still open in a live
+	// process, are left alone. On SQLite, which one process uses, every
+	// claim not made by this Store is a dead process's. The companion calls
+	// it when it starts and, on a store several processes share, every few
+	// seconds, so what a killed process had claimed goes out soon instead
+	// of when its lease runs out.
 	ReleaseClaims(ctx context.Context, now time.Time) (int, error)
 
 	// PostponeDeliveries gives back claimed deliveries without attempting
@@ -219,6 +223,10 @@ type Store interface {
 
 	ThreadChangesStore
 	QueueStatsStore
+
+	ProcessesStore
+
+	LoginThrottleStore
 
 	// Close releases the store's resources.
 	Close() error
@@ -482,4 +490,59 @@ type DiscussionArchive struct {
 // Len returns how many items a holds.
 func (a DiscussionArchive) Len() int {
 	return len(a.Lessons) + len(a.Replies) + len(a.Reactions) + len(a.Features) + len(a.Blocks) + len(a.Audit) + len(a.Flags)
+}
+
+// ProcessesStore lets several companion processes share one store (issue
+// 11; its own block to ease merging). On PostgreSQL the processes may run
+// on several machines; on SQLite there is one process, which always leads
+// and hears only itself.
+type ProcessesStore interface {
+	// Leader blocks until this process holds the lock called name, which
+	// one process at a time holds among all that share the store, or until
+	// ctx ends (then it returns ctx's error). It returns lost, closed when
+	// the lock is lost without release being called (the database
+	// connection holding it broke: another process may take it over), and
+	// release, which gives the lock up and must be called once. A process
+	// that dies loses its locks with its connection.
+	Leader(ctx context.Context, name string) (lost <-chan struct{}, release func(), err error)
+
+	// Watch tells w what other processes commit, as they commit it, until
+	// ctx ends, and then returns nil: a change made through this Store is
+	// its caller's to tell. On SQLite it only waits for ctx: one process
+	// uses the file, and its own hooks see every change.
+	Watch(ctx context.Context, w Watcher) error
+}
+
+// LoginThrottleStore keeps the moderators' wrong passwords, so that every
+// process sharing the store refuses a guesser alike (issue 11; its own
+// block to ease merging). Names are compared case-insensitively.
+type LoginThrottleStore interface {
+	// AddLoginFailure records a wrong password for name at at.
+	AddLoginFailure(ctx context.Context, name string, at time.Time) error
+
+	// LoginFailures returns how many wrong passwords name had at or after
+	// since ("" counts every name's), and the time of the nth newest of them,
+	// zero when there are fewer than n: once that one is before since, fewer
+	// than n remain.
+	LoginFailures(ctx context.Context, name string, since time.Time, n int) (count int, nth time.Time, err error)
+
+	// ClearLoginFailures forgets name's wrong passwords (it logged in). A
+	// name with none gives nil.
+	ClearLoginFailures(ctx context.Context, name string) error
+
+	// ForgetLoginFailuresBefore removes the wrong passwords recorded before
+	// t, to bound the table.
+	ForgetLoginFailuresBefore(ctx context.Context, t time.Time) error
+}
+
+// Watcher is what Store.Watch calls; a nil field is not called. When the
+// store may have missed changes (its connection was re-made), it calls
+// Thread("") and Queued().
+type Watcher struct {
+	// Thread is called with the lesson id of a thread another process
+	// changed; "" means any thread may have changed (a block).
+	Thread func(lessonID string)
+	// Queued is called when another process queued deliveries, so that
+	// this process's worker shares the sending.
+	Queued func()
 }

@@ -139,8 +139,36 @@ func (c *Crawler) Trigger(replyID string) {
 }
 
 // Run looks at triggered replies as they come and walks every lesson each
-// Interval, until ctx is done.
+// Interval, until ctx is done: RunTriggered and RunRounds together, for a
+// process that runs alone.
 func (c *Crawler) Run(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.RunRounds(ctx)
+	}()
+	c.RunTriggered(ctx)
+	<-done
+}
+
+// RunTriggered looks at triggered replies as they come, until ctx is done.
+// Each process that stores replies runs it: a look is a few GETs about a
+// reply this process stored.
+func (c *Crawler) RunTriggered(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.wake:
+			c.Drain(ctx)
+		}
+	}
+}
+
+// RunRounds walks every lesson each Interval, until ctx is done. Among
+// processes sharing a store, only the one that leads "crawl" runs it
+// (issue 11), so no thread is walked twice at once.
+func (c *Crawler) RunRounds(ctx context.Context) {
 	tick := time.NewTicker(Interval)
 	defer tick.Stop()
 	for {
@@ -151,8 +179,6 @@ func (c *Crawler) Run(ctx context.Context) {
 			if _, err := c.Round(ctx); err != nil && ctx.Err() == nil {
 				c.log.Warn("crawl round failed", "error", err)
 			}
-		case <-c.wake:
-			c.Drain(ctx)
 		}
 	}
 }

@@ -1,12 +1,32 @@
 // Package delivery sends the course actor's activities to other servers.
 // The queue lives in the Store, so it survives a restart: the claims a
 // stopped or crashed process left are given back when the companion
-// starts (Store.ReleaseClaims), and otherwise come back after
-// activitypub.DeliveryLease. The Worker claims due deliveries, POSTs each
-// one signed (through fetch, so the same address rules apply), and on
-// failure retries with exponential backoff for about two days before it
-// gives up. Delivery is at least once; activity ids are stable, so a
-// receiver can drop a repeat.
+// starts and, while it runs, every SweepInterval (Store.ReleaseClaims
+// gives back the claims of processes that no longer run), and otherwise
+// come back after activitypub.DeliveryLease.
+//
+// Several processes may deliver from one PostgreSQL store: each claim
+// takes rows no other claim holds (FOR UPDATE SKIP LOCKED) and names the
+// claiming Store, whose session advisory lock says whether it still runs;
+// see store/postgres. This is our own queue rather than
+// github.com/riverqueue/river, after weighing what River would bring:
+//   - Retries with backoff: Next is twenty lines, and its rule (a 4xx
+//     other than 408/429 is final, give up after GiveUpAfter) is ours to
+//     state either way.
+//   - Unique jobs: the queue's unique (activity, inbox) already makes an
+//     enqueue idempotent, in the same transaction as the inbox's Apply.
+//   - Its web UI (riverui, a separate server): the moderators' pages and
+//     the operator's metrics are where organisers look.
+//   - Its SQLite driver is "in early testing" and advises one open
+//     connection (pkg.go.dev, riverqueue/river riverdriver/riversqlite),
+//     where the SQLite store runs a read pool beside one group-committing
+//     writer; the embedded default would run a second queue design.
+//   - The per-host slots below would stay ours: limits shared by several
+//     processes are a River Pro feature (riverqueue/river issue 1145).
+//
+// What River would cost: its own tables, migrations and a second
+// dependency tree beside ours. The claim (one statement with SKIP LOCKED),
+// the instance locks and the sweep are about a hundred lines.
 //
 // A host that hangs or fails never delays another host's deliveries: a
 // delivery first takes one of its host's PerHost slots, without waiting
@@ -46,7 +66,8 @@ const (
 	// and far above the servers that hang at any one time.
 	MaxAwaiting = 1024
 	// PerHost is how many POSTs run at once to one host, so a large
-	// server is not hammered and a slow one holds few connections.
+	// server is not hammered and a slow one holds few connections. It
+	// counts per process: N companion processes may run N*PerHost.
 	PerHost = 2
 	// HostBusyDelay is how long a delivery whose host has all its slots
 	// taken waits in the queue before it is claimed again: a healthy
@@ -64,6 +85,12 @@ const (
 	batch = 256
 	// poll is how often the queue is checked when nothing woke the worker.
 	poll = 5 * time.Second
+	// SweepInterval is how often the worker gives back the claims of
+	// processes that died (Store.ReleaseClaims), so that on a store several
+	// processes share, a killed process's deliveries go out within about
+	// this long. On PostgreSQL a sweep is one statement over the claimed
+	// rows' index and the server's lock table; on SQLite it finds nothing.
+	SweepInterval = 2 * time.Second
 )
 
 // Backoff: the first retry after FirstRetry, each next one twice as late,
@@ -136,12 +163,23 @@ func (w *Worker) Run(ctx context.Context) {
 	defer posts.Wait()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	sweep := time.NewTicker(SweepInterval)
+	defer sweep.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-w.wake:
 		case <-timer.C:
+		case <-sweep.C:
+			n, err := w.Store.ReleaseClaims(ctx, w.Now())
+			if err != nil && ctx.Err() == nil {
+				w.Logger.Error("claims of stopped processes not released", "error", err)
+			}
+			if n == 0 {
+				continue
+			}
+			w.Logger.Info("claims of a stopped process released", "count", n)
 		}
 		for ctx.Err() == nil {
 			now := w.Now()

@@ -81,6 +81,12 @@ type Options struct {
 // our outbound budget and hammering the other server on an attacker's
 // behalf. A rotated sender refused in the minute after a forgery simply
 // retries, as every server does after a 401.
+//
+// The marks are kept per process (issue 11): with N companion processes
+// behind a load balancer, a forger makes at most N fetches of one key per
+// interval, a bound that grows with the processes and not with the
+// forgeries; keeping them in the store would put a write on the path of
+// every failed signature, which is the path a flood takes.
 const KeyRefetchInterval = time.Minute
 
 // maxRefetchMarks bounds the memory of recent refetches: past it, marks

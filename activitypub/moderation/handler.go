@@ -50,7 +50,7 @@ type Handler struct {
 
 // NewHandler returns the moderation page.
 func NewHandler(o HandlerOptions) *Handler {
-	h := &Handler{o: o, log: o.Logger, mux: http.NewServeMux(), pages: map[string]*template.Template{}, logins: newThrottle(),
+	h := &Handler{o: o, log: o.Logger, mux: http.NewServeMux(), pages: map[string]*template.Template{}, logins: newThrottle(o.Store),
 		compare: bcrypt.CompareHashAndPassword}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

@@ -31,22 +31,30 @@ func (h *Handler) loginPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	name, password := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
-	if wait, d := h.logins.blocked(name, r.RemoteAddr, h.o.Now()); wait {
+	wait, d, err := h.logins.blocked(r.Context(), name, r.RemoteAddr, h.o.Now())
+	if err != nil {
+		return err
+	}
+	if wait {
 		h.log.Warn("moderator login throttled", "name", name, "remote_host", r.RemoteAddr)
 		w.Header().Set("Retry-After", fmt.Sprint(int(d.Seconds())+1))
 		return h.render(w, "login", http.StatusTooManyRequests, page{Heading: "Log in to moderate",
 			Error: fmt.Sprintf("Too many wrong passwords. Try again in %s.", minutes(int(d.Minutes())+1)), Data: name})
 	}
-	err := h.login(r.Context(), w, name, password)
+	err = h.login(r.Context(), w, name, password)
 	if errors.Is(err, errLogin) {
-		h.logins.fail(name, r.RemoteAddr, h.o.Now())
+		if err := h.logins.fail(r.Context(), name, r.RemoteAddr, h.o.Now()); err != nil {
+			return err
+		}
 		h.log.Warn("moderator login failed", "name", name, "remote_host", r.RemoteAddr)
 		return h.render(w, "login", http.StatusUnauthorized, page{Heading: "Log in to moderate", Error: "Wrong name or password.", Data: name})
 	}
 	if err != nil {
 		return err
 	}
-	h.logins.succeed(name)
+	if err := h.logins.succeed(r.Context(), name); err != nil {
+		h.log.Warn("wrong passwords not forgotten after a login", "name", name, "error", err)
+	}
 	h.log.Info("moderator logged in", "name", name)
 	http.Redirect(w, r, Prefix, http.StatusSeeOther)
 	return nil

@@ -1,133 +1,102 @@
 package moderation
 
 import (
-	"strings"
-	"sync"
+	"context"
+	"fmt"
 	"time"
+
+	"github.com/cohort-course/cohort/activitypub"
 )
 
 // Login throttling. bcrypt makes each guess slow, but not slow enough against
 // a patient guesser; after loginFailures wrong passwords for one name within
-// loginWindow, further attempts for it are refused until the window has
-// passed. A moderator who mistypes a few times is not locked out. It counts by
-// name, not by address: behind a TLS proxy every request comes from the proxy,
-// and counting by address would let anyone lock every moderator out.
+// loginWindow, further attempts for it are refused until fewer than
+// loginFailures of them are within the window. A moderator who mistypes a
+// few times is not locked out. It counts by name, not by address: behind a
+// TLS proxy every request comes from the proxy, and counting by address
+// would let anyone lock every moderator out.
 //
-// A guesser who spreads guesses over many names, or who makes up names to
-// push a real one's count out of memory, meets the global limit: after
-// globalFailures wrong passwords within globalWindow, across all names,
-// every login waits until the oldest of them is a window old.
+// A guesser who spreads guesses over many names meets the global limit:
+// after globalFailures wrong passwords within globalWindow, across all
+// names, every login waits until fewer are.
+//
+// The wrong passwords are kept in the store (issue 11), so processes that
+// share it behind a load balancer count them together: a guesser gets no
+// more guesses from two processes than from one. The store holds them
+// until loginWindow has passed (the server's pruning forgets older ones);
+// the global limit bounds how fast they are added.
 const (
 	loginFailures = 5
 	loginWindow   = 15 * time.Minute
-	// maxThrottled bounds the memory a flood of made-up names can take. When
-	// it is full, the entry whose first failure is oldest makes room.
-	maxThrottled = 10000
 	// globalFailures per globalWindow: a course has a handful of moderators,
-	// and a hundred wrong passwords a minute among them is an attack. It also
-	// keeps eviction harmless: within one loginWindow at most
-	// globalFailures*15 = 1,500 names can fail, fewer than maxThrottled, so a
-	// name still in its window is never pushed out by made-up ones.
+	// and a hundred wrong passwords a minute among them is an attack.
 	globalFailures = 100
 	globalWindow   = time.Minute
 )
 
-// throttle counts recent failed logins by name, and all of them together.
+// LoginRetention is how long wrong passwords are kept: the longest window
+// that counts them.
+const LoginRetention = loginWindow
+
+// loginStore is what the throttle keeps its counts in.
+type loginStore interface {
+	AddLoginFailure(ctx context.Context, name string, at time.Time) error
+	LoginFailures(ctx context.Context, name string, since time.Time, n int) (int, time.Time, error)
+	ClearLoginFailures(ctx context.Context, name string) error
+}
+
+var _ loginStore = activitypub.Store(nil)
+
+// throttle counts recent failed logins by name, and all of them together,
+// in the store.
 type throttle struct {
-	mu     sync.Mutex
-	counts map[string]*failures
-	// recent holds the times of the latest wrong passwords, oldest first, at
-	// most global of them.
-	recent []time.Time
+	store loginStore
 
 	// The limits, the constants above; tests make them small.
 	perName  int
 	window   time.Duration
-	capacity int
 	global   int
 	globalIn time.Duration
 }
 
-type failures struct {
-	n     int
-	first time.Time
+func newThrottle(st loginStore) *throttle {
+	return &throttle{store: st, perName: loginFailures, window: loginWindow, global: globalFailures, globalIn: globalWindow}
 }
-
-func newThrottle() *throttle {
-	return &throttle{counts: map[string]*failures{}, perName: loginFailures, window: loginWindow,
-		capacity: maxThrottled, global: globalFailures, globalIn: globalWindow}
-}
-
-func throttleKey(name string) string { return "name:" + strings.ToLower(name) }
 
 // blocked tells whether a login for name must wait, and how long: because the
 // name had too many wrong passwords, or because everyone together had. The
 // remote address is not counted (see above).
-func (t *throttle) blocked(name, _ string, now time.Time) (bool, time.Duration) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+func (t *throttle) blocked(ctx context.Context, name, _ string, now time.Time) (bool, time.Duration, error) {
 	var wait time.Duration
-	if f := t.counts[throttleKey(name)]; f != nil && now.Sub(f.first) < t.window && f.n >= t.perName {
-		wait = f.first.Add(t.window).Sub(now)
+	n, nth, err := t.store.LoginFailures(ctx, name, now.Add(-t.window), t.perName)
+	if err != nil {
+		return false, 0, fmt.Errorf("login throttle: %w", err)
 	}
-	t.forgetOld(now)
-	if len(t.recent) >= t.global {
-		wait = max(wait, t.recent[0].Add(t.globalIn).Sub(now))
+	if n >= t.perName && !nth.IsZero() {
+		wait = nth.Add(t.window).Sub(now)
 	}
-	return wait > 0, wait
-}
-
-// forgetOld drops the global failures older than the global window.
-func (t *throttle) forgetOld(now time.Time) {
-	i := 0
-	for i < len(t.recent) && now.Sub(t.recent[i]) >= t.globalIn {
-		i++
+	n, nth, err = t.store.LoginFailures(ctx, "", now.Add(-t.globalIn), t.global)
+	if err != nil {
+		return false, 0, fmt.Errorf("login throttle: %w", err)
 	}
-	t.recent = t.recent[i:]
+	if n >= t.global && !nth.IsZero() {
+		wait = max(wait, nth.Add(t.globalIn).Sub(now))
+	}
+	return wait > 0, wait, nil
 }
 
 // fail records a wrong password for name.
-func (t *throttle) fail(name, _ string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.forgetOld(now)
-	t.recent = append(t.recent, now)
-	if len(t.recent) > t.global {
-		t.recent = t.recent[len(t.recent)-t.global:]
+func (t *throttle) fail(ctx context.Context, name, _ string, now time.Time) error {
+	if err := t.store.AddLoginFailure(ctx, name, now); err != nil {
+		return fmt.Errorf("login throttle: %w", err)
 	}
-	k := throttleKey(name)
-	f := t.counts[k]
-	if f == nil || now.Sub(f.first) >= t.window {
-		if f == nil && len(t.counts) >= t.capacity {
-			t.evict(now)
-		}
-		f = &failures{first: now}
-		t.counts[k] = f
-	}
-	f.n++
-}
-
-// evict makes room for one more name: it drops every entry whose window has
-// passed, or, when none has, the one whose first failure is oldest.
-func (t *throttle) evict(now time.Time) {
-	var oldest string
-	for k, f := range t.counts {
-		if now.Sub(f.first) >= t.window {
-			delete(t.counts, k)
-			continue
-		}
-		if oldest == "" || f.first.Before(t.counts[oldest].first) {
-			oldest = k
-		}
-	}
-	if len(t.counts) >= t.capacity {
-		delete(t.counts, oldest)
-	}
+	return nil
 }
 
 // succeed forgets the name's failures after a good login.
-func (t *throttle) succeed(name string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.counts, throttleKey(name))
+func (t *throttle) succeed(ctx context.Context, name string) error {
+	if err := t.store.ClearLoginFailures(ctx, name); err != nil {
+		return fmt.Errorf("login throttle: %w", err)
+	}
+	return nil
 }

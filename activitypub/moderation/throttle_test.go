@@ -1,32 +1,77 @@
 package moderation
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/cohort-course/cohort/activitypub/store/sqlite"
 )
 
-// TestThrottleFullStillCounts: when the throttle is full of made-up names, a
-// new name's wrong passwords are still counted and it is refused after
-// loginFailures of them (before, a full throttle ignored new names).
-func TestThrottleFullStillCounts(t *testing.T) {
-	th := newThrottle()
-	th.capacity, th.global = 50, 1000 // small, and no global limit in the way
-	now := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
-	for i := range th.capacity {
-		th.fail(fmt.Sprintf("made-up-%d", i), "", now)
+// throttleOn returns a throttle on a new SQLite store in dir (or a new
+// folder), as a process of the companion has one.
+func throttleOn(t *testing.T, dir string) *throttle {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
 	}
+	st, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return newThrottle(st)
+}
+
+func blockedNow(t *testing.T, th *throttle, name string, now time.Time) (bool, time.Duration) {
+	t.Helper()
+	wait, d, err := th.blocked(context.Background(), name, "", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wait, d
+}
+
+func failNow(t *testing.T, th *throttle, name string, now time.Time) {
+	t.Helper()
+	if err := th.fail(context.Background(), name, "", now); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestThrottleSharedByProcesses: two processes on one store, behind a load
+// balancer, count a guesser's wrong passwords together: after loginFailures
+// of them, spread over both, both refuse the name; the other names are not
+// refused.
+func TestThrottleSharedByProcesses(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), ".cohort")
+	a, b := throttleOn(t, dir), throttleOn(t, dir)
+	now := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
 	for i := range loginFailures {
-		if wait, _ := th.blocked("mia", "", now); wait {
+		th := []*throttle{a, b}[i%2]
+		if wait, _ := blockedNow(t, th, "mia", now); wait {
 			t.Fatalf("guess %d refused before %d wrong passwords", i, loginFailures)
 		}
-		th.fail("mia", "", now)
+		failNow(t, th, "Mia", now)
 	}
-	if wait, d := th.blocked("mia", "", now); !wait || d != loginWindow {
-		t.Fatalf("after %d wrong passwords on a full throttle: blocked %v for %s, want %s", loginFailures, wait, d, loginWindow)
+	for _, th := range []*throttle{a, b} {
+		if wait, d := blockedNow(t, th, "mia", now); !wait || d != loginWindow {
+			t.Fatalf("after %d wrong passwords on two processes: blocked %v for %s, want %s", loginFailures, wait, d, loginWindow)
+		}
+		if wait, _ := blockedNow(t, th, "ben", now); wait {
+			t.Fatal("another name refused")
+		}
 	}
-	if len(th.counts) > th.capacity {
-		t.Fatalf("throttle holds %d names, capacity %d", len(th.counts), th.capacity)
+	if wait, _ := blockedNow(t, b, "mia", now.Add(loginWindow)); wait {
+		t.Fatal("still refused once the window passed")
+	}
+	if err := a.succeed(context.Background(), "mia"); err != nil {
+		t.Fatal(err)
+	}
+	if wait, _ := blockedNow(t, b, "mia", now); wait {
+		t.Fatal("refused after a good login on the other process")
 	}
 }
 
@@ -34,42 +79,45 @@ func TestThrottleFullStillCounts(t *testing.T) {
 // each for another name, make every login wait, a name never tried too, until
 // the first of them is a minute old.
 func TestThrottleGlobalLimit(t *testing.T) {
-	th := newThrottle()
+	th := throttleOn(t, "")
 	now := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
 	for i := range globalFailures {
-		if wait, _ := th.blocked(fmt.Sprint("name-", i), "", now); wait {
+		if wait, _ := blockedNow(t, th, fmt.Sprint("name-", i), now); wait {
 			t.Fatalf("login %d refused before the global limit", i)
 		}
-		th.fail(fmt.Sprint("name-", i), "", now.Add(time.Duration(i)*100*time.Millisecond))
+		failNow(t, th, fmt.Sprint("name-", i), now.Add(time.Duration(i)*100*time.Millisecond))
 	}
 	now = now.Add(time.Duration(globalFailures) * 100 * time.Millisecond)
-	wait, d := th.blocked("never-tried", "", now)
+	wait, d := blockedNow(t, th, "never-tried", now)
 	if !wait || d <= 0 || d > globalWindow {
 		t.Fatalf("after %d wrong passwords in a minute: blocked %v for %s, want up to %s", globalFailures, wait, d, globalWindow)
 	}
-	if wait, _ := th.blocked("never-tried", "", now.Add(d)); wait {
+	if wait, _ := blockedNow(t, th, "never-tried", now.Add(d)); wait {
 		t.Fatalf("still blocked after the wait it announced (%s)", d)
 	}
 }
 
-// TestThrottleSpreadAttack plays a guesser against the real limits for eight
-// hours: it guesses mia's password whenever mia is not refused, makes up a new
-// name to push mia's count out otherwise, and waits whenever every login
-// waits. mia gets no more than loginFailures guesses per loginWindow.
+// TestThrottleSpreadAttack plays a guesser against the real limits for just
+// over two windows (each of its wrong passwords is a store write): it guesses mia's password whenever mia is not refused, tries a
+// made-up name otherwise, and waits whenever every login waits. mia gets no
+// more than loginFailures guesses per loginWindow.
 func TestThrottleSpreadAttack(t *testing.T) {
-	th := newThrottle()
+	if testing.Short() {
+		t.Skip("thousands of store writes; skipped with -short")
+	}
+	th := throttleOn(t, "")
 	start := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
-	now, end := start, start.Add(8*time.Hour)
+	now, end := start, start.Add(2*loginWindow+time.Minute)
 	guesses, madeUp := 0, 0
 	for now.Before(end) {
-		if wait, _ := th.blocked("mia", "", now); !wait {
-			th.fail("mia", "", now)
+		if wait, _ := blockedNow(t, th, "mia", now); !wait {
+			failNow(t, th, "mia", now)
 			guesses++
-		} else if wait, d := th.blocked(fmt.Sprint("x", madeUp), "", now); wait {
+		} else if wait, d := blockedNow(t, th, fmt.Sprint("x", madeUp), now); wait {
 			now = now.Add(d) // every name waits: the global limit
 			continue
 		} else {
-			th.fail(fmt.Sprint("x", madeUp), "", now)
+			failNow(t, th, fmt.Sprint("x", madeUp), now)
 			madeUp++
 		}
 		now = now.Add(10 * time.Millisecond) // a fast guesser

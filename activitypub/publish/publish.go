@@ -204,16 +204,7 @@ func (p *Publisher) Manifest() *site.Manifest {
 func (p *Publisher) Sync(ctx context.Context, m *site.Manifest) error {
 	p.syncing.Lock()
 	defer p.syncing.Unlock()
-	lessons := make(map[string]site.ManifestLesson, len(m.Lessons))
-	for _, l := range m.Lessons {
-		lessons[l.ID] = l
-	}
-	private := map[string]bool{}
-	for _, c := range m.Cohorts {
-		if c.Audience == "private" {
-			private[c.ID] = true
-		}
-	}
+	lessons, private := lessonsOf(m), privateOf(m)
 	p.mu.Lock()
 	p.manifest, p.lessons, p.private = m, lessons, private
 	p.mu.Unlock()
@@ -399,7 +390,21 @@ func (p *Publisher) note(ctx context.Context, l site.ManifestLesson, o activityp
 // Watch syncs the manifest at path now and whenever its modification time
 // or size changes, until ctx is done. A missing or broken manifest is
 // logged and retried: the site may not be built yet.
-func (p *Publisher) Watch(ctx context.Context, path string) {
+func (p *Publisher) Watch(ctx context.Context, path string) { p.watch(ctx, path, true) }
+
+// Follow reloads the manifest at path when it changes, as Watch does, but
+// only remembers it (Keep), publishing nothing: a process that stands by
+// while another leads "publish" (issue 11) still serves the lesson posts.
+func (p *Publisher) Follow(ctx context.Context, path string) { p.watch(ctx, path, false) }
+
+// Keep remembers m for Note and Private without publishing anything.
+func (p *Publisher) Keep(m *site.Manifest) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.manifest, p.lessons, p.private = m, lessonsOf(m), privateOf(m)
+}
+
+func (p *Publisher) watch(ctx context.Context, path string, publish bool) {
 	var lastMod time.Time
 	var lastSize int64 = -1
 	t := time.NewTicker(WatchInterval)
@@ -407,13 +412,13 @@ func (p *Publisher) Watch(ctx context.Context, path string) {
 	var due time.Time // when the next lesson opens for a cohort
 	for {
 		if fi, err := os.Stat(path); err == nil && (!fi.ModTime().Equal(lastMod) || fi.Size() != lastSize) {
-			if err := p.SyncFile(ctx, path); err != nil {
+			if err := p.load(ctx, path, publish); err != nil {
 				p.log.Warn("manifest not published", "path", path, "error", err)
 			} else {
 				lastMod, lastSize = fi.ModTime(), fi.Size()
 				due = nextRelease(p.Manifest(), p.o.Now())
 			}
-		} else if !due.IsZero() && !p.o.Now().Before(due) {
+		} else if publish && !due.IsZero() && !p.o.Now().Before(due) {
 			if m := p.Manifest(); m != nil {
 				if err := p.Sync(ctx, m); err != nil {
 					p.log.Warn("opened lesson not published", "error", err)
@@ -429,6 +434,19 @@ func (p *Publisher) Watch(ctx context.Context, path string) {
 	}
 }
 
+// load reads the manifest at path and syncs it, or only keeps it.
+func (p *Publisher) load(ctx context.Context, path string, publish bool) error {
+	if publish {
+		return p.SyncFile(ctx, path)
+	}
+	m, err := Load(path)
+	if err != nil {
+		return err
+	}
+	p.Keep(m)
+	return nil
+}
+
 // SyncFile loads the manifest at path and syncs it.
 func (p *Publisher) SyncFile(ctx context.Context, path string) error {
 	m, err := Load(path)
@@ -436,4 +454,24 @@ func (p *Publisher) SyncFile(ctx context.Context, path string) error {
 		return err
 	}
 	return p.Sync(ctx, m)
+}
+
+// lessonsOf indexes a manifest's lessons by id.
+func lessonsOf(m *site.Manifest) map[string]site.ManifestLesson {
+	lessons := make(map[string]site.ManifestLesson, len(m.Lessons))
+	for _, l := range m.Lessons {
+		lessons[l.ID] = l
+	}
+	return lessons
+}
+
+// privateOf returns the set of a manifest's private cohorts.
+func privateOf(m *site.Manifest) map[string]bool {
+	private := map[string]bool{}
+	for _, c := range m.Cohorts {
+		if c.Audience == "private" {
+			private[c.ID] = true
+		}
+	}
+	return private
 }

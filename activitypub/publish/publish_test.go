@@ -194,3 +194,49 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestFollowPublishesNothing: a process standing by while another leads
+// reads the manifest, so it serves the lesson's Note once the leader has
+// published it, but queues nothing itself.
+func TestFollowPublishesNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.SaveFollower(ctx, activitypub.Follower{ActorID: "https://a.example/users/1", Inbox: "https://a.example/inbox"})
+	urls := activitypub.URLs{Base: "https://course.example.org"}
+	intro := site.ManifestLesson{ID: "intro", Title: "Why cohorts", URL: "https://course.example.org/01/intro/", Hash: "h1"}
+	path := filepath.Join(t.TempDir(), "lessons.json")
+	data, _ := json.Marshal(manifest(intro))
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	standby := publish.New(publish.Options{Store: st, URLs: urls})
+	done := make(chan struct{})
+	go func() { defer close(done); standby.Follow(ctx, path) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for standby.Manifest() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the manifest was not read")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if ds, err := st.ClaimDeliveries(ctx, time.Now().Add(time.Hour), 10); err != nil || len(ds) != 0 {
+		t.Fatalf("standing by queued %v, %v; want nothing", ds, err)
+	}
+	if _, err := standby.Note(ctx, "intro", ""); err == nil {
+		t.Fatal("a Note of a lesson nobody published")
+	}
+	leader := publish.New(publish.Options{Store: st, URLs: urls})
+	if err := leader.SyncFile(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := standby.Note(ctx, "intro", ""); err != nil || n.ID != urls.Lesson("intro") {
+		t.Fatalf("the standby's Note after the leader published = %+v, %v", n, err)
+	}
+	cancel()
+	<-done
+}

@@ -22,21 +22,26 @@ func TestClaimsOfAStoppedProcessAreReleased(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, ".cohort"))
+	stopped, err := sqlite.Open(ctx, filepath.Join(dir, ".cohort")) // the process that stopped
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mastotest.New(t)
+	m.SetVerify(false) // the course's key is not served here; the signature is not what is tested
+	activity := "https://course.example/activities/create/1"
+	if _, err := stopped.EnqueueDelivery(ctx, activitypub.Delivery{ActivityID: activity, Inbox: m.Base + "/inbox",
+		Body: []byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"` + activity + `","type":"Create"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if claimed, err := stopped.ClaimDeliveries(ctx, time.Now(), 10); err != nil || len(claimed) != 1 {
+		t.Fatalf("claim = %v, %v", claimed, err)
+	}
+	stopped.Close()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, ".cohort")) // the next process
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	m := mastotest.New(t)
-	m.SetVerify(false) // the course's key is not served here; the signature is not what is tested
-	activity := "https://course.example/activities/create/1"
-	if _, err := st.EnqueueDelivery(ctx, activitypub.Delivery{ActivityID: activity, Inbox: m.Base + "/inbox",
-		Body: []byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"` + activity + `","type":"Create"}`)}); err != nil {
-		t.Fatal(err)
-	}
-	if claimed, err := st.ClaimDeliveries(ctx, time.Now(), 10); err != nil || len(claimed) != 1 {
-		t.Fatalf("claim = %v, %v", claimed, err)
-	}
 
 	cfg, err := site.ParseConfig("course.toml", []byte(fmt.Sprintf(courseTOML, "127.0.0.1:1")))
 	if err != nil {

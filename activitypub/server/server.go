@@ -1,6 +1,8 @@
 // Package server assembles the companion's rooms into one http.Handler and
 // runs its workers: the delivery worker, the publisher watching
 // lessons.json, the crawler, and the pruning of old activity marks.
+// Several processes may run on one PostgreSQL store; processes.go says
+// what they share and how.
 //
 // The Handler is meant to be mounted beside the static site on one origin:
 // Prefixes lists the paths it owns, and everything else is the site's. It
@@ -166,7 +168,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	// Deliveries a stopped or crashed process had claimed go out now, not
-	// when their lease runs out.
+	// when their lease runs out; the worker looks again every
+	// delivery.SweepInterval, for processes that die while this one runs.
 	released, err := st.ReleaseClaims(ctx, now())
 	if err != nil {
 		return nil, fmt.Errorf("companion: delivery claims: %w", err)
@@ -177,11 +180,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 	s.start(ctx, func(ctx context.Context) { s.followAudit(ctx, last) })
 
+	s.start(ctx, s.watch)
 	s.start(ctx, func(ctx context.Context) { s.worker.Run(ctx) })
-	s.start(ctx, func(ctx context.Context) { s.crawler.Run(ctx) })
+	s.start(ctx, func(ctx context.Context) { s.crawler.RunTriggered(ctx) })
+	s.start(ctx, func(ctx context.Context) { s.lead(ctx, "crawl", s.crawler.RunRounds, nil) })
 	s.start(ctx, s.prune)
 	if cfg.ManifestPath != "" {
-		s.start(ctx, func(ctx context.Context) { s.publisher.Watch(ctx, cfg.ManifestPath) })
+		s.start(ctx, func(ctx context.Context) {
+			s.lead(ctx, "publish", func(ctx context.Context) { s.publisher.Watch(ctx, cfg.ManifestPath) },
+				func(ctx context.Context) { s.publisher.Follow(ctx, cfg.ManifestPath) })
+		})
 	}
 	log.Info("companion started", "actor", s.urls.Actor(), "key", key)
 	return s, nil
@@ -216,15 +224,20 @@ func (s *Server) loadKey(ctx context.Context) (*sig.KeyPair, error) {
 }
 
 // changed is called by the inbox and the crawler after a thread changed.
-func (s *Server) changed(lessonID string) {
+func (s *Server) changed(lessonID string) { s.invalidate(lessonID) }
+
+// invalidate drops the cached thread of a lesson ("" for all) and tells
+// ThreadChanged.
+func (s *Server) invalidate(lessonID string) {
 	s.discovery.Invalidate(lessonID)
 	if s.cfg.ThreadChanged != nil {
 		s.cfg.ThreadChanged(lessonID)
 	}
 }
 
-// prune forgets activity ids older than SeenRetention and tombstones older
-// than activitypub.TombstoneRetention, now and then.
+// prune forgets activity ids older than SeenRetention, tombstones older
+// than activitypub.TombstoneRetention, expired sessions and wrong
+// passwords that no longer count, now and then.
 func (s *Server) prune(ctx context.Context) {
 	t := time.NewTicker(pruneInterval)
 	defer t.Stop()
@@ -237,6 +250,9 @@ func (s *Server) prune(ctx context.Context) {
 		}
 		if err := s.cfg.Store.DeleteSessionsBefore(ctx, s.cfg.Now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("expired sessions not removed", "error", err)
+		}
+		if err := s.cfg.Store.ForgetLoginFailuresBefore(ctx, s.cfg.Now().Add(-moderation.LoginRetention)); err != nil && ctx.Err() == nil {
+			s.log.Warn("old wrong passwords not forgotten", "error", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -327,7 +343,9 @@ func (s *Server) followAudit(ctx context.Context, last int64) {
 func (s *Server) URLs() activitypub.URLs { return s.urls }
 
 // Publish syncs the lessons manifest at the configured path now (a build
-// just finished) instead of at the next watch tick.
+// just finished) instead of at the next watch tick. It does not ask for
+// the "publish" lock: it is for a process that runs alone (serve), since
+// two processes publishing at once may send a lesson twice.
 func (s *Server) Publish(ctx context.Context) error {
 	if s.cfg.ManifestPath == "" {
 		return errors.New("companion: no manifest path")

@@ -25,7 +25,7 @@ const deliveryColumns = `id, activity_id, inbox, body, attempts, next_attempt, l
 // different deliveries and none blocks behind another.
 const claimDeliveriesSQL = `
 WITH claimed AS (
-	UPDATE deliveries d SET attempts = d.attempts + 1, next_attempt = $1, claimed = true
+	UPDATE deliveries d SET attempts = d.attempts + 1, next_attempt = $1, claimed = true, claimed_by = $4
 	FROM (SELECT id FROM deliveries WHERE next_attempt <= $2 ORDER BY next_attempt, id LIMIT $3 FOR UPDATE SKIP LOCKED) due
 	WHERE d.id = due.id
 	RETURNING d.id, d.activity_id, d.inbox, d.body, d.attempts, d.next_attempt, d.last_error, d.created
@@ -34,7 +34,7 @@ SELECT ` + deliveryColumns + ` FROM claimed ORDER BY id`
 
 const completeDeliverySQL = `DELETE FROM deliveries WHERE id = $1`
 
-const retryDeliverySQL = `UPDATE deliveries SET next_attempt = $1, last_error = $2, claimed = false WHERE id = $3`
+const retryDeliverySQL = `UPDATE deliveries SET next_attempt = $1, last_error = $2, claimed = false, claimed_by = 0 WHERE id = $3`
 
 // EnqueueDelivery implements activitypub.Store.
 func (s *Store) EnqueueDelivery(ctx context.Context, d activitypub.Delivery) (activitypub.Delivery, error) {
@@ -71,7 +71,11 @@ func (t *txn) EnqueueDelivery(d activitypub.Delivery) (activitypub.Delivery, err
 // ClaimDeliveries implements activitypub.Store. The claimed deliveries come
 // back in id order.
 func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int) ([]activitypub.Delivery, error) {
-	rows, err := s.pool.Query(ctx, claimDeliveriesSQL, now.Add(activitypub.DeliveryLease), now, limit)
+	id, err := s.instance(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	rows, err := s.pool.Query(ctx, claimDeliveriesSQL, now.Add(activitypub.DeliveryLease), now, limit, id)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
@@ -111,20 +115,31 @@ func (s *Store) RetryDelivery(ctx context.Context, id int64, next time.Time, cau
 
 // Giving claims back (issue 10): at start, and for a busy host.
 
-// releaseClaimsSQL gives back every claim, uncounting its attempt.
+// releaseClaimsSQL gives back, uncounting its attempt, every claim but
+// this Store's ($2) whose Store is gone (processes.go): its instance lock
+// is free, so this transaction takes it ($3 is the lock space) and holds it
+// to the commit, so no Store can take that id and claim meanwhile. A live
+// Store's lock is held, the try fails, and its claims stay. Ids outside
+// int4 (none a PostgreSQL Store gives; a copied SQLite claim's) are gone.
 const releaseClaimsSQL = `
-UPDATE deliveries SET claimed = false, attempts = greatest(attempts - 1, 0), next_attempt = $1
-WHERE claimed`
+WITH owners AS (SELECT DISTINCT claimed_by AS id FROM deliveries WHERE claimed AND claimed_by <> $2),
+gone AS (SELECT id FROM owners
+	WHERE CASE WHEN id BETWEEN 0 AND 2147483647 THEN pg_try_advisory_xact_lock($3, id::int4) ELSE true END)
+UPDATE deliveries SET claimed = false, claimed_by = 0, attempts = greatest(attempts - 1, 0), next_attempt = $1
+WHERE claimed AND claimed_by IN (SELECT id FROM gone)`
 
 // postponeDeliveriesSQL gives back the claims among the ids, uncounting
 // their attempt.
 const postponeDeliveriesSQL = `
-UPDATE deliveries SET claimed = false, attempts = greatest(attempts - 1, 0), next_attempt = $1
+UPDATE deliveries SET claimed = false, claimed_by = 0, attempts = greatest(attempts - 1, 0), next_attempt = $1
 WHERE id = ANY($2) AND claimed`
 
 // ReleaseClaims implements activitypub.Store.
 func (s *Store) ReleaseClaims(ctx context.Context, now time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, releaseClaimsSQL, now)
+	s.inst.mu.Lock()
+	own := s.inst.id
+	s.inst.mu.Unlock()
+	tag, err := s.pool.Exec(ctx, releaseClaimsSQL, now, own, int32(instanceLockSpace))
 	if err != nil {
 		return 0, fmt.Errorf("release delivery claims: %w", err)
 	}

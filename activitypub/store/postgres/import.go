@@ -18,7 +18,7 @@ import (
 // whose tables ImportSQLite knows. A SQLite migration added later must be
 // mirrored in migrations/ and here, or the copy refuses to run rather than
 // leave something behind.
-const sqliteVersion = 7
+const sqliteVersion = 9
 
 // kind is how a SQLite column's value becomes a PostgreSQL one.
 type kind int
@@ -63,7 +63,7 @@ var importTables = []table{
 	tbl("reactions", false, "id", text, "kind", text, "actor", text, "object", text),
 	tbl("seen_activities", false, "id", text, "seen", nanos),
 	tbl("deliveries", true, "id", num, "activity_id", text, "inbox", text, "body", blob, "attempts", num,
-		"next_attempt", nanos, "last_error", text, "created", nanos, "claimed", flag),
+		"next_attempt", nanos, "last_error", text, "created", nanos, "claimed", flag, "claimed_by", num),
 	tbl("lesson_objects", false, "lesson_id", text, "cohort_id", text, "object_id", text, "published", nanos, "updated", nanos, "content_hash", text),
 	tbl("keys", false, "owner", text, "key_id", text, "public_pem", text, "private_pem", text),
 	tbl("features", false, "reply_id", text, "lesson_id", text, "cohort_id", text, "position", num, "since", nanos),
@@ -73,6 +73,7 @@ var importTables = []table{
 	tbl("audit_log", true, "id", num, "who", text, "action", text, "target", text, "lesson_id", text, "reason", text, "at", nanos),
 	tbl("tombstones", false, "id", text, "actor", text, "deleted", nanos),
 	tbl("flags", false, "id", text, "actor", text, "content", text, "objects", jsonb, "received", nanos),
+	tbl("login_failures", true, "id", num, "name", text, "at", nanos),
 }
 
 // TableCount is how many rows a table holds in the source and, after the

@@ -18,6 +18,21 @@
 // between two activities, it aborts one: that Apply returns the error and
 // changes nothing, and the sender's retry applies it.
 //
+// Several companion processes may share the database (issue 11;
+// processes.go). Each Store that claims deliveries holds a session
+// advisory lock on its random instance id, on a connection of its own, and
+// writes that id into its claims: ReleaseClaims gives back the claims whose
+// id's lock nobody holds (it takes it for its transaction), the claims of a
+// process that died.
+// Leader holds a session advisory lock per name (publishing, crawling) on a
+// connection of its own; a process that dies loses it with its connection
+// and the next waiting process gets it. Watch LISTENs to the NOTIFY that
+// migration 0003's triggers send as a thread change, or a queued delivery,
+// commits. Each
+// open Store so uses up to four connections beside its pool. These are
+// session features: a pooler in transaction mode would break them, so
+// connect directly or in session mode.
+//
 // Tested on PostgreSQL 15. The pool takes pgxpool's settings from the URL
 // (pool_max_conns and the rest).
 //
@@ -39,10 +54,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -67,6 +84,12 @@ type Store struct {
 	// Now gives the time recorded for seen activities, queued deliveries
 	// and follows; Open sets it to time.Now.
 	Now func() time.Time
+	// Logger hears what goes wrong in the background (Watch's
+	// connection); nil discards it.
+	Logger *slog.Logger
+
+	inst instanceState // this Store's id in its claims (processes.go)
+	own  sync.Map      // server process ids of the pool's connections → true
 }
 
 // Open connects to the database at url (postgres://user:pass@host/db, or
@@ -77,11 +100,19 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err) // pgx leaves the password out of its message
 	}
+	s := &Store{Now: time.Now}
+	// The pool's server processes are this Store's: Watch skips
+	// what they notify, which this process's own hooks already told.
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		s.own.Store(c.PgConn().PID(), true)
+		return nil
+	}
+	cfg.BeforeClose = func(c *pgx.Conn) { s.own.Delete(c.PgConn().PID()) }
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	s := &Store{pool: pool, Now: time.Now}
+	s.pool = pool
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %s: %w", cfg.ConnConfig.Database, err)
@@ -91,6 +122,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 
 // Close closes the pool, waiting for queries in progress.
 func (s *Store) Close() error {
+	s.closeInstance()
 	s.pool.Close()
 	return nil
 }

@@ -32,7 +32,12 @@ func TestStore(t *testing.T) {
 // while the others wait.
 func openShared(t *testing.T, n int) []activitypub.Store {
 	t.Helper()
-	url := pgtest.URL(t)
+	return openSharedAt(t, pgtest.URL(t), n)
+}
+
+// openSharedAt opens n Stores on the schema of url at once.
+func openSharedAt(t *testing.T, url string, n int) []activitypub.Store {
+	t.Helper()
 	ss := make([]activitypub.Store, n)
 	errs := make(chan error, n)
 	var wg sync.WaitGroup

@@ -18,7 +18,7 @@ ON CONFLICT (activity_id, inbox) DO NOTHING`
 // claimDeliveriesSQL claims and returns the due deliveries in one statement,
 // so two workers never claim the same one.
 const claimDeliveriesSQL = `
-UPDATE deliveries SET attempts = attempts + 1, next_attempt = ?, claimed = 1
+UPDATE deliveries SET attempts = attempts + 1, next_attempt = ?, claimed = 1, claimed_by = ?
 WHERE id IN (SELECT id FROM deliveries WHERE next_attempt <= ? ORDER BY next_attempt, id LIMIT ?)
 RETURNING id, activity_id, inbox, body, attempts, next_attempt, last_error, created`
 
@@ -61,7 +61,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int) (
 	var out []activitypub.Delivery
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		out = []activitypub.Delivery{} // the op runs once, but start clean anyway
-		rows, err := tx.QueryContext(ctx, claimDeliveriesSQL, toNanos(now.Add(activitypub.DeliveryLease)), toNanos(now), limit)
+		rows, err := tx.QueryContext(ctx, claimDeliveriesSQL, toNanos(now.Add(activitypub.DeliveryLease)), s.instance, toNanos(now), limit)
 		if err != nil {
 			return err
 		}
@@ -106,10 +106,14 @@ func (s *Store) RetryDelivery(ctx context.Context, id int64, next time.Time, cau
 
 // Giving claims back (issue 10): at start, and for a busy host.
 
-// releaseClaimsSQL gives back every claim, uncounting its attempt.
+// releaseClaimsSQL gives back every claim another Store made, uncounting
+// its attempt: one process uses the file, so they are a dead process's.
 const releaseClaimsSQL = `
 UPDATE deliveries SET claimed = 0, attempts = max(attempts - 1, 0), next_attempt = ?
-WHERE claimed = 1`
+WHERE claimed = 1 AND claimed_by <> ?`
+
+// staleClaimsSQL tells whether releaseClaimsSQL would change anything.
+const staleClaimsSQL = `SELECT EXISTS (SELECT 1 FROM deliveries WHERE claimed = 1 AND claimed_by <> ?)`
 
 // postponeDeliverySQL gives back one claim, uncounting its attempt.
 const postponeDeliverySQL = `
@@ -118,7 +122,16 @@ WHERE id = ? AND claimed = 1`
 
 // ReleaseClaims implements activitypub.Store.
 func (s *Store) ReleaseClaims(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.exec(ctx, releaseClaimsSQL, toNanos(now))
+	// A read first: the worker asks every few seconds, and almost always
+	// there is nothing to give back, so no write transaction is needed.
+	var any bool
+	if err := s.db.QueryRowContext(ctx, staleClaimsSQL, s.instance).Scan(&any); err != nil {
+		return 0, fmt.Errorf("release delivery claims: %w", err)
+	}
+	if !any {
+		return 0, nil
+	}
+	res, err := s.exec(ctx, releaseClaimsSQL, toNanos(now), s.instance)
 	if err != nil {
 		return 0, fmt.Errorf("release delivery claims: %w", err)
 	}
@@ -141,5 +154,23 @@ func (s *Store) PostponeDeliveries(ctx context.Context, ids []int64, next time.T
 	if err != nil {
 		return fmt.Errorf("postpone %d deliveries: %w", len(ids), err)
 	}
+	return nil
+}
+
+// Several processes (issue 11): SQLite has one.
+
+// Leader implements activitypub.Store: the one process always leads, at
+// once, and never loses the lock.
+func (s *Store) Leader(ctx context.Context, name string) (<-chan struct{}, func(), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("leader %s: %w", name, err)
+	}
+	return make(chan struct{}), func() {}, nil
+}
+
+// Watch implements activitypub.Store: no other process writes, so it waits
+// for ctx.
+func (s *Store) Watch(ctx context.Context, w activitypub.Watcher) error {
+	<-ctx.Done()
 	return nil
 }

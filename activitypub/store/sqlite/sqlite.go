@@ -21,8 +21,10 @@ package sqlite
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -71,6 +73,8 @@ type Store struct {
 	// Now gives the time recorded for seen activities, queued deliveries
 	// and follows; Open sets it to time.Now.
 	Now func() time.Time
+	// instance is this Store's id in the claims it makes, random per Open.
+	instance int64
 
 	w writer
 }
@@ -94,7 +98,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	}
 	db.SetMaxIdleConns(maxIdleConns)
 	db.SetConnMaxIdleTime(connMaxIdle)
-	s := &Store{db: newPool(db), Now: time.Now}
+	s := &Store{db: newPool(db), Now: time.Now, instance: newInstanceID()}
 	if err := s.migrate(ctx); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
@@ -233,4 +237,12 @@ func isUnique(err error) bool {
 		return false
 	}
 	return e.Code() == sqlite3lib.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3lib.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// newInstanceID returns a random positive id for a Store's claims: the
+// stores of two processes never share one in practice (one in 2^62).
+func newInstanceID() int64 {
+	var b [8]byte
+	rand.Read(b[:])
+	return int64(binary.BigEndian.Uint64(b[:])>>2) + 1
 }

@@ -36,6 +36,7 @@ func RunConcurrent(t *testing.T, open func(t *testing.T, n int) []activitypub.St
 		{"CreateAndDeleteRace", testConcurrentCreateDelete},
 		{"KeyPair", testConcurrentKeyPair},
 		{"ThreadChangesInCommitOrder", testConcurrentThreadChanges},
+		{"ClaimsOfClosedStore", testClaimsOfClosedStore},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

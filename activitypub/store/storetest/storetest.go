@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) activitypub.Store) {
 	tests = append(tests, longTests...)
 	tests = append(tests, threadChangeTests...)
 	tests = append(tests, opsTests...)
+	tests = append(tests, loginThrottleTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
