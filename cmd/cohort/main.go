@@ -71,6 +71,7 @@ func commands() []command {
 		{"report", "write the organiser's report of a cohort (HTML and CSV)", cmdReport},
 		{"migrate-store", "copy the companion's store from SQLite to PostgreSQL", cmdMigrateStore},
 		{"new", "create a new course that builds as it is", cmdNew},
+		{"import", "turn a Hugo site's course section into a cohort course", cmdImport},
 		{"version", "print cohort's version", cmdVersion},
 		{"help", "describe the commands, or one command", nil},
 	}
