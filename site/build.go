@@ -261,8 +261,13 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 func (b *Builder) renderer(cfg *Config, theme *Theme) *markdown.Renderer {
 	key := cfg.Language + "\x00" + theme.Key
 	if b.md == nil || b.mdKey != key {
+		var formulas markdown.FormulaCache
+		if b.o.CacheDir != "" {
+			formulas = formulaDir{filepath.Join(b.o.CacheDir, "math")} // formulas.go
+		}
 		b.md = markdown.New(markdown.Options{Lang: cfg.Language, Labels: theme.strings, Unsafe: true, SkipWords: true,
-			Shortcodes: theme.shortcodes()}) // shortcodes.go: the course's layouts/shortcodes/
+			Shortcodes: theme.shortcodes(), // shortcodes.go: the course's layouts/shortcodes/
+			Formulas:   formulas})
 		b.mdKey = key
 	}
 	return b.md

@@ -61,6 +61,12 @@ type Page struct {
 	TOC     []Heading
 	// VideoEmbed is the rendered embed of Video, empty without one.
 	VideoEmbed template.HTML
+	// HasMath tells that Content has formulas: the page links KaTeX's stylesheet
+	// and its own math.css (mathCSS). HasDiagram tells that it has a Mermaid
+	// diagram: the page loads Mermaid. Both are set when the page renders.
+	HasMath    bool
+	HasDiagram bool
+	mathCSS    []byte
 	// Words is the body's word count; ReadingTime the estimated time (Duration when set).
 	Words       int
 	ReadingTime time.Duration

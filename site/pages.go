@@ -174,6 +174,12 @@ func (r *run) outPath(url string) string {
 	return strings.TrimPrefix(url, r.cfg.BasePath()) + "index.html"
 }
 
+// mathCSSPath is where the stylesheet of a page's formulas goes: beside the page,
+// as math.css, which the page links as {{.Page.URL}}math.css.
+func mathCSSPath(pageRel string) string {
+	return path.Join(path.Dir(pageRel), "math.css")
+}
+
 // renderKey hashes everything page p's output depends on.
 func (r *run) renderKey(p *Page) string {
 	k := newKeyer().str(r.key, string(p.Kind), p.Hash, p.File, r.pagesKey)
@@ -198,6 +204,7 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	rel := r.outPath(p.URL)
 	if c := r.prev.page(p.File); c != nil && c.RenderKey == key && r.linksUnchanged(c.Links) && r.out.keep(rel) {
 		p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed // as rendered last time
+		r.out.keep(mathCSSPath(rel))                        // the page's formulas, if it has any
 		log := &linkLog{links: c.Links}
 		for _, f := range c.Frags {
 			if t := r.ix.byFile[f.Target]; t != nil {
@@ -246,11 +253,16 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	if err := r.out.write(rel, buf.Bytes()); err != nil {
 		return nil, err
 	}
+	if p.mathCSS != nil {
+		if err := r.out.write(mathCSSPath(rel), p.mathCSS); err != nil {
+			return nil, err
+		}
+	}
 	r.mu.Lock()
 	r.rendered++
 	r.mu.Unlock()
 	r.remember(p, key, log)
-	p.src, p.Content = nil, "" // written: let the memory go
+	p.src, p.Content, p.mathCSS = nil, "", nil // written: let the memory go
 	return log, nil
 }
 
