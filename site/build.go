@@ -120,6 +120,10 @@ type Builder struct {
 	threadMu sync.Mutex
 	threads  map[threadKey]*Thread
 	stale    map[string]bool
+
+	// images are the last build's image sizes by output path (images.go).
+	imageMu sync.Mutex
+	images  map[string]*imageMeta
 }
 
 // NewBuilder prepares a builder; nothing is read until Build.

@@ -38,6 +38,8 @@ type run struct {
 	modKeys  map[*Module]string
 	pagesKey string
 	outline  string // key of the course outline: every module's key
+	// imagesKey covers every image's size and copies: pages show them (images.go).
+	imagesKey string
 
 	outlineOnce sync.Once
 	outlineHTML template.HTML
@@ -82,6 +84,9 @@ func (r *run) render() (*state, error) {
 	}
 	if len(r.schedules) > 0 {
 		r.ix.addURL("schedule/index.html")
+	}
+	if err := r.scanImages(); err != nil { // images.go
+		return nil, err
 	}
 	for _, l := range c.Lessons {
 		for _, a := range l.Archive {
@@ -182,7 +187,7 @@ func mathCSSPath(pageRel string) string {
 
 // renderKey hashes everything page p's output depends on.
 func (r *run) renderKey(p *Page) string {
-	k := newKeyer().str(r.key, string(p.Kind), p.Hash, p.File, r.pagesKey)
+	k := newKeyer().str(r.key, string(p.Kind), p.Hash, p.File, r.pagesKey, r.imagesKey)
 	switch p.Kind {
 	case KindHome:
 		k.str(r.outline)

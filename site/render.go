@@ -48,6 +48,7 @@ func renderBody(md *markdown.Renderer, ix *linkIndex, cfg *Config, sd *SiteData,
 		Ref:     ix.refResolver(p, log), // shortcodes.go
 		Param:   paramLookup(p, cfg),
 		Page:    shortcodeScope{page: p, site: sd}, // for the course's own shortcodes
+		Image:   ix.imageLookup,                    // images.go
 	})
 	if err != nil {
 		var le *markdown.LinkError

@@ -58,6 +58,9 @@ type Env struct {
 	Param func(key string) (any, bool)
 	// Page is handed to the caller's shortcodes as ShortcodeCall.Page.
 	Page any
+	// Image tells what the caller knows of the image at a resolved destination
+	// (images.go); nil, or false, and the image gets no size.
+	Image func(dest string) (ImageInfo, bool)
 }
 
 // Resolver rewrites one link or image destination found in a document.
