@@ -124,6 +124,10 @@ type Builder struct {
 	// images are the last build's image sizes by output path (images.go).
 	imageMu sync.Mutex
 	images  map[string]*imageMeta
+	// ogPNG is the last drawn OpenGraph image and ogKey what it shows (ogimage.go).
+	ogMu  sync.Mutex
+	ogPNG []byte
+	ogKey string
 }
 
 // NewBuilder prepares a builder; nothing is read until Build.

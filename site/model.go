@@ -186,11 +186,17 @@ type SiteData struct {
 	Author       string
 	Organisation string
 	Logo         string // root-relative URL of the logo, empty without one
-	License      string
-	Params       map[string]any
-	Federation   Federation
-	Cohorts      []Cohort
-	Course       *Course
+	// OGImage is the absolute URL of the picture apps show under a link to the
+	// course (1200×630): og_image, or og.png drawn by the build.
+	OGImage string
+	// OGImageOwn tells that OGImage is the course's own og_image (of a size the
+	// build does not know), not the drawn 1200×630 one.
+	OGImageOwn bool
+	License    string
+	Params     map[string]any
+	Federation Federation
+	Cohorts    []Cohort
+	Course     *Course
 	// Schedules are the cohorts' calendars: when each module and lesson opens.
 	Schedules []*Schedule
 	// Generator names cohort and its version, for <meta name="generator">.
