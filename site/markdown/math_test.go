@@ -206,3 +206,46 @@ func BenchmarkKaTeX(b *testing.B) {
 		}
 	})
 }
+
+// FuzzMath checks, for any input with dollars, that rendering does not panic, that
+// an error is a formula on a line of the input, that no style attribute reaches the
+// page (the site's policy would drop it) and that every formula class has its rule.
+func FuzzMath(f *testing.F) {
+	for _, seed := range []string{
+		"$x$ and $5 and $10\n",
+		"$$\n\\frac{a}{b}\n$$\n",
+		"$$ a $$\n\n> $\\sqrt{2}$\n",
+		"- $a_1$\n- $$b$$\n",
+		"`$x$` \\$y\\$ $\\$$\n",
+		"$\\frac{1$\n",
+		"{{% notice tip %}}\n$x^2$\n{{% /notice %}}\n",
+		"```mermaid\ngraph TD\nA-->B\n```\n",
+	} {
+		f.Add(seed)
+	}
+	r := New(Options{})
+	classes := regexp.MustCompile(`\bk[0-9a-f]{10}\b`)
+	f.Fuzz(func(t *testing.T, src string) {
+		res, err := r.Render([]byte(src), nil)
+		var me *MathError
+		var se *ShortcodeError
+		switch {
+		case err == nil, errors.As(err, &se):
+		case errors.As(err, &me):
+			if lines := 1 + strings.Count(src, "\n"); me.Line < 1 || me.Line > lines {
+				t.Errorf("MathError.Line = %d, input has %d lines", me.Line, lines)
+			}
+		default:
+			t.Fatalf("Render: %v", err)
+		}
+		html := string(res.HTML)
+		if strings.Contains(html, `<span class="katex`) && regexp.MustCompile(`<span[^>]* style="`).MatchString(html) {
+			t.Errorf("a style attribute in a formula:\n%s", html)
+		}
+		for _, c := range classes.FindAllString(html, -1) {
+			if !strings.Contains(string(res.MathCSS), "."+c+"{") {
+				t.Errorf("class %s has no rule", c)
+			}
+		}
+	})
+}
