@@ -199,6 +199,10 @@ func BenchmarkKaTeX(b *testing.B) {
 	})
 	b.Run("memo", func(b *testing.B) {
 		e := newMathEngine(nil)
+		if _, err := e.Render(`\frac{a}{b} + \sqrt{x^2}`, false); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
 		for range b.N {
 			if _, err := e.Render(`\frac{a}{b} + \sqrt{x^2}`, false); err != nil {
 				b.Fatal(err)
