@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -18,8 +19,15 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// configNames are the files Hugo reads its configuration from, in Hugo's order.
-var configNames = []string{"hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml", "config.yml", "config.json"}
+// configNames are the files Hugo reads its configuration from, in Hugo's order,
+// then the same names in the configuration folder config/_default/.
+var configNames = func() []string {
+	names := []string{"hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml", "config.yml", "config.json"}
+	for _, n := range names[:8] {
+		names = append(names, "config/_default/"+n)
+	}
+	return names
+}()
 
 // hugoConfig is the Hugo configuration as read.
 type hugoConfig struct {
@@ -68,10 +76,52 @@ func (im *importer) config() (*hugoConfig, error) {
 		if t, ok := lower(c.values)["theme"].(string); ok {
 			im.theme = t
 		}
+		if strings.HasPrefix(name, "config/_default/") {
+			im.configFolder(c)
+		}
 		return c, nil
 	}
 	im.warn(".", 0, "no hugo.toml or config.toml (nor .yaml, .json): course.toml has defaults to fill in")
 	return &hugoConfig{file: "hugo.toml", values: map[string]any{}}, nil
+}
+
+// configFolder reads config/_default/params.* into the configuration's params, as
+// Hugo does, and lists the folder's other files (menus, languages, markup) as not
+// converted.
+func (im *importer) configFolder(c *hugoConfig) {
+	entries, _ := fs.ReadDir(im.src, "config/_default")
+	for _, e := range entries {
+		name := "config/_default/" + e.Name()
+		if name == c.file || e.IsDir() {
+			continue
+		}
+		stem := strings.TrimSuffix(e.Name(), path.Ext(e.Name()))
+		if stem != "params" {
+			im.warn(name, 0, "not converted: course.toml has no %s", stem)
+			continue
+		}
+		data, err := fs.ReadFile(im.src, name)
+		params := map[string]any{}
+		switch {
+		case err != nil:
+		case strings.HasSuffix(name, ".toml"):
+			err = toml.Unmarshal(data, &params)
+		case strings.HasSuffix(name, ".json"):
+			err = json.Unmarshal(data, &params)
+		default:
+			err = yaml.Unmarshal(data, &params)
+		}
+		if err != nil {
+			im.warn(name, 0, "not converted: %v", err)
+			continue
+		}
+		merged, _ := c.values["params"].(map[string]any)
+		if merged == nil {
+			merged = map[string]any{}
+		}
+		maps.Copy(merged, params)
+		c.values["params"] = merged
+	}
 }
 
 // writeConfig writes course.toml from the Hugo configuration, with a cohort when
