@@ -91,8 +91,16 @@ func (mathBlockParser) Open(_ ast.Node, reader text.Reader, _ parser.Context) (a
 	if pos > 3 || !bytes.HasPrefix(line[pos:], []byte("$$")) {
 		return nil, parser.NoChildren
 	}
-	n := &mathBlock{Offset: seg.Start + pos}
 	rest := bytes.TrimSpace(line[pos+2:])
+	if i := bytes.Index(rest, []byte("$$")); i >= 0 && i+2 < len(rest) {
+		return nil, parser.NoChildren // $$a$$ and more text: display math inside a paragraph
+	}
+	if !bytes.HasSuffix(rest, []byte("$$")) || len(rest) < 2 {
+		if !bytes.Contains(reader.Source()[seg.Stop:], []byte("$$")) {
+			return nil, parser.NoChildren // never closed: text, as pandoc reads it
+		}
+	}
+	n := &mathBlock{Offset: seg.Start + pos}
 	n.Lines().Append(seg)
 	advanceLine(reader, line, seg)
 	if len(rest) >= 2 && bytes.HasSuffix(rest, []byte("$$")) {

@@ -30,6 +30,8 @@ func TestMathDelimiters(t *testing.T) {
 		{"a dollar sign inside TeX", `$\$3$ ok`, []string{`\$3`}, " ok"},
 		{"a block", "$$\n\\int_0^1 x\\,dx\n$$\n", []string{`\int_0^1 x\,dx`}, `<div class="math">`},
 		{"a one-line block", "$$ a+b $$\n", []string{"a+b"}, `<div class="math">`},
+		{"display math that starts a paragraph", "$$a$$ is b.\n\nNext.\n", []string{"a"}, "<p>Next.</p>"},
+		{"a block never closed is text", "$$\nx\n\nMore.\n", nil, "<p>More.</p>"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := r.Render([]byte(tc.md), nil)
