@@ -2,8 +2,9 @@
 //
 // It is goldmark, built once from options in New, with GFM, footnotes, typographer,
 // definition lists, heading ids, CSS-class syntax highlighting, and cohort's own
-// extensions: GitHub-style callouts, video embeds, discussion-prompt blocks and Hugo's
-// shortcodes (shortcode*.go). It knows nothing of the course graph: links are resolved
+// extensions: GitHub-style callouts, video embeds, discussion-prompt blocks, Hugo's
+// shortcodes (shortcode*.go), TeX math rendered by KaTeX at build time and Mermaid
+// blocks left for the browser (math.go, katex.go), and image sizes (images.go). It knows nothing of the course graph: links are resolved
 // through the Resolver given to Render, and ref, param and a course's own shortcodes
 // through the Env and Options the caller gives.
 // It is not for federated HTML (that is sanitized by the companion, never rendered here).
