@@ -13,7 +13,7 @@ import (
 
 // benchCourse generates (once, into a cache folder) a course with gencourse from
 // ../shared/bench, the way bench/build-vs-hugo.sh does, and returns its folder.
-func benchCourse(b *testing.B, lessons int) string {
+func benchCourse(b testing.TB, lessons int) string {
 	b.Helper()
 	gen, err := filepath.Abs(filepath.Join("..", "..", "shared", "bench"))
 	if err != nil {

@@ -159,7 +159,7 @@ func TestBuildSmallCourse(t *testing.T) {
 	for _, want := range []string{
 		"index.html", "about/index.html", "01-first/index.html", "01-first/a/index.html",
 		"01-first/b/index.html", "01-first/fig.svg", "02-second/c/index.html", "old/b/index.html",
-		"404.html", "search/index.html", "search.json", "feed.xml", "sitemap.xml", "robots.txt",
+		"404.html", "search/index.html", "search/index.json", "feed.xml", "sitemap.xml", "robots.txt",
 		"lessons.json", "css/style.css", "css/highlight.css",
 	} {
 		if _, err := os.Stat(filepath.Join(pub, want)); err != nil {
@@ -295,7 +295,7 @@ func TestIncremental(t *testing.T) {
 	t.Run("title reaches neighbours, module, home and feed", func(t *testing.T) {
 		writeArchive(t, dir, "-- content/01-first/b.md --\n+++\ntitle = \"Lesson B renamed\"\nid = \"lesson-b\"\nweight = 20\ndate = 2026-01-06\naliases = [\"/old/b/\"]\n+++\n## Details\n\n![a figure](fig.svg)\n")
 		res := mustBuild(t, dir)
-		for _, want := range []string{"01-first/a/index.html", "01-first/b/index.html", "02-second/c/index.html", "01-first/index.html", "index.html", "feed.xml", "search.json"} {
+		for _, want := range []string{"01-first/a/index.html", "01-first/b/index.html", "02-second/c/index.html", "01-first/index.html", "index.html", "feed.xml", "search/index.json"} {
 			if !slices.Contains(res.Written, want) {
 				t.Errorf("%s not rewritten after a title change: %v", want, res.Written)
 			}

@@ -70,15 +70,16 @@ func (r *run) scanImages() error {
 	var srcs []imageSource
 	for _, a := range r.tree.assets {
 		if rasterExts[strings.ToLower(path.Ext(a.path))] {
+			// Size, time and change stamp: any write changes one (content.go).
 			srcs = append(srcs, imageSource{a.path, r.b.fsys, path.Join(ContentDir, a.path),
-				strconv.FormatInt(a.size, 10) + "-" + strconv.FormatInt(a.mtime.UnixNano(), 10)})
+				strconv.FormatInt(a.size, 10) + "-" + strconv.FormatInt(a.mtime.UnixNano(), 10) + "-" + strconv.FormatInt(a.ctime, 10)})
 		}
 	}
 	for rel, f := range r.theme.static {
 		if !rasterExts[strings.ToLower(path.Ext(rel))] {
 			continue
 		}
-		v, err := fileVersion(f)
+		v, err := hashFile(f.fsys, f.name) // static/ holds few images: their bytes are their version
 		if err != nil {
 			return fmt.Errorf("static %s: %w", f.name, err)
 		}
@@ -213,10 +214,8 @@ func (r *run) writeCopies(s imageSource, m *imageMeta) error {
 			keepFile(filepath.Join(cacheDir, cached(w)), made[w])
 		}
 		if cacheDir != "" {
-			// Recorded by the cache file's name, which names its bytes: a rebuild
-			// that finds the same name copies nothing.
 			if _, err := os.Stat(filepath.Join(cacheDir, cached(w))); err == nil {
-				if err := r.out.copyFile(rel, os.DirFS(cacheDir), cached(w), cached(w)); err != nil {
+				if err := r.out.copyFile(rel, os.DirFS(cacheDir), cached(w)); err != nil {
 					return err
 				}
 				continue

@@ -107,6 +107,11 @@ type Page struct {
 	cardKey  string          // digest of what lists and neighbours show of the page
 	cardMemo keyMemo
 	keyMemo  keyMemo // of the render key
+
+	// searchText is the rendered text for the search index (search_index.go),
+	// read when the page rendered in this build (textRead).
+	searchText string
+	textRead   bool
 }
 
 // Archived is an earlier cohort's discussion of a lesson, kept readable on a
@@ -201,6 +206,7 @@ type SiteData struct {
 	Schedules []*Schedule
 	// Generator names cohort and its version, for <meta name="generator">.
 	Generator string
-	// BuildDate is the newest page date, so that builds stay deterministic.
+	// BuildDate is the newest date of a page that has opened (not of a lesson
+	// still locked), so that builds stay deterministic.
 	BuildDate time.Time
 }

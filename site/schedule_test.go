@@ -165,7 +165,7 @@ func TestScheduleAndLocking(t *testing.T) {
 			if !strings.Contains(read(t, out, "02-two/c/index.html"), "It opens on 14 September 2026, 09:00 CEST.") {
 				t.Error("locked page does not say when it opens, in the cohort's zone")
 			}
-			if strings.Contains(read(t, out, "search.json"), "Secret heading") || strings.Contains(read(t, out, "feed.xml"), "Lesson C") {
+			if strings.Contains(read(t, out, "search/index.json"), "Secret heading") || strings.Contains(read(t, out, "feed.xml"), "Lesson C") {
 				t.Error("a lesson not open yet leaks its headings into search or appears in the feed")
 			}
 			if want := time.Date(2026, 9, 14, 9, 0, 0, 0, ams); !res.NextOpening.Equal(want) {

@@ -529,7 +529,10 @@ func TestStrings(t *testing.T) {
 // another host.
 func TestStatic(t *testing.T) {
 	fsys, _ := themes.Get("default")
-	limits := map[string]int{"css/style.css": 25 << 10, "js/search.js": 8 << 10, "js/video.js": 3 << 10}
+	// search.js ranks, excerpts and highlights a split index on every page: 14 KB
+	// unminified is still less than one chunk of that index.
+	limits := map[string]int{"css/style.css": 25 << 10, "js/search.js": 14 << 10, "js/video.js": 3 << 10,
+		"css/search.css": 3 << 10}
 	for name, limit := range limits {
 		data, err := fs.ReadFile(fsys, path.Join("static", name))
 		if err != nil {

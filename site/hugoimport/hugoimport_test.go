@@ -74,7 +74,7 @@ func TestImportGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "public/"+page, data)
+		golden(t, "built/"+page, data) // not "public/": .gitignore leaves that out
 	}
 }
 

@@ -12,7 +12,8 @@ import (
 // so the prompt's "#discussion" link always reaches the discussion.
 var reservedIDs = []string{"discussion", "main", "discussion-title", "objectives-title", "toc-title", "lessons-title",
 	"modules-title", "fediverse-title", "cohorts-title", "outline-title", "search-input", "search-nojs",
-	"search-status", "search-results", "search-outline", "footnotes"}
+	"search-status", "search-results", "search-outline", "footnotes",
+	"search-more", "site-search-input", "site-search-panel", "site-search-status", "site-search-list"}
 
 // headingIDs gives headings their ids, one set per document. goldmark hands it the
 // heading's Markdown source; it keeps letters and digits of any script (so Dutch and

@@ -1,0 +1,481 @@
+package site
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// searchClient reads a built index the way js/search.js does: index.json first,
+// then the chunks of the query's words, then the pages it shows, counting the
+// bytes of each file it fetches once.
+type searchClient struct {
+	t       testing.TB
+	pub     string
+	meta    searchMeta
+	chunks  map[int]*searchChunk
+	fetched map[string]int // file → bytes
+}
+
+func openSearch(t testing.TB, pub string) *searchClient {
+	t.Helper()
+	c := &searchClient{t: t, pub: pub, chunks: map[int]*searchChunk{}, fetched: map[string]int{}}
+	c.get(searchMetaFile, &c.meta)
+	if c.meta.Format != searchFormat {
+		t.Fatalf("index.json format %d", c.meta.Format)
+	}
+	return c
+}
+
+func (c *searchClient) get(rel string, v any) {
+	c.t.Helper()
+	data, err := os.ReadFile(filepath.Join(c.pub, filepath.FromSlash(rel)))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.fetched[rel] = len(data)
+	if err := json.Unmarshal(data, v); err != nil {
+		c.t.Fatalf("%s: %v", rel, err)
+	}
+}
+
+// bytes is how much the client has downloaded so far.
+func (c *searchClient) bytes() int {
+	n := 0
+	for _, b := range c.fetched {
+		n += b
+	}
+	return n
+}
+
+func (c *searchClient) chunkOf(w string) int {
+	if c.meta.Index != nil {
+		return 0
+	}
+	i, found := slices.BinarySearchFunc(c.meta.Chunks, w, func(ch [2]string, w string) int { return strings.Compare(ch[0], w) })
+	if !found {
+		i--
+	}
+	return i
+}
+
+func (c *searchClient) chunk(i int) *searchChunk {
+	if c.meta.Index != nil {
+		return c.meta.Index
+	}
+	if ch, ok := c.chunks[i]; ok {
+		return ch
+	}
+	ch := &searchChunk{}
+	c.get("search/"+c.meta.Chunks[i][1], ch)
+	c.chunks[i] = ch
+	return ch
+}
+
+func (c *searchClient) page(n int) searchPage {
+	var p searchPage
+	if c.meta.Docs != nil {
+		if err := json.Unmarshal(c.meta.Docs[n], &p); err != nil {
+			c.t.Fatal(err)
+		}
+		return p
+	}
+	c.get(searchDocDir+strconv.Itoa(n)+".json", &p)
+	return p
+}
+
+// typing fetches, for the last word of q, the chunks search.js reads while it
+// is typed (the word's and, for completions, the next one).
+func (c *searchClient) typing(q string) {
+	var last string
+	searchWords(q, func(w string) { last = w })
+	if last == "" || c.meta.Index != nil {
+		return
+	}
+	first := c.chunkOf(last)
+	for i := first; i <= min(c.chunkOf(last+"\uffff"), first+1); i++ {
+		c.chunk(i)
+	}
+}
+
+// query returns the titles of the pages that have every word of q, best first,
+// fetching the pages of the first shown.
+func (c *searchClient) query(q string, shown int) []string {
+	var total map[int]int
+	searchWords(q, func(w string) {
+		ch := c.chunk(c.chunkOf(w))
+		best := map[int]int{}
+		if s, ok := stemIn(ch, w); ok {
+			nums := decodeNums(ch.Postings[s])
+			doc := -1
+			for i := 0; i+1 < len(nums); i += 2 {
+				doc += nums[i]
+				best[doc] = nums[i+1]
+			}
+		}
+		if total == nil {
+			total = best
+			return
+		}
+		for d := range total {
+			if b, ok := best[d]; ok {
+				total[d] += b
+			} else {
+				delete(total, d)
+			}
+		}
+	})
+	hits := slices.SortedFunc(maps.Keys(total), func(a, b int) int {
+		if total[a] != total[b] {
+			return total[b] - total[a]
+		}
+		return a - b
+	})
+	var titles []string
+	for i, h := range hits {
+		if i < shown {
+			titles = append(titles, c.page(h).Title)
+		} else {
+			titles = append(titles, fmt.Sprint(h))
+		}
+	}
+	return titles
+}
+
+// stemIn finds the stem of a typed word in a chunk as search.js does: the
+// word's own, or for a word the course does not have, the longest stem that
+// begins it (see searchStemMin).
+func stemIn(ch *searchChunk, w string) (string, bool) {
+	if s, ok := ch.Words[w]; ok {
+		if s == "" {
+			s = w
+		}
+		return s, true
+	}
+	best := ""
+	for s := range ch.Postings {
+		if len(s) >= searchStemMin && len(s) > len(best) && strings.HasPrefix(w, s) && len(w)-len(s) <= searchRestMax {
+			best = s
+		}
+	}
+	return best, best != ""
+}
+
+func TestSearchStemmer(t *testing.T) {
+	tests := []struct{ lang, word, stem string }{
+		{"en", "running", "run"},
+		{"en", "lessons", "lesson"},
+		{"en", "moderation", "moder"},
+		{"en-GB", "replies", "repli"},
+		{"nl", "boeken", "boek"},
+		{"nl", "gesprekken", "gesprek"},
+		{"nl-BE", "deelnemers", "deelnemer"},
+		{"fr", "leçons", "leçons"}, // no stemmer: each word its own stem
+	}
+	for _, tt := range tests {
+		if got := stemmer(tt.lang)(tt.word); got != tt.stem {
+			t.Errorf("%s %q → %q, want %q", tt.lang, tt.word, got, tt.stem)
+		}
+	}
+}
+
+func TestSearchWords(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Café au lait", "cafe au lait"},
+		{"Don't PANIC—it's 2026!", "don t panic it s 2026"},
+		{"ÉÉN  coöperatie", "een cooperatie"},
+		{"one" + strings.Repeat("x", 60) + " two", "two"}, // no word is longer than wordMax
+	}
+	for _, tt := range tests {
+		var got []string
+		searchWords(tt.in, func(w string) { got = append(got, w) })
+		if strings.Join(got, " ") != tt.want {
+			t.Errorf("%q → %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSearchText(t *testing.T) {
+	in := `<h2 id="x">Why <em>peer</em>review</h2><p>Give &amp; take.</p><script>alert("no")</script>` +
+		`<pre><code>go test</code></pre><svg><text>drawing</text></svg><ul><li>one</li><li>two</li></ul>`
+	want := "Why peerreview Give & take. go test one two"
+	if got := searchText(in); got != want {
+		t.Errorf("searchText = %q, want %q", got, want)
+	}
+}
+
+// searchCourse has lessons that use "feedback" in their title, in a heading,
+// once in the text, and in an inflected form; and a lesson not open yet.
+const searchCourse = `
+-- course.toml --
+title = "Course"
+base_url = "https://example.org/"
+[[cohorts]]
+id = "autumn"
+name = "Autumn"
+start = 2026-09-07T09:00:00
+time_zone = "Europe/Amsterdam"
+-- content/_index.md --
++++
+title = "Course"
++++
+Welcome to the course about feedback.
+-- content/01-one/_index.md --
++++
+title = "Week 1"
+weight = 1
++++
+-- content/01-one/a.md --
++++
+title = "Mentioned once"
+summary = "A lesson."
++++
+Groups meet each week. Someone gives feedback at the end, and the moderators are **running** the session.
+-- content/01-one/b.md --
++++
+title = "Feedback that helps"
+summary = "Another lesson."
++++
+Be specific and kind.
+-- content/01-one/c.md --
++++
+title = "Working in groups"
+summary = "A third lesson."
++++
+## Asking for feedback
+
+Ask a question and wait.
+-- content/02-two/_index.md --
++++
+title = "Week 2"
+weight = 2
+opens = "2026-10-01T12:00"
++++
+-- content/02-two/d.md --
++++
+title = "Closed lesson"
+summary = "Opens later."
++++
+The zebrafish protocol is a secret until October.
+`
+
+func TestSearchRanking(t *testing.T) {
+	dir := course(t, searchCourse)
+	now := func() time.Time { return time.Date(2026, 9, 8, 12, 0, 0, 0, time.UTC) }
+	pub := filepath.Join(dir, "public")
+	if _, err := Build(t.Context(), Options{Source: dir, Out: pub, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	c := openSearch(t, pub)
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		// Title first, then a heading, then a mention in the text.
+		{"feedback", []string{"Feedback that helps", "Working in groups", "Mentioned once"}},
+		{"Feedback", []string{"Feedback that helps", "Working in groups", "Mentioned once"}},
+		// Stemmed: "run" finds "running", "group" finds "Groups" and "groups".
+		{"run", []string{"Mentioned once"}},
+		{"group", []string{"Working in groups", "Mentioned once"}},
+		// Every word must be there.
+		{"feedback question", []string{"Working in groups"}},
+		{"feedback zebra", nil},
+		// A lesson not open yet is found by its title and summary, never its text.
+		{"zebrafish", nil},
+		{"secret", nil},
+		{"closed", []string{"Closed lesson"}},
+		{"later", []string{"Closed lesson"}},
+	}
+	for _, tt := range tests {
+		if got := c.query(tt.q, 10); !slices.Equal(got, tt.want) {
+			t.Errorf("%q → %q, want %q", tt.q, got, tt.want)
+		}
+	}
+	// The home page is not a result, and a small course loads one file.
+	if got := c.query("welcome", 10); got != nil {
+		t.Errorf("the home page is a result: %q", got)
+	}
+	if len(c.fetched) != 1 || c.meta.Docs == nil {
+		t.Errorf("a small course's search fetched %v, want index.json alone", slices.Sorted(maps.Keys(c.fetched)))
+	}
+	// The closed lesson's page in the index has no text either.
+	for i := range c.meta.Pages {
+		if p := c.page(i); p.Title == "Closed lesson" && p.Text != "" {
+			t.Errorf("closed lesson's text in the index: %q", p.Text)
+		}
+	}
+	raw := read(t, pub, searchMetaFile)
+	if strings.Contains(raw, "zebrafish") {
+		t.Error("index.json holds a word of a lesson not open yet")
+	}
+}
+
+// TestSearchOpens: when a lesson opens, its text enters the index, although
+// its source did not change.
+func TestSearchOpens(t *testing.T) {
+	dir := course(t, searchCourse)
+	pub := filepath.Join(dir, "public")
+	at := func(day int) Options {
+		return Options{Source: dir, Out: pub, CacheDir: filepath.Join(dir, ".cohort"),
+			Now: func() time.Time { return time.Date(2026, 10, day, 12, 0, 0, 0, time.UTC) }}
+	}
+	if _, err := Build(t.Context(), Options{Source: dir, Out: pub, CacheDir: filepath.Join(dir, ".cohort"),
+		Now: func() time.Time { return time.Date(2026, 9, 8, 12, 0, 0, 0, time.UTC) }}); err != nil {
+		t.Fatal(err)
+	}
+	if got := openSearch(t, pub).query("zebrafish", 10); got != nil {
+		t.Fatalf("before it opens: %q", got)
+	}
+	if _, err := Build(t.Context(), at(2)); err != nil {
+		t.Fatal(err)
+	}
+	if got := openSearch(t, pub).query("zebrafish", 10); !slices.Equal(got, []string{"Closed lesson"}) {
+		t.Errorf("after it opened: %q, want the lesson", got)
+	}
+}
+
+// genDocs makes n pages of words drawn from a vocabulary of about vocab words,
+// deterministically.
+func genDocs(n, vocab, words int) []searchDoc {
+	docs := make([]searchDoc, n)
+	x := uint32(1)
+	next := func() int {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		return int(x)
+	}
+	word := func() string {
+		// A skewed draw: some words are in every page, most in a few.
+		k := next() % vocab
+		k = k * (next() % vocab) / vocab
+		return "w" + strconv.FormatInt(int64(k)*7919%1_000_003, 36)
+	}
+	for i := range docs {
+		var b strings.Builder
+		for range words {
+			b.WriteString(word())
+			b.WriteByte(' ')
+		}
+		docs[i] = searchDoc{Title: word() + " " + word(), URL: fmt.Sprintf("/m/l%d/", i), Text: b.String()}
+	}
+	return docs
+}
+
+func TestSearchSplit(t *testing.T) {
+	docs := genDocs(2000, 20000, 200)
+	files := buildSearchIndex(docs, stemmer("en"))
+	var meta searchMeta
+	if err := json.Unmarshal(files[searchMetaFile], &meta); err != nil {
+		t.Fatal(err)
+	}
+	if meta.Index != nil || meta.Docs != nil || len(meta.Chunks) < 4 {
+		t.Fatalf("2,000 pages not split: %d chunks, inline index %v", len(meta.Chunks), meta.Index != nil)
+	}
+	if n := len(files[searchMetaFile]); n > 8<<10 {
+		t.Errorf("index.json is %d bytes for %d chunks", n, len(meta.Chunks))
+	}
+	seen := map[string]bool{}
+	for i, ch := range meta.Chunks {
+		data := files["search/"+ch[1]]
+		if data == nil {
+			t.Fatalf("chunk %s not written", ch[1])
+		}
+		var c searchChunk
+		if err := json.Unmarshal(data, &c); err != nil {
+			t.Fatal(err)
+		}
+		// Over the target only when one stem's pages alone are that large.
+		if len(data) > searchChunkTarget+searchChunkTarget/4 {
+			longest := 0
+			for _, p := range c.Postings {
+				longest = max(longest, len(p))
+			}
+			if len(data)-longest > searchChunkTarget {
+				t.Errorf("chunk %d is %d bytes", i, len(data))
+			}
+		}
+		// Every word of a chunk sorts at or after its first and before the next chunk's.
+		for w := range c.Words {
+			if (i > 0 && w < ch[0]) || (i+1 < len(meta.Chunks) && w >= meta.Chunks[i+1][0]) {
+				t.Errorf("word %q in chunk %d [%q, next)", w, i, ch[0])
+			}
+			if seen[w] {
+				t.Errorf("word %q in two chunks", w)
+			}
+			seen[w] = true
+		}
+	}
+	for i := range docs {
+		if files[searchDocDir+strconv.Itoa(i)+".json"] == nil {
+			t.Fatalf("page %d not written", i)
+		}
+	}
+	// The same pages give the same bytes.
+	again := buildSearchIndex(genDocs(2000, 20000, 200), stemmer("en"))
+	if !maps.EqualFunc(files, again, bytes.Equal) {
+		t.Error("two builds of the same pages differ")
+	}
+}
+
+func TestSearchPostingNumbers(t *testing.T) {
+	nums := []int{0, 1, 31, 32, 33, 1023, 1024, 99999}
+	var b []byte
+	for _, n := range nums {
+		b = appendNum(b, n)
+	}
+	if got := decodeNums(string(b)); !slices.Equal(got, nums) {
+		t.Errorf("decode(encode(%v)) = %v (%s)", nums, got, b)
+	}
+}
+
+// TestSearchIncremental: a rebuild with nothing changed writes no index file;
+// an edit to one lesson rewrites index.json and some chunks, not every page.
+func TestSearchIncremental(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("-- course.toml --\ntitle = \"C\"\nbase_url = \"https://example.org/\"\n-- content/_index.md --\n+++\ntitle = \"C\"\n+++\n")
+	b.WriteString("-- content/01-m/_index.md --\n+++\ntitle = \"M\"\n+++\n")
+	for i, d := range genDocs(300, 20000, 200) {
+		fmt.Fprintf(&b, "-- content/01-m/l%03d.md --\n+++\ntitle = %q\n+++\n%s\n", i, d.Title, d.Text)
+	}
+	dir := course(t, b.String())
+	mustBuild(t, dir)
+	pub := filepath.Join(dir, "public")
+	c := openSearch(t, pub)
+	if c.meta.Index != nil {
+		t.Fatal("300 long pages not split")
+	}
+	res := mustBuild(t, dir)
+	for _, w := range res.Written {
+		if strings.HasPrefix(w, "search/") {
+			t.Errorf("a rebuild with nothing changed wrote %s", w)
+		}
+	}
+	lesson := filepath.Join(dir, "content", "01-m", "l007.md")
+	src, _ := os.ReadFile(lesson)
+	if err := os.WriteFile(lesson, append(src, "\nquetzalcoatl\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res = mustBuild(t, dir)
+	var docs []string
+	for _, w := range res.Written {
+		if strings.HasPrefix(w, searchDocDir) {
+			docs = append(docs, path.Base(w))
+		}
+	}
+	if !slices.Equal(docs, []string{"8.json"}) { // page 0 is the module
+		t.Errorf("an edit to one lesson rewrote pages %v", docs)
+	}
+	if got := openSearch(t, pub).query("quetzalcoatl", 10); len(got) != 1 {
+		t.Errorf("the edited lesson's new word finds %q", got)
+	}
+}
