@@ -121,6 +121,13 @@ type Builder struct {
 	threads  map[threadKey]*Thread
 	stale    map[string]bool
 
+	// images are the last build's image sizes by output path (images.go).
+	imageMu sync.Mutex
+	images  map[string]*imageMeta
+	// ogPNG is the last drawn OpenGraph image and ogKey what it shows (ogimage.go).
+	ogMu  sync.Mutex
+	ogPNG []byte
+	ogKey string
 	// rename, when set, replaces os.Rename in the output's commit: tests make it
 	// fail midway.
 	rename func(from, to string) error
@@ -280,8 +287,13 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 func (b *Builder) renderer(cfg *Config, theme *Theme) *markdown.Renderer {
 	key := cfg.Language + "\x00" + theme.Key
 	if b.md == nil || b.mdKey != key {
+		var formulas markdown.FormulaCache
+		if b.o.CacheDir != "" {
+			formulas = formulaDir{filepath.Join(b.o.CacheDir, "math")} // formulas.go
+		}
 		b.md = markdown.New(markdown.Options{Lang: cfg.Language, Labels: theme.strings, Unsafe: true, SkipWords: true,
-			Shortcodes: theme.shortcodes()}) // shortcodes.go: the course's layouts/shortcodes/
+			Shortcodes: theme.shortcodes(), // shortcodes.go: the course's layouts/shortcodes/
+			Formulas:   formulas})
 		b.mdKey = key
 	}
 	return b.md

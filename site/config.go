@@ -17,19 +17,23 @@ import (
 
 // Config is course.toml, decoded over its defaults and validated.
 type Config struct {
-	Title        string         `toml:"title"`
-	Description  string         `toml:"description"`
-	Language     string         `toml:"language"`
-	BaseURL      string         `toml:"base_url"`
-	Theme        string         `toml:"theme"`
-	Author       string         `toml:"author"`
-	Organisation string         `toml:"organisation"`
-	Logo         string         `toml:"logo"`
-	License      string         `toml:"license"`
-	Federation   Federation     `toml:"federation"`
-	Store        Store          `toml:"store"`
-	Cohorts      []Cohort       `toml:"cohorts"`
-	Params       map[string]any `toml:"params"`
+	Title        string `toml:"title"`
+	Description  string `toml:"description"`
+	Language     string `toml:"language"`
+	BaseURL      string `toml:"base_url"`
+	Theme        string `toml:"theme"`
+	Author       string `toml:"author"`
+	Organisation string `toml:"organisation"`
+	Logo         string `toml:"logo"`
+	// OGImage is the picture apps show under a link to the course: a URL or a path
+	// under the site, about 1200×630, PNG or JPEG. Without it, cohort draws og.png
+	// from the title, description and logo (ogimage.go).
+	OGImage    string         `toml:"og_image"`
+	License    string         `toml:"license"`
+	Federation Federation     `toml:"federation"`
+	Store      Store          `toml:"store"`
+	Cohorts    []Cohort       `toml:"cohorts"`
+	Params     map[string]any `toml:"params"`
 
 	// Metrics is the [metrics] table (issue 11; its own line to ease merging).
 	Metrics Metrics `toml:"metrics"`

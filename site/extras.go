@@ -25,6 +25,7 @@ func (r *run) siteData() *SiteData {
 	if c.Logo != "" {
 		s.Logo = s.BasePath + strings.TrimPrefix(c.Logo, "/")
 	}
+	s.OGImage, s.OGImageOwn = r.ogImageURL(), c.OGImage != "" // ogimage.go
 	for _, p := range r.course.All() {
 		if p.Locked {
 			continue // its date would tell the feed of a lesson nobody can read yet
@@ -87,6 +88,9 @@ func (r *run) extras() error {
 		r.timer.done(f.name)
 	}
 	defer r.timer.done("static")
+	if err := r.writeOGImage(); err != nil { // ogimage.go
+		return err
+	}
 	return r.copyStatic() // static.go
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cohort-course/cohort/site/deps"
+	"github.com/cohort-course/cohort/site/markdown"
 )
 
 // linkIndex answers which URLs and files exist, so that links can be checked and
@@ -19,6 +20,7 @@ type linkIndex struct {
 	urls    map[string]bool  // every root-relative URL the build makes
 	assets  map[string]bool  // content-relative paths of files copied from content/
 	anchors map[string]map[string]bool
+	images  map[string]markdown.ImageInfo // root-relative URL → size and srcset (images.go)
 }
 
 func newLinkIndex(c *Course) *linkIndex {

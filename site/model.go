@@ -61,6 +61,12 @@ type Page struct {
 	TOC     []Heading
 	// VideoEmbed is the rendered embed of Video, empty without one.
 	VideoEmbed template.HTML
+	// HasMath tells that Content has formulas: the page links KaTeX's stylesheet
+	// and its own math.css (mathCSS). HasDiagram tells that it has a Mermaid
+	// diagram: the page loads Mermaid. Both are set when the page renders.
+	HasMath    bool
+	HasDiagram bool
+	mathCSS    []byte
 	// Words is the body's word count; ReadingTime the estimated time (Duration when set).
 	Words       int
 	ReadingTime time.Duration
@@ -185,11 +191,17 @@ type SiteData struct {
 	Author       string
 	Organisation string
 	Logo         string // root-relative URL of the logo, empty without one
-	License      string
-	Params       map[string]any
-	Federation   Federation
-	Cohorts      []Cohort
-	Course       *Course
+	// OGImage is the absolute URL of the picture apps show under a link to the
+	// course (1200×630): og_image, or og.png drawn by the build.
+	OGImage string
+	// OGImageOwn tells that OGImage is the course's own og_image (of a size the
+	// build does not know), not the drawn 1200×630 one.
+	OGImageOwn bool
+	License    string
+	Params     map[string]any
+	Federation Federation
+	Cohorts    []Cohort
+	Course     *Course
 	// Schedules are the cohorts' calendars: when each module and lesson opens.
 	Schedules []*Schedule
 	// Generator names cohort and its version, for <meta name="generator">.

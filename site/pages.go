@@ -40,6 +40,8 @@ type run struct {
 	modKeys  map[*Module]string
 	pagesKey string
 	outline  string // key of the course outline: every module's key
+	// imagesKey covers every image's size and copies: pages show them (images.go).
+	imagesKey string
 
 	outlineOnce sync.Once
 	outlineHTML template.HTML
@@ -84,6 +86,9 @@ func (r *run) render() (*state, error) {
 	}
 	if len(r.schedules) > 0 {
 		r.ix.addURL("schedule/index.html")
+	}
+	if err := r.scanImages(); err != nil { // images.go
+		return nil, err
 	}
 	for _, l := range c.Lessons {
 		for _, a := range l.Archive {
@@ -180,9 +185,15 @@ func (r *run) outPath(url string) string {
 	return strings.TrimPrefix(url, r.cfg.BasePath()) + "index.html"
 }
 
+// mathCSSPath is where the stylesheet of a page's formulas goes: beside the page,
+// as math.css, which the page links as {{.Page.URL}}math.css.
+func mathCSSPath(pageRel string) string {
+	return path.Join(path.Dir(pageRel), "math.css")
+}
+
 // renderKey hashes everything page p's output depends on.
 func (r *run) renderKey(p *Page) string {
-	k := newKeyer().str(r.key, string(p.Kind), p.Hash, p.File, r.pagesKey)
+	k := newKeyer().str(r.key, string(p.Kind), p.Hash, p.File, r.pagesKey, r.imagesKey)
 	switch p.Kind {
 	case KindHome:
 		k.str(r.outline)
@@ -204,6 +215,7 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	rel := r.outPath(p.URL)
 	if c := r.prev.page(p.File); c != nil && c.RenderKey == key && r.readsUnchanged(c.Reads) && r.out.keep(rel) {
 		p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed // as rendered last time
+		r.out.keep(mathCSSPath(rel))                        // the page's formulas, if it has any
 		log := &linkLog{}
 		for k, v := range c.Reads {
 			log.reads.Read(k, v)
@@ -256,11 +268,16 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	if err := r.out.write(rel, buf.Bytes()); err != nil {
 		return nil, err
 	}
+	if p.mathCSS != nil {
+		if err := r.out.write(mathCSSPath(rel), p.mathCSS); err != nil {
+			return nil, err
+		}
+	}
 	r.mu.Lock()
 	r.rendered++
 	r.mu.Unlock()
 	r.remember(p, key, log)
-	p.src, p.Content = nil, "" // written: let the memory go
+	p.src, p.Content, p.mathCSS = nil, "", nil // written: let the memory go
 	return log, nil
 }
 

@@ -48,6 +48,7 @@ func renderBody(md *markdown.Renderer, ix *linkIndex, cfg *Config, sd *SiteData,
 		Ref:     ix.refResolver(p, log), // shortcodes.go
 		Param:   paramLookup(p, cfg),
 		Page:    shortcodeScope{page: p, site: sd}, // for the course's own shortcodes
+		Image:   ix.imageLookup,                    // images.go
 	})
 	if err != nil {
 		var le *markdown.LinkError
@@ -58,9 +59,14 @@ func renderBody(md *markdown.Renderer, ix *linkIndex, cfg *Config, sd *SiteData,
 		if errors.As(err, &se) {
 			return &Error{File: file, Line: p.bodyLine + se.Line - 1, Err: fmt.Errorf("shortcode %q: %w", se.Name, se.Err)}
 		}
+		var me *markdown.MathError
+		if errors.As(err, &me) {
+			return &Error{File: file, Line: p.bodyLine + me.Line - 1, Err: fmt.Errorf("math %q: %w", me.TeX, me.Err)}
+		}
 		return &Error{File: file, Err: fmt.Errorf("markdown: %w", err)}
 	}
 	p.Content = template.HTML(res.HTML)
+	p.HasMath, p.HasDiagram, p.mathCSS = res.MathCSS != nil, res.Diagram, res.MathCSS
 	p.TOC = p.TOC[:0]
 	for _, h := range res.TOC {
 		p.TOC = append(p.TOC, Heading{Level: h.Level, ID: h.ID, Text: h.Text})

@@ -29,7 +29,8 @@ const searchTextMax = 24 << 10
 func searchText(rendered string) string {
 	var b strings.Builder
 	z := html.NewTokenizer(strings.NewReader(rendered))
-	skip := 0 // depth inside elements whose text is not read
+	skip := 0   // depth inside elements whose text is not read
+	hidden := 0 // depth inside an element a reader does not read (see hiddenFromReaders)
 	space := true
 	for {
 		switch z.Next() {
@@ -37,6 +38,16 @@ func searchText(rendered string) string {
 			return strings.TrimRight(b.String(), " ")
 		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
 			tt := z.Token()
+			if hidden > 0 || (tt.Type == html.StartTagToken && hiddenFromReaders(tt)) {
+				switch {
+				case tt.Type == html.SelfClosingTagToken || voidElements[tt.DataAtom]:
+				case tt.Type == html.StartTagToken:
+					hidden++
+				default:
+					hidden--
+				}
+				continue
+			}
 			switch tt.DataAtom {
 			case atom.Script, atom.Style, atom.Svg, atom.Template, atom.Math:
 				if tt.Type == html.StartTagToken {
@@ -54,7 +65,7 @@ func searchText(rendered string) string {
 				space = true
 			}
 		case html.TextToken:
-			if skip > 0 {
+			if skip > 0 || hidden > 0 {
 				continue
 			}
 			for _, r := range string(z.Text()) {
@@ -70,6 +81,29 @@ func searchText(rendered string) string {
 			}
 		}
 	}
+}
+
+// hiddenFromReaders tells an element whose text is not what a reader reads: one
+// marked aria-hidden (KaTeX's drawing of a formula, whose words are in its MathML,
+// itself left out above as markup), and a Mermaid diagram's source, which the reader
+// sees as a drawing.
+func hiddenFromReaders(t html.Token) bool {
+	for _, a := range t.Attr {
+		switch {
+		case a.Key == "aria-hidden" && a.Val == "true":
+			return true
+		case a.Key == "class" && t.DataAtom == atom.Pre && strings.Contains(" "+a.Val+" ", " mermaid "):
+			return true
+		}
+	}
+	return false
+}
+
+// voidElements have no end tag, so they do not nest.
+var voidElements = map[atom.Atom]bool{
+	atom.Area: true, atom.Base: true, atom.Br: true, atom.Col: true, atom.Embed: true, atom.Hr: true,
+	atom.Img: true, atom.Input: true, atom.Link: true, atom.Meta: true, atom.Source: true,
+	atom.Track: true, atom.Wbr: true,
 }
 
 // clipText cuts s to at most max bytes at a word boundary.

@@ -74,6 +74,7 @@ func commands() []command {
 		{"export", "write the course's discussion as JSON", cmdExport},
 		{"import", "read a discussion written by export into the store", cmdImport},
 		{"new", "create a new course that builds as it is", cmdNew},
+		{"import", "turn a Hugo site's course section into a cohort course", cmdImport},
 		{"version", "print cohort's version", cmdVersion},
 		{"help", "describe the commands, or one command", nil},
 	}

@@ -45,7 +45,8 @@ func FuzzRender(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		res, err := r.Render([]byte(src), resolve)
 		var le *LinkError
-		if err != nil && !errors.As(err, &le) {
+		var me *MathError
+		if err != nil && !errors.As(err, &le) && !errors.As(err, &me) {
 			t.Fatalf("Render: %v", err)
 		}
 		if le != nil {

@@ -120,5 +120,6 @@ type linkExtension struct{}
 func (linkExtension) Extend(m goldmark.Markdown) {
 	m.Parser().AddOptions(parser.WithASTTransformers(
 		util.Prioritized(linkTransformer{}, 120),
+		util.Prioritized(imageTransformer{}, 125), // images.go: after their links resolve
 	))
 }

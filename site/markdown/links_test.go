@@ -34,7 +34,7 @@ func TestResolveLinks(t *testing.T) {
 		wantCalls []string // destinations given to the resolver, in order
 	}{
 		{"inline link is rewritten", "[next](next.md)\n", `<a href="../next/">next</a>`, []string{"next.md"}},
-		{"image is rewritten", "![chart](chart.png)\n", `<img src="chart.png" alt="chart">`, []string{"chart.png"}},
+		{"image is rewritten", "![chart](chart.png)\n", `<img src="chart.png" alt="chart" loading="lazy" decoding="async">`, []string{"chart.png"}},
 		{"reference link is rewritten", "[next][n]\n\n[n]: next.md\n", `<a href="../next/">next</a>`, []string{"next.md"}},
 		{"link title is kept", "[next](next.md \"Next lesson\")\n", `<a href="../next/" title="Next lesson">next</a>`, []string{"next.md"}},
 		{"fragment reaches the resolver", "[see](#goals)\n", `<a href="#goals">see</a>`, []string{"#goals"}},
@@ -133,7 +133,7 @@ func TestNilResolverLeavesLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `<p><a href="a.md">a</a> <img src="b.png" alt="b"></p>`; strings.TrimSpace(string(res.HTML)) != want {
+	if want := `<p><a href="a.md">a</a> <img src="b.png" alt="b" loading="lazy" decoding="async"></p>`; strings.TrimSpace(string(res.HTML)) != want {
 		t.Errorf("HTML = %s, want %s", res.HTML, want)
 	}
 }

@@ -2,8 +2,9 @@
 //
 // It is goldmark, built once from options in New, with GFM, footnotes, typographer,
 // definition lists, heading ids, CSS-class syntax highlighting, and cohort's own
-// extensions: GitHub-style callouts, video embeds, discussion-prompt blocks and Hugo's
-// shortcodes (shortcode*.go). It knows nothing of the course graph: links are resolved
+// extensions: GitHub-style callouts, video embeds, discussion-prompt blocks, Hugo's
+// shortcodes (shortcode*.go), TeX math rendered by KaTeX at build time and Mermaid
+// blocks left for the browser (math.go, katex.go), and image sizes (images.go). It knows nothing of the course graph: links are resolved
 // through the Resolver given to Render, and ref, param and a course's own shortcodes
 // through the Env and Options the caller gives.
 // It is not for federated HTML (that is sanitized by the companion, never rendered here).
@@ -42,6 +43,9 @@ type Options struct {
 	// Shortcodes are the caller's own shortcodes by name; they win over the built-ins
 	// of the same name.
 	Shortcodes map[string]Shortcode
+	// Formulas keeps the formulas KaTeX rendered between builds; nil keeps them in
+	// memory only.
+	Formulas FormulaCache
 }
 
 // Env is what one RenderPage call knows of the page being rendered.
@@ -55,6 +59,9 @@ type Env struct {
 	Param func(key string) (any, bool)
 	// Page is handed to the caller's shortcodes as ShortcodeCall.Page.
 	Page any
+	// Image tells what the caller knows of the image at a resolved destination
+	// (images.go); nil, or false, and the image gets no size.
+	Image func(dest string) (ImageInfo, bool)
 }
 
 // Resolver rewrites one link or image destination found in a document.
@@ -75,6 +82,11 @@ type Result struct {
 	TOC   []Heading // h2 and h3 headings, in document order
 	Words int       // words of prose (code blocks not counted), for reading time
 	Text  string    // plain text of the first paragraph, at most ~300 bytes, for summaries
+	// MathCSS is the stylesheet of the page's formulas (KaTeX's positions, as
+	// classes); nil when the page has no math. The page needs KaTeX's own CSS too.
+	MathCSS []byte
+	// Diagram tells that the page has a Mermaid diagram, for the browser to draw.
+	Diagram bool
 }
 
 // LinkError is a broken link: Line is 1-based within the Markdown given to Render.
@@ -123,6 +135,7 @@ func New(o Options) *Renderer {
 			&videoExtension{labels: l},
 			linkExtension{},
 			&shortcodeExtension{labels: l, custom: o.Shortcodes},
+			&mathExtension{engine: newMathEngine(o.Formulas)}, // math.go
 		),
 		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
 		goldmark.WithRendererOptions(htmlOpts...),
@@ -137,6 +150,12 @@ type renderState struct {
 	env     Env
 	err     *LinkError
 	scErr   *ShortcodeError
+	// math.go: whether the page has formulas, their CSS rules, the first bad one,
+	// and whether it has a diagram.
+	math      bool
+	mathRules map[string]bool
+	mathErr   *MathError
+	diagram   bool
 }
 
 // fail records a shortcode's error; the first one is reported.
@@ -205,11 +224,18 @@ func (r *Renderer) RenderPage(src []byte, env Env) (Result, error) {
 	}
 	res := Result{HTML: bytes.Clone(buf.Bytes())}
 	summarize(doc, src, &res, !r.skipWords)
+	res.Diagram = st.diagram
+	if st.math {
+		res.MathCSS = mathCSS(st.mathRules)
+	}
 	if st.err != nil {
 		return res, st.err
 	}
 	if st.scErr != nil {
 		return res, st.scErr
+	}
+	if st.mathErr != nil {
+		return res, st.mathErr
 	}
 	return res, nil
 }

@@ -332,6 +332,7 @@ func figure(c *ShortcodeCall, st *renderState) (string, error) {
 		alt = c.Named["caption"]
 	}
 	b.WriteString(`<img src="` + esc(src) + `" alt="` + esc(alt) + `"`)
+	b.WriteString(st.imageAttrs(src, c.Named["width"] != "" || c.Named["height"] != "")) // images.go
 	for _, attr := range []string{"width", "height"} {
 		if v := c.Named[attr]; v != "" {
 			if _, err := strconv.Atoi(v); err != nil {
