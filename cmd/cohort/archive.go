@@ -88,8 +88,9 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("import", "import [flags] FILE.json\n\nReads a discussion written by 'cohort export' into the companion's store,\nkeeping its ids and moderation states. What the store already holds is\nleft as it is, so importing the same file twice changes nothing. Stop the\ncompanion first: it does not see imported replies until it restarts.", stderr)
+// cmdImportDiscussion is cohort import FILE.json.
+func cmdImportDiscussion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("import", "import [flags] FILE.json\n       import hugo [flags] DIR (see cohort import hugo -h)\n\nReads a discussion written by 'cohort export' into the companion's store,\nkeeping its ids and moderation states. What the store already holds is\nleft as it is, so importing the same file twice changes nothing. Stop the\ncompanion first: it does not see imported replies until it restarts.", stderr)
 	sf := addStoreFlags(fs)
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -97,7 +98,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if len(rest) != 1 {
 		fs.Usage()
-		return fmt.Errorf("%w: import takes one FILE.json", errUsage)
+		return fmt.Errorf("%w: import takes one FILE.json, or hugo and a folder", errUsage)
 	}
 	f, err := os.Open(rest[0])
 	if err != nil {

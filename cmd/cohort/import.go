@@ -5,12 +5,28 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/cohort-course/cohort/site/hugoimport"
 )
 
+// cmdImport reads a discussion written by export (cohort import FILE.json),
+// or, as cohort import hugo DIR, turns a Hugo site into a course.
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fset := newFlags("import", "import hugo [flags] DIR\n\nTurns the Hugo site in DIR (or one section of its content) into a cohort course:\n"+
+	for _, a := range args {
+		if a == "hugo" {
+			return cmdImportHugo(ctx, args, stdout, stderr)
+		}
+		if !strings.HasPrefix(a, "-") {
+			break
+		}
+	}
+	return cmdImportDiscussion(ctx, args, stdout, stderr)
+}
+
+// cmdImportHugo is cohort import hugo DIR.
+func cmdImportHugo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fset := newFlags("import hugo", "import hugo [flags] DIR\n\nTurns the Hugo site in DIR (or one section of its content) into a cohort course:\n"+
 		"sections become modules, front matter and hugo.toml are mapped, shortcodes kept or\nconverted, static/ copied. What it cannot convert is listed with file:line.", stderr)
 	section := fset.String("section", "", "the folder under content/ that holds the course (default: all of content/)")
 	out := fset.String("out", "", "the folder to write the course to, absent or empty (default: DIR-cohort)")

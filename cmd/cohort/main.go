@@ -72,9 +72,8 @@ func commands() []command {
 		{"migrate-store", "copy the companion's store from SQLite to PostgreSQL", cmdMigrateStore},
 		{"backup", "copy the companion's database, also while it runs", cmdBackup},
 		{"export", "write the course's discussion as JSON", cmdExport},
-		{"import", "read a discussion written by export into the store", cmdImport},
+		{"import", "read a discussion written by export into the store; import hugo DIR turns a Hugo site into a course", cmdImport},
 		{"new", "create a new course that builds as it is", cmdNew},
-		{"import", "turn a Hugo site's course section into a cohort course", cmdImport},
 		{"version", "print cohort's version", cmdVersion},
 		{"help", "describe the commands, or one command", nil},
 	}
