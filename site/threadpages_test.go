@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestThreadPagesGolden builds the stored thread with two top-level replies
@@ -101,5 +102,57 @@ func TestThreadPagesGolden(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, lessonDir, "discussion/2/index.html")); err == nil {
 		t.Error("a page of the thread that no longer exists is still there")
+	}
+}
+
+// TestDeepAnswersFlattened: answers nested deeper than MaxReplyIndent are
+// shown at that indent, beside their parent, and say whom they answer; an
+// answer whose parent is on another page says so too.
+func TestDeepAnswersFlattened(t *testing.T) {
+	// a chain: top ← r1 ← r2 ← r3 ← r4 ← r5, each by another author
+	chain := func(n int) *Reply {
+		var root, cur *Reply
+		for i := range n {
+			r := &Reply{ID: "r" + string(rune('0'+i)), Author: Author{Name: "N" + string(rune('0'+i)), Handle: "@u" + string(rune('0'+i)) + "@example.org"},
+				Published: time.Date(2026, 9, 7, 10, i, 0, 0, time.UTC)}
+			if root == nil {
+				root = r
+			} else {
+				cur.Replies = []*Reply{r}
+			}
+			cur = r
+		}
+		return root
+	}
+	type shown struct {
+		indent     int
+		replyingTo string
+	}
+	walk := func(r *Reply) map[string]shown {
+		got := map[string]shown{}
+		var f func(r *Reply, indent int)
+		f = func(r *Reply, indent int) {
+			got[r.ID] = shown{indent, r.ReplyingTo}
+			for _, c := range r.Replies {
+				f(c, indent+1)
+			}
+		}
+		f(r, 0)
+		return got
+	}
+	all := walk(FirstAnswers(chain(6), 10))
+	want := map[string]shown{"r0": {0, ""}, "r1": {1, ""}, "r2": {2, ""}, "r3": {3, ""},
+		"r4": {3, "@u3@example.org"}, "r5": {3, "@u4@example.org"}}
+	for id, w := range want {
+		if all[id] != w {
+			t.Errorf("%s is shown at indent %d replying to %q, want %d and %q", id, all[id].indent, all[id].replyingTo, w.indent, w.replyingTo)
+		}
+	}
+	// The second page of answers: r3's parent r2 is on the first.
+	root := chain(5)
+	page := trimAnswers(root, answersOf(root), 2, 2)
+	got := walk(page)
+	if got["r3"] != (shown{1, "@u2@example.org"}) || got["r4"] != (shown{2, ""}) {
+		t.Errorf("on a later page: %v", got)
 	}
 }
