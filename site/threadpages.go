@@ -104,7 +104,7 @@ func trimAnswers(r *Reply, all []answer, skip, n int) *Reply {
 	start, end := min(skip, len(all)), min(skip+n, len(all))
 	copies := map[*Reply]*Reply{r: &c}
 	indent := map[*Reply]int{&c: 0} // of each copy
-	holder := map[*Reply]*Reply{}    // copy → the copy it is shown under
+	holder := map[*Reply]*Reply{}   // copy → the copy it is shown under
 	for _, a := range all[start:end] {
 		ac := *a.r
 		ac.Replies, ac.More, ac.MoreURL, ac.ReplyingTo = []*Reply{}, 0, "", ""
