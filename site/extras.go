@@ -78,6 +78,7 @@ func (r *run) extras() error {
 	sk := newKeyer().str(r.key, r.outline, r.pagesKey)
 	for _, s := range r.schedules {
 		for _, m := range s.Modules {
+			sk.str(fmt.Sprint(m.Current))
 			for _, l := range m.Lessons {
 				sk.int(l.Opens.UnixNano())
 			}
