@@ -245,7 +245,8 @@ func TestDefaultLayouts(t *testing.T) {
 			outline := execHTML(t, set, "partials/outline.html", course)
 			navs := map[*site.Module]template.HTML{}
 			for _, m := range course.Modules {
-				navs[m] = execHTML(t, set, "partials/module-nav.html", m)
+				nav := execHTML(t, set, "partials/module-nav.html", m)
+				navs[m] = execHTML(t, set, "partials/sidebar.html", site.SidebarData{Course: course, Current: m, Nav: nav, AllLessons: true})
 			}
 			live := template.HTML(`<script src="/_live.js" defer></script>`)
 			data := func(p *site.Page) site.PageData {
@@ -301,7 +302,10 @@ func TestDefaultLayouts(t *testing.T) {
 				`Which prompt got the most replies`,
 				`<time datetime="PT10M">About 10 min</time>`,
 				`href="#why">Why &amp; how</a>`,
-				`<aside class="sidebar" aria-label="This module">`,
+				`<aside class="sidebar" aria-label="Course navigation">`,
+				`<summary>Module 1: Welcome</summary>`, // the other module, folded
+				`<details class="menu-toggle">`,
+				`<button type="button" class="theme-toggle" aria-pressed="false" hidden>`,
 				`Facilitating &lt;discussion&gt;`,
 				`?q=caf%c3%a9%20%26%20co`,
 			} {
@@ -411,7 +415,10 @@ func checkPage(t *testing.T, name, layout, out string, v variant) {
 			}
 			switch tok.Data {
 			case "script":
-				if attrs["src"] == "" || !hasAttr(tok, "defer") {
+				// One script runs before the page is drawn: the colour scheme's,
+				// in <head>, so the page never shows the other scheme first.
+				early := strings.HasSuffix(attrs["src"], "js/color-scheme.js") && slices.Contains(stack, "head")
+				if attrs["src"] == "" || (!hasAttr(tok, "defer") && !early) {
 					t.Errorf("%s: a script without src or defer", name)
 				}
 			case "link", "img", "iframe", "source":
@@ -529,7 +536,11 @@ func TestStrings(t *testing.T) {
 // another host.
 func TestStatic(t *testing.T) {
 	fsys, _ := themes.Get("default")
-	limits := map[string]int{"css/style.css": 25 << 10, "js/search.js": 8 << 10, "js/video.js": 3 << 10}
+	// style.css grew past 25 KB with the phone menu, the colour toggle and the
+	// contents column; still one small file, cached by every page.
+	// color-scheme.js blocks drawing the page: a few lines only.
+	limits := map[string]int{"css/style.css": 32 << 10, "js/search.js": 8 << 10, "js/video.js": 3 << 10,
+		"js/theme.js": 4 << 10, "js/color-scheme.js": 512}
 	for name, limit := range limits {
 		data, err := fs.ReadFile(fsys, path.Join("static", name))
 		if err != nil {
