@@ -50,8 +50,7 @@
   var lang = root.lang || undefined;
   var fmt;
   try {
-    fmt = new Intl.DateTimeFormat(lang, { year: "numeric", month: "long", day: "numeric",
-      hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+    fmt = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
   } catch (e) {
     return;
   }
