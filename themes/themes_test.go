@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -587,4 +588,39 @@ func BenchmarkLesson(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+}
+
+// TestSearchBoxSlot: the header has a place for a search box: a theme (or a
+// course) that adds partials/search-box.html gets it in every page's header,
+// and a theme without one renders the header as it is.
+func TestSearchBoxSlot(t *testing.T) {
+	fsys, _ := themes.Get("default")
+	en := loadStrings(t, fsys, "en")
+	course := fakeCourse("/", "https://example.org/", site.Federation{})
+	sd := &site.SiteData{Title: "Course", Language: "en", BaseURL: "https://example.org/", BasePath: "/", Course: course}
+	data := site.PageData{Site: sd, Page: course.Home}
+
+	set := parseTheme(t, fsys, funcs(en, "/", "https://example.org/"))
+	if out := mustExec(t, set, "partials/header.html", data); strings.Contains(out, "search-box") {
+		t.Errorf("without a search box partial the header mentions one:\n%s", out)
+	}
+	withBox := fstest.MapFS{"layouts/partials/search-box.html": {Data: []byte(`<form class="search-box" role="search"></form>`)}}
+	err := fs.WalkDir(fsys, "layouts", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, p)
+		withBox[p] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set = parseTheme(t, withBox, funcs(en, "/", "https://example.org/"))
+	out := mustExec(t, set, "home.html", data)
+	header := out[strings.Index(out, `<header class="site-header">`):]
+	header = header[:strings.Index(header, "</header>")]
+	if !strings.Contains(header, `<form class="search-box" role="search"></form>`) {
+		t.Errorf("the header lacks the search box partial:\n%s", header)
+	}
 }
