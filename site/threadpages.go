@@ -139,6 +139,20 @@ func authorLabel(a Author) string {
 // same pages as the site.
 func FirstAnswers(r *Reply, n int) *Reply { return trimAnswers(r, answersOf(r), 0, n) }
 
+// Indented returns t's top-level replies with all their answers as a page
+// shows them: none indented deeper than MaxReplyIndent, the deeper ones saying
+// whom they answer (an archive page, which shows a whole thread).
+func (t *Thread) Indented() []*Reply {
+	var out []*Reply
+	for _, r := range t.Replies {
+		if r != nil {
+			all := answersOf(r)
+			out = append(out, trimAnswers(r, all, 0, len(all)))
+		}
+	}
+	return out
+}
+
 // replySlug names a top-level reply's pages: a digest of its id, which is a
 // URL on another server and no good as a path.
 func replySlug(id string) string {

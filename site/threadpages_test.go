@@ -156,3 +156,23 @@ func TestDeepAnswersFlattened(t *testing.T) {
 		t.Errorf("on a later page: %v", got)
 	}
 }
+
+// TestIndentedThread: an archive shows every answer, as deep as a page indents.
+func TestIndentedThread(t *testing.T) {
+	deep := &Reply{ID: "d", Author: Author{Handle: "@c@x"}, Published: time.Unix(5, 0)}
+	r := &Reply{ID: "a", Published: time.Unix(1, 0), Replies: []*Reply{{ID: "b", Published: time.Unix(2, 0), Replies: []*Reply{
+		{ID: "c", Published: time.Unix(3, 0), Author: Author{Handle: "@c@x"}, Replies: []*Reply{
+			{ID: "c2", Published: time.Unix(4, 0), Author: Author{Name: "C2"}, Replies: []*Reply{deep}}}}}}}}
+	got := (&Thread{Replies: []*Reply{r, nil}}).Indented()
+	if len(got) != 1 || got[0].More != 0 {
+		t.Fatalf("got %d top-level replies, %d left out", len(got), got[0].More)
+	}
+	c2 := got[0].Replies[0].Replies[0].Replies[0]
+	if c2.ID != "c2" || len(c2.Replies) != 0 || c2.ReplyingTo != "" {
+		t.Fatalf("the third indent is %+v", c2)
+	}
+	holder := got[0].Replies[0].Replies[0]
+	if len(holder.Replies) != 2 || holder.Replies[1].ID != "d" || holder.Replies[1].ReplyingTo != "C2" {
+		t.Errorf("the answer below the third indent is not beside its parent, replying to C2: %+v", holder.Replies)
+	}
+}
