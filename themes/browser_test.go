@@ -479,6 +479,9 @@ func testLessonLayout(b *browser) {
 	if top := b.js(`document.querySelector(".toc").getBoundingClientRect().top`).(float64); top < 0 || top > 40 {
 		b.t.Errorf("scrolled 1500 px down, the contents are at %.0f px: not sticky", top)
 	}
+	if got := b.js(`[...document.querySelectorAll(".toc a[aria-current=location]")].map(a => a.textContent).join()`); got != "Staying together" {
+		b.t.Errorf("scrolled past the last heading, the contents mark %q", got)
+	}
 	nav := b.js(`(() => { const s = document.querySelector(".sidebar");
 		return [s.querySelectorAll(".course-nav-modules > li").length, s.querySelectorAll("details[open]").length,
 			s.querySelector(".course-nav-current [aria-current=page]")?.textContent, s.querySelectorAll("details:not([open]) a").length]; })()`).([]any)

@@ -3,7 +3,8 @@
 // - the menu button: a real button with aria-expanded in place of <details>;
 // - the light/dark toggle: remembers the choice (js/color-scheme.js applies it);
 // - times of replies in the reader's time zone;
-// - the schedule's current week by the reader's clock.
+// - the schedule's current week by the reader's clock;
+// - in a lesson's contents, the section being read.
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -44,6 +45,21 @@
       show();
     });
     if (system && system.addEventListener) system.addEventListener("change", show);
+  }
+
+  // Contents: mark the section whose heading last passed the top third of the screen.
+  var toc = document.querySelector(".toc");
+  if (toc) {
+    var heads = [...toc.querySelectorAll('a[href^="#"]')].map(a => [a, document.getElementById(decodeURIComponent(a.hash.slice(1)))]).filter(p => p[1]);
+    var queued = false;
+    var mark = () => {
+      queued = false;
+      var cur = null;
+      heads.forEach(p => { if (p[1].getBoundingClientRect().top < window.innerHeight / 3) cur = p[0]; });
+      heads.forEach(p => { if (p[0] === cur) p[0].setAttribute("aria-current", "location"); else p[0].removeAttribute("aria-current"); });
+    };
+    window.addEventListener("scroll", () => { if (!queued) { queued = true; requestAnimationFrame(mark); } }, { passive: true });
+    mark();
   }
 
   // Times in the reader's zone. The page has them in UTC; the original stays as a tooltip.
