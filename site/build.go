@@ -120,6 +120,10 @@ type Builder struct {
 	threadMu sync.Mutex
 	threads  map[threadKey]*Thread
 	stale    map[string]bool
+
+	// rename, when set, replaces os.Rename in the output's commit: tests make it
+	// fail midway.
+	rename func(from, to string) error
 }
 
 // NewBuilder prepares a builder; nothing is read until Build.
@@ -178,13 +182,27 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	if _, err := os.Stat(b.o.Out); err != nil && prev != nil {
 		prev = nil // the output folder is gone: write everything
 	}
+	if interrupted(b.o.Out) { // output.go
+		prev = nil // a commit was cut short: compare every file with what is there
+	}
 
 	tree, err := b.contentTree(changed) // content.go
 	if err != nil {
 		return nil, fmt.Errorf("content: %w", err)
 	}
 	step("walk")
+	// A file the watcher names is read again whatever its size and time say: an
+	// edit within the file system's clock tick that keeps the size looks unchanged.
+	named := make(map[string]bool, len(changed))
+	for _, p := range changed {
+		if rel, ok := strings.CutPrefix(p, ContentDir+"/"); ok {
+			named[rel] = true
+		}
+	}
 	pages, err := readPages(ctx, b.fsys, tree.markdown, b.o.Drafts, func(src source) *Page {
+		if named[src.path] {
+			return nil
+		}
 		if p := b.livePage(src); p != nil {
 			return p
 		}
@@ -217,6 +235,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	step("discussion")
 
 	out := newOutput(b.o.Out, prev.outputs())
+	out.rename = b.rename
 	r := &run{
 		b: b, ctx: ctx, cfg: cfg, theme: theme, course: course, tree: tree,
 		out: out, prev: prev, key: key, schedules: scheds, timer: timer,
@@ -355,7 +374,7 @@ func (b *Builder) livePage(src source) *Page {
 		return nil
 	}
 	old, ok := b.tree.byPath[src.path]
-	if !ok || old.size != src.size || !old.mtime.Equal(src.mtime) {
+	if !ok || old.size != src.size || !old.mtime.Equal(src.mtime) || old.ctime != src.ctime {
 		return nil
 	}
 	p := b.pages[src.path]

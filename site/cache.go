@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/cohort-course/cohort/site/deps"
 )
 
 // cacheFile is the incremental build cache, under Options.CacheDir.
@@ -60,10 +62,12 @@ func (s *state) special(rel string) string {
 type cachedPage struct {
 	Size      int64
 	ModTime   int64
+	Change    int64 // the source's changeStamp
 	Page      Page
 	RenderKey string
-	// Links maps the pages this page links to (by file) to their URL then.
-	Links map[string]string
+	// Reads are what rendering the page's Markdown read of the rest of the
+	// course (deps.go): the pages, URLs and files its links looked up.
+	Reads deps.Reads
 	Frags []cachedFrag
 }
 
@@ -78,7 +82,7 @@ func (s *state) reuse(src source) *Page {
 		return nil
 	}
 	c, ok := s.Files[src.path]
-	if !ok || c.Size != src.size || c.ModTime != src.mtime.UnixNano() {
+	if !ok || c.Size != src.size || c.ModTime != src.mtime.UnixNano() || c.Change != src.ctime {
 		return nil
 	}
 	p := c.Page // a copy: the new build links it into its own graph

@@ -17,7 +17,7 @@ import (
 // be byte-identical from run to run, only the site.
 
 // cacheMagic starts every cache file; change it when the layout changes.
-const cacheMagic = "cohort-cache-5\n"
+const cacheMagic = "cohort-cache-6\n"
 
 type encoder struct{ b []byte }
 
@@ -310,9 +310,10 @@ func (e *encoder) file(name string, c *cachedPage) {
 	e.str(name)
 	e.int(c.Size)
 	e.int(c.ModTime)
+	e.int(c.Change)
 	e.str(c.RenderKey)
 	e.page(&c.Page)
-	e.strMap(c.Links)
+	e.strMap(c.Reads)
 	e.uint(uint64(len(c.Frags)))
 	for _, f := range c.Frags {
 		e.str(f.Target)
@@ -323,9 +324,9 @@ func (e *encoder) file(name string, c *cachedPage) {
 
 func (d *decoder) file() (string, *cachedPage) {
 	name := d.str()
-	c := &cachedPage{Size: d.int(), ModTime: d.int(), RenderKey: d.str()}
+	c := &cachedPage{Size: d.int(), ModTime: d.int(), Change: d.int(), RenderKey: d.str()}
 	d.page(&c.Page)
-	c.Links = d.strMap()
+	c.Reads = d.strMap()
 	nf := d.uint()
 	for j := uint64(0); j < nf && d.err == nil; j++ {
 		c.Frags = append(c.Frags, cachedFrag{Target: d.str(), Fragment: d.str(), Dest: d.str()})

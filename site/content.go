@@ -27,6 +27,7 @@ type source struct {
 	path  string // relative to content/, forward slashes
 	size  int64
 	mtime time.Time
+	ctime int64 // changeStamp: set again by any write, whatever the tool does to mtime
 }
 
 // tree is what a walk of content/ finds: Markdown files and other files to copy.
@@ -112,7 +113,7 @@ func walkEntry(fsys, root fs.FS, top fs.DirEntry) (*tree, error) {
 		if err != nil {
 			return &Error{File: path.Join(ContentDir, p), Err: err}
 		}
-		s := source{path: p, size: info.Size(), mtime: info.ModTime()}
+		s := source{path: p, size: info.Size(), mtime: info.ModTime(), ctime: changeStamp(info)}
 		if strings.HasSuffix(name, ".md") {
 			if strings.Count(p, "/") > 1 {
 				return &Error{File: path.Join(ContentDir, p),
@@ -161,7 +162,7 @@ func (t *tree) update(fsys fs.FS, rel string) bool {
 	case strings.HasSuffix(rel, ".md") && strings.Count(rel, "/") > 1:
 		return false // the walk reports where lessons may not live
 	default:
-		s := source{path: rel, size: info.Size(), mtime: info.ModTime()}
+		s := source{path: rel, size: info.Size(), mtime: info.ModTime(), ctime: changeStamp(info)}
 		if found {
 			(*list)[i] = s
 		} else {

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+
+	"github.com/cohort-course/cohort/site/deps"
 )
 
 // linkIndex answers which URLs and files exist, so that links can be checked and
@@ -83,13 +85,10 @@ func (ix *linkIndex) resolver(p *Page, log *linkLog) func(string) (string, error
 			suffix += "#" + u.EscapedFragment()
 		}
 		if strings.HasPrefix(u.Path, "/") {
-			out, err := ix.rootRelative(u.Path, suffix)
-			if q := ix.byURL[strings.TrimSuffix(out, suffix)]; err == nil && q != nil {
+			out, err := ix.rootRelative(&log.reads, u.Path, suffix)
+			if q := ix.byURL[strings.TrimSuffix(out, suffix)]; err == nil && q != nil && u.Fragment != "" {
 				// A page, not a file: its heading is checked as a relative link's is.
-				log.links[q.File] = q.URL
-				if u.Fragment != "" {
-					log.frags = append(log.frags, fragmentRef{target: q, fragment: u.Fragment, dest: dest})
-				}
+				log.frags = append(log.frags, fragmentRef{target: q, fragment: u.Fragment, dest: dest})
 			}
 			return out, err
 		}
@@ -99,19 +98,21 @@ func (ix *linkIndex) resolver(p *Page, log *linkLog) func(string) (string, error
 		}
 		if strings.HasSuffix(target, ".md") {
 			q, ok := ix.byFile[target]
+			if ok {
+				log.reads.Read(readLinkedPage+target, q.URL)
+			}
 			if !ok {
 				if strings.HasPrefix(target, "../") {
 					return "", fmt.Errorf("%w: %s is outside content/", errBrokenLink, u.Path)
 				}
 				return "", fmt.Errorf("%w: no page content/%s", errBrokenLink, target)
 			}
-			log.links[q.File] = q.URL
 			if u.Fragment != "" {
 				log.frags = append(log.frags, fragmentRef{target: q, fragment: u.Fragment, dest: dest})
 			}
 			return q.URL + suffix, nil
 		}
-		if ix.assets[target] {
+		if log.reads.Has(readAsset+target, ix.assets[target]) {
 			return ix.base + target + suffix, nil
 		}
 		return "", fmt.Errorf("%w: no file content/%s", errBrokenLink, target)
@@ -120,18 +121,52 @@ func (ix *linkIndex) resolver(p *Page, log *linkLog) func(string) (string, error
 
 // rootRelative checks a link written from the site's root ("/02-facilitating/prompts/")
 // and puts the base URL's path in front of it.
-func (ix *linkIndex) rootRelative(p, suffix string) (string, error) {
+// Every lookup is recorded in reads, misses too: a URL appearing where an
+// earlier lookup missed changes what the link resolves to.
+func (ix *linkIndex) rootRelative(reads *deps.Recorder, p, suffix string) (string, error) {
 	rel := strings.TrimPrefix(p, "/")
 	full := ix.base + rel
+	has := func(u string) bool { return reads.Has(readURL+u, ix.urls[u]) }
 	switch {
-	case ix.urls[full]:
+	case has(full):
 		return full + suffix, nil
-	case !strings.HasSuffix(full, "/") && ix.urls[full+"/"]:
+	case !strings.HasSuffix(full, "/") && has(full+"/"):
 		return full + "/" + suffix, nil
-	case strings.HasPrefix(p, ix.base) && ix.urls[p]:
+	case strings.HasPrefix(p, ix.base) && has(p):
 		return p + suffix, nil // already written with the base path
 	}
 	return "", fmt.Errorf("%w: nothing is published at %s", errBrokenLink, p)
+}
+
+// The kinds of read a page's links make of the link index (deps.go).
+const (
+	readLinkedPage = "page:"  // + content-relative .md path → the page's URL
+	readAsset      = "asset:" // + content-relative path → "1" when the file is copied
+	readURL        = "url:"   // + root-relative URL → "1" when the build makes it
+)
+
+// current answers a recorded read from this build's index.
+func (ix *linkIndex) current(key string) string {
+	kind, arg := deps.Split(key)
+	switch kind + ":" {
+	case readLinkedPage:
+		if q := ix.byFile[arg]; q != nil {
+			return q.URL
+		}
+		return ""
+	case readAsset:
+		return boolRead(ix.assets[arg])
+	case readURL:
+		return boolRead(ix.urls[arg])
+	}
+	return deps.Unknown
+}
+
+func boolRead(ok bool) string {
+	if ok {
+		return "1"
+	}
+	return ""
 }
 
 // lineOf finds the 1-based line of the first occurrence of s in src, or 0.

@@ -192,6 +192,7 @@ type SiteData struct {
 	Schedules []*Schedule
 	// Generator names cohort and its version, for <meta name="generator">.
 	Generator string
-	// BuildDate is the newest page date, so that builds stay deterministic.
+	// BuildDate is the newest date of a page that has opened (not of a lesson
+	// still locked), so that builds stay deterministic.
 	BuildDate time.Time
 }

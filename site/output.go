@@ -11,8 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // output writes a build into the output folder without ever leaving it half-written:
@@ -35,6 +37,9 @@ type output struct {
 	written []string
 	// dirs remembers the staging folders already made, to save a system call per file.
 	dirs sync.Map
+	// rename moves a file or folder; nil means os.Rename. Tests set it to make a
+	// commit fail midway.
+	rename func(from, to string) error
 }
 
 func newOutput(dir string, prev map[string]string) *output {
@@ -96,16 +101,26 @@ func (o *output) keep(rel string) bool {
 	return true
 }
 
-// copyFile records rel as a copy of name in fsys. hash identifies the source's
-// version (size and modification time will do for static files); unchanged
-// sources are not copied again.
-func (o *output) copyFile(rel string, fsys fs.FS, name, hash string) error {
-	prev, known, err := o.record(rel, hash)
+// copyFile records rel as a copy of name in fsys, compared by the hash of its
+// content: a file edited within the file system's clock tick, or copied with its
+// old time kept (cp -p, rsync -t, an archive), has the same size and time but
+// not the same bytes. Unchanged files are not copied again.
+func (o *output) copyFile(rel string, fsys fs.FS, name string) error {
+	h, err := hashFile(fsys, name)
+	if err != nil {
+		return fmt.Errorf("output %s: %w", rel, err)
+	}
+	prev, known, err := o.record(rel, h)
 	if err != nil {
 		return err
 	}
-	if known && prev == hash {
-		if _, err := os.Stat(filepath.Join(o.dir, filepath.FromSlash(rel))); err == nil {
+	target := filepath.Join(o.dir, filepath.FromSlash(rel))
+	if known && prev == h {
+		if _, err := os.Stat(target); err == nil {
+			return nil
+		}
+	} else if !known {
+		if old, err := hashFile(os.DirFS(o.dir), rel); err == nil && old == h { // no record: what is there?
 			return nil
 		}
 	}
@@ -118,6 +133,20 @@ func (o *output) copyFile(rel string, fsys fs.FS, name, hash string) error {
 		_, err = io.Copy(w, f)
 		return err
 	})
+}
+
+// hashFile is hashBytes of a file's content, read in pieces.
+func hashFile(fsys fs.FS, name string) (string, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16]), nil
 }
 
 func (o *output) stageFile(rel string, fill func(io.Writer) error) error {
@@ -178,12 +207,19 @@ func (o *output) abort() {
 
 // commit moves staged files into the output folder and removes files the build no
 // longer makes. It returns how many files were removed.
+//
+// It either does all of that or, when a step fails midway, undoes the steps
+// already taken, so the folder is never a mix of two builds. Every change is a
+// rename, and each is logged: a file being replaced, or removed, is first moved
+// to an undo folder beside the output folder, from where a rollback moves it
+// back. Swapping two whole folders would need the unchanged files in the new one
+// too, a cost per file of the site on every build; the log costs per change.
 func (o *output) commit() (removed int, err error) {
 	defer o.abort()
 	slices.Sort(o.staged)
 	// A first build: the staging folder becomes the output folder in one rename.
 	if _, err := os.Stat(o.dir); errors.Is(err, fs.ErrNotExist) && o.stage != "" {
-		if err := os.Rename(o.stage, o.dir); err != nil {
+		if err := o.renameFile(o.stage, o.dir); err != nil {
 			return 0, fmt.Errorf("output: %w", err)
 		}
 		o.stage = ""
@@ -193,24 +229,59 @@ func (o *output) commit() (removed int, err error) {
 	if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return 0, fmt.Errorf("output: %w", err)
 	}
+	stale := o.stale()
+	if len(o.staged) == 0 && len(stale) == 0 {
+		return 0, nil
+	}
+	u, err := o.newUndo()
+	if err != nil {
+		return 0, fmt.Errorf("output: %w", err)
+	}
+	if err := o.apply(u, stale); err != nil {
+		if rerr := u.rollback(); rerr != nil {
+			return 0, fmt.Errorf("%w; and undoing the commit failed, %s holds the files moved away: %w", err, u.dir, rerr)
+		}
+		os.RemoveAll(u.dir)
+		return 0, err
+	}
+	os.RemoveAll(u.dir)
+	for _, rel := range stale {
+		removeEmptyParents(o.dir, filepath.Dir(filepath.Join(o.dir, filepath.FromSlash(rel))))
+	}
+	o.written = o.staged
+	return len(stale), nil
+}
+
+// apply moves the staged files in and the stale files out, logging each step in u.
+func (o *output) apply(u *undo, stale []string) error {
 	made := map[string]bool{}
 	for _, rel := range o.staged {
 		target := filepath.Join(o.dir, filepath.FromSlash(rel))
-		dir := filepath.Dir(target)
-		if !made[dir] {
-			if err := mkdirReplacing(dir); err != nil {
-				return 0, fmt.Errorf("output %s: %w", rel, err)
+		if dir := filepath.Dir(target); !made[dir] {
+			if err := u.mkdirs(dir); err != nil {
+				return fmt.Errorf("output %s: %w", rel, err)
 			}
 			made[dir] = true
 		}
-		if err := os.Rename(filepath.Join(o.stage, filepath.FromSlash(rel)), target); err != nil {
-			return 0, fmt.Errorf("output %s: %w", rel, err)
+		if err := u.moveAway(target); err != nil {
+			return fmt.Errorf("output %s: %w", rel, err)
+		}
+		if err := o.renameFile(filepath.Join(o.stage, filepath.FromSlash(rel)), target); err != nil {
+			return fmt.Errorf("output %s: %w", rel, err)
+		}
+		u.log = append(u.log, undoStep{placed: target})
+	}
+	for _, rel := range stale {
+		if err := u.moveAway(filepath.Join(o.dir, filepath.FromSlash(rel))); err != nil {
+			return fmt.Errorf("output: remove %s: %w", rel, err)
 		}
 	}
-	o.written = o.staged
+	return nil
+}
 
-	// Remove what the previous build made and this one did not. Without a record of
-	// the previous build, anything in the folder that this build did not make goes.
+// stale lists what the previous build made and this one did not, sorted. Without
+// a record of the previous build, anything in the folder this build did not make.
+func (o *output) stale() []string {
 	var stale []string
 	if o.prev != nil {
 		for rel := range o.prev {
@@ -231,33 +302,130 @@ func (o *output) commit() (removed int, err error) {
 		})
 	}
 	slices.Sort(stale)
-	for _, rel := range stale {
-		target := filepath.Join(o.dir, filepath.FromSlash(rel))
-		if err := os.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return removed, fmt.Errorf("output: remove %s: %w", rel, err)
-		}
-		removed++
-		removeEmptyParents(o.dir, filepath.Dir(target))
-	}
-	return removed, nil
+	return stale
 }
 
-// mkdirReplacing makes dir, removing a file that stands where a folder must go
-// (an old page.html where page/ now belongs).
-func mkdirReplacing(dir string) error {
-	err := os.MkdirAll(dir, 0o755)
-	if err == nil {
+func (o *output) renameFile(from, to string) error {
+	if o.rename != nil {
+		return o.rename(from, to)
+	}
+	return os.Rename(from, to)
+}
+
+// interrupted tells whether a commit into dir was cut short (the process died
+// between its first rename and its last, leaving its undo folder): the folder
+// may then hold files of two builds, and no record of the last build can be
+// trusted for it. It removes what the cut-short build left beside dir.
+func interrupted(dir string) bool {
+	parent, base := filepath.Split(filepath.Clean(dir))
+	if parent == "" {
+		parent = "."
+	}
+	undos, _ := filepath.Glob(filepath.Join(parent, "."+base+".undo-*"))
+	stages, _ := filepath.Glob(filepath.Join(parent, "."+base+".staging-*"))
+	for _, d := range append(undos, stages...) {
+		os.RemoveAll(d)
+	}
+	return len(undos) > 0
+}
+
+// undo is the log of one commit: what it put in place, what it moved away (to
+// dir, beside the output folder), and the folders it made, in order.
+type undo struct {
+	o   *output
+	dir string
+	log []undoStep
+	n   int // files moved away so far, to name them in dir
+}
+
+// undoStep is one logged step: exactly one field is set.
+type undoStep struct {
+	placed string // a staged file moved to this path
+	from   string // an existing file moved away from this path ...
+	to     string // ... to this one in the undo folder
+	made   string // a folder made
+}
+
+func (o *output) newUndo() (*undo, error) {
+	parent, base := filepath.Split(filepath.Clean(o.dir))
+	if parent == "" {
+		parent = "."
+	}
+	dir, err := os.MkdirTemp(parent, "."+base+".undo-")
+	if err != nil {
+		return nil, err
+	}
+	return &undo{o: o, dir: dir}, nil
+}
+
+// moveAway moves the file at p, if there is one, to the undo folder.
+func (u *undo) moveAway(p string) error {
+	info, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if info.IsDir() {
+		return fmt.Errorf("a folder stands where the file %s goes", p)
+	}
+	u.n++
+	to := filepath.Join(u.dir, strconv.Itoa(u.n))
+	if err := u.o.renameFile(p, to); err != nil {
+		return err
+	}
+	u.log = append(u.log, undoStep{from: p, to: to})
+	return nil
+}
+
+// mkdirs makes dir and its missing parents, logging each, and moves away a
+// file that stands where a folder must go (an old page.html where page/ now belongs).
+func (u *undo) mkdirs(dir string) error {
+	info, err := os.Stat(dir)
+	if err == nil && info.IsDir() {
 		return nil
 	}
-	for d := dir; d != "." && d != "/"; d = filepath.Dir(d) {
-		if info, serr := os.Stat(d); serr == nil && !info.IsDir() {
-			if rerr := os.Remove(d); rerr != nil {
-				return rerr
-			}
-			return os.MkdirAll(dir, 0o755)
+	if err == nil { // a file: it goes, and the folder takes its place
+		if err := u.moveAway(dir); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+		return err
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := u.mkdirs(parent); err != nil {
+			return err
 		}
 	}
-	return err
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return err
+	}
+	u.log = append(u.log, undoStep{made: dir})
+	return nil
+}
+
+// rollback undoes the logged steps, last first: the output folder is again as
+// the commit found it, files, contents and modification times.
+func (u *undo) rollback() error {
+	var errs []error
+	for i := len(u.log) - 1; i >= 0; i-- {
+		s := u.log[i]
+		switch {
+		case s.placed != "":
+			if err := os.Remove(s.placed); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		case s.from != "":
+			if err := os.Rename(s.to, s.from); err != nil {
+				errs = append(errs, err)
+			}
+		case s.made != "":
+			if err := os.Remove(s.made); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // removeEmptyParents removes empty folders from dir up to (not including) root.

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cohort-course/cohort/site/deps"
+
 	"github.com/cohort-course/cohort/site/markdown"
 )
 
@@ -58,7 +60,7 @@ type run struct {
 // linkLog is what rendering one page learned about its links.
 type linkLog struct {
 	frags []fragmentRef
-	links map[string]string // linked page file → its URL
+	reads deps.Recorder // every page, URL and file its links looked up, with the answer
 }
 
 // render renders every page whose inputs changed, and the files made from the whole
@@ -99,9 +101,13 @@ func (r *run) render() (*state, error) {
 	}
 	r.navs = map[*Module]template.HTML{}
 	r.modKeys = map[*Module]string{}
+	everything := ""
+	if r.theme.ReadsCourse {
+		everything = courseKey(c)
+	}
 	outlineKey, modulesKey := newKeyer(), newKeyer()
 	for _, m := range c.Modules {
-		outlineKey.str(moduleKey(m))
+		outlineKey.str(moduleKey(m) + everything)
 		modulesKey.card(m.Page).int(int64(m.Number), int64(m.Duration), int64(len(m.Lessons)))
 	}
 	r.outline = outlineKey.sum()
@@ -113,7 +119,7 @@ func (r *run) render() (*state, error) {
 		sidebarKey = r.outline
 	}
 	for _, m := range c.Modules {
-		key := newKeyer().str(moduleKey(m), sidebarKey).sum()
+		key := newKeyer().str(moduleKey(m), everything, sidebarKey).sum()
 		r.modKeys[m] = key
 		nav, ok := r.prev.nav(key)
 		if !ok {
@@ -125,7 +131,7 @@ func (r *run) render() (*state, error) {
 		r.navs[m] = nav
 		r.next.Navs[key] = nav
 	}
-	pk := newKeyer()
+	pk := newKeyer().str(everything)
 	for _, p := range c.Pages {
 		pk.card(p)
 	}
@@ -206,9 +212,12 @@ func (r *run) renderKey(p *Page) string {
 func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	key := r.renderKey(p)
 	rel := r.outPath(p.URL)
-	if c := r.prev.page(p.File); c != nil && c.RenderKey == key && r.linksUnchanged(c.Links) && r.out.keep(rel) {
+	if c := r.prev.page(p.File); c != nil && c.RenderKey == key && r.readsUnchanged(c.Reads) && r.out.keep(rel) {
 		p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed // as rendered last time
-		log := &linkLog{links: c.Links}
+		log := &linkLog{}
+		for k, v := range c.Reads {
+			log.reads.Read(k, v)
+		}
 		for _, f := range c.Frags {
 			if t := r.ix.byFile[f.Target]; t != nil {
 				log.frags = append(log.frags, fragmentRef{target: t, fragment: f.Fragment, dest: f.Dest})
@@ -231,7 +240,7 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 		p.src, p.bodyLine, p.Params = fresh.src, fresh.bodyLine, fresh.Params
 	}
 	var err error
-	log := &linkLog{links: map[string]string{}}
+	log := &linkLog{}
 	if err := renderBody(r.md, r.ix, r.cfg, r.site, p, log, r.theme.T("video_watch")+": "); err != nil {
 		return nil, err
 	}
@@ -328,27 +337,24 @@ func (r *run) remember(p *Page, key string, log *linkLog) {
 	snap := *p
 	snap.Module, snap.Prev, snap.Next = nil, nil, nil
 	snap.Content, snap.src, snap.reused = "", nil, false
-	c := &cachedPage{Page: snap, RenderKey: key, Links: log.links}
+	c := &cachedPage{Page: snap, RenderKey: key, Reads: log.reads.Reads()}
 	for _, f := range log.frags {
 		c.Frags = append(c.Frags, cachedFrag{Target: f.target.File, Fragment: f.fragment, Dest: f.dest})
 	}
 	if s, ok := r.tree.byPath[p.File]; ok {
-		c.Size, c.ModTime = s.size, s.mtime.UnixNano()
+		c.Size, c.ModTime, c.Change = s.size, s.mtime.UnixNano(), s.ctime
 	}
 	r.mu.Lock()
 	r.next.Files[p.File] = c
 	r.mu.Unlock()
 }
 
-// linksUnchanged tells whether every page a cached page linked to is still at the
-// URL it had, so its rendered links are still right.
-func (r *run) linksUnchanged(links map[string]string) bool {
-	for file, url := range links {
-		if q := r.ix.byFile[file]; q == nil || q.URL != url {
-			return false
-		}
-	}
-	return true
+// readsUnchanged tells whether every lookup a cached page's links made would
+// give the same answer now (deps.go), so its rendered links are still right and
+// still not broken.
+func (r *run) readsUnchanged(reads deps.Reads) bool {
+	_, changed := reads.Changed(r.ix.current)
+	return !changed
 }
 
 // checkFragments reports links to a heading that the target page does not have.

@@ -150,6 +150,21 @@ func (k *keyer) sum() string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// courseKey covers everything a template can read of every page, but the
+// rendered body (which other pages cannot rely on: pages render in parallel): it
+// goes into every output's key when a course's own layout reaches other pages
+// (Theme.ReadsCourse).
+func courseKey(c *Course) string {
+	k := newKeyer()
+	for _, p := range c.All() {
+		k.str(p.File, p.Hash, p.cardKey, p.Cohort, p.ActivityURL, p.Thread.key()).int(int64(p.Number), p.OpensAt.UnixNano())
+		for _, a := range p.Archive {
+			k.str(a.Cohort.ID, a.URL, a.Thread.key())
+		}
+	}
+	return k.sum()
+}
+
 // moduleKey covers what a module's navigation shows.
 func moduleKey(m *Module) string {
 	k := newKeyer().card(m.Page).int(int64(m.Number), int64(m.Duration))

@@ -133,7 +133,7 @@ func (ix *linkIndex) refResolver(p *Page, log *linkLog) func(target string, abso
 		if q == nil {
 			return "", fmt.Errorf("%w: no page %s (looked in content/%s and content/)", errBrokenLink, file, dir)
 		}
-		log.links[q.File] = q.URL
+		log.reads.Read(readLinkedPage+q.File, q.URL)
 		url := q.URL
 		if absolute {
 			url = q.Permalink

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -25,7 +26,21 @@ type Theme struct {
 	static map[string]staticFile
 	// Key changes whenever any layout or UI string changes.
 	Key string
+	// ReadsCourse is set when one of the course's own layouts may read other
+	// pages than the ones a page's render key covers (readsCourse).
+	ReadsCourse bool
 }
+
+// reachesPages matches, in a layout's text, the fields and methods through which
+// a template reaches other pages: the course, a page's neighbours and module, a
+// module's lessons, the schedules, the archive, and the site's date (the newest
+// of every page's). The theme's own layouts are
+// covered by the render keys written for them (render.go, renderKey), which the
+// property test checks; a course's own layout may read anything, so when it
+// names one of these, every page depends on every page (pages.go, courseKey).
+// A match in a comment costs only speed; a template cannot reach a page
+// without naming one of these, as no template function returns pages.
+var reachesPages = regexp.MustCompile(`\.(Course|Prev|Next|Module|Lessons|Modules|Pages|Home|All|Schedules|Archive|Archived|BuildDate)\b`)
 
 type staticFile struct {
 	fsys fs.FS
@@ -47,9 +62,11 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 	t := &Theme{static: map[string]staticFile{}, strings: map[string]string{}}
 
 	layouts := map[string]staticFile{}
-	for _, layer := range layers {
+	fromCourse := map[string]bool{} // layouts the course overrides or adds
+	for i, layer := range layers {
 		err := walkFiles(layer, "layouts", func(rel string) {
 			layouts[rel] = staticFile{layer, path.Join("layouts", rel)}
+			fromCourse[rel] = i == len(layers)-1
 		})
 		if err != nil {
 			return nil, err
@@ -99,6 +116,9 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 		}
 		h.Write([]byte(name))
 		h.Write(data)
+		if fromCourse[name] && reachesPages.Match(data) {
+			t.ReadsCourse = true
+		}
 		if _, err := t.templates.New(name).Parse(string(data)); err != nil {
 			if line, what := unclosedAction(data); line > 0 {
 				// text/template says where it noticed, at the end or on a later line.

@@ -4,6 +4,9 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"path"
 	"slices"
 	"strconv"
 )
@@ -225,4 +228,45 @@ func answerPages(r *Reply, all []answer, url string, pg ThreadPaging) []*ThreadP
 		out = append(out, p)
 	}
 	return out
+}
+
+// discussionPages writes, for each open lesson, the pages of its thread after
+// the first (which is on the lesson page) and the pages of answers to its
+// top-level replies (layout discussion.html, with .Page the lesson and
+// .ThreadPage the page). Each page is written again only when what it shows
+// changed: a new reply on page 1 leaves a reply's pages as they were.
+func (r *run) discussionPages(base PageData) error {
+	for _, l := range r.course.Lessons {
+		if l.Locked {
+			continue
+		}
+		for _, tp := range l.ThreadPages {
+			if tp.Number == 1 && tp.Reply == nil {
+				continue // the lesson page
+			}
+			rel := r.outPath(tp.URL)
+			shown, err := json.Marshal(tp)
+			if err != nil {
+				return fmt.Errorf("discussion of %s: %w", l.ID, err)
+			}
+			key := newKeyer().str(r.key, r.pagesKey, r.modKeys[l.Module], l.cardKey, l.ActivityURL, l.Cohort, string(shown)).sum()
+			r.next.Special[rel] = key
+			if r.prev.special(rel) == key && r.out.keep(rel) {
+				continue
+			}
+			data := base
+			data.Page, data.ThreadPage = l, tp
+			if l.Module != nil {
+				data.Nav = markCurrent(r.navs[l.Module], l.URL)
+			}
+			html, err := r.theme.execute("discussion.html", data)
+			if err != nil {
+				return &Error{File: path.Join(ContentDir, l.File), Err: fmt.Errorf("discussion page %s: %w", tp.URL, err)}
+			}
+			if err := r.out.write(rel, html); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

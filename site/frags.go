@@ -1,0 +1,90 @@
+package site
+
+import "strconv"
+
+// pageFrags are a page's entries in the files made from the whole course, kept
+// between builds so that a rebuild only re-encodes the pages that changed.
+type pageFrags struct {
+	Key      string
+	Sitemap  []byte
+	Search   []byte
+	Manifest []byte // lessons only
+}
+
+// frags returns p's entries, made by makeFrags.
+func (r *run) frags(p *Page) *pageFrags { return r.fragsOf[p] }
+
+// makeFrags makes every page's entries, in parallel, reusing the last build's
+// where nothing they show changed.
+func (r *run) makeFrags() error {
+	all := r.course.All()
+	made := make([]*pageFrags, len(all))
+	err := parallel(r.ctx, len(all), func(i int) error {
+		made[i] = r.pageFrags(all[i])
+		return nil
+	})
+	r.fragsOf = make(map[*Page]*pageFrags, len(all))
+	order := newKeyer()
+	r.fragsSame = r.prev != nil
+	for i, p := range all {
+		r.fragsOf[p] = made[i]
+		r.next.Frags[p.File] = made[i]
+		order.str(p.File)
+		if r.prev != nil && r.prev.Frags[p.File] != made[i] {
+			r.fragsSame = false
+		}
+	}
+	r.fragsOrder = order.sum()
+	r.next.Special[fragsOrderKey] = r.fragsOrder
+	if r.prev.special(fragsOrderKey) != r.fragsOrder {
+		r.fragsSame = false
+	}
+	return err
+}
+
+// fragsOrderKey records, among the special keys, the order of the pages the
+// whole-course files list.
+const fragsOrderKey = "frags-order"
+
+// assembled tells whether a whole-course file can stay as the last build wrote
+// it: no page's entry changed and the pages are in the same order.
+func (r *run) assembled(name string) bool {
+	return r.fragsSame && r.out.keep(name)
+}
+
+func (r *run) pageFrags(p *Page) *pageFrags {
+	key := p.Hash + "|" + p.Permalink + "|" + strconv.Itoa(p.Order) + "|" + p.Title + "|" + strconv.FormatBool(p.Locked)
+	if p.Module != nil {
+		key += "|" + p.Module.Page.ID + "|" + p.Module.Page.Title
+	}
+	for _, o := range p.releases { // a module's opens moves its lessons' releases
+		key += "|" + o.cohort + "@" + strconv.FormatInt(o.at.Unix(), 10)
+	}
+	if r.prev != nil {
+		if f, ok := r.prev.Frags[p.File]; ok && f.Key == key {
+			return f
+		}
+	}
+	f := &pageFrags{Key: key, Sitemap: sitemapEntry(p), Search: searchEntryOf(p)}
+	if p.Kind == KindLesson {
+		f.Manifest = manifestEntry(p)
+	}
+	return f
+}
+
+// prevSize guesses the size of a whole-course file from the fragments it is
+// assembled from, so its buffer grows once.
+func (r *run) prevSize(name string) int {
+	n := 4096
+	for _, f := range r.fragsOf {
+		switch name {
+		case "sitemap.xml":
+			n += len(f.Sitemap)
+		case "search.json":
+			n += len(f.Search) + 1
+		case "lessons.json":
+			n += len(f.Manifest) + 6
+		}
+	}
+	return n
+}

@@ -1,0 +1,112 @@
+package site
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+)
+
+// Manifest is lessons.json: what the companion needs to know of the course,
+// without ever reading Markdown.
+type Manifest struct {
+	Title      string           `json:"title"`
+	BaseURL    string           `json:"base_url"`
+	Language   string           `json:"language"`
+	Federation Federation       `json:"federation"`
+	Cohorts    []Cohort         `json:"cohorts"`
+	Modules    []ManifestModule `json:"modules"`
+	Lessons    []ManifestLesson `json:"lessons"`
+}
+
+// ManifestModule is a module as the companion sees it.
+type ManifestModule struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	URL   string `json:"url"`
+	Order int    `json:"order"`
+	Opens string `json:"opens,omitempty"`
+}
+
+// ManifestLesson is a lesson as the companion sees it: enough to post it and
+// to know when what its post shows changed (Hash: title, summary, prompt and
+// link, not the lesson's text, which the post does not carry).
+type ManifestLesson struct {
+	ID         string    `json:"id"`
+	Title      string    `json:"title"`
+	Summary    string    `json:"summary,omitempty"`
+	Discussion string    `json:"discussion,omitempty"`
+	URL        string    `json:"url"`
+	Module     string    `json:"module"`
+	Order      int       `json:"order"`
+	Date       time.Time `json:"date,omitzero"`
+	Opens      string    `json:"opens,omitempty"`
+	Tags       []string  `json:"tags,omitempty"`
+	Hash       string    `json:"hash"`
+	// Releases says when the lesson opens for each cohort, by cohort id: the
+	// companion publishes the cohort's post then.
+	Releases map[string]time.Time `json:"releases,omitempty"`
+}
+
+// releases gives a lesson's opening time for each cohort, as the schedule
+// computed it, or nil for a course without cohorts.
+func releases(p *Page) map[string]time.Time {
+	if len(p.releases) == 0 {
+		return nil
+	}
+	out := make(map[string]time.Time, len(p.releases))
+	for _, o := range p.releases {
+		out[o.cohort] = o.at
+	}
+	return out
+}
+
+// manifest is lessons.json. The lessons are assembled from each lesson's cached
+// entry; the rest is small.
+func (r *run) manifest() ([]byte, error) {
+	m := Manifest{Title: r.cfg.Title, BaseURL: r.cfg.BaseURL, Language: r.cfg.Language,
+		Federation: r.cfg.Federation, Cohorts: r.cfg.Cohorts,
+		Modules: []ManifestModule{}, Lessons: []ManifestLesson{}}
+	for _, mod := range r.course.Modules {
+		m.Modules = append(m.Modules, ManifestModule{ID: mod.Page.ID, Title: mod.Page.Title,
+			URL: mod.Page.Permalink, Order: mod.Number, Opens: mod.Page.Opens})
+	}
+	head, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	// head ends with `"lessons": []` + "\n}": put the lessons between the brackets.
+	cut := bytes.LastIndex(head, []byte("[]"))
+	var b bytes.Buffer
+	b.Grow(r.prevSize("lessons.json"))
+	b.Write(head[:cut+1])
+	for i, l := range r.course.Lessons {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n    ")
+		b.Write(r.frags(l).Manifest)
+	}
+	if len(r.course.Lessons) > 0 {
+		b.WriteString("\n  ")
+	}
+	b.Write(head[cut+1:])
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
+
+// manifestEntry is a lesson's entry in lessons.json.
+func manifestEntry(p *Page) []byte {
+	b, _ := json.Marshal(ManifestLesson{ID: p.ID, Title: p.Title, Summary: p.Summary,
+		Discussion: p.Discussion, URL: p.Permalink, Module: p.Module.Page.ID, Order: p.Order,
+		Date: p.Date, Opens: p.Opens, Tags: p.Tags, Hash: postHash(p), Releases: releases(p)})
+	return b
+}
+
+// postHash identifies what the companion's post of a lesson shows: its title,
+// summary, discussion prompt and link (activitypub/publish, note). The companion
+// sends an Update to every follower's server when it changes, so it changes only
+// then: an edit to the lesson's text, which the post does not carry, is no news
+// to the fediverse.
+func postHash(p *Page) string {
+	return newKeyer().str(p.Title, p.Summary, p.Discussion, p.Permalink).sum()
+}
