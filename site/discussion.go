@@ -67,6 +67,11 @@ type Reply struct {
 	// MoreURL is the root-relative URL of the page that lists them all (site
 	// pages only).
 	MoreURL string `json:"-"`
+	// ReplyingTo names the author of the reply this one answers when a page
+	// shows it elsewhere than right under that reply: deeper than
+	// MaxReplyIndent levels of indentation, or under a top-level reply whose
+	// answer it answers is on another page (site pages only).
+	ReplyingTo string `json:"-"`
 }
 
 // Author is who wrote a reply.

@@ -164,12 +164,15 @@ func (c *Course) All() []*Page {
 type PageData struct {
 	Site *SiteData
 	Page *Page
-	// Nav is the module's lesson list, rendered once per module from
-	// partials/module-nav.html (lessons and modules only).
+	// Nav is the sidebar of a module's pages: the course outline with the
+	// module's lesson list (partials/module-nav.html) open, rendered once per
+	// module from partials/sidebar.html (lessons and modules only).
 	Nav template.HTML
 	// Outline is the course outline (all modules and lessons), rendered once per
-	// build from partials/outline.html; only the home, search and 404 pages get it,
-	// so that a lesson page does not depend on every other lesson.
+	// build from partials/outline.html; only the home, search and 404 pages get it.
+	// Lesson pages have Nav, which lists every lesson only in a course of at most
+	// MaxSidebarLessons, so that a large course's page does not carry, and
+	// depend on, every other lesson.
 	Outline template.HTML
 	// Live is set by `cohort serve`: scripts it injects go at the end of <body>.
 	Live template.HTML

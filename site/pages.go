@@ -106,20 +106,31 @@ func (r *run) render() (*state, error) {
 	}
 	r.navs = map[*Module]template.HTML{}
 	r.modKeys = map[*Module]string{}
-	outlineKey := newKeyer()
 	everything := ""
 	if r.theme.ReadsCourse {
 		everything = courseKey(c)
 	}
+	outlineKey, modulesKey := newKeyer(), newKeyer()
 	for _, m := range c.Modules {
-		key := moduleKey(m) + everything
+		outlineKey.str(moduleKey(m) + everything)
+		modulesKey.card(m.Page).int(int64(m.Number), int64(m.Duration), int64(len(m.Lessons)))
+	}
+	r.outline = outlineKey.sum()
+	// The sidebar lists every module: a lesson page depends on the others'
+	// titles, and on their lessons' when it lists those too.
+	sidebar := SidebarData{Course: c, AllLessons: len(c.Lessons) <= MaxSidebarLessons}
+	sidebarKey := modulesKey.sum()
+	if sidebar.AllLessons {
+		sidebarKey = r.outline
+	}
+	for _, m := range c.Modules {
+		key := newKeyer().str(moduleKey(m), everything, sidebarKey).sum()
 		r.modKeys[m] = key
-		outlineKey.str(key)
 		nav, ok := r.prev.nav(key)
 		if !ok {
 			var err error
-			if nav, err = r.theme.executeHTML("partials/module-nav.html", m); err != nil {
-				return nil, fmt.Errorf("render navigation of %s: %w", m.Dir, err)
+			if nav, err = r.sidebar(sidebar, m); err != nil {
+				return nil, err
 			}
 		}
 		r.navs[m] = nav
@@ -130,7 +141,6 @@ func (r *run) render() (*state, error) {
 		pk.card(p)
 	}
 	r.pagesKey = pk.sum()
-	r.outline = outlineKey.sum()
 	step("navigation")
 
 	all := c.All()
@@ -279,6 +289,41 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	r.remember(p, key, log)
 	p.src, p.Content, p.mathCSS = nil, "", nil // written: let the memory go
 	return log, nil
+}
+
+// MaxSidebarLessons is how many lessons a course may have for the sidebar of
+// its lesson pages to list every lesson of every module. A larger course lists
+// the other modules by title only: with every lesson, each page would carry the
+// whole course (a megabyte at 10,000 lessons), and one lesson's new title
+// would rewrite every page.
+const MaxSidebarLessons = 300
+
+// SidebarData is what partials/sidebar.html executes with: the course outline
+// beside a module's pages, rendered once per module.
+type SidebarData struct {
+	Course *Course
+	// Current is the module whose pages show the sidebar: its list is open.
+	Current *Module
+	// Nav is Current's lesson list (partials/module-nav.html).
+	Nav template.HTML
+	// AllLessons says the other modules list their lessons too (a course of
+	// at most MaxSidebarLessons lessons).
+	AllLessons bool
+}
+
+// sidebar renders the navigation beside m's pages: its lesson list inside the
+// course outline.
+func (r *run) sidebar(d SidebarData, m *Module) (template.HTML, error) {
+	nav, err := r.theme.executeHTML("partials/module-nav.html", m)
+	if err != nil {
+		return "", fmt.Errorf("render navigation of %s: %w", m.Dir, err)
+	}
+	d.Current, d.Nav = m, nav
+	out, err := r.theme.executeHTML("partials/sidebar.html", d)
+	if err != nil {
+		return "", fmt.Errorf("render sidebar of %s: %w", m.Dir, err)
+	}
+	return out, nil
 }
 
 // markCurrent marks the link to url in a navigation rendered once per module,

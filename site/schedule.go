@@ -96,7 +96,14 @@ type ScheduledModule struct {
 	Module  *Module
 	Opens   time.Time
 	Lessons []ScheduledLesson
+	// Current marks the module the cohort is in at the build's time: the one
+	// opened most recently, until a week after the last one opened.
+	Current bool
 }
+
+// weekLength is how long the last module of a cohort stays current: modules
+// are the course's weeks.
+const weekLength = 7 * 24 * time.Hour
 
 // ScheduledLesson is a lesson with its opening time for one cohort.
 type ScheduledLesson struct {
@@ -146,6 +153,7 @@ func buildSchedules(fsys fs.FS, c *Course, now time.Time) ([]*Schedule, error) {
 			}
 			s.Modules = append(s.Modules, sm)
 		}
+		markCurrentWeek(s, now)
 		all = append(all, s)
 	}
 	for _, l := range c.Lessons {
@@ -178,6 +186,22 @@ func buildSchedules(fsys fs.FS, c *Course, now time.Time) ([]*Schedule, error) {
 		l.Archive = archive(c.Config, l, opens[l], now)
 	}
 	return all, nil
+}
+
+// markCurrentWeek marks the module of s that opened last at now, if any has and
+// the last one opened less than a week ago or some are still to open.
+func markCurrentWeek(s *Schedule, now time.Time) {
+	cur, later := -1, false
+	for i, m := range s.Modules {
+		if now.Before(m.Opens) {
+			later = true
+		} else if cur < 0 || m.Opens.After(s.Modules[cur].Opens) {
+			cur = i
+		}
+	}
+	if cur >= 0 && (later || now.Sub(s.Modules[cur].Opens) < weekLength) {
+		s.Modules[cur].Current = true
+	}
 }
 
 // archive lists the cohorts a lesson opened for before its current one, newest

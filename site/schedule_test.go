@@ -323,3 +323,39 @@ func TestWakeAtEveryCohortsOpening(t *testing.T) {
 		t.Errorf("next opening %v, want spring's lesson B at %v", res.NextOpening, want)
 	}
 }
+
+// TestCurrentWeek: the schedule marks the module a cohort is in: none before
+// the start, the latest opened while it runs, none a week after the last opened.
+func TestCurrentWeek(t *testing.T) {
+	d := func(s string) time.Time { tm, _ := time.Parse("2006-01-02", s); return tm }
+	sched := func() *Schedule {
+		return &Schedule{Modules: []ScheduledModule{{Opens: d("2026-09-14")}, {Opens: d("2026-09-21")}, {Opens: d("2026-09-28")}}}
+	}
+	tests := []struct {
+		now  string
+		want int // index of the current module, -1 for none
+	}{
+		{"2026-09-01", -1},
+		{"2026-09-14", 0},
+		{"2026-09-20", 0},
+		{"2026-09-22", 1},
+		{"2026-10-04", 2},
+		{"2026-10-05", -1}, // a week after the last opened: the course is over
+	}
+	for _, tt := range tests {
+		s := sched()
+		markCurrentWeek(s, d(tt.now))
+		got := -1
+		for i, m := range s.Modules {
+			if m.Current {
+				if got >= 0 {
+					t.Errorf("at %s: two current modules", tt.now)
+				}
+				got = i
+			}
+		}
+		if got != tt.want {
+			t.Errorf("at %s: module %d is current, want %d", tt.now, got, tt.want)
+		}
+	}
+}

@@ -123,7 +123,7 @@ window.addEventListener("error", e => window.errors.push(String(e.message)));`})
 			t.Errorf("errors on the page: %v", v)
 		}
 	}
-	titles := `Array.from(document.querySelectorAll("#site-search-list [role=option] > a")).map(a => a.textContent).join("|")`
+	titles := `Array.from(document.querySelectorAll("#site-search-list [role=option] > .search-title")).map(a => a.textContent).join("|")`
 
 	if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL+"/01-one/a/")); err != nil {
 		t.Fatal(err)
@@ -149,7 +149,7 @@ window.addEventListener("error", e => window.errors.push(String(e.message)));`})
 		t.Errorf("excerpt mark %v, want feedback; excerpt %v", got,
 			js(`document.querySelector("#site-search-list [role=option]:nth-child(3)").innerText`))
 	}
-	if got := js(`document.querySelector("#site-search-list [role=option] > a mark")?.textContent`); got != "Feedback" {
+	if got := js(`document.querySelector("#site-search-list [role=option] > .search-title mark")?.textContent`); got != "Feedback" {
 		t.Errorf("title mark %v, want Feedback", got)
 	}
 	mu.Lock()
@@ -163,7 +163,7 @@ window.addEventListener("error", e => window.errors.push(String(e.message)));`})
 	if err := chromedp.Do(bctx, chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown)); err != nil {
 		t.Fatal(err)
 	}
-	if got := js(`document.querySelector("#site-search-list [aria-selected=true] > a")?.textContent`); got != "Working in groups" {
+	if got := js(`document.querySelector("#site-search-list [aria-selected=true] > .search-title")?.textContent`); got != "Working in groups" {
 		t.Errorf("after two ArrowDown, selected %v", got)
 	}
 	if js(`document.getElementById(document.querySelector("#site-search-input").getAttribute("aria-activedescendant")).getAttribute("aria-selected")`) != "true" {
@@ -172,14 +172,14 @@ window.addEventListener("error", e => window.errors.push(String(e.message)));`})
 	if err := chromedp.Do(bctx, chromedp.KeyEvent(kb.ArrowUp)); err != nil {
 		t.Fatal(err)
 	}
-	if got := js(`document.querySelector("#site-search-list [aria-selected=true] > a")?.textContent`); got != "Feedback that helps" {
+	if got := js(`document.querySelector("#site-search-list [aria-selected=true] > .search-title")?.textContent`); got != "Feedback that helps" {
 		t.Errorf("after ArrowUp, selected %v", got)
 	}
 	noErrors()
 	if err := chromedp.Do(bctx, chromedp.KeyEvent(kb.ArrowDown)); err != nil {
 		t.Fatal(err)
 	}
-	if got := js(`document.querySelector("#site-search-list [aria-selected=true] > a")?.textContent`); got != "Working in groups" {
+	if got := js(`document.querySelector("#site-search-list [aria-selected=true] > .search-title")?.textContent`); got != "Working in groups" {
 		t.Fatalf("before Enter, selected %v (list for %v, focus on %v)", got, js(`document.querySelector("#site-search-list").dataset.query`), js(`document.activeElement.id`))
 	}
 	if err := chromedp.Do(bctx, chromedp.KeyEvent(kb.Enter)); err != nil {

@@ -19,6 +19,7 @@ func (r *run) specialPages(base PageData) error {
 	sk := newKeyer().str(r.key, r.outline, r.pagesKey)
 	for _, s := range r.schedules {
 		for _, m := range s.Modules {
+			sk.str(fmt.Sprint(m.Current))
 			for _, l := range m.Lessons {
 				sk.int(l.Opens.UnixNano())
 			}

@@ -63,6 +63,12 @@ func (p ThreadPaging) withDefaults() ThreadPaging {
 	return p
 }
 
+// MaxReplyIndent is how many levels a page indents answers below a top-level
+// reply: on a 390 px phone a fourth level leaves a reply a third of the
+// screen. Deeper answers are shown at this indent, saying whom they answer
+// (Reply.ReplyingTo), and the theme's CSS indents no further.
+const MaxReplyIndent = 3
+
 // maxAnswerDepth bounds how deep answers are looked for, as the companion
 // bounds its tree: a thread read from elsewhere may nest without end.
 const maxAnswerDepth = 64
@@ -100,18 +106,34 @@ func trimAnswers(r *Reply, all []answer, skip, n int) *Reply {
 	c.Replies, c.More, c.MoreURL = []*Reply{}, 0, ""
 	start, end := min(skip, len(all)), min(skip+n, len(all))
 	copies := map[*Reply]*Reply{r: &c}
+	indent := map[*Reply]int{&c: 0} // of each copy
+	holder := map[*Reply]*Reply{}   // copy → the copy it is shown under
 	for _, a := range all[start:end] {
 		ac := *a.r
-		ac.Replies, ac.More, ac.MoreURL = []*Reply{}, 0, ""
+		ac.Replies, ac.More, ac.MoreURL, ac.ReplyingTo = []*Reply{}, 0, "", ""
 		copies[a.r] = &ac
 		p := copies[a.parent]
-		if p == nil {
+		if p == nil { // its parent is on another page: shown under r
 			p = &c
+			ac.ReplyingTo = authorLabel(a.parent.Author)
 		}
+		// Past the deepest indent, an answer goes beside its parent, under
+		// the same reply, and says whom it answers.
+		for indent[p] >= MaxReplyIndent {
+			p = holder[p]
+			ac.ReplyingTo = authorLabel(a.parent.Author)
+		}
+		indent[&ac], holder[&ac] = indent[p]+1, p
 		p.Replies = append(p.Replies, &ac)
 	}
 	c.More = len(all) - end
 	return &c
+}
+
+// authorLabel is how a reply names another's author: the handle, or the name
+// of an author without one.
+func authorLabel(a Author) string {
+	return cmp.Or(a.Handle, a.Name)
 }
 
 // FirstAnswers returns a copy of r showing only its first n answers, in
@@ -119,6 +141,20 @@ func trimAnswers(r *Reply, all []answer, skip, n int) *Reply {
 // top-level reply on a page of the thread, for the threads API to give the
 // same pages as the site.
 func FirstAnswers(r *Reply, n int) *Reply { return trimAnswers(r, answersOf(r), 0, n) }
+
+// Indented returns t's top-level replies with all their answers as a page
+// shows them: none indented deeper than MaxReplyIndent, the deeper ones saying
+// whom they answer (an archive page, which shows a whole thread).
+func (t *Thread) Indented() []*Reply {
+	var out []*Reply
+	for _, r := range t.Replies {
+		if r != nil {
+			all := answersOf(r)
+			out = append(out, trimAnswers(r, all, 0, len(all)))
+		}
+	}
+	return out
+}
 
 // replySlug names a top-level reply's pages: a digest of its id, which is a
 // URL on another server and no good as a path.

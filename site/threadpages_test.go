@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestThreadPagesGolden builds the stored thread with two top-level replies
@@ -101,5 +102,77 @@ func TestThreadPagesGolden(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, lessonDir, "discussion/2/index.html")); err == nil {
 		t.Error("a page of the thread that no longer exists is still there")
+	}
+}
+
+// TestDeepAnswersFlattened: answers nested deeper than MaxReplyIndent are
+// shown at that indent, beside their parent, and say whom they answer; an
+// answer whose parent is on another page says so too.
+func TestDeepAnswersFlattened(t *testing.T) {
+	// a chain: top ← r1 ← r2 ← r3 ← r4 ← r5, each by another author
+	chain := func(n int) *Reply {
+		var root, cur *Reply
+		for i := range n {
+			r := &Reply{ID: "r" + string(rune('0'+i)), Author: Author{Name: "N" + string(rune('0'+i)), Handle: "@u" + string(rune('0'+i)) + "@example.org"},
+				Published: time.Date(2026, 9, 7, 10, i, 0, 0, time.UTC)}
+			if root == nil {
+				root = r
+			} else {
+				cur.Replies = []*Reply{r}
+			}
+			cur = r
+		}
+		return root
+	}
+	type shown struct {
+		indent     int
+		replyingTo string
+	}
+	walk := func(r *Reply) map[string]shown {
+		got := map[string]shown{}
+		var f func(r *Reply, indent int)
+		f = func(r *Reply, indent int) {
+			got[r.ID] = shown{indent, r.ReplyingTo}
+			for _, c := range r.Replies {
+				f(c, indent+1)
+			}
+		}
+		f(r, 0)
+		return got
+	}
+	all := walk(FirstAnswers(chain(6), 10))
+	want := map[string]shown{"r0": {0, ""}, "r1": {1, ""}, "r2": {2, ""}, "r3": {3, ""},
+		"r4": {3, "@u3@example.org"}, "r5": {3, "@u4@example.org"}}
+	for id, w := range want {
+		if all[id] != w {
+			t.Errorf("%s is shown at indent %d replying to %q, want %d and %q", id, all[id].indent, all[id].replyingTo, w.indent, w.replyingTo)
+		}
+	}
+	// The second page of answers: r3's parent r2 is on the first.
+	root := chain(5)
+	page := trimAnswers(root, answersOf(root), 2, 2)
+	got := walk(page)
+	if got["r3"] != (shown{1, "@u2@example.org"}) || got["r4"] != (shown{2, ""}) {
+		t.Errorf("on a later page: %v", got)
+	}
+}
+
+// TestIndentedThread: an archive shows every answer, as deep as a page indents.
+func TestIndentedThread(t *testing.T) {
+	deep := &Reply{ID: "d", Author: Author{Handle: "@c@x"}, Published: time.Unix(5, 0)}
+	r := &Reply{ID: "a", Published: time.Unix(1, 0), Replies: []*Reply{{ID: "b", Published: time.Unix(2, 0), Replies: []*Reply{
+		{ID: "c", Published: time.Unix(3, 0), Author: Author{Handle: "@c@x"}, Replies: []*Reply{
+			{ID: "c2", Published: time.Unix(4, 0), Author: Author{Name: "C2"}, Replies: []*Reply{deep}}}}}}}}
+	got := (&Thread{Replies: []*Reply{r, nil}}).Indented()
+	if len(got) != 1 || got[0].More != 0 {
+		t.Fatalf("got %d top-level replies, %d left out", len(got), got[0].More)
+	}
+	c2 := got[0].Replies[0].Replies[0].Replies[0]
+	if c2.ID != "c2" || len(c2.Replies) != 0 || c2.ReplyingTo != "" {
+		t.Fatalf("the third indent is %+v", c2)
+	}
+	holder := got[0].Replies[0].Replies[0]
+	if len(holder.Replies) != 2 || holder.Replies[1].ID != "d" || holder.Replies[1].ReplyingTo != "C2" {
+		t.Errorf("the answer below the third indent is not beside its parent, replying to C2: %+v", holder.Replies)
 	}
 }

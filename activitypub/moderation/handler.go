@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/cohort-course/cohort/activitypub"
+	"github.com/cohort-course/cohort/themes"
 )
 
 // Prefix is the path the moderation page lives under.
@@ -62,7 +64,7 @@ func NewHandler(o HandlerOptions) *Handler {
 	for _, p := range []string{"login", "queue", "lesson", "blocks", "follows", "audit"} {
 		h.pages[p] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+p+".html"))
 	}
-	h.css, _ = templateFS.ReadFile("templates/style.css")
+	h.css = stylesheet()
 
 	h.mux.HandleFunc("GET /moderate/style.css", h.style)
 	h.handle("GET /moderate/login", h.loginPage)
@@ -98,6 +100,17 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
+}
+
+// stylesheet is the default theme's stylesheet followed by the moderation
+// pages' own rules: the pages look like the course's, light and dark.
+func stylesheet() []byte {
+	var css []byte
+	if theme, ok := themes.Get("default"); ok {
+		css, _ = fs.ReadFile(theme, "static/css/style.css")
+	}
+	own, _ := templateFS.ReadFile("templates/style.css")
+	return append(append(css, "\n"...), own...)
 }
 
 // ServeHTTP implements http.Handler, with the headers every moderation

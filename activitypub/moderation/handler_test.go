@@ -182,6 +182,11 @@ func TestLogin(t *testing.T) {
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") {
 		t.Errorf("CSP = %q", csp)
 	}
+	// The pages share the course theme's colours, light and dark.
+	if _, css := e.do("GET", "/moderate/style.css", nil); !strings.Contains(css, "--bg:") || !strings.Contains(css, "prefers-color-scheme: dark") ||
+		!strings.Contains(css, ".reply.state-held") {
+		t.Errorf("the moderation stylesheet lacks the theme's colours or its own rules")
+	}
 	for _, tt := range []struct{ name, password string }{{"mia", "wrong password!"}, {"nobody", password}, {"mia", ""}} {
 		resp, body := e.do("POST", "/moderate/login", url.Values{"name": {tt.name}, "password": {tt.password}})
 		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "Wrong name or password.") || len(resp.Cookies()) != 0 {
@@ -207,7 +212,7 @@ func TestLogin(t *testing.T) {
 	}
 	resp, body = e.do("GET", "/moderate/", nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "bob held") || strings.Contains(body, "alice shown") ||
-		!strings.Contains(body, `<nav aria-label="Moderation">`) || !strings.Contains(body, "Logged in as mia") {
+		!strings.Contains(body, `<nav class="site-nav" aria-label="Moderation">`) || !strings.Contains(body, "Logged in as mia") {
 		t.Fatalf("queue: %d\n%s", resp.StatusCode, body)
 	}
 	if strings.Contains(body, "followers only") {

@@ -11,7 +11,8 @@
 
   // The overlay sets every colour it shows, on every element, so that no rule of
   // the page's own stylesheet (its pre background, say) can put light text on a
-  // light ground. Its colours follow the reader's light or dark setting; each pair
+  // light ground. Its colours follow the reader's light or dark setting (or choice
+  // on the theme's toggle, data-theme on <html>); each pair
   // has a contrast ratio above 7:1 (WCAG AAA).
   var palette = {
     light: { ground: "#ffffff", text: "#1b1b1b", title: "#a1001b", rule: "#d0d0d0" },
@@ -21,7 +22,9 @@
 
   function paint() {
     if (!overlay) return;
-    var c = palette[darkQuery && darkQuery.matches ? "dark" : "light"];
+    // the reader's choice on the default theme's toggle, else the system's
+    var chosen = document.documentElement.getAttribute("data-theme");
+    var c = palette[chosen === "dark" || (chosen !== "light" && darkQuery && darkQuery.matches) ? "dark" : "light"];
     overlay.style.background = c.ground;
     overlay.style.color = c.text;
     overlay.querySelector("p").style.color = c.title;

@@ -38,7 +38,10 @@ var highlightCSS = sync.OnceValue(func() []byte {
 	}
 	// The dark rules must undo whatever the light ones set that the dark theme leaves
 	// alone, or dark text from the light theme would sit on the dark background.
-	b.WriteString("@media (prefers-color-scheme: dark) {\n")
+	// They apply with the system's dark setting unless the reader chose light
+	// with the theme's toggle, and whenever the reader chose dark (data-theme
+	// on <html>, set by the default theme's scripts).
+	var dk bytes.Buffer
 	darkSel := map[string]int{}
 	for i, r := range dark {
 		darkSel[r.selector] = i
@@ -57,7 +60,7 @@ var highlightCSS = sync.OnceValue(func() []byte {
 			decls = append(decls, prop+": "+reset)
 		}
 		if len(decls) > 0 {
-			fmt.Fprintf(&b, "%s { %s }\n", sel, strings.Join(decls, "; "))
+			fmt.Fprintf(&dk, "%s%s { %s }\n", darkPrefix, sel, strings.Join(decls, "; "))
 		}
 	}
 	for _, r := range dark {
@@ -72,9 +75,15 @@ var highlightCSS = sync.OnceValue(func() []byte {
 			write(r.selector, nil, r.decls)
 		}
 	}
+	b.WriteString("@media (prefers-color-scheme: dark) {\n")
+	b.WriteString(strings.ReplaceAll(dk.String(), darkPrefix, `:root:not([data-theme="light"]) `))
 	b.WriteString("}\n")
+	b.WriteString(strings.ReplaceAll(dk.String(), darkPrefix, `:root[data-theme="dark"] `))
 	return b.Bytes()
 })
+
+// darkPrefix stands for the selector that scopes a dark rule, until written.
+const darkPrefix = "\x00"
 
 // cssResets are the values that undo a light-theme declaration the dark theme lacks.
 var cssResets = map[string]string{

@@ -232,6 +232,10 @@ func TestHighlightCSS(t *testing.T) {
 	if !strings.Contains(light, ".chroma .p { color: #1f2328 }") || !strings.Contains(dark, ".chroma .p { color: inherit }") {
 		t.Errorf("dark theme does not reset light punctuation colour:\n%s", css)
 	}
+	// The reader's choice on the theme's toggle wins over the system's setting.
+	if !strings.Contains(dark, `:root:not([data-theme="light"]) .chroma .kd {`) || !strings.Contains(dark, `:root[data-theme="dark"] .chroma .kd {`) {
+		t.Errorf("the dark rules do not follow the theme's data-theme:\n%s", css)
+	}
 	if strings.Contains(css, ".bg ") {
 		t.Error("the standalone .bg rule would style the site's own .bg elements")
 	}

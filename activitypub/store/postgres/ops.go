@@ -57,4 +57,5 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
 var _ activitypub.Pinger = (*Store)(nil)

@@ -171,6 +171,25 @@ function build(r) {
   return li;
 }
 
+// MAX_INDENT is how many levels the page indents answers (site.MaxReplyIndent).
+var MAX_INDENT = 3;
+
+// indentOf: how far a reply is indented, 0 for a top-level one.
+function indentOf(li) {
+  var n = -1;
+  for (var el = li.parentElement; el && el !== box; el = el.parentElement) if (el.matches("ol.replies")) n++;
+  return n;
+}
+
+// replyingTo shows text in a reply's "replying to" line, or removes the line.
+function replyingTo(li, text) {
+  var p = $(li, ".reply-to");
+  if (!p) return;
+  if (!text) return remove(p);
+  p.textContent = text;
+  p.hidden = false;
+}
+
 function ownList(li) {
   for (var c = li.lastElementChild; c; c = c.previousElementSibling) if (c.matches("ol.replies")) return c;
   return null;
@@ -210,18 +229,27 @@ function apply(t) {
     if (r.featured) fresh.classList.add("reply-featured");
     if (li) {
       if (li.dataset.v === fresh.dataset.v && li.classList.contains("reply-featured") === !!r.featured) return;
-      var own = ownList(li), more = $(li, ":scope > .reply-more");
+      var own = ownList(li), more = $(li, ":scope > .reply-more"), to = $(li, ":scope > .reply-body > .reply-to");
       if (own) fresh.appendChild(own);
       if (more) fresh.appendChild(more);
+      replyingTo(fresh, to && !to.hidden ? to.textContent : "");
       li.replaceWith(fresh);
     } else {
       var top = $(box, ":scope > ol.replies"), parent = shown[r.in_reply_to];
-      if (parent) {
+      if (parent && indentOf(parent) >= MAX_INDENT) {
+        // as deep as the page indents: beside its parent, saying whom it answers
+        parent.parentElement.appendChild(fresh);
+        var who = $(parent, ".reply-handle") || $(parent, ".reply-name");
+        var to = $(fresh, ".reply-to");
+        replyingTo(fresh, to.dataset.text.replace("%s", who ? who.textContent : ""));
+      } else if (parent) {
+        replyingTo(fresh, "");
         (ownList(parent) || list(parent, null)).appendChild(fresh);
       } else if (r.in_reply_to === t.object || !r.in_reply_to) {
         top = top || list(box, status);
         var first = top.firstElementChild; // newest first, after the featured
         while (first && first.classList.contains("reply-featured")) first = first.nextElementSibling;
+        replyingTo(fresh, "");
         top.insertBefore(fresh, first);
       } else return; // answers a reply on another page
       fresh.classList.add("reply-new");
@@ -232,6 +260,7 @@ function apply(t) {
   var empty = $(box, ".thread-empty");
   if (empty) empty.hidden = !!$(box, "li.reply");
   if (added && status) status.textContent = plural(added, "new");
+  if (window.cohortLocalTimes) window.cohortLocalTimes(); // js/theme.js
 }
 
 var since = box.dataset.since || "";

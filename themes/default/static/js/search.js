@@ -219,6 +219,10 @@
     }
 
     function options() { return list.querySelectorAll("[role=option]"); }
+    list.addEventListener("click", function (ev) {
+      var opt = ev.target.closest && ev.target.closest("[role=option]");
+      if (opt) window.location.href = opt.dataset.href;
+    });
 
     function select(i) {
       var opts = options();
@@ -240,9 +244,11 @@
       li.setAttribute("role", "option");
       li.setAttribute("aria-selected", "false");
       li.id = list.id + "-" + n;
-      var a = document.createElement("a");
-      a.href = p.u;
-      a.tabIndex = -1;
+      // An option holds no link (a control inside a control is announced
+      // twice and is not reachable by keyboard): choosing it goes to p.u.
+      li.dataset.href = p.u;
+      var a = document.createElement("span");
+      a.className = "search-title";
       marked(a, r.m, p.t, r.stems, false);
       li.appendChild(a);
       if (p.m) {
@@ -325,7 +331,7 @@
         var opt = options()[active];
         if (opt) {
           ev.preventDefault();
-          window.location.href = opt.querySelector("a").href;
+          window.location.href = opt.dataset.href;
         }
       } else if (ev.key === "Escape") {
         if (panel && !panel.hidden) {
