@@ -65,6 +65,7 @@ type options struct {
 	concurrency int
 	keep        bool
 	perf        string
+	database    string
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -76,6 +77,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.actors, "actors", 50, "sending accounts")
 	fs.IntVar(&o.concurrency, "c", 32, "requests in flight at once")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp folder (course, database, server log)")
+	fs.StringVar(&o.database, "database", "", "the companion's store, passed on as --database (e.g. postgres://…; default: its SQLite file)")
 	fs.StringVar(&o.perf, "perf", "", "record the server's CPU profile in the timed part with Linux perf into this file (perf record -g)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -269,6 +271,9 @@ func start(ctx context.Context, o options, course, addr, dir string) (*server, e
 		args = []string{"companion", "--source", course, "--addr", addr}
 	case "serve":
 		args = []string{"serve", "--source", course, "--addr", addr}
+	}
+	if o.database != "" {
+		args = append(args, "--database", o.database)
 	}
 	cmd := exec.Command(o.bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
