@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -393,4 +394,57 @@ func TestThreadUnknownLesson(t *testing.T) {
 		t.Fatalf("status %d", w.Code)
 	}
 	_, _ = io.Copy(io.Discard, w.Body)
+}
+
+// gatedStore counts the thread reads that reach the store and holds each at
+// ThreadSeq until the test lets it go.
+type gatedStore struct {
+	activitypub.Store
+	reads atomic.Int32
+	gate  chan struct{}
+}
+
+func (s *gatedStore) ThreadSeq(ctx context.Context, lessonID, cohortID string) (int64, error) {
+	s.reads.Add(1)
+	<-s.gate
+	return s.Store.ThreadSeq(ctx, lessonID, cohortID)
+}
+
+// TestThreadReadOnceForConcurrentReaders: readers that find a thread not
+// cached wait for one read of the store (a MOOC's thread takes half a
+// second to read), and a change to another lesson during that read does not
+// throw it away.
+func TestThreadReadOnceForConcurrentReaders(t *testing.T) {
+	e := newEnv(t)
+	st := &gatedStore{Store: e.store, gate: make(chan struct{})}
+	h := discovery.New(discovery.Options{Course: e.course, URLs: e.urls, Store: st, Notes: publish.New(publish.Options{Store: e.store, URLs: e.urls}),
+		Gone: func(err error) bool { return false }, Now: func() time.Time { return clock }})
+	const readers = 20
+	codes := make(chan int, readers)
+	for range readers {
+		go func() {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/threads/intro", nil))
+			codes <- w.Code
+		}()
+	}
+	for st.reads.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // let the other readers arrive and wait
+	h.Invalidate("types")             // another lesson changes meanwhile
+	close(st.gate)
+	for range readers {
+		if code := <-codes; code != http.StatusOK {
+			t.Fatalf("a reader got %d", code)
+		}
+	}
+	if n := st.reads.Load(); n != 1 {
+		t.Fatalf("%d concurrent readers made %d reads of the store, want 1", readers, n)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/threads/intro", nil))
+	if n := st.reads.Load(); n != 1 || w.Code != http.StatusOK {
+		t.Fatalf("the read was not kept after another lesson's change: %d reads, status %d", n, w.Code)
+	}
 }

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/cohort-course/cohort/activitypub"
 	"github.com/cohort-course/cohort/site"
 )
@@ -39,10 +41,18 @@ type ThreadAttachment = site.Attachment
 // threadCache keeps each lesson's thread, read once, and the answers made
 // from it (pages, changes, the whole thread) until the thread changes, so
 // readers do not touch the database for what they were already given.
+//
+// A MOOC's thread of 30,000 replies takes about half a second to read, and
+// a busy lesson changes several times a second: so concurrent readers of a
+// thread that is not cached wait for one read (flight) instead of each
+// making their own, and a change to one lesson does not throw away a read
+// of another that was under way.
 type threadCache struct {
 	mu      sync.RWMutex
-	gen     uint64 // bumped by every invalidation
+	all     uint64            // bumped when every thread is invalidated
+	gens    map[string]uint64 // by lesson id: bumped when its threads are
 	entries map[string]*cachedThread
+	flight  singleflight.Group // by thread key: one read at a time
 }
 
 // cachedThread is one thread as read, and the answers made from it.
@@ -64,7 +74,9 @@ type threadEntry struct {
 // and the cursors of the pages open on it; more are made again when asked.
 const maxAnswersPerThread = 256
 
-func newThreadCache() *threadCache { return &threadCache{entries: map[string]*cachedThread{}} }
+func newThreadCache() *threadCache {
+	return &threadCache{gens: map[string]uint64{}, entries: map[string]*cachedThread{}}
+}
 
 // Invalidate drops the cached threads of lessonID, in every cohort, or
 // every thread when lessonID is "". The inbox calls it after a change is
@@ -73,11 +85,12 @@ func (h *Handler) Invalidate(lessonID string) {
 	c := h.threads
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.gen++
 	if lessonID == "" {
+		c.all++
 		clear(c.entries)
 		return
 	}
+	c.gens[lessonID]++
 	for k := range c.entries {
 		if k == lessonID || strings.HasPrefix(k, lessonID+cohortSep) {
 			delete(c.entries, k)
@@ -101,15 +114,22 @@ func (c *threadCache) get(key string) (*cachedThread, uint64, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	e, ok := c.entries[key]
-	return e, c.gen, ok
+	return e, c.gen(key), ok
 }
 
-// put stores a thread read when the generation was gen; if anything was
+// gen is the generation of a thread: it grows with every invalidation that
+// covers it. Call with c.mu held.
+func (c *threadCache) gen(key string) uint64 {
+	lesson, _, _ := strings.Cut(key, cohortSep)
+	return c.all + c.gens[lesson]
+}
+
+// put stores a thread read when its generation was gen; if it was
 // invalidated since, the read may be stale and is not kept.
 func (c *threadCache) put(key string, gen uint64, e *cachedThread) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.gen == gen {
+	if c.gen(key) == gen {
 		c.entries[key] = e
 	}
 }
@@ -118,24 +138,39 @@ func (c *threadCache) put(key string, gen uint64, e *cachedThread) {
 // changes.
 func (h *Handler) cached(ctx context.Context, lessonID, cohortID string) (*cachedThread, error) {
 	key := threadKey(lessonID, cohortID)
-	ct, gen, ok := h.threads.get(key)
-	if ok {
+	if ct, _, ok := h.threads.get(key); ok {
 		return ct, nil
 	}
-	// The number first: a change after it is numbered above it, so asking
-	// for the changes after it misses nothing the thread read leaves out.
-	seq, err := h.o.Store.ThreadSeq(ctx, lessonID, cohortID)
+	// Readers that miss together wait for one read. Its result goes to all
+	// of them even when a change landed meanwhile (they see that change at
+	// their next look), but it is kept only if none did.
+	shared := context.WithoutCancel(ctx) // one reader leaving must not fail the others
+	v, err, _ := h.threads.flight.Do(key, func() (any, error) {
+		ctx := shared
+		ct, gen, ok := h.threads.get(key)
+		if ok {
+			return ct, nil
+		}
+		// The number first: a change after it is numbered above it, so
+		// asking for the changes after it misses nothing the thread read
+		// leaves out.
+		seq, err := h.o.Store.ThreadSeq(ctx, lessonID, cohortID)
+		if err != nil {
+			return nil, err
+		}
+		t, err := h.readCohort(ctx, lessonID, cohortID)
+		if err != nil {
+			return nil, err
+		}
+		t.Since = sinceCursor(seq)
+		ct = &cachedThread{t: t, cohort: cohortID, seq: seq, made: map[string]threadEntry{}}
+		h.threads.put(key, gen, ct)
+		return ct, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	t, err := h.readCohort(ctx, lessonID, cohortID)
-	if err != nil {
-		return nil, err
-	}
-	t.Since = sinceCursor(seq)
-	ct = &cachedThread{t: t, cohort: cohortID, seq: seq, made: map[string]threadEntry{}}
-	h.threads.put(key, gen, ct)
-	return ct, nil
+	return v.(*cachedThread), nil
 }
 
 // answer returns the cached answer to query, making it with mk the first
