@@ -30,7 +30,8 @@
 //
 // A host that hangs or fails never delays another host's deliveries: a
 // delivery first takes one of its host's PerHost slots, without waiting
-// (when they are all taken, it goes back to the queue for HostBusyDelay,
+// (when they are all taken, it waits in memory for the next free one, up to
+// MaxQueuedPerHost, else goes back to the queue for HostBusyDelay,
 // unattempted); only then one of the Concurrency sending slots, which it
 // gives back as soon as its request is written, so a host that does not
 // answer holds its own slots and one of MaxAwaiting answer slots, nothing
@@ -69,9 +70,15 @@ const (
 	// server is not hammered and a slow one holds few connections. It
 	// counts per process: N companion processes may run N*PerHost.
 	PerHost = 2
+	// MaxQueuedPerHost is how many claimed deliveries may wait in memory
+	// for their host's slots, each sent as soon as one frees: a lesson to
+	// the followers of a server without a shared inbox (GoToSocial) goes
+	// out back to back instead of PerHost every HostBusyDelay. Waiting
+	// holds no sending slot, so a hanging host's queue delays only itself.
+	MaxQueuedPerHost = 64
 	// HostBusyDelay is how long a delivery whose host has all its slots
-	// taken waits in the queue before it is claimed again: a healthy
-	// host's slots free up in well under that.
+	// taken and MaxQueuedPerHost waiting goes back to the store before it
+	// is claimed again.
 	HostBusyDelay = 10 * time.Second
 	// sendWindow is how long a POST may hold a sending slot when its
 	// request is not written by then (a host that does not accept the
@@ -134,6 +141,8 @@ type Worker struct {
 
 	mu    sync.Mutex
 	hosts map[string]int // POSTs running per host
+	// queued are claimed deliveries waiting for their host's slot.
+	queued map[string][]activitypub.Delivery
 }
 
 // NewWorker returns a worker posting through p.
@@ -145,7 +154,7 @@ func NewWorker(st activitypub.Store, p Poster, log *slog.Logger, now func() time
 		now = time.Now
 	}
 	return &Worker{Store: st, Poster: p, Logger: log, Now: now, wake: make(chan struct{}, 1),
-		sending: make(chan struct{}, Concurrency), awaiting: make(chan struct{}, MaxAwaiting), hosts: map[string]int{}}
+		sending: make(chan struct{}, Concurrency), awaiting: make(chan struct{}, MaxAwaiting), hosts: map[string]int{}, queued: map[string][]activitypub.Delivery{}}
 }
 
 // Wake tells the worker there is something new in the queue. It never
@@ -237,7 +246,9 @@ func (w *Worker) dispatch(ctx context.Context, posts *sync.WaitGroup, ds []activ
 	for i, d := range ds {
 		host := hostOf(d.Inbox)
 		if !w.takeHost(host) {
-			back = append(back, d.ID)
+			if !w.queue(host, d) {
+				back = append(back, d.ID)
+			}
 			continue
 		}
 		select {
@@ -290,9 +301,57 @@ func (w *Worker) takeHost(host string) bool {
 	return true
 }
 
+// queue keeps d to be sent when one of host's slots frees, if fewer than
+// MaxQueuedPerHost wait for it.
+func (w *Worker) queue(host string, d activitypub.Delivery) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.queued[host]) >= MaxQueuedPerHost {
+		return false
+	}
+	w.queued[host] = append(w.queued[host], d)
+	return true
+}
+
+// next hands the slot of a POST that ended to the next delivery waiting
+// for host; with none waiting, it gives the slot back.
+func (w *Worker) next(host string) (activitypub.Delivery, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	q := w.queued[host]
+	if len(q) == 0 {
+		delete(w.queued, host)
+		w.putHostLocked(host)
+		return activitypub.Delivery{}, false
+	}
+	d := q[0]
+	if len(q) == 1 {
+		delete(w.queued, host)
+	} else {
+		w.queued[host] = q[1:]
+	}
+	return d, true
+}
+
+// unqueue takes every delivery waiting for host, to give them back.
+func (w *Worker) unqueue(host string) []int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var ids []int64
+	for _, d := range w.queued[host] {
+		ids = append(ids, d.ID)
+	}
+	delete(w.queued, host)
+	return ids
+}
+
 func (w *Worker) putHost(host string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.putHostLocked(host)
+}
+
+func (w *Worker) putHostLocked(host string) {
 	if w.hosts[host] <= 1 {
 		delete(w.hosts, host)
 		return
@@ -340,15 +399,40 @@ func (s *slots) done() {
 }
 
 // deliver makes one attempt, holding one of host's slots and a sending
-// slot taken by dispatch, and records its outcome.
+// slot taken by dispatch, and records its outcome; then, keeping the host's
+// slot, the same for each delivery queued for host meanwhile.
 func (w *Worker) deliver(ctx context.Context, d activitypub.Delivery, host string) {
+	for {
+		w.attempt(ctx, d, host)
+		if ctx.Err() != nil {
+			w.putHost(host)
+			w.postpone(context.WithoutCancel(ctx), w.unqueue(host), w.Now()) // stopping: back to the store now
+			return
+		}
+		var ok bool
+		if d, ok = w.next(host); !ok {
+			return
+		}
+		select {
+		case w.sending <- struct{}{}:
+		case <-ctx.Done():
+			w.putHost(host)
+			w.postpone(context.WithoutCancel(ctx), append(w.unqueue(host), d.ID), w.Now())
+			return
+		}
+	}
+}
+
+// attempt makes one attempt, holding one of host's slots and a sending
+// slot, gives the sending slot back and records the outcome. The host's
+// slot stays held.
+func (w *Worker) attempt(ctx context.Context, d activitypub.Delivery, host string) {
 	held := &slots{w: w, sending: true}
 	window := time.AfterFunc(sendWindow, held.sent)
 	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { held.sent() }}
 	err := w.Poster.Post(httptrace.WithClientTrace(ctx, trace), d.Inbox, d.Body)
 	window.Stop()
 	held.done()
-	w.putHost(host)
 	if ctx.Err() != nil {
 		return // shutting down: the next start gives the claim back
 	}

@@ -87,7 +87,8 @@ func (h *hosts) enqueue(tb testing.TB, st activitypub.Store, extra int) {
 // queued as there are sending slots; the hanging hosts are queued first.
 // Every healthy host is still delivered to while every hanging request
 // is still held (none has timed out or been answered), and the hanging
-// host's extra deliveries are back in the queue, unattempted.
+// host's extra deliveries wait for it (MaxQueuedPerHost in memory, the
+// rest back in the queue), unattempted.
 func TestHangingHostsDoNotDelayOthers(t *testing.T) {
 	const healthy, extra = 200, 3 * delivery.Concurrency
 	hanging := delivery.Concurrency + 6
@@ -120,13 +121,14 @@ func TestHangingHostsDoNotDelayOthers(t *testing.T) {
 			t.Fatalf("hanging hosts hold %d requests, want %d", h.waiting.Load(), want)
 		}
 	}
-	// The extra deliveries went back unattempted, due after HostBusyDelay.
+	// The extra deliveries beyond what waits in memory went back
+	// unattempted, due after HostBusyDelay.
 	later, err := st.ClaimDeliveries(context.Background(), time.Now().Add(delivery.HostBusyDelay+time.Second), 10*extra)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(later) != extra+1-delivery.PerHost {
-		t.Fatalf("%d deliveries back in the queue, want the %d the busy host could not take", len(later), extra+1-delivery.PerHost)
+	if want := extra + 1 - delivery.PerHost - delivery.MaxQueuedPerHost; len(later) != want {
+		t.Fatalf("%d deliveries back in the queue, want the %d the busy host could neither take nor queue", len(later), want)
 	}
 	for _, d := range later {
 		if d.Attempts != 1 {
@@ -168,5 +170,38 @@ func BenchmarkDeliveryWithHangingHosts(b *testing.B) {
 			}
 			b.ReportMetric(total.Seconds()/float64(b.N), "s/healthy-hosts")
 		})
+	}
+}
+
+// TestOneHostWithoutSharedInboxGoesBackToBack: a server without a shared
+// inbox (GoToSocial) gets one delivery per follower; they go out as the
+// host's slots free, not PerHost every HostBusyDelay.
+func TestOneHostWithoutSharedInboxGoesBackToBack(t *testing.T) {
+	const followers = 40
+	st := openStore(t)
+	c, _ := course(t, st, nil)
+	var got atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	for i := range followers {
+		if _, err := st.EnqueueDelivery(context.Background(), activitypub.Delivery{ActivityID: "https://course.example.org/a/1",
+			Inbox: fmt.Sprintf("%s/users/u%d/inbox", srv.URL, i), Body: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w := delivery.NewWorker(st, c, nil, nil)
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(delivery.HostBusyDelay / 2)
+	for got.Load() < followers {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d deliveries to one host in %s: the rest waited for HostBusyDelay", got.Load(), followers, delivery.HostBusyDelay/2)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

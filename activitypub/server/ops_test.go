@@ -88,7 +88,9 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 
 	// Someone restored an older database under the running process.
-	db, err := sql.Open("sqlite", filepath.Join(filepath.Dir(c.manifest), ".cohort", sqlite.FileName))
+	// It waits for the companion's own writes (publishing at start) rather
+	// than failing with SQLITE_BUSY.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(filepath.Dir(c.manifest), ".cohort", sqlite.FileName)+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
