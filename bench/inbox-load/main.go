@@ -28,6 +28,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,6 +68,7 @@ type options struct {
 	keep        bool
 	perf        string
 	database    string
+	procs       int
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -78,6 +81,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.concurrency, "c", 32, "requests in flight at once")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp folder (course, database, server log)")
 	fs.StringVar(&o.database, "database", "", "the companion's store, passed on as --database (e.g. postgres://…; default: its SQLite file)")
+	fs.IntVar(&o.procs, "procs", 1, "companion processes on one -database (PostgreSQL), behind a round-robin proxy in this process")
 	fs.StringVar(&o.perf, "perf", "", "record the server's CPU profile in the timed part with Linux perf into this file (perf record -g)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -85,8 +89,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if o.mode != "companion" && o.mode != "serve" {
 		return fmt.Errorf("-mode %q: want companion or serve", o.mode)
 	}
-	if o.n < 1 || o.actors < 1 || o.concurrency < 1 {
-		return errors.New("-n, -actors and -c must be positive")
+	if o.n < 1 || o.actors < 1 || o.concurrency < 1 || o.procs < 1 {
+		return errors.New("-n, -actors, -c and -procs must be positive")
+	}
+	if o.procs > 1 && (o.database == "" || o.mode != "companion" || o.perf != "") {
+		return errors.New("-procs above 1 needs -database, -mode companion and no -perf")
 	}
 	dir, err := os.MkdirTemp("", "inbox-load-")
 	if err != nil {
@@ -128,14 +135,21 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err := writeCourse(course, base, addr); err != nil {
 		return err
 	}
-	srv, err := start(ctx, o, course, addr, dir)
+	srvs, err := startAll(ctx, o, course, addr, dir)
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer func() {
+		for _, s := range srvs {
+			s.stop()
+		}
+	}()
+	srv := srvs[0]
 	lesson := base + "/lessons/" + lessonID
-	if err := waitFor(ctx, lesson, srv); err != nil {
-		return err
+	for _, s := range srvs {
+		if err := waitFor(ctx, lesson, s); err != nil {
+			return err
+		}
 	}
 
 	// Sign everything now, before any is sent.
@@ -168,7 +182,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 	}
-	before, err := cpuTicks(srv.pid())
+	before, err := cpuTicksAll(srvs)
 	if err != nil {
 		return err
 	}
@@ -180,13 +194,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 	}
-	after, err := cpuTicks(srv.pid())
+	after, err := cpuTicksAll(srvs)
 	if err != nil {
 		return err
 	}
-	rss, peak, err := memory(srv.pid())
-	if err != nil {
-		return err
+	var rss, peak int64
+	for _, s := range srvs {
+		r, p, err := memory(s.pid())
+		if err != nil {
+			return err
+		}
+		rss, peak = rss+r, peak+p
 	}
 	stored, err := threadCount(ctx, base)
 	if err != nil {
@@ -194,7 +212,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	cpu := time.Duration(after-before) * time.Second / clockTicks
-	fmt.Fprintf(out, "\ncohort %s, %d replies from %d accounts, %d in flight\n", o.mode, o.n, o.actors, o.concurrency)
+	fmt.Fprintf(out, "\ncohort %s (%d process(es)), %d replies from %d accounts, %d in flight\n", o.mode, o.procs, o.n, o.actors, o.concurrency)
 	fmt.Fprintf(out, "accepted           %d (%s)\n", res.accepted, res.statuses())
 	fmt.Fprintf(out, "wall time          %s\n", wall.Round(time.Millisecond))
 	fmt.Fprintf(out, "replies/s          %.0f\n", float64(res.accepted)/wall.Seconds())
@@ -560,4 +578,59 @@ func freePort() (string, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
+}
+
+// startAll starts one server on addr, or, with -procs above 1, that many
+// companion processes on one database, each on a port of its own, behind a
+// round-robin proxy on addr (the course's public address) in this process.
+func startAll(ctx context.Context, o options, course, addr, dir string) ([]*server, error) {
+	if o.procs == 1 {
+		s, err := start(ctx, o, course, addr, dir)
+		if err != nil {
+			return nil, err
+		}
+		return []*server{s}, nil
+	}
+	var srvs []*server
+	var backends []*url.URL
+	for i := range o.procs {
+		a, err := freePort()
+		if err != nil {
+			return srvs, err
+		}
+		d := filepath.Join(dir, fmt.Sprintf("p%d", i))
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return srvs, err
+		}
+		s, err := start(ctx, o, course, a, d)
+		if err != nil {
+			return srvs, err
+		}
+		srvs = append(srvs, s)
+		backends = append(backends, &url.URL{Scheme: "http", Host: a})
+	}
+	var next atomic.Uint64
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(backends[next.Add(1)%uint64(len(backends))])
+		r.Out.Host = r.In.Host // the signed host is the public one
+	}}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return srvs, err
+	}
+	go http.Serve(ln, proxy)
+	return srvs, nil
+}
+
+// cpuTicksAll sums the CPU ticks of every server process.
+func cpuTicksAll(srvs []*server) (int64, error) {
+	var sum int64
+	for _, s := range srvs {
+		t, err := cpuTicks(s.pid())
+		if err != nil {
+			return 0, err
+		}
+		sum += t
+	}
+	return sum, nil
 }
