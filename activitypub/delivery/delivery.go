@@ -18,7 +18,7 @@
 //   - Its web UI (riverui, a separate server): the moderators' pages and
 //     the operator's metrics are where organisers look.
 //   - Its SQLite driver is "in early testing" and advises one open
-//     connection (pkg.go.dev, riverqueue/river riverdriver/riversqlite),
+//     connection (riverqueue/river riverdriver/riversqlite, its package doc),
 //     where the SQLite store runs a read pool beside one group-committing
 //     writer; the embedded default would run a second queue design.
 //   - The per-host slots below would stay ours: limits shared by several
