@@ -14,13 +14,12 @@ import (
 // linkIndex answers which URLs and files exist, so that links can be checked and
 // rewritten while pages render in parallel. It is read-only once built.
 type linkIndex struct {
-	base    string
-	byFile  map[string]*Page // content-relative .md path → page
-	byURL   map[string]*Page // root-relative URL → page
-	urls    map[string]bool  // every root-relative URL the build makes
-	assets  map[string]bool  // content-relative paths of files copied from content/
-	anchors map[string]map[string]bool
-	images  map[string]markdown.ImageInfo // root-relative URL → size and srcset (images.go)
+	base   string
+	byFile map[string]*Page              // content-relative .md path → page
+	byURL  map[string]*Page              // root-relative URL → page
+	urls   map[string]bool               // every root-relative URL the build makes
+	assets map[string]bool               // content-relative paths of files copied from content/
+	images map[string]markdown.ImageInfo // root-relative URL → size and srcset (images.go)
 }
 
 func newLinkIndex(c *Course) *linkIndex {

@@ -236,11 +236,6 @@ func buildSearchIndex(docs []searchDoc, stem func(string) string) map[string][]b
 		}
 		return s
 	}
-	type docStats struct {
-		tf    map[string]int // weighted count of each stem in the text, summary, tags and headings
-		title map[string]bool
-		len   int
-	}
 	// Each stem's pages, in page order, with its weighted count and whether the
 	// title has it.
 	type posting struct {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"path"
 	"slices"
 	"strconv"
 )
@@ -250,20 +249,9 @@ func (r *run) discussionPages(base PageData) error {
 				return fmt.Errorf("discussion of %s: %w", l.ID, err)
 			}
 			key := newKeyer().str(r.key, r.pagesKey, r.modKeys[l.Module], l.cardKey, l.ActivityURL, l.Cohort, string(shown)).sum()
-			r.next.Special[rel] = key
-			if r.prev.special(rel) == key && r.out.keep(rel) {
-				continue
-			}
 			data := base
-			data.Page, data.ThreadPage = l, tp
-			if l.Module != nil {
-				data.Nav = markCurrent(r.navs[l.Module], l.URL)
-			}
-			html, err := r.theme.execute("discussion.html", data)
-			if err != nil {
-				return &Error{File: path.Join(ContentDir, l.File), Err: fmt.Errorf("discussion page %s: %w", tp.URL, err)}
-			}
-			if err := r.out.write(rel, html); err != nil {
+			data.ThreadPage = tp
+			if err := r.lessonPage(l, rel, key, "discussion.html", data, "discussion page "+tp.URL); err != nil {
 				return err
 			}
 		}

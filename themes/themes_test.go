@@ -213,13 +213,12 @@ const lessonContent = `<p>Some text with a footnote<sup id="fnref:1"><a href="#f
 <div class="footnotes" role="doc-endnotes"><hr><ol><li id="fn:1"><p>A note. <a href="#fnref:1" class="footnote-backref" role="doc-backlink">↩︎</a></p></li></ol></div>`
 
 type variant struct {
-	name      string
-	basePath  string
-	baseURL   string
-	fed       site.Federation
-	logo      string
-	wantFedi  bool
-	nilCourse bool
+	name     string
+	basePath string
+	baseURL  string
+	fed      site.Federation
+	logo     string
+	wantFedi bool
 }
 
 func TestDefaultLayouts(t *testing.T) {

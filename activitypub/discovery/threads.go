@@ -470,11 +470,6 @@ func (h *Handler) changes(ctx context.Context, ct *cachedThread, since string) (
 	return out, nil
 }
 
-// readThread is the thread of a course without cohorts.
-func (h *Handler) readThread(ctx context.Context, lessonID string) (*Thread, error) {
-	return h.readCohort(ctx, lessonID, "")
-}
-
 // readCohort reads a lesson's public, shown replies, their authors and
 // counts, and lays them out as a tree: the thread of cohortID's post of the
 // lesson ("" for the course's one post). A reply whose parent is not listed
