@@ -17,7 +17,7 @@ import (
 // be byte-identical from run to run, only the site.
 
 // cacheMagic starts every cache file; change it when the layout changes.
-const cacheMagic = "cohort-cache-6\n"
+const cacheMagic = "cohort-cache-7\n"
 
 type encoder struct{ b []byte }
 
@@ -191,7 +191,7 @@ func (d *decoder) params() map[string]any {
 func (e *encoder) page(p *Page) {
 	e.str(string(p.Kind))
 	for _, s := range []string{p.File, p.ID, p.URL, p.Permalink, p.Title, p.Summary, p.Discussion,
-		p.Video, p.Opens, string(p.VideoEmbed), p.Hash, p.ActivityURL} {
+		p.Video, p.Opens, string(p.VideoEmbed), p.Hash, p.ActivityURL, p.OnlyCohort} {
 		e.str(s)
 	}
 	e.time(p.Date)
@@ -203,6 +203,7 @@ func (e *encoder) page(p *Page) {
 	e.strs(p.Tags)
 	e.strs(p.Objectives)
 	e.strs(p.Aliases)
+	e.strs(p.Quotes)
 	e.params(p.Params)
 	e.uint(uint64(len(p.TOC)))
 	for _, h := range p.TOC {
@@ -221,6 +222,7 @@ func (d *decoder) page(p *Page) {
 	p.VideoEmbed = template.HTML(d.str())
 	p.Hash = d.str()
 	p.ActivityURL = d.str()
+	p.OnlyCohort = d.str()
 	p.Date = d.time()
 	p.Draft = d.bool()
 	p.Weight = int(d.int())
@@ -232,6 +234,7 @@ func (d *decoder) page(p *Page) {
 	p.Tags = d.strs()
 	p.Objectives = d.strs()
 	p.Aliases = d.strs()
+	p.Quotes = d.strs()
 	p.Params = d.params()
 	n := d.uint()
 	if n > uint64(len(d.b)) {

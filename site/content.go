@@ -261,6 +261,8 @@ func readPage(fsys fs.FS, rel string) (*Page, error) {
 		Video:      fm.Video,
 		Opens:      fm.Opens,
 		Aliases:    fm.Aliases,
+		OnlyCohort: fm.Cohort,
+		Quotes:     fm.Quotes,
 		Params:     fm.Params,
 		Hash:       hex.EncodeToString(sum[:]),
 		Words:      countWords(body),

@@ -29,6 +29,12 @@ type FrontMatter struct {
 	Opens      string         `toml:"opens"`
 	Aliases    []string       `toml:"aliases"`
 	Params     map[string]any `toml:"params"`
+	// Cohort makes a lesson one cohort's alone: it opens, and is posted,
+	// for that cohort only (a weekly weave quotes one cohort's discussion).
+	Cohort string `toml:"cohort"`
+	// Quotes are the ids of the replies a lesson quotes (a weave): its post
+	// links back to each and mentions their authors.
+	Quotes []string `toml:"quotes"`
 }
 
 // The fences that open (and, but for JSON, close) front matter.

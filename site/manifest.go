@@ -42,6 +42,9 @@ type ManifestLesson struct {
 	Opens      string    `json:"opens,omitempty"`
 	Tags       []string  `json:"tags,omitempty"`
 	Hash       string    `json:"hash"`
+	// Quotes are the ids of the replies the lesson quotes (a weave): its
+	// post links back to each and mentions their authors.
+	Quotes []string `json:"quotes,omitempty"`
 	// Releases says when the lesson opens for each cohort, by cohort id: the
 	// companion publishes the cohort's post then.
 	Releases map[string]time.Time `json:"releases,omitempty"`
@@ -98,15 +101,19 @@ func (r *run) manifest() ([]byte, error) {
 func manifestEntry(p *Page) []byte {
 	b, _ := json.Marshal(ManifestLesson{ID: p.ID, Title: p.Title, Summary: p.Summary,
 		Discussion: p.Discussion, URL: p.Permalink, Module: p.Module.Page.ID, Order: p.Order,
-		Date: p.Date, Opens: p.Opens, Tags: p.Tags, Hash: postHash(p), Releases: releases(p)})
+		Date: p.Date, Opens: p.Opens, Tags: p.Tags, Quotes: p.Quotes, Hash: postHash(p), Releases: releases(p)})
 	return b
 }
 
 // postHash identifies what the companion's post of a lesson shows: its title,
-// summary, discussion prompt and link (activitypub/publish, note). The companion
+// summary, discussion prompt, link and the replies it quotes (activitypub/publish, note). The companion
 // sends an Update to every follower's server when it changes, so it changes only
 // then: an edit to the lesson's text, which the post does not carry, is no news
 // to the fediverse.
 func postHash(p *Page) string {
-	return newKeyer().str(p.Title, p.Summary, p.Discussion, p.Permalink).sum()
+	k := newKeyer().str(p.Title, p.Summary, p.Discussion, p.Permalink)
+	if len(p.Quotes) > 0 { // only then, so lessons keep the hash they were posted with
+		k.str(p.Quotes...)
+	}
+	return k.sum()
 }

@@ -53,6 +53,10 @@ type Page struct {
 	OpensAt time.Time
 	Locked  bool
 	Aliases []string
+	// OnlyCohort is front matter's cohort: the one cohort the lesson opens
+	// for, "" for all. Quotes are the reply ids it quotes (front matter quotes).
+	OnlyCohort string
+	Quotes     []string
 	// Params are the page's own free-form keys (front matter params).
 	Params map[string]any
 

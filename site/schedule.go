@@ -118,6 +118,9 @@ func buildSchedules(fsys fs.FS, c *Course, now time.Time) ([]*Schedule, error) {
 	openings := map[*Page]Opening{}
 	var errs []error
 	for _, p := range c.All() {
+		if p.OnlyCohort != "" && !slices.ContainsFunc(c.Config.Cohorts, func(co Cohort) bool { return co.ID == p.OnlyCohort }) {
+			errs = append(errs, onlyCohortError(fsys, c.Config, p))
+		}
 		if p.Opens == "" || (p.Kind != KindModule && p.Kind != KindLesson) {
 			continue
 		}
@@ -145,6 +148,9 @@ func buildSchedules(fsys fs.FS, c *Course, now time.Time) ([]*Schedule, error) {
 			}
 			sm := ScheduledModule{Module: m, Opens: o.At(s.Start)}
 			for _, l := range m.Lessons {
+				if l.OnlyCohort != "" && l.OnlyCohort != co.ID {
+					continue // another cohort's own lesson
+				}
 				at := sm.Opens
 				if lo, ok := openings[l]; ok {
 					at = lo.At(s.Start)
@@ -186,6 +192,24 @@ func buildSchedules(fsys fs.FS, c *Course, now time.Time) ([]*Schedule, error) {
 		l.Archive = archive(c.Config, l, opens[l], now)
 	}
 	return all, nil
+}
+
+// onlyCohortError says that a page's front matter names a cohort that
+// course.toml does not have.
+func onlyCohortError(fsys fs.FS, cfg *Config, p *Page) error {
+	line := 0
+	if data, err := readSource(fsys, p.File); err == nil {
+		line = fieldLine(data, "cohort")
+	}
+	var ids []string
+	for _, co := range cfg.Cohorts {
+		ids = append(ids, co.ID)
+	}
+	err := fmt.Errorf("cohort: %q is not a cohort of course.toml (cohorts: %s)", p.OnlyCohort, strings.Join(ids, ", "))
+	if len(ids) == 0 {
+		err = fmt.Errorf("cohort: %q: course.toml has no [[cohorts]]", p.OnlyCohort)
+	}
+	return &Error{File: path.Join(ContentDir, p.File), Line: line, Err: err}
 }
 
 // markCurrentWeek marks the module of s that opened last at now, if any has and

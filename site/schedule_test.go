@@ -2,8 +2,10 @@ package site
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -357,5 +359,36 @@ func TestCurrentWeek(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("at %s: module %d is current, want %d", tt.now, got, tt.want)
 		}
+	}
+}
+
+// TestOneCohortsLesson: a lesson whose front matter names a cohort (a weekly
+// weave) opens for that cohort only, so the companion posts it to that
+// cohort alone; lessons.json carries the replies it quotes; a cohort
+// course.toml lacks is an error at its line.
+func TestOneCohortsLesson(t *testing.T) {
+	dir := course(t, cohortCourse)
+	writeArchive(t, dir, "-- content/01-one/w.md --\n+++\ntitle = \"Weave\"\ncohort = \"spring\"\nquotes = [\"https://a.example/notes/1\"]\n+++\nText.\n")
+	mustBuild(t, dir)
+	var m Manifest
+	if err := json.Unmarshal([]byte(read(t, filepath.Join(dir, "public"), "lessons.json")), &m); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(m.Lessons, func(l ManifestLesson) bool { return l.Title == "Weave" })
+	if i < 0 {
+		t.Fatal("the weave is not in lessons.json")
+	}
+	w := m.Lessons[i]
+	if _, ok := w.Releases["autumn"]; ok || len(w.Releases) != 1 {
+		t.Errorf("releases = %v, want spring's only", w.Releases)
+	}
+	if !slices.Equal(w.Quotes, []string{"https://a.example/notes/1"}) {
+		t.Errorf("quotes = %v", w.Quotes)
+	}
+
+	writeArchive(t, dir, "-- content/01-one/w.md --\n+++\ntitle = \"Weave\"\ncohort = \"winter\"\n+++\nText.\n")
+	_, err := Build(context.Background(), Options{Source: dir, Out: filepath.Join(dir, "public")})
+	if err == nil || !strings.Contains(err.Error(), "content/01-one/w.md:3") || !strings.Contains(err.Error(), `"winter"`) {
+		t.Fatalf("error does not say where: %v", err)
 	}
 }
