@@ -196,6 +196,9 @@ type LessonNote struct {
 	RepliesNext   string    // the second page; empty when the first holds them all
 	Tags          []Tag     // hashtags and mentions
 	Sensitive     bool      // Mastodon hides content behind the summary
+	// Mentioned are the actor ids of the Mention tags, put in cc as
+	// Mastodon addresses the accounts a post mentions.
+	Mentioned []string
 }
 
 // repliesDoc is a Note's replies collection with its first page embedded,
@@ -254,6 +257,7 @@ func (n LessonNote) doc() noteDoc {
 	case n.Followers != "":
 		d.CC = append(d.CC, n.Followers)
 	}
+	d.CC = append(d.CC, n.Mentioned...)
 	if n.Language != "" {
 		d.ContentMap = map[string]string{n.Language: n.Content}
 	}

@@ -296,9 +296,12 @@ func (p *Publisher) Sync(ctx context.Context, m *site.Manifest) error {
 
 // send queues a Create or Update of lesson l's Note.
 func (p *Publisher) send(ctx context.Context, kind string, o activitypub.LessonObject, l site.ManifestLesson, inboxes []string) (int, error) {
-	note, err := p.note(ctx, l, o)
+	note, quotes, err := p.quotingNote(ctx, l, o)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", kind, err)
+	}
+	if len(quotes) > 0 {
+		inboxes = append(mentionedInboxes(quotes), inboxes...)
 	}
 	var (
 		id   string
@@ -349,6 +352,13 @@ func (p *Publisher) Note(ctx context.Context, lessonID, cohortID string) (as.Les
 // shows as they are; and the first page of its replies, embedded. A private
 // cohort's post lists no replies: its Note may be read by anyone who asks.
 func (p *Publisher) note(ctx context.Context, l site.ManifestLesson, o activitypub.LessonObject) (as.LessonNote, error) {
+	n, _, err := p.quotingNote(ctx, l, o)
+	return n, err
+}
+
+// quotingNote is note, with the replies the lesson quotes (a weave): the
+// post links each and mentions their authors (mentions.go).
+func (p *Publisher) quotingNote(ctx context.Context, l site.ManifestLesson, o activitypub.LessonObject) (as.LessonNote, []quoted, error) {
 	var b strings.Builder
 	b.WriteString("<p><strong>" + html.EscapeString(l.Title) + "</strong></p>")
 	if l.Summary != "" {
@@ -373,18 +383,23 @@ func (p *Publisher) note(ctx context.Context, l site.ManifestLesson, o activityp
 		Content:       b.String(), Language: lang, Published: o.Published, Updated: o.Updated,
 		Replies: replies, RepliesFirst: RepliesPageURL(replies, 1), RepliesItems: []string{},
 	}
+	quotes, err := p.quotedReplies(ctx, l, o.CohortID)
+	if err != nil {
+		return as.LessonNote{}, nil, fmt.Errorf("note %s: %w", l.ID, err)
+	}
+	mention(&n, quotes)
 	if followersOnly {
-		return n, nil
+		return n, quotes, nil
 	}
 	ids, more, err := RepliesPageOf(ctx, p.o.Store, o, 1)
 	if err != nil {
-		return as.LessonNote{}, fmt.Errorf("note %s: %w", l.ID, err)
+		return as.LessonNote{}, nil, fmt.Errorf("note %s: %w", l.ID, err)
 	}
 	if more {
 		n.RepliesNext = RepliesPageURL(replies, 2)
 	}
 	n.RepliesItems = append(n.RepliesItems, ids...)
-	return n, nil
+	return n, quotes, nil
 }
 
 // Watch syncs the manifest at path now and whenever its modification time

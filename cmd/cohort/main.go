@@ -69,6 +69,7 @@ func commands() []command {
 		{"moderator", "add a moderator account for the moderation page", cmdModerator},
 		{"moderate", "list, hide, show, feature and block in the discussion", cmdModerate},
 		{"report", "write the organiser's report of a cohort (HTML and CSV)", cmdReport},
+		{"weave", "draft the moderator's weekly weave of a cohort's discussion", cmdWeave},
 		{"migrate-store", "copy the companion's store from SQLite to PostgreSQL", cmdMigrateStore},
 		{"backup", "copy the companion's database, also while it runs", cmdBackup},
 		{"export", "write the course's discussion as JSON", cmdExport},
