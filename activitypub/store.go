@@ -228,6 +228,8 @@ type Store interface {
 
 	LoginThrottleStore
 
+	DirectStore
+
 	// Close releases the store's resources.
 	Close() error
 }

@@ -104,3 +104,11 @@ func (u URLs) CohortLesson(cohortID, lessonID string) string {
 func (u URLs) CohortReplies(cohortID, lessonID string) string {
 	return u.CohortLesson(cohortID, lessonID) + "/replies"
 }
+
+// DirectPrefix is the path under which the course account's direct
+// messages live.
+const DirectPrefix = "/direct/"
+
+// Direct returns the id of a direct message of the course account; key
+// makes it unique and stable across retries.
+func (u URLs) Direct(key string) string { return u.Base + DirectPrefix + url.PathEscape(key) }

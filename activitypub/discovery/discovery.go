@@ -46,6 +46,9 @@ type Options struct {
 	// Moderators are the moderators' handles: their replies are marked
 	// in the threads.
 	Moderators []string
+	// Keys finds who signed a request, for the direct messages only their
+	// recipients may read. Nil serves them to no one.
+	Keys KeyOwners
 }
 
 // Handler serves the discovery endpoints.
@@ -63,7 +66,8 @@ type Handler struct {
 // Prefixes are the paths the Handler answers under, for mounting it beside
 // a static site on one origin.
 var Prefixes = []string{"/.well-known/webfinger", "/.well-known/host-meta", "/.well-known/nodeinfo", "/nodeinfo/",
-	"/actor", "/outbox", "/followers", "/featured", activitypub.LessonPrefix, activitypub.CohortPrefix, "/api/threads/"}
+	"/actor", "/outbox", "/followers", "/featured", activitypub.LessonPrefix, activitypub.CohortPrefix, "/api/threads/",
+	activitypub.DirectPrefix}
 
 // New returns the discovery handler.
 func New(o Options) *Handler {
@@ -89,6 +93,7 @@ func New(o Options) *Handler {
 	h.handle("GET /lessons/{id}/replies", h.replies)
 	h.handle("GET /cohorts/{cohort}/lessons/{id}", h.lesson)
 	h.handle("GET /cohorts/{cohort}/lessons/{id}/replies", h.replies)
+	h.handle("GET /direct/{key}", h.direct)
 	h.handle("GET /api/threads/{id}", h.thread)
 	h.handle("OPTIONS /api/threads/{id}", h.threadPreflight)
 	return h

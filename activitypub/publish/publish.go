@@ -80,6 +80,9 @@ type Options struct {
 	Now    func() time.Time
 	// Enqueued is called after deliveries were queued. May be nil.
 	Enqueued func()
+	// Actors resolves the recipients of a direct message (Direct). Nil
+	// reads them from the Store only.
+	Actors Actors
 }
 
 // Publisher keeps the course actor's lesson posts in step with the

@@ -135,10 +135,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Metrics != nil {
 		s.worker.Outcome = cfg.Metrics.Delivery
 	}
-	s.publisher = publish.New(publish.Options{Store: st, URLs: s.urls, Logger: log.With("room", "publish"), Now: now, Enqueued: s.worker.Wake})
+	s.publisher = publish.New(publish.Options{Store: st, URLs: s.urls, Logger: log.With("room", "publish"), Now: now, Enqueued: s.worker.Wake,
+		Actors: client})
 	s.discovery = discovery.New(discovery.Options{Course: cfg.Course, URLs: s.urls, Store: st, Notes: s.publisher,
 		PublicKeyPEM: key.PublicKeyPEM(), Gone: func(err error) bool { return errors.Is(err, publish.ErrDeleted) },
-		Logger: log.With("room", "discovery"), Now: now, Moderators: cfg.Moderation.Moderators})
+		Logger: log.With("room", "discovery"), Now: now, Moderators: cfg.Moderation.Moderators, Keys: client})
 	s.crawler = crawl.New(crawl.Options{Store: st, Fetch: client, URLs: s.urls, Logger: log.With("room", "crawl"), Now: now,
 		Changed: s.changed, Moderation: cfg.Moderation})
 	in := inbox.New(inbox.Options{Store: st, Fetch: client, URLs: s.urls, Logger: log.With("room", "inbox"), Now: now,
@@ -382,3 +383,7 @@ func privateCohorts(cohorts []site.Cohort) map[string][]string {
 	}
 	return out
 }
+
+// Publisher returns the publisher of the course actor's posts, which also
+// sends its direct messages (Direct).
+func (s *Server) Publisher() *publish.Publisher { return s.publisher }

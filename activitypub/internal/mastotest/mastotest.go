@@ -525,3 +525,24 @@ func (s *Server) GetPaths() map[string]int {
 	defer s.mu.Unlock()
 	return maps.Clone(s.gets)
 }
+
+// GetSigned GETs rawURL as ActivityStreams JSON, signed with user's key as
+// Mastodon signs its fetches ((request-target) host date), and returns the
+// status and body.
+func (s *Server) GetSigned(ctx context.Context, user, rawURL string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Accept", "application/activity+json")
+	if err := (sig.Signer{}).Sign(req, s.KeyID(user), s.Key.PrivateKey(), nil); err != nil {
+		return 0, nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, body, err
+}

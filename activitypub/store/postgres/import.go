@@ -18,7 +18,7 @@ import (
 // whose tables ImportSQLite knows. A SQLite migration added later must be
 // mirrored in migrations/ and here, or the copy refuses to run rather than
 // leave something behind.
-const sqliteVersion = 9
+const sqliteVersion = 11
 
 // kind is how a SQLite column's value becomes a PostgreSQL one.
 type kind int
@@ -74,6 +74,7 @@ var importTables = []table{
 	tbl("tombstones", false, "id", text, "actor", text, "deleted", nanos),
 	tbl("flags", false, "id", text, "actor", text, "content", text, "objects", jsonb, "received", nanos),
 	tbl("login_failures", true, "id", num, "name", text, "at", nanos),
+	tbl("direct_notes", false, "id", text, "recipients", jsonb, "body", blob, "created", nanos),
 }
 
 // TableCount is how many rows a table holds in the source and, after the
