@@ -228,6 +228,8 @@ type Store interface {
 
 	LoginThrottleStore
 
+	ModeratorNoticesStore
+
 	DirectStore
 
 	// Close releases the store's resources.
@@ -548,3 +550,25 @@ type Watcher struct {
 	// this process's worker shares the sending.
 	Queued func()
 }
+
+// --- moderators' notices (issue 14, the weekly weave) ---
+
+// ModeratorNoticesStore remembers what each moderator was told by direct
+// message and when, so that, however many processes share the store, a
+// moderator hears of each item once and gets at most one message per gap.
+type ModeratorNoticesStore interface {
+	// ClaimNotice decides, in one transaction, what to tell moderator (an
+	// actor id) at now: the items not told before, when the last message
+	// went out at least gap ago. Then it records them as told and now as
+	// the moderator's last message, and returns them. It returns an empty
+	// list and changes nothing when the gap has not passed or every item
+	// was told; of two concurrent claims for one moderator, one gets the
+	// items. Items are opaque names such as "held:<reply id>".
+	ClaimNotice(ctx context.Context, moderator string, items []string, now time.Time, gap time.Duration) ([]string, error)
+
+	// ForgetNoticesBefore removes the record of items told before t, to
+	// bound the table; an item still pending then is told again.
+	ForgetNoticesBefore(ctx context.Context, t time.Time) error
+}
+
+// --- end of moderators' notices ---

@@ -18,7 +18,7 @@ import (
 // whose tables ImportSQLite knows. A SQLite migration added later must be
 // mirrored in migrations/ and here, or the copy refuses to run rather than
 // leave something behind.
-const sqliteVersion = 11
+const sqliteVersion = 12
 
 // kind is how a SQLite column's value becomes a PostgreSQL one.
 type kind int
@@ -75,6 +75,8 @@ var importTables = []table{
 	tbl("flags", false, "id", text, "actor", text, "content", text, "objects", jsonb, "received", nanos),
 	tbl("login_failures", true, "id", num, "name", text, "at", nanos),
 	tbl("direct_notes", false, "id", text, "recipients", jsonb, "body", blob, "created", nanos),
+	tbl("notices_told", false, "moderator", text, "item", text, "told", nanos),
+	tbl("notice_messages", false, "moderator", text, "sent", nanos),
 }
 
 // TableCount is how many rows a table holds in the source and, after the
