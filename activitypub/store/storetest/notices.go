@@ -37,7 +37,7 @@ func testClaimNotice(t *testing.T, s activitypub.Store) {
 	claim(mia, base.Add(59*time.Minute), nil, "held:1", "flag:1", "held:2") // within the hour
 	claim(ben, base.Add(time.Minute), []string{"held:1", "held:2"}, "held:1", "held:2")
 	claim(mia, base.Add(time.Hour), []string{"held:2"}, "held:1", "flag:1", "held:2")
-	claim(mia, base.Add(3*time.Hour), nil, "held:1", "held:2") // nothing new: no message,
+	claim(mia, base.Add(3*time.Hour), nil, "held:1", "held:2")                          // nothing new: no message,
 	claim(mia, base.Add(3*time.Hour+time.Minute), []string{"question:3"}, "question:3") // so the gap did not restart
 	must(t, s.ForgetNoticesBefore(ctx, base.Add(2*time.Hour)))
 	claim(mia, base.Add(5*time.Hour), []string{"held:1"}, "held:1", "question:3")
