@@ -74,7 +74,15 @@ type Federation struct {
 	// Participants are handles (@user@instance) or whole domains (*@instance)
 	// whose replies "participants" moderation shows at once.
 	Participants []string `toml:"participants" json:"-"`
+	// NotifyModerators is "on" (the default, also when empty) or "off": on,
+	// the course account messages each moderator, at most once an hour,
+	// about held replies, reports and questions unanswered for a day.
+	NotifyModerators string `toml:"notify_moderators" json:"-"`
 }
+
+// NotifiesModerators reports whether the companion messages moderators
+// about what needs them (notify_moderators).
+func (f Federation) NotifiesModerators() bool { return f.NotifyModerators != "off" }
 
 // Store is the [store] table: where the companion keeps what it knows.
 type Store struct {
@@ -329,8 +337,18 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("federation.moderators[%d]: %q is not a fediverse handle like @user@instance.example", i, m))
 		}
 	}
+	switch f.NotifyModerators {
+	case "", "on", "off":
+	default:
+		errs = append(errs, fmt.Errorf("federation.notify_moderators: %q is not on or off", f.NotifyModerators))
+	}
 	seen := map[string]bool{}
 	for i, co := range c.Cohorts {
+		for j, m := range co.Moderators {
+			if !handleAddress.MatchString(m) {
+				errs = append(errs, fmt.Errorf("cohorts[%d].moderators[%d]: %q is not a fediverse handle like @user@instance.example", i, j, m))
+			}
+		}
 		switch {
 		case !idPattern.MatchString(co.ID):
 			errs = append(errs, fmt.Errorf("cohorts[%d].id: %q must be lower-case letters, digits, - or _", i, co.ID))

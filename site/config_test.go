@@ -70,6 +70,8 @@ func TestConfigErrors(t *testing.T) {
 		{"store url of another kind", "title = \"T\"\n[store]\nurl = \"mysql://db.example/cohort\"\n", `store.url: want sqlite:PATH or a postgres:// URL`},
 		{"store url with a password", "title = \"T\"\n[store]\nurl = \"postgres://cohort:hunter2@db.example/cohort\"\n", `store.url: holds a password`},
 		{"moderator that is not a handle", "title = \"T\"\n[federation]\nhandle = \"c\"\ndomain = \"example.org\"\nmoderators = [\"maria\"]\n", `federation.moderators[0]: "maria"`},
+		{"notify_moderators neither on nor off", "title = \"T\"\n[federation]\nhandle = \"c\"\ndomain = \"example.org\"\nnotify_moderators = \"hourly\"\n", `federation.notify_moderators: "hourly" is not on or off`},
+		{"cohort moderator that is not a handle", "title = \"T\"\n[[cohorts]]\nid = \"a\"\nstart = 2026-09-07\nmoderators = [\"@mia@m.example\", \"mia\"]\n", `cohorts[0].moderators[1]: "mia" is not a fediverse handle`},
 		{"unknown key in metrics", "title = \"T\"\n[metrics]\nenabled = true\nport = 9464\n", `course.toml:4:1: unknown key "metrics.port"`},
 		{"metrics listen without a port", "title = \"T\"\n[metrics]\nenabled = true\nlisten = \"127.0.0.1\"\n", `metrics.listen: "127.0.0.1" is not host:port`},
 		{"metrics listen while disabled", "title = \"T\"\n[metrics]\nlisten = \"127.0.0.1:9464\"\n", `metrics: listen and token_file need enabled = true`},

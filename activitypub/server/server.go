@@ -28,6 +28,7 @@ import (
 	"github.com/cohort-course/cohort/activitypub/inbox"
 	"github.com/cohort-course/cohort/activitypub/metrics"
 	"github.com/cohort-course/cohort/activitypub/moderation"
+	"github.com/cohort-course/cohort/activitypub/notify"
 	"github.com/cohort-course/cohort/activitypub/publish"
 	"github.com/cohort-course/cohort/activitypub/sig"
 	"github.com/cohort-course/cohort/site"
@@ -80,6 +81,7 @@ type Server struct {
 	worker    *delivery.Worker
 	crawler   *crawl.Crawler
 	actions   *moderation.Actions
+	notifier  *notify.Notifier
 	log       *slog.Logger
 	wg        sync.WaitGroup
 }
@@ -192,6 +194,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 				func(ctx context.Context) { s.publisher.Follow(ctx, cfg.ManifestPath) })
 		})
 	}
+	s.startNotifier(ctx, client)
 	log.Info("companion started", "actor", s.urls.Actor(), "key", key)
 	return s, nil
 }

@@ -64,7 +64,11 @@ func (w *Weave) Markdown() []byte {
 	fmt.Fprintf(&b, "A look back at week %d. Thank you all for the conversation.\n", w.Week)
 
 	section(&b, "Replies worth reading", "No reply was featured this week.", w.Featured, func(q Quote) string { return "" })
-	section(&b, "The liveliest threads", "No thread grew this week.", w.Discussed, func(q Quote) string {
+	noThreads := "No thread grew this week."
+	if w.DiscussedAbove > 0 {
+		noThreads = "The liveliest threads start with a reply quoted above."
+	}
+	section(&b, "The liveliest threads", noThreads, w.Discussed, func(q Quote) string {
 		return fmt.Sprintf(" (%d more this week)", q.Replies)
 	})
 	section(&b, "Questions still open", "Every question of the week has an answer.", w.Questions, func(q Quote) string {

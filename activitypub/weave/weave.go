@@ -65,15 +65,18 @@ type Request struct {
 
 // Weave is one week of a cohort's discussion, picked and ordered.
 type Weave struct {
-	Cohort      site.Cohort
-	Week        int
-	Start, End  time.Time // the week: Start inclusive, End exclusive
-	Now         time.Time
-	Language    string  // the course's, for the page's words
-	Featured    []Quote // featured replies of the week, in course order then pinned order
-	Discussed   []Quote // roots of the threads with the most replies that week
-	Questions   []Quote // participants' questions of the week nobody else has answered
-	replyCounts map[string]int
+	Cohort     site.Cohort
+	Week       int
+	Start, End time.Time // the week: Start inclusive, End exclusive
+	Now        time.Time
+	Language   string  // the course's, for the page's words
+	Featured   []Quote // featured replies of the week, in course order then pinned order
+	Discussed  []Quote // roots of the threads with the most replies that week
+	Questions  []Quote // participants' questions of the week nobody else has answered
+	// DiscussedAbove counts lively threads left out of Discussed because
+	// their first reply is quoted among the featured ones.
+	DiscussedAbove int
+	replyCounts    map[string]int
 }
 
 // Quote is one reply as the weave quotes it.
@@ -184,6 +187,7 @@ func Compute(ctx context.Context, st Store, req Request) (*Weave, error) {
 	}
 	for _, t := range discussed(byID, week) {
 		if quoted[t.root.ID] {
+			w.DiscussedAbove++
 			continue
 		}
 		if len(w.Discussed) == DiscussedLimit {
