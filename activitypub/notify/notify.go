@@ -99,9 +99,9 @@ type Options struct {
 	// Rules tell moderators' own questions, which wait for no one, apart.
 	Rules  activitypub.Moderation
 	Title  string // the course's title, in the message
-	Queue      string // the moderation page's URL, in the message
-	Logger     *slog.Logger
-	Now        func() time.Time
+	Queue  string // the moderation page's URL, in the message
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Notifier tells moderators what needs them.
