@@ -29,6 +29,9 @@ import (
 //     arrived: a few GETs, never a walk.
 //   - Moderator sessions and the wrong passwords the login throttle
 //     counts live in the store (see package moderation).
+//   - The moderators' notices (package notify) run in the process that
+//     leads "notify"; what each moderator was told, and when, is in the
+//     store (ClaimNotice), so a new leader tells no one twice.
 //   - Remote keys are cached per process for fetch's key TTL, and the
 //     inbox's refetch of a rotated key is limited per process: a key
 //     rotated and refetched by one process is refetched by another when
