@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"html/template"
@@ -27,18 +28,23 @@ type state struct {
 	Special map[string]string
 	// Frags holds each page's entries in sitemap.xml, the search index and lessons.json.
 	Frags map[string]*pageFrags
+	// Dirs is the walk of content/ by folder (content.go), so that the next
+	// walk lists again only the folders whose time changed.
+	Dirs map[string]*dirRecord
 
-	size    int  // bytes of the encoded base, when read or written
+	size     int // bytes of the encoded base, when read or written
+	blobSize int // of which in the second section (codec.go)
 	logSize int  // bytes of deltas appended after that base
 	dirty   bool // differs from what is in the cache folder
 }
 
-// encodedSize is the size of the state's last encoding, a hint for the next.
-func (s *state) encodedSize() int {
+// encodedSize is the size of the state's last encoding, a hint for the next,
+// and how much of it was blobs.
+func (s *state) encodedSize() (size, blobs int) {
 	if s == nil {
-		return 0
+		return 0, 0
 	}
-	return s.size
+	return s.size, s.blobSize
 }
 
 // nav returns the navigation rendered for a module key in the last build.
@@ -121,11 +127,17 @@ func (s *state) page(file string) *cachedPage {
 
 // minLogLimit is how large the delta log may grow before it is folded into a new
 // base, however small the base: below it, reading the log costs nothing to notice.
+// Above it, the log may grow to a quarter of the base's first section, the part
+// every load decodes as it decodes the whole log.
 const minLogLimit = 256 << 10
 
 // loadState reads the base snapshot and applies the deltas logged after it.
+// The base is memory-mapped, not read (mmap_unix.go): the state's strings and
+// slices share the mapping, which stays for the life of the process (a save
+// replaces the file by renaming a new one over it, so the mapped one never
+// changes).
 func loadState(name string) (*state, error) {
-	data, err := os.ReadFile(name)
+	data, err := mapFile(name)
 	if err != nil {
 		return nil, err
 	}
@@ -157,9 +169,9 @@ func (s *state) save(name string, old *state) error {
 	}
 	if old != nil && old.Version == s.Version {
 		if rec := s.delta(old); rec == nil {
-			s.size, s.logSize = old.size, old.logSize
+			s.size, s.blobSize, s.logSize = old.size, old.blobSize, old.logSize
 			return nil
-		} else if old.logSize+len(rec) < max(old.size/4, minLogLimit) {
+		} else if old.logSize+len(rec) < max((old.size-old.blobSize)/4, minLogLimit) {
 			f, err := os.OpenFile(name+".log", os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 			if err != nil {
 				return err
@@ -170,7 +182,7 @@ func (s *state) save(name string, old *state) error {
 				err = cerr
 			}
 			if err == nil {
-				s.size, s.logSize = old.size, old.logSize+len(framed)
+				s.size, s.blobSize, s.logSize = old.size, old.blobSize, old.logSize+len(framed)
 				return nil
 			}
 			// A failed append: fall through to a full write, which replaces the log.
@@ -180,8 +192,13 @@ func (s *state) save(name string, old *state) error {
 	if err != nil {
 		return err
 	}
-	data := s.encode(s.size)
-	_, err = tmp.Write(data)
+	head, blobs := s.encode(s.size - s.blobSize)
+	w := bufio.NewWriterSize(tmp, 256<<10)
+	w.Write(head)
+	for _, p := range blobs.parts {
+		w.Write(p) // a bufio.Writer keeps its first error and returns it from Flush
+	}
+	err = w.Flush()
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -192,7 +209,7 @@ func (s *state) save(name string, old *state) error {
 	if err := os.Rename(tmp.Name(), name); err != nil {
 		return err
 	}
-	s.size, s.logSize = len(data), 0
+	s.size, s.blobSize, s.logSize = len(head)+blobs.size, blobs.size, 0
 	if err := os.Remove(name + ".log"); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
