@@ -32,10 +32,10 @@ type state struct {
 	// walk lists again only the folders whose time changed.
 	Dirs map[string]*dirRecord
 
-	size     int // bytes of the encoded base, when read or written
-	blobSize int // of which in the second section (codec.go)
-	logSize int  // bytes of deltas appended after that base
-	dirty   bool // differs from what is in the cache folder
+	size     int  // bytes of the encoded base, when read or written
+	blobSize int  // of which in the second section (codec.go)
+	logSize  int  // bytes of deltas appended after that base
+	dirty    bool // differs from what is in the cache folder
 }
 
 // encodedSize is the size of the state's last encoding, a hint for the next,
