@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"sync"
 
 	"github.com/cohort-course/cohort/site/deps"
 )
@@ -72,9 +74,39 @@ type cachedPage struct {
 	Page      Page
 	RenderKey string
 	// Reads are what rendering the page's Markdown read of the rest of the
-	// course (deps.go): the pages, URLs and files its links looked up.
-	Reads deps.Reads
-	Frags []cachedFrag
+	// course (deps.go): the pages, URLs and files its links looked up. A page
+	// loaded from the cache file has them still encoded, in readsRaw, until
+	// something needs the map (reads): checking them needs no map.
+	Reads    deps.Reads
+	readsRaw []byte
+	Frags    []cachedFrag
+}
+
+// reads returns the page's recorded reads, decoding them if they were loaded.
+func (c *cachedPage) reads() deps.Reads {
+	if c.Reads != nil || c.readsRaw == nil {
+		return c.Reads
+	}
+	d := &decoder{b: c.readsRaw}
+	return d.strMap()
+}
+
+// readsUnchanged tells whether every read recorded for the page gives the same
+// answer now, as current answers them. The reads are checked in the order they
+// were written, not sorted (deps.Reads.Changed): only the yes or no is wanted.
+func (c *cachedPage) readsUnchanged(current func(key string) string) bool {
+	if c.readsRaw == nil {
+		_, changed := c.Reads.Changed(current)
+		return !changed
+	}
+	d := &decoder{b: c.readsRaw}
+	for range d.uint() {
+		k, v := d.str(), d.str()
+		if d.err != nil || current(k) != v {
+			return false
+		}
+	}
+	return d.err == nil
 }
 
 type cachedFrag struct {
@@ -141,7 +173,7 @@ func loadState(name string) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := decodeState(data)
+	s, err := withoutGC(func() (*state, error) { return decodeState(data) })
 	if err != nil {
 		return nil, fmt.Errorf("cache %s: %w", name, err)
 	}
@@ -158,6 +190,20 @@ func loadState(name string) (*state, error) {
 		return nil, errors.New("cache from another cohort version")
 	}
 	return s, nil
+}
+
+// gcMu keeps two loads from saving and restoring the collector's setting
+// across each other, which could leave it off.
+var gcMu sync.Mutex
+
+// withoutGC runs decode with the garbage collector paused. Decoding a state
+// makes tens of thousands of small objects that all stay live: a collection
+// during it would scan them and free nothing (it took a third of a load).
+func withoutGC(decode func() (*state, error)) (*state, error) {
+	gcMu.Lock()
+	defer gcMu.Unlock()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	return decode()
 }
 
 // save writes s to the cache folder, where old is what the folder holds now

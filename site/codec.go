@@ -180,6 +180,24 @@ func (d *decoder) strMap() map[string]string {
 	return m
 }
 
+// skipStrMap passes over what strMap would read and returns its encoding, to
+// be decoded when needed (cachedPage.reads).
+func (d *decoder) skipStrMap() []byte {
+	start := d.b
+	n := d.uint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return nil
+	}
+	for range 2 * n {
+		d.raw()
+	}
+	if d.err != nil {
+		return nil
+	}
+	return start[: len(start)-len(d.b) : len(start)-len(d.b)]
+}
+
 // params writes a page's free-form params as JSON: they are rare and small. A date
 // among them comes back as text.
 func (e *encoder) params(m map[string]any) {
@@ -359,7 +377,11 @@ func (e *encoder) file(name string, c *cachedPage) {
 	e.int(c.Change)
 	e.str(c.RenderKey)
 	e.page(&c.Page)
-	e.strMap(c.Reads)
+	if c.Reads == nil && c.readsRaw != nil {
+		e.b = append(e.b, c.readsRaw...) // as loaded: the same encoding
+	} else {
+		e.strMap(c.Reads)
+	}
 	e.uint(uint64(len(c.Frags)))
 	for _, f := range c.Frags {
 		e.str(f.Target)
@@ -372,7 +394,7 @@ func (d *decoder) file() (string, *cachedPage) {
 	name := d.str()
 	c := &cachedPage{Size: d.int(), ModTime: d.int(), Change: d.int(), RenderKey: d.str()}
 	d.page(&c.Page)
-	c.Reads = d.strMap()
+	c.readsRaw = d.skipStrMap()
 	nf := d.uint()
 	for j := uint64(0); j < nf && d.err == nil; j++ {
 		c.Frags = append(c.Frags, cachedFrag{Target: d.str(), Fragment: d.str(), Dest: d.str()})
