@@ -193,7 +193,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		prev = nil // a commit was cut short: compare every file with what is there
 	}
 
-	tree, err := b.contentTree(changed) // content.go
+	tree, err := b.contentTree(changed, prev) // content.go
 	if err != nil {
 		return nil, fmt.Errorf("content: %w", err)
 	}
@@ -259,6 +259,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	}
 	step("commit")
 	next.Outputs = out.next
+	next.Dirs = tree.dirs
 	b.tree = tree
 	b.pages = make(map[string]*Page, len(pages))
 	for _, p := range course.All() {
@@ -266,7 +267,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 			b.pages[p.File] = p
 		}
 	}
-	next.size = prev.encodedSize()
+	next.size, next.blobSize = prev.encodedSize()
 	next.dirty = prev == nil || prev.dirty || r.rendered > 0 || len(out.written) > 0 || removed > 0 || r.reread
 	b.state = next
 	if !b.o.DeferCacheSave {
@@ -398,8 +399,19 @@ func (b *Builder) livePage(src source) *Page {
 }
 
 // contentTree walks content/, or, when the changed paths are known, updates the
-// last build's walk with just those.
-func (b *Builder) contentTree(changed []string) (*tree, error) {
+// last build's walk with just those. A walk lists again only the folders whose
+// time changed since the last (in memory, else in the cache), on the OS's file
+// system; a course read through Options.FS is listed whole.
+func (b *Builder) contentTree(changed []string, prev *state) (*tree, error) {
+	var dirs map[string]*dirRecord
+	switch {
+	case b.o.FS != nil:
+	case b.tree != nil:
+		dirs = b.tree.dirs
+	case prev != nil:
+		dirs = prev.Dirs
+	}
+	walkContent := func(fsys fs.FS) (*tree, error) { return walkContent(fsys, dirs) }
 	if b.tree == nil || changed == nil {
 		return walkContent(b.fsys)
 	}

@@ -1,12 +1,15 @@
 package site
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"sync"
 
 	"github.com/cohort-course/cohort/site/deps"
 )
@@ -27,18 +30,23 @@ type state struct {
 	Special map[string]string
 	// Frags holds each page's entries in sitemap.xml, the search index and lessons.json.
 	Frags map[string]*pageFrags
+	// Dirs is the walk of content/ by folder (content.go), so that the next
+	// walk lists again only the folders whose time changed.
+	Dirs map[string]*dirRecord
 
-	size    int  // bytes of the encoded base, when read or written
-	logSize int  // bytes of deltas appended after that base
-	dirty   bool // differs from what is in the cache folder
+	size     int  // bytes of the encoded base, when read or written
+	blobSize int  // of which in the second section (codec.go)
+	logSize  int  // bytes of deltas appended after that base
+	dirty    bool // differs from what is in the cache folder
 }
 
-// encodedSize is the size of the state's last encoding, a hint for the next.
-func (s *state) encodedSize() int {
+// encodedSize is the size of the state's last encoding, a hint for the next,
+// and how much of it was blobs.
+func (s *state) encodedSize() (size, blobs int) {
 	if s == nil {
-		return 0
+		return 0, 0
 	}
-	return s.size
+	return s.size, s.blobSize
 }
 
 // nav returns the navigation rendered for a module key in the last build.
@@ -66,9 +74,39 @@ type cachedPage struct {
 	Page      Page
 	RenderKey string
 	// Reads are what rendering the page's Markdown read of the rest of the
-	// course (deps.go): the pages, URLs and files its links looked up.
-	Reads deps.Reads
-	Frags []cachedFrag
+	// course (deps.go): the pages, URLs and files its links looked up. A page
+	// loaded from the cache file has them still encoded, in readsRaw, until
+	// something needs the map (reads): checking them needs no map.
+	Reads    deps.Reads
+	readsRaw []byte
+	Frags    []cachedFrag
+}
+
+// reads returns the page's recorded reads, decoding them if they were loaded.
+func (c *cachedPage) reads() deps.Reads {
+	if c.Reads != nil || c.readsRaw == nil {
+		return c.Reads
+	}
+	d := &decoder{b: c.readsRaw}
+	return d.strMap()
+}
+
+// readsUnchanged tells whether every read recorded for the page gives the same
+// answer now, as current answers them. The reads are checked in the order they
+// were written, not sorted (deps.Reads.Changed): only the yes or no is wanted.
+func (c *cachedPage) readsUnchanged(current func(key string) string) bool {
+	if c.readsRaw == nil {
+		_, changed := c.Reads.Changed(current)
+		return !changed
+	}
+	d := &decoder{b: c.readsRaw}
+	for range d.uint() {
+		k, v := d.str(), d.str()
+		if d.err != nil || current(k) != v {
+			return false
+		}
+	}
+	return d.err == nil
 }
 
 type cachedFrag struct {
@@ -121,15 +159,21 @@ func (s *state) page(file string) *cachedPage {
 
 // minLogLimit is how large the delta log may grow before it is folded into a new
 // base, however small the base: below it, reading the log costs nothing to notice.
+// Above it, the log may grow to a quarter of the base's first section, the part
+// every load decodes as it decodes the whole log.
 const minLogLimit = 256 << 10
 
 // loadState reads the base snapshot and applies the deltas logged after it.
+// The base is memory-mapped, not read (mmap_unix.go): the state's strings and
+// slices share the mapping, which stays for the life of the process (a save
+// replaces the file by renaming a new one over it, so the mapped one never
+// changes).
 func loadState(name string) (*state, error) {
-	data, err := os.ReadFile(name)
+	data, err := mapFile(name)
 	if err != nil {
 		return nil, err
 	}
-	s, err := decodeState(data)
+	s, err := withoutGC(func() (*state, error) { return decodeState(data) })
 	if err != nil {
 		return nil, fmt.Errorf("cache %s: %w", name, err)
 	}
@@ -148,6 +192,20 @@ func loadState(name string) (*state, error) {
 	return s, nil
 }
 
+// gcMu keeps two loads from saving and restoring the collector's setting
+// across each other, which could leave it off.
+var gcMu sync.Mutex
+
+// withoutGC runs decode with the garbage collector paused. Decoding a state
+// makes tens of thousands of small objects that all stay live: a collection
+// during it would scan them and free nothing (it took a third of a load).
+func withoutGC(decode func() (*state, error)) (*state, error) {
+	gcMu.Lock()
+	defer gcMu.Unlock()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	return decode()
+}
+
 // save writes s to the cache folder, where old is what the folder holds now
 // (nil when unknown): as a delta appended to the log when that is small, else as
 // a new base, written atomically, which also empties the log.
@@ -157,9 +215,9 @@ func (s *state) save(name string, old *state) error {
 	}
 	if old != nil && old.Version == s.Version {
 		if rec := s.delta(old); rec == nil {
-			s.size, s.logSize = old.size, old.logSize
+			s.size, s.blobSize, s.logSize = old.size, old.blobSize, old.logSize
 			return nil
-		} else if old.logSize+len(rec) < max(old.size/4, minLogLimit) {
+		} else if old.logSize+len(rec) < max((old.size-old.blobSize)/4, minLogLimit) {
 			f, err := os.OpenFile(name+".log", os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 			if err != nil {
 				return err
@@ -170,7 +228,7 @@ func (s *state) save(name string, old *state) error {
 				err = cerr
 			}
 			if err == nil {
-				s.size, s.logSize = old.size, old.logSize+len(framed)
+				s.size, s.blobSize, s.logSize = old.size, old.blobSize, old.logSize+len(framed)
 				return nil
 			}
 			// A failed append: fall through to a full write, which replaces the log.
@@ -180,8 +238,13 @@ func (s *state) save(name string, old *state) error {
 	if err != nil {
 		return err
 	}
-	data := s.encode(s.size)
-	_, err = tmp.Write(data)
+	head, blobs := s.encode(s.size - s.blobSize)
+	w := bufio.NewWriterSize(tmp, 256<<10)
+	w.Write(head)
+	for _, p := range blobs.parts {
+		w.Write(p) // a bufio.Writer keeps its first error and returns it from Flush
+	}
+	err = w.Flush()
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -192,7 +255,7 @@ func (s *state) save(name string, old *state) error {
 	if err := os.Rename(tmp.Name(), name); err != nil {
 		return err
 	}
-	s.size, s.logSize = len(data), 0
+	s.size, s.blobSize, s.logSize = len(head)+blobs.size, blobs.size, 0
 	if err := os.Remove(name + ".log"); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}

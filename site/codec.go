@@ -15,11 +15,27 @@ import (
 // 100 ms for a 10,000-lesson course, longer than the rebuild it serves. Every
 // value is length-prefixed. Maps are written in Go's order: the cache need not
 // be byte-identical from run to run, only the site.
+//
+// A base file has two sections: the records a rebuild reads (pages, outputs,
+// navigation, entries of the whole-course files, the walk), then the blobs it
+// reads only for pages that changed (each page's search document, nine tenths
+// of the file at 10,000 lessons). A record names its blob by offset and length
+// in the second section. The file is memory-mapped (mmap_unix.go) and decoded
+// into strings and slices that share the mapping, so loading it costs the
+// first section only: a blob's pages are read from disk when something looks
+// at it, and never otherwise.
+//
+//	magic | uint64 length of section 1 (little-endian) | section 1 | blobs
 
 // cacheMagic starts every cache file; change it when the layout changes.
 const cacheMagic = "cohort-cache-7\n"
 
-type encoder struct{ b []byte }
+// encoder appends to b. With blobs set (a base file), large values go to the
+// second section and b holds their place; without (a delta), they are inline.
+type encoder struct {
+	b     []byte
+	blobs *blobList
+}
 
 func (e *encoder) uint(v uint64)  { e.b = binary.AppendUvarint(e.b, v) }
 func (e *encoder) int(v int64)    { e.b = binary.AppendVarint(e.b, v) }
@@ -56,9 +72,11 @@ func (e *encoder) strMap(m map[string]string) {
 	}
 }
 
+// decoder reads b; blobs is a base file's second section (nil for a delta).
 type decoder struct {
-	b   []byte
-	err error
+	b     []byte
+	blobs []byte
+	err   error
 }
 
 var errCorrupt = errors.New("cache file is damaged")
@@ -162,6 +180,24 @@ func (d *decoder) strMap() map[string]string {
 	return m
 }
 
+// skipStrMap passes over what strMap would read and returns its encoding, to
+// be decoded when needed (cachedPage.reads).
+func (d *decoder) skipStrMap() []byte {
+	start := d.b
+	n := d.uint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return nil
+	}
+	for range 2 * n {
+		d.raw()
+	}
+	if d.err != nil {
+		return nil
+	}
+	return start[: len(start)-len(d.b) : len(start)-len(d.b)]
+}
+
 // params writes a page's free-form params as JSON: they are rare and small. A date
 // among them comes back as text.
 func (e *encoder) params(m map[string]any) {
@@ -246,10 +282,14 @@ func (d *decoder) page(p *Page) {
 	}
 }
 
-// encode writes the whole state.
-func (s *state) encode(sizeHint int) []byte {
-	e := &encoder{b: make([]byte, 0, max(sizeHint+sizeHint/8, 1<<20))}
+// encode writes the whole state: the first section into one buffer, and the
+// blobs it refers to as a list, so that save streams them to the file without
+// copying them into one buffer first.
+func (s *state) encode(sizeHint int) (head []byte, blobs *blobList) {
+	blobs = &blobList{}
+	e := &encoder{b: make([]byte, 0, max(sizeHint+sizeHint/8, 1<<20)), blobs: blobs}
 	e.b = append(e.b, cacheMagic...)
+	e.b = binary.LittleEndian.AppendUint64(e.b, 0) // section 1's length, set below
 	e.str(s.Version)
 	e.str(s.Key)
 	e.uint(uint64(len(s.Files)))
@@ -267,16 +307,39 @@ func (s *state) encode(sizeHint int) []byte {
 	for name, f := range s.Frags {
 		e.frag(name, f)
 	}
-	return e.b
+	e.dirs(s.Dirs)
+	binary.LittleEndian.PutUint64(e.b[len(cacheMagic):], uint64(len(e.b)-len(cacheMagic)-8))
+	return e.b, blobs
 }
 
-// decodeState reads what encode wrote.
+// blobList is the second section of a base file, in order.
+type blobList struct {
+	parts [][]byte
+	size  int
+}
+
+// add appends a blob and returns its offset in the section.
+func (l *blobList) add(p []byte) int {
+	off := l.size
+	l.parts = append(l.parts, p)
+	l.size += len(p)
+	return off
+}
+
+// decodeState reads what encode wrote. The state shares data's bytes, which
+// must therefore never change or be unmapped while it is in use.
 func decodeState(data []byte) (*state, error) {
-	if len(data) < len(cacheMagic) || string(data[:len(cacheMagic)]) != cacheMagic {
+	if len(data) < len(cacheMagic)+8 || string(data[:len(cacheMagic)]) != cacheMagic {
 		return nil, errors.New("not a cache file of this cohort version")
 	}
-	d := &decoder{b: data[len(cacheMagic):]}
-	s := &state{Version: d.str(), Key: d.str(), Files: map[string]*cachedPage{}}
+	data = data[len(cacheMagic):]
+	n1 := binary.LittleEndian.Uint64(data)
+	data = data[8:]
+	if n1 > uint64(len(data)) {
+		return nil, fmt.Errorf("decode: %w", errCorrupt)
+	}
+	d := &decoder{b: data[:n1], blobs: data[n1:]}
+	s := &state{Version: d.str(), Key: d.str(), Files: map[string]*cachedPage{}, blobSize: len(d.blobs)}
 	n := d.uint()
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		name, c := d.file()
@@ -294,6 +357,7 @@ func decodeState(data []byte) (*state, error) {
 		name, f := d.frag()
 		s.Frags[name] = f
 	}
+	s.Dirs = d.dirs()
 	if d.err != nil {
 		return nil, fmt.Errorf("decode: %w", d.err)
 	}
@@ -316,7 +380,11 @@ func (e *encoder) file(name string, c *cachedPage) {
 	e.int(c.Change)
 	e.str(c.RenderKey)
 	e.page(&c.Page)
-	e.strMap(c.Reads)
+	if c.Reads == nil && c.readsRaw != nil {
+		e.b = append(e.b, c.readsRaw...) // as loaded: the same encoding
+	} else {
+		e.strMap(c.Reads)
+	}
 	e.uint(uint64(len(c.Frags)))
 	for _, f := range c.Frags {
 		e.str(f.Target)
@@ -329,7 +397,7 @@ func (d *decoder) file() (string, *cachedPage) {
 	name := d.str()
 	c := &cachedPage{Size: d.int(), ModTime: d.int(), Change: d.int(), RenderKey: d.str()}
 	d.page(&c.Page)
-	c.Reads = d.strMap()
+	c.readsRaw = d.skipStrMap()
 	nf := d.uint()
 	for j := uint64(0); j < nf && d.err == nil; j++ {
 		c.Frags = append(c.Frags, cachedFrag{Target: d.str(), Fragment: d.str(), Dest: d.str()})
@@ -341,13 +409,41 @@ func (e *encoder) frag(name string, f *pageFrags) {
 	e.str(name)
 	e.str(f.Key)
 	e.bytes(f.Sitemap)
-	e.bytes(f.Search)
+	e.blob(f.Search)
 	e.bytes(f.Manifest)
 }
 
 func (d *decoder) frag() (string, *pageFrags) {
 	name := d.str()
-	return name, &pageFrags{Key: d.str(), Sitemap: d.bytes(), Search: d.bytes(), Manifest: d.bytes()}
+	return name, &pageFrags{Key: d.str(), Sitemap: d.bytes(), Search: d.blob(), Manifest: d.bytes()}
+}
+
+// blob writes a value a rebuild seldom reads: in a base file, its place in the
+// second section; in a delta, the value itself.
+func (e *encoder) blob(p []byte) {
+	if e.blobs == nil {
+		e.bytes(p)
+		return
+	}
+	e.uint(uint64(e.blobs.add(p)))
+	e.uint(uint64(len(p)))
+}
+
+// blob reads what encoder.blob wrote, as a slice of the second section: with
+// the file mapped, nothing is read from disk until the slice is looked at.
+func (d *decoder) blob() []byte {
+	if d.blobs == nil {
+		return d.bytes()
+	}
+	off, n := d.uint(), d.uint()
+	if off > uint64(len(d.blobs)) || n > uint64(len(d.blobs))-off {
+		d.fail()
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	return d.blobs[off : off+n : off+n]
 }
 
 // delta encodes what changed from old (the state as the cache folder has it) to
@@ -371,6 +467,13 @@ func (s *state) delta(old *state) []byte {
 	e.uint(uint64(len(changed)))
 	for _, name := range changed {
 		e.frag(name, s.Frags[name])
+	}
+	e.strs(gone)
+	n += len(changed) + len(gone)
+	changed, gone = diffKeys(old.Dirs, s.Dirs)
+	e.uint(uint64(len(changed)))
+	for _, name := range changed {
+		e.dir(name, s.Dirs[name])
 	}
 	e.strs(gone)
 	n += len(changed) + len(gone)
@@ -432,6 +535,17 @@ func (s *state) applyDelta(data []byte) error {
 	for _, name := range d.strs() {
 		delete(s.Frags, name)
 	}
+	if s.Dirs == nil {
+		s.Dirs = map[string]*dirRecord{}
+	}
+	n = d.uint()
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		name, r := d.dir()
+		s.Dirs[name] = r
+	}
+	for _, name := range d.strs() {
+		delete(s.Dirs, name)
+	}
 	if d.err != nil {
 		return fmt.Errorf("decode delta: %w", d.err)
 	}
@@ -479,4 +593,43 @@ func records(log []byte) [][]byte {
 		log = log[k+int(n)+4:]
 	}
 	return out
+}
+
+func (e *encoder) dirs(m map[string]*dirRecord) {
+	e.uint(uint64(len(m)))
+	for name, d := range m {
+		e.dir(name, d)
+	}
+}
+
+func (e *encoder) dir(name string, d *dirRecord) {
+	e.str(name)
+	e.int(d.Mtime)
+	e.int(d.Change)
+	e.int(d.Listed)
+	e.bool(d.Links)
+	e.strs(d.Files)
+	e.strs(d.Dirs)
+}
+
+func (d *decoder) dirs() map[string]*dirRecord {
+	n := d.uint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return nil
+	}
+	m := make(map[string]*dirRecord, n)
+	for range n {
+		name, r := d.dir()
+		m[name] = r
+	}
+	return m
+}
+
+func (d *decoder) dir() (string, *dirRecord) {
+	name := d.str()
+	r := &dirRecord{Mtime: d.int(), Change: d.int(), Listed: d.int(), Links: d.bool()}
+	r.Files = d.strs()
+	r.Dirs = d.strs()
+	return name, r
 }

@@ -35,42 +35,76 @@ type tree struct {
 	markdown []source
 	assets   []source
 	byPath   map[string]source // the Markdown files by path
+	// dirs records each folder as the walk found it, by path under content/
+	// ("." for content/ itself), for the next walk.
+	dirs map[string]*dirRecord
+}
+
+// dirRecord is a folder of content/ as a walk listed it. The next walk lists it
+// again only when its time changed: adding, removing or renaming an entry sets
+// a folder's time, and nothing else it records can change without that. A file
+// rewritten in place does not touch its folder, so the files of a folder not
+// listed again are still looked at one by one (a stat each, no listing).
+type dirRecord struct {
+	Mtime, Change int64 // the folder's modification and change times when listed (ns)
+	Listed        int64 // when it was listed, by the builder's clock (ns)
+	Files, Dirs   []string
+	// Links says the folder holds a symbolic link: where it leads can change
+	// without the folder changing, so such a folder is always listed again.
+	Links bool
+}
+
+// racyWindow is how long after a folder's last change its listing is not
+// trusted: a file made in the same tick of the file system's clock as the
+// listing leaves the folder's time as it was (git's "racy git" problem,
+// git/git Documentation/technical/racy-git.txt). Two seconds covers the
+// coarsest clocks (FAT) and a little skew between a network file system and us.
+const racyWindow = 2 * time.Second
+
+// trusted tells whether a folder's listing from the last walk still holds: its
+// times are as recorded, and were already old when it was listed.
+func (d *dirRecord) trusted(info fs.FileInfo) bool {
+	return d != nil && !d.Links && d.Mtime == info.ModTime().UnixNano() && d.Change == changeStamp(info) &&
+		d.Mtime < d.Listed-int64(racyWindow)
 }
 
 // walkContent lists content/ in lexical order. Markdown deeper than a module folder is
-// an error, because a lesson's URL is /<module>/<lesson>/.
-func walkContent(fsys fs.FS) (*tree, error) {
+// an error, because a lesson's URL is /<module>/<lesson>/. prev is the last walk's
+// folders, whose listings are reused where the folder's time did not change; nil
+// lists every folder (always so for a file system that is not the OS's, whose
+// folder times need not change with their entries: fstest.MapFS).
+func walkContent(fsys fs.FS, prev map[string]*dirRecord) (*tree, error) {
 	if err := checkLink(fsys, ContentDir); err != nil { // symlink.go
 		return nil, err
 	}
-	root, err := fs.Sub(fsys, ContentDir)
-	if err != nil {
+	root := &walker{fsys: fsys, prev: prev, dirs: map[string]*dirRecord{}}
+	top, err := root.folder(".", false)
+	var authorErr *Error
+	if errors.As(err, &authorErr) {
 		return nil, err
-	}
-	top, err := fs.ReadDir(root, ".")
-	if errors.Is(err, fs.ErrNotExist) {
+	} else if errors.Is(err, fs.ErrNotExist) {
 		return nil, &Error{File: ContentDir, Err: errors.New("no content folder: a course keeps its Markdown in content/")}
 	} else if err != nil {
 		return nil, &Error{File: ContentDir, Err: err}
 	}
 	// Each module folder is walked on its own core: a stat per file adds up to
 	// tens of milliseconds on a 10,000-lesson course.
-	parts := make([]*tree, len(top))
+	parts := make([]*walker, len(top))
 	errs := make([]error, len(top))
 	perr := parallel(context.Background(), len(top), func(i int) error {
-		parts[i], errs[i] = walkEntry(fsys, root, top[i])
+		parts[i] = &walker{fsys: fsys, prev: prev, dirs: map[string]*dirRecord{}}
+		errs[i] = parts[i].walk(top[i])
 		return nil
 	})
 	if err := errors.Join(append(errs, perr)...); err != nil {
 		return nil, err
 	}
-	t := &tree{byPath: map[string]source{}}
+	t := &root.t
+	t.byPath, t.dirs = map[string]source{}, root.dirs
 	for _, p := range parts {
-		if p == nil {
-			continue
-		}
-		t.markdown = append(t.markdown, p.markdown...)
-		t.assets = append(t.assets, p.assets...)
+		t.markdown = append(t.markdown, p.t.markdown...)
+		t.assets = append(t.assets, p.t.assets...)
+		maps.Copy(t.dirs, p.dirs)
 	}
 	// Sorted by path, not in walk order, so that update can search them.
 	byPathOrder := func(a, b source) int { return strings.Compare(a.path, b.path) }
@@ -82,55 +116,139 @@ func walkContent(fsys fs.FS) (*tree, error) {
 	return t, nil
 }
 
-// walkEntry lists one entry of content/ (root, in the course fsys) and, for a
-// folder, everything below it.
-func walkEntry(fsys, root fs.FS, top fs.DirEntry) (*tree, error) {
-	t := &tree{}
-	err := fs.WalkDir(root, top.Name(), func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return &Error{File: path.Join(ContentDir, p), Err: err}
+// walker walks part of content/, gathering files into t and folders into dirs.
+type walker struct {
+	fsys fs.FS
+	prev map[string]*dirRecord
+	t    tree
+	dirs map[string]*dirRecord
+}
+
+// walk takes in a folder (path under content/) and everything below it.
+func (w *walker) walk(dir string) error {
+	subs, err := w.folder(dir, true)
+	if err != nil {
+		return err
+	}
+	for _, sub := range subs {
+		if err := w.walk(sub); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// folder takes in the files of one folder and returns its sub-folders' paths.
+// The folder is listed when its record from the last walk does not hold; else
+// only its files are looked at. With errFolder unset, an error about the folder
+// itself comes back bare (content/ missing is said by the caller).
+func (w *walker) folder(dir string, errFolder bool) ([]string, error) {
+	full := path.Join(ContentDir, dir)
+	info, err := fs.Stat(w.fsys, full)
+	if err != nil {
+		if !errFolder {
+			return nil, err
+		}
+		return nil, &Error{File: full, Err: err}
+	}
+	if rec := w.prev[dir]; rec.trusted(info) {
+		if subs, ok := w.known(dir, rec); ok {
+			return subs, nil
+		}
+	}
+	return w.list(dir, info)
+}
+
+// known takes in a folder's files as its last listing names them, and returns
+// false, having taken in nothing, when one of them is not a plain file any more
+// (gone, or replaced by a link or a folder, all without the folder's time
+// moving: only within racyWindow, or by a clock set back).
+func (w *walker) known(dir string, rec *dirRecord) ([]string, bool) {
+	nm, na := len(w.t.markdown), len(w.t.assets)
+	for _, name := range rec.Files {
+		p := joinRel(dir, name)
+		info, err := fs.Lstat(w.fsys, path.Join(ContentDir, p))
+		if err != nil || !info.Mode().IsRegular() {
+			w.t.markdown, w.t.assets = w.t.markdown[:nm], w.t.assets[:na]
+			return nil, false
+		}
+		w.add(p, info)
+	}
+	w.dirs[dir] = rec
+	subs := make([]string, len(rec.Dirs))
+	for i, name := range rec.Dirs {
+		subs[i] = joinRel(dir, name)
+	}
+	return subs, true
+}
+
+// list reads a folder's entries and takes in its files.
+func (w *walker) list(dir string, info fs.FileInfo) ([]string, error) {
+	listed := time.Now().UnixNano() // before reading: an entry made during the read is not missed
+	full := path.Join(ContentDir, dir)
+	entries, err := fs.ReadDir(w.fsys, full)
+	if err != nil {
+		return nil, &Error{File: full, Err: err}
+	}
+	rec := &dirRecord{Mtime: info.ModTime().UnixNano(), Change: changeStamp(info), Listed: listed}
+	var subs []string
+	for _, d := range entries {
 		name := d.Name()
 		if strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil // editor and system files: .DS_Store, .#swap, backup~
+			continue // editor and system files: .DS_Store, .#swap, backup~
 		}
+		p := joinRel(dir, name)
 		if d.IsDir() {
-			return nil
+			rec.Dirs = append(rec.Dirs, name)
+			subs = append(subs, p)
+			continue
 		}
 		info, err := d.Info()
 		if err == nil && d.Type()&fs.ModeSymlink != 0 {
-			if err := checkLink(fsys, path.Join(ContentDir, p)); err != nil {
-				return err
+			rec.Links = true
+			if err := checkLink(w.fsys, path.Join(ContentDir, p)); err != nil {
+				return nil, err
 			}
-			info, err = fs.Stat(root, p) // the file it links to: its size and time
+			info, err = fs.Stat(w.fsys, path.Join(ContentDir, p)) // the file it links to: its size and time
 			if err == nil && info.IsDir() {
-				return &Error{File: path.Join(ContentDir, p), Err: errLinkedFolder}
+				return nil, &Error{File: path.Join(ContentDir, p), Err: errLinkedFolder}
 			}
 		}
 		if err != nil {
-			return &Error{File: path.Join(ContentDir, p), Err: err}
+			return nil, &Error{File: path.Join(ContentDir, p), Err: err}
 		}
-		s := source{path: p, size: info.Size(), mtime: info.ModTime(), ctime: changeStamp(info)}
-		if strings.HasSuffix(name, ".md") {
-			if strings.Count(p, "/") > 1 {
-				return &Error{File: path.Join(ContentDir, p),
-					Err: errors.New("lessons live directly in a module folder (content/<module>/<lesson>.md)")}
-			}
-			t.markdown = append(t.markdown, s)
-		} else {
-			t.assets = append(t.assets, s)
+		if strings.HasSuffix(name, ".md") && strings.Count(p, "/") > 1 {
+			return nil, &Error{File: path.Join(ContentDir, p),
+				Err: errors.New("lessons live directly in a module folder (content/<module>/<lesson>.md)")}
 		}
-		return nil
-	})
-	return t, err
+		rec.Files = append(rec.Files, name)
+		w.add(p, info)
+	}
+	w.dirs[dir] = rec
+	return subs, nil
+}
+
+// add takes in one file found by a walk.
+func (w *walker) add(p string, info fs.FileInfo) {
+	s := source{path: p, size: info.Size(), mtime: info.ModTime(), ctime: changeStamp(info)}
+	if strings.HasSuffix(p, ".md") {
+		w.t.markdown = append(w.t.markdown, s)
+	} else {
+		w.t.assets = append(w.t.assets, s)
+	}
+}
+
+// joinRel joins a folder under content/ ("." for content/ itself) and a name.
+func joinRel(dir, name string) string {
+	if dir == "." {
+		return name
+	}
+	return dir + "/" + name
 }
 
 // clone copies the tree's lists, so that an update leaves the original as it was.
 func (t *tree) clone() *tree {
-	c := &tree{markdown: slices.Clone(t.markdown), assets: slices.Clone(t.assets), byPath: maps.Clone(t.byPath)}
+	c := &tree{markdown: slices.Clone(t.markdown), assets: slices.Clone(t.assets), byPath: maps.Clone(t.byPath), dirs: t.dirs}
 	return c
 }
 

@@ -53,9 +53,11 @@ func (r *run) extras() error {
 	if err := r.specialPages(base); err != nil { // special.go
 		return err
 	}
+	r.timer.done("aliases, 404, archive, discussion")
 	if err := r.makeFrags(); err != nil { // frags.go
 		return err
 	}
+	r.timer.done("entries")
 	if err := r.writeSearchIndex(); err != nil { // search_index.go
 		return fmt.Errorf("search index: %w", err)
 	}
@@ -70,7 +72,7 @@ func (r *run) extras() error {
 		{"css/highlight.css", func() ([]byte, error) { return markdown.HighlightCSS(), nil }},
 		{"_headers", r.headersFile}, // csp.go
 	}
-	r.timer.done("aliases, 404, search page, entries")
+	r.timer.done("search index")
 	for _, f := range files {
 		switch f.name {
 		case "sitemap.xml", "lessons.json":

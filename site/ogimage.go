@@ -88,6 +88,10 @@ func (r *run) writeOGImage() error {
 		}
 	}
 	key := newKeyer().str(r.cfg.Title, r.cfg.Description, r.cfg.BaseURL, string(logo)).sum()
+	r.next.Special[ogFile] = key
+	if r.prev.special(ogFile) == key && r.out.keep(ogFile) {
+		return nil // drawn by an earlier process from the same text: a new process need not draw it again
+	}
 	r.b.ogMu.Lock()
 	png, ok := r.b.ogPNG, r.b.ogKey == key
 	r.b.ogMu.Unlock()

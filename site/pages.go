@@ -223,13 +223,10 @@ func (r *run) renderKey(p *Page) string {
 func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	key := r.renderKey(p)
 	rel := r.outPath(p.URL)
-	if c := r.prev.page(p.File); c != nil && c.RenderKey == key && r.readsUnchanged(c.Reads) && r.out.keep(rel) {
+	if c := r.prev.page(p.File); c != nil && c.RenderKey == key && c.readsUnchanged(r.ix.current) && r.out.keep(rel) {
 		p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed // as rendered last time
 		r.out.keep(mathCSSPath(rel))                        // the page's formulas, if it has any
 		log := &linkLog{}
-		for k, v := range c.Reads {
-			log.reads.Read(k, v)
-		}
 		for _, f := range c.Frags {
 			if t := r.ix.byFile[f.Target]; t != nil {
 				log.frags = append(log.frags, fragmentRef{target: t, fragment: f.Fragment, dest: f.Dest})
@@ -240,6 +237,9 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 			r.next.Files[p.File] = c // nothing about it changed: keep the record as it is
 			r.mu.Unlock()
 		} else {
+			for k, v := range c.reads() {
+				log.reads.Read(k, v)
+			}
 			r.remember(p, key, log)
 		}
 		return log, nil
@@ -365,14 +365,6 @@ func (r *run) remember(p *Page, key string, log *linkLog) {
 	r.mu.Lock()
 	r.next.Files[p.File] = c
 	r.mu.Unlock()
-}
-
-// readsUnchanged tells whether every lookup a cached page's links made would
-// give the same answer now (deps.go), so its rendered links are still right and
-// still not broken.
-func (r *run) readsUnchanged(reads deps.Reads) bool {
-	_, changed := reads.Changed(r.ix.current)
-	return !changed
 }
 
 // checkFragments reports links to a heading that the target page does not have.
