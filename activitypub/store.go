@@ -229,6 +229,7 @@ type Store interface {
 	LoginThrottleStore
 
 	DirectStore
+	FeedbackStore
 
 	// Close releases the store's resources.
 	Close() error

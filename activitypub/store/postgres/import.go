@@ -75,6 +75,8 @@ var importTables = []table{
 	tbl("flags", false, "id", text, "actor", text, "content", text, "objects", jsonb, "received", nanos),
 	tbl("login_failures", true, "id", num, "name", text, "at", nanos),
 	tbl("direct_notes", false, "id", text, "recipients", jsonb, "body", blob, "created", nanos),
+	tbl("feedback_assignments", false, "submission_id", text, "reviewer", text, "lesson_id", text, "cohort_id", text,
+		"submitter", text, "round", num, "seq", num, "slot", num, "assigned", nanos, "notified", flag),
 }
 
 // TableCount is how many rows a table holds in the source and, after the

@@ -78,6 +78,11 @@ func seed(t *testing.T, s *sqlite.Store) {
 	must(t, s.SaveFlag(ctx, activitypub.Flag{ID: "https://other.example/flag/1", Actor: "https://other.example/actor",
 		Content: "spam", Objects: []string{alice, alice + "/statuses/0"}}))
 	must(t, s.AddLoginFailure(ctx, "mia", base))
+	// Issue 14: a direct message and a reviewer.
+	must(t, s.SaveDirectNote(ctx, activitypub.DirectNote{ID: "https://course.example.org/direct/1", Recipients: []string{alice},
+		Body: []byte(`{"type":"Note"}`), Created: base}))
+	must(t, s.SaveFeedbackAssignments(ctx, []activitypub.FeedbackAssignment{{LessonID: "intro", CohortID: "2026-09",
+		SubmissionID: alice + "/statuses/0", Submitter: alice, Reviewer: bob, Round: 1, Assigned: base, Notified: true}}))
 }
 
 // TestImportSQLite: a course's whole SQLite store moves to PostgreSQL;
@@ -103,8 +108,8 @@ func TestImportSQLite(t *testing.T) {
 			t.Errorf("table %s: %d in the source, %d copied; want every table seeded and copied", c.Table, c.Source, c.Copied)
 		}
 	}
-	if len(counts) != 18 {
-		t.Errorf("%d tables copied, want the 18 of the store", len(counts))
+	if len(counts) != 20 {
+		t.Errorf("%d tables copied, want the 20 of the store", len(counts))
 	}
 
 	same := func(what string, read func(activitypub.Store) (any, error)) {
