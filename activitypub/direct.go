@@ -52,7 +52,7 @@ type FeedbackStore interface {
 	SaveFeedbackAssignments(ctx context.Context, as []FeedbackAssignment) error
 
 	// FeedbackAssignments returns a lesson's assignments in one cohort, by
-	// Round, Seq, then Slot. None gives an empty list and nil.
+	// Seq, then Slot. None gives an empty list and nil.
 	FeedbackAssignments(ctx context.Context, lessonID, cohortID string) ([]FeedbackAssignment, error)
 
 	// ReassignFeedback gives a.SubmissionID the reviewer a.Reviewer in

@@ -17,7 +17,7 @@ import (
 // be byte-identical from run to run, only the site.
 
 // cacheMagic starts every cache file; change it when the layout changes.
-const cacheMagic = "cohort-cache-6\n"
+const cacheMagic = "cohort-cache-7\n"
 
 type encoder struct{ b []byte }
 
@@ -210,6 +210,8 @@ func (e *encoder) page(p *Page) {
 		e.str(h.ID)
 		e.str(h.Text)
 	}
+	e.bool(p.Assignment)
+	e.strs(p.Feedback)
 }
 
 func (d *decoder) page(p *Page) {
@@ -241,6 +243,8 @@ func (d *decoder) page(p *Page) {
 	for range n {
 		p.TOC = append(p.TOC, Heading{Level: int(d.int()), ID: d.str(), Text: d.str()})
 	}
+	p.Assignment = d.bool()
+	p.Feedback = d.strs()
 }
 
 // encode writes the whole state.

@@ -42,6 +42,10 @@ type ManifestLesson struct {
 	Opens      string    `json:"opens,omitempty"`
 	Tags       []string  `json:"tags,omitempty"`
 	Hash       string    `json:"hash"`
+	// Assignment and Feedback: the lesson asks for work, reviewed by peers
+	// who answer the Feedback questions (issue 14).
+	Assignment bool     `json:"assignment,omitempty"`
+	Feedback   []string `json:"feedback,omitempty"`
 	// Releases says when the lesson opens for each cohort, by cohort id: the
 	// companion publishes the cohort's post then.
 	Releases map[string]time.Time `json:"releases,omitempty"`
@@ -98,7 +102,8 @@ func (r *run) manifest() ([]byte, error) {
 func manifestEntry(p *Page) []byte {
 	b, _ := json.Marshal(ManifestLesson{ID: p.ID, Title: p.Title, Summary: p.Summary,
 		Discussion: p.Discussion, URL: p.Permalink, Module: p.Module.Page.ID, Order: p.Order,
-		Date: p.Date, Opens: p.Opens, Tags: p.Tags, Hash: postHash(p), Releases: releases(p)})
+		Date: p.Date, Opens: p.Opens, Tags: p.Tags, Hash: postHash(p), Releases: releases(p),
+		Assignment: p.Assignment, Feedback: p.Feedback})
 	return b
 }
 

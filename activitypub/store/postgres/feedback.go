@@ -15,7 +15,7 @@ const (
 	saveFeedbackSQL = `INSERT INTO feedback_assignments (submission_id, reviewer, lesson_id, cohort_id, submitter, round, seq, slot, assigned, notified)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (submission_id, reviewer) DO NOTHING`
 	feedbackSQL = `SELECT submission_id, reviewer, lesson_id, cohort_id, submitter, round, seq, slot, assigned, notified
-		FROM feedback_assignments WHERE lesson_id = $1 AND cohort_id = $2 ORDER BY round, seq, slot, reviewer`
+		FROM feedback_assignments WHERE lesson_id = $1 AND cohort_id = $2 ORDER BY seq, slot, reviewer`
 	unassignFeedbackSQL = `DELETE FROM feedback_assignments WHERE submission_id = $1 AND reviewer = $2`
 	notifiedFeedbackSQL = `UPDATE feedback_assignments SET notified = true WHERE submission_id = $1 AND reviewer = $2`
 )

@@ -13,7 +13,7 @@ const (
 	saveFeedbackSQL = `INSERT INTO feedback_assignments (submission_id, reviewer, lesson_id, cohort_id, submitter, round, seq, slot, assigned, notified)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (submission_id, reviewer) DO NOTHING`
 	feedbackSQL = `SELECT submission_id, reviewer, lesson_id, cohort_id, submitter, round, seq, slot, assigned, notified
-		FROM feedback_assignments WHERE lesson_id = ? AND cohort_id = ? ORDER BY round, seq, slot, reviewer`
+		FROM feedback_assignments WHERE lesson_id = ? AND cohort_id = ? ORDER BY seq, slot, reviewer`
 	unassignFeedbackSQL = `DELETE FROM feedback_assignments WHERE submission_id = ? AND reviewer = ?`
 	notifiedFeedbackSQL = `UPDATE feedback_assignments SET notified = 1 WHERE submission_id = ? AND reviewer = ?`
 )
