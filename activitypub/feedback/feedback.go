@@ -108,6 +108,15 @@ type Submission struct {
 	Reviews []activitypub.Reply
 }
 
+// Link is where a reviewer reads the submission: its page on its
+// author's server, else its id.
+func (s Submission) Link() string {
+	if s.Reply.URL != "" {
+		return s.Reply.URL
+	}
+	return s.Reply.ID
+}
+
 // Reviewed reports whether reviewer has written a review of s.
 func (s Submission) Reviewed(reviewer string) bool {
 	return slices.ContainsFunc(s.Reviews, func(r activitypub.Reply) bool { return r.Actor == reviewer })
@@ -354,10 +363,7 @@ func message(l site.ManifestLesson, work []Submission) string {
 	}
 	b.WriteString(" by replying to it.</p><ul>")
 	for _, s := range work {
-		u := s.Reply.URL
-		if u == "" {
-			u = s.Reply.ID
-		}
+		u := s.Link()
 		b.WriteString(`<li><a href="` + html.EscapeString(u) + `">` + html.EscapeString(u) + `</a></li>`)
 	}
 	b.WriteString("</ul>")
