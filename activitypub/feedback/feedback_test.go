@@ -141,7 +141,7 @@ func TestRounds(t *testing.T) {
 		c.now = released.Add(time.Duration(i+1) * time.Hour)
 		subs = append(subs, c.reply(t, i, 1, "", activitypub.Public))
 	}
-	c.reply(t, 0, 2, "", activitypub.Public)         // alice's second reply: not a second submission
+	c.reply(t, 0, 2, "", activitypub.Public)        // alice's second reply: not a second submission
 	c.reply(t, 3, 1, "", activitypub.FollowersOnly) // never a submission
 	must(t, c.fb.Assign(ctx))
 	if got := c.reviewers(t); len(got) != 0 {
