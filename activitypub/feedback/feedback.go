@@ -141,15 +141,10 @@ func Submissions(ctx context.Context, st Store, lessonID, cohortID, objectID str
 	if err != nil {
 		return nil, fmt.Errorf("feedback %s: %w", lessonID, err)
 	}
-	subs := submissionsOf(replies, objectID)
+	subs := Of(replies, objectID)
 	index := make(map[string]int, len(subs))
 	for i := range subs {
 		index[subs[i].Reply.ID] = i
-	}
-	for _, r := range replies { // in published order: the first review first
-		if i, ok := index[r.InReplyTo]; ok && r.Actor != subs[i].Reply.Actor {
-			subs[i].Reviews = append(subs[i].Reviews, r)
-		}
 	}
 	for _, a := range assigned {
 		if i, ok := index[a.SubmissionID]; ok {
@@ -159,17 +154,26 @@ func Submissions(ctx context.Context, st Store, lessonID, cohortID, objectID str
 	return subs, nil
 }
 
-// submissionsOf picks, from a thread ordered by published time, each
-// author's first reply to the post objectID.
-func submissionsOf(replies []activitypub.Reply, objectID string) []Submission {
+// Of picks the submissions to the post objectID from replies ordered by
+// published time (a thread as the Store gives it): each author's first
+// reply to the post, with the replies to it by others as its reviews.
+// Which replies count (public, shown) is the caller's choice.
+func Of(replies []activitypub.Reply, objectID string) []Submission {
 	var subs []Submission
 	seen := map[string]bool{}
+	index := map[string]int{}
 	for _, r := range replies {
 		if r.InReplyTo != objectID || seen[r.Actor] {
 			continue
 		}
 		seen[r.Actor] = true
+		index[r.ID] = len(subs)
 		subs = append(subs, Submission{Reply: r, Seq: len(subs)})
+	}
+	for _, r := range replies { // in published order: the first review first
+		if i, ok := index[r.InReplyTo]; ok && r.Actor != subs[i].Reply.Actor {
+			subs[i].Reviews = append(subs[i].Reviews, r)
+		}
 	}
 	return subs
 }
