@@ -231,6 +231,7 @@ type Store interface {
 	ModeratorNoticesStore
 
 	DirectStore
+	FeedbackStore
 
 	// Close releases the store's resources.
 	Close() error

@@ -236,6 +236,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		return nil, fmt.Errorf("discussion: %w", err)
 	}
 	markModerators(course.Lessons, cfg.AllModerators())
+	markAssignments(course.Lessons) // assignment.go
 	for _, l := range course.Lessons {
 		l.ThreadPages = paginate(l.Thread, l.URL, b.o.ThreadPaging) // threadpages.go
 	}

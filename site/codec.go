@@ -28,7 +28,7 @@ import (
 //	magic | uint64 length of section 1 (little-endian) | section 1 | blobs
 
 // cacheMagic starts every cache file; change it when the layout changes.
-const cacheMagic = "cohort-cache-8\n"
+const cacheMagic = "cohort-cache-9\n"
 
 // encoder appends to b. With blobs set (a base file), large values go to the
 // second section and b holds their place; without (a delta), they are inline.
@@ -247,6 +247,8 @@ func (e *encoder) page(p *Page) {
 		e.str(h.ID)
 		e.str(h.Text)
 	}
+	e.bool(p.Assignment)
+	e.strs(p.Feedback)
 }
 
 func (d *decoder) page(p *Page) {
@@ -280,6 +282,8 @@ func (d *decoder) page(p *Page) {
 	for range n {
 		p.TOC = append(p.TOC, Heading{Level: int(d.int()), ID: d.str(), Text: d.str()})
 	}
+	p.Assignment = d.bool()
+	p.Feedback = d.strs()
 }
 
 // encode writes the whole state: the first section into one buffer, and the

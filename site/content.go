@@ -376,6 +376,8 @@ func readPage(fsys fs.FS, rel string) (*Page, error) {
 		Tags:       fm.Tags,
 		Objectives: fm.Objectives,
 		Discussion: fm.Discussion,
+		Assignment: fm.Assignment,
+		Feedback:   fm.Feedback,
 		Video:      fm.Video,
 		Opens:      fm.Opens,
 		Aliases:    fm.Aliases,

@@ -59,8 +59,12 @@ type Reply struct {
 	Likes       int          `json:"likes"`
 	Boosts      int          `json:"boosts"`
 	// Featured replies were pinned on top of the thread by a moderator.
-	Featured bool     `json:"featured,omitempty"`
-	Replies  []*Reply `json:"replies"`
+	Featured bool `json:"featured,omitempty"`
+	// Submission marks a participant's work on an assignment lesson (their
+	// first reply to its post), Review a peer's answer to it (issue 14).
+	Submission bool     `json:"submission,omitempty"`
+	Review     bool     `json:"review,omitempty"`
+	Replies    []*Reply `json:"replies"`
 	// More counts the answers below this reply that Replies leaves out: a
 	// page of a thread shows a top-level reply's first few answers.
 	More int `json:"more,omitempty"`

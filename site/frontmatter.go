@@ -24,6 +24,8 @@ type FrontMatter struct {
 	Tags       []string       `toml:"tags"`
 	Objectives []string       `toml:"objectives"`
 	Discussion string         `toml:"discussion"`
+	Assignment bool           `toml:"assignment"`
+	Feedback   []string       `toml:"feedback"`
 	Video      string         `toml:"video"`
 	Duration   string         `toml:"duration"`
 	Opens      string         `toml:"opens"`

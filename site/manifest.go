@@ -45,6 +45,10 @@ type ManifestLesson struct {
 	// Quotes are the ids of the replies the lesson quotes (a weave): its
 	// post links back to each and mentions their authors.
 	Quotes []string `json:"quotes,omitempty"`
+	// Assignment and Feedback: the lesson asks for work, reviewed by peers
+	// who answer the Feedback questions (issue 14).
+	Assignment bool     `json:"assignment,omitempty"`
+	Feedback   []string `json:"feedback,omitempty"`
 	// Releases says when the lesson opens for each cohort, by cohort id: the
 	// companion publishes the cohort's post then.
 	Releases map[string]time.Time `json:"releases,omitempty"`
@@ -101,7 +105,8 @@ func (r *run) manifest() ([]byte, error) {
 func manifestEntry(p *Page) []byte {
 	b, _ := json.Marshal(ManifestLesson{ID: p.ID, Title: p.Title, Summary: p.Summary,
 		Discussion: p.Discussion, URL: p.Permalink, Module: p.Module.Page.ID, Order: p.Order,
-		Date: p.Date, Opens: p.Opens, Tags: p.Tags, Quotes: p.Quotes, Hash: postHash(p), Releases: releases(p)})
+		Date: p.Date, Opens: p.Opens, Tags: p.Tags, Quotes: p.Quotes, Hash: postHash(p), Releases: releases(p),
+		Assignment: p.Assignment, Feedback: p.Feedback})
 	return b
 }
 

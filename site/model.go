@@ -44,6 +44,11 @@ type Page struct {
 	Tags       []string
 	Objectives []string
 	Discussion string // the prompt participants are asked to discuss
+	// Assignment says the lesson asks for work: a participant's reply to
+	// its post is a submission, reviewed by two peers (issue 14); Feedback
+	// are the questions the reviewers are asked to answer.
+	Assignment bool
+	Feedback   []string
 	Video      string // URL of the lesson's video
 	Duration   time.Duration
 	Opens      string // release offset or date, as written

@@ -60,6 +60,9 @@ type Report struct {
 	// by a blocked author) and those still waiting for approval (held),
 	// oldest first. They are not in any other figure.
 	Moderated []Moderated
+	// Feedback is the peer-feedback coverage of the assignment lessons
+	// (issue 14); empty without any.
+	Feedback Feedback
 }
 
 // Participant is one author's figures. For a moderator the same figures
@@ -182,6 +185,7 @@ func Compute(ctx context.Context, st Store, manifest site.Manifest, cohort site.
 	rep.Weeks = weeks(rep.Start, counted, isMod)
 	rep.Response = c.response(counted, isMod)
 	rep.MostDiscussed = mostDiscussed(rep.Lessons)
+	rep.Feedback = feedbackCoverage(manifest, objects, cohort.ID, counted, authors, isMod) // feedback.go
 	return rep, nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/cohort-course/cohort/activitypub/crawl"
 	"github.com/cohort-course/cohort/activitypub/delivery"
 	"github.com/cohort-course/cohort/activitypub/discovery"
+	"github.com/cohort-course/cohort/activitypub/feedback"
 	"github.com/cohort-course/cohort/activitypub/fetch"
 	"github.com/cohort-course/cohort/activitypub/inbox"
 	"github.com/cohort-course/cohort/activitypub/metrics"
@@ -78,6 +79,7 @@ type Server struct {
 	handler   http.Handler
 	discovery *discovery.Handler
 	publisher *publish.Publisher
+	feedback  *feedback.Feedback
 	worker    *delivery.Worker
 	crawler   *crawl.Crawler
 	actions   *moderation.Actions
@@ -139,6 +141,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.publisher = publish.New(publish.Options{Store: st, URLs: s.urls, Logger: log.With("room", "publish"), Now: now, Enqueued: s.worker.Wake,
 		Actors: client})
+	s.feedback = feedback.New(feedback.Options{Store: st, Send: s.publisher, Manifest: s.publisher.Manifest,
+		Logger: log.With("room", "feedback"), Now: now})
 	s.discovery = discovery.New(discovery.Options{Course: cfg.Course, URLs: s.urls, Store: st, Notes: s.publisher,
 		PublicKeyPEM: key.PublicKeyPEM(), Gone: func(err error) bool { return errors.Is(err, publish.ErrDeleted) },
 		Logger: log.With("room", "discovery"), Now: now, Moderators: cfg.Moderation.Moderators, Keys: client})
@@ -193,6 +197,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			s.lead(ctx, "publish", func(ctx context.Context) { s.publisher.Watch(ctx, cfg.ManifestPath) },
 				func(ctx context.Context) { s.publisher.Follow(ctx, cfg.ManifestPath) })
 		})
+		s.start(ctx, func(ctx context.Context) { s.lead(ctx, "feedback", s.feedback.Run, nil) })
 	}
 	s.startNotifier(ctx, client)
 	log.Info("companion started", "actor", s.urls.Actor(), "key", key)
@@ -390,3 +395,6 @@ func privateCohorts(cohorts []site.Cohort) map[string][]string {
 // Publisher returns the publisher of the course actor's posts, which also
 // sends its direct messages (Direct).
 func (s *Server) Publisher() *publish.Publisher { return s.publisher }
+
+// Feedback returns the peer-feedback rounds of the assignment lessons.
+func (s *Server) Feedback() *feedback.Feedback { return s.feedback }

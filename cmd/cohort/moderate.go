@@ -230,7 +230,10 @@ Actions:
   feature|unfeature REPLY-ID    pin a reply on top and boost it, or undo that
   block|unblock TARGET          an actor URL, a handle (@user@host) or a domain
   blocks                        the current blocks
-  log                           the audit log, newest first`
+  log                           the audit log, newest first
+  feedback LESSON [--cohort ID] an assignment's submissions without two reviews
+    [--reassign SUBMISSION --to @user@host [--from @user@host]]
+                                give a submission another reviewer, who is told`
 
 func cmdModerate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("moderate", moderateSynopsis, stderr)
@@ -239,6 +242,11 @@ func cmdModerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	lesson := fs.String("lesson", "", "list: only this lesson's thread")
 	reason := fs.String("reason", "", "why, for the audit log")
 	limit := fs.Int("limit", 100, "list, log: at most this many")
+	var fa feedbackArgs
+	fs.StringVar(&fa.cohort, "cohort", "", "feedback: cohort id from course.toml (default: the first cohort)")
+	fs.StringVar(&fa.reassign, "reassign", "", "feedback: the submission (reply id) to give another reviewer")
+	fs.StringVar(&fa.to, "to", "", "feedback: with --reassign, the new reviewer (@user@host)")
+	fs.StringVar(&fa.from, "from", "", "feedback: with --reassign, the reviewer replaced (default: one who has not reviewed)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -248,7 +256,7 @@ func cmdModerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("%w: moderate needs an action", errUsage)
 	}
 	action, rest := pos[0], pos[1:]
-	wantArgs := map[string]int{"list": 0, "blocks": 0, "log": 0, "approve": 1, "hide": 1, "show": 1, "feature": 1, "unfeature": 1, "block": 1, "unblock": 1}
+	wantArgs := map[string]int{"list": 0, "blocks": 0, "log": 0, "approve": 1, "hide": 1, "show": 1, "feature": 1, "unfeature": 1, "block": 1, "unblock": 1, "feedback": 1}
 	n, ok := wantArgs[action]
 	if !ok {
 		fs.Usage()
@@ -277,6 +285,9 @@ func cmdModerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return listBlocks(ctx, st, stdout)
 	case "log":
 		return listAudit(ctx, st, stdout, *limit)
+	case "feedback":
+		fa.lesson = rest[0]
+		return moderateFeedback(ctx, cfg, st, *sf.source, fa, stdout) // feedback.go
 	}
 	if f.Domain == "" && (action == "feature" || action == "unfeature") {
 		return errors.New("moderate: course.toml has no [federation] domain, so there is no account to boost from")

@@ -77,6 +77,8 @@ var importTables = []table{
 	tbl("direct_notes", false, "id", text, "recipients", jsonb, "body", blob, "created", nanos),
 	tbl("notices_told", false, "moderator", text, "item", text, "told", nanos),
 	tbl("notice_messages", false, "moderator", text, "sent", nanos),
+	tbl("feedback_assignments", false, "submission_id", text, "reviewer", text, "lesson_id", text, "cohort_id", text,
+		"submitter", text, "round", num, "seq", num, "slot", num, "assigned", nanos, "notified", flag),
 }
 
 // TableCount is how many rows a table holds in the source and, after the

@@ -82,6 +82,11 @@ func seed(t *testing.T, s *sqlite.Store) {
 	if _, err := s.ClaimNotice(ctx, "https://m.example/users/mia", []string{"held:1"}, base, time.Hour); err != nil {
 		t.Fatal(err)
 	}
+	// Issue 14: a direct message and a reviewer.
+	must(t, s.SaveDirectNote(ctx, activitypub.DirectNote{ID: "https://course.example.org/direct/1", Recipients: []string{alice},
+		Body: []byte(`{"type":"Note"}`), Created: base}))
+	must(t, s.SaveFeedbackAssignments(ctx, []activitypub.FeedbackAssignment{{LessonID: "intro", CohortID: "2026-09",
+		SubmissionID: alice + "/statuses/0", Submitter: alice, Reviewer: bob, Round: 1, Assigned: base, Notified: true}}))
 }
 
 // TestImportSQLite: a course's whole SQLite store moves to PostgreSQL;
@@ -107,8 +112,8 @@ func TestImportSQLite(t *testing.T) {
 			t.Errorf("table %s: %d in the source, %d copied; want every table seeded and copied", c.Table, c.Source, c.Copied)
 		}
 	}
-	if len(counts) != 21 {
-		t.Errorf("%d tables copied, want the 21 of the store", len(counts))
+	if len(counts) != 22 {
+		t.Errorf("%d tables copied, want the 22 of the store", len(counts))
 	}
 
 	same := func(what string, read func(activitypub.Store) (any, error)) {

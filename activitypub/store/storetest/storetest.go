@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) activitypub.Store) {
 	tests = append(tests, loginThrottleTests...)
 	tests = append(tests, directTests...)
 	tests = append(tests, noticeTests...)
+	tests = append(tests, feedbackTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
