@@ -228,6 +228,9 @@ type Store interface {
 
 	LoginThrottleStore
 
+	// Reflection journals (issue 14).
+	JournalStore
+
 	// Close releases the store's resources.
 	Close() error
 }

@@ -18,7 +18,7 @@ import (
 // whose tables ImportSQLite knows. A SQLite migration added later must be
 // mirrored in migrations/ and here, or the copy refuses to run rather than
 // leave something behind.
-const sqliteVersion = 9
+const sqliteVersion = 10
 
 // kind is how a SQLite column's value becomes a PostgreSQL one.
 type kind int
@@ -74,6 +74,10 @@ var importTables = []table{
 	tbl("tombstones", false, "id", text, "actor", text, "deleted", nanos),
 	tbl("flags", false, "id", text, "actor", text, "content", text, "objects", jsonb, "received", nanos),
 	tbl("login_failures", true, "id", num, "name", text, "at", nanos),
+	// Reflection journals (issue 14).
+	tbl("journal_participants", false, "actor_id", text, "handle", text, "inbox", text, "follow_id", text, "accepted", flag, "joined", nanos),
+	tbl("journal_entries", false, "id", text, "actor", text, "url", text, "published", nanos, "updated", nanos, "content", text,
+		"summary", text, "sensitive", flag, "attachments", jsonb, "state", text),
 }
 
 // TableCount is how many rows a table holds in the source and, after the
