@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) activitypub.Store) {
 	tests = append(tests, threadChangeTests...)
 	tests = append(tests, opsTests...)
 	tests = append(tests, loginThrottleTests...)
+	tests = append(tests, journalTests...) // issue 14
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
