@@ -117,3 +117,9 @@ type JournalTx interface {
 func NormalizeHashtag(name string) string {
 	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(name), "#"))
 }
+
+// JournalChanged is the lesson id the companion's Changed callbacks are
+// given when a journal changed (an entry came, was edited, hidden or
+// deleted, or a participant left): no lesson id has a '#', so a builder
+// that marks it stale rebuilds the journal pages and no lesson page.
+const JournalChanged = "#journal"
