@@ -53,6 +53,9 @@ func (r *run) extras() error {
 	if err := r.specialPages(base); err != nil { // special.go
 		return err
 	}
+	if err := r.journalPages(base, r.journal); err != nil { // journal.go
+		return err
+	}
 	if err := r.makeFrags(); err != nil { // frags.go
 		return err
 	}

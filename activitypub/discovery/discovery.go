@@ -63,7 +63,8 @@ type Handler struct {
 // Prefixes are the paths the Handler answers under, for mounting it beside
 // a static site on one origin.
 var Prefixes = []string{"/.well-known/webfinger", "/.well-known/host-meta", "/.well-known/nodeinfo", "/nodeinfo/",
-	"/actor", "/outbox", "/followers", "/featured", activitypub.LessonPrefix, activitypub.CohortPrefix, "/api/threads/"}
+	"/actor", "/outbox", "/followers", "/featured", activitypub.LessonPrefix, activitypub.CohortPrefix, "/api/threads/",
+	JournalPath} // issue 14
 
 // New returns the discovery handler.
 func New(o Options) *Handler {
@@ -91,6 +92,8 @@ func New(o Options) *Handler {
 	h.handle("GET /cohorts/{cohort}/lessons/{id}/replies", h.replies)
 	h.handle("GET /api/threads/{id}", h.thread)
 	h.handle("OPTIONS /api/threads/{id}", h.threadPreflight)
+	h.handle("GET "+JournalPath, h.journal)             // journal.go
+	h.handle("OPTIONS "+JournalPath, h.threadPreflight) // the same preflight
 	return h
 }
 
