@@ -22,6 +22,11 @@ type JournalParticipant struct {
 	FollowID string    // the id of the course's Follow of them
 	Accepted bool      // their server accepted the Follow
 	Joined   time.Time // when they opted in; zero means now
+	// Left is when they left by "!journal off", unfollowing or refusing
+	// the Follow; zero while they keep a journal. The mark stays so that a
+	// post with the hashtag does not opt them in again: only "!journal on"
+	// does. It holds no entry of theirs.
+	Left time.Time
 }
 
 // JournalEntry is one public post with the course hashtag by a journal
@@ -70,7 +75,8 @@ type JournalStore interface {
 	JournalParticipants(ctx context.Context) ([]JournalParticipant, error)
 
 	// JournalEntries returns the entries f selects that may appear on a
-	// public page: Shown, by a participant still in the journal, and by an
+	// public page: Shown, by a participant still in the journal (not
+	// Left), and by an
 	// author no Block covers; ordered by Published, then ID. None gives an
 	// empty list and nil.
 	JournalEntries(ctx context.Context, f JournalFilter) ([]JournalEntry, error)
@@ -95,9 +101,10 @@ type JournalTx interface {
 	// as accepted, and returns them. It returns ErrNotFound when no
 	// participant's Follow has that id.
 	AcceptJournalFollow(followID string) (JournalParticipant, error)
-	// RemoveJournalParticipant removes the participant and every entry of
-	// theirs, and returns the participant as it was. It returns ErrNotFound
-	// when actorID is not a participant (their entries, if any, still go).
+	// RemoveJournalParticipant removes the participant (and the mark of
+	// one who left) and every entry of theirs, and returns the participant
+	// as it was. It returns ErrNotFound when actorID is not a participant
+	// (their entries, if any, still go).
 	RemoveJournalParticipant(actorID string) (JournalParticipant, error)
 	// SaveJournalEntry stores e, inserting it or replacing the stored entry
 	// with the same ID (an edit). Two cases change nothing and return nil:

@@ -73,7 +73,7 @@ func (h *Handler) journal(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		for _, p := range ps {
-			if strings.EqualFold(strings.TrimPrefix(p.Handle, "@"), handle) {
+			if p.Left.IsZero() && strings.EqualFold(strings.TrimPrefix(p.Handle, "@"), handle) {
 				f.Actor = p.ActorID
 			}
 		}

@@ -22,6 +22,7 @@ import (
 //     undoes its Follow and every entry goes at once.
 //   - "!journal on" addressed to the course, or a new public post with the
 //     course hashtag, opts in: the course follows the participant back.
+//     Someone who left comes back only by "!journal on": leaving holds.
 //   - A public post with the hashtag by a participant is stored as an
 //     entry (an Update replaces it).
 //   - Anything else of a participant's is not stored; an Update that drops
@@ -73,17 +74,18 @@ func (h *Handler) journalPost(act *as.Activity, owner activitypub.Actor) effect 
 		Content: r.Content, Summary: r.Summary, Sensitive: r.Sensitive, Attachments: r.Attachments}
 	return func(tx activitypub.Tx, out *outcome) error {
 		p, err := tx.JournalParticipant(act.Actor)
-		in := err == nil
+		known := err == nil
 		if err != nil && !errors.Is(err, activitypub.ErrNotFound) {
 			return fmt.Errorf("journal: %w", err)
 		}
+		in := known && p.Left.IsZero()
 		if cmd == "off" {
 			if !in {
 				return nil
 			}
-			return h.leaveJournal(tx, out, act.Actor, true)
+			return h.leaveJournal(tx, out, act.Actor, true, false)
 		}
-		if !in && (cmd == "on" || (tagged && act.Kind == as.KindCreate)) {
+		if !in && (cmd == "on" || (!known && tagged && act.Kind == as.KindCreate)) {
 			if p, err = h.joinJournal(tx, out, act, owner); err != nil {
 				return err
 			}
@@ -139,10 +141,12 @@ func (h *Handler) joinJournal(tx activitypub.Tx, out *outcome, act *as.Activity,
 	return p, nil
 }
 
-// leaveJournal removes a participant and their entries and, when undo is
-// set (they are still there to tell), queues the Undo of the course's
+// leaveJournal removes a participant's entries and marks them left, so
+// that only "!journal on" brings them back; with gone (their account was
+// deleted) nothing of theirs is kept, not even the mark. When undo is set
+// (they are still there to tell), it queues the Undo of the course's
 // Follow. Someone who is not a participant changes nothing.
-func (h *Handler) leaveJournal(tx activitypub.Tx, out *outcome, actorID string, undo bool) error {
+func (h *Handler) leaveJournal(tx activitypub.Tx, out *outcome, actorID string, undo, gone bool) error {
 	p, err := tx.RemoveJournalParticipant(actorID)
 	if errors.Is(err, activitypub.ErrNotFound) {
 		return nil
@@ -152,6 +156,14 @@ func (h *Handler) leaveJournal(tx activitypub.Tx, out *outcome, actorID string, 
 	}
 	out.journal = true
 	h.log.Info("journal ended", "actor", actorID)
+	if gone || !p.Left.IsZero() {
+		return nil // erased, or had left already
+	}
+	left := p
+	left.Accepted, left.Left = false, h.now()
+	if err := tx.SaveJournalParticipant(left); err != nil {
+		return fmt.Errorf("journal: leave: %w", err)
+	}
 	if !undo {
 		return nil
 	}
@@ -181,14 +193,14 @@ func (h *Handler) journalAnswer(act *as.Activity) (effect, error) {
 	}
 	return func(tx activitypub.Tx, out *outcome) error {
 		p, err := tx.JournalParticipant(act.Actor)
-		if errors.Is(err, activitypub.ErrNotFound) || (err == nil && p.FollowID != followID) {
+		if errors.Is(err, activitypub.ErrNotFound) || (err == nil && (p.FollowID != followID || !p.Left.IsZero())) {
 			return nil // an answer to a Follow we no longer hold, or none of ours
 		}
 		if err != nil {
 			return fmt.Errorf("journal: %w", err)
 		}
 		if act.Kind == as.KindReject {
-			return h.leaveJournal(tx, out, act.Actor, false)
+			return h.leaveJournal(tx, out, act.Actor, false, false)
 		}
 		got, err := tx.AcceptJournalFollow(followID)
 		if err != nil {

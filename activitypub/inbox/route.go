@@ -150,7 +150,7 @@ func (h *Handler) undo(act *as.Activity) (effect, error) {
 			if _, err := tx.RemovePendingFollow(act.Actor); err != nil && !errors.Is(err, activitypub.ErrNotFound) {
 				return fmt.Errorf("undo follow: pending: %w", err)
 			}
-			if err := h.leaveJournal(tx, out, act.Actor, true); err != nil { // journal.go: unfollowing ends it
+			if err := h.leaveJournal(tx, out, act.Actor, true, false); err != nil { // journal.go: unfollowing ends it
 				return err
 			}
 			out.log("follower removed", "actor", act.Actor)
@@ -364,7 +364,7 @@ func (h *Handler) delete(act *as.Activity) effect {
 			if err := tx.DeleteActorContent(act.Actor); err != nil {
 				return fmt.Errorf("delete account: %w", err)
 			}
-			if err := h.leaveJournal(tx, out, act.Actor, false); err != nil { // journal.go
+			if err := h.leaveJournal(tx, out, act.Actor, false, true); err != nil { // journal.go: erased
 				return err
 			}
 			out.log("account content deleted", "actor", act.Actor)

@@ -75,7 +75,7 @@ var importTables = []table{
 	tbl("flags", false, "id", text, "actor", text, "content", text, "objects", jsonb, "received", nanos),
 	tbl("login_failures", true, "id", num, "name", text, "at", nanos),
 	// Reflection journals (issue 14).
-	tbl("journal_participants", false, "actor_id", text, "handle", text, "inbox", text, "follow_id", text, "accepted", flag, "joined", nanos),
+	tbl("journal_participants", false, "actor_id", text, "handle", text, "inbox", text, "follow_id", text, "accepted", flag, "left_at", nanos, "joined", nanos),
 	tbl("journal_entries", false, "id", text, "actor", text, "url", text, "published", nanos, "updated", nanos, "content", text,
 		"summary", text, "sensitive", flag, "attachments", jsonb, "state", text),
 }

@@ -14,12 +14,12 @@ import (
 
 // The reflection journals (issue 14).
 
-const journalParticipantColumns = `actor_id, handle, inbox, follow_id, accepted, joined`
+const journalParticipantColumns = `actor_id, handle, inbox, follow_id, accepted, joined, left_at`
 
 const saveJournalParticipantSQL = `
-INSERT INTO journal_participants (` + journalParticipantColumns + `) VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO journal_participants (` + journalParticipantColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (actor_id) DO UPDATE SET handle = excluded.handle, inbox = excluded.inbox,
-	follow_id = excluded.follow_id, accepted = excluded.accepted`
+	follow_id = excluded.follow_id, accepted = excluded.accepted, left_at = excluded.left_at`
 
 const journalParticipantSQL = `SELECT ` + journalParticipantColumns + ` FROM journal_participants WHERE actor_id = $1`
 
@@ -52,12 +52,12 @@ const deleteJournalEntrySQL = `DELETE FROM journal_entries WHERE id = $1 AND act
 const journalEntriesSQL = `
 SELECT e.id, e.actor, e.url, e.published, e.updated, e.content, e.summary, e.sensitive, e.attachments, e.state
 FROM journal_entries e JOIN journal_participants p ON p.actor_id = e.actor
-WHERE e.state = 'shown'`
+WHERE e.state = 'shown' AND p.left_at = '0001-01-01 00:00:00+00'`
 
 func scanJournalParticipant(row pgx.Row) (activitypub.JournalParticipant, error) {
 	var p activitypub.JournalParticipant
-	err := row.Scan(&p.ActorID, &p.Handle, &p.Inbox, &p.FollowID, &p.Accepted, &p.Joined)
-	p.Joined = utc(p.Joined)
+	err := row.Scan(&p.ActorID, &p.Handle, &p.Inbox, &p.FollowID, &p.Accepted, &p.Joined, &p.Left)
+	p.Joined, p.Left = utc(p.Joined), utc(p.Left)
 	return p, err
 }
 
@@ -120,7 +120,7 @@ func (t *txn) SaveJournalParticipant(p activitypub.JournalParticipant) error {
 	if joined.IsZero() {
 		joined = t.now
 	}
-	if _, err := t.tx.Exec(t.ctx, saveJournalParticipantSQL, p.ActorID, p.Handle, p.Inbox, p.FollowID, p.Accepted, dbTime(joined)); err != nil {
+	if _, err := t.tx.Exec(t.ctx, saveJournalParticipantSQL, p.ActorID, p.Handle, p.Inbox, p.FollowID, p.Accepted, dbTime(joined), dbTime(p.Left)); err != nil {
 		return fmt.Errorf("save journal participant %s: %w", p.ActorID, err)
 	}
 	return nil
@@ -274,3 +274,4 @@ func (s *Store) SetJournalEntryState(ctx context.Context, id string, state activ
 	}
 	return je, nil
 }
+

@@ -13,12 +13,12 @@ import (
 
 // The reflection journals (issue 14).
 
-const journalParticipantColumns = `actor_id, handle, inbox, follow_id, accepted, joined`
+const journalParticipantColumns = `actor_id, handle, inbox, follow_id, accepted, joined, left_at`
 
 const saveJournalParticipantSQL = `
-INSERT INTO journal_participants (` + journalParticipantColumns + `) VALUES (?, ?, ?, ?, ?, ?)
+INSERT INTO journal_participants (` + journalParticipantColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (actor_id) DO UPDATE SET handle = excluded.handle, inbox = excluded.inbox,
-	follow_id = excluded.follow_id, accepted = excluded.accepted`
+	follow_id = excluded.follow_id, accepted = excluded.accepted, left_at = excluded.left_at`
 
 const journalParticipantSQL = `SELECT ` + journalParticipantColumns + ` FROM journal_participants WHERE actor_id = ?`
 
@@ -53,13 +53,13 @@ const journalEntrySQL = `SELECT ` + journalEntryColumns + ` FROM journal_entries
 const journalEntriesSQL = `
 SELECT e.id, e.actor, e.url, e.published, e.updated, e.content, e.summary, e.sensitive, e.attachments, e.state
 FROM journal_entries e JOIN journal_participants p ON p.actor_id = e.actor
-WHERE e.state = 'shown'`
+WHERE e.state = 'shown' AND p.left_at = 0`
 
 func scanJournalParticipant(row scanner) (activitypub.JournalParticipant, error) {
 	var p activitypub.JournalParticipant
-	var joined int64
-	err := row.Scan(&p.ActorID, &p.Handle, &p.Inbox, &p.FollowID, &p.Accepted, &joined)
-	p.Joined = fromNanos(joined)
+	var joined, left int64
+	err := row.Scan(&p.ActorID, &p.Handle, &p.Inbox, &p.FollowID, &p.Accepted, &joined, &left)
+	p.Joined, p.Left = fromNanos(joined), fromNanos(left)
 	return p, err
 }
 
@@ -133,7 +133,7 @@ func (t *txn) SaveJournalParticipant(p activitypub.JournalParticipant) error {
 	if joined.IsZero() {
 		joined = t.now
 	}
-	if _, err := t.exec(saveJournalParticipantSQL, p.ActorID, p.Handle, p.Inbox, p.FollowID, p.Accepted, toNanos(joined)); err != nil {
+	if _, err := t.exec(saveJournalParticipantSQL, p.ActorID, p.Handle, p.Inbox, p.FollowID, p.Accepted, toNanos(joined), toNanos(p.Left)); err != nil {
 		return fmt.Errorf("save journal participant %s: %w", p.ActorID, err)
 	}
 	return nil

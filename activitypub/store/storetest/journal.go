@@ -90,6 +90,22 @@ func testJournalOptInAndLeave(t *testing.T, s activitypub.Store) {
 	if es, err := s.JournalEntries(ctx, activitypub.JournalFilter{}); err != nil || len(es) != 0 {
 		t.Fatalf("entries after coming back = %+v, %v", es, err)
 	}
+	// A participant marked as having left keeps the mark, and no entry of
+	// theirs is listed.
+	left := p
+	left.Left = base.Add(2 * time.Hour)
+	journalApply(t, s, "a5", func(tx activitypub.Tx) error {
+		if err := tx.SaveJournalEntry(journalEntry(5, alice, base)); err != nil {
+			return err
+		}
+		return tx.SaveJournalParticipant(left)
+	})
+	if got, err := s.JournalParticipant(ctx, alice); err != nil || !got.Left.Equal(left.Left) {
+		t.Fatalf("participant who left = %+v, %v", got, err)
+	}
+	if es, err := s.JournalEntries(ctx, activitypub.JournalFilter{}); err != nil || len(es) != 0 {
+		t.Fatalf("entries of a participant who left = %+v, %v", es, err)
+	}
 }
 
 // testJournalEntryEdits: an edit replaces the text, an older copy does

@@ -7,6 +7,7 @@ CREATE TABLE journal_participants (
 	inbox     text NOT NULL,
 	follow_id text COLLATE "C" NOT NULL,
 	accepted  boolean NOT NULL DEFAULT false,
+	left_at   timestamptz NOT NULL, -- the zero time (0001-01-01) while in the journal
 	joined    timestamptz NOT NULL
 );
 CREATE INDEX journal_participants_follow ON journal_participants (follow_id);

@@ -7,6 +7,7 @@ CREATE TABLE journal_participants (
 	inbox     TEXT NOT NULL,
 	follow_id TEXT NOT NULL,
 	accepted  INTEGER NOT NULL DEFAULT 0,
+	left_at   INTEGER NOT NULL DEFAULT 0, -- Unix nanoseconds; 0 while in the journal
 	joined    INTEGER NOT NULL -- Unix nanoseconds
 );
 CREATE INDEX journal_participants_follow ON journal_participants (follow_id);
