@@ -272,3 +272,95 @@ func TestJournalWholeLoopFamilies(t *testing.T) {
 		})
 	}
 }
+
+// TestJournalPrivacyAndModeration: of everything a participant and others
+// send, only public posts with the hashtag from participants who opted in
+// reach the API and the build; unlisted posts stay out (hashtag listings
+// do not show them) and a post that only names the hashtag in its text is
+// not tagged, so neither opts anyone in; a moderator's hide takes an entry
+// off (show puts it back), and a block takes the author's journal off and
+// drops what they send.
+func TestJournalPrivacyAndModeration(t *testing.T) {
+	ctx := context.Background()
+	c, dbDir := startJournalCompanion(t)
+	m := mastotest.NewFamily(t, mastotest.FamilyByName("mastodon"))
+	actor, inbox, err := m.Lookup(ctx, "course", c.domain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Course = actor
+	post := func(user string, body []byte) {
+		t.Helper()
+		if code, err := m.Post(ctx, user, inbox, body); err != nil || code != http.StatusAccepted {
+			t.Fatalf("POST %d %v", code, err)
+		}
+	}
+	say := func(user, id, content string, tagged, mention bool) []byte {
+		v := mastotest.Vars{User: user, ID: id, Content: content, Mention: mention}
+		if tagged {
+			v.Hashtag = journalTag
+		}
+		return m.Activity(t, mastotest.ShapeReply, v)
+	}
+	all := func() []*site.Reply {
+		t.Helper()
+		j, err := c.srv.Discussion().(site.Journals).Journal(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := c.journalAPI(t, url.Values{"all": {"1"}})
+		if len(api.Entries) != len(j.Entries) {
+			t.Fatalf("API %d entries, build %d", len(api.Entries), len(j.Entries))
+		}
+		return j.Entries
+	}
+
+	// Not opted in: a public post naming #socialcourse only in its text
+	// carries no Hashtag tag, and an unlisted one with the tag is not public.
+	post("bob", say("bob", "201", "#socialcourse TEXT-ONLY-TAG", false, true))
+	unlisted := m.Activity(t, mastotest.ShapeReply, mastotest.Vars{User: "bob", ID: "202", Content: "UNLISTED-TAGGED", Hashtag: journalTag, Mention: true})
+	var u map[string]any
+	if err := json.Unmarshal(unlisted, &u); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []map[string]any{u, u["object"].(map[string]any)} {
+		o["to"], o["cc"] = []any{m.ActorID("bob") + "/followers"}, []any{activitypub.PublicCollection, actor}
+	}
+	unlisted, _ = json.Marshal(u)
+	post("bob", unlisted)
+	if es := all(); len(es) != 0 {
+		t.Fatalf("entries from posts that are not public and tagged = %+v", es)
+	}
+	if _, err := c.store.JournalParticipant(ctx, m.ActorID("bob")); err == nil {
+		t.Fatal("an untagged or unlisted post opted bob in")
+	}
+
+	// alice and carol opt in; alice's entry is hidden, then carol is blocked.
+	post("alice", say("alice", "301", "Alice reflects.", true, true))
+	post("carol", say("carol", "401", "Carol reflects.", true, true))
+	if es := all(); len(es) != 2 {
+		t.Fatalf("entries after two opt-ins = %d", len(es))
+	}
+	if _, err := c.srv.Moderation().Hide(ctx, "mia", m.NoteID("alice", "301"), "off topic"); err != nil {
+		t.Fatal(err)
+	}
+	if es := all(); len(es) != 1 || es[0].Author.Handle != "@carol@"+m.Host() {
+		t.Fatalf("entries after hiding alice's = %+v", es)
+	}
+	if _, err := c.srv.Moderation().Show(ctx, "mia", m.NoteID("alice", "301"), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.srv.Moderation().Block(ctx, "mia", m.ActorID("carol"), "abuse"); err != nil {
+		t.Fatal(err)
+	}
+	post("carol", say("carol", "402", "BLOCKED-AUTHOR-POST", true, true))
+	if es := all(); len(es) != 1 || es[0].Author.Handle != "@alice@"+m.Host() {
+		t.Fatalf("entries after blocking carol = %+v", es)
+	}
+	disk := storedBytes(t, dbDir)
+	for _, secret := range []string{"TEXT-ONLY-TAG", "UNLISTED-TAGGED", "BLOCKED-AUTHOR-POST"} {
+		if bytes.Contains(disk, []byte(secret)) {
+			t.Errorf("%q was written to the store", secret)
+		}
+	}
+}
