@@ -274,4 +274,3 @@ func (s *Store) SetJournalEntryState(ctx context.Context, id string, state activ
 	}
 	return je, nil
 }
-
