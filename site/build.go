@@ -235,7 +235,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	if err := b.lessonThreads(ctx, course.Lessons); err != nil { // discussion.go
 		return nil, fmt.Errorf("discussion: %w", err)
 	}
-	journal, err := b.readJournal(ctx, course.Lessons, cfg.BasePath()) // journal.go
+	journal, err := b.readJournal(ctx, course.Lessons, cfg) // journal.go
 	if err != nil {
 		return nil, fmt.Errorf("discussion: %w", err)
 	}

@@ -75,17 +75,22 @@ func journalURL(basePath, handle string) string {
 	return basePath + "journal/" + url.PathEscape("@"+strings.TrimPrefix(handle, "@")) + "/"
 }
 
-// readJournal reads the journals, when the Discussion keeps them, and
-// links each reply whose author keeps one to their journal page. A reply
-// whose link changes gets a new key, so its page is rendered again.
-func (b *Builder) readJournal(ctx context.Context, lessons []*Page, basePath string) (*Journal, error) {
+// readJournal reads the journals, when the course has a hashtag and the
+// Discussion keeps them, and links each reply whose author keeps one to
+// their journal page. A reply whose link changes gets a new key, so its
+// page is rendered again.
+func (b *Builder) readJournal(ctx context.Context, lessons []*Page, cfg *Config) (*Journal, error) {
 	js, ok := b.o.Discussion.(Journals)
 	if !ok {
 		return nil, nil
 	}
-	j, err := js.Journal(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
+	basePath, on := cfg.BasePath(), cfg.Federation.JournalTag() != ""
+	j := &Journal{}
+	if on { // else the links a former build set are taken off
+		var err error
+		if j, err = js.Journal(ctx); err != nil {
+			return nil, fmt.Errorf("journal: %w", err)
+		}
 	}
 	keeps := map[string]bool{}
 	for _, e := range j.Entries {
@@ -124,6 +129,9 @@ func (b *Builder) readJournal(ctx context.Context, lessons []*Page, basePath str
 		for _, a := range l.Archive {
 			link(a.Thread)
 		}
+	}
+	if !on {
+		return nil, nil
 	}
 	return j, nil
 }
