@@ -232,6 +232,8 @@ type Store interface {
 
 	DirectStore
 	FeedbackStore
+	// Reflection journals (issue 14).
+	JournalStore
 
 	// Close releases the store's resources.
 	Close() error

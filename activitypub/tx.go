@@ -51,6 +51,9 @@ type Tx interface {
 	DeleteActorContent(actorID string) error
 	// SaveFlag is Store.SaveFlag.
 	SaveFlag(f Flag) error
+
+	// The reflection journals (issue 14).
+	JournalTx
 }
 
 // Tombstone is the trace a Delete leaves when it arrives before the post it

@@ -235,6 +235,10 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	if err := b.lessonThreads(ctx, course.Lessons); err != nil { // discussion.go
 		return nil, fmt.Errorf("discussion: %w", err)
 	}
+	journal, err := b.readJournal(ctx, course.Lessons, cfg) // journal.go
+	if err != nil {
+		return nil, fmt.Errorf("discussion: %w", err)
+	}
 	markModerators(course.Lessons, cfg.AllModerators())
 	markAssignments(course.Lessons) // assignment.go
 	for _, l := range course.Lessons {
@@ -247,7 +251,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	r := &run{
 		b: b, ctx: ctx, cfg: cfg, theme: theme, course: course, tree: tree,
 		out: out, prev: prev, key: key, schedules: scheds, timer: timer,
-		md: b.renderer(cfg, theme),
+		md: b.renderer(cfg, theme), journal: journal,
 	}
 	next, err := r.render() // pages.go → extras.go
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -78,11 +79,31 @@ type Federation struct {
 	// the course account messages each moderator, at most once an hour,
 	// about held replies, reports and questions unanswered for a day.
 	NotifyModerators string `toml:"notify_moderators" json:"-"`
+	// Hashtag is the course hashtag ("socialcourse" or "#socialcourse"):
+	// a participant who uses it in a public post, or who sends the course
+	// "!journal on", keeps a reflection journal of their public posts with
+	// it (issue 14). Empty turns the journals off.
+	Hashtag string `toml:"hashtag" json:"-"`
 }
 
 // NotifiesModerators reports whether the companion messages moderators
 // about what needs them (notify_moderators).
 func (f Federation) NotifiesModerators() bool { return f.NotifyModerators != "off" }
+
+// JournalTag returns the course hashtag without its '#', "" when journals
+// are off.
+func (f Federation) JournalTag() string {
+	return strings.TrimPrefix(strings.TrimSpace(f.Hashtag), "#")
+}
+
+// hashtagPattern is what a course hashtag may be: letters, digits and _,
+// with at least one letter (a tag of digits alone reads as a number, not
+// a tag), at most maxHashtagLen long.
+var hashtagPattern = regexp.MustCompile(`^#?[\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*$`)
+
+// maxHashtagLen bounds the course hashtag: a tag participants type on a
+// phone in every post; longer is a mistake.
+const maxHashtagLen = 50
 
 // Store is the [store] table: where the companion keeps what it knows.
 type Store struct {
@@ -331,6 +352,9 @@ func (c *Config) Validate() error {
 	case "", "open", "pre", "participants":
 	default:
 		errs = append(errs, fmt.Errorf("federation.moderation: %q is not one of open, pre, participants", f.Moderation))
+	}
+	if tag := f.JournalTag(); f.Hashtag != "" && (!hashtagPattern.MatchString(f.Hashtag) || utf8.RuneCountInString(tag) > maxHashtagLen) {
+		errs = append(errs, fmt.Errorf("federation.hashtag: %q must be one word of at most %d letters, digits or _, with a letter, like #socialcourse", f.Hashtag, maxHashtagLen))
 	}
 	for i, m := range f.Moderators {
 		if !handleAddress.MatchString(m) {

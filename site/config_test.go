@@ -75,6 +75,10 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown key in metrics", "title = \"T\"\n[metrics]\nenabled = true\nport = 9464\n", `course.toml:4:1: unknown key "metrics.port"`},
 		{"metrics listen without a port", "title = \"T\"\n[metrics]\nenabled = true\nlisten = \"127.0.0.1\"\n", `metrics.listen: "127.0.0.1" is not host:port`},
 		{"metrics listen while disabled", "title = \"T\"\n[metrics]\nlisten = \"127.0.0.1:9464\"\n", `metrics: listen and token_file need enabled = true`},
+		// issue 14: the course hashtag
+		{"hashtag of two words", "title = \"T\"\n[federation]\nhandle = \"c\"\ndomain = \"example.org\"\nhashtag = \"social course\"\n", `federation.hashtag: "social course" must be one word`},
+		{"hashtag of digits only", "title = \"T\"\n[federation]\nhandle = \"c\"\ndomain = \"example.org\"\nhashtag = \"#2026\"\n", `federation.hashtag: "#2026"`},
+		{"hashtag with punctuation", "title = \"T\"\n[federation]\nhandle = \"c\"\ndomain = \"example.org\"\nhashtag = \"#social-course\"\n", `federation.hashtag: "#social-course"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,6 +90,20 @@ func TestConfigErrors(t *testing.T) {
 				t.Errorf("error = %v\nwant it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestConfigHashtag: the course hashtag is read with or without its '#',
+// in any script, and JournalTag gives it without the '#'.
+func TestConfigHashtag(t *testing.T) {
+	for in, want := range map[string]string{"#socialcourse": "socialcourse", "SocialCourse": "SocialCourse", "#leren_2026": "leren_2026", "#éducation": "éducation", "": ""} {
+		c, err := ParseConfig("course.toml", []byte("title = \"T\"\n[federation]\nhandle = \"c\"\ndomain = \"example.org\"\nhashtag = \""+in+"\"\n"))
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if got := c.Federation.JournalTag(); got != want {
+			t.Errorf("%q: JournalTag = %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -71,6 +71,10 @@ type Reply struct {
 	// MoreURL is the root-relative URL of the page that lists them all (site
 	// pages only).
 	MoreURL string `json:"-"`
+	// Journal is the root-relative URL of the author's reflection journal,
+	// "" when they keep none (site pages only; in the JSON for the page's
+	// key, which the API never sets).
+	Journal string `json:"journal,omitempty"`
 	// ReplyingTo names the author of the reply this one answers when a page
 	// shows it elsewhere than right under that reply: deeper than
 	// MaxReplyIndent levels of indentation, or under a top-level reply whose

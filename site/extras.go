@@ -54,6 +54,9 @@ func (r *run) extras() error {
 		return err
 	}
 	r.timer.done("aliases, 404, archive, discussion")
+	if err := r.journalPages(base, r.journal); err != nil { // journal.go
+		return err
+	}
 	if err := r.makeFrags(); err != nil { // frags.go
 		return err
 	}

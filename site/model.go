@@ -191,6 +191,9 @@ type PageData struct {
 	// ThreadPage is the page of a lesson's thread a discussion page shows
 	// (layout discussion.html only).
 	ThreadPage *ThreadPage
+	// Journal is the reflection journal page shown (layout journal.html
+	// only; issue 14).
+	Journal *JournalPage
 }
 
 // SiteData is the course-wide part of PageData, the same for every page of a build.

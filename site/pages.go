@@ -55,6 +55,7 @@ type run struct {
 	fragsSame  bool
 	fragsOrder string
 	timer      *stepTimer
+	journal    *Journal // the reflection journals, nil without (journal.go)
 	mu         sync.Mutex
 	next       *state
 }

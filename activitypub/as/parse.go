@@ -63,6 +63,9 @@ type Activity struct {
 	Reply *activitypub.Reply
 	// Mentions lists the href of each Mention tag of the object.
 	Mentions []string
+	// Hashtags lists the name of each Hashtag tag of the object, as sent
+	// (usually with its leading '#'); see hashtagsIn.
+	Hashtags []string
 	// DeletesActor is set on a Delete whose object is the actor itself: the
 	// account was deleted.
 	DeletesActor bool
@@ -163,10 +166,13 @@ func parseMap(ctx context.Context, m map[string]any, depth int) (a *Activity, er
 		return nil, fmt.Errorf("%w: no @context", ErrInvalid)
 	}
 	var (
-		mentions []string
-		post     vocab.Type
+		mentions, hashtags []string
+		post               vocab.Type
 	)
 	if typeName == string(KindCreate) || typeName == string(KindUpdate) {
+		if obj, ok := m["object"].(map[string]any); ok {
+			hashtags = hashtagsIn(obj["tag"])
+		}
 		m, mentions, post = setAside(ctx, m)
 	}
 	err = res.Resolve(ctx, m)
@@ -202,9 +208,59 @@ func parseMap(ctx context.Context, m map[string]any, depth int) (a *Activity, er
 		return nil, fmt.Errorf("%s %s: %w", kind, a.ID, err)
 	}
 	if a.Reply != nil {
-		a.Mentions = mentions
+		a.Mentions, a.Hashtags = mentions, hashtags
 	}
 	return a, nil
+}
+
+// maxHashtags bounds the hashtags read from one post: Mastodon's composer
+// lets a post carry as many as its 500 characters hold, so a hundred is
+// past any real post, and a hostile one cannot make a long list.
+const maxHashtags = 100
+
+// hashtagsIn returns the name of each Hashtag in a tag value (one tag or an
+// array). Every family read writes a hashtag the same way, a tag of type
+// Hashtag whose name is "#" and the tag and whose href is the tag's page on
+// the author's server:
+//   - mastodon/mastodon app/serializers/activitypub/hashtag_serializer.rb
+//     (name "#"+display_name, href tag_url), read back by
+//     app/lib/activitypub/activity/create.rb process_tags (type Hashtag,
+//     the name without its '#', lower-cased);
+//   - superseriousbusiness/gotosocial internal/typeutils/internaltoas.go
+//     TagToAS (name "#"+lower-cased name, href uris.URIForTag, /tags/NAME),
+//     read back by internal/ap/extract.go ExtractHashtags;
+//   - misskey-dev/misskey packages/backend/src/core/activitypub/ApRendererService.ts
+//     renderHashtag (name "#"+tag as typed, href /tags/ + the tag
+//     URL-encoded).
+//
+// Only the name is read: the href points at the author's own server.
+func hashtagsIn(tags any) []string {
+	var out []string
+	for _, t := range asList(tags) {
+		tag, ok := t.(map[string]any)
+		if !ok || !hasType(tag, "Hashtag") {
+			continue
+		}
+		if name, _ := tag["name"].(string); name != "" && len(out) < maxHashtags {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// HasHashtag reports whether the post carries the hashtag tag (with or
+// without its '#', in any case).
+func (a *Activity) HasHashtag(tag string) bool {
+	want := activitypub.NormalizeHashtag(tag)
+	if want == "" {
+		return false
+	}
+	for _, h := range a.Hashtags {
+		if activitypub.NormalizeHashtag(h) == want {
+			return true
+		}
+	}
+	return false
 }
 
 // setAside prepares a Create or Update for go-fed. It takes the embedded

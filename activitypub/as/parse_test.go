@@ -460,3 +460,42 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseHashtags: a post's Hashtag tags, as each family writes them,
+// are read by name; HasHashtag matches the course tag with or without its
+// '#' and in any case; a Mention, a tag without a name, or the tag only in
+// the text are not hashtags.
+func TestParseHashtags(t *testing.T) {
+	post := func(tag string) []byte {
+		return []byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"https://social.example/notes/1/activity","type":"Create",
+"actor":"https://social.example/users/a","to":["https://www.w3.org/ns/activitystreams#Public"],
+"object":{"id":"https://social.example/notes/1","type":"Note","attributedTo":"https://social.example/users/a",
+"to":["https://www.w3.org/ns/activitystreams#Public"],"content":"<p>#SocialCourse in the text</p>","tag":` + tag + `}}`)
+	}
+	tests := []struct {
+		name, tag string
+		want      bool
+	}{
+		{"Mastodon: an array, #name", `[{"type":"Mention","href":"https://course.example.org/actor","name":"@course"},{"type":"Hashtag","href":"https://social.example/tags/socialcourse","name":"#socialcourse"}]`, true},
+		{"GoToSocial: one tag, not an array", `{"type":"Hashtag","href":"https://social.example/tags/socialcourse","name":"#socialcourse"}`, true},
+		{"Misskey: the case as typed", `[{"type":"Hashtag","href":"https://social.example/tags/SocialCourse","name":"#SocialCourse"}]`, true},
+		{"a name without its #", `[{"type":"Hashtag","name":"socialcourse"}]`, true},
+		{"another tag", `[{"type":"Hashtag","name":"#socialcourses"}]`, false},
+		{"a Mention named like the tag", `[{"type":"Mention","href":"https://social.example/users/socialcourse","name":"#socialcourse"}]`, false},
+		{"a Hashtag without a name", `[{"type":"Hashtag","href":"https://social.example/tags/socialcourse"}]`, false},
+		{"no tags: the text alone is no tag", `[]`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := as.Parse(context.Background(), post(tt.tag))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, course := range []string{"socialcourse", "#socialcourse", "#SOCIALCOURSE"} {
+				if got := a.HasHashtag(course); got != tt.want {
+					t.Errorf("HasHashtag(%q) = %v, want %v (hashtags %q)", course, got, tt.want, a.Hashtags)
+				}
+			}
+		})
+	}
+}

@@ -353,6 +353,23 @@ func Accept(id, actor, followID, follower string) ([]byte, error) {
 		To: []string{follower}, Object: followDoc{ID: followID, Type: "Follow", Actor: follower, Object: actor}})
 }
 
+// Follow returns the course's Follow of a participant (a journal, issue
+// 14), to the participant, as Mastodon writes one
+// (app/serializers/activitypub/follow_serializer.rb: id, type, actor,
+// object).
+func Follow(id, actor, object string) ([]byte, error) {
+	return marshal(activityDoc{Context: []any{ActivityStreamsContext}, ID: id, Type: "Follow", Actor: actor,
+		To: []string{object}, Object: object})
+}
+
+// UndoFollow returns the Undo of the course's Follow followID of a
+// participant, embedding the Follow as Mastodon's
+// app/serializers/activitypub/undo_follow_serializer.rb does.
+func UndoFollow(id, actor, followID, object string) ([]byte, error) {
+	return marshal(activityDoc{Context: []any{ActivityStreamsContext}, ID: id, Type: "Undo", Actor: actor,
+		To: []string{object}, Object: followDoc{ID: followID, Type: "Follow", Actor: actor, Object: object}})
+}
+
 // Announce returns a boost by the course actor of a participant's reply
 // (objectID by author), public, to the followers and the author.
 func Announce(id, actor, objectID, author, followers string, published time.Time) ([]byte, error) {

@@ -197,3 +197,26 @@ func TestOutboundReadsBack(t *testing.T) {
 		t.Errorf("Delete reads back as %+v, %v", act, err)
 	}
 }
+
+// TestJournalFollowAndUndo: the course's Follow of a participant names
+// them as its object, and its Undo embeds that Follow, as Mastodon's
+// serializers write them, so their servers match the Undo to the Follow.
+func TestJournalFollowAndUndo(t *testing.T) {
+	const course, alice, follow = "https://course.example.org/actor", "https://mastodon.example/users/alice", "https://course.example.org/activities/follow/1"
+	body, err := as.Follow(follow, course, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := as.Parse(context.Background(), body)
+	if err != nil || a.Kind != as.KindFollow || a.Actor != course || a.Object != alice || a.ID != follow {
+		t.Fatalf("Follow parsed = %+v, %v", a, err)
+	}
+	body, err = as.UndoFollow(follow+"/undo", course, follow, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err = as.Parse(context.Background(), body)
+	if err != nil || a.Kind != as.KindUndo || a.Inner == nil || a.Inner.Kind != as.KindFollow || a.Inner.ID != follow || a.Inner.Object != alice {
+		t.Fatalf("Undo parsed = %+v (inner %+v), %v", a, a.Inner, err)
+	}
+}

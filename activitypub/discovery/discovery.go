@@ -67,7 +67,7 @@ type Handler struct {
 // a static site on one origin.
 var Prefixes = []string{"/.well-known/webfinger", "/.well-known/host-meta", "/.well-known/nodeinfo", "/nodeinfo/",
 	"/actor", "/outbox", "/followers", "/featured", activitypub.LessonPrefix, activitypub.CohortPrefix, "/api/threads/",
-	activitypub.DirectPrefix}
+	activitypub.DirectPrefix, JournalPath}
 
 // New returns the discovery handler.
 func New(o Options) *Handler {
@@ -96,6 +96,8 @@ func New(o Options) *Handler {
 	h.handle("GET /direct/{key}", h.direct)
 	h.handle("GET /api/threads/{id}", h.thread)
 	h.handle("OPTIONS /api/threads/{id}", h.threadPreflight)
+	h.handle("GET "+JournalPath, h.journal)             // journal.go
+	h.handle("OPTIONS "+JournalPath, h.threadPreflight) // the same preflight
 	return h
 }
 

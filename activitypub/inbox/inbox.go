@@ -68,6 +68,10 @@ type Options struct {
 	// Moderation decides the state a new reply starts in (shown or held).
 	// The zero value shows every reply.
 	Moderation activitypub.Moderation
+	// Journal is the course hashtag without its '#' ([federation]
+	// hashtag): public posts with it by participants who opted in become
+	// their reflection journals (journal.go). "" turns journals off.
+	Journal string
 	// Observe is called once per request with "" when it was accepted
 	// (202), else with the reason it was refused or dropped (one of
 	// Reasons), e.g. to count them. May be nil.

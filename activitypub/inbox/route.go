@@ -27,6 +27,7 @@ type outcome struct {
 	reacted  []string // objects whose likes or boosts changed
 	enqueued bool     // a delivery was queued
 	crawl    string   // the stored reply whose own replies to look at
+	journal  bool     // a reflection journal changed (journal.go)
 	msg      string   // the info line to log, with attrs
 	attrs    []any
 }
@@ -52,6 +53,9 @@ func (h *Handler) after(ctx context.Context, out outcome) {
 	if out.crawl != "" && h.o.Crawl != nil {
 		h.o.Crawl(out.crawl)
 	}
+	if out.journal {
+		h.journalChanged(ctx)
+	}
 }
 
 // prepare does an activity's slow work (fetches) and returns its effect.
@@ -63,7 +67,13 @@ func (h *Handler) prepare(ctx context.Context, act *as.Activity, owner activityp
 	case as.KindUndo:
 		return h.undo(act)
 	case as.KindCreate, as.KindUpdate:
-		return h.post(ctx, act, owner)
+		post, err := h.post(ctx, act, owner)
+		if err != nil {
+			return nil, err
+		}
+		return withJournal(h.journalPost(act, owner), post), nil // journal.go
+	case as.KindAccept, as.KindReject:
+		return h.journalAnswer(act) // journal.go: answers to the course's Follow
 	case as.KindDelete:
 		return h.delete(act), nil
 	case as.KindLike, as.KindAnnounce:
@@ -139,6 +149,9 @@ func (h *Handler) undo(act *as.Activity) (effect, error) {
 			}
 			if _, err := tx.RemovePendingFollow(act.Actor); err != nil && !errors.Is(err, activitypub.ErrNotFound) {
 				return fmt.Errorf("undo follow: pending: %w", err)
+			}
+			if err := h.leaveJournal(tx, out, act.Actor, true, false); err != nil { // journal.go: unfollowing ends it
+				return err
 			}
 			out.log("follower removed", "actor", act.Actor)
 			return nil
@@ -351,12 +364,20 @@ func (h *Handler) delete(act *as.Activity) effect {
 			if err := tx.DeleteActorContent(act.Actor); err != nil {
 				return fmt.Errorf("delete account: %w", err)
 			}
+			if err := h.leaveJournal(tx, out, act.Actor, false, true); err != nil { // journal.go: erased
+				return err
+			}
 			out.log("account content deleted", "actor", act.Actor)
 			out.changed = append(out.changed, "")
 			return nil
 		}
 	}
 	return func(tx activitypub.Tx, out *outcome) error {
+		if err := tx.DeleteJournalEntry(act.Object, act.Actor); err == nil { // journal.go: only the author's
+			out.journal = true
+		} else if !errors.Is(err, activitypub.ErrNotFound) {
+			return fmt.Errorf("delete: %w", err)
+		}
 		rep, err := tx.Reply(act.Object)
 		if errors.Is(err, activitypub.ErrNotFound) {
 			if !activitypub.SameHost(act.Object, act.Actor) {

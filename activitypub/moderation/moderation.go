@@ -98,6 +98,9 @@ func (a *Actions) Hide(ctx context.Context, who, replyID, reason string) (activi
 
 func (a *Actions) setState(ctx context.Context, who, replyID, reason, action string, st activitypub.ReplyState) (activitypub.Reply, error) {
 	r, err := a.o.Store.SetReplyState(ctx, replyID, st, a.entry(who, action, replyID, reason))
+	if errors.Is(err, activitypub.ErrNotFound) {
+		return a.setJournalState(ctx, who, replyID, reason, action, st) // journal.go
+	}
 	if err != nil {
 		return r, fmt.Errorf("%s: %w", action, err)
 	}

@@ -100,6 +100,8 @@ func feedbackCoverage(m site.Manifest, objects []activitypub.LessonObject, cohor
 	for _, p := range people {
 		out.People = append(out.People, *p)
 	}
-	slices.SortFunc(out.People, func(a, b FeedbackPerson) int { return cmp.Or(cmp.Compare(a.Handle, b.Handle), cmp.Compare(a.Actor, b.Actor)) })
+	slices.SortFunc(out.People, func(a, b FeedbackPerson) int {
+		return cmp.Or(cmp.Compare(a.Handle, b.Handle), cmp.Compare(a.Actor, b.Actor))
+	})
 	return out
 }

@@ -150,6 +150,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Changed: s.changed, Moderation: cfg.Moderation})
 	in := inbox.New(inbox.Options{Store: st, Fetch: client, URLs: s.urls, Logger: log.With("room", "inbox"), Now: now,
 		Changed: s.changed, Enqueued: s.worker.Wake, Crawl: s.crawler.Trigger, Moderation: cfg.Moderation,
+		Journal: fed.JournalTag(),
 		Observe: cfg.Metrics.InboxObserve})
 	s.actions = moderation.New(moderation.Options{Store: st, URLs: s.urls, Logger: log.With("room", "moderation"), Now: now,
 		Changed: s.changed, Enqueued: s.worker.Wake})

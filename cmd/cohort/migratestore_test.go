@@ -69,7 +69,7 @@ func TestMigrateStore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("migrate-store: %v\n%s", err, out)
 	}
-	for _, want := range []string{`replies +3 +3`, `followers +1 +1`, `Copied \d+ rows in 22 tables`, `every count matches`} {
+	for _, want := range []string{`replies +3 +3`, `followers +1 +1`, `Copied \d+ rows in 24 tables`, `every count matches`} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("migrate-store printed\n%s\nwant a line matching %q", out, want)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -90,7 +91,33 @@ type Family struct {
 	Inbox InboxRules
 	// Absent names the shapes the family never sends, with the reason.
 	Absent map[string]string
+	// Hashtag is the tag the family writes for a hashtag in a post, tag
+	// as typed, on its server at base; nil when it was not read from the
+	// family's source (issue 14's journals need it).
+	Hashtag func(base, tag string) map[string]any
 }
+
+// Hashtag shapes, read from the families' sources.
+var (
+	// mastodon/mastodon app/serializers/activitypub/hashtag_serializer.rb:
+	// type Hashtag, href tag_url (/tags/NAME), name "#" + the tag's
+	// display name.
+	mastodonHashtag = func(base, tag string) map[string]any {
+		return map[string]any{"type": "Hashtag", "href": base + "/tags/" + strings.ToLower(tag), "name": "#" + tag}
+	}
+	// superseriousbusiness/gotosocial internal/typeutils/internaltoas.go
+	// TagToAS: the name lower-cased, "#" + it, href uris.URIForTag
+	// (/tags/NAME).
+	gotosocialHashtag = func(base, tag string) map[string]any {
+		return map[string]any{"type": "Hashtag", "href": base + "/tags/" + strings.ToLower(tag), "name": "#" + strings.ToLower(tag)}
+	}
+	// misskey-dev/misskey packages/backend/src/core/activitypub/ApRendererService.ts
+	// renderHashtag: href /tags/ + the tag URL-encoded, name "#" + the tag
+	// as typed (case kept).
+	misskeyHashtag = func(base, tag string) map[string]any {
+		return map[string]any{"type": "Hashtag", "href": base + "/tags/" + url.PathEscape(tag), "name": "#" + tag}
+	}
+)
 
 // InboxRules is what a family's server checks, before anything else, on
 // a request signed by the course: a POST to an inbox, or (authorized
@@ -232,6 +259,7 @@ func Families() []Family {
 			Absent:              map[string]string{ShapeDeleteIRI: "mastodon/mastodon app/serializers/activitypub/delete_serializer.rb always embeds a Tombstone", ShapeDeleteObject: "Mastodon embeds a Tombstone"},
 			Inbox:               mastodonRules,
 			AuthorizedFetchMode: "AUTHORIZED_FETCH (app/controllers/concerns/signature_verification.rb require_signature!)",
+			Hashtag:             mastodonHashtag,
 		},
 		{
 			Name:      "gotosocial",
@@ -253,6 +281,7 @@ func Families() []Family {
 				ShapeDeleteObject: "GoToSocial sends the bare IRI"},
 			Inbox:               gotosocialRules,
 			AuthorizedFetchMode: "always on (internal/federation/authenticate.go)",
+			Hashtag:             gotosocialHashtag,
 		},
 		{
 			Name: "misskey",
@@ -270,6 +299,7 @@ func Families() []Family {
 			UserAgent:   "Misskey/2024.11.0 (%s)",
 			Absent:      map[string]string{ShapeDeleteIRI: "ApRendererService.ts renderDelete is given renderTombstone(uri)", ShapeDeleteObject: "Misskey sends a Tombstone"},
 			Inbox:       misskeyRules,
+			Hashtag:     misskeyHashtag,
 		},
 		{
 			Name:      "pleroma",
@@ -444,6 +474,13 @@ type Vars struct {
 	Object    string // for a Like or Announce: what is liked or boosted
 	Content   string // HTML of the post, without the mention
 	Mention   bool   // the reply mentions the course
+	// Hashtag, for a reply or update, adds the family's Hashtag tag and a
+	// link to it at the end of the content (issue 14).
+	Hashtag string
+	// Audience, for a reply or update, readdresses the post: "" keeps it
+	// public, "followers" makes it followers-only, "direct" addresses only
+	// the course. A reply with no InReplyTo is a post of its own.
+	Audience string
 }
 
 // Has reports whether the family sends shape.
@@ -501,9 +538,81 @@ func (s *Server) Doc(t testing.TB, name string, v Vars) []byte {
 		doc = s.withoutMention(t, doc)
 	}
 	if name == ShapeReply+".json" || name == ShapeUpdate+".json" {
+		if v.Hashtag != "" || v.Audience != "" || v.InReplyTo == "" {
+			doc = s.reshape(t, doc, v)
+		}
 		s.serveObject(t, doc)
 	}
 	return doc
+}
+
+// reshape makes a reply template into a post of the journals' kinds: its
+// own post (no inReplyTo), with the family's hashtag, to another audience.
+func (s *Server) reshape(t testing.TB, doc []byte, v Vars) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(doc, &m); err != nil {
+		t.Fatalf("family %s post: %v", s.fam.Name, err)
+	}
+	obj, _ := m["object"].(map[string]any)
+	if obj == nil {
+		t.Fatalf("family %s post has no object", s.fam.Name)
+	}
+	if v.InReplyTo == "" {
+		obj["inReplyTo"] = nil
+		delete(obj, "inReplyToAtomUri")
+	}
+	if v.Hashtag != "" {
+		if s.fam.Hashtag == nil {
+			t.Fatalf("family %s: no hashtag shape read from its source", s.fam.Name)
+		}
+		tag := s.fam.Hashtag(s.Base, v.Hashtag)
+		tags := []any{}
+		switch x := obj["tag"].(type) {
+		case map[string]any:
+			tags = append(tags, x)
+		case []any:
+			tags = x
+		}
+		obj["tag"] = append(tags, tag)
+		link := ` <a href="` + tag["href"].(string) + `" class="mention hashtag" rel="tag">#<span>` + v.Hashtag + `</span></a>`
+		for _, k := range []string{"content"} {
+			if c, ok := obj[k].(string); ok {
+				obj[k] = strings.TrimSuffix(c, "</p>") + link + "</p>"
+			}
+		}
+		if cm, ok := obj["contentMap"].(map[string]any); ok {
+			for lang := range cm {
+				cm[lang] = obj["content"]
+			}
+		}
+	}
+	actor := s.ActorID(v.User)
+	var to, cc []any
+	switch v.Audience {
+	case "":
+		to, cc = []any{"https://www.w3.org/ns/activitystreams#Public"}, []any{actor + "/followers"}
+		if v.Mention {
+			cc = append(cc, s.Course)
+		}
+	case "followers":
+		to, cc = []any{actor + "/followers"}, []any{}
+		if v.Mention {
+			cc = append(cc, s.Course)
+		}
+	case "direct":
+		to, cc = []any{s.Course}, []any{}
+	default:
+		t.Fatalf("audience %q", v.Audience)
+	}
+	for _, o := range []map[string]any{m, obj} {
+		o["to"], o["cc"] = to, cc
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // Activity builds shape (one of the Shape constants) for v.

@@ -79,6 +79,10 @@ var importTables = []table{
 	tbl("notice_messages", false, "moderator", text, "sent", nanos),
 	tbl("feedback_assignments", false, "submission_id", text, "reviewer", text, "lesson_id", text, "cohort_id", text,
 		"submitter", text, "round", num, "seq", num, "slot", num, "assigned", nanos, "notified", flag),
+	// Reflection journals (issue 14).
+	tbl("journal_participants", false, "actor_id", text, "handle", text, "inbox", text, "follow_id", text, "accepted", flag, "left_at", nanos, "joined", nanos),
+	tbl("journal_entries", false, "id", text, "actor", text, "url", text, "published", nanos, "updated", nanos, "content", text,
+		"summary", text, "sensitive", flag, "attachments", jsonb, "state", text),
 }
 
 // TableCount is how many rows a table holds in the source and, after the

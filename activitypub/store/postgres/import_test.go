@@ -87,6 +87,21 @@ func seed(t *testing.T, s *sqlite.Store) {
 		Body: []byte(`{"type":"Note"}`), Created: base}))
 	must(t, s.SaveFeedbackAssignments(ctx, []activitypub.FeedbackAssignment{{LessonID: "intro", CohortID: "2026-09",
 		SubmissionID: alice + "/statuses/0", Submitter: alice, Reviewer: bob, Round: 1, Assigned: base, Notified: true}}))
+	// Reflection journals (issue 14): one participant in, one who left.
+	_, err = s.Apply(ctx, alice+"/journal/1", func(tx activitypub.Tx) error {
+		if err := tx.SaveJournalParticipant(activitypub.JournalParticipant{ActorID: alice, Handle: "@alice@mastodon.example",
+			Inbox: alice + "/inbox", FollowID: "https://course.example.org/activities/follow/1", Accepted: true, Joined: base}); err != nil {
+			return err
+		}
+		if err := tx.SaveJournalParticipant(activitypub.JournalParticipant{ActorID: bob, Handle: "@bob@other.example",
+			Inbox: bob + "/inbox", FollowID: "https://course.example.org/activities/follow/2", Joined: base, Left: base.Add(time.Hour)}); err != nil {
+			return err
+		}
+		return tx.SaveJournalEntry(activitypub.JournalEntry{ID: alice + "/statuses/j1", Actor: alice, URL: "https://mastodon.example/@alice/j1",
+			Published: base, Updated: base.Add(time.Minute), Content: "<p>week one #socialcourse</p>", Sensitive: true,
+			Attachments: []activitypub.Attachment{{URL: "https://files.example/b.png", Alt: "a sketch"}}})
+	})
+	must(t, err)
 }
 
 // TestImportSQLite: a course's whole SQLite store moves to PostgreSQL;
@@ -112,8 +127,8 @@ func TestImportSQLite(t *testing.T) {
 			t.Errorf("table %s: %d in the source, %d copied; want every table seeded and copied", c.Table, c.Source, c.Copied)
 		}
 	}
-	if len(counts) != 22 {
-		t.Errorf("%d tables copied, want the 22 of the store", len(counts))
+	if len(counts) != 24 {
+		t.Errorf("%d tables copied, want the 24 of the store", len(counts))
 	}
 
 	same := func(what string, read func(activitypub.Store) (any, error)) {
@@ -143,6 +158,8 @@ func TestImportSQLite(t *testing.T) {
 	same("key pair", func(s activitypub.Store) (any, error) {
 		return s.KeyPair(ctx, "https://course.example.org/actor", func() (activitypub.Key, error) { return activitypub.Key{}, errors.New("generated again") })
 	})
+	same("journal participants", func(s activitypub.Store) (any, error) { return s.JournalParticipants(ctx) })
+	same("journal entries", func(s activitypub.Store) (any, error) { return s.JournalEntries(ctx, activitypub.JournalFilter{}) })
 	same("deliveries due later", func(s activitypub.Store) (any, error) { return s.ClaimDeliveries(ctx, base.Add(2*time.Hour), 10) })
 
 	// Thread changes after the move are numbered above those before it.

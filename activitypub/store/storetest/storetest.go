@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) activitypub.Store) {
 	tests = append(tests, directTests...)
 	tests = append(tests, noticeTests...)
 	tests = append(tests, feedbackTests...)
+	tests = append(tests, journalTests...) // issue 14
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
