@@ -10,11 +10,12 @@
 #   -r RUNS     cold runs per tool, and warm runs for cohort (default 5)
 #   -k          keep the temporary folder (courses, outputs, logs) and print its path
 #
-# Environment: SHARED_BENCH overrides the location of shared/bench (gencourse);
+# Environment: HUGO names the Hugo binary to compare with (default: hugo on PATH,
+# installed from Debian when missing); SHARED_BENCH overrides the location of shared/bench (gencourse);
 # TMPDIR chooses where the temporary folder goes.
 set -euo pipefail
 
-usage() { sed -n '4,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '4,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 LESSONS=10000
 MODULES=100
@@ -63,8 +64,11 @@ apt_install() { # apt_install PACKAGE WHAT
 		die "$2 is missing; install it first, e.g. 'sudo apt-get install -y $1', then run again"
 	fi
 }
-command -v hugo >/dev/null || apt_install hugo hugo
-HUGO=$(command -v hugo)
+if [[ -z ${HUGO:-} ]]; then
+	command -v hugo >/dev/null || apt_install hugo hugo
+	HUGO=$(command -v hugo)
+fi
+[[ -x $HUGO ]] || die "HUGO=$HUGO is not an executable"
 [[ -x /usr/bin/time ]] || apt_install time /usr/bin/time
 /usr/bin/time -f '%e %M' true 2>/dev/null || die "/usr/bin/time does not take -f (GNU time needed)"
 

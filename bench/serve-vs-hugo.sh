@@ -51,7 +51,7 @@ SHARED_BENCH=${SHARED_BENCH:-$REPO/../shared/bench}
 [[ -d $SHARED_BENCH/gencourse ]] || die "cannot find gencourse in $SHARED_BENCH (set SHARED_BENCH=/path/to/shared/bench)"
 SHARED_BENCH=$(cd -- "$SHARED_BENCH" && pwd -P)
 command -v go >/dev/null || die "go is not on PATH"
-HUGO=$(command -v hugo) || die "hugo is missing; install it first, e.g. 'sudo apt-get install -y hugo'"
+HUGO=${HUGO:-$(command -v hugo)} || die "hugo is missing; install it first, e.g. 'sudo apt-get install -y hugo', or name one in HUGO="
 [[ -n ${EPOCHREALTIME:-} ]] || die "bash 5 or later is needed (for \$EPOCHREALTIME)"
 
 # --- temporary folder and the processes this script starts -----------------------------
