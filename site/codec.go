@@ -17,7 +17,7 @@ import (
 // be byte-identical from run to run, only the site.
 
 // cacheMagic starts every cache file; change it when the layout changes.
-const cacheMagic = "cohort-cache-6\n"
+const cacheMagic = "cohort-cache-7\n"
 
 type encoder struct{ b []byte }
 
@@ -196,6 +196,8 @@ func (e *encoder) page(p *Page) {
 	}
 	e.time(p.Date)
 	e.bool(p.Draft)
+	e.bool(p.HasMath)
+	e.bool(p.HasDiagram)
 	for _, v := range []int64{int64(p.Weight), int64(p.Duration), int64(p.Words), int64(p.ReadingTime),
 		int64(p.Order), int64(p.Number)} {
 		e.int(v)
@@ -223,6 +225,8 @@ func (d *decoder) page(p *Page) {
 	p.ActivityURL = d.str()
 	p.Date = d.time()
 	p.Draft = d.bool()
+	p.HasMath = d.bool()
+	p.HasDiagram = d.bool()
 	p.Weight = int(d.int())
 	p.Duration = time.Duration(d.int())
 	p.Words = int(d.int())

@@ -124,3 +124,61 @@ func TestFormulasCached(t *testing.T) {
 		t.Fatalf("%d formulas in the cache (err %v), want 2", len(entries), err)
 	}
 }
+
+// TestKaTeXAndMermaidOnlyWhenUsed: the theme's KaTeX (336 KB) and Mermaid
+// (3.5 MB) are published only while some page has formulas or a diagram, and a
+// rebuild that renders none of those pages again (a new process, the rest from
+// the cache) still knows they have them. A course's own file under katex/ is
+// always published.
+func TestKaTeXAndMermaidOnlyWhenUsed(t *testing.T) {
+	const plain = `
+-- course.toml --
+title = "Plain"
+base_url = "https://example.org/"
+-- content/01-m/_index.md --
++++
+title = "M"
++++
+-- content/01-m/a.md --
++++
+title = "A"
++++
+No formulas, $5.
+-- static/katex/own.txt --
+the course's own
+`
+	dir := course(t, plain)
+	pub := filepath.Join(dir, "public")
+	has := func(rel string) bool {
+		_, err := os.Stat(filepath.Join(pub, filepath.FromSlash(rel)))
+		return err == nil
+	}
+	check := func(step string, math, diagram bool) {
+		t.Helper()
+		mustBuild(t, dir)
+		if got := has("katex/katex.min.css"); got != math {
+			t.Errorf("%s: KaTeX published = %v, want %v", step, got, math)
+		}
+		if got := has("mermaid/mermaid.min.js") || has("js/mermaid-init.js"); got != diagram {
+			t.Errorf("%s: Mermaid published = %v, want %v", step, got, diagram)
+		}
+		if !has("katex/own.txt") {
+			t.Errorf("%s: the course's own katex/own.txt is not published", step)
+		}
+	}
+	check("no formulas, no diagrams", false, false)
+
+	writeArchive(t, dir, "-- content/01-m/euler.md --\n+++\ntitle = \"Euler\"\n+++\nSee $e^{i\\pi}+1=0$.\n")
+	check("a page with a formula added", true, false)
+	writeArchive(t, dir, "-- content/01-m/flow.md --\n+++\ntitle = \"Flow\"\n+++\n```mermaid\ngraph LR\n  A --> B\n```\n")
+	check("a page with a diagram added", true, true)
+	writeArchive(t, dir, "-- content/01-m/a.md --\n+++\ntitle = \"A\"\n+++\nStill no formulas, but longer.\n")
+	check("another page edited", true, true)
+	check("nothing changed", true, true)
+	writeArchive(t, dir, "-- content/01-m/euler.md --\n+++\ntitle = \"Euler\"\n+++\nNo more maths, none at all.\n")
+	check("the formula removed", false, true)
+	if err := os.Remove(filepath.Join(dir, "content/01-m/flow.md")); err != nil {
+		t.Fatal(err)
+	}
+	check("the diagram page deleted", false, false)
+}

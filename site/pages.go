@@ -224,8 +224,9 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	key := r.renderKey(p)
 	rel := r.outPath(p.URL)
 	if c := r.prev.page(p.File); c != nil && c.RenderKey == key && r.readsUnchanged(c.Reads) && r.out.keep(rel) {
-		p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed // as rendered last time
-		r.out.keep(mathCSSPath(rel))                        // the page's formulas, if it has any
+		p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed         // as rendered last time
+		p.HasMath, p.HasDiagram = c.Page.HasMath, c.Page.HasDiagram // static.go: KaTeX and Mermaid
+		r.out.keep(mathCSSPath(rel))                                // the page's formulas, if it has any
 		log := &linkLog{}
 		for k, v := range c.Reads {
 			log.reads.Read(k, v)

@@ -45,6 +45,8 @@ var reachesPages = regexp.MustCompile(`\.(Course|Prev|Next|Module|Lessons|Module
 type staticFile struct {
 	fsys fs.FS
 	name string
+	// theme tells that the file comes from the built-in theme, not the course.
+	theme bool
 }
 
 // requiredLayouts are the layouts every theme must have.
@@ -65,14 +67,14 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 	fromCourse := map[string]bool{} // layouts the course overrides or adds
 	for i, layer := range layers {
 		err := walkFiles(layer, "layouts", func(rel string) {
-			layouts[rel] = staticFile{layer, path.Join("layouts", rel)}
+			layouts[rel] = staticFile{fsys: layer, name: path.Join("layouts", rel)}
 			fromCourse[rel] = i == len(layers)-1
 		})
 		if err != nil {
 			return nil, err
 		}
 		if err := walkFiles(layer, "static", func(rel string) {
-			t.static[rel] = staticFile{layer, path.Join("static", rel)}
+			t.static[rel] = staticFile{fsys: layer, name: path.Join("static", rel), theme: i == 0}
 		}); err != nil {
 			return nil, err
 		}
