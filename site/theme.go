@@ -104,7 +104,8 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 		}
 	}
 
-	t.templates = template.New("").Funcs(funcMap(cfg, t.strings))
+	funcs := funcMap(cfg, t.strings)
+	t.templates = template.New("").Funcs(funcs)
 	names := make([]string, 0, len(layouts))
 	for name := range layouts {
 		names = append(names, name)
@@ -134,6 +135,7 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 			return nil, &Error{File: path.Join("layouts", name), Err: fmt.Errorf("theme %q has no layout %s", cfg.Theme, name)}
 		}
 	}
+	foldConstants(t.templates, funcs) // theme_fold.go
 	t.Key = fmt.Sprintf("%x", h.Sum(nil))
 	return t, nil
 }

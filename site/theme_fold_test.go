@@ -1,0 +1,57 @@
+package site
+
+import (
+	"bytes"
+	"html/template"
+	"strings"
+	"testing"
+)
+
+// TestFoldConstantsChangesNoPage: a layout with T, relURL and absURL in every
+// context html/template escapes differently writes the same bytes with the
+// calls folded into strings as without, and the folded calls are gone.
+func TestFoldConstantsChangesNoPage(t *testing.T) {
+	cfg := &Config{BaseURL: "https://example.org/course/", Language: "en"}
+	ui := map[string]string{
+		"plain":  "Menu",
+		"quotes": `He said "<b>hi</b>" & left`,
+		"fmt":    "%d lessons",
+		"js":     "it's </script>",
+	}
+	const layout = `<p>{{T "plain"}} {{T "quotes"}} {{T "missing_key"}} {{T "fmt" 3}}</p>
+<a href="{{relURL "search/"}}?q={{T "quotes"}}" title="{{T "quotes"}}">{{absURL "feed.xml"}}</a>
+<img src="{{relURL "a b.png"}}" alt='{{T "quotes"}}'>
+{{if eq (T "plain") "Menu"}}<b>{{(T "plain")}}</b>{{else}}no{{end}}
+{{range $i, $x := .}}{{if $i}}, {{end}}{{T "plain" | printf "%s!"}}{{end}}
+{{define "inner"}}<i>{{T "quotes"}}</i>{{end}}{{template "inner" .}}
+<script>var s = {{T "js"}}; var u = {{relURL "x"}};</script>
+<style>.x { content: {{T "plain"}}; }</style>`
+	run := func(fold bool) (string, *template.Template) {
+		funcs := funcMap(cfg, ui)
+		tmpl := template.Must(template.New("page.html").Funcs(funcs).Parse(layout))
+		if fold {
+			foldConstants(tmpl, funcs)
+		}
+		var b bytes.Buffer
+		if err := tmpl.Execute(&b, []int{1, 2}); err != nil {
+			t.Fatal(err)
+		}
+		return b.String(), tmpl
+	}
+	want, _ := run(false)
+	got, folded := run(true)
+	if got != want {
+		t.Errorf("folded layout writes\n%s\nwant\n%s", got, want)
+	}
+	for _, tmpl := range folded.Templates() {
+		text := tmpl.Tree.Root.String()
+		for _, call := range []string{`T "plain"`, `T "quotes"`, `relURL "search/"`, `absURL "feed.xml"`} {
+			if strings.Contains(text, call) {
+				t.Errorf("template %s still calls %s", tmpl.Name(), call)
+			}
+		}
+		if tmpl.Name() == "page.html" && !strings.Contains(text, `T "fmt" 3`) {
+			t.Errorf("T with arguments was folded: %s", text)
+		}
+	}
+}
