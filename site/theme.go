@@ -136,6 +136,13 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 		}
 	}
 	foldConstants(t.templates, funcs) // theme_fold.go
+	var pageLayouts []string          // not partials/ or shortcodes/: those that pages execute
+	for _, name := range names {
+		if !strings.Contains(name, "/") {
+			pageLayouts = append(pageLayouts, name)
+		}
+	}
+	escapeAndFold(t.templates, pageLayouts)
 	t.Key = fmt.Sprintf("%x", h.Sum(nil))
 	return t, nil
 }

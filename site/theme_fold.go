@@ -2,7 +2,10 @@ package site
 
 import (
 	"html/template"
+	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"text/template/parse"
 )
 
@@ -102,4 +105,118 @@ func foldCommand(c *parse.CommandNode, fold map[string]func([]string) (string, b
 		return
 	}
 	c.Args = []parse.Node{&parse.StringNode{NodeType: parse.NodeString, Pos: id.Pos, Quoted: strconv.Quote(v), Text: v}}
+}
+
+// escapeAndFold has html/template escape the layouts named (and the partials they
+// call) now rather than at the first page, and then writes each action that
+// prints a quoted string through HTML escapers only ({{"Menu" |
+// _html_template_htmlescaper}}, which is what {{T "menu"}} became) as the text
+// it prints: a page no longer calls an escaper, through reflection, for what
+// is the same on every page. Errors are left to the pages: html/template
+// remembers a layout's escaping error and returns it on every Execute.
+func escapeAndFold(ts *template.Template, layouts []string) {
+	slices.Sort(layouts)
+	for _, name := range layouts {
+		if t := ts.Lookup(name); t != nil {
+			t.Execute(io.Discard, nil) // escapes; what it prints, and its errors, do not matter
+		}
+	}
+	for _, t := range ts.Templates() {
+		if t.Tree != nil && t.Tree.Root != nil {
+			foldEscaped(t.Tree.Root)
+		}
+	}
+}
+
+// htmlEscapers are html/template's escapers that, for a string, all replace
+// the same few characters (html/template's htmlReplacementTable, in
+// src/html/template/html.go): text, quoted attribute values and RCDATA.
+var htmlEscapers = map[string]bool{
+	"_html_template_htmlescaper":   true,
+	"_html_template_attrescaper":   true,
+	"_html_template_rcdataescaper": true,
+}
+
+// escapeHTMLString escapes s as html/template's htmlEscaper does a string:
+// unlike template.HTMLEscapeString it writes + as &#43;. Every replaced
+// character is ASCII, so going byte by byte cannot split a UTF-8 sequence.
+func escapeHTMLString(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case 0:
+			b.WriteString("\uFFFD")
+		case '"':
+			b.WriteString("&#34;")
+		case '&':
+			b.WriteString("&amp;")
+		case '\'':
+			b.WriteString("&#39;")
+		case '+':
+			b.WriteString("&#43;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// foldEscaped replaces, in the escaped tree under n, each action that prints a
+// quoted string through htmlEscapers only with the text it prints.
+func foldEscaped(n parse.Node) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for i, c := range n.Nodes {
+			if text, ok := constantAction(c); ok {
+				n.Nodes[i] = &parse.TextNode{NodeType: parse.NodeText, Pos: c.Position(), Text: []byte(text)}
+				continue
+			}
+			foldEscaped(c)
+		}
+	case *parse.IfNode:
+		foldEscaped(n.List)
+		foldEscaped(n.ElseList)
+	case *parse.RangeNode:
+		foldEscaped(n.List)
+		foldEscaped(n.ElseList)
+	case *parse.WithNode:
+		foldEscaped(n.List)
+		foldEscaped(n.ElseList)
+	}
+}
+
+// constantAction returns what n prints when it is an action printing a quoted
+// string through htmlEscapers only.
+func constantAction(n parse.Node) (string, bool) {
+	a, ok := n.(*parse.ActionNode)
+	if !ok || a.Pipe == nil || len(a.Pipe.Decl) > 0 || len(a.Pipe.Cmds) < 2 {
+		return "", false
+	}
+	first := a.Pipe.Cmds[0]
+	if len(first.Args) != 1 {
+		return "", false
+	}
+	str, ok := first.Args[0].(*parse.StringNode)
+	if !ok {
+		return "", false
+	}
+	text := str.Text
+	for _, c := range a.Pipe.Cmds[1:] {
+		if len(c.Args) != 1 {
+			return "", false
+		}
+		id, ok := c.Args[0].(*parse.IdentifierNode)
+		if !ok || !htmlEscapers[id.Ident] {
+			return "", false
+		}
+		text = escapeHTMLString(text)
+	}
+	return text, true
 }

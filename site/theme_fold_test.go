@@ -9,12 +9,13 @@ import (
 
 // TestFoldConstantsChangesNoPage: a layout with T, relURL and absURL in every
 // context html/template escapes differently writes the same bytes with the
-// calls folded into strings as without, and the folded calls are gone.
+// calls folded into strings, and the strings printed in HTML text and
+// attributes folded into text, as without; and the folded calls are gone.
 func TestFoldConstantsChangesNoPage(t *testing.T) {
 	cfg := &Config{BaseURL: "https://example.org/course/", Language: "en"}
 	ui := map[string]string{
 		"plain":  "Menu",
-		"quotes": `He said "<b>hi</b>" & left`,
+		"quotes": "He said \"<b>hi</b>\" & left, 1+1 'é' \x00 \xff.",
 		"fmt":    "%d lessons",
 		"js":     "it's </script>",
 	}
@@ -25,12 +26,15 @@ func TestFoldConstantsChangesNoPage(t *testing.T) {
 {{range $i, $x := .}}{{if $i}}, {{end}}{{T "plain" | printf "%s!"}}{{end}}
 {{define "inner"}}<i>{{T "quotes"}}</i>{{end}}{{template "inner" .}}
 <script>var s = {{T "js"}}; var u = {{relURL "x"}};</script>
-<style>.x { content: {{T "plain"}}; }</style>`
+<style>.x { content: {{T "plain"}}; }</style>
+<textarea>{{T "quotes"}}</textarea><title>{{"a+b"}}</title>
+<p data-x={{T "quotes"}}>{{"literal <b>"}}</p>`
 	run := func(fold bool) (string, *template.Template) {
 		funcs := funcMap(cfg, ui)
 		tmpl := template.Must(template.New("page.html").Funcs(funcs).Parse(layout))
 		if fold {
 			foldConstants(tmpl, funcs)
+			escapeAndFold(tmpl, []string{"page.html"})
 		}
 		var b bytes.Buffer
 		if err := tmpl.Execute(&b, []int{1, 2}); err != nil {
@@ -47,10 +51,18 @@ func TestFoldConstantsChangesNoPage(t *testing.T) {
 		text := tmpl.Tree.Root.String()
 		for _, call := range []string{`T "plain"`, `T "quotes"`, `relURL "search/"`, `absURL "feed.xml"`} {
 			if strings.Contains(text, call) {
-				t.Errorf("template %s still calls %s", tmpl.Name(), call)
+				t.Errorf("template %s still calls %s:\n%s", tmpl.Name(), call, text)
 			}
 		}
-		if tmpl.Name() == "page.html" && !strings.Contains(text, `T "fmt" 3`) {
+		if tmpl.Name() != "page.html" {
+			continue
+		}
+		for _, folded := range []string{"<p>Menu He said &#34;", `title="He said &#34;`, "<textarea>He said", "<title>a&#43;b</title>", "literal &lt;b&gt;</p>"} {
+			if !strings.Contains(text, folded) {
+				t.Errorf("%q is not text in the folded template:\n%s", folded, text)
+			}
+		}
+		if !strings.Contains(text, `T "fmt" 3`) {
 			t.Errorf("T with arguments was folded: %s", text)
 		}
 	}
