@@ -109,9 +109,9 @@ func foldCommand(c *parse.CommandNode, fold map[string]func([]string) (string, b
 
 // escapeAndFold has html/template escape the layouts named (and the partials they
 // call) now rather than at the first page, and then writes each action that
-// prints a quoted string through HTML escapers only ({{"Menu" |
-// _html_template_htmlescaper}}, which is what {{T "menu"}} became) as the text
-// it prints: a page no longer calls an escaper, through reflection, for what
+// prints a quoted string through HTML escapers, and URL escapers that leave it
+// as it is ({{"Menu" | _html_template_htmlescaper}}, which is what {{T "menu"}}
+// became), as the text it prints: a page no longer calls an escaper, through reflection, for what
 // is the same on every page. Errors are left to the pages: html/template
 // remembers a layout's escaping error and returns it on every Execute.
 func escapeAndFold(ts *template.Template, layouts []string) {
@@ -166,7 +166,8 @@ func escapeHTMLString(s string) string {
 }
 
 // foldEscaped replaces, in the escaped tree under n, each action that prints a
-// quoted string through htmlEscapers only with the text it prints.
+// quoted string through escapers it can tell the result of (constantAction)
+// with the text it prints.
 func foldEscaped(n parse.Node) {
 	switch n := n.(type) {
 	case *parse.ListNode:
@@ -193,7 +194,7 @@ func foldEscaped(n parse.Node) {
 }
 
 // constantAction returns what n prints when it is an action printing a quoted
-// string through htmlEscapers only.
+// string through htmlEscapers, and URL escapers that leave the string as it is.
 func constantAction(n parse.Node) (string, bool) {
 	a, ok := n.(*parse.ActionNode)
 	if !ok || a.Pipe == nil || len(a.Pipe.Decl) > 0 || len(a.Pipe.Cmds) < 2 {
@@ -213,10 +214,41 @@ func constantAction(n parse.Node) (string, bool) {
 			return "", false
 		}
 		id, ok := c.Args[0].(*parse.IdentifierNode)
-		if !ok || !htmlEscapers[id.Ident] {
+		if !ok {
 			return "", false
 		}
-		text = escapeHTMLString(text)
+		switch {
+		case htmlEscapers[id.Ident]:
+			text = escapeHTMLString(text)
+		case id.Ident == "_html_template_urlfilter" && plainURL(text):
+		case id.Ident == "_html_template_urlnormalizer" && urlUnchanged(text, true):
+		case id.Ident == "_html_template_urlescaper" && urlUnchanged(text, false):
+		default:
+			return "", false
+		}
 	}
 	return text, true
+}
+
+// plainURL tells that html/template's urlFilter lets s through as it is: it
+// has no scheme, or http or https ({{relURL "css/style.css"}}, an absURL).
+func plainURL(s string) bool {
+	return !strings.Contains(s, ":") || strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+// urlUnchanged tells that html/template's URL escaper (normalize false) or
+// normalizer (true) leaves s as it is: every byte is one it never encodes
+// (RFC 3986's unreserved characters, and when normalizing the reserved
+// ones). A % is left to html/template.
+func urlUnchanged(s string, normalize bool) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("-._~", c) >= 0:
+		case normalize && strings.IndexByte("!#$&*+,/:;=?@[]", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -28,7 +28,9 @@ func TestFoldConstantsChangesNoPage(t *testing.T) {
 <script>var s = {{T "js"}}; var u = {{relURL "x"}};</script>
 <style>.x { content: {{T "plain"}}; }</style>
 <textarea>{{T "quotes"}}</textarea><title>{{"a+b"}}</title>
-<p data-x={{T "quotes"}}>{{"literal <b>"}}</p>`
+<p data-x={{T "quotes"}}>{{"literal <b>"}}</p>
+<link href="{{relURL "css/style.css"}}"><a href="{{absURL "a+b/c?d=e&f"}}">x</a><a href="{{"javascript:alert(1)"}}">y</a>
+<a href="{{"mailto:a@example.org"}}">m</a><a href="/s?q={{"plain-word"}}&r={{"two words"}}">q</a><a href="{{"/100%25"}}">p</a>`
 	run := func(fold bool) (string, *template.Template) {
 		funcs := funcMap(cfg, ui)
 		tmpl := template.Must(template.New("page.html").Funcs(funcs).Parse(layout))
@@ -57,7 +59,8 @@ func TestFoldConstantsChangesNoPage(t *testing.T) {
 		if tmpl.Name() != "page.html" {
 			continue
 		}
-		for _, folded := range []string{"<p>Menu He said &#34;", `title="He said &#34;`, "<textarea>He said", "<title>a&#43;b</title>", "literal &lt;b&gt;</p>"} {
+		for _, folded := range []string{"<p>Menu He said &#34;", `title="He said &#34;`, "<textarea>He said", "<title>a&#43;b</title>", "literal &lt;b&gt;</p>",
+			`<link href="/course/css/style.css">`, `href="https://example.org/course/a&#43;b/c?d=e&amp;f"`, "/s?q=plain-word&r="} {
 			if !strings.Contains(text, folded) {
 				t.Errorf("%q is not text in the folded template:\n%s", folded, text)
 			}
