@@ -15,6 +15,7 @@ import (
 	highlighting "github.com/yuin/goldmark-highlighting/v2"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/util"
 )
 
@@ -64,6 +65,28 @@ func newCodeRenderer() *codeRenderer {
 	return r
 }
 
+// lexerCache keeps chroma's lexer of each fence language, coalesced, or nil for a
+// language it does not know: looking up such a name matches it against every
+// lexer's file patterns.
+var lexerCache sync.Map // string → chroma.Lexer, nil for none
+
+// lexerFor returns the coalesced lexer for a fence's language, or nil.
+func lexerFor(lang []byte) chroma.Lexer {
+	if lang == nil {
+		return nil
+	}
+	if l, ok := lexerCache.Load(string(lang)); ok {
+		lexer, _ := l.(chroma.Lexer)
+		return lexer
+	}
+	var lexer chroma.Lexer
+	if l := lexers.Get(string(lang)); l != nil {
+		lexer = chroma.Coalesce(l)
+	}
+	lexerCache.Store(string(lang), lexer)
+	return lexer
+}
+
 // captureFunc keeps the function a node renderer registers for fenced code.
 type captureFunc struct{ fn *renderer.NodeRendererFunc }
 
@@ -85,19 +108,29 @@ func (r *codeRenderer) render(w util.BufWriter, source []byte, node ast.Node, en
 	if n.Attributes() != nil || n.Info != nil && bytes.IndexByte(n.Info.Segment.Value(source), '{') >= 0 {
 		return r.withAttrs(w, source, node, entering)
 	}
-	var lexer chroma.Lexer
-	if lang := n.Language(source); lang != nil {
-		lexer = lexers.Get(string(lang))
-	}
-	if lexer == nil { // not highlighted: the extension writes it as it always has
-		return r.withAttrs(w, source, node, entering)
+	lang := n.Language(source)
+	lexer := lexerFor(lang)
+	if lexer == nil { // not a language chroma knows: escaped, as the extension writes it
+		_, _ = w.WriteString("<pre><code")
+		if lang != nil {
+			_, _ = w.WriteString(` class="language-`)
+			html.DefaultWriter.Write(w, lang)
+			_ = w.WriteByte('"')
+		}
+		_ = w.WriteByte('>')
+		for i := range n.Lines().Len() {
+			line := n.Lines().At(i)
+			html.DefaultWriter.RawWrite(w, line.Value(source))
+		}
+		_, _ = w.WriteString("</code></pre>\n")
+		return ast.WalkContinue, nil
 	}
 	var code strings.Builder
 	for i := range n.Lines().Len() {
 		line := n.Lines().At(i)
 		code.Write(line.Value(source))
 	}
-	it, err := chroma.Coalesce(lexer).Tokenise(nil, code.String())
+	it, err := lexer.Tokenise(nil, code.String())
 	if err != nil {
 		return r.withAttrs(w, source, node, entering)
 	}

@@ -30,6 +30,10 @@ func TestCodeBlocksAsTheExtension(t *testing.T) {
 		"tilde fence":     "~~~bash\necho \"$HOME\" > /dev/null\n~~~\n",
 		"in a list":       "- item\n\n  ```json\n  {\"a\": [1, 2]}\n  ```\n",
 		"no newline":      "```yaml\nkey: value",
+		"odd language":    "```a&b\"c\n<x> & \"y\"\n```\n",
+		"upper case":      "```Python\nprint(1)\n```\n",
+		"by extension":    "```py\nprint(1)\n```\n",
+		"twice unknown":   "```zzz\n1\n```\n\n```zzz\n2\n```\n",
 	} {
 		var want, got bytes.Buffer
 		if err := ext.Convert([]byte(src), &want); err != nil {
