@@ -47,6 +47,9 @@ type run struct {
 	outlineHTML template.HTML
 	outlineErr  error
 
+	// lessonHeader is every lesson page's header, when the theme's own (Theme.themeHeader).
+	lessonHeader template.HTML
+
 	rendered int
 	reread   bool // some source was read again: its size or time changed
 	fragsOf  map[*Page]*pageFrags
@@ -149,6 +152,14 @@ func (r *run) render() (*state, error) {
 			r.reread = true
 			break
 		}
+	}
+	if r.theme.themeHeader {
+		// The header marks the current page's link; no lesson is linked from it.
+		h, err := r.theme.executeHTML("partials/header.html", PageData{Site: r.site, Live: r.b.o.Live})
+		if err != nil {
+			return nil, fmt.Errorf("render header: %w", err)
+		}
+		r.lessonHeader = h
 	}
 	logs := make([]*linkLog, len(all))
 	var layoutErrs layoutErrors // a broken layout fails every page that uses it: said once
@@ -267,6 +278,9 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 		}
 	}
 	data.Page = p
+	if p.Kind == KindLesson {
+		data.Header = r.lessonHeader
+	}
 	layout := string(p.Kind) + ".html"
 	// Executed into a pooled buffer and written from it: a copy of every page
 	// would be a third of a cold build's allocations.

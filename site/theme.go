@@ -29,7 +29,15 @@ type Theme struct {
 	// ReadsCourse is set when one of the course's own layouts may read other
 	// pages than the ones a page's render key covers (readsCourse).
 	ReadsCourse bool
+	// themeHeader is set when partials/header.html and the search box it calls
+	// are the built-in theme's, which read nothing of a page but its URL, and
+	// only to mark the link to the current page: every lesson page has the same
+	// header, executed once per build (PageData.Header).
+	themeHeader bool
 }
+
+// headerPartials are the layouts a page's header is made of.
+var headerPartials = []string{"partials/header.html", "partials/search-box.html"}
 
 // reachesPages matches, in a layout's text, the fields and methods through which
 // a template reaches other pages: the course, a page's neighbours and module, a
@@ -135,6 +143,7 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 			return nil, &Error{File: path.Join("layouts", name), Err: fmt.Errorf("theme %q has no layout %s", cfg.Theme, name)}
 		}
 	}
+	t.themeHeader = !slices.ContainsFunc(headerPartials, func(name string) bool { return fromCourse[name] })
 	foldConstants(t.templates, funcs) // theme_fold.go
 	var pageLayouts []string          // not partials/ or shortcodes/: those that pages execute
 	for _, name := range names {

@@ -3,6 +3,7 @@ package site
 import (
 	"bytes"
 	"html/template"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -67,6 +68,66 @@ func TestFoldConstantsChangesNoPage(t *testing.T) {
 		}
 		if !strings.Contains(text, `T "fmt" 3`) {
 			t.Errorf("T with arguments was folded: %s", text)
+		}
+	}
+}
+
+// TestLessonHeader: lesson pages get the theme's header rendered once per build,
+// the same bytes as the partial writes for them; a course's own header, or
+// search box, is executed for every page, as it may read anything of it.
+func TestLessonHeader(t *testing.T) {
+	const site = `
+-- course.toml --
+title = "Headers"
+base_url = "https://example.org/"
+-- content/about.md --
++++
+title = "About"
++++
+About.
+-- content/01-m/_index.md --
++++
+title = "M"
++++
+-- content/01-m/a.md --
++++
+title = "Lesson A"
++++
+A.
+-- content/01-m/b.md --
++++
+title = "Lesson B"
++++
+B.
+`
+	dir := course(t, site)
+	mustBuild(t, dir)
+	pub := filepath.Join(dir, "public")
+	header := func(page string) string {
+		s := read(t, pub, page)
+		start, end := strings.Index(s, `<a class="skip-link"`), strings.Index(s, "</header>")
+		if start < 0 || end < start {
+			t.Fatalf("%s has no header:\n%s", page, s)
+		}
+		return s[start:end]
+	}
+	a, b, about := header("01-m/a/index.html"), header("01-m/b/index.html"), header("about/index.html")
+	if a != b || strings.Contains(a, "aria-current") {
+		t.Errorf("lesson headers differ or mark a link:\n%s\n%s", a, b)
+	}
+	if !strings.Contains(about, `<a href="/about/" aria-current="page">About</a>`) {
+		t.Errorf("the About page's header does not mark its link:\n%s", about)
+	}
+	if strings.Replace(about, ` aria-current="page"`, "", 1) != a {
+		t.Errorf("a lesson's header is not the partial's:\n%s\nwant (About's, unmarked)\n%s", a, about)
+	}
+
+	for _, own := range []string{"partials/header.html", "partials/search-box.html"} {
+		dir := course(t, site+"-- layouts/"+own+" --\n<header>own {{with .Page}}{{.Title}}{{end}}</header>\n")
+		mustBuild(t, dir)
+		s := read(t, filepath.Join(dir, "public"), "01-m/b/index.html")
+		if !strings.Contains(s, "own Lesson B") {
+			t.Errorf("with the course's own %s, lesson B's page does not show it executed for the page", own)
 		}
 	}
 }
