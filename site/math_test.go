@@ -1,12 +1,14 @@
 package site
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 const mathCourse = `
@@ -127,10 +129,26 @@ func TestFormulasCached(t *testing.T) {
 
 // TestKaTeXAndMermaidOnlyWhenUsed: the theme's KaTeX (336 KB) and Mermaid
 // (3.5 MB) are published only while some page has formulas or a diagram, and a
-// rebuild that renders none of those pages again (a new process, the rest from
-// the cache) still knows they have them. A course's own file under katex/ is
-// always published.
+// rebuild that renders none of those pages again still knows they have them,
+// in a new process (the rest from the cache) as in serve (one builder). A
+// course's own file under katex/ is always published.
 func TestKaTeXAndMermaidOnlyWhenUsed(t *testing.T) {
+	t.Run("new process", func(t *testing.T) {
+		testAssetsWhenUsed(t, func(dir string) error { _, err := build(t, dir); return err })
+	})
+	t.Run("serve", func(t *testing.T) {
+		var b *Builder
+		testAssetsWhenUsed(t, func(dir string) error {
+			if b == nil {
+				b = NewBuilder(Options{Source: dir, Out: filepath.Join(dir, "public"), CacheDir: filepath.Join(dir, ".cohort")})
+			}
+			_, err := b.Build(context.Background())
+			return err
+		})
+	})
+}
+
+func testAssetsWhenUsed(t *testing.T, build func(dir string) error) {
 	const plain = `
 -- course.toml --
 title = "Plain"
@@ -155,7 +173,9 @@ the course's own
 	}
 	check := func(step string, math, diagram bool) {
 		t.Helper()
-		mustBuild(t, dir)
+		if err := build(dir); err != nil {
+			t.Fatalf("%s: build: %v", step, err)
+		}
 		if got := has("katex/katex.min.css"); got != math {
 			t.Errorf("%s: KaTeX published = %v, want %v", step, got, math)
 		}
@@ -175,6 +195,11 @@ the course's own
 	writeArchive(t, dir, "-- content/01-m/a.md --\n+++\ntitle = \"A\"\n+++\nStill no formulas, but longer.\n")
 	check("another page edited", true, true)
 	check("nothing changed", true, true)
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, "content/01-m/euler.md"), later, later); err != nil {
+		t.Fatal(err)
+	}
+	check("the formula's page touched, not changed", true, true)
 	writeArchive(t, dir, "-- content/01-m/euler.md --\n+++\ntitle = \"Euler\"\n+++\nNo more maths, none at all.\n")
 	check("the formula removed", false, true)
 	if err := os.Remove(filepath.Join(dir, "content/01-m/flow.md")); err != nil {
