@@ -143,7 +143,11 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 			return nil, &Error{File: path.Join("layouts", name), Err: fmt.Errorf("theme %q has no layout %s", cfg.Theme, name)}
 		}
 	}
-	t.themeHeader = !slices.ContainsFunc(headerPartials, func(name string) bool { return fromCourse[name] })
+	t.themeHeader = !slices.ContainsFunc(headerPartials, func(name string) bool {
+		// Defined by a file of the course: its own partial, or a {{define}} in another layout.
+		tmpl := t.templates.Lookup(name)
+		return tmpl != nil && tmpl.Tree != nil && fromCourse[tmpl.Tree.ParseName]
+	})
 	foldConstants(t.templates, funcs) // theme_fold.go
 	var pageLayouts []string          // not partials/ or shortcodes/: those that pages execute
 	for _, name := range names {

@@ -122,12 +122,17 @@ B.
 		t.Errorf("a lesson's header is not the partial's:\n%s\nwant (About's, unmarked)\n%s", a, about)
 	}
 
-	for _, own := range []string{"partials/header.html", "partials/search-box.html"} {
-		dir := course(t, site+"-- layouts/"+own+" --\n<header>own {{with .Page}}{{.Title}}{{end}}</header>\n")
+	const own = "<header>own {{with .Page}}{{.Title}}{{end}}</header>"
+	for _, layout := range []string{
+		"-- layouts/partials/header.html --\n" + own,
+		"-- layouts/partials/search-box.html --\n" + own,
+		"-- layouts/shortcodes/x.html --\n{{define \"partials/header.html\"}}" + own + "{{end}}",
+	} {
+		dir := course(t, site+layout+"\n")
 		mustBuild(t, dir)
 		s := read(t, filepath.Join(dir, "public"), "01-m/b/index.html")
 		if !strings.Contains(s, "own Lesson B") {
-			t.Errorf("with the course's own %s, lesson B's page does not show it executed for the page", own)
+			t.Errorf("with the course's own header (%s), lesson B's page does not show it executed for the page", strings.SplitN(layout, "\n", 2)[0])
 		}
 	}
 }
