@@ -28,7 +28,7 @@ import (
 //	magic | uint64 length of section 1 (little-endian) | section 1 | blobs
 
 // cacheMagic starts every cache file; change it when the layout changes.
-const cacheMagic = "cohort-cache-9\n"
+const cacheMagic = "cohort-cache-10\n"
 
 // encoder appends to b. With blobs set (a base file), large values go to the
 // second section and b holds their place; without (a delta), they are inline.
@@ -232,6 +232,8 @@ func (e *encoder) page(p *Page) {
 	}
 	e.time(p.Date)
 	e.bool(p.Draft)
+	e.bool(p.HasMath)
+	e.bool(p.HasDiagram)
 	for _, v := range []int64{int64(p.Weight), int64(p.Duration), int64(p.Words), int64(p.ReadingTime),
 		int64(p.Order), int64(p.Number)} {
 		e.int(v)
@@ -263,6 +265,8 @@ func (d *decoder) page(p *Page) {
 	p.OnlyCohort = d.str()
 	p.Date = d.time()
 	p.Draft = d.bool()
+	p.HasMath = d.bool()
+	p.HasDiagram = d.bool()
 	p.Weight = int(d.int())
 	p.Duration = time.Duration(d.int())
 	p.Words = int(d.int())

@@ -1,12 +1,14 @@
 package site
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 const mathCourse = `
@@ -123,4 +125,85 @@ func TestFormulasCached(t *testing.T) {
 	if err != nil || len(entries) != 2 {
 		t.Fatalf("%d formulas in the cache (err %v), want 2", len(entries), err)
 	}
+}
+
+// TestKaTeXAndMermaidOnlyWhenUsed: the theme's KaTeX (336 KB) and Mermaid
+// (3.5 MB) are published only while some page has formulas or a diagram, and a
+// rebuild that renders none of those pages again still knows they have them,
+// in a new process (the rest from the cache) as in serve (one builder). A
+// course's own file under katex/ is always published.
+func TestKaTeXAndMermaidOnlyWhenUsed(t *testing.T) {
+	t.Run("new process", func(t *testing.T) {
+		testAssetsWhenUsed(t, func(dir string) error { _, err := build(t, dir); return err })
+	})
+	t.Run("serve", func(t *testing.T) {
+		var b *Builder
+		testAssetsWhenUsed(t, func(dir string) error {
+			if b == nil {
+				b = NewBuilder(Options{Source: dir, Out: filepath.Join(dir, "public"), CacheDir: filepath.Join(dir, ".cohort")})
+			}
+			_, err := b.Build(context.Background())
+			return err
+		})
+	})
+}
+
+func testAssetsWhenUsed(t *testing.T, build func(dir string) error) {
+	const plain = `
+-- course.toml --
+title = "Plain"
+base_url = "https://example.org/"
+-- content/01-m/_index.md --
++++
+title = "M"
++++
+-- content/01-m/a.md --
++++
+title = "A"
++++
+No formulas, $5.
+-- static/katex/own.txt --
+the course's own
+`
+	dir := course(t, plain)
+	pub := filepath.Join(dir, "public")
+	has := func(rel string) bool {
+		_, err := os.Stat(filepath.Join(pub, filepath.FromSlash(rel)))
+		return err == nil
+	}
+	check := func(step string, math, diagram bool) {
+		t.Helper()
+		if err := build(dir); err != nil {
+			t.Fatalf("%s: build: %v", step, err)
+		}
+		if got := has("katex/katex.min.css"); got != math {
+			t.Errorf("%s: KaTeX published = %v, want %v", step, got, math)
+		}
+		if got := has("mermaid/mermaid.min.js") || has("js/mermaid-init.js"); got != diagram {
+			t.Errorf("%s: Mermaid published = %v, want %v", step, got, diagram)
+		}
+		if !has("katex/own.txt") {
+			t.Errorf("%s: the course's own katex/own.txt is not published", step)
+		}
+	}
+	check("no formulas, no diagrams", false, false)
+
+	writeArchive(t, dir, "-- content/01-m/euler.md --\n+++\ntitle = \"Euler\"\n+++\nSee $e^{i\\pi}+1=0$.\n")
+	check("a page with a formula added", true, false)
+	writeArchive(t, dir, "-- content/01-m/flow.md --\n+++\ntitle = \"Flow\"\n+++\n```mermaid\ngraph LR\n  A --> B\n```\n")
+	check("a page with a diagram added", true, true)
+	writeArchive(t, dir, "-- content/01-m/a.md --\n+++\ntitle = \"A\"\n+++\nStill no formulas, but longer.\n")
+	check("another page edited", true, true)
+	check("nothing changed", true, true)
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, "content/01-m/euler.md"), later, later); err != nil {
+		t.Fatal(err)
+	}
+	check("the formula's page touched, not changed", true, true)
+	writeArchive(t, dir, "-- content/01-m/euler.md --\n+++\ntitle = \"Euler\"\n+++\nNo more maths, none at all.\n")
+	check("the formula removed", false, true)
+	if err := os.Remove(filepath.Join(dir, "content/01-m/flow.md")); err != nil {
+		t.Fatal(err)
+	}
+	check("the diagram page deleted", false, false)
 }

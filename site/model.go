@@ -183,6 +183,11 @@ type PageData struct {
 	// MaxSidebarLessons, so that a large course's page does not carry, and
 	// depend on, every other lesson.
 	Outline template.HTML
+	// Header is the site header as partials/header.html writes it, when it is
+	// the same on every page of the kind and rendered once per build (lesson
+	// pages, with the theme's own header); empty otherwise, and the layout
+	// executes the partial.
+	Header template.HTML
 	// Live is set by `cohort serve`: scripts it injects go at the end of <body>.
 	Live template.HTML
 	// Archived is the earlier cohort's discussion an archive page shows (layout

@@ -29,6 +29,9 @@ type output struct {
 	// prev holds each file's hash as of the last build, when known (from the cache);
 	// without it, an existing file is compared byte for byte.
 	prev map[string]string
+	// empty says the output folder did not exist when the build started: there
+	// is nothing to compare a file with (a cold build's ten thousand failed opens).
+	empty bool
 	// next holds each file this build makes, with its hash.
 	next map[string]string
 	// staged lists the files written to the staging folder, to be moved in.
@@ -43,7 +46,8 @@ type output struct {
 }
 
 func newOutput(dir string, prev map[string]string) *output {
-	return &output{dir: dir, prev: prev, next: map[string]string{}}
+	_, err := os.Stat(dir)
+	return &output{dir: dir, prev: prev, next: map[string]string{}, empty: errors.Is(err, fs.ErrNotExist)}
 }
 
 func hashBytes(data []byte) string {
@@ -62,7 +66,7 @@ func (o *output) write(rel string, data []byte) error {
 	if known && prev == h {
 		return nil
 	}
-	if !known {
+	if !known && !o.empty {
 		old, err := os.ReadFile(filepath.Join(o.dir, filepath.FromSlash(rel)))
 		if err == nil && bytes.Equal(old, data) {
 			return nil
@@ -119,7 +123,7 @@ func (o *output) copyFile(rel string, fsys fs.FS, name string) error {
 		if _, err := os.Stat(target); err == nil {
 			return nil
 		}
-	} else if !known {
+	} else if !known && !o.empty {
 		if old, err := hashFile(os.DirFS(o.dir), rel); err == nil && old == h { // no record: what is there?
 			return nil
 		}

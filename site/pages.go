@@ -47,6 +47,9 @@ type run struct {
 	outlineHTML template.HTML
 	outlineErr  error
 
+	// lessonHeader is every lesson page's header, when the theme's own (Theme.themeHeader).
+	lessonHeader template.HTML
+
 	rendered int
 	reread   bool // some source was read again: its size or time changed
 	fragsOf  map[*Page]*pageFrags
@@ -151,6 +154,14 @@ func (r *run) render() (*state, error) {
 			break
 		}
 	}
+	if r.theme.themeHeader {
+		// The header marks the current page's link; no lesson is linked from it.
+		h, err := r.theme.executeHTML("partials/header.html", PageData{Site: r.site, Live: r.b.o.Live})
+		if err != nil {
+			return nil, fmt.Errorf("render header: %w", err)
+		}
+		r.lessonHeader = h
+	}
 	logs := make([]*linkLog, len(all))
 	var layoutErrs layoutErrors // a broken layout fails every page that uses it: said once
 	progress := r.progress(len(all))
@@ -225,8 +236,9 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	key := r.renderKey(p)
 	rel := r.outPath(p.URL)
 	if c := r.prev.page(p.File); c != nil && c.RenderKey == key && c.readsUnchanged(r.ix.current) && r.out.keep(rel) {
-		p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed // as rendered last time
-		r.out.keep(mathCSSPath(rel))                        // the page's formulas, if it has any
+		p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed         // as rendered last time
+		p.HasMath, p.HasDiagram = c.Page.HasMath, c.Page.HasDiagram // static.go: KaTeX and Mermaid
+		r.out.keep(mathCSSPath(rel))                                // the page's formulas, if it has any
 		log := &linkLog{}
 		for _, f := range c.Frags {
 			if t := r.ix.byFile[f.Target]; t != nil {
@@ -267,6 +279,9 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 		}
 	}
 	data.Page = p
+	if p.Kind == KindLesson {
+		data.Header = r.lessonHeader
+	}
 	layout := string(p.Kind) + ".html"
 	// Executed into a pooled buffer and written from it: a copy of every page
 	// would be a third of a cold build's allocations.

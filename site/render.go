@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path"
 	"sync"
+	"unsafe"
 
 	"github.com/cohort-course/cohort/site/markdown"
 )
@@ -65,7 +66,9 @@ func renderBody(md *markdown.Renderer, ix *linkIndex, cfg *Config, sd *SiteData,
 		}
 		return &Error{File: file, Err: fmt.Errorf("markdown: %w", err)}
 	}
-	p.Content = template.HTML(res.HTML)
+	// res.HTML is this render's own copy, never written to again: the page's
+	// Content shares it rather than copying every page's body once more.
+	p.Content = template.HTML(unsafe.String(unsafe.SliceData(res.HTML), len(res.HTML)))
 	p.HasMath, p.HasDiagram, p.mathCSS = res.MathCSS != nil, res.Diagram, res.MathCSS
 	p.TOC = p.TOC[:0]
 	for _, h := range res.TOC {

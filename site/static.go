@@ -3,11 +3,17 @@ package site
 import (
 	"path"
 	"slices"
+	"strings"
 )
 
 // copyStatic copies the theme's and the course's static files, and the files
-// beside the Markdown in content/, to the output.
+// beside the Markdown in content/, to the output. The theme's KaTeX and Mermaid
+// go only to a site with a page that loads them (partials/page-assets.html).
 func (r *run) copyStatic() error {
+	var math, diagram bool
+	for _, p := range r.course.All() {
+		math, diagram = math || p.HasMath, diagram || p.HasDiagram
+	}
 	names := make([]string, 0, len(r.theme.static))
 	for rel := range r.theme.static {
 		names = append(names, rel)
@@ -15,6 +21,9 @@ func (r *run) copyStatic() error {
 	slices.Sort(names)
 	for _, rel := range names {
 		f := r.theme.static[rel]
+		if f.theme && (!math && isMathAsset(rel) || !diagram && isDiagramAsset(rel)) {
+			continue
+		}
 		if err := r.out.copyFile(rel, f.fsys, f.name); err != nil {
 			return err
 		}
@@ -25,4 +34,14 @@ func (r *run) copyStatic() error {
 		}
 	}
 	return nil
+}
+
+// isMathAsset tells whether the theme's static file rel is KaTeX's: its
+// stylesheet and fonts, 336 KB that a course without formulas does not need.
+func isMathAsset(rel string) bool { return strings.HasPrefix(rel, "katex/") }
+
+// isDiagramAsset tells whether the theme's static file rel draws Mermaid
+// diagrams: 3.5 MB of script that a course without diagrams does not need.
+func isDiagramAsset(rel string) bool {
+	return strings.HasPrefix(rel, "mermaid/") || rel == "js/mermaid-init.js"
 }

@@ -29,7 +29,15 @@ type Theme struct {
 	// ReadsCourse is set when one of the course's own layouts may read other
 	// pages than the ones a page's render key covers (readsCourse).
 	ReadsCourse bool
+	// themeHeader is set when partials/header.html and the search box it calls
+	// are the built-in theme's, which read nothing of a page but its URL, and
+	// only to mark the link to the current page: every lesson page has the same
+	// header, executed once per build (PageData.Header).
+	themeHeader bool
 }
+
+// headerPartials are the layouts a page's header is made of.
+var headerPartials = []string{"partials/header.html", "partials/search-box.html"}
 
 // reachesPages matches, in a layout's text, the fields and methods through which
 // a template reaches other pages: the course, a page's neighbours and module, a
@@ -45,6 +53,8 @@ var reachesPages = regexp.MustCompile(`\.(Course|Prev|Next|Module|Lessons|Module
 type staticFile struct {
 	fsys fs.FS
 	name string
+	// theme tells that the file comes from the built-in theme, not the course.
+	theme bool
 }
 
 // requiredLayouts are the layouts every theme must have.
@@ -65,14 +75,14 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 	fromCourse := map[string]bool{} // layouts the course overrides or adds
 	for i, layer := range layers {
 		err := walkFiles(layer, "layouts", func(rel string) {
-			layouts[rel] = staticFile{layer, path.Join("layouts", rel)}
+			layouts[rel] = staticFile{fsys: layer, name: path.Join("layouts", rel)}
 			fromCourse[rel] = i == len(layers)-1
 		})
 		if err != nil {
 			return nil, err
 		}
 		if err := walkFiles(layer, "static", func(rel string) {
-			t.static[rel] = staticFile{layer, path.Join("static", rel)}
+			t.static[rel] = staticFile{fsys: layer, name: path.Join("static", rel), theme: i == 0}
 		}); err != nil {
 			return nil, err
 		}
@@ -102,7 +112,8 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 		}
 	}
 
-	t.templates = template.New("").Funcs(funcMap(cfg, t.strings))
+	funcs := funcMap(cfg, t.strings)
+	t.templates = template.New("").Funcs(funcs)
 	names := make([]string, 0, len(layouts))
 	for name := range layouts {
 		names = append(names, name)
@@ -132,6 +143,19 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 			return nil, &Error{File: path.Join("layouts", name), Err: fmt.Errorf("theme %q has no layout %s", cfg.Theme, name)}
 		}
 	}
+	t.themeHeader = !slices.ContainsFunc(headerPartials, func(name string) bool {
+		// Defined by a file of the course: its own partial, or a {{define}} in another layout.
+		tmpl := t.templates.Lookup(name)
+		return tmpl != nil && tmpl.Tree != nil && fromCourse[tmpl.Tree.ParseName]
+	})
+	foldConstants(t.templates, funcs) // theme_fold.go
+	var pageLayouts []string          // not partials/ or shortcodes/: those that pages execute
+	for _, name := range names {
+		if !strings.Contains(name, "/") {
+			pageLayouts = append(pageLayouts, name)
+		}
+	}
+	escapeAndFold(t.templates, pageLayouts)
 	t.Key = fmt.Sprintf("%x", h.Sum(nil))
 	return t, nil
 }

@@ -101,6 +101,9 @@ func (t *asideTransformer) Transform(doc *ast.Document, reader text.Reader, pc p
 		if q, ok := n.(*ast.Blockquote); ok && entering {
 			quotes = append(quotes, q)
 		}
+		if c := n.FirstChild(); c != nil && c.Type() == ast.TypeInline {
+			return ast.WalkSkipChildren, nil // a paragraph's text holds no blockquote
+		}
 		return ast.WalkContinue, nil
 	})
 	src := reader.Source()

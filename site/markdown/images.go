@@ -9,8 +9,6 @@ import (
 	"strconv"
 
 	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/parser"
-	"github.com/yuin/goldmark/text"
 )
 
 // ImageInfo is what the caller knows of an image file.
@@ -21,26 +19,16 @@ type ImageInfo struct {
 	Srcset, Sizes string
 }
 
-// imageTransformer sets the attributes of every image, after links are resolved.
-type imageTransformer struct{}
-
-// Transform implements parser.ASTTransformer.
-func (imageTransformer) Transform(doc *ast.Document, _ text.Reader, pc parser.Context) {
-	st, _ := pc.Get(stateKey).(*renderState)
-	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		img, ok := n.(*ast.Image)
-		if !entering || !ok {
-			return ast.WalkContinue, nil
+// setImageAttrs sets the attributes of an image, once its link is resolved
+// (links.go: the same walk).
+func setImageAttrs(st *renderState, img *ast.Image) {
+	if st != nil {
+		if info, ok := st.image(string(img.Destination)); ok {
+			setImageInfo(img, info)
 		}
-		if st != nil {
-			if info, ok := st.image(string(img.Destination)); ok {
-				setImageInfo(img, info)
-			}
-		}
-		img.SetAttributeString("loading", "lazy")
-		img.SetAttributeString("decoding", "async")
-		return ast.WalkContinue, nil
-	})
+	}
+	img.SetAttributeString("loading", "lazy")
+	img.SetAttributeString("decoding", "async")
 }
 
 func setImageInfo(img *ast.Image, info ImageInfo) {

@@ -13,21 +13,21 @@ import (
 	"github.com/yuin/goldmark/util"
 )
 
-// linkTransformer calls the Resolver found in the parser context.
+// linkTransformer calls the Resolver found in the parser context, and sets each
+// image's attributes once its link is resolved (images.go), in one walk.
 type linkTransformer struct{}
 
 // Transform implements parser.ASTTransformer.
 func (linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	st, _ := pc.Get(stateKey).(*renderState)
-	if st == nil || st.resolve == nil {
-		return
-	}
+	resolve := st != nil && st.resolve != nil
 	src := reader.Source()
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
 		var dest *[]byte
+		img, isImage := n.(*ast.Image)
 		switch l := n.(type) {
 		case *ast.Link:
 			dest = &l.Destination
@@ -36,12 +36,18 @@ func (linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 		default:
 			return ast.WalkContinue, nil
 		}
-		got, err := st.resolve(string(*dest))
-		if err != nil {
-			st.err = &LinkError{Line: lineAt(src, offsetOf(n, src)), Dest: string(*dest), Err: err}
-			return ast.WalkStop, nil // the first broken link is the one reported
+		if resolve {
+			got, err := st.resolve(string(*dest))
+			if err != nil {
+				st.err = &LinkError{Line: lineAt(src, offsetOf(n, src)), Dest: string(*dest), Err: err}
+				resolve = false // the first broken link is the one reported; the rest stay as written
+			} else {
+				*dest = []byte(got)
+			}
 		}
-		*dest = []byte(got)
+		if isImage {
+			setImageAttrs(st, img)
+		}
 		return ast.WalkContinue, nil
 	})
 }
@@ -120,6 +126,5 @@ type linkExtension struct{}
 func (linkExtension) Extend(m goldmark.Markdown) {
 	m.Parser().AddOptions(parser.WithASTTransformers(
 		util.Prioritized(linkTransformer{}, 120),
-		util.Prioritized(imageTransformer{}, 125), // images.go: after their links resolve
 	))
 }

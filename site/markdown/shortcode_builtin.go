@@ -409,7 +409,11 @@ func highlightCall(c *ShortcodeCall) (string, error) {
 		return "", fmt.Errorf("highlight: %w", err)
 	}
 	var b bytes.Buffer
-	if err := chromahtml.New(opts...).Format(&b, styles.Get(lightStyle), it); err != nil {
+	f := classFormatter // highlight.go: no options, no formatter of its own
+	if len(opts) > 1 {
+		f = chromahtml.New(opts...)
+	}
+	if err := f.Format(&b, styles.Get(lightStyle), it); err != nil {
 		return "", fmt.Errorf("highlight: %w", err)
 	}
 	return b.String(), nil
