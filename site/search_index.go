@@ -21,13 +21,16 @@ package site
 // Lessons not open yet contribute their title and summary only.
 
 import (
-	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
+	"hash/fnv"
 	"maps"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Where the index goes, relative to the output folder.
@@ -37,8 +40,8 @@ const (
 	searchDocDir   = "search/d/"
 )
 
-// searchFormat is the index format's version, in index.json; search.js reads 1.
-const searchFormat = 1
+// searchFormat is the index format's version, in index.json; search.js reads 2.
+const searchFormat = 2
 
 // Size limits of the split. A query of three words at 10,000 lessons must
 // download under 300 KB: index.json, at most one chunk per word (two for the
@@ -82,18 +85,20 @@ const (
 	searchRestMax = 5
 )
 
-// searchDoc is what the index knows of one page. It is kept in the page's
-// cached fragments (pageFrags.Search), so a rebuild reads only the pages that
-// changed.
+// searchDoc is what the index knows of one page. It is kept, encoded (see
+// encode), in the page's cached fragments (pageFrags.Search), so a rebuild reads
+// only the pages that changed and never their text again.
 type searchDoc struct {
-	Hash     string   `json:"hash"` // of the source: Text belongs to this version
-	Title    string   `json:"t"`
-	URL      string   `json:"u"`
-	Module   string   `json:"m,omitempty"`
-	Summary  string   `json:"s,omitempty"`
-	Tags     []string `json:"k,omitempty"`
-	Headings []string `json:"h,omitempty"`
-	Text     string   `json:"x,omitempty"`
+	Hash     string // of the source: Body belongs to this version
+	Title    string
+	URL      string
+	Module   string
+	Summary  string
+	Tags     []string
+	Headings []string
+	// Body is what the index needs of the rendered text, made by searchBodyOf:
+	// the excerpt shown in results and each word's count, never the whole text.
+	Body []byte
 }
 
 // searchDocOf makes p's entry in the index. A lesson not open yet gives its
@@ -107,38 +112,223 @@ func (r *run) searchDocOf(p *Page) []byte {
 		for _, h := range p.TOC {
 			d.Headings = append(d.Headings, h.Text)
 		}
-		d.Text = r.pageText(p)
+		d.Body = r.pageBody(p)
 	}
-	b, _ := json.Marshal(d)
-	return b
+	p.searchBody = nil // in the entry now
+	return d.encode()
 }
 
-// pageText returns p's rendered text: read while it rendered in this build, or
+// pageBody returns p's searchBodyOf: made while it rendered in this build, or
 // kept from the last build when the source is the same, or else rendered again.
-func (r *run) pageText(p *Page) string {
-	if p.textRead {
-		return p.searchText
+func (r *run) pageBody(p *Page) []byte {
+	if p.bodyRead {
+		return p.searchBody
 	}
 	if f := r.prev.frag(p.File); f != nil {
-		var d searchDoc
-		if json.Unmarshal(f.Search, &d) == nil && d.Hash == p.Hash && p.Hash != "" {
-			return d.Text
+		if d, ok := decodeSearchDoc(f.Search); ok && d.Hash == p.Hash && p.Hash != "" {
+			return d.Body
 		}
 	}
 	if p.Hash == "" {
-		return "" // a module folder without _index.md: no text
+		return nil // a module folder without _index.md: no text
 	}
 	fresh, err := readPage(r.b.fsys, p.File)
 	if err != nil {
-		return ""
+		return nil
 	}
 	q := *p
 	q.src, q.bodyLine, q.Params = fresh.src, fresh.bodyLine, fresh.Params
 	q.TOC = nil
 	if err := renderBody(r.md, r.ix, r.cfg, r.site, &q, &linkLog{}, ""); err != nil {
-		return "" // it rendered before in this build; the page itself reports errors
+		return nil // it rendered before in this build; the page itself reports errors
 	}
-	return searchText(string(q.Content))
+	return searchBodyOf(&q)
+}
+
+// searchDocFormat is the first byte of an encoded searchDoc; a cached entry
+// of another format is not read (the page's text is read again instead).
+const searchDocFormat = 2
+
+// encode writes d compactly: its strings with their lengths, then Body.
+func (d *searchDoc) encode() []byte {
+	n := 16 + len(d.Hash) + len(d.Title) + len(d.URL) + len(d.Module) + len(d.Summary) + len(d.Body)
+	for _, t := range d.Tags {
+		n += len(t) + 2
+	}
+	for _, h := range d.Headings {
+		n += len(h) + 2
+	}
+	b := make([]byte, 0, n)
+	b = append(b, searchDocFormat)
+	for _, s := range [...]string{d.Hash, d.Title, d.URL, d.Module, d.Summary} {
+		b = appendStr(b, s)
+	}
+	for _, list := range [...][]string{d.Tags, d.Headings} {
+		b = binary.AppendUvarint(b, uint64(len(list)))
+		for _, s := range list {
+			b = appendStr(b, s)
+		}
+	}
+	return append(b, d.Body...)
+}
+
+// decodeSearchDoc reads what encode wrote; ok is false for anything else.
+func decodeSearchDoc(b []byte) (d searchDoc, ok bool) {
+	if len(b) == 0 || b[0] != searchDocFormat {
+		return d, false
+	}
+	r := byteReader{b: b[1:], ok: true}
+	d.Hash, d.Title, d.URL, d.Module, d.Summary = r.str(), r.str(), r.str(), r.str(), r.str()
+	for _, list := range [...]*[]string{&d.Tags, &d.Headings} {
+		n := r.uint()
+		for i := uint64(0); i < n && r.ok; i++ {
+			*list = append(*list, r.str())
+		}
+	}
+	d.Body = r.b
+	return d, r.ok
+}
+
+func appendStr(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// byteReader reads uvarints and strings; ok turns false at the first thing
+// that does not fit, and stays false.
+type byteReader struct {
+	b  []byte
+	ok bool
+}
+
+func (r *byteReader) uint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.ok, r.b = false, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *byteReader) bytes() []byte {
+	n := r.uint()
+	if n > uint64(len(r.b)) {
+		r.ok, r.b = false, nil
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *byteReader) str() string { return string(r.bytes()) }
+
+// The body of a page in the index (searchDoc.Body): its excerpt, then its
+// distinct words in byte order, each as the length it shares with the word
+// before, the rest of its bytes and its count.
+
+// wordCounter counts the words of one page at a time. Its slots outlive the
+// page, so a word the worker has seen before costs no allocation.
+type wordCounter struct {
+	slot    map[string]int32
+	words   []string
+	count   []int32 // by slot, for the page being counted
+	seen    []int32 // the slots the page has
+	text    []byte
+	scratch [wordMax]byte
+}
+
+// wordCounterMax is how many words a pooled counter remembers before it
+// starts again, so that a long-running server's counters stay small.
+const wordCounterMax = 1 << 17
+
+var wordCounters = sync.Pool{New: func() any { return &wordCounter{slot: map[string]int32{}} }}
+
+func (c *wordCounter) add(w []byte) {
+	i, ok := c.slot[string(w)]
+	if !ok {
+		i = int32(len(c.words))
+		c.slot[string(w)] = i
+		c.words = append(c.words, string(w))
+		c.count = append(c.count, 0)
+	}
+	if c.count[i] == 0 {
+		c.seen = append(c.seen, i)
+	}
+	c.count[i]++
+}
+
+// searchBodyOf returns what the index keeps of p's rendered text, or nil for
+// a lesson not open yet, whose text is not in the index.
+func searchBodyOf(p *Page) []byte {
+	if p.Locked {
+		return nil
+	}
+	return searchBodyOfHTML(string(p.Content))
+}
+
+// searchBodyOfHTML reads the text of rendered HTML (see searchText) and
+// returns what the index keeps of it: the excerpt and each word's count.
+func searchBodyOfHTML(rendered string) []byte {
+	c := wordCounters.Get().(*wordCounter)
+	defer wordCounters.Put(c)
+	if len(c.words) > wordCounterMax {
+		*c = wordCounter{slot: map[string]int32{}}
+	}
+	c.text = appendSearchText(c.text[:0], rendered)
+	eachWord(c.text, c.scratch[:0], c.add)
+	slices.SortFunc(c.seen, func(a, b int32) int { return strings.Compare(c.words[a], c.words[b]) })
+
+	excerpt := clipText(c.text, searchExcerptMax)
+	b := make([]byte, 0, len(excerpt)+8+len(c.seen)*8)
+	b = binary.AppendUvarint(b, uint64(len(excerpt)))
+	b = append(b, excerpt...)
+	b = binary.AppendUvarint(b, uint64(len(c.seen)))
+	prev := ""
+	for _, i := range c.seen {
+		w := c.words[i]
+		shared := 0
+		for shared < len(w) && shared < len(prev) && w[shared] == prev[shared] {
+			shared++
+		}
+		b = binary.AppendUvarint(b, uint64(shared))
+		b = appendStr(b, w[shared:])
+		b = binary.AppendUvarint(b, uint64(c.count[i]))
+		c.count[i] = 0
+		prev = w
+	}
+	c.seen = c.seen[:0]
+	return b
+}
+
+// bodyWords calls fn with the excerpt of a body, then with each word and its
+// count (word is only valid during the call). It returns false when body is not
+// one searchBodyOf made.
+func bodyWords(body []byte, excerpt func(string), fn func(word []byte, n int)) bool {
+	if len(body) == 0 {
+		return true
+	}
+	r := byteReader{b: body, ok: true}
+	x := r.bytes()
+	if excerpt != nil {
+		excerpt(string(x))
+	}
+	n := r.uint()
+	var w [wordMax]byte
+	prev := w[:0]
+	for i := uint64(0); i < n && r.ok; i++ {
+		shared := r.uint()
+		rest := r.bytes()
+		count := r.uint()
+		if shared > uint64(len(prev)) || shared+uint64(len(rest)) > wordMax {
+			return false
+		}
+		prev = append(prev[:shared], rest...)
+		if fn != nil {
+			fn(prev, int(count))
+		}
+	}
+	return r.ok
 }
 
 // frag returns the cached fragments of a page file, or nil.
@@ -166,19 +356,17 @@ func (r *run) writeSearchIndex() error {
 		if p.Kind == KindHome {
 			continue
 		}
-		var d searchDoc
-		if err := json.Unmarshal(r.frags(p).Search, &d); err != nil {
-			return err
+		d, ok := decodeSearchDoc(r.frags(p).Search)
+		if !ok {
+			return fmt.Errorf("search index: the entry of %s does not decode", p.File)
 		}
 		docs = append(docs, d)
 	}
 	files := buildSearchIndex(docs, stemmer(r.cfg.Language))
-	for _, name := range slices.Sorted(maps.Keys(files)) {
-		if err := r.out.write(name, files[name]); err != nil {
-			return err
-		}
-	}
-	return nil
+	names := slices.Sorted(maps.Keys(files))
+	return parallel(r.ctx, len(names), func(i int) error {
+		return r.out.write(names[i], files[names[i]])
+	})
 }
 
 // keepSearchIndex keeps the last build's index files, or returns false when
@@ -211,8 +399,10 @@ type searchMeta struct {
 	// in word order; empty when Index is inline.
 	Chunks [][2]string  `json:"chunks,omitempty"`
 	Index  *searchChunk `json:"index,omitempty"`
-	// Docs holds the pages inline, for a small course; else page N is in d/N.json.
-	Docs []json.RawMessage `json:"docs,omitempty"`
+	// Docs holds the pages inline, for a small course. Else page N is entry
+	// N mod Bundle of the list in d/⌊N/Bundle⌋.json.
+	Docs   []json.RawMessage `json:"docs,omitempty"`
+	Bundle int               `json:"b,omitempty"`
 }
 
 // searchPage is a page as the browser shows it in the results.
@@ -224,84 +414,140 @@ type searchPage struct {
 	Text    string `json:"x,omitempty"`
 }
 
+// searchBundle is how many pages one file of d/ holds, in course order. One
+// file per page wrote as many files as the site has pages (half of a cold
+// build's file creations); a bundle of sixteen writes a sixteenth of that,
+// while a result still costs only its bundle's excerpts (see searchExcerptMax).
+// An edit to one page rewrites its bundle alone.
+const searchBundle = 16
+
+// searchBundleFile is the file of d/ that holds page n.
+func searchBundleFile(n int) string {
+	return searchDocDir + strconv.Itoa(n/searchBundle) + ".json"
+}
+
+// searchPosting is one page in a stem's list while the index is made.
+type searchPosting struct {
+	doc, tf int32
+	title   bool
+}
+
 // buildSearchIndex makes the index files (by output path) for docs in course
 // order. The same docs give the same bytes.
 func buildSearchIndex(docs []searchDoc, stem func(string) string) map[string][]byte {
-	words := map[string]string{} // folded word → stem
-	stemOf := func(w string) string {
-		s, ok := words[w]
-		if !ok {
-			s = stem(w)
-			words[w] = s
+	// Every word of the course gets a number, and its stem one: a word is
+	// stemmed once per build, and a page's counts are kept by number.
+	wordNum := map[string]int32{}
+	var wordStem []int32
+	stemNum := map[string]int32{}
+	var stems []string
+	stemOf := func(w []byte) int32 {
+		if i, ok := wordNum[string(w)]; ok {
+			return wordStem[i]
 		}
-		return s
+		word := string(w)
+		s := stem(word)
+		si, ok := stemNum[s]
+		if !ok {
+			si = int32(len(stems))
+			stemNum[s] = si
+			stems = append(stems, s)
+		}
+		wordNum[word] = int32(len(wordStem))
+		wordStem = append(wordStem, si)
+		return si
 	}
-	// Each stem's pages, in page order, with its weighted count and whether the
-	// title has it.
-	type posting struct {
-		doc, tf int
-		title   bool
+	var (
+		lists   [][]searchPosting // by stem number
+		tf      []int32           // by stem number, for the page being counted
+		inTitle []bool
+		has     []int32 // the stems of the page being counted
+	)
+	count := func(si int32, weight int32) {
+		for int(si) >= len(tf) {
+			tf, inTitle, lists = append(tf, -1), append(inTitle, false), append(lists, nil)
+		}
+		if tf[si] < 0 {
+			tf[si] = 0
+			has = append(has, si)
+		}
+		tf[si] += weight
 	}
-	lists := map[string][]posting{}
-	lens := make([]int, len(docs))
+	pages := make([][]byte, len(docs))
+	lens := make([]int32, len(docs))
 	total := 0
+	var scratch [wordMax]byte
 	for i, d := range docs {
-		tf := map[string]int{}
-		count := func(s string, weight int) {
-			searchWords(s, func(w string) {
-				tf[stemOf(w)] += weight
-				lens[i] += weight
+		var excerpt string
+		n := int32(0)
+		bodyWords(d.Body, func(x string) { excerpt = x }, func(w []byte, c int) {
+			count(stemOf(w), int32(c))
+			n += int32(c)
+		})
+		words := func(s string, weight int32) {
+			eachWord([]byte(s), scratch[:0], func(w []byte) {
+				count(stemOf(w), weight)
+				n += weight
 			})
 		}
-		count(d.Text, 1)
-		count(d.Summary, 1)
+		words(d.Summary, 1)
 		for _, t := range d.Tags {
-			count(t, 1)
+			words(t, 1)
 		}
 		for _, h := range d.Headings {
-			count(h, headingWeight-1) // once more than in the text
+			words(h, headingWeight-1) // once more than in the text
 		}
-		title := map[string]bool{}
-		searchWords(d.Title, func(w string) { title[stemOf(w)] = true })
-		for s := range title {
-			if _, ok := tf[s]; !ok {
-				tf[s] = 0 // in the title only
-			}
+		eachWord([]byte(d.Title), scratch[:0], func(w []byte) {
+			si := stemOf(w)
+			count(si, 0) // in the title only, if not elsewhere
+			inTitle[si] = true
+		})
+		for _, si := range has {
+			lists[si] = append(lists[si], searchPosting{doc: int32(i), tf: tf[si], title: inTitle[si]})
+			tf[si], inTitle[si] = -1, false
 		}
-		for s, n := range tf {
-			lists[s] = append(lists[s], posting{doc: i, tf: n, title: title[s]})
-		}
-		total += lens[i]
+		has = has[:0]
+		lens[i] = n
+		total += int(n)
+		pages[i], _ = json.Marshal(searchPage{Title: d.Title, URL: d.URL, Module: d.Module,
+			Summary: d.Summary, Text: excerpt})
 	}
-	avg := max(float64(total)/float64(max(len(docs), 1)), 1)
+	// The average length is rounded to a whole word: one page's edit then
+	// leaves it, and so every other page's scores, as they were, and the
+	// chunks without that page's words keep their bytes.
+	avg := max(math.Round(float64(total)/float64(max(len(docs), 1))), 1)
 	n := float64(len(docs))
 
 	// Each stem's postings: (page, score) in page order, encoded.
-	postings := make(map[string][]byte, len(lists))
+	postings := make([]string, len(stems))
 	var enc []byte
-	for s, list := range lists {
+	for si, list := range lists {
 		df := float64(len(list))
 		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
 		enc = enc[:0]
 		prev := -1
 		for _, p := range list {
 			tf := float64(p.tf)
-			norm := float64(bm25K1 * (1 - bm25B + bm25B*float64(lens[p.doc])/avg))
-			score := float64(tf * (bm25K1 + 1) / (tf + norm))
+			norm := bm25K1 * (1 - bm25B + bm25B*float64(lens[p.doc])/avg)
+			score := tf * (bm25K1 + 1) / (tf + norm)
 			if p.title {
 				score += titleBonus
 			}
-			q := max(1, int(math.Round(float64(idf*score)*scoreScale)))
-			enc = appendNum(enc, p.doc-prev)
+			q := max(1, int(math.Round(idf*score*scoreScale)))
+			enc = appendNum(enc, int(p.doc)-prev)
 			enc = appendNum(enc, q)
-			prev = p.doc
+			prev = int(p.doc)
 		}
-		postings[s] = bytes.Clone(enc)
+		postings[si] = string(enc)
 	}
 
 	files := map[string][]byte{}
 	meta := searchMeta{Format: searchFormat, Pages: len(docs)}
-	chunks := splitChunks(slices.Sorted(maps.Keys(words)), words, postings)
+	sorted := slices.Sorted(maps.Keys(wordNum))
+	chunks := splitChunks(sorted, func(w string) (string, string) {
+		si := wordStem[wordNum[w]]
+		return stems[si], postings[si]
+	})
 	size := 0
 	for _, c := range chunks {
 		size += len(c.data)
@@ -315,19 +561,24 @@ func buildSearchIndex(docs []searchDoc, stem func(string) string) map[string][]b
 			meta.Chunks = append(meta.Chunks, [2]string{c.first, strings.TrimPrefix(name, "search/")})
 		}
 	}
-	pages := make([][]byte, len(docs))
-	for i, d := range docs {
-		pages[i], _ = json.Marshal(searchPage{Title: d.Title, URL: d.URL, Module: d.Module,
-			Summary: d.Summary, Text: clipText(d.Text, searchTextMax)})
-		size += len(pages[i])
+	for _, p := range pages {
+		size += len(p)
 	}
 	if meta.Index != nil && size <= searchSingleMax {
 		for _, p := range pages {
 			meta.Docs = append(meta.Docs, p)
 		}
 	} else {
-		for i, p := range pages {
-			files[searchDocDir+strconv.Itoa(i)+".json"] = p
+		meta.Bundle = searchBundle
+		for first := 0; first < len(pages); first += searchBundle {
+			b := []byte{'['}
+			for i, p := range pages[first:min(first+searchBundle, len(pages))] {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, p...)
+			}
+			files[searchBundleFile(first)] = append(b, ']')
 		}
 	}
 	files[searchMetaFile], _ = json.Marshal(meta)
@@ -340,10 +591,18 @@ type builtChunk struct {
 	data  []byte
 }
 
-// splitChunks cuts the sorted words into chunks of about searchChunkTarget
-// bytes. A chunk holds the postings of every stem of its words, so a stem whose
-// words fall in two chunks is in both.
-func splitChunks(sorted []string, words map[string]string, postings map[string][]byte) []builtChunk {
+// splitChunks cuts the sorted words into chunks of at most about
+// searchChunkTarget bytes; of holds a word's stem and that stem's postings. A
+// chunk holds the postings of every stem of its words, so a stem whose words
+// fall in two chunks is in both.
+//
+// Where a chunk ends depends on the words themselves, not only on the sizes
+// before them (content-defined, as in rsync's and restic's chunking): past half
+// the target, a word ends its chunk when its hash says so, each byte it adds
+// having the same chance. A word added or a list grown then moves the ends of
+// its own chunk and perhaps the next, and the chunks after keep their bytes and
+// names, so an edit rewrites a few chunks instead of all that follow it.
+func splitChunks(sorted []string, of func(w string) (stem, postings string)) []builtChunk {
 	var out []builtChunk
 	cur := &searchChunk{Words: map[string]string{}, Postings: map[string]string{}}
 	first, size := "", 0
@@ -354,13 +613,13 @@ func splitChunks(sorted []string, words map[string]string, postings map[string][
 		size = 0
 	}
 	for _, w := range sorted {
-		s := words[w]
+		s, list := of(w)
 		add := len(w) + 6
 		if s != w {
 			add += len(s)
 		}
 		if _, ok := cur.Postings[s]; !ok {
-			add += len(s) + len(postings[s]) + 6
+			add += len(s) + len(list) + 6
 		}
 		if size > 0 && size+add > searchChunkTarget {
 			flush()
@@ -373,8 +632,11 @@ func splitChunks(sorted []string, words map[string]string, postings map[string][
 		} else {
 			cur.Words[w] = s
 		}
-		cur.Postings[s] = string(postings[s])
+		cur.Postings[s] = list
 		size += add
+		if size >= searchChunkTarget/2 && chunkEnds(w, add) {
+			flush()
+		}
 	}
 	if size > 0 || len(out) == 0 {
 		flush()
@@ -383,6 +645,15 @@ func splitChunks(sorted []string, words map[string]string, postings map[string][
 		out[0].first = "" // the first chunk also holds every word before its first
 	}
 	return out
+}
+
+// chunkEnds tells whether a chunk past half its target ends after word w,
+// which added size bytes: with a chance of size in searchChunkTarget/4, so that
+// chunks average about three quarters of the target.
+func chunkEnds(w string, size int) bool {
+	h := fnv.New32a()
+	h.Write([]byte(w))
+	return int(h.Sum32()%(searchChunkTarget/4)) < size
 }
 
 // The posting alphabet: a number is written in base 32, most significant digit

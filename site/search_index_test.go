@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
 	"maps"
 	"os"
 	"path"
@@ -23,12 +24,13 @@ type searchClient struct {
 	pub     string
 	meta    searchMeta
 	chunks  map[int]*searchChunk
+	bundles map[string][]searchPage
 	fetched map[string]int // file → bytes
 }
 
 func openSearch(t testing.TB, pub string) *searchClient {
 	t.Helper()
-	c := &searchClient{t: t, pub: pub, chunks: map[int]*searchChunk{}, fetched: map[string]int{}}
+	c := &searchClient{t: t, pub: pub, chunks: map[int]*searchChunk{}, bundles: map[string][]searchPage{}, fetched: map[string]int{}}
 	c.get(searchMetaFile, &c.meta)
 	if c.meta.Format != searchFormat {
 		t.Fatalf("index.json format %d", c.meta.Format)
@@ -89,8 +91,13 @@ func (c *searchClient) page(n int) searchPage {
 		}
 		return p
 	}
-	c.get(searchDocDir+strconv.Itoa(n)+".json", &p)
-	return p
+	name := searchDocDir + strconv.Itoa(n/c.meta.Bundle) + ".json"
+	if _, ok := c.bundles[name]; !ok {
+		var b []searchPage
+		c.get(name, &b)
+		c.bundles[name] = b
+	}
+	return c.bundles[name][n%c.meta.Bundle]
 }
 
 // typing fetches, for the last word of q, the chunks search.js reads while it
@@ -343,10 +350,13 @@ func TestSearchOpens(t *testing.T) {
 	}
 }
 
+// genDoc is a generated page: a title and a text of words.
+type genDoc struct{ Title, URL, Text string }
+
 // genDocs makes n pages of words drawn from a vocabulary of about vocab words,
 // deterministically.
-func genDocs(n, vocab, words int) []searchDoc {
-	docs := make([]searchDoc, n)
+func genDocs(n, vocab, words int) []genDoc {
+	docs := make([]genDoc, n)
 	x := uint32(1)
 	next := func() int {
 		x ^= x << 13
@@ -366,13 +376,22 @@ func genDocs(n, vocab, words int) []searchDoc {
 			b.WriteString(word())
 			b.WriteByte(' ')
 		}
-		docs[i] = searchDoc{Title: word() + " " + word(), URL: fmt.Sprintf("/m/l%d/", i), Text: b.String()}
+		docs[i] = genDoc{Title: word() + " " + word(), URL: fmt.Sprintf("/m/l%d/", i), Text: b.String()}
+	}
+	return docs
+}
+
+// indexDocs makes the index's entries of generated pages, their text as one paragraph.
+func indexDocs(gen []genDoc) []searchDoc {
+	docs := make([]searchDoc, len(gen))
+	for i, g := range gen {
+		docs[i] = searchDoc{Title: g.Title, URL: g.URL, Body: searchBodyOfHTML("<p>" + html.EscapeString(g.Text) + "</p>")}
 	}
 	return docs
 }
 
 func TestSearchSplit(t *testing.T) {
-	docs := genDocs(2000, 20000, 200)
+	docs := indexDocs(genDocs(2000, 20000, 200))
 	files := buildSearchIndex(docs, stemmer("en"))
 	var meta searchMeta
 	if err := json.Unmarshal(files[searchMetaFile], &meta); err != nil {
@@ -415,13 +434,24 @@ func TestSearchSplit(t *testing.T) {
 			seen[w] = true
 		}
 	}
-	for i := range docs {
-		if files[searchDocDir+strconv.Itoa(i)+".json"] == nil {
-			t.Fatalf("page %d not written", i)
+	// Pages come in bundles of searchBundle, each page in its place.
+	if meta.Bundle != searchBundle {
+		t.Fatalf("index.json says bundles of %d", meta.Bundle)
+	}
+	for i, d := range docs {
+		var bundle []searchPage
+		if err := json.Unmarshal(files[searchBundleFile(i)], &bundle); err != nil {
+			t.Fatalf("page %d: %v", i, err)
+		}
+		if p := bundle[i%searchBundle]; p.URL != d.URL {
+			t.Fatalf("page %d is %s in its bundle, want %s", i, p.URL, d.URL)
 		}
 	}
+	if n := len(files) - len(meta.Chunks) - 1; n != (len(docs)+searchBundle-1)/searchBundle {
+		t.Errorf("%d bundle files for %d pages", n, len(docs))
+	}
 	// The same pages give the same bytes.
-	again := buildSearchIndex(genDocs(2000, 20000, 200), stemmer("en"))
+	again := buildSearchIndex(indexDocs(genDocs(2000, 20000, 200)), stemmer("en"))
 	if !maps.EqualFunc(files, again, bytes.Equal) {
 		t.Error("two builds of the same pages differ")
 	}
@@ -472,8 +502,8 @@ func TestSearchIncremental(t *testing.T) {
 			docs = append(docs, path.Base(w))
 		}
 	}
-	if !slices.Equal(docs, []string{"8.json"}) { // page 0 is the module
-		t.Errorf("an edit to one lesson rewrote pages %v", docs)
+	if want := path.Base(searchBundleFile(8)); !slices.Equal(docs, []string{want}) { // page 0 is the module
+		t.Errorf("an edit to one lesson rewrote page bundles %v, want %s alone", docs, want)
 	}
 	if got := openSearch(t, pub).query("quetzalcoatl", 10); len(got) != 1 {
 		t.Errorf("the edited lesson's new word finds %q", got)

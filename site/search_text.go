@@ -6,8 +6,10 @@ package site
 // never stems: the index maps every word it holds to its stem.
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/snowballstem"
 	"github.com/blevesearch/snowballstem/dutch"
@@ -17,42 +19,56 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// searchTextMax is the most bytes of a page's text kept for excerpts: the
-// browser downloads the text of each result it shows, and ten long lessons
-// must stay well under the 300 KB a query may cost. Words past it are still
-// indexed; a match only there is shown with the page's summary.
-const searchTextMax = 24 << 10
+// searchExcerptMax is the most bytes of a page's text kept for excerpts. The
+// browser fetches the pages it shows in bundles of searchBundle (see
+// search_index.go), so what one result costs is a bundle: sixteen pages of
+// 1.5 KB keep a query that shows six results from six bundles under the 300 KB
+// a query may cost at 10,000 lessons. Words past it are still indexed; a match
+// only there is shown with the page's summary.
+const searchExcerptMax = 1536
 
 // searchText returns the text a reader sees in rendered HTML, with runs of
 // white space made one space: no tags, no entities, nothing from scripts,
 // styles or SVG drawings.
 func searchText(rendered string) string {
-	var b strings.Builder
+	return string(appendSearchText(nil, rendered))
+}
+
+// appendSearchText appends searchText(rendered) to buf. It reads tag names and
+// attributes in place (no token is built), so a page costs one pass and no
+// allocation beyond buf's growth.
+func appendSearchText(buf []byte, rendered string) []byte {
 	z := html.NewTokenizer(strings.NewReader(rendered))
 	skip := 0   // depth inside elements whose text is not read
 	hidden := 0 // depth inside an element a reader does not read (see hiddenFromReaders)
 	space := true
+	start := len(buf)
 	for {
-		switch z.Next() {
+		tt := z.Next()
+		switch tt {
 		case html.ErrorToken:
-			return strings.TrimRight(b.String(), " ")
+			for len(buf) > start && buf[len(buf)-1] == ' ' {
+				buf = buf[:len(buf)-1]
+			}
+			return buf
 		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
-			tt := z.Token()
-			if hidden > 0 || (tt.Type == html.StartTagToken && hiddenFromReaders(tt)) {
+			name, hasAttr := z.TagName()
+			a := atom.Lookup(name)
+			if hidden > 0 || (tt == html.StartTagToken && hasAttr && hiddenFromReaders(z, a)) {
 				switch {
-				case tt.Type == html.SelfClosingTagToken || voidElements[tt.DataAtom]:
-				case tt.Type == html.StartTagToken:
+				case tt == html.SelfClosingTagToken || voidElements[a]:
+				case tt == html.StartTagToken:
 					hidden++
 				default:
 					hidden--
 				}
 				continue
 			}
-			switch tt.DataAtom {
+			switch a {
 			case atom.Script, atom.Style, atom.Svg, atom.Template, atom.Math:
-				if tt.Type == html.StartTagToken {
+				if tt == html.StartTagToken {
 					skip++
-				} else if tt.Type == html.EndTagToken && skip > 0 {
+				} else if tt == html.EndTagToken && skip > 0 {
 					skip--
 				}
 				continue
@@ -61,42 +77,65 @@ func searchText(rendered string) string {
 				continue // inline: a word may go on across it
 			}
 			if !space { // a block's edge ends a word
-				b.WriteByte(' ')
+				buf = append(buf, ' ')
 				space = true
 			}
 		case html.TextToken:
 			if skip > 0 || hidden > 0 {
 				continue
 			}
-			for _, r := range string(z.Text()) {
-				if unicode.IsSpace(r) {
-					if !space {
-						b.WriteByte(' ')
-						space = true
+			text := z.Text()
+			for i := 0; i < len(text); {
+				c := text[i]
+				if c < utf8.RuneSelf {
+					i++
+					if asciiSpace[c] {
+						if !space {
+							buf = append(buf, ' ')
+							space = true
+						}
+						continue
 					}
+					buf = append(buf, c)
+					space = false
 					continue
 				}
-				b.WriteRune(r)
-				space = false
+				r, n := utf8.DecodeRune(text[i:])
+				if unicode.IsSpace(r) {
+					if !space {
+						buf = append(buf, ' ')
+						space = true
+					}
+				} else {
+					buf = utf8.AppendRune(buf, r) // an invalid byte becomes U+FFFD, as ranging over a string does
+					space = false
+				}
+				i += n
 			}
 		}
 	}
 }
 
+// asciiSpace marks the ASCII bytes unicode.IsSpace reports.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
 // hiddenFromReaders tells an element whose text is not what a reader reads: one
 // marked aria-hidden (KaTeX's drawing of a formula, whose words are in its MathML,
 // itself left out above as markup), and a Mermaid diagram's source, which the reader
-// sees as a drawing.
-func hiddenFromReaders(t html.Token) bool {
-	for _, a := range t.Attr {
+// sees as a drawing. It reads the attributes of the tag z is at.
+func hiddenFromReaders(z *html.Tokenizer, a atom.Atom) bool {
+	for {
+		key, val, more := z.TagAttr()
 		switch {
-		case a.Key == "aria-hidden" && a.Val == "true":
+		case string(key) == "aria-hidden" && string(val) == "true":
 			return true
-		case a.Key == "class" && t.DataAtom == atom.Pre && strings.Contains(" "+a.Val+" ", " mermaid "):
+		case string(key) == "class" && a == atom.Pre && strings.Contains(" "+string(val)+" ", " mermaid "):
 			return true
 		}
+		if !more {
+			return false
+		}
 	}
-	return false
 }
 
 // voidElements have no end tag, so they do not nest.
@@ -107,13 +146,19 @@ var voidElements = map[atom.Atom]bool{
 }
 
 // clipText cuts s to at most max bytes at a word boundary.
-func clipText(s string, max int) string {
+func clipText(s []byte, max int) []byte {
 	if len(s) <= max {
 		return s
 	}
 	s = s[:max]
-	if i := strings.LastIndexByte(s, ' '); i > 0 {
-		s = s[:i]
+	if i := bytes.LastIndexByte(s, ' '); i > 0 {
+		return s[:i]
+	}
+	for len(s) > 0 && !utf8.RuneStart(s[len(s)-1]) { // no space: at least not inside a letter
+		s = s[:len(s)-1]
+	}
+	if len(s) > 0 {
+		s = s[:len(s)-1]
 	}
 	return s
 }
@@ -126,27 +171,68 @@ func isWordRune(r rune) bool {
 
 // searchWords calls fn with each word of s, folded (see fold).
 func searchWords(s string, fn func(word string)) {
-	start := -1
-	for i, r := range s {
-		if isWordRune(r) {
-			if start < 0 {
-				start = i
+	var scratch [wordMax]byte
+	eachWord([]byte(s), scratch[:0], func(w []byte) { fn(string(w)) })
+}
+
+// eachWord calls fn with each word of text, folded into scratch (fn must copy
+// it to keep it). Words of ASCII letters and digits, most words of most courses,
+// are lower-cased in place of fold's normalisation, which gives the same bytes.
+func eachWord(text, scratch []byte, fn func(word []byte)) {
+	start, ascii := -1, true
+	emit := func(w []byte) {
+		if !ascii {
+			if f := fold(string(w)); f != "" {
+				fn(append(scratch[:0], f...))
 			}
-			continue
+			return
 		}
-		if start >= 0 {
-			if w := fold(s[start:i]); w != "" {
-				fn(w)
+		if len(w) > wordMax {
+			return
+		}
+		b := scratch[:0]
+		for _, c := range w {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
 			}
+			b = append(b, c)
+		}
+		fn(b)
+	}
+	for i := 0; i < len(text); {
+		c := text[i]
+		var word bool
+		n := 1
+		if c < utf8.RuneSelf {
+			word = asciiWord[c]
+		} else {
+			var r rune
+			r, n = utf8.DecodeRune(text[i:])
+			word = isWordRune(r)
+		}
+		switch {
+		case word && start < 0:
+			start, ascii = i, c < utf8.RuneSelf
+		case word:
+			ascii = ascii && c < utf8.RuneSelf
+		case start >= 0:
+			emit(text[start:i])
 			start = -1
 		}
+		i += n
 	}
 	if start >= 0 {
-		if w := fold(s[start:]); w != "" {
-			fn(w)
-		}
+		emit(text[start:])
 	}
 }
+
+// asciiWord marks the ASCII bytes isWordRune reports: letters and digits.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = isWordRune(rune(c))
+	}
+	return t
+}()
 
 // wordMax is the longest word indexed, in bytes: longer runs are hashes, URLs
 // without punctuation and the like, which nobody types.
