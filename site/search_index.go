@@ -357,8 +357,10 @@ func (r *run) writeSearchIndex() error {
 			continue
 		}
 		d, ok := decodeSearchDoc(r.frags(p).Search)
-		if !ok {
-			return fmt.Errorf("search index: the entry of %s does not decode", p.File)
+		if !ok { // not made by this version: make it again
+			if d, ok = decodeSearchDoc(r.searchDocOf(p)); !ok {
+				return fmt.Errorf("search index: the entry of %s does not decode", p.File)
+			}
 		}
 		docs = append(docs, d)
 	}

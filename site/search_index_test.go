@@ -497,10 +497,18 @@ func TestSearchIncremental(t *testing.T) {
 	}
 	res = mustBuild(t, dir)
 	var docs []string
+	chunks := 0
 	for _, w := range res.Written {
 		if strings.HasPrefix(w, searchDocDir) {
 			docs = append(docs, path.Base(w))
 		}
+		if strings.HasPrefix(w, searchChunkDir) {
+			chunks++
+		}
+	}
+	t.Logf("the edit rewrote %d of %d chunks", chunks, len(c.meta.Chunks))
+	if chunks > len(c.meta.Chunks)/2 {
+		t.Errorf("an edit to one lesson rewrote %d of %d chunks", chunks, len(c.meta.Chunks))
 	}
 	if want := path.Base(searchBundleFile(8)); !slices.Equal(docs, []string{want}) { // page 0 is the module
 		t.Errorf("an edit to one lesson rewrote page bundles %v, want %s alone", docs, want)
