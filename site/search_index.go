@@ -23,10 +23,9 @@ package site
 import (
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"hash/fnv"
 	"maps"
-	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -147,7 +146,7 @@ func (r *run) pageBody(p *Page) []byte {
 
 // searchDocFormat is the first byte of an encoded searchDoc; a cached entry
 // of another format is not read (the page's text is read again instead).
-const searchDocFormat = 2
+const searchDocFormat = 3
 
 // encode writes d compactly: its strings with their lengths, then Body.
 func (d *searchDoc) encode() []byte {
@@ -224,8 +223,7 @@ func (r *byteReader) bytes() []byte {
 func (r *byteReader) str() string { return string(r.bytes()) }
 
 // The body of a page in the index (searchDoc.Body): its excerpt, then its
-// distinct words in byte order, each as the length it shares with the word
-// before, the rest of its bytes and its count.
+// distinct words in the order they first appear, each with its count.
 
 // wordCounter counts the words of one page at a time. Its slots outlive the
 // page, so a word the worker has seen before costs no allocation.
@@ -277,25 +275,17 @@ func searchBodyOfHTML(rendered string) []byte {
 	}
 	c.text = appendSearchText(c.text[:0], rendered)
 	eachWord(c.text, c.scratch[:0], c.add)
-	slices.SortFunc(c.seen, func(a, b int32) int { return strings.Compare(c.words[a], c.words[b]) })
-
+	// Words in the order they first appear: the same text gives the same
+	// bytes, with no sort.
 	excerpt := clipText(c.text, searchExcerptMax)
-	b := make([]byte, 0, len(excerpt)+8+len(c.seen)*8)
+	b := make([]byte, 0, len(excerpt)+8+len(c.seen)*10)
 	b = binary.AppendUvarint(b, uint64(len(excerpt)))
 	b = append(b, excerpt...)
 	b = binary.AppendUvarint(b, uint64(len(c.seen)))
-	prev := ""
 	for _, i := range c.seen {
-		w := c.words[i]
-		shared := 0
-		for shared < len(w) && shared < len(prev) && w[shared] == prev[shared] {
-			shared++
-		}
-		b = binary.AppendUvarint(b, uint64(shared))
-		b = appendStr(b, w[shared:])
+		b = appendStr(b, c.words[i])
 		b = binary.AppendUvarint(b, uint64(c.count[i]))
 		c.count[i] = 0
-		prev = w
 	}
 	c.seen = c.seen[:0]
 	return b
@@ -314,18 +304,14 @@ func bodyWords(body []byte, excerpt func(string), fn func(word []byte, n int)) b
 		excerpt(string(x))
 	}
 	n := r.uint()
-	var w [wordMax]byte
-	prev := w[:0]
 	for i := uint64(0); i < n && r.ok; i++ {
-		shared := r.uint()
-		rest := r.bytes()
+		w := r.bytes()
 		count := r.uint()
-		if shared > uint64(len(prev)) || shared+uint64(len(rest)) > wordMax {
+		if len(w) > wordMax {
 			return false
 		}
-		prev = append(prev[:shared], rest...)
-		if fn != nil {
-			fn(prev, int(count))
+		if fn != nil && r.ok {
+			fn(w, int(count))
 		}
 	}
 	return r.ok
@@ -349,26 +335,41 @@ func (r *run) writeSearchIndex() error {
 	key := newKeyer().str(r.fragsOrder, r.cfg.Language, strconv.Itoa(searchFormat)).sum()
 	r.next.Special[searchKeyName] = key
 	if r.fragsSame && r.prev.special(searchKeyName) == key && r.keepSearchIndex() {
+		if t := r.prev.special(searchStateKey); t != "" {
+			r.next.Special[searchStateKey] = t
+		}
 		return nil
 	}
-	var docs []searchDoc
+	var pages []*Page
 	for _, p := range r.course.All() {
-		if p.Kind == KindHome {
-			continue
+		if p.Kind != KindHome {
+			pages = append(pages, p)
 		}
-		d, ok := decodeSearchDoc(r.frags(p).Search)
-		if !ok { // not made by this version: make it again
-			if d, ok = decodeSearchDoc(r.searchDocOf(p)); !ok {
-				return fmt.Errorf("search index: the entry of %s does not decode", p.File)
-			}
-		}
-		docs = append(docs, d)
 	}
-	files := buildSearchIndex(docs, stemmer(r.cfg.Language))
-	names := slices.Sorted(maps.Keys(files))
-	return parallel(r.ctx, len(names), func(i int) error {
-		return r.out.write(names[i], files[names[i]])
+	files, err := r.searchIndexFiles(pages) // search_state.go
+	if err != nil {
+		return err
+	}
+	for _, name := range files.keep {
+		r.out.keep(name)
+	}
+	names := slices.Sorted(maps.Keys(files.write))
+	err = parallel(r.ctx, len(names), func(i int) error {
+		return r.out.write(names[i], files.write[names[i]])
 	})
+	if err != nil {
+		return err
+	}
+	st := r.b.search
+	st.token = newSearchToken()
+	r.next.Special[searchStateKey] = st.token
+	if r.b.o.CacheDir != "" {
+		if err := st.save(filepath.Join(r.b.o.CacheDir, searchStateFile)); err != nil {
+			r.b.log.Warn("search index: its state is not kept for the next build", "err", err)
+			delete(r.next.Special, searchStateKey)
+		}
+	}
+	return nil
 }
 
 // keepSearchIndex keeps the last build's index files, or returns false when
@@ -426,227 +427,6 @@ const searchBundle = 16
 // searchBundleFile is the file of d/ that holds page n.
 func searchBundleFile(n int) string {
 	return searchDocDir + strconv.Itoa(n/searchBundle) + ".json"
-}
-
-// searchPosting is one page in a stem's list while the index is made.
-type searchPosting struct {
-	doc, tf int32
-	title   bool
-}
-
-// buildSearchIndex makes the index files (by output path) for docs in course
-// order. The same docs give the same bytes.
-func buildSearchIndex(docs []searchDoc, stem func(string) string) map[string][]byte {
-	// Every word of the course gets a number, and its stem one: a word is
-	// stemmed once per build, and a page's counts are kept by number.
-	wordNum := map[string]int32{}
-	var wordStem []int32
-	stemNum := map[string]int32{}
-	var stems []string
-	stemOf := func(w []byte) int32 {
-		if i, ok := wordNum[string(w)]; ok {
-			return wordStem[i]
-		}
-		word := string(w)
-		s := stem(word)
-		si, ok := stemNum[s]
-		if !ok {
-			si = int32(len(stems))
-			stemNum[s] = si
-			stems = append(stems, s)
-		}
-		wordNum[word] = int32(len(wordStem))
-		wordStem = append(wordStem, si)
-		return si
-	}
-	var (
-		lists   [][]searchPosting // by stem number
-		tf      []int32           // by stem number, for the page being counted
-		inTitle []bool
-		has     []int32 // the stems of the page being counted
-	)
-	count := func(si int32, weight int32) {
-		for int(si) >= len(tf) {
-			tf, inTitle, lists = append(tf, -1), append(inTitle, false), append(lists, nil)
-		}
-		if tf[si] < 0 {
-			tf[si] = 0
-			has = append(has, si)
-		}
-		tf[si] += weight
-	}
-	pages := make([][]byte, len(docs))
-	lens := make([]int32, len(docs))
-	total := 0
-	var scratch [wordMax]byte
-	for i, d := range docs {
-		var excerpt string
-		n := int32(0)
-		bodyWords(d.Body, func(x string) { excerpt = x }, func(w []byte, c int) {
-			count(stemOf(w), int32(c))
-			n += int32(c)
-		})
-		words := func(s string, weight int32) {
-			eachWord([]byte(s), scratch[:0], func(w []byte) {
-				count(stemOf(w), weight)
-				n += weight
-			})
-		}
-		words(d.Summary, 1)
-		for _, t := range d.Tags {
-			words(t, 1)
-		}
-		for _, h := range d.Headings {
-			words(h, headingWeight-1) // once more than in the text
-		}
-		eachWord([]byte(d.Title), scratch[:0], func(w []byte) {
-			si := stemOf(w)
-			count(si, 0) // in the title only, if not elsewhere
-			inTitle[si] = true
-		})
-		for _, si := range has {
-			lists[si] = append(lists[si], searchPosting{doc: int32(i), tf: tf[si], title: inTitle[si]})
-			tf[si], inTitle[si] = -1, false
-		}
-		has = has[:0]
-		lens[i] = n
-		total += int(n)
-		pages[i], _ = json.Marshal(searchPage{Title: d.Title, URL: d.URL, Module: d.Module,
-			Summary: d.Summary, Text: excerpt})
-	}
-	// The average length is rounded to a whole word: one page's edit then
-	// leaves it, and so every other page's scores, as they were, and the
-	// chunks without that page's words keep their bytes.
-	avg := max(math.Round(float64(total)/float64(max(len(docs), 1))), 1)
-	n := float64(len(docs))
-
-	// Each stem's postings: (page, score) in page order, encoded.
-	postings := make([]string, len(stems))
-	var enc []byte
-	for si, list := range lists {
-		df := float64(len(list))
-		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-		enc = enc[:0]
-		prev := -1
-		for _, p := range list {
-			tf := float64(p.tf)
-			norm := bm25K1 * (1 - bm25B + bm25B*float64(lens[p.doc])/avg)
-			score := tf * (bm25K1 + 1) / (tf + norm)
-			if p.title {
-				score += titleBonus
-			}
-			q := max(1, int(math.Round(idf*score*scoreScale)))
-			enc = appendNum(enc, int(p.doc)-prev)
-			enc = appendNum(enc, q)
-			prev = int(p.doc)
-		}
-		postings[si] = string(enc)
-	}
-
-	files := map[string][]byte{}
-	meta := searchMeta{Format: searchFormat, Pages: len(docs)}
-	sorted := slices.Sorted(maps.Keys(wordNum))
-	chunks := splitChunks(sorted, func(w string) (string, string) {
-		si := wordStem[wordNum[w]]
-		return stems[si], postings[si]
-	})
-	size := 0
-	for _, c := range chunks {
-		size += len(c.data)
-	}
-	if len(chunks) == 1 && size <= searchInlineMax {
-		meta.Index = chunks[0].chunk
-	} else {
-		for _, c := range chunks {
-			name := searchChunkDir + hashBytes(c.data)[:16] + ".json"
-			files[name] = c.data
-			meta.Chunks = append(meta.Chunks, [2]string{c.first, strings.TrimPrefix(name, "search/")})
-		}
-	}
-	for _, p := range pages {
-		size += len(p)
-	}
-	if meta.Index != nil && size <= searchSingleMax {
-		for _, p := range pages {
-			meta.Docs = append(meta.Docs, p)
-		}
-	} else {
-		meta.Bundle = searchBundle
-		for first := 0; first < len(pages); first += searchBundle {
-			b := []byte{'['}
-			for i, p := range pages[first:min(first+searchBundle, len(pages))] {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = append(b, p...)
-			}
-			files[searchBundleFile(first)] = append(b, ']')
-		}
-	}
-	files[searchMetaFile], _ = json.Marshal(meta)
-	return files
-}
-
-type builtChunk struct {
-	first string // its first word
-	chunk *searchChunk
-	data  []byte
-}
-
-// splitChunks cuts the sorted words into chunks of at most about
-// searchChunkTarget bytes; of holds a word's stem and that stem's postings. A
-// chunk holds the postings of every stem of its words, so a stem whose words
-// fall in two chunks is in both.
-//
-// Where a chunk ends depends on the words themselves, not only on the sizes
-// before them (content-defined, as in rsync's and restic's chunking): past half
-// the target, a word ends its chunk when its hash says so, each byte it adds
-// having the same chance. A word added or a list grown then moves the ends of
-// its own chunk and perhaps the next, and the chunks after keep their bytes and
-// names, so an edit rewrites a few chunks instead of all that follow it.
-func splitChunks(sorted []string, of func(w string) (stem, postings string)) []builtChunk {
-	var out []builtChunk
-	cur := &searchChunk{Words: map[string]string{}, Postings: map[string]string{}}
-	first, size := "", 0
-	flush := func() {
-		data, _ := json.Marshal(cur)
-		out = append(out, builtChunk{first: first, chunk: cur, data: data})
-		cur = &searchChunk{Words: map[string]string{}, Postings: map[string]string{}}
-		size = 0
-	}
-	for _, w := range sorted {
-		s, list := of(w)
-		add := len(w) + 6
-		if s != w {
-			add += len(s)
-		}
-		if _, ok := cur.Postings[s]; !ok {
-			add += len(s) + len(list) + 6
-		}
-		if size > 0 && size+add > searchChunkTarget {
-			flush()
-		}
-		if size == 0 {
-			first = w
-		}
-		if s == w {
-			cur.Words[w] = ""
-		} else {
-			cur.Words[w] = s
-		}
-		cur.Postings[s] = list
-		size += add
-		if size >= searchChunkTarget/2 && chunkEnds(w, add) {
-			flush()
-		}
-	}
-	if size > 0 || len(out) == 0 {
-		flush()
-	}
-	if len(out) > 0 {
-		out[0].first = "" // the first chunk also holds every word before its first
-	}
-	return out
 }
 
 // chunkEnds tells whether a chunk past half its target ends after word w,

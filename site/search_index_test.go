@@ -517,3 +517,220 @@ func TestSearchIncremental(t *testing.T) {
 		t.Errorf("the edited lesson's new word finds %q", got)
 	}
 }
+
+// TestSearchIncrementalMatchesClean edits a course with a split index again
+// and again, each time rebuilding from the last build (in the same process,
+// as serve does, and in a fresh one, from the cache folder) and from nothing,
+// and wants the same search files, byte for byte; the rebuilds after one or
+// two edits update the index instead of making it again.
+func TestSearchIncrementalMatchesClean(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("-- course.toml --\ntitle = \"C\"\nbase_url = \"https://example.org/\"\n-- content/_index.md --\n+++\ntitle = \"C\"\n+++\n")
+	b.WriteString("-- content/01-m/_index.md --\n+++\ntitle = \"M\"\nweight = 1\n+++\n-- content/02-n/_index.md --\n+++\ntitle = \"N\"\nweight = 2\n+++\n")
+	gen := genDocs(240, 20000, 150)
+	for i, d := range gen {
+		fmt.Fprintf(&b, "-- content/0%d-%s/l%03d.md --\n+++\ntitle = %q\nsummary = \"Summary %d.\"\n+++\n%s\n", 1+i%2, []string{"m", "n"}[i%2], i, d.Title, i, d.Text)
+	}
+	dir := course(t, b.String())
+	pub := filepath.Join(dir, "public")
+	opts := Options{Source: dir, Out: pub, CacheDir: filepath.Join(dir, ".cohort")}
+	served := NewBuilder(opts)
+	if _, err := served.Build(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if openSearch(t, pub).meta.Index != nil {
+		t.Fatal("the index is not split")
+	}
+	file := func(i int) string {
+		return filepath.Join(dir, "content", fmt.Sprintf("0%d-%s", 1+i%2, []string{"m", "n"}[i%2]), fmt.Sprintf("l%03d.md", i))
+	}
+	edit := func(i int, f func(string) string) {
+		src, err := os.ReadFile(file(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file(i), []byte(f(string(src))), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendText := func(s string) func(string) string { return func(src string) string { return src + "\n" + s + "\n" } }
+	steps := []struct {
+		name string
+		do   func()
+	}{
+		{"a new word", func() { edit(7, appendText("quetzalcoatl")) }},
+		{"words another page has", func() { edit(8, appendText(gen[9].Text)) }},
+		{"half the text gone", func() { edit(9, func(src string) string { return src[:len(src)/2] }) }},
+		{"a new title", func() {
+			edit(10, func(src string) string { return strings.Replace(src, "title = ", "title = \"Axolotl care\" #", 1) })
+		}},
+		{"a heading", func() { edit(11, appendText("## Feedback loops\n\nMore text.")) }},
+		{"a new summary", func() {
+			edit(12, func(src string) string { return strings.Replace(src, "Summary 12.", "Moderating groups.", 1) })
+		}},
+		{"two pages at once", func() { edit(20, appendText("zanzibar feedback")); edit(200, appendText("zanzibar")) }},
+		{"the new word gone again", func() { edit(7, func(src string) string { return strings.Replace(src, "quetzalcoatl", "", 1) }) }},
+		{"a page's only word of a stem gone", func() {
+			edit(20, func(src string) string { return strings.Replace(src, "zanzibar", "", 1) })
+		}},
+	}
+	updated := 0
+	for k, step := range steps {
+		step.do()
+		var st *searchState
+		if k%2 == 0 { // serve: the same builder
+			if _, err := served.Build(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			st = served.search
+		} else { // a fresh process: the state from the cache folder
+			fresh := NewBuilder(opts)
+			if _, err := fresh.Build(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			st = fresh.search
+			served = fresh
+		}
+		if st != nil && st.updated {
+			updated++
+		}
+		clean := filepath.Join(t.TempDir(), "public")
+		if _, err := Build(t.Context(), Options{Source: dir, Out: clean}); err != nil {
+			t.Fatal(err)
+		}
+		want, got := searchFilesIn(t, clean), searchFilesIn(t, pub)
+		if !slices.Equal(slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want))) {
+			t.Errorf("%s: search files %d, clean build %d", step.name, len(got), len(want))
+		}
+		for name, data := range want {
+			if got[name] != data {
+				t.Errorf("%s: %s differs from a clean build's", step.name, name)
+			}
+		}
+	}
+	t.Logf("%d of %d rebuilds updated the index", updated, len(steps))
+	if updated < len(steps)-2 {
+		t.Errorf("%d of %d rebuilds updated the index; the others made it again", updated, len(steps))
+	}
+	if got := openSearch(t, pub).query("axolotl", 10); !slices.Equal(got, []string{"Axolotl care"}) {
+		t.Errorf("the new title finds %q", got)
+	}
+}
+
+// searchFilesIn reads every file under pub/search but the page.
+func searchFilesIn(t *testing.T, pub string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	root := filepath.Join(pub, "search")
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(root, p)
+		files[filepath.ToSlash(rel)] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestSearchStateUpdate updates the state of a large index after small edits
+// (a word or ten added or taken out, a title), in memory, and wants each time
+// the files a clean build makes: those written and those kept from before.
+// Most chunks are kept.
+func TestSearchStateUpdate(t *testing.T) {
+	gen := genDocs(2000, 20000, 200)
+	docs := indexDocs(gen)
+	stem := stemmer("en")
+	st := newSearchState(docs, stem, "en")
+	pageOf := func(i int) []byte { return searchPageJSON(&docs[i]) }
+	first, _ := st.emit(pageOf, nil, nil, nil)
+	have := first.write // every file as it is now
+	x := uint32(7)
+	next := func(n int) int {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		return int(x % uint32(n))
+	}
+	kept, made := 0, 0
+	for step := range 12 {
+		changed := map[int][2]*searchDoc{}
+		var pages []int
+		for range 1 + step%3 {
+			i := next(len(docs))
+			if _, ok := changed[i]; ok {
+				continue
+			}
+			old := docs[i]
+			g := gen[i]
+			switch step % 4 {
+			case 0:
+				g.Text += " quetzal" + strconv.Itoa(step)
+			case 1: // the last ten words gone
+				f := strings.Fields(g.Text)
+				g.Text = strings.Join(f[:len(f)-10], " ")
+			case 2:
+				g.Title = "Axolotl " + g.Title
+			case 3: // ten words of another page
+				g.Text += " " + strings.Join(strings.Fields(gen[next(len(gen))].Text)[:10], " ")
+			}
+			gen[i] = g
+			docs[i] = indexDocs([]genDoc{g})[0]
+			changed[i] = [2]*searchDoc{&old, &docs[i]}
+			pages = append(pages, i)
+		}
+		words, stems, ok := st.update(changed, stem)
+		if !ok {
+			t.Fatalf("step %d: the state does not update", step)
+		}
+		files, ok := st.emit(pageOf, words, stems, pages)
+		if !ok {
+			t.Fatalf("step %d: not emitted", step)
+		}
+		got := map[string][]byte{}
+		for _, name := range files.keep {
+			if have[name] == nil {
+				t.Fatalf("step %d: keeps %s, which is not there", step, name)
+			}
+			got[name] = have[name]
+		}
+		maps.Copy(got, files.write)
+		want := buildSearchIndex(docs, stem)
+		if !maps.EqualFunc(got, want, bytes.Equal) {
+			for name := range want {
+				if !bytes.Equal(got[name], want[name]) {
+					t.Errorf("step %d: %s differs from a clean build's", step, name)
+				}
+			}
+			for name := range got {
+				if want[name] == nil {
+					t.Errorf("step %d: %s, which a clean build does not make", step, name)
+				}
+			}
+			t.FailNow()
+		}
+		k, m := 0, 0
+		for _, name := range files.keep {
+			if strings.HasPrefix(name, searchChunkDir) {
+				k++
+			}
+		}
+		for name := range files.write {
+			if strings.HasPrefix(name, searchChunkDir) {
+				m++
+			}
+		}
+		t.Logf("step %d (%d pages): chunks kept %d, made again %d", step, len(pages), k, m)
+		if step%2 == 0 { // a word added, or a title changed: its stems' chunks, few of them
+			kept, made = kept+k, made+m
+		}
+		have = got
+	}
+	if kept < 2*made {
+		t.Errorf("edits of a word make many chunks again: %d kept, %d made", kept, made)
+	}
+}
