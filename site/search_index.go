@@ -9,8 +9,9 @@ package site
 //	                      small course also the words and the pages themselves
 //	search/t/HASH.json    a chunk of the words, in sorted order: each word's stem
 //	                      and each stem's ranked list of pages
-//	search/d/N.json       page N (course order): title, URL, module, summary and
-//	                      text, for the result list and its excerpts
+//	search/d/B.json       pages 16B to 16B+15 (course order): title, URL, module,
+//	                      summary and the start of the text, for the result list
+//	                      and its excerpts
 //
 // A chunk's name is its content's hash, so an unchanged chunk keeps its name and
 // browsers may keep it; the output writer rewrites only files whose bytes changed.

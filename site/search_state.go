@@ -260,49 +260,60 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 	}
 	stems = map[string]bool{}
 	for s, e := range edits {
-		list := map[int]uint64{}
-		if old := st.stems[s]; old != nil {
-			if !eachRaw(old.raw, func(doc int, v uint64) { list[doc] = v }) {
-				return nil, nil, false
-			}
-		}
+		// The list again, in one pass: the changed pages' entries replaced,
+		// taken out or put in at their place.
+		docs := slices.Sorted(maps.Keys(e))
 		before := map[int]uint64{}
-		dfBefore := len(list)
-		for doc, v := range e {
-			if w, ok := list[doc]; ok {
-				before[doc] = w
-			}
-			if v == noEntry {
-				delete(list, doc)
-			} else {
-				list[doc] = v
+		var raw []byte
+		prev, df, dfBefore, k := -1, 0, 0, 0
+		put := func(doc int, v uint64) {
+			raw = binary.AppendUvarint(raw, uint64(doc-prev))
+			raw = binary.AppendUvarint(raw, v)
+			prev = doc
+			df++
+		}
+		flushTo := func(doc int) { // the changed pages before doc
+			for ; k < len(docs) && docs[k] < doc; k++ {
+				if v := e[docs[k]]; v != noEntry {
+					put(docs[k], v)
+				}
 			}
 		}
+		var old []byte
+		if ss := st.stems[s]; ss != nil {
+			old = ss.raw
+		}
+		ok := eachRaw(old, func(doc int, v uint64) {
+			dfBefore++
+			flushTo(doc)
+			if _, changed := e[doc]; changed {
+				before[doc] = v
+				return // its new entry, if any, comes from e
+			}
+			put(doc, v)
+		})
+		if !ok {
+			return nil, nil, false
+		}
+		flushTo(math.MaxInt)
 		// The stem's postings change when its pages do, or when a changed
 		// page's score does; the other pages' scores depend only on df.
-		same := len(list) == dfBefore
+		same := df == dfBefore
 		if same {
 			idf := searchIDF(n, dfBefore)
-			for doc := range e {
+			for doc, v := range e {
 				w, had := before[doc]
-				v, has := list[doc]
+				has := v != noEntry
 				if had != has || (has && searchScore(idf, w, oldLens[doc], avg) != searchScore(idf, v, st.lens[doc], avg)) {
 					same = false
 					break
 				}
 			}
 		}
-		if len(list) == 0 {
+		if df == 0 {
 			delete(st.stems, s)
 			stems[s] = true
 			continue
-		}
-		var raw []byte
-		prev := -1
-		for _, doc := range slices.Sorted(maps.Keys(list)) {
-			raw = binary.AppendUvarint(raw, uint64(doc-prev))
-			raw = binary.AppendUvarint(raw, list[doc])
-			prev = doc
 		}
 		encLen := st.stems[s].encLenOr(-1)
 		if !same {
@@ -378,8 +389,13 @@ func eachRaw(raw []byte, fn func(doc int, v uint64)) bool {
 // (v>>1) in a page of length l, plus the title bonus (v&1), times the stem's
 // idf, in quarter points.
 func searchScore(idf float64, v uint64, l int32, avg float64) int {
+	return scoreOf(idf, v, searchLen(l), avg)
+}
+
+// scoreOf is searchScore for a length already made searchLen.
+func scoreOf(idf float64, v uint64, l, avg float64) int {
 	tf := float64(v >> 1)
-	norm := bm25K1 * (1 - bm25B + bm25B*searchLen(l)/avg)
+	norm := bm25K1 * (1 - bm25B + bm25B*l/avg)
 	score := tf * (bm25K1 + 1) / (tf + norm)
 	if v&1 != 0 {
 		score += titleBonus
@@ -425,6 +441,10 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 	full := affected == nil
 	n := len(st.lens)
 	avg := max(math.Round(float64(st.total)/float64(max(n, 1))), 1)
+	qlens := make([]float64, n) // each page's length as BM25 is told it
+	for i, l := range st.lens {
+		qlens[i] = searchLen(l)
+	}
 	encoded := map[string]string{}
 	encode := func(s string) string {
 		if e, ok := encoded[s]; ok {
@@ -438,7 +458,7 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 		prev := -1
 		eachRaw(ss.raw, func(doc int, v uint64) {
 			enc = appendNum(enc, doc-prev)
-			enc = appendNum(enc, searchScore(idf, v, st.lens[doc], avg))
+			enc = appendNum(enc, scoreOf(idf, v, qlens[doc], avg))
 			prev = doc
 		})
 		e := string(enc)
