@@ -34,108 +34,322 @@ func searchText(rendered string) string {
 	return string(appendSearchText(nil, rendered))
 }
 
-// appendSearchText appends searchText(rendered) to buf. It reads tag names and
-// attributes in place (no token is built), so a page costs one pass and no
-// allocation beyond buf's growth.
+// appendSearchText appends searchText(rendered) to buf. It reads the HTML in
+// one pass over the string, as x/net/html's tokenizer cuts it (tags,
+// comments, raw text of script, style and the like; see scanTag), but without
+// copying it into tokens: on a cold build this was a tenth of the time.
 func appendSearchText(buf []byte, rendered string) []byte {
-	z := html.NewTokenizer(strings.NewReader(rendered))
-	skip := 0   // depth inside elements whose text is not read
-	hidden := 0 // depth inside an element a reader does not read (see hiddenFromReaders)
-	space := true
-	start := len(buf)
+	t := textOut{buf: buf, space: true, start: len(buf)}
+	s := rendered
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], '<')
+		if j < 0 {
+			t.text(s[i:], true)
+			break
+		}
+		t.text(s[i:i+j], true)
+		i += j
+		tag, next, ok := scanTag(s, i)
+		if !ok { // not markup: the '<' is text
+			t.text("<", false)
+			i++
+			continue
+		}
+		if next < 0 { // the input ends inside markup
+			break
+		}
+		i = next
+		if tag.kind == 0 {
+			continue // a comment or the like
+		}
+		t.tag(tag)
+		if tag.kind == startTag && tag.raw != "" {
+			end := rawTextEnd(s, i, tag.raw)
+			t.text(s[i:end], tag.raw == "textarea" || tag.raw == "title")
+			i = end
+		}
+	}
+	return t.end()
+}
+
+// textOut collects the text as searchText keeps it.
+type textOut struct {
+	buf    []byte
+	start  int
+	skip   int // depth inside elements whose text is not read
+	hidden int // depth inside an element a reader does not read (see hiddenFromReaders)
+	space  bool
+}
+
+func (t *textOut) end() []byte {
+	for len(t.buf) > t.start && t.buf[len(t.buf)-1] == ' ' {
+		t.buf = t.buf[:len(t.buf)-1]
+	}
+	return t.buf
+}
+
+func (t *textOut) tag(g scannedTag) {
+	if t.hidden > 0 || (g.kind == startTag && g.hidden) {
+		switch {
+		case g.kind == selfClosingTag || voidElements[g.atom]:
+		case g.kind == startTag:
+			t.hidden++
+		default:
+			t.hidden--
+		}
+		return
+	}
+	switch g.atom {
+	case atom.Script, atom.Style, atom.Svg, atom.Template, atom.Math:
+		if g.kind == startTag {
+			t.skip++
+		} else if g.kind == endTag && t.skip > 0 {
+			t.skip--
+		}
+		return
+	case atom.A, atom.Em, atom.Strong, atom.Code, atom.B, atom.I, atom.Mark, atom.Span,
+		atom.Sub, atom.Sup, atom.Abbr, atom.Kbd, atom.Q, atom.S, atom.Del, atom.Ins, atom.Small:
+		return // inline: a word may go on across it
+	}
+	if !t.space { // a block's edge ends a word
+		t.buf = append(t.buf, ' ')
+		t.space = true
+	}
+}
+
+// text adds text, its entities decoded when entities is set, its runs of
+// white space made one space.
+func (t *textOut) text(text string, entities bool) {
+	if t.skip > 0 || t.hidden > 0 || text == "" {
+		return
+	}
+	if entities && strings.IndexByte(text, '&') >= 0 {
+		text = html.UnescapeString(text)
+	}
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			i++
+			if asciiSpace[c] {
+				if !t.space {
+					t.buf = append(t.buf, ' ')
+					t.space = true
+				}
+				continue
+			}
+			t.buf = append(t.buf, c)
+			t.space = false
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if unicode.IsSpace(r) {
+			if !t.space {
+				t.buf = append(t.buf, ' ')
+				t.space = true
+			}
+		} else {
+			t.buf = utf8.AppendRune(t.buf, r) // an invalid byte becomes U+FFFD, as ranging over a string does
+			t.space = false
+		}
+		i += n
+	}
+}
+
+const (
+	startTag = iota + 1
+	endTag
+	selfClosingTag
+)
+
+// scannedTag is a tag as searchText needs it.
+type scannedTag struct {
+	kind   int // startTag, endTag, selfClosingTag; 0 for a comment, doctype or the like
+	atom   atom.Atom
+	hidden bool   // a start tag hiddenFromReaders
+	raw    string // for a start tag whose content is raw text: its name
+}
+
+// scanTag reads the markup at s[i] == '<' as x/net/html's tokenizer does:
+// a start or end tag (a letter after '<' or "</"), a comment ("<!--" to "-->"),
+// or a bogus comment ("<!", "<?", "</" and another character, to '>'). ok is
+// false when the '<' begins no markup; next is -1 when s ends inside it.
+func scanTag(s string, i int) (tag scannedTag, next int, ok bool) {
+	if i+1 >= len(s) {
+		return tag, 0, false
+	}
+	c := s[i+1]
+	switch {
+	case isASCIILetter(c):
+		return readTag(s, i+1, startTag)
+	case c == '/':
+		if i+2 >= len(s) {
+			return tag, 0, false
+		}
+		switch d := s[i+2]; {
+		case isASCIILetter(d):
+			return readTag(s, i+2, endTag)
+		case d == '>':
+			return tag, i + 3, true // "</>" is nothing
+		}
+		return tag, toGT(s, i+2), true
+	case c == '!':
+		if strings.HasPrefix(s[i:], "<!--") {
+			j := i + 4
+			switch { // "<!-->" and "<!--->" are empty comments
+			case strings.HasPrefix(s[j:], ">"):
+				return tag, j + 1, true
+			case strings.HasPrefix(s[j:], "->"):
+				return tag, j + 2, true
+			}
+			k := strings.Index(s[j:], "-->")
+			if k < 0 {
+				return tag, -1, true
+			}
+			return tag, j + k + 3, true
+		}
+		return tag, toGT(s, i+2), true
+	case c == '?':
+		return tag, toGT(s, i+1), true
+	}
+	return tag, 0, false
+}
+
+// toGT returns the index after the first '>' from i, or -1.
+func toGT(s string, i int) int {
+	if k := strings.IndexByte(s[i:], '>'); k >= 0 {
+		return i + k + 1
+	}
+	return -1
+}
+
+func isASCIILetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
+func isHTMLSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' }
+
+// readTag reads a tag's name and attributes from s[i], its name's first
+// letter, to the '>' that ends it, outside quotes.
+func readTag(s string, i, kind int) (tag scannedTag, next int, ok bool) {
+	j := i
+	for j < len(s) && !isHTMLSpace(s[j]) && s[j] != '/' && s[j] != '>' {
+		j++
+	}
+	var lower [16]byte
+	name := s[i:j]
+	if len(name) <= len(lower) {
+		for k := range len(name) {
+			c := name[k]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			lower[k] = c
+		}
+		tag.atom = atom.Lookup(lower[:len(name)])
+	}
+	tag.kind = kind
+	// Attributes: a name, and perhaps '=' and a value, quoted or not.
 	for {
-		tt := z.Next()
-		switch tt {
-		case html.ErrorToken:
-			for len(buf) > start && buf[len(buf)-1] == ' ' {
-				buf = buf[:len(buf)-1]
+		for j < len(s) && (isHTMLSpace(s[j]) || s[j] == '/') {
+			j++
+		}
+		if j >= len(s) {
+			return tag, -1, true
+		}
+		if s[j] == '>' {
+			break
+		}
+		k := j + 1 // an attribute's name may begin with '='
+		for k < len(s) && !isHTMLSpace(s[k]) && s[k] != '/' && s[k] != '>' && s[k] != '=' {
+			k++
+		}
+		key := s[j:k]
+		for k < len(s) && isHTMLSpace(s[k]) {
+			k++
+		}
+		val := ""
+		if k < len(s) && s[k] == '=' {
+			k++
+			for k < len(s) && isHTMLSpace(s[k]) {
+				k++
 			}
-			return buf
-		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
-			a := atom.Lookup(name)
-			if hidden > 0 || (tt == html.StartTagToken && hasAttr && hiddenFromReaders(z, a)) {
-				switch {
-				case tt == html.SelfClosingTagToken || voidElements[a]:
-				case tt == html.StartTagToken:
-					hidden++
-				default:
-					hidden--
+			if k < len(s) && (s[k] == '"' || s[k] == '\'') {
+				q := strings.IndexByte(s[k+1:], s[k])
+				if q < 0 {
+					return tag, -1, true
 				}
-				continue
-			}
-			switch a {
-			case atom.Script, atom.Style, atom.Svg, atom.Template, atom.Math:
-				if tt == html.StartTagToken {
-					skip++
-				} else if tt == html.EndTagToken && skip > 0 {
-					skip--
+				val = s[k+1 : k+1+q]
+				k += q + 2
+			} else {
+				v := k
+				for k < len(s) && !isHTMLSpace(s[k]) && s[k] != '>' {
+					k++
 				}
-				continue
-			case atom.A, atom.Em, atom.Strong, atom.Code, atom.B, atom.I, atom.Mark, atom.Span,
-				atom.Sub, atom.Sup, atom.Abbr, atom.Kbd, atom.Q, atom.S, atom.Del, atom.Ins, atom.Small:
-				continue // inline: a word may go on across it
-			}
-			if !space { // a block's edge ends a word
-				buf = append(buf, ' ')
-				space = true
-			}
-		case html.TextToken:
-			if skip > 0 || hidden > 0 {
-				continue
-			}
-			text := z.Text()
-			for i := 0; i < len(text); {
-				c := text[i]
-				if c < utf8.RuneSelf {
-					i++
-					if asciiSpace[c] {
-						if !space {
-							buf = append(buf, ' ')
-							space = true
-						}
-						continue
-					}
-					buf = append(buf, c)
-					space = false
-					continue
-				}
-				r, n := utf8.DecodeRune(text[i:])
-				if unicode.IsSpace(r) {
-					if !space {
-						buf = append(buf, ' ')
-						space = true
-					}
-				} else {
-					buf = utf8.AppendRune(buf, r) // an invalid byte becomes U+FFFD, as ranging over a string does
-					space = false
-				}
-				i += n
+				val = s[v:k]
 			}
 		}
+		if kind == startTag && !tag.hidden {
+			tag.hidden = hiddenAttr(key, val, tag.atom)
+		}
+		j = k
+	}
+	if kind == startTag {
+		switch tag.atom {
+		case atom.Iframe, atom.Noembed, atom.Noframes, atom.Noscript, atom.Plaintext, atom.Script,
+			atom.Style, atom.Textarea, atom.Title, atom.Xmp:
+			tag.raw = tag.atom.String()
+		}
+		if s[j-1] == '/' {
+			tag.kind = selfClosingTag
+		}
+	}
+	return tag, j + 1, true
+}
+
+// rawTextEnd returns where the raw text from i of an element named name
+// ends: at "</name" followed by white space, '/' or '>', in any case; at the
+// end of s for plaintext, or when there is no such end tag.
+func rawTextEnd(s string, i int, name string) int {
+	if name == "plaintext" {
+		return len(s)
+	}
+	for j := i; ; {
+		k := strings.Index(s[j:], "</")
+		if k < 0 {
+			return len(s)
+		}
+		j += k
+		e := j + 2 + len(name)
+		if e <= len(s) && strings.EqualFold(s[j+2:e], name) && (e == len(s) || isHTMLSpace(s[e]) || s[e] == '/' || s[e] == '>') {
+			return j
+		}
+		j += 2
 	}
 }
 
 // asciiSpace marks the ASCII bytes unicode.IsSpace reports.
 var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
-// hiddenFromReaders tells an element whose text is not what a reader reads: one
-// marked aria-hidden (KaTeX's drawing of a formula, whose words are in its MathML,
-// itself left out above as markup), and a Mermaid diagram's source, which the reader
-// sees as a drawing. It reads the attributes of the tag z is at.
-func hiddenFromReaders(z *html.Tokenizer, a atom.Atom) bool {
-	for {
-		key, val, more := z.TagAttr()
-		switch {
-		case string(key) == "aria-hidden" && string(val) == "true":
-			return true
-		case string(key) == "class" && a == atom.Pre && strings.Contains(" "+string(val)+" ", " mermaid "):
-			return true
+// hiddenAttr tells an attribute of an element whose text is not what a
+// reader reads: aria-hidden (KaTeX's drawing of a formula, whose words are in
+// its MathML, itself left out above as markup), and a Mermaid diagram's source,
+// which the reader sees as a drawing.
+func hiddenAttr(key, val string, a atom.Atom) bool {
+	switch {
+	case strings.EqualFold(key, "aria-hidden"):
+		return unescapedIs(val, "true")
+	case strings.EqualFold(key, "class") && a == atom.Pre:
+		if strings.IndexByte(val, '&') >= 0 {
+			val = html.UnescapeString(val)
 		}
-		if !more {
-			return false
-		}
+		return strings.Contains(" "+val+" ", " mermaid ")
 	}
+	return false
+}
+
+func unescapedIs(val, want string) bool {
+	if strings.IndexByte(val, '&') >= 0 {
+		val = html.UnescapeString(val)
+	}
+	return val == want
 }
 
 // voidElements have no end tag, so they do not nest.
