@@ -112,7 +112,6 @@ func tokenizerHidden(z *html.Tokenizer, a atom.Atom) bool {
 	}
 }
 
-
 // TestSearchTextMatchesTokenizer: the text appendSearchText reads is the text
 // x/net/html's tokenizer gives, on the golden course's pages and on markup
 // that tests the edges of HTML's syntax.
