@@ -227,29 +227,46 @@ func (r *byteReader) str() string { return string(r.bytes()) }
 // distinct words in the order they first appear, each with its count.
 
 // wordCounter counts the words of one page at a time. Its slots outlive the
-// page, so a word the worker has seen before costs no allocation.
+// page, so a word the worker has seen before costs one map look-up: no
+// allocation, and no folding again (raw maps the word as written to its
+// folded word's slot).
 type wordCounter struct {
-	slot    map[string]int32
-	words   []string
-	count   []int32 // by slot, for the page being counted
-	seen    []int32 // the slots the page has
+	raw     map[string]int32 // a word as written → its slot, or -1 when not indexed
+	slot    map[string]int32 // a folded word → its slot
+	words   []string         // by slot: the folded word
+	count   []int32          // by slot, for the page being counted
+	seen    []int32          // the slots the page has
 	text    []byte
-	scratch [wordMax]byte
+	scratch [wordMax * 4]byte
 }
 
 // wordCounterMax is how many words a pooled counter remembers before it
 // starts again, so that a long-running server's counters stay small.
 const wordCounterMax = 1 << 17
 
-var wordCounters = sync.Pool{New: func() any { return &wordCounter{slot: map[string]int32{}} }}
+func newWordCounter() *wordCounter {
+	return &wordCounter{raw: map[string]int32{}, slot: map[string]int32{}}
+}
+
+var wordCounters = sync.Pool{New: func() any { return newWordCounter() }}
 
 func (c *wordCounter) add(w []byte) {
-	i, ok := c.slot[string(w)]
+	i, ok := c.raw[string(w)]
 	if !ok {
-		i = int32(len(c.words))
-		c.slot[string(w)] = i
-		c.words = append(c.words, string(w))
-		c.count = append(c.count, 0)
+		i = -1
+		if f := foldWord(w, c.scratch[:0]); f != nil {
+			var known bool
+			if i, known = c.slot[string(f)]; !known {
+				i = int32(len(c.words))
+				c.slot[string(f)] = i
+				c.words = append(c.words, string(f))
+				c.count = append(c.count, 0)
+			}
+		}
+		c.raw[string(w)] = i
+	}
+	if i < 0 {
+		return
 	}
 	if c.count[i] == 0 {
 		c.seen = append(c.seen, i)
@@ -271,11 +288,11 @@ func searchBodyOf(p *Page) []byte {
 func searchBodyOfHTML(rendered string) []byte {
 	c := wordCounters.Get().(*wordCounter)
 	defer wordCounters.Put(c)
-	if len(c.words) > wordCounterMax {
-		*c = wordCounter{slot: map[string]int32{}}
+	if len(c.raw) > wordCounterMax {
+		*c = *newWordCounter()
 	}
 	c.text = appendSearchText(c.text[:0], rendered)
-	eachWord(c.text, c.scratch[:0], c.add)
+	eachRawWord(c.text, c.add)
 	// Words in the order they first appear: the same text gives the same
 	// bytes, with no sort.
 	excerpt := clipText(c.text, searchExcerptMax)

@@ -390,29 +390,43 @@ func searchWords(s string, fn func(word string)) {
 }
 
 // eachWord calls fn with each word of text, folded into scratch (fn must copy
-// it to keep it). Words of ASCII letters and digits, most words of most courses,
-// are lower-cased in place of fold's normalisation, which gives the same bytes.
+// it to keep it).
 func eachWord(text, scratch []byte, fn func(word []byte)) {
-	start, ascii := -1, true
-	emit := func(w []byte) {
-		if !ascii {
-			if f := fold(string(w)); f != "" {
-				fn(append(scratch[:0], f...))
+	eachRawWord(text, func(w []byte) {
+		if f := foldWord(w, scratch); f != nil {
+			fn(f)
+		}
+	})
+}
+
+// foldWord returns fold(w) in scratch, or nil when w is not indexed. Words of
+// ASCII letters and digits, most words of most courses, are lower-cased in
+// place of fold's normalisation, which gives the same bytes.
+func foldWord(w, scratch []byte) []byte {
+	b := scratch[:0]
+	for _, c := range w {
+		if c >= utf8.RuneSelf {
+			f := fold(string(w))
+			if f == "" {
+				return nil
 			}
-			return
+			return append(scratch[:0], f...)
 		}
-		if len(w) > wordMax {
-			return
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
 		}
-		b := scratch[:0]
-		for _, c := range w {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			b = append(b, c)
-		}
-		fn(b)
+		b = append(b, c)
 	}
+	if len(b) > wordMax || len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// eachRawWord calls fn with each word of text as it is written: each run of
+// letters, digits and marks (isWordRune).
+func eachRawWord(text []byte, fn func(word []byte)) {
+	start := -1
 	for i := 0; i < len(text); {
 		c := text[i]
 		var word bool
@@ -426,17 +440,15 @@ func eachWord(text, scratch []byte, fn func(word []byte)) {
 		}
 		switch {
 		case word && start < 0:
-			start, ascii = i, c < utf8.RuneSelf
-		case word:
-			ascii = ascii && c < utf8.RuneSelf
-		case start >= 0:
-			emit(text[start:i])
+			start = i
+		case !word && start >= 0:
+			fn(text[start:i])
 			start = -1
 		}
 		i += n
 	}
 	if start >= 0 {
-		emit(text[start:])
+		fn(text[start:])
 	}
 }
 
