@@ -833,9 +833,9 @@ func (r *run) searchIndexFiles(pages []*Page) (searchFiles, error) {
 		changed := map[int][2]*searchDoc{}
 		var changedPages []int
 		for i, p := range pages {
-			old := r.prev.frag(p.File)
-			if old == r.frags(p) {
-				continue
+			old, cur := r.prev.frag(p.File), r.frags(p)
+			if old == cur || (old != nil && bytes.Equal(old.Search, cur.Search)) {
+				continue // the same entry (made again when the sitemap's or manifest's part changed)
 			}
 			if old == nil || len(changed) > len(pages)/searchIncrementalMax {
 				changed = nil
@@ -846,11 +846,11 @@ func (r *run) searchIndexFiles(pages []*Page) (searchFiles, error) {
 				changed = nil
 				break
 			}
-			cur, err := doc(i)
+			d, err := doc(i)
 			if err != nil {
 				return searchFiles{}, err
 			}
-			changed[i] = [2]*searchDoc{&od, cur}
+			changed[i] = [2]*searchDoc{&od, d}
 			changedPages = append(changedPages, i)
 		}
 		if changed != nil {
