@@ -285,10 +285,10 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 		}
 		ok := eachRaw(old, func(doc int, v uint64) {
 			dfBefore++
-			flushTo(doc)
-			if _, changed := e[doc]; changed {
+			flushTo(doc) // now docs[k] >= doc, if any is left
+			if k < len(docs) && docs[k] == doc {
 				before[doc] = v
-				return // its new entry, if any, comes from e
+				return // its new entry, if any, is put from e next
 			}
 			put(doc, v)
 		})
