@@ -734,3 +734,45 @@ func TestSearchStateUpdate(t *testing.T) {
 		t.Errorf("edits of a word make many chunks again: %d kept, %d made", kept, made)
 	}
 }
+
+// BenchmarkSearchIndexCold makes the index of COHORT_BENCH_LESSONS generated
+// pages (1,000 unless set) from their entries: the index's part of a cold
+// build after the pages rendered.
+func BenchmarkSearchIndexCold(b *testing.B) {
+	docs := indexDocs(genDocs(benchLessons(), 20000, 300))
+	stem := stemmer("en")
+	for b.Loop() {
+		buildSearchIndex(docs, stem)
+	}
+}
+
+// BenchmarkSearchIndexEdit updates the index of the same pages after one
+// page's edit (a word added, then taken out again), as a one-edit rebuild does.
+func BenchmarkSearchIndexEdit(b *testing.B) {
+	gen := genDocs(benchLessons(), 20000, 300)
+	docs := indexDocs(gen)
+	stem := stemmer("en")
+	st := newSearchState(docs, stem, "en")
+	page := func(i int) []byte { return searchPageJSON(&docs[i]) }
+	st.emit(page, nil, nil, nil)
+	i := len(docs) / 2
+	texts := [2]string{gen[i].Text, gen[i].Text + " quetzalcoatl"}
+	written, k := 0, 0
+	for b.Loop() {
+		k++
+		old := docs[i]
+		g := gen[i]
+		g.Text = texts[k%2]
+		docs[i] = indexDocs([]genDoc{g})[0]
+		words, stems, ok := st.update(map[int][2]*searchDoc{i: {&old, &docs[i]}}, stem)
+		if !ok {
+			b.Fatal("not updated")
+		}
+		files, ok := st.emit(page, words, stems, []int{i})
+		if !ok {
+			b.Fatal("not emitted")
+		}
+		written += len(files.write)
+	}
+	b.ReportMetric(float64(written)/float64(k), "files/op")
+}
