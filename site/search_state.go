@@ -42,6 +42,7 @@ const searchStateFormat = 1
 // state is made again from every page, which costs no more.
 const searchIncrementalMax = 8 // one page in 8
 
+// searchState is what the index files are made from (see the top of this file).
 type searchState struct {
 	token  string
 	lang   string
@@ -58,6 +59,7 @@ type searchState struct {
 	updated bool
 }
 
+// searchWord is a word of the course: its stem, and on how many pages it is.
 type searchWord struct {
 	stem string
 	docs int32 // how many pages have it
@@ -70,6 +72,7 @@ type searchStem struct {
 	encLen int // bytes of its encoded postings as last written; -1 when not known
 }
 
+// searchChunkRef is a chunk file as written: its words' range, and its name.
 type searchChunkRef struct {
 	first, last string
 	count       int
@@ -177,7 +180,7 @@ func newSearchState(docs []searchDoc, stem func(string) string, lang string) *se
 	return st
 }
 
-// termsOf is what one page adds to the state: each stem's count and title
+// pageTerms is what one page adds to the state: each stem's count and title
 // flag, each distinct word, and the page's length.
 type pageTerms struct {
 	stems map[string]uint64 // tf<<1 | title
@@ -185,6 +188,7 @@ type pageTerms struct {
 	len   int32
 }
 
+// termsOf counts page d's terms, stemming words the state does not know.
 func (st *searchState) termsOf(d *searchDoc, stem func(string) string) pageTerms {
 	t := pageTerms{stems: map[string]uint64{}}
 	seen := map[string]bool{}
