@@ -128,6 +128,8 @@ type Builder struct {
 	ogMu  sync.Mutex
 	ogPNG []byte
 	ogKey string
+	// search is the search index's working state after the last build (search_state.go).
+	search *searchState
 	// rename, when set, replaces os.Rename in the output's commit: tests make it
 	// fail midway.
 	rename func(from, to string) error

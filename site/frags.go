@@ -53,7 +53,8 @@ func (r *run) assembled(name string) bool {
 }
 
 func (r *run) pageFrags(p *Page) *pageFrags {
-	key := p.Hash + "|" + p.Permalink + "|" + strconv.Itoa(p.Order) + "|" + p.Title + "|" + strconv.FormatBool(p.Locked)
+	// The search entry's format is in the key: a cache of another format is made again.
+	key := strconv.Itoa(searchDocFormat) + "|" + p.Hash + "|" + p.Permalink + "|" + strconv.Itoa(p.Order) + "|" + p.Title + "|" + strconv.FormatBool(p.Locked)
 	if p.Module != nil {
 		key += "|" + p.Module.Page.ID + "|" + p.Module.Page.Title
 	}

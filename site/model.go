@@ -117,10 +117,11 @@ type Page struct {
 	cardMemo keyMemo
 	keyMemo  keyMemo // of the render key
 
-	// searchText is the rendered text for the search index (search_index.go),
-	// read when the page rendered in this build (textRead).
-	searchText string
-	textRead   bool
+	// searchBody is what the search index keeps of the rendered text
+	// (searchBodyOf in search_index.go), made when the page rendered in this
+	// build (bodyRead).
+	searchBody []byte
+	bodyRead   bool
 }
 
 // Archived is an earlier cohort's discussion of a lesson, kept readable on a

@@ -269,7 +269,7 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	if err := renderBody(r.md, r.ix, r.cfg, r.site, p, log, r.theme.T("video_watch")+": "); err != nil {
 		return nil, err
 	}
-	p.searchText, p.textRead = searchText(string(p.Content)), true // search_index.go
+	p.searchBody, p.bodyRead = searchBodyOf(p), true // search_index.go
 	if p.Module != nil {
 		data.Nav = markCurrent(r.navs[p.Module], p.URL)
 	}

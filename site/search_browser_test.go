@@ -155,8 +155,8 @@ window.addEventListener("error", e => window.errors.push(String(e.message)));`})
 	mu.Lock()
 	got := append([]string(nil), fetched...)
 	mu.Unlock()
-	if len(got) != 1+1+3 { // index.json, the chunk of "feedback", the three pages
-		t.Errorf("fetched %v, want index.json, one chunk and three pages", got)
+	if len(got) != 1+1+1 { // index.json, the chunk of "feedback", the bundle of the three pages (neighbours)
+		t.Errorf("fetched %v, want index.json, one chunk and one bundle of pages", got)
 	}
 
 	// Arrow keys move through the results; Enter opens the selected one.

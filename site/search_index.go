@@ -9,8 +9,9 @@ package site
 //	                      small course also the words and the pages themselves
 //	search/t/HASH.json    a chunk of the words, in sorted order: each word's stem
 //	                      and each stem's ranked list of pages
-//	search/d/N.json       page N (course order): title, URL, module, summary and
-//	                      text, for the result list and its excerpts
+//	search/d/B.json       pages 16B to 16B+15 (course order): title, URL, module,
+//	                      summary and the start of the text, for the result list
+//	                      and its excerpts
 //
 // A chunk's name is its content's hash, so an unchanged chunk keeps its name and
 // browsers may keep it; the output writer rewrites only files whose bytes changed.
@@ -21,13 +22,15 @@ package site
 // Lessons not open yet contribute their title and summary only.
 
 import (
-	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"hash/fnv"
 	"maps"
-	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Where the index goes, relative to the output folder.
@@ -37,8 +40,8 @@ const (
 	searchDocDir   = "search/d/"
 )
 
-// searchFormat is the index format's version, in index.json; search.js reads 1.
-const searchFormat = 1
+// searchFormat is the index format's version, in index.json; search.js reads 2.
+const searchFormat = 2
 
 // Size limits of the split. A query of three words at 10,000 lessons must
 // download under 300 KB: index.json, at most one chunk per word (two for the
@@ -82,18 +85,20 @@ const (
 	searchRestMax = 5
 )
 
-// searchDoc is what the index knows of one page. It is kept in the page's
-// cached fragments (pageFrags.Search), so a rebuild reads only the pages that
-// changed.
+// searchDoc is what the index knows of one page. It is kept, encoded (see
+// encode), in the page's cached fragments (pageFrags.Search), so a rebuild reads
+// only the pages that changed and never their text again.
 type searchDoc struct {
-	Hash     string   `json:"hash"` // of the source: Text belongs to this version
-	Title    string   `json:"t"`
-	URL      string   `json:"u"`
-	Module   string   `json:"m,omitempty"`
-	Summary  string   `json:"s,omitempty"`
-	Tags     []string `json:"k,omitempty"`
-	Headings []string `json:"h,omitempty"`
-	Text     string   `json:"x,omitempty"`
+	Hash     string // of the source: Body belongs to this version
+	Title    string
+	URL      string
+	Module   string
+	Summary  string
+	Tags     []string
+	Headings []string
+	// Body is what the index needs of the rendered text, made by searchBodyOf:
+	// the excerpt shown in results and each word's count, never the whole text.
+	Body []byte
 }
 
 // searchDocOf makes p's entry in the index. A lesson not open yet gives its
@@ -107,38 +112,227 @@ func (r *run) searchDocOf(p *Page) []byte {
 		for _, h := range p.TOC {
 			d.Headings = append(d.Headings, h.Text)
 		}
-		d.Text = r.pageText(p)
+		d.Body = r.pageBody(p)
 	}
-	b, _ := json.Marshal(d)
-	return b
+	p.searchBody = nil // in the entry now
+	return d.encode()
 }
 
-// pageText returns p's rendered text: read while it rendered in this build, or
+// pageBody returns p's searchBodyOf: made while it rendered in this build, or
 // kept from the last build when the source is the same, or else rendered again.
-func (r *run) pageText(p *Page) string {
-	if p.textRead {
-		return p.searchText
+func (r *run) pageBody(p *Page) []byte {
+	if p.bodyRead {
+		return p.searchBody
 	}
 	if f := r.prev.frag(p.File); f != nil {
-		var d searchDoc
-		if json.Unmarshal(f.Search, &d) == nil && d.Hash == p.Hash && p.Hash != "" {
-			return d.Text
+		if d, ok := decodeSearchDoc(f.Search); ok && d.Hash == p.Hash && p.Hash != "" {
+			return d.Body
 		}
 	}
 	if p.Hash == "" {
-		return "" // a module folder without _index.md: no text
+		return nil // a module folder without _index.md: no text
 	}
 	fresh, err := readPage(r.b.fsys, p.File)
 	if err != nil {
-		return ""
+		return nil
 	}
 	q := *p
 	q.src, q.bodyLine, q.Params = fresh.src, fresh.bodyLine, fresh.Params
 	q.TOC = nil
 	if err := renderBody(r.md, r.ix, r.cfg, r.site, &q, &linkLog{}, ""); err != nil {
-		return "" // it rendered before in this build; the page itself reports errors
+		return nil // it rendered before in this build; the page itself reports errors
 	}
-	return searchText(string(q.Content))
+	return searchBodyOf(&q)
+}
+
+// searchDocFormat is the first byte of an encoded searchDoc; a cached entry
+// of another format is not read (the page's text is read again instead).
+const searchDocFormat = 3
+
+// encode writes d compactly: its strings with their lengths, then Body.
+func (d *searchDoc) encode() []byte {
+	n := 16 + len(d.Hash) + len(d.Title) + len(d.URL) + len(d.Module) + len(d.Summary) + len(d.Body)
+	for _, t := range d.Tags {
+		n += len(t) + 2
+	}
+	for _, h := range d.Headings {
+		n += len(h) + 2
+	}
+	b := make([]byte, 0, n)
+	b = append(b, searchDocFormat)
+	for _, s := range [...]string{d.Hash, d.Title, d.URL, d.Module, d.Summary} {
+		b = appendStr(b, s)
+	}
+	for _, list := range [...][]string{d.Tags, d.Headings} {
+		b = binary.AppendUvarint(b, uint64(len(list)))
+		for _, s := range list {
+			b = appendStr(b, s)
+		}
+	}
+	return append(b, d.Body...)
+}
+
+// decodeSearchDoc reads what encode wrote; ok is false for anything else.
+func decodeSearchDoc(b []byte) (d searchDoc, ok bool) {
+	if len(b) == 0 || b[0] != searchDocFormat {
+		return d, false
+	}
+	r := byteReader{b: b[1:], ok: true}
+	d.Hash, d.Title, d.URL, d.Module, d.Summary = r.str(), r.str(), r.str(), r.str(), r.str()
+	for _, list := range [...]*[]string{&d.Tags, &d.Headings} {
+		n := r.uint()
+		for i := uint64(0); i < n && r.ok; i++ {
+			*list = append(*list, r.str())
+		}
+	}
+	d.Body = r.b
+	return d, r.ok
+}
+
+func appendStr(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// byteReader reads uvarints and strings; ok turns false at the first thing
+// that does not fit, and stays false.
+type byteReader struct {
+	b  []byte
+	ok bool
+}
+
+func (r *byteReader) uint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.ok, r.b = false, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *byteReader) bytes() []byte {
+	n := r.uint()
+	if n > uint64(len(r.b)) {
+		r.ok, r.b = false, nil
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *byteReader) str() string { return string(r.bytes()) }
+
+// The body of a page in the index (searchDoc.Body): its excerpt, then its
+// distinct words in the order they first appear, each with its count.
+
+// wordCounter counts the words of one page at a time. Its slots outlive the
+// page, so a word the worker has seen before costs one map look-up: no
+// allocation, and no folding again (raw maps the word as written to its
+// folded word's slot).
+type wordCounter struct {
+	raw     map[string]int32 // a word as written → its slot, or -1 when not indexed
+	slot    map[string]int32 // a folded word → its slot
+	words   []string         // by slot: the folded word
+	count   []int32          // by slot, for the page being counted
+	seen    []int32          // the slots the page has
+	text    []byte
+	scratch [wordMax * 4]byte
+}
+
+// wordCounterMax is how many words a pooled counter remembers before it
+// starts again, so that a long-running server's counters stay small.
+const wordCounterMax = 1 << 17
+
+func newWordCounter() *wordCounter {
+	return &wordCounter{raw: map[string]int32{}, slot: map[string]int32{}}
+}
+
+var wordCounters = sync.Pool{New: func() any { return newWordCounter() }}
+
+func (c *wordCounter) add(w []byte) {
+	i, ok := c.raw[string(w)]
+	if !ok {
+		i = -1
+		if f := foldWord(w, c.scratch[:0]); f != nil {
+			var known bool
+			if i, known = c.slot[string(f)]; !known {
+				i = int32(len(c.words))
+				c.slot[string(f)] = i
+				c.words = append(c.words, string(f))
+				c.count = append(c.count, 0)
+			}
+		}
+		c.raw[string(w)] = i
+	}
+	if i < 0 {
+		return
+	}
+	if c.count[i] == 0 {
+		c.seen = append(c.seen, i)
+	}
+	c.count[i]++
+}
+
+// searchBodyOf returns what the index keeps of p's rendered text, or nil for
+// a lesson not open yet, whose text is not in the index.
+func searchBodyOf(p *Page) []byte {
+	if p.Locked {
+		return nil
+	}
+	return searchBodyOfHTML(string(p.Content))
+}
+
+// searchBodyOfHTML reads the text of rendered HTML (see searchText) and
+// returns what the index keeps of it: the excerpt and each word's count.
+func searchBodyOfHTML(rendered string) []byte {
+	c := wordCounters.Get().(*wordCounter)
+	defer wordCounters.Put(c)
+	if len(c.raw) > wordCounterMax {
+		*c = *newWordCounter()
+	}
+	c.text = appendSearchText(c.text[:0], rendered)
+	eachRawWord(c.text, c.add)
+	// Words in the order they first appear: the same text gives the same
+	// bytes, with no sort.
+	excerpt := clipText(c.text, searchExcerptMax)
+	b := make([]byte, 0, len(excerpt)+8+len(c.seen)*10)
+	b = binary.AppendUvarint(b, uint64(len(excerpt)))
+	b = append(b, excerpt...)
+	b = binary.AppendUvarint(b, uint64(len(c.seen)))
+	for _, i := range c.seen {
+		b = appendStr(b, c.words[i])
+		b = binary.AppendUvarint(b, uint64(c.count[i]))
+		c.count[i] = 0
+	}
+	c.seen = c.seen[:0]
+	return b
+}
+
+// bodyWords calls fn with the excerpt of a body, then with each word and its
+// count (word is only valid during the call). It returns false when body is not
+// one searchBodyOf made.
+func bodyWords(body []byte, excerpt func(string), fn func(word []byte, n int)) bool {
+	if len(body) == 0 {
+		return true
+	}
+	r := byteReader{b: body, ok: true}
+	x := r.bytes()
+	if excerpt != nil {
+		excerpt(string(x))
+	}
+	n := r.uint()
+	for i := uint64(0); i < n && r.ok; i++ {
+		w := r.bytes()
+		count := r.uint()
+		if len(w) > wordMax {
+			return false
+		}
+		if fn != nil && r.ok {
+			fn(w, int(count))
+		}
+	}
+	return r.ok
 }
 
 // frag returns the cached fragments of a page file, or nil.
@@ -159,23 +353,38 @@ func (r *run) writeSearchIndex() error {
 	key := newKeyer().str(r.fragsOrder, r.cfg.Language, strconv.Itoa(searchFormat)).sum()
 	r.next.Special[searchKeyName] = key
 	if r.fragsSame && r.prev.special(searchKeyName) == key && r.keepSearchIndex() {
+		if t := r.prev.special(searchStateKey); t != "" {
+			r.next.Special[searchStateKey] = t
+		}
 		return nil
 	}
-	var docs []searchDoc
+	var pages []*Page
 	for _, p := range r.course.All() {
-		if p.Kind == KindHome {
-			continue
+		if p.Kind != KindHome {
+			pages = append(pages, p)
 		}
-		var d searchDoc
-		if err := json.Unmarshal(r.frags(p).Search, &d); err != nil {
-			return err
-		}
-		docs = append(docs, d)
 	}
-	files := buildSearchIndex(docs, stemmer(r.cfg.Language))
-	for _, name := range slices.Sorted(maps.Keys(files)) {
-		if err := r.out.write(name, files[name]); err != nil {
-			return err
+	files, err := r.searchIndexFiles(pages) // search_state.go
+	if err != nil {
+		return err
+	}
+	for _, name := range files.keep {
+		r.out.keep(name)
+	}
+	names := slices.Sorted(maps.Keys(files.write))
+	err = parallel(r.ctx, len(names), func(i int) error {
+		return r.out.write(names[i], files.write[names[i]])
+	})
+	if err != nil {
+		return err
+	}
+	st := r.b.search
+	st.token = newSearchToken()
+	r.next.Special[searchStateKey] = st.token
+	if r.b.o.CacheDir != "" {
+		if err := st.save(filepath.Join(r.b.o.CacheDir, searchStateFile)); err != nil {
+			r.b.log.Warn("search index: its state is not kept for the next build", "err", err)
+			delete(r.next.Special, searchStateKey)
 		}
 	}
 	return nil
@@ -211,8 +420,10 @@ type searchMeta struct {
 	// in word order; empty when Index is inline.
 	Chunks [][2]string  `json:"chunks,omitempty"`
 	Index  *searchChunk `json:"index,omitempty"`
-	// Docs holds the pages inline, for a small course; else page N is in d/N.json.
-	Docs []json.RawMessage `json:"docs,omitempty"`
+	// Docs holds the pages inline, for a small course. Else page N is entry
+	// N mod Bundle of the list in d/⌊N/Bundle⌋.json.
+	Docs   []json.RawMessage `json:"docs,omitempty"`
+	Bundle int               `json:"b,omitempty"`
 }
 
 // searchPage is a page as the browser shows it in the results.
@@ -224,165 +435,25 @@ type searchPage struct {
 	Text    string `json:"x,omitempty"`
 }
 
-// buildSearchIndex makes the index files (by output path) for docs in course
-// order. The same docs give the same bytes.
-func buildSearchIndex(docs []searchDoc, stem func(string) string) map[string][]byte {
-	words := map[string]string{} // folded word → stem
-	stemOf := func(w string) string {
-		s, ok := words[w]
-		if !ok {
-			s = stem(w)
-			words[w] = s
-		}
-		return s
-	}
-	// Each stem's pages, in page order, with its weighted count and whether the
-	// title has it.
-	type posting struct {
-		doc, tf int
-		title   bool
-	}
-	lists := map[string][]posting{}
-	lens := make([]int, len(docs))
-	total := 0
-	for i, d := range docs {
-		tf := map[string]int{}
-		count := func(s string, weight int) {
-			searchWords(s, func(w string) {
-				tf[stemOf(w)] += weight
-				lens[i] += weight
-			})
-		}
-		count(d.Text, 1)
-		count(d.Summary, 1)
-		for _, t := range d.Tags {
-			count(t, 1)
-		}
-		for _, h := range d.Headings {
-			count(h, headingWeight-1) // once more than in the text
-		}
-		title := map[string]bool{}
-		searchWords(d.Title, func(w string) { title[stemOf(w)] = true })
-		for s := range title {
-			if _, ok := tf[s]; !ok {
-				tf[s] = 0 // in the title only
-			}
-		}
-		for s, n := range tf {
-			lists[s] = append(lists[s], posting{doc: i, tf: n, title: title[s]})
-		}
-		total += lens[i]
-	}
-	avg := max(float64(total)/float64(max(len(docs), 1)), 1)
-	n := float64(len(docs))
+// searchBundle is how many pages one file of d/ holds, in course order. One
+// file per page wrote as many files as the site has pages (half of a cold
+// build's file creations); a bundle of sixteen writes a sixteenth of that,
+// while a result still costs only its bundle's excerpts (see searchExcerptMax).
+// An edit to one page rewrites its bundle alone.
+const searchBundle = 16
 
-	// Each stem's postings: (page, score) in page order, encoded.
-	postings := make(map[string][]byte, len(lists))
-	var enc []byte
-	for s, list := range lists {
-		df := float64(len(list))
-		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-		enc = enc[:0]
-		prev := -1
-		for _, p := range list {
-			tf := float64(p.tf)
-			norm := float64(bm25K1 * (1 - bm25B + bm25B*float64(lens[p.doc])/avg))
-			score := float64(tf * (bm25K1 + 1) / (tf + norm))
-			if p.title {
-				score += titleBonus
-			}
-			q := max(1, int(math.Round(float64(idf*score)*scoreScale)))
-			enc = appendNum(enc, p.doc-prev)
-			enc = appendNum(enc, q)
-			prev = p.doc
-		}
-		postings[s] = bytes.Clone(enc)
-	}
-
-	files := map[string][]byte{}
-	meta := searchMeta{Format: searchFormat, Pages: len(docs)}
-	chunks := splitChunks(slices.Sorted(maps.Keys(words)), words, postings)
-	size := 0
-	for _, c := range chunks {
-		size += len(c.data)
-	}
-	if len(chunks) == 1 && size <= searchInlineMax {
-		meta.Index = chunks[0].chunk
-	} else {
-		for _, c := range chunks {
-			name := searchChunkDir + hashBytes(c.data)[:16] + ".json"
-			files[name] = c.data
-			meta.Chunks = append(meta.Chunks, [2]string{c.first, strings.TrimPrefix(name, "search/")})
-		}
-	}
-	pages := make([][]byte, len(docs))
-	for i, d := range docs {
-		pages[i], _ = json.Marshal(searchPage{Title: d.Title, URL: d.URL, Module: d.Module,
-			Summary: d.Summary, Text: clipText(d.Text, searchTextMax)})
-		size += len(pages[i])
-	}
-	if meta.Index != nil && size <= searchSingleMax {
-		for _, p := range pages {
-			meta.Docs = append(meta.Docs, p)
-		}
-	} else {
-		for i, p := range pages {
-			files[searchDocDir+strconv.Itoa(i)+".json"] = p
-		}
-	}
-	files[searchMetaFile], _ = json.Marshal(meta)
-	return files
+// searchBundleFile is the file of d/ that holds page n.
+func searchBundleFile(n int) string {
+	return searchDocDir + strconv.Itoa(n/searchBundle) + ".json"
 }
 
-type builtChunk struct {
-	first string // its first word
-	chunk *searchChunk
-	data  []byte
-}
-
-// splitChunks cuts the sorted words into chunks of about searchChunkTarget
-// bytes. A chunk holds the postings of every stem of its words, so a stem whose
-// words fall in two chunks is in both.
-func splitChunks(sorted []string, words map[string]string, postings map[string][]byte) []builtChunk {
-	var out []builtChunk
-	cur := &searchChunk{Words: map[string]string{}, Postings: map[string]string{}}
-	first, size := "", 0
-	flush := func() {
-		data, _ := json.Marshal(cur)
-		out = append(out, builtChunk{first: first, chunk: cur, data: data})
-		cur = &searchChunk{Words: map[string]string{}, Postings: map[string]string{}}
-		size = 0
-	}
-	for _, w := range sorted {
-		s := words[w]
-		add := len(w) + 6
-		if s != w {
-			add += len(s)
-		}
-		if _, ok := cur.Postings[s]; !ok {
-			add += len(s) + len(postings[s]) + 6
-		}
-		if size > 0 && size+add > searchChunkTarget {
-			flush()
-		}
-		if size == 0 {
-			first = w
-		}
-		if s == w {
-			cur.Words[w] = ""
-		} else {
-			cur.Words[w] = s
-		}
-		cur.Postings[s] = string(postings[s])
-		size += add
-	}
-	if size > 0 || len(out) == 0 {
-		flush()
-	}
-	if len(out) > 0 {
-		out[0].first = "" // the first chunk also holds every word before its first
-	}
-	return out
+// chunkEnds tells whether a chunk past half its target ends after word w,
+// which added size bytes: with a chance of size in searchChunkTarget/4, so that
+// chunks average about three quarters of the target.
+func chunkEnds(w string, size int) bool {
+	h := fnv.New32a()
+	h.Write([]byte(w))
+	return int(h.Sum32()%(searchChunkTarget/4)) < size
 }
 
 // The posting alphabet: a number is written in base 32, most significant digit

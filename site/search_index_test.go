@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
 	"maps"
 	"os"
 	"path"
@@ -23,12 +24,13 @@ type searchClient struct {
 	pub     string
 	meta    searchMeta
 	chunks  map[int]*searchChunk
+	bundles map[string][]searchPage
 	fetched map[string]int // file → bytes
 }
 
 func openSearch(t testing.TB, pub string) *searchClient {
 	t.Helper()
-	c := &searchClient{t: t, pub: pub, chunks: map[int]*searchChunk{}, fetched: map[string]int{}}
+	c := &searchClient{t: t, pub: pub, chunks: map[int]*searchChunk{}, bundles: map[string][]searchPage{}, fetched: map[string]int{}}
 	c.get(searchMetaFile, &c.meta)
 	if c.meta.Format != searchFormat {
 		t.Fatalf("index.json format %d", c.meta.Format)
@@ -89,8 +91,13 @@ func (c *searchClient) page(n int) searchPage {
 		}
 		return p
 	}
-	c.get(searchDocDir+strconv.Itoa(n)+".json", &p)
-	return p
+	name := searchDocDir + strconv.Itoa(n/c.meta.Bundle) + ".json"
+	if _, ok := c.bundles[name]; !ok {
+		var b []searchPage
+		c.get(name, &b)
+		c.bundles[name] = b
+	}
+	return c.bundles[name][n%c.meta.Bundle]
 }
 
 // typing fetches, for the last word of q, the chunks search.js reads while it
@@ -343,10 +350,13 @@ func TestSearchOpens(t *testing.T) {
 	}
 }
 
+// genDoc is a generated page: a title and a text of words.
+type genDoc struct{ Title, URL, Text string }
+
 // genDocs makes n pages of words drawn from a vocabulary of about vocab words,
 // deterministically.
-func genDocs(n, vocab, words int) []searchDoc {
-	docs := make([]searchDoc, n)
+func genDocs(n, vocab, words int) []genDoc {
+	docs := make([]genDoc, n)
 	x := uint32(1)
 	next := func() int {
 		x ^= x << 13
@@ -366,13 +376,22 @@ func genDocs(n, vocab, words int) []searchDoc {
 			b.WriteString(word())
 			b.WriteByte(' ')
 		}
-		docs[i] = searchDoc{Title: word() + " " + word(), URL: fmt.Sprintf("/m/l%d/", i), Text: b.String()}
+		docs[i] = genDoc{Title: word() + " " + word(), URL: fmt.Sprintf("/m/l%d/", i), Text: b.String()}
+	}
+	return docs
+}
+
+// indexDocs makes the index's entries of generated pages, their text as one paragraph.
+func indexDocs(gen []genDoc) []searchDoc {
+	docs := make([]searchDoc, len(gen))
+	for i, g := range gen {
+		docs[i] = searchDoc{Title: g.Title, URL: g.URL, Body: searchBodyOfHTML("<p>" + html.EscapeString(g.Text) + "</p>")}
 	}
 	return docs
 }
 
 func TestSearchSplit(t *testing.T) {
-	docs := genDocs(2000, 20000, 200)
+	docs := indexDocs(genDocs(2000, 20000, 200))
 	files := buildSearchIndex(docs, stemmer("en"))
 	var meta searchMeta
 	if err := json.Unmarshal(files[searchMetaFile], &meta); err != nil {
@@ -415,13 +434,24 @@ func TestSearchSplit(t *testing.T) {
 			seen[w] = true
 		}
 	}
-	for i := range docs {
-		if files[searchDocDir+strconv.Itoa(i)+".json"] == nil {
-			t.Fatalf("page %d not written", i)
+	// Pages come in bundles of searchBundle, each page in its place.
+	if meta.Bundle != searchBundle {
+		t.Fatalf("index.json says bundles of %d", meta.Bundle)
+	}
+	for i, d := range docs {
+		var bundle []searchPage
+		if err := json.Unmarshal(files[searchBundleFile(i)], &bundle); err != nil {
+			t.Fatalf("page %d: %v", i, err)
+		}
+		if p := bundle[i%searchBundle]; p.URL != d.URL {
+			t.Fatalf("page %d is %s in its bundle, want %s", i, p.URL, d.URL)
 		}
 	}
+	if n := len(files) - len(meta.Chunks) - 1; n != (len(docs)+searchBundle-1)/searchBundle {
+		t.Errorf("%d bundle files for %d pages", n, len(docs))
+	}
 	// The same pages give the same bytes.
-	again := buildSearchIndex(genDocs(2000, 20000, 200), stemmer("en"))
+	again := buildSearchIndex(indexDocs(genDocs(2000, 20000, 200)), stemmer("en"))
 	if !maps.EqualFunc(files, again, bytes.Equal) {
 		t.Error("two builds of the same pages differ")
 	}
@@ -467,15 +497,282 @@ func TestSearchIncremental(t *testing.T) {
 	}
 	res = mustBuild(t, dir)
 	var docs []string
+	chunks := 0
 	for _, w := range res.Written {
 		if strings.HasPrefix(w, searchDocDir) {
 			docs = append(docs, path.Base(w))
 		}
+		if strings.HasPrefix(w, searchChunkDir) {
+			chunks++
+		}
 	}
-	if !slices.Equal(docs, []string{"8.json"}) { // page 0 is the module
-		t.Errorf("an edit to one lesson rewrote pages %v", docs)
+	t.Logf("the edit rewrote %d of %d chunks", chunks, len(c.meta.Chunks))
+	if chunks > len(c.meta.Chunks)/2 {
+		t.Errorf("an edit to one lesson rewrote %d of %d chunks", chunks, len(c.meta.Chunks))
+	}
+	if want := path.Base(searchBundleFile(8)); !slices.Equal(docs, []string{want}) { // page 0 is the module
+		t.Errorf("an edit to one lesson rewrote page bundles %v, want %s alone", docs, want)
 	}
 	if got := openSearch(t, pub).query("quetzalcoatl", 10); len(got) != 1 {
 		t.Errorf("the edited lesson's new word finds %q", got)
 	}
+}
+
+// TestSearchIncrementalMatchesClean edits a course with a split index again
+// and again, each time rebuilding from the last build (in the same process,
+// as serve does, and in a fresh one, from the cache folder) and from nothing,
+// and wants the same search files, byte for byte; the rebuilds after one or
+// two edits update the index instead of making it again.
+func TestSearchIncrementalMatchesClean(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("-- course.toml --\ntitle = \"C\"\nbase_url = \"https://example.org/\"\n-- content/_index.md --\n+++\ntitle = \"C\"\n+++\n")
+	b.WriteString("-- content/01-m/_index.md --\n+++\ntitle = \"M\"\nweight = 1\n+++\n-- content/02-n/_index.md --\n+++\ntitle = \"N\"\nweight = 2\n+++\n")
+	gen := genDocs(240, 20000, 150)
+	for i, d := range gen {
+		fmt.Fprintf(&b, "-- content/0%d-%s/l%03d.md --\n+++\ntitle = %q\nsummary = \"Summary %d.\"\n+++\n%s\n", 1+i%2, []string{"m", "n"}[i%2], i, d.Title, i, d.Text)
+	}
+	dir := course(t, b.String())
+	pub := filepath.Join(dir, "public")
+	opts := Options{Source: dir, Out: pub, CacheDir: filepath.Join(dir, ".cohort")}
+	served := NewBuilder(opts)
+	if _, err := served.Build(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if openSearch(t, pub).meta.Index != nil {
+		t.Fatal("the index is not split")
+	}
+	file := func(i int) string {
+		return filepath.Join(dir, "content", fmt.Sprintf("0%d-%s", 1+i%2, []string{"m", "n"}[i%2]), fmt.Sprintf("l%03d.md", i))
+	}
+	edit := func(i int, f func(string) string) {
+		src, err := os.ReadFile(file(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file(i), []byte(f(string(src))), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendText := func(s string) func(string) string { return func(src string) string { return src + "\n" + s + "\n" } }
+	steps := []struct {
+		name string
+		do   func()
+	}{
+		{"a new word", func() { edit(7, appendText("quetzalcoatl")) }},
+		{"words another page has", func() { edit(8, appendText(gen[9].Text)) }},
+		{"half the text gone", func() { edit(9, func(src string) string { return src[:len(src)/2] }) }},
+		{"a new title", func() {
+			edit(10, func(src string) string { return strings.Replace(src, "title = ", "title = \"Axolotl care\" #", 1) })
+		}},
+		{"a heading", func() { edit(11, appendText("## Feedback loops\n\nMore text.")) }},
+		{"a new summary", func() {
+			edit(12, func(src string) string { return strings.Replace(src, "Summary 12.", "Moderating groups.", 1) })
+		}},
+		{"two pages at once", func() { edit(20, appendText("zanzibar feedback")); edit(200, appendText("zanzibar")) }},
+		{"the new word gone again", func() { edit(7, func(src string) string { return strings.Replace(src, "quetzalcoatl", "", 1) }) }},
+		{"a page's only word of a stem gone", func() {
+			edit(20, func(src string) string { return strings.Replace(src, "zanzibar", "", 1) })
+		}},
+	}
+	updated := 0
+	for k, step := range steps {
+		step.do()
+		var st *searchState
+		if k%2 == 0 { // serve: the same builder
+			if _, err := served.Build(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			st = served.search
+		} else { // a fresh process: the state from the cache folder
+			fresh := NewBuilder(opts)
+			if _, err := fresh.Build(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			st = fresh.search
+			served = fresh
+		}
+		if st != nil && st.updated {
+			updated++
+		}
+		clean := filepath.Join(t.TempDir(), "public")
+		if _, err := Build(t.Context(), Options{Source: dir, Out: clean}); err != nil {
+			t.Fatal(err)
+		}
+		want, got := searchFilesIn(t, clean), searchFilesIn(t, pub)
+		if !slices.Equal(slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want))) {
+			t.Errorf("%s: search files %d, clean build %d", step.name, len(got), len(want))
+		}
+		for name, data := range want {
+			if got[name] != data {
+				t.Errorf("%s: %s differs from a clean build's", step.name, name)
+			}
+		}
+	}
+	t.Logf("%d of %d rebuilds updated the index", updated, len(steps))
+	if updated < len(steps)-2 {
+		t.Errorf("%d of %d rebuilds updated the index; the others made it again", updated, len(steps))
+	}
+	if got := openSearch(t, pub).query("axolotl", 10); !slices.Equal(got, []string{"Axolotl care"}) {
+		t.Errorf("the new title finds %q", got)
+	}
+}
+
+// searchFilesIn reads every file under pub/search but the page.
+func searchFilesIn(t *testing.T, pub string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	root := filepath.Join(pub, "search")
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(root, p)
+		files[filepath.ToSlash(rel)] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestSearchStateUpdate updates the state of a large index after small edits
+// (a word or ten added or taken out, a title), in memory, and wants each time
+// the files a clean build makes: those written and those kept from before.
+// Most chunks are kept.
+func TestSearchStateUpdate(t *testing.T) {
+	gen := genDocs(2000, 20000, 200)
+	docs := indexDocs(gen)
+	stem := stemmer("en")
+	st := newSearchState(docs, stem, "en")
+	pageOf := func(i int) []byte { return searchPageJSON(&docs[i]) }
+	first, _ := st.emit(pageOf, nil, nil, nil)
+	have := first.write // every file as it is now
+	x := uint32(7)
+	next := func(n int) int {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		return int(x % uint32(n))
+	}
+	kept, made := 0, 0
+	for step := range 12 {
+		changed := map[int][2]*searchDoc{}
+		var pages []int
+		for range 1 + step%3 {
+			i := next(len(docs))
+			if _, ok := changed[i]; ok {
+				continue
+			}
+			old := docs[i]
+			g := gen[i]
+			switch step % 4 {
+			case 0:
+				g.Text += " quetzal" + strconv.Itoa(step)
+			case 1: // the last ten words gone
+				f := strings.Fields(g.Text)
+				g.Text = strings.Join(f[:len(f)-10], " ")
+			case 2:
+				g.Title = "Axolotl " + g.Title
+			case 3: // ten words of another page
+				g.Text += " " + strings.Join(strings.Fields(gen[next(len(gen))].Text)[:10], " ")
+			}
+			gen[i] = g
+			docs[i] = indexDocs([]genDoc{g})[0]
+			changed[i] = [2]*searchDoc{&old, &docs[i]}
+			pages = append(pages, i)
+		}
+		words, stems, ok := st.update(changed, stem)
+		if !ok {
+			t.Fatalf("step %d: the state does not update", step)
+		}
+		files, ok := st.emit(pageOf, words, stems, pages)
+		if !ok {
+			t.Fatalf("step %d: not emitted", step)
+		}
+		got := map[string][]byte{}
+		for _, name := range files.keep {
+			if have[name] == nil {
+				t.Fatalf("step %d: keeps %s, which is not there", step, name)
+			}
+			got[name] = have[name]
+		}
+		maps.Copy(got, files.write)
+		want := buildSearchIndex(docs, stem)
+		if !maps.EqualFunc(got, want, bytes.Equal) {
+			for name := range want {
+				if !bytes.Equal(got[name], want[name]) {
+					t.Errorf("step %d: %s differs from a clean build's", step, name)
+				}
+			}
+			for name := range got {
+				if want[name] == nil {
+					t.Errorf("step %d: %s, which a clean build does not make", step, name)
+				}
+			}
+			t.FailNow()
+		}
+		k, m := 0, 0
+		for _, name := range files.keep {
+			if strings.HasPrefix(name, searchChunkDir) {
+				k++
+			}
+		}
+		for name := range files.write {
+			if strings.HasPrefix(name, searchChunkDir) {
+				m++
+			}
+		}
+		t.Logf("step %d (%d pages): chunks kept %d, made again %d", step, len(pages), k, m)
+		if step%2 == 0 { // a word added, or a title changed: its stems' chunks, few of them
+			kept, made = kept+k, made+m
+		}
+		have = got
+	}
+	if kept < 2*made {
+		t.Errorf("edits of a word make many chunks again: %d kept, %d made", kept, made)
+	}
+}
+
+// BenchmarkSearchIndexCold makes the index of COHORT_BENCH_LESSONS generated
+// pages (1,000 unless set) from their entries: the index's part of a cold
+// build after the pages rendered.
+func BenchmarkSearchIndexCold(b *testing.B) {
+	docs := indexDocs(genDocs(benchLessons(), 20000, 300))
+	stem := stemmer("en")
+	for b.Loop() {
+		buildSearchIndex(docs, stem)
+	}
+}
+
+// BenchmarkSearchIndexEdit updates the index of the same pages after one
+// page's edit (a word added, then taken out again), as a one-edit rebuild does.
+func BenchmarkSearchIndexEdit(b *testing.B) {
+	gen := genDocs(benchLessons(), 20000, 300)
+	docs := indexDocs(gen)
+	stem := stemmer("en")
+	st := newSearchState(docs, stem, "en")
+	page := func(i int) []byte { return searchPageJSON(&docs[i]) }
+	st.emit(page, nil, nil, nil)
+	i := len(docs) / 2
+	texts := [2]string{gen[i].Text, gen[i].Text + " quetzalcoatl"}
+	written, k := 0, 0
+	for b.Loop() {
+		k++
+		old := docs[i]
+		g := gen[i]
+		g.Text = texts[k%2]
+		docs[i] = indexDocs([]genDoc{g})[0]
+		words, stems, ok := st.update(map[int][2]*searchDoc{i: {&old, &docs[i]}}, stem)
+		if !ok {
+			b.Fatal("not updated")
+		}
+		files, ok := st.emit(page, words, stems, []int{i})
+		if !ok {
+			b.Fatal("not emitted")
+		}
+		written += len(files.write)
+	}
+	b.ReportMetric(float64(written)/float64(k), "files/op")
 }

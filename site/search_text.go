@@ -6,8 +6,10 @@ package site
 // never stems: the index maps every word it holds to its stem.
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/snowballstem"
 	"github.com/blevesearch/snowballstem/dutch"
@@ -17,86 +19,337 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// searchTextMax is the most bytes of a page's text kept for excerpts: the
-// browser downloads the text of each result it shows, and ten long lessons
-// must stay well under the 300 KB a query may cost. Words past it are still
-// indexed; a match only there is shown with the page's summary.
-const searchTextMax = 24 << 10
+// searchExcerptMax is the most bytes of a page's text kept for excerpts. The
+// browser fetches the pages it shows in bundles of searchBundle (see
+// search_index.go), so what one result costs is a bundle: sixteen pages of
+// 1.5 KB keep a query that shows six results from six bundles under the 300 KB
+// a query may cost at 10,000 lessons. Words past it are still indexed; a match
+// only there is shown with the page's summary.
+const searchExcerptMax = 1536
 
 // searchText returns the text a reader sees in rendered HTML, with runs of
 // white space made one space: no tags, no entities, nothing from scripts,
 // styles or SVG drawings.
 func searchText(rendered string) string {
-	var b strings.Builder
-	z := html.NewTokenizer(strings.NewReader(rendered))
-	skip := 0   // depth inside elements whose text is not read
-	hidden := 0 // depth inside an element a reader does not read (see hiddenFromReaders)
-	space := true
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return strings.TrimRight(b.String(), " ")
-		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
-			tt := z.Token()
-			if hidden > 0 || (tt.Type == html.StartTagToken && hiddenFromReaders(tt)) {
-				switch {
-				case tt.Type == html.SelfClosingTagToken || voidElements[tt.DataAtom]:
-				case tt.Type == html.StartTagToken:
-					hidden++
-				default:
-					hidden--
-				}
-				continue
-			}
-			switch tt.DataAtom {
-			case atom.Script, atom.Style, atom.Svg, atom.Template, atom.Math:
-				if tt.Type == html.StartTagToken {
-					skip++
-				} else if tt.Type == html.EndTagToken && skip > 0 {
-					skip--
-				}
-				continue
-			case atom.A, atom.Em, atom.Strong, atom.Code, atom.B, atom.I, atom.Mark, atom.Span,
-				atom.Sub, atom.Sup, atom.Abbr, atom.Kbd, atom.Q, atom.S, atom.Del, atom.Ins, atom.Small:
-				continue // inline: a word may go on across it
-			}
-			if !space { // a block's edge ends a word
-				b.WriteByte(' ')
-				space = true
-			}
-		case html.TextToken:
-			if skip > 0 || hidden > 0 {
-				continue
-			}
-			for _, r := range string(z.Text()) {
-				if unicode.IsSpace(r) {
-					if !space {
-						b.WriteByte(' ')
-						space = true
-					}
-					continue
-				}
-				b.WriteRune(r)
-				space = false
-			}
+	return string(appendSearchText(nil, rendered))
+}
+
+// appendSearchText appends searchText(rendered) to buf. It reads the HTML in
+// one pass over the string, as x/net/html's tokenizer cuts it (tags,
+// comments, raw text of script, style and the like; see scanTag), but without
+// copying it into tokens: on a cold build this was a tenth of the time.
+func appendSearchText(buf []byte, rendered string) []byte {
+	t := textOut{buf: buf, space: true, start: len(buf)}
+	s := rendered
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], '<')
+		if j < 0 {
+			t.text(s[i:], true)
+			break
 		}
+		t.text(s[i:i+j], true)
+		i += j
+		tag, next, ok := scanTag(s, i)
+		if !ok { // not markup: the '<' is text
+			t.text("<", false)
+			i++
+			continue
+		}
+		if next < 0 { // the input ends inside markup
+			break
+		}
+		i = next
+		if tag.kind == 0 {
+			continue // a comment or the like
+		}
+		t.tag(tag)
+		if tag.kind == startTag && tag.raw != "" {
+			end := rawTextEnd(s, i, tag.raw)
+			t.text(s[i:end], tag.raw == "textarea" || tag.raw == "title")
+			i = end
+		}
+	}
+	return t.end()
+}
+
+// textOut collects the text as searchText keeps it.
+type textOut struct {
+	buf    []byte
+	start  int
+	skip   int // depth inside elements whose text is not read
+	hidden int // depth inside an element a reader does not read (see hiddenFromReaders)
+	space  bool
+}
+
+func (t *textOut) end() []byte {
+	for len(t.buf) > t.start && t.buf[len(t.buf)-1] == ' ' {
+		t.buf = t.buf[:len(t.buf)-1]
+	}
+	return t.buf
+}
+
+func (t *textOut) tag(g scannedTag) {
+	if t.hidden > 0 || (g.kind == startTag && g.hidden) {
+		switch {
+		case g.kind == selfClosingTag || voidElements[g.atom]:
+		case g.kind == startTag:
+			t.hidden++
+		default:
+			t.hidden--
+		}
+		return
+	}
+	switch g.atom {
+	case atom.Script, atom.Style, atom.Svg, atom.Template, atom.Math:
+		if g.kind == startTag {
+			t.skip++
+		} else if g.kind == endTag && t.skip > 0 {
+			t.skip--
+		}
+		return
+	case atom.A, atom.Em, atom.Strong, atom.Code, atom.B, atom.I, atom.Mark, atom.Span,
+		atom.Sub, atom.Sup, atom.Abbr, atom.Kbd, atom.Q, atom.S, atom.Del, atom.Ins, atom.Small:
+		return // inline: a word may go on across it
+	}
+	if !t.space { // a block's edge ends a word
+		t.buf = append(t.buf, ' ')
+		t.space = true
 	}
 }
 
-// hiddenFromReaders tells an element whose text is not what a reader reads: one
-// marked aria-hidden (KaTeX's drawing of a formula, whose words are in its MathML,
-// itself left out above as markup), and a Mermaid diagram's source, which the reader
-// sees as a drawing.
-func hiddenFromReaders(t html.Token) bool {
-	for _, a := range t.Attr {
-		switch {
-		case a.Key == "aria-hidden" && a.Val == "true":
-			return true
-		case a.Key == "class" && t.DataAtom == atom.Pre && strings.Contains(" "+a.Val+" ", " mermaid "):
-			return true
+// text adds text, its entities decoded when entities is set, its runs of
+// white space made one space.
+func (t *textOut) text(text string, entities bool) {
+	if t.skip > 0 || t.hidden > 0 || text == "" {
+		return
+	}
+	if entities && strings.IndexByte(text, '&') >= 0 {
+		text = html.UnescapeString(text)
+	}
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			i++
+			if asciiSpace[c] {
+				if !t.space {
+					t.buf = append(t.buf, ' ')
+					t.space = true
+				}
+				continue
+			}
+			t.buf = append(t.buf, c)
+			t.space = false
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if unicode.IsSpace(r) {
+			if !t.space {
+				t.buf = append(t.buf, ' ')
+				t.space = true
+			}
+		} else {
+			t.buf = utf8.AppendRune(t.buf, r) // an invalid byte becomes U+FFFD, as ranging over a string does
+			t.space = false
+		}
+		i += n
+	}
+}
+
+const (
+	startTag = iota + 1
+	endTag
+	selfClosingTag
+)
+
+// scannedTag is a tag as searchText needs it.
+type scannedTag struct {
+	kind   int // startTag, endTag, selfClosingTag; 0 for a comment, doctype or the like
+	atom   atom.Atom
+	hidden bool   // a start tag hiddenFromReaders
+	raw    string // for a start tag whose content is raw text: its name
+}
+
+// scanTag reads the markup at s[i] == '<' as x/net/html's tokenizer does:
+// a start or end tag (a letter after '<' or "</"), a comment ("<!--" to "-->"),
+// or a bogus comment ("<!", "<?", "</" and another character, to '>'). ok is
+// false when the '<' begins no markup; next is -1 when s ends inside it.
+func scanTag(s string, i int) (tag scannedTag, next int, ok bool) {
+	if i+1 >= len(s) {
+		return tag, 0, false
+	}
+	c := s[i+1]
+	switch {
+	case isASCIILetter(c):
+		return readTag(s, i+1, startTag)
+	case c == '/':
+		if i+2 >= len(s) {
+			return tag, 0, false
+		}
+		switch d := s[i+2]; {
+		case isASCIILetter(d):
+			return readTag(s, i+2, endTag)
+		case d == '>':
+			return tag, i + 3, true // "</>" is nothing
+		}
+		return tag, toGT(s, i+2), true
+	case c == '!':
+		if strings.HasPrefix(s[i:], "<!--") {
+			j := i + 4
+			switch { // "<!-->" and "<!--->" are empty comments
+			case strings.HasPrefix(s[j:], ">"):
+				return tag, j + 1, true
+			case strings.HasPrefix(s[j:], "->"):
+				return tag, j + 2, true
+			}
+			k := strings.Index(s[j:], "-->")
+			if k < 0 {
+				return tag, -1, true
+			}
+			return tag, j + k + 3, true
+		}
+		return tag, toGT(s, i+2), true
+	case c == '?':
+		return tag, toGT(s, i+1), true
+	}
+	return tag, 0, false
+}
+
+// toGT returns the index after the first '>' from i, or -1.
+func toGT(s string, i int) int {
+	if k := strings.IndexByte(s[i:], '>'); k >= 0 {
+		return i + k + 1
+	}
+	return -1
+}
+
+func isASCIILetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
+func isHTMLSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' }
+
+// readTag reads a tag's name and attributes from s[i], its name's first
+// letter, to the '>' that ends it, outside quotes.
+func readTag(s string, i, kind int) (tag scannedTag, next int, ok bool) {
+	j := i
+	for j < len(s) && !isHTMLSpace(s[j]) && s[j] != '/' && s[j] != '>' {
+		j++
+	}
+	var lower [16]byte
+	name := s[i:j]
+	if len(name) <= len(lower) {
+		for k := range len(name) {
+			c := name[k]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			lower[k] = c
+		}
+		tag.atom = atom.Lookup(lower[:len(name)])
+	}
+	tag.kind = kind
+	// Attributes: a name, and perhaps '=' and a value, quoted or not.
+	for {
+		for j < len(s) && (isHTMLSpace(s[j]) || s[j] == '/') {
+			j++
+		}
+		if j >= len(s) {
+			return tag, -1, true
+		}
+		if s[j] == '>' {
+			break
+		}
+		k := j + 1 // an attribute's name may begin with '='
+		for k < len(s) && !isHTMLSpace(s[k]) && s[k] != '/' && s[k] != '>' && s[k] != '=' {
+			k++
+		}
+		key := s[j:k]
+		for k < len(s) && isHTMLSpace(s[k]) {
+			k++
+		}
+		val := ""
+		if k < len(s) && s[k] == '=' {
+			k++
+			for k < len(s) && isHTMLSpace(s[k]) {
+				k++
+			}
+			if k < len(s) && (s[k] == '"' || s[k] == '\'') {
+				q := strings.IndexByte(s[k+1:], s[k])
+				if q < 0 {
+					return tag, -1, true
+				}
+				val = s[k+1 : k+1+q]
+				k += q + 2
+			} else {
+				v := k
+				for k < len(s) && !isHTMLSpace(s[k]) && s[k] != '>' {
+					k++
+				}
+				val = s[v:k]
+			}
+		}
+		if kind == startTag && !tag.hidden {
+			tag.hidden = hiddenAttr(key, val, tag.atom)
+		}
+		j = k
+	}
+	if kind == startTag {
+		switch tag.atom {
+		case atom.Iframe, atom.Noembed, atom.Noframes, atom.Noscript, atom.Plaintext, atom.Script,
+			atom.Style, atom.Textarea, atom.Title, atom.Xmp:
+			tag.raw = tag.atom.String()
+		}
+		if s[j-1] == '/' {
+			tag.kind = selfClosingTag
 		}
 	}
+	return tag, j + 1, true
+}
+
+// rawTextEnd returns where the raw text from i of an element named name
+// ends: at "</name" followed by white space, '/' or '>', in any case; at the
+// end of s for plaintext, or when there is no such end tag.
+func rawTextEnd(s string, i int, name string) int {
+	if name == "plaintext" {
+		return len(s)
+	}
+	for j := i; ; {
+		k := strings.Index(s[j:], "</")
+		if k < 0 {
+			return len(s)
+		}
+		j += k
+		e := j + 2 + len(name)
+		if e <= len(s) && strings.EqualFold(s[j+2:e], name) && (e == len(s) || isHTMLSpace(s[e]) || s[e] == '/' || s[e] == '>') {
+			return j
+		}
+		j += 2
+	}
+}
+
+// asciiSpace marks the ASCII bytes unicode.IsSpace reports.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// hiddenAttr tells an attribute of an element whose text is not what a
+// reader reads: aria-hidden (KaTeX's drawing of a formula, whose words are in
+// its MathML, itself left out above as markup), and a Mermaid diagram's source,
+// which the reader sees as a drawing.
+func hiddenAttr(key, val string, a atom.Atom) bool {
+	switch {
+	case strings.EqualFold(key, "aria-hidden"):
+		return unescapedIs(val, "true")
+	case strings.EqualFold(key, "class") && a == atom.Pre:
+		if strings.IndexByte(val, '&') >= 0 {
+			val = html.UnescapeString(val)
+		}
+		return strings.Contains(" "+val+" ", " mermaid ")
+	}
 	return false
+}
+
+func unescapedIs(val, want string) bool {
+	if strings.IndexByte(val, '&') >= 0 {
+		val = html.UnescapeString(val)
+	}
+	return val == want
 }
 
 // voidElements have no end tag, so they do not nest.
@@ -107,13 +360,19 @@ var voidElements = map[atom.Atom]bool{
 }
 
 // clipText cuts s to at most max bytes at a word boundary.
-func clipText(s string, max int) string {
+func clipText(s []byte, max int) []byte {
 	if len(s) <= max {
 		return s
 	}
 	s = s[:max]
-	if i := strings.LastIndexByte(s, ' '); i > 0 {
-		s = s[:i]
+	if i := bytes.LastIndexByte(s, ' '); i > 0 {
+		return s[:i]
+	}
+	for len(s) > 0 && !utf8.RuneStart(s[len(s)-1]) { // no space: at least not inside a letter
+		s = s[:len(s)-1]
+	}
+	if len(s) > 0 {
+		s = s[:len(s)-1]
 	}
 	return s
 }
@@ -126,27 +385,80 @@ func isWordRune(r rune) bool {
 
 // searchWords calls fn with each word of s, folded (see fold).
 func searchWords(s string, fn func(word string)) {
-	start := -1
-	for i, r := range s {
-		if isWordRune(r) {
-			if start < 0 {
-				start = i
-			}
-			continue
+	var scratch [wordMax]byte
+	eachWord([]byte(s), scratch[:0], func(w []byte) { fn(string(w)) })
+}
+
+// eachWord calls fn with each word of text, folded into scratch (fn must copy
+// it to keep it).
+func eachWord(text, scratch []byte, fn func(word []byte)) {
+	eachRawWord(text, func(w []byte) {
+		if f := foldWord(w, scratch); f != nil {
+			fn(f)
 		}
-		if start >= 0 {
-			if w := fold(s[start:i]); w != "" {
-				fn(w)
+	})
+}
+
+// foldWord returns fold(w) in scratch, or nil when w is not indexed. Words of
+// ASCII letters and digits, most words of most courses, are lower-cased in
+// place of fold's normalisation, which gives the same bytes.
+func foldWord(w, scratch []byte) []byte {
+	b := scratch[:0]
+	for _, c := range w {
+		if c >= utf8.RuneSelf {
+			f := fold(string(w))
+			if f == "" {
+				return nil
 			}
+			return append(scratch[:0], f...)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	if len(b) > wordMax || len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// eachRawWord calls fn with each word of text as it is written: each run of
+// letters, digits and marks (isWordRune).
+func eachRawWord(text []byte, fn func(word []byte)) {
+	start := -1
+	for i := 0; i < len(text); {
+		c := text[i]
+		var word bool
+		n := 1
+		if c < utf8.RuneSelf {
+			word = asciiWord[c]
+		} else {
+			var r rune
+			r, n = utf8.DecodeRune(text[i:])
+			word = isWordRune(r)
+		}
+		switch {
+		case word && start < 0:
+			start = i
+		case !word && start >= 0:
+			fn(text[start:i])
 			start = -1
 		}
+		i += n
 	}
 	if start >= 0 {
-		if w := fold(s[start:]); w != "" {
-			fn(w)
-		}
+		fn(text[start:])
 	}
 }
+
+// asciiWord marks the ASCII bytes isWordRune reports: letters and digits.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = isWordRune(rune(c))
+	}
+	return t
+}()
 
 // wordMax is the longest word indexed, in bytes: longer runs are hashes, URLs
 // without punctuation and the like, which nobody types.

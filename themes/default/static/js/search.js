@@ -1,8 +1,8 @@
 // Search for the course site: the box in every page's header and the search page.
 // The index (site/search_index.go) is split: index.json says which chunk holds
 // which words; a chunk maps each word to its stem and each stem to its ranked
-// pages; page N's title, URL and text are in d/N.json (or inline in index.json
-// for a small course). A query is cut and folded as the build cuts and folds
+// pages; page N's title, URL and excerpt are entry N mod b of the list in
+// d/⌊N/b⌋.json, b pages to a file (or inline in index.json for a small course). A query is cut and folded as the build cuts and folds
 // text; it is never stemmed here, as every word in the course comes with its
 // stem. Only the chunks of the query's words and the pages shown are fetched.
 (function () {
@@ -23,7 +23,7 @@
   var meta = null;   // promise of index.json
   var chunks = {};   // chunk number → promise of the chunk
   var loaded = {};   // chunk number → the chunk, once it came
-  var pages = {};    // page number → promise of the page
+  var bundles = {};  // bundle number → promise of its pages
   var has = Object.prototype.hasOwnProperty;
 
   function get(rel) {
@@ -71,11 +71,12 @@
 
   function page(m, n) {
     if (m.docs) return Promise.resolve(m.docs[n]);
-    if (!pages[n]) {
-      pages[n] = get("d/" + n + ".json");
-      pages[n].catch(function () { delete pages[n]; });
+    var b = Math.floor(n / m.b);
+    if (!bundles[b]) {
+      bundles[b] = get("d/" + b + ".json");
+      bundles[b].catch(function () { delete bundles[b]; });
     }
-    return pages[n];
+    return bundles[b].then(function (list) { return list[n - b * m.b]; });
   }
 
   // stemOf returns the stem of a folded word, if a chunk that came holds it.

@@ -1,0 +1,888 @@
+package site
+
+// The search index's working state: each word's stem and each stem's pages
+// with their counts, from which the index files are made. A clean build makes
+// it from every page's entry; a build after an edit updates the lists of the
+// edited pages' words (old and new) and writes again only the chunks holding
+// those words and the bundles of those pages. Both paths make the files with
+// the same code (emit), so they give the same bytes.
+//
+// The state is kept in memory while serving and in the cache folder
+// (searchStateFile) between processes; a token in the build cache's special
+// keys says which build it belongs to, so a state a failed build left behind
+// is never used.
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// searchStateFile holds the state under Options.CacheDir.
+const searchStateFile = "search.state"
+
+// searchStateKey records, among the special keys, the token of the state the
+// last build left.
+const searchStateKey = "search-state"
+
+// searchStateFormat is the first byte of searchStateFile.
+const searchStateFormat = 1
+
+// searchIncrementalMax: when more than this share of the pages changed, the
+// state is made again from every page, which costs no more.
+const searchIncrementalMax = 8 // one page in 8
+
+// searchState is what the index files are made from (see the top of this file).
+type searchState struct {
+	token  string
+	lang   string
+	lens   []int32 // each page's length in words (weighted), in course order
+	total  int64
+	words  map[string]*searchWord
+	sorted []string // the words, in byte order
+	stems  map[string]*searchStem
+	// chunks are the chunk files as last written; nil when the index went
+	// inside index.json.
+	chunks []searchChunkRef
+	// updated tells that the last build updated the state rather than make it
+	// again (the tests ask).
+	updated bool
+}
+
+// searchWord is a word of the course: its stem, and on how many pages it is.
+type searchWord struct {
+	stem string
+	docs int32 // how many pages have it
+}
+
+// searchStem is a stem's pages: for each, in page order, the page number less
+// the one before and tf<<1 | in-title, as uvarints.
+type searchStem struct {
+	raw    []byte
+	encLen int // bytes of its encoded postings as last written; -1 when not known
+}
+
+// searchChunkRef is a chunk file as written: its words' range, and its name.
+type searchChunkRef struct {
+	first, last string
+	count       int
+	name        string // under search/
+}
+
+// searchTerms calls fn with each word of d as the index counts it: the text's
+// words with their counts, the summary's and tags' once, the headings' once
+// more than in the text, and the title's with weight 0 and title set.
+func searchTerms(d *searchDoc, fn func(w []byte, weight int32, title bool)) {
+	bodyWords(d.Body, nil, func(w []byte, c int) { fn(w, int32(c), false) })
+	var scratch [wordMax]byte
+	words := func(s string, weight int32, title bool) {
+		eachWord([]byte(s), scratch[:0], func(w []byte) { fn(w, weight, title) })
+	}
+	words(d.Summary, 1, false)
+	for _, t := range d.Tags {
+		words(t, 1, false)
+	}
+	for _, h := range d.Headings {
+		words(h, headingWeight-1, false) // once more than in the text
+	}
+	words(d.Title, 0, true)
+}
+
+// newSearchState makes the state from every page.
+func newSearchState(docs []searchDoc, stem func(string) string, lang string) *searchState {
+	// Every word gets a number, and its stem one: a word is stemmed once, and
+	// a page's counts are kept by number.
+	wordNum := map[string]int32{}
+	var (
+		wordStem []int32
+		wordDocs []int32
+		wordSeen []int32 // the last page (+1) that had the word
+		stems    []string
+	)
+	stemNum := map[string]int32{}
+	var (
+		lists   [][]uint64 // by stem: page<<32 | tf<<1 | title
+		tf      []int32    // by stem, for the page being counted; -1 when not on it
+		inTitle []bool
+		has     []int32
+	)
+	st := &searchState{lang: lang, lens: make([]int32, len(docs))}
+	for i := range docs {
+		n := int32(0)
+		searchTerms(&docs[i], func(w []byte, weight int32, title bool) {
+			wi, ok := wordNum[string(w)]
+			if !ok {
+				word := string(w)
+				s := stem(word)
+				si, ok := stemNum[s]
+				if !ok {
+					si = int32(len(stems))
+					stemNum[s] = si
+					stems = append(stems, s)
+					tf, inTitle, lists = append(tf, -1), append(inTitle, false), append(lists, nil)
+				}
+				wi = int32(len(wordStem))
+				wordNum[word] = wi
+				wordStem, wordDocs, wordSeen = append(wordStem, si), append(wordDocs, 0), append(wordSeen, 0)
+			}
+			if wordSeen[wi] != int32(i+1) {
+				wordSeen[wi] = int32(i + 1)
+				wordDocs[wi]++
+			}
+			si := wordStem[wi]
+			if tf[si] < 0 {
+				tf[si] = 0
+				has = append(has, si)
+			}
+			tf[si] += weight
+			inTitle[si] = inTitle[si] || title
+			n += weight
+		})
+		for _, si := range has {
+			v := uint64(i)<<32 | uint64(tf[si])<<1
+			if inTitle[si] {
+				v |= 1
+			}
+			lists[si] = append(lists[si], v)
+			tf[si], inTitle[si] = -1, false
+		}
+		has = has[:0]
+		st.lens[i] = n
+		st.total += int64(n)
+	}
+	st.stems = make(map[string]*searchStem, len(stems))
+	for si, s := range stems {
+		var raw []byte
+		prev := -1
+		for _, v := range lists[si] {
+			doc := int(v >> 32)
+			raw = binary.AppendUvarint(raw, uint64(doc-prev))
+			raw = binary.AppendUvarint(raw, v&0xffffffff)
+			prev = doc
+		}
+		st.stems[s] = &searchStem{raw: raw, encLen: -1}
+	}
+	st.words = make(map[string]*searchWord, len(wordNum))
+	for w, wi := range wordNum {
+		st.words[w] = &searchWord{stem: stems[wordStem[wi]], docs: wordDocs[wi]}
+	}
+	st.sorted = slices.Sorted(maps.Keys(wordNum))
+	return st
+}
+
+// pageTerms is what one page adds to the state: each stem's count and title
+// flag, each distinct word, and the page's length.
+type pageTerms struct {
+	stems map[string]uint64 // tf<<1 | title
+	words []string
+	len   int32
+}
+
+// termsOf counts page d's terms, stemming words the state does not know.
+func (st *searchState) termsOf(d *searchDoc, stem func(string) string) pageTerms {
+	t := pageTerms{stems: map[string]uint64{}}
+	seen := map[string]bool{}
+	searchTerms(d, func(w []byte, weight int32, title bool) {
+		word := string(w)
+		s := ""
+		if sw, ok := st.words[word]; ok {
+			s = sw.stem
+		} else {
+			s = stem(word)
+		}
+		if !seen[word] {
+			seen[word] = true
+			t.words = append(t.words, word)
+		}
+		v := t.stems[s] + uint64(weight)<<1
+		if title {
+			v |= 1
+		}
+		t.stems[s] = v
+		t.len += weight
+	})
+	return t
+}
+
+// update replaces the terms of the pages in changed (page number → old and
+// new entry). It returns the words whose chunk must be made again (those
+// added, removed, or whose stem's postings changed) and those stems; ok is
+// false when the state cannot be updated, and then the state is spoilt.
+func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) string) (words, stems map[string]bool, ok bool) {
+	const noEntry = math.MaxUint64
+	n := len(st.lens)
+	avg := max(math.Round(float64(st.total)/float64(max(n, 1))), 1)
+	oldLens := map[int]int32{}
+	edits := map[string]map[int]uint64{} // stem → page → tf<<1|title, or noEntry
+	words = map[string]bool{}
+	for i, pair := range changed {
+		old, cur := st.termsOf(pair[0], stem), st.termsOf(pair[1], stem)
+		for s := range old.stems {
+			if edits[s] == nil {
+				edits[s] = map[int]uint64{}
+			}
+			edits[s][i] = noEntry
+		}
+		for s, v := range cur.stems {
+			if edits[s] == nil {
+				edits[s] = map[int]uint64{}
+			}
+			edits[s][i] = v
+		}
+		for _, w := range old.words {
+			sw := st.words[w]
+			if sw == nil {
+				return nil, nil, false // the state does not hold the old page as its entry says
+			}
+			if sw.docs--; sw.docs == 0 {
+				words[w] = true // perhaps gone
+			}
+		}
+		for _, w := range cur.words {
+			sw := st.words[w]
+			if sw == nil {
+				sw = &searchWord{stem: stem(w)}
+				st.words[w] = sw
+			}
+			if sw.docs++; sw.docs == 1 {
+				words[w] = true // new
+			}
+		}
+		st.total += int64(cur.len - old.len)
+		oldLens[i] = st.lens[i]
+		st.lens[i] = cur.len
+	}
+	stems = map[string]bool{}
+	for s, e := range edits {
+		// The list again, in one pass: the changed pages' entries replaced,
+		// taken out or put in at their place.
+		docs := slices.Sorted(maps.Keys(e))
+		before := map[int]uint64{}
+		var raw []byte
+		prev, df, dfBefore, k := -1, 0, 0, 0
+		put := func(doc int, v uint64) {
+			raw = binary.AppendUvarint(raw, uint64(doc-prev))
+			raw = binary.AppendUvarint(raw, v)
+			prev = doc
+			df++
+		}
+		flushTo := func(doc int) { // the changed pages before doc
+			for ; k < len(docs) && docs[k] < doc; k++ {
+				if v := e[docs[k]]; v != noEntry {
+					put(docs[k], v)
+				}
+			}
+		}
+		var old []byte
+		if ss := st.stems[s]; ss != nil {
+			old = ss.raw
+		}
+		ok := eachRaw(old, func(doc int, v uint64) {
+			dfBefore++
+			flushTo(doc) // now docs[k] >= doc, if any is left
+			if k < len(docs) && docs[k] == doc {
+				before[doc] = v
+				return // its new entry, if any, is put from e next
+			}
+			put(doc, v)
+		})
+		if !ok {
+			return nil, nil, false
+		}
+		flushTo(math.MaxInt)
+		// The stem's postings change when its pages do, or when a changed
+		// page's score does; the other pages' scores depend only on df.
+		same := df == dfBefore
+		if same {
+			idf := searchIDF(n, dfBefore)
+			for doc, v := range e {
+				w, had := before[doc]
+				has := v != noEntry
+				if had != has || (has && searchScore(idf, w, oldLens[doc], avg) != searchScore(idf, v, st.lens[doc], avg)) {
+					same = false
+					break
+				}
+			}
+		}
+		if df == 0 {
+			delete(st.stems, s)
+			stems[s] = true
+			continue
+		}
+		encLen := st.stems[s].encLenOr(-1)
+		if !same {
+			stems[s] = true
+			encLen = -1
+		}
+		st.stems[s] = &searchStem{raw: raw, encLen: encLen}
+	}
+	for w := range words {
+		if sw := st.words[w]; sw != nil && sw.docs <= 0 {
+			delete(st.words, w)
+		}
+	}
+	// The words of a changed stem are changed too, wherever they are.
+	if len(stems) > 0 {
+		for w, sw := range st.words {
+			if stems[sw.stem] {
+				words[w] = true
+			}
+		}
+	}
+	// The sorted words: those gone taken out, those new put in.
+	var added []string
+	for w := range words {
+		if st.words[w] != nil {
+			if _, found := slices.BinarySearch(st.sorted, w); !found {
+				added = append(added, w)
+			}
+		}
+	}
+	kept := make([]string, 0, len(st.sorted)+len(added))
+	for _, w := range st.sorted {
+		if st.words[w] != nil {
+			kept = append(kept, w)
+		}
+	}
+	st.sorted = append(kept, added...)
+	if len(added) > 0 {
+		slices.Sort(st.sorted)
+	}
+	return words, stems, true
+}
+
+// encLenOr is the stem's encLen, or or for a stem not there.
+func (ss *searchStem) encLenOr(or int) int {
+	if ss == nil {
+		return or
+	}
+	return ss.encLen
+}
+
+// eachRaw calls fn with each page of a stem's raw list; false when it is
+// not one.
+func eachRaw(raw []byte, fn func(doc int, v uint64)) bool {
+	doc := -1
+	for len(raw) > 0 {
+		d, n := binary.Uvarint(raw)
+		if n <= 0 {
+			return false
+		}
+		v, m := binary.Uvarint(raw[n:])
+		if m <= 0 {
+			return false
+		}
+		raw = raw[n+m:]
+		doc += int(d)
+		fn(doc, v)
+	}
+	return true
+}
+
+// searchScore is the stored score of a page for a stem: BM25 of its count
+// (v>>1) in a page of length l, plus the title bonus (v&1), times the stem's
+// idf, in quarter points.
+func searchScore(idf float64, v uint64, l int32, avg float64) int {
+	return scoreOf(idf, v, searchLen(l), avg)
+}
+
+// scoreOf is searchScore for a length already made searchLen.
+func scoreOf(idf float64, v uint64, l, avg float64) int {
+	tf := float64(v >> 1)
+	norm := bm25K1 * (1 - bm25B + bm25B*l/avg)
+	score := tf * (bm25K1 + 1) / (tf + norm)
+	if v&1 != 0 {
+		score += titleBonus
+	}
+	return max(1, int(math.Round(idf*score*scoreScale)))
+}
+
+// searchLenStep is the ratio between the page lengths BM25 is told: a
+// page's length is rounded to a power of it, so that an edit of a sentence
+// mostly leaves the length, and so every score of the page, as it was, and
+// only the chunks of the words whose counts changed are written again. Five
+// per cent of a page's length moves a score by less than the quarter point
+// it is stored in, mostly.
+const searchLenStep = 1.05
+
+// searchLen is the length of a page of l words as BM25 is told it.
+func searchLen(l int32) float64 {
+	if l <= 1 {
+		return float64(l)
+	}
+	return math.Pow(searchLenStep, math.Round(math.Log(float64(l))/math.Log(searchLenStep)))
+}
+
+// searchIDF is the inverse document frequency of a stem on df of n pages.
+func searchIDF(n, df int) float64 {
+	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+// searchFiles is what emit makes: files to write and files kept as the last
+// build wrote them.
+type searchFiles struct {
+	write map[string][]byte
+	keep  []string
+}
+
+// emit makes the index files from the state. page returns page i's entry in
+// the results (JSON). With a previous build's chunks, and affected the words
+// whose chunk changed, a chunk with the same words none of which is affected
+// is kept, and only the bundles of the pages in changedPages are made; with
+// affected nil, every file is made. It returns ok false when the index would
+// now go inside index.json, which only a full emit makes.
+func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map[string]bool, changedPages []int) (files searchFiles, ok bool) {
+	full := affected == nil
+	n := len(st.lens)
+	avg := max(math.Round(float64(st.total)/float64(max(n, 1))), 1)
+	qlens := make([]float64, n) // each page's length as BM25 is told it
+	for i, l := range st.lens {
+		qlens[i] = searchLen(l)
+	}
+	encoded := map[string]string{}
+	encode := func(s string) string {
+		if e, ok := encoded[s]; ok {
+			return e
+		}
+		ss := st.stems[s]
+		df := 0
+		eachRaw(ss.raw, func(int, uint64) { df++ })
+		idf := searchIDF(n, df)
+		var enc []byte
+		prev := -1
+		eachRaw(ss.raw, func(doc int, v uint64) {
+			enc = appendNum(enc, doc-prev)
+			enc = appendNum(enc, scoreOf(idf, v, qlens[doc], avg))
+			prev = doc
+		})
+		e := string(enc)
+		encoded[s] = e
+		ss.encLen = len(e)
+		return e
+	}
+	postingLen := func(s string) int {
+		if ss := st.stems[s]; !full && ss.encLen >= 0 && !affectedStems[s] {
+			return ss.encLen
+		}
+		return len(encode(s))
+	}
+	ranges := splitChunks(st.sorted, func(w string) (string, int) {
+		s := st.words[w].stem
+		return s, postingLen(s)
+	})
+	makeChunk := func(r [2]int) []byte {
+		c := searchChunk{Words: map[string]string{}, Postings: map[string]string{}}
+		for _, w := range st.sorted[r[0]:r[1]] {
+			s := st.words[w].stem
+			if s == w {
+				c.Words[w] = ""
+			} else {
+				c.Words[w] = s
+			}
+			c.Postings[s] = encode(s)
+		}
+		data, _ := json.Marshal(c)
+		return data
+	}
+	files.write = map[string][]byte{}
+	meta := searchMeta{Format: searchFormat, Pages: n}
+	if len(ranges) == 1 {
+		data := makeChunk(ranges[0])
+		if len(data) <= searchInlineMax {
+			if !full {
+				return files, false
+			}
+			var c searchChunk
+			json.Unmarshal(data, &c)
+			meta.Index = &c
+			size := len(data)
+			pages := make([]json.RawMessage, n)
+			for i := range pages {
+				pages[i] = page(i)
+				size += len(pages[i])
+			}
+			if size <= searchSingleMax {
+				meta.Docs = pages
+			} else {
+				meta.Bundle = searchBundle
+				for first := 0; first < n; first += searchBundle {
+					files.write[searchBundleFile(first)] = bundleOf(page, first, n)
+				}
+			}
+			st.chunks = nil
+			files.write[searchMetaFile], _ = json.Marshal(meta)
+			return files, true
+		}
+	}
+	prev := map[searchChunkRef]bool{}
+	for _, c := range st.chunks {
+		prev[c] = true
+	}
+	chunks := make([]searchChunkRef, len(ranges))
+	for k, r := range ranges {
+		ref := searchChunkRef{first: st.sorted[r[0]], last: st.sorted[r[1]-1], count: r[1] - r[0]}
+		same := !full
+		for _, w := range st.sorted[r[0]:r[1]] {
+			if !same || affected[w] {
+				same = false
+				break
+			}
+		}
+		var name string
+		if same {
+			for c := range prev { // the same words, none affected: the same bytes
+				if c.first == ref.first && c.last == ref.last && c.count == ref.count {
+					name = c.name
+					break
+				}
+			}
+		}
+		if name != "" {
+			files.keep = append(files.keep, "search/"+name)
+		} else {
+			data := makeChunk(r)
+			name = strings.TrimPrefix(searchChunkDir, "search/") + hashBytes(data)[:16] + ".json"
+			files.write["search/"+name] = data
+		}
+		ref.name = name
+		chunks[k] = ref
+		first := ref.first
+		if k == 0 {
+			first = "" // the first chunk also holds every word before its first
+		}
+		meta.Chunks = append(meta.Chunks, [2]string{first, name})
+	}
+	st.chunks = chunks
+	meta.Bundle = searchBundle
+	if full {
+		for first := 0; first < n; first += searchBundle {
+			files.write[searchBundleFile(first)] = bundleOf(page, first, n)
+		}
+	} else {
+		redo := map[int]bool{}
+		for _, i := range changedPages {
+			redo[i/searchBundle] = true
+		}
+		for first := 0; first < n; first += searchBundle {
+			if redo[first/searchBundle] {
+				files.write[searchBundleFile(first)] = bundleOf(page, first, n)
+			} else {
+				files.keep = append(files.keep, searchBundleFile(first))
+			}
+		}
+	}
+	files.write[searchMetaFile], _ = json.Marshal(meta)
+	return files, true
+}
+
+// bundleOf is the file of the pages from first on: a JSON list.
+func bundleOf(page func(i int) []byte, first, n int) []byte {
+	b := []byte{'['}
+	for i := first; i < min(first+searchBundle, n); i++ {
+		if i > first {
+			b = append(b, ',')
+		}
+		b = append(b, page(i)...)
+	}
+	return append(b, ']')
+}
+
+// splitChunks cuts the sorted words into chunks of at most about
+// searchChunkTarget bytes and returns each chunk's range of words; of gives a
+// word's stem and the length of that stem's postings. A chunk holds the
+// postings of every stem of its words, so a stem whose words fall in two
+// chunks is in both.
+//
+// Where a chunk ends depends on the words themselves, not only on the sizes
+// before them (content-defined, as in rsync's and restic's chunking): past half
+// the target, a word ends its chunk when its hash says so, each byte it adds
+// having the same chance. A word added or a list grown then moves the ends of
+// its own chunk and perhaps the next, and the chunks after keep their bytes and
+// names, so an edit rewrites a few chunks instead of all that follow it.
+func splitChunks(sorted []string, of func(w string) (stem string, postings int)) [][2]int {
+	var out [][2]int
+	in := map[string]bool{} // the stems of the chunk being filled
+	start, size := 0, 0
+	for i, w := range sorted {
+		s, list := of(w)
+		add := len(w) + 6
+		if s != w {
+			add += len(s)
+		}
+		if !in[s] {
+			add += len(s) + list + 6
+		}
+		if size > 0 && size+add > searchChunkTarget {
+			out = append(out, [2]int{start, i})
+			clear(in)
+			start, size = i, 0
+			add = len(w) + 6 + len(s) + list + 6
+			if s != w {
+				add += len(s)
+			}
+		}
+		in[s] = true
+		size += add
+		if size >= searchChunkTarget/2 && chunkEnds(w, add) {
+			out = append(out, [2]int{start, i + 1})
+			clear(in)
+			start, size = i+1, 0
+		}
+	}
+	if size > 0 || len(out) == 0 {
+		out = append(out, [2]int{start, len(sorted)})
+	}
+	return out
+}
+
+// buildSearchIndex makes the index files (by output path) for docs in course
+// order, from nothing. The same docs give the same bytes.
+func buildSearchIndex(docs []searchDoc, stem func(string) string) map[string][]byte {
+	st := newSearchState(docs, stem, "")
+	files, _ := st.emit(func(i int) []byte { return searchPageJSON(&docs[i]) }, nil, nil, nil)
+	return files.write
+}
+
+// searchPageJSON is page d's entry in the results.
+func searchPageJSON(d *searchDoc) []byte {
+	var excerpt string
+	bodyWords(d.Body, func(x string) { excerpt = x }, nil)
+	b, _ := json.Marshal(searchPage{Title: d.Title, URL: d.URL, Module: d.Module, Summary: d.Summary, Text: excerpt})
+	return b
+}
+
+// newSearchToken names a state.
+func newSearchToken() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// save writes the state to file, whole, by way of a temporary file.
+func (st *searchState) save(file string) error {
+	var b bytes.Buffer
+	b.WriteByte(searchStateFormat)
+	var tmp []byte
+	put := func(v uint64) { tmp = binary.AppendUvarint(tmp[:0], v); b.Write(tmp) }
+	str := func(s string) { put(uint64(len(s))); b.WriteString(s) }
+	str(st.token)
+	str(st.lang)
+	put(uint64(len(st.lens)))
+	for _, l := range st.lens {
+		put(uint64(l))
+	}
+	stemList := slices.Sorted(maps.Keys(st.stems))
+	stemNum := make(map[string]int, len(stemList))
+	put(uint64(len(stemList)))
+	for i, s := range stemList {
+		stemNum[s] = i
+		ss := st.stems[s]
+		str(s)
+		put(uint64(ss.encLen + 1))
+		put(uint64(len(ss.raw)))
+		b.Write(ss.raw)
+	}
+	put(uint64(len(st.sorted)))
+	for _, w := range st.sorted {
+		sw := st.words[w]
+		str(w)
+		put(uint64(stemNum[sw.stem]))
+		put(uint64(sw.docs))
+	}
+	put(uint64(len(st.chunks)))
+	for _, c := range st.chunks {
+		str(c.first)
+		str(c.last)
+		put(uint64(c.count))
+		str(c.name)
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return err
+	}
+	tmpFile := file + ".tmp"
+	if err := os.WriteFile(tmpFile, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmpFile, file)
+}
+
+// loadSearchState reads what save wrote.
+func loadSearchState(file string) (*searchState, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) == 0 || data[0] != searchStateFormat {
+		return nil, errors.New("not a search state of this version")
+	}
+	r := byteReader{b: data[1:], ok: true}
+	st := &searchState{token: r.str(), lang: r.str()}
+	n := r.uint()
+	if n > uint64(len(r.b)) {
+		return nil, errors.New("search state: cut short")
+	}
+	st.lens = make([]int32, n)
+	for i := range st.lens {
+		l := int32(r.uint())
+		st.lens[i] = l
+		st.total += int64(l)
+	}
+	ns := r.uint()
+	if ns > uint64(len(r.b)) {
+		return nil, errors.New("search state: cut short")
+	}
+	stemList := make([]string, ns)
+	st.stems = make(map[string]*searchStem, ns)
+	for i := range stemList {
+		s := r.str()
+		encLen := int(r.uint()) - 1
+		stemList[i] = s
+		st.stems[s] = &searchStem{encLen: encLen, raw: r.bytes()}
+	}
+	nw := r.uint()
+	if nw > uint64(len(r.b)) {
+		return nil, errors.New("search state: cut short")
+	}
+	st.words = make(map[string]*searchWord, nw)
+	st.sorted = make([]string, 0, nw)
+	for range nw {
+		w := r.str()
+		si := r.uint()
+		docs := int32(r.uint())
+		if si >= uint64(len(stemList)) {
+			return nil, errors.New("search state: a word's stem is missing")
+		}
+		st.words[w] = &searchWord{stem: stemList[si], docs: docs}
+		st.sorted = append(st.sorted, w)
+	}
+	nc := r.uint()
+	for i := uint64(0); i < nc && r.ok; i++ {
+		st.chunks = append(st.chunks, searchChunkRef{first: r.str(), last: r.str(), count: int(r.uint()), name: r.str()})
+	}
+	if !r.ok {
+		return nil, errors.New("search state: cut short")
+	}
+	return st, nil
+}
+
+// recorded tells whether the last build recorded writing every one of names.
+func (r *run) recorded(names []string) bool {
+	out := r.prev.outputs()
+	for _, name := range names {
+		if _, ok := out[name]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// lastSearchState returns the state the last build left, or nil.
+func (r *run) lastSearchState() *searchState {
+	token := r.prev.special(searchStateKey)
+	if token == "" {
+		return nil
+	}
+	if st := r.b.search; st != nil && st.token == token {
+		return st
+	}
+	if r.b.o.CacheDir == "" {
+		return nil
+	}
+	st, err := loadSearchState(filepath.Join(r.b.o.CacheDir, searchStateFile))
+	if err != nil || st.token != token {
+		return nil
+	}
+	return st
+}
+
+// searchIndexFiles makes the index files, by updating the last build's state
+// when only a few pages changed, or from every page.
+func (r *run) searchIndexFiles(pages []*Page) (searchFiles, error) {
+	stem := stemmer(r.cfg.Language)
+	docs := make([]*searchDoc, len(pages))
+	doc := func(i int) (*searchDoc, error) {
+		if docs[i] == nil {
+			p := pages[i]
+			d, ok := decodeSearchDoc(r.frags(p).Search)
+			if !ok { // not made by this version: make it again
+				if d, ok = decodeSearchDoc(r.searchDocOf(p)); !ok {
+					return nil, fmt.Errorf("the entry of %s does not decode", p.File)
+				}
+			}
+			docs[i] = &d
+		}
+		return docs[i], nil
+	}
+	var pageErr error
+	page := func(i int) []byte {
+		d, err := doc(i)
+		if err != nil {
+			pageErr = err
+			return []byte("{}")
+		}
+		return searchPageJSON(d)
+	}
+	if st := r.lastSearchState(); st != nil && st.lang == r.cfg.Language && len(st.lens) == len(pages) &&
+		st.chunks != nil && r.prev.special(fragsOrderKey) == r.fragsOrder {
+		changed := map[int][2]*searchDoc{}
+		var changedPages []int
+		for i, p := range pages {
+			old, cur := r.prev.frag(p.File), r.frags(p)
+			if old == cur || (old != nil && bytes.Equal(old.Search, cur.Search)) {
+				continue // the same entry (made again when the sitemap's or manifest's part changed)
+			}
+			if old == nil || len(changed) > len(pages)/searchIncrementalMax {
+				changed = nil
+				break
+			}
+			od, ok := decodeSearchDoc(old.Search)
+			if !ok {
+				changed = nil
+				break
+			}
+			d, err := doc(i)
+			if err != nil {
+				return searchFiles{}, err
+			}
+			changed[i] = [2]*searchDoc{&od, d}
+			changedPages = append(changedPages, i)
+		}
+		if changed != nil {
+			oldAvg := math.Round(float64(st.total) / float64(max(len(st.lens), 1)))
+			words, stems, ok := st.update(changed, stem)
+			if ok && math.Round(float64(st.total)/float64(max(len(st.lens), 1))) != oldAvg {
+				words, stems = nil, nil // every score moved: every file again
+			}
+			if ok {
+				if files, ok := st.emit(page, words, stems, changedPages); ok && pageErr == nil && r.recorded(files.keep) {
+					st.updated = true
+					r.b.search = st
+					return files, nil
+				}
+			}
+		}
+		r.b.search = nil // partly updated: not to be used again
+	}
+	all := make([]searchDoc, len(pages))
+	for i := range pages {
+		d, err := doc(i)
+		if err != nil {
+			return searchFiles{}, err
+		}
+		all[i] = *d
+	}
+	st := newSearchState(all, stem, r.cfg.Language)
+	files, _ := st.emit(page, nil, nil, nil)
+	r.b.search = st
+	return files, pageErr
+}

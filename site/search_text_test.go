@@ -1,0 +1,169 @@
+package site
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// tokenizerSearchText is searchText as x/net/html's tokenizer reads the
+// HTML: what appendSearchText must match.
+func tokenizerSearchText(buf []byte, rendered string) []byte {
+	z := html.NewTokenizer(strings.NewReader(rendered))
+	skip := 0   // depth inside elements whose text is not read
+	hidden := 0 // depth inside an element a reader does not read (see hiddenFromReaders)
+	space := true
+	start := len(buf)
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			for len(buf) > start && buf[len(buf)-1] == ' ' {
+				buf = buf[:len(buf)-1]
+			}
+			return buf
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			a := atom.Lookup(name)
+			if hidden > 0 || (tt == html.StartTagToken && hasAttr && tokenizerHidden(z, a)) {
+				switch {
+				case tt == html.SelfClosingTagToken || voidElements[a]:
+				case tt == html.StartTagToken:
+					hidden++
+				default:
+					hidden--
+				}
+				continue
+			}
+			switch a {
+			case atom.Script, atom.Style, atom.Svg, atom.Template, atom.Math:
+				if tt == html.StartTagToken {
+					skip++
+				} else if tt == html.EndTagToken && skip > 0 {
+					skip--
+				}
+				continue
+			case atom.A, atom.Em, atom.Strong, atom.Code, atom.B, atom.I, atom.Mark, atom.Span,
+				atom.Sub, atom.Sup, atom.Abbr, atom.Kbd, atom.Q, atom.S, atom.Del, atom.Ins, atom.Small:
+				continue // inline: a word may go on across it
+			}
+			if !space { // a block's edge ends a word
+				buf = append(buf, ' ')
+				space = true
+			}
+		case html.TextToken:
+			if skip > 0 || hidden > 0 {
+				continue
+			}
+			text := z.Text()
+			for i := 0; i < len(text); {
+				c := text[i]
+				if c < utf8.RuneSelf {
+					i++
+					if asciiSpace[c] {
+						if !space {
+							buf = append(buf, ' ')
+							space = true
+						}
+						continue
+					}
+					buf = append(buf, c)
+					space = false
+					continue
+				}
+				r, n := utf8.DecodeRune(text[i:])
+				if unicode.IsSpace(r) {
+					if !space {
+						buf = append(buf, ' ')
+						space = true
+					}
+				} else {
+					buf = utf8.AppendRune(buf, r) // an invalid byte becomes U+FFFD, as ranging over a string does
+					space = false
+				}
+				i += n
+			}
+		}
+	}
+}
+
+// tokenizerHidden tells an element whose text is not what a reader reads: one
+// marked aria-hidden (KaTeX's drawing of a formula, whose words are in its MathML,
+// itself left out above as markup), and a Mermaid diagram's source, which the reader
+// sees as a drawing. It reads the attributes of the tag z is at.
+func tokenizerHidden(z *html.Tokenizer, a atom.Atom) bool {
+	for {
+		key, val, more := z.TagAttr()
+		switch {
+		case string(key) == "aria-hidden" && string(val) == "true":
+			return true
+		case string(key) == "class" && a == atom.Pre && strings.Contains(" "+string(val)+" ", " mermaid "):
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
+}
+
+// TestSearchTextMatchesTokenizer: the text appendSearchText reads is the text
+// x/net/html's tokenizer gives, on the golden course's pages and on markup
+// that tests the edges of HTML's syntax.
+func TestSearchTextMatchesTokenizer(t *testing.T) {
+	inputs := []string{
+		"plain", "a < b and c<d", "<", "</", "</>x", "<!---->a", "<!-->a", "<!--->a", "<!-- a -- b -->c", "<!-- unterminated",
+		"<!DOCTYPE html><p>x</p>", "<?xml x?>y", "</ p>z", "<p>a</p >b", "<P CLASS=x>Up</P>", "<a href=/x/>l</a>",
+		"<div aria-hidden=\"true\">no<div>nested</div></div>yes", "<span aria-hidden=true><br>hid</span>shown",
+		"<span aria-hidden=\"false\">shown</span>", "<pre class=\"x mermaid\">graph</pre>after", "<pre class='mermaid'>g</pre>a",
+		"<div class=mermaid>kept</div>", "<script>if (a<b) {}</script>after", "<script>x</SCRIPT >after", "<style>p{}</style>s",
+		"<textarea>a &amp; <b>b</b></textarea>t", "<title>T &lt; U</title>", "<xmp><b>raw</b></xmp>", "<noscript><p>n</p></noscript>",
+		"<svg><text>drawing</text></svg>after", "<math><mi>x</mi></math>after", "<template><p>t</p></template>after",
+		"a&amp;b &lt;c&gt; &nbsp;d &#x41; &copy &bogus;", "caf\u00e9 na\u00efve \u00a0nb\u2003sp", "bad \xff byte",
+		"<p title=\"a>b\">q</p>", "<p title='x\">'>q</p>", "<img src=x alt=y>after<br/>more<hr>", "<a\nhref=x\n>multi</a>",
+		"<p>one</p><p>two</p>", "x<em>y</em>z", "<ul><li>one<li>two</ul>", "<p>trailing   </p>   ", "<iframe>f</iframe>after",
+		"<plaintext><b>all the rest", "<a", "<a href=\"x", "text <3 and <= 4", "<!x>y", "<p =x>odd</p>", "<p a b=c / >s</p>",
+		"<span aria-hidden=\"true\"/>after", "<div aria-hidden=\"true\"><img src=x><br/></div>after",
+	}
+	pages, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.html"))
+	for _, p := range pages {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, string(data))
+	}
+	if len(pages) == 0 {
+		t.Log("no golden pages found: only the snippets are compared")
+	}
+	for _, in := range inputs {
+		want := string(tokenizerSearchText(nil, in))
+		if got := searchText(in); got != want {
+			if len(in) > 200 {
+				in = in[:200] + "…"
+			}
+			t.Errorf("%q:\n got %q\nwant %q", in, got, want)
+		}
+	}
+}
+
+// FuzzSearchTextMatchesTokenizer looks for markup on which appendSearchText
+// and the tokenizer disagree: go test ./site -run '^$' -fuzz SearchTextMatches
+func FuzzSearchTextMatchesTokenizer(f *testing.F) {
+	for _, s := range []string{"<p>a</p>", "<div aria-hidden=\"true\">x</div>y", "<script>a</script>b", "<!-- c -->d", "a &amp; b", "<pre class=mermaid>g</pre>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if !utf8.ValidString(in) || strings.ContainsRune(in, 0) || strings.Contains(strings.ToLower(in), "<script") {
+			return // invalid text and NULs are not what goldmark writes; a script's escapes are read only approximately
+		}
+		if got, want := searchText(in), string(tokenizerSearchText(nil, in)); got != want {
+			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+	})
+}
