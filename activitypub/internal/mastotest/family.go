@@ -95,6 +95,10 @@ type Family struct {
 	// as typed, on its server at base; nil when it was not read from the
 	// family's source (issue 14's journals need it).
 	Hashtag func(base, tag string) map[string]any
+	// NoHashtagPost, when Hashtag is nil, says with its source why a
+	// participant on this family cannot send the course a public post of
+	// their own tagged with the course hashtag.
+	NoHashtagPost string
 }
 
 // Hashtag shapes, read from the families' sources.
@@ -116,6 +120,27 @@ var (
 	// as typed (case kept).
 	misskeyHashtag = func(base, tag string) map[string]any {
 		return map[string]any{"type": "Hashtag", "href": base + "/tags/" + url.PathEscape(tag), "name": "#" + tag}
+	}
+	// pleroma-social/pleroma lib/pleroma/formatter.ex hashtag_handler keeps
+	// the tag lower-cased; lib/pleroma/web/activity_pub/transmogrifier.ex
+	// add_hashtags expands it to type Hashtag, href Endpoint.url() +
+	// "/tags/" + tag, name "#" + tag (Akkoma the same).
+	pleromaHashtag = func(base, tag string) map[string]any {
+		lower := strings.ToLower(tag)
+		return map[string]any{"href": base + "/tags/" + lower, "name": "#" + lower, "type": "Hashtag"}
+	}
+	// pixelfed/pixelfed app/Transformer/ActivityPub/Verb/CreateNote.php:
+	// href Hashtag::url() (config/routes.php hashtag.base,
+	// /discover/tags/, plus the slug app/Jobs/StatusPipeline/StatusEntityLexer.php
+	// makes with str_slug, lower-cased), name "#" + the tag as typed.
+	pixelfedHashtag = func(base, tag string) map[string]any {
+		return map[string]any{"type": "Hashtag", "href": base + "/discover/tags/" + strings.ToLower(tag), "name": "#" + tag}
+	}
+	// friendica/friendica src/Protocol/ActivityPub/Transmitter.php
+	// createTagList: href baseUrl + "/search?tag=" + the name URL-encoded,
+	// name "#" + the name as typed.
+	friendicaHashtag = func(base, tag string) map[string]any {
+		return map[string]any{"type": "Hashtag", "href": base + "/search?tag=" + url.QueryEscape(tag), "name": "#" + tag}
 	}
 )
 
@@ -322,6 +347,7 @@ func Families() []Family {
 			AddressesParent:     true, // lib/pleroma/web/common_api/utils.ex get_to_and_cc
 			Absent:              map[string]string{ShapeDeleteTombstone: "builder.ex delete names the object by IRI (capture lemmy assets pleroma/activities/delete.json)", ShapeDeleteObject: "Pleroma sends the IRI"},
 			Inbox:               pleromaRules,
+			Hashtag:             pleromaHashtag,
 			AuthorizedFetchMode: ":activitypub, :authorized_fetch_mode (lib/pleroma/web/plugs/http_signature_plug.ex maybe_require_signature)",
 		},
 		{
@@ -353,6 +379,9 @@ func Families() []Family {
 				ShapeDeleteObject:          "no comment reaches the course to be deleted",
 			},
 			Inbox: peertubeRules,
+			NoHashtagPost: "an account sends only videos and comments on videos (server/core/lib/activitypub/send/send-create.ts); " +
+				"a video's tags are Hashtags, but a video names no one, so it never reaches the course's inbox unless the course follows the channel, " +
+				"and the course follows back only a participant who opted in by a post",
 		},
 		{
 			Name:      "pixelfed",
@@ -369,6 +398,7 @@ func Families() []Family {
 			MentionsParent: true, // app/Transformer/ActivityPub/Verb/CreateNote.php adds the parent's author
 			Absent:         map[string]string{ShapeDeleteIRI: "app/Transformer/ActivityPub/Verb/DeleteNote.php embeds a Tombstone", ShapeDeleteObject: "Pixelfed sends a Tombstone"},
 			Inbox:          pixelfedRules,
+			Hashtag:        pixelfedHashtag,
 		},
 		{
 			Name:      "friendica",
@@ -384,6 +414,7 @@ func Families() []Family {
 			UserAgent:   "Friendica 'Yellow Archangel' 2024.12; %s",
 			Absent:      map[string]string{ShapeDeleteIRI: "src/Protocol/ActivityPub/Transmitter.php sends a Tombstone", ShapeDeleteObject: "Friendica sends a Tombstone"},
 			Inbox:       friendicaRules,
+			Hashtag:     friendicaHashtag,
 		},
 		{
 			Name:      "lemmy",
@@ -399,6 +430,8 @@ func Families() []Family {
 			Absent: map[string]string{ShapeDeleteTombstone: "crates/apub/activities/src/protocol/deletion/delete.rs names the object by IRI", ShapeDeleteObject: "Lemmy sends the IRI",
 				ShapeAnnounce: "only a Lemmy community announces (crates/apub/activities/src/community/announce.rs); a person does not boost"},
 			Inbox: lemmyRules,
+			NoHashtagPost: "a comment's tag holds only Mentions (crates/apub/objects/src/objects/comment.rs into_json), and a post's only Hashtag " +
+				"is its community's name with the post's own id as href (crates/apub/objects/src/objects/post.rs into_json): a participant cannot tag a post #<course>",
 		},
 		{
 			Name: "wordpress",
@@ -418,6 +451,9 @@ func Families() []Family {
 				ShapeLike: "the plugin sends no Like", ShapeAnnounce: "includes/class-activity-dispatcher.php announces only the blog's own posts",
 				ShapeDeleteTombstone: "includes/transformer/class-base.php to_activity embeds the whole object", ShapeDeleteIRI: "the whole object is embedded"},
 			Inbox: wordpressRules,
+			NoHashtagPost: "a blog post carries its WordPress tags as Hashtags (includes/transformer/class-post.php get_tag: href get_tag_link, " +
+				"name esc_hashtag), but the loop needs what the plugin never sends: a direct post (\"!journal off\"), a Follow to undo; " +
+				"and the peer plays its comments (?c= ids, class-comment.php get_tag: Mentions only), not its posts",
 		},
 	}
 }
