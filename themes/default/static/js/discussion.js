@@ -127,6 +127,12 @@ function build(r) {
   var a = r.author || {};
   if (moderators.indexOf((a.handle || "").toLowerCase().replace(/^@/, "")) >= 0) li.classList.add("reply-moderator");
   else remove($(li, ".badge-moderator"));
+  // An assignment's page (its template has the badges) marks submissions and reviews as
+  // the API does (site.MarkAssignment).
+  if (r.submission) li.classList.add("reply-submission");
+  else remove($(li, ".badge-submission"));
+  if (r.review) li.classList.add("reply-review");
+  else remove($(li, ".badge-review"));
   var avatar = safeURL(a.avatar);
   if (avatar) $(li, ".reply-avatar").src = avatar;
   else remove($(li, ".reply-avatar"));
@@ -228,7 +234,7 @@ function apply(t) {
     var fresh = build(r);
     if (r.featured) fresh.classList.add("reply-featured");
     if (li) {
-      if (li.dataset.v === fresh.dataset.v && li.classList.contains("reply-featured") === !!r.featured) return;
+      if (li.dataset.v === fresh.dataset.v && ["featured", "submission", "review"].every(k => li.classList.contains("reply-" + k) === !!r[k])) return;
       var own = ownList(li), more = $(li, ":scope > .reply-more"), to = $(li, ":scope > .reply-body > .reply-to");
       if (own) fresh.appendChild(own);
       if (more) fresh.appendChild(more);

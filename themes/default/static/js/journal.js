@@ -71,6 +71,8 @@ function build(r) {
   li.dataset.v = (r.edited || "") + "/0/0";
   var a = r.author || {};
   remove($(li, ".badge-moderator"));
+  remove($(li, ".badge-submission"));
+  remove($(li, ".badge-review"));
   var avatar = safeURL(a.avatar);
   if (avatar) $(li, ".reply-avatar").src = avatar;
   else remove($(li, ".reply-avatar"));
