@@ -35,6 +35,20 @@ const (
 	ShapeAnnounce        = "announce"
 )
 
+// Audiences a family may be unable to address a post to, as keys of
+// Family.Absent: a followers-only post, a direct one.
+const (
+	AudienceFollowers = ShapeReply + "/followers"
+	AudienceDirect    = ShapeReply + "/direct"
+)
+
+// Sends reports whether the family sends shape (a Shape, or an Audience
+// key); when it does not, it says why, from Family.Absent.
+func (f Family) Sends(shape string) (bool, string) {
+	why, absent := f.Absent[shape]
+	return !absent, why
+}
+
 // Shapes lists every shape in the order a conformance table runs them.
 var Shapes = []string{ShapeFollow, ShapeReply, ShapeUpdate, ShapeLike, ShapeAnnounce,
 	ShapeDeleteTombstone, ShapeDeleteIRI, ShapeDeleteObject, ShapeUndoFollow}
@@ -60,6 +74,10 @@ type Family struct {
 	// user's post id.
 	ActorPath func(user string) string
 	NotePath  func(user, id string) string
+	// PostPath, when set, gives the path of a post of user's own (no
+	// inReplyTo), which the family numbers apart from its replies
+	// (WordPress: a blog post, where a reply is a comment).
+	PostPath func(user, id string) string
 	// KeySuffix is appended to the actor id to make the key id.
 	KeySuffix string
 	KeyDoc    KeyDoc
@@ -139,6 +157,14 @@ var (
 	// friendica/friendica src/Protocol/ActivityPub/Transmitter.php
 	// createTagList: href baseUrl + "/search?tag=" + the name URL-encoded,
 	// name "#" + the name as typed.
+	// Automattic/wordpress-activitypub includes/transformer/class-post.php
+	// get_tag: a blog post's WordPress tags, href get_tag_link (/tag/SLUG/
+	// with pretty permalinks, the slug lower-cased), name esc_hashtag
+	// (includes/functions.php: "#" + the name, letters and digits kept).
+	// Comments carry no hashtags (class-comment.php get_tag: Mentions).
+	wordpressHashtag = func(base, tag string) map[string]any {
+		return map[string]any{"type": "Hashtag", "href": base + "/tag/" + strings.ToLower(tag) + "/", "name": "#" + tag}
+	}
 	friendicaHashtag = func(base, tag string) map[string]any {
 		return map[string]any{"type": "Hashtag", "href": base + "/search?tag=" + url.QueryEscape(tag), "name": "#" + tag}
 	}
@@ -449,11 +475,17 @@ func Families() []Family {
 			UserAgent:   "WordPress/6.6; %s",
 			Absent: map[string]string{ShapeFollow: "the plugin is followed; it sends no Follow (includes/ has no outgoing Follow)", ShapeUndoFollow: "no Follow",
 				ShapeLike: "the plugin sends no Like", ShapeAnnounce: "includes/class-activity-dispatcher.php announces only the blog's own posts",
-				ShapeDeleteTombstone: "includes/transformer/class-base.php to_activity embeds the whole object", ShapeDeleteIRI: "the whole object is embedded"},
+				ShapeDeleteTombstone: "includes/transformer/class-base.php to_activity embeds the whole object", ShapeDeleteIRI: "the whole object is embedded",
+				AudienceFollowers: "includes/transformer/class-post.php get_to addresses every post to the public",
+				AudienceDirect:    "the plugin sends no direct post: get_to addresses every post to the public"},
 			Inbox: wordpressRules,
-			NoHashtagPost: "a blog post carries its WordPress tags as Hashtags (includes/transformer/class-post.php get_tag: href get_tag_link, " +
-				"name esc_hashtag), but the loop needs what the plugin never sends: a direct post (\"!journal off\"), a Follow to undo; " +
-				"and the peer plays its comments (?c= ids, class-comment.php get_tag: Mentions only), not its posts",
+			// A journal entry is a blog post (includes/transformer/class-post.php):
+			// id home_url/?p=<n> (get_id), to Public (get_to), cc the followers and
+			// the mentioned (get_cc), a Note by default (activitypub.php
+			// ACTIVITYPUB_DEFAULT_OBJECT_TYPE); trashed, it is Deleted whole
+			// (includes/class-scheduler.php schedule_post_activity).
+			PostPath: func(_, id string) string { return "/?p=" + id },
+			Hashtag:  wordpressHashtag,
 		},
 	}
 }
@@ -491,7 +523,7 @@ func NewFamily(t testing.TB, f Family) *Server {
 	}
 	s := New(t)
 	s.mu.Lock()
-	s.fam, s.tmpl, s.users = &f, tmpl, map[string]string{}
+	s.fam, s.tmpl, s.users, s.posts = &f, tmpl, map[string]string{}, map[string]bool{}
 	s.authorized = f.AuthorizedFetch
 	s.mu.Unlock()
 	s.ContentType = f.ContentType
@@ -530,6 +562,12 @@ func (s *Server) NoteID(user, id string) string {
 	if s.fam == nil {
 		return s.ActorID(user) + "/statuses/" + id
 	}
+	s.mu.Lock()
+	post := s.posts[user+"/"+id]
+	s.mu.Unlock()
+	if post {
+		return s.Base + s.fam.PostPath(user, id)
+	}
 	return s.Base + s.fam.NotePath(user, id)
 }
 
@@ -541,6 +579,11 @@ func (s *Server) Doc(t testing.TB, name string, v Vars) []byte {
 	tmpl, ok := s.tmpl[name]
 	if !ok {
 		t.Fatalf("family %s has no %s", s.fam.Name, name)
+	}
+	if (name == ShapeReply+".json" || name == ShapeUpdate+".json") && v.InReplyTo == "" && s.fam.PostPath != nil {
+		s.mu.Lock()
+		s.posts[v.User+"/"+v.ID] = true // from now on its id is the post's
+		s.mu.Unlock()
 	}
 	course := s.Course
 	mention := ""
