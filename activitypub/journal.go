@@ -85,6 +85,13 @@ type JournalStore interface {
 	// both or neither, and returns the entry as it is now. It returns
 	// ErrNotFound, logging nothing, when no entry has that id.
 	SetJournalEntryState(ctx context.Context, id string, state ReplyState, e AuditEntry) (JournalEntry, error)
+
+	// JournalEntriesPage returns a page of the entries a moderator sees:
+	// those of participants still in the journal, whatever their state and
+	// whoever blocks their author, newest first by Published then ID, at
+	// most q.Limit of them, after q.After (older) or before q.Before
+	// (newer) as RepliesPage does. None gives an empty list and nil.
+	JournalEntriesPage(ctx context.Context, q PageQuery) ([]JournalEntry, error)
 }
 
 // JournalTx is the journal's part of an inbound activity's transaction

@@ -13,19 +13,24 @@ func markAssignments(lessons []*Page) {
 			continue
 		}
 		if l.Thread != nil {
-			markThread(l.Thread)
+			MarkAssignment(l.Thread)
 		}
 		for _, a := range l.Archive {
 			if a.Thread != nil {
-				markThread(a.Thread)
+				MarkAssignment(a.Thread)
 			}
 		}
 	}
 }
 
-// markThread marks one thread: the roots are in page order (featured
-// first, then newest), so each author's first is found by date.
-func markThread(t *Thread) {
+// MarkAssignment marks the replies of one thread of an assignment lesson
+// as the lesson page shows them: each author's first top-level reply is
+// their Submission, an answer to it by someone else a Review. The build
+// and the companion's threads API (for the live script) both call it, so
+// a page and the API agree. The roots are in page order (featured first,
+// then newest), so each author's first is found by date. A reply already
+// marked stays marked.
+func MarkAssignment(t *Thread) {
 	first := map[string]*Reply{}
 	for _, r := range t.Replies {
 		if r == nil {

@@ -246,13 +246,14 @@ func readFile(t *testing.T, name string) string {
 }
 
 // TestDiscussionScriptIsSmall: the live script stays a few lines a reader's
-// browser fetches with every lesson, under 12 KB unminified (10 KB before it
+// browser fetches with every lesson, under 12.5 KB unminified (10 KB before it
 // learned to apply changes since its last look, issue 11; 11 KB before it
-// placed deep answers as the page does, issue 12).
+// placed deep answers as the page does, issue 12; 12 KB before it marked an
+// assignment's submissions and reviews, issue 14).
 func TestDiscussionScriptIsSmall(t *testing.T) {
 	data := readFile(t, filepath.Join("..", "themes", "default", "static", "js", "discussion.js"))
-	if len(data) >= 12_000 {
-		t.Errorf("discussion.js is %d bytes, want under 12,000", len(data))
+	if len(data) >= 12_500 {
+		t.Errorf("discussion.js is %d bytes, want under 12,500", len(data))
 	}
 	for _, banned := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"} {
 		if strings.Contains(data, banned) {

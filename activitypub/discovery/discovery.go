@@ -49,6 +49,11 @@ type Options struct {
 	// Keys finds who signed a request, for the direct messages only their
 	// recipients may read. Nil serves them to no one.
 	Keys KeyOwners
+	// Assignment reports whether a lesson asks for work (assignment =
+	// true in its front matter, read from the manifest): its threads'
+	// replies are marked as submissions and reviews, as the build marks
+	// them (site.MarkAssignment). Nil marks none.
+	Assignment func(lessonID string) bool
 }
 
 // Handler serves the discovery endpoints.

@@ -453,6 +453,7 @@ func (h *Handler) changes(ctx context.Context, ct *cachedThread, since string) (
 			featured[r.ID] = true
 		}
 	}
+	marked := marks(t)
 	for _, c := range cs {
 		out.Since = sinceCursor(c.Seq)
 		if !c.Listed {
@@ -465,6 +466,9 @@ func (h *Handler) changes(ctx context.Context, ct *cachedThread, since string) (
 		}
 		tr := threadReply(c.Reply, a, counts[c.ID])
 		tr.Featured = featured[c.ID]
+		if m, ok := marked[c.ID]; ok {
+			tr.Submission, tr.Review = m.Submission, m.Review
+		}
 		out.Changes = append(out.Changes, threadChange{ID: c.ID, ThreadReply: tr, InReplyTo: c.InReplyTo})
 	}
 	return out, nil
@@ -556,7 +560,27 @@ func (h *Handler) readCohort(ctx context.Context, lessonID, cohortID string) (*T
 	for _, id := range roots {
 		t.Replies = append(t.Replies, build(id, 0))
 	}
+	if h.o.Assignment != nil && h.o.Assignment(lessonID) {
+		site.MarkAssignment(&t) // as the build marks the page (site/assignment.go)
+	}
 	return &t, nil
+}
+
+// marks returns the submission and review marks of the replies of t by
+// id, for the changes the live script asks for.
+func marks(t *Thread) map[string]*ThreadReply {
+	out := map[string]*ThreadReply{}
+	var walk func(rs []*ThreadReply)
+	walk = func(rs []*ThreadReply) {
+		for _, r := range rs {
+			if r.Submission || r.Review {
+				out[r.ID] = r
+			}
+			walk(r.Replies)
+		}
+	}
+	walk(t.Replies)
+	return out
 }
 
 // maxTreeDepth bounds the nesting of the tree, so a reply cycle sent by a

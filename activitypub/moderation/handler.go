@@ -61,7 +61,7 @@ func NewHandler(o HandlerOptions) *Handler {
 		h.o.Now = time.Now
 	}
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
-	for _, p := range []string{"login", "queue", "lesson", "blocks", "follows", "audit"} {
+	for _, p := range []string{"login", "queue", "lesson", "journal", "blocks", "follows", "audit"} {
 		h.pages[p] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+p+".html"))
 	}
 	h.css = stylesheet()
@@ -73,6 +73,7 @@ func NewHandler(o HandlerOptions) *Handler {
 	h.handle("GET /moderate/{$}", h.auth(h.queue))
 	h.handle("GET /moderate/lessons/{id}", h.auth(h.lesson))
 	h.handle("POST /moderate/replies", h.auth(h.replyAction))
+	h.handle("GET /moderate/journal", h.auth(h.journal)) // journal_page.go
 	h.handle("GET /moderate/blocks", h.auth(h.blocks))
 	h.handle("POST /moderate/blocks", h.auth(h.blockAction))
 	h.handle("GET /moderate/follows", h.auth(h.follows))

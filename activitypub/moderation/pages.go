@@ -317,7 +317,11 @@ func (h *Handler) blockAction(w http.ResponseWriter, r *http.Request, s *session
 		}
 		return fail(http.StatusBadRequest, "give an actor URL, a handle the course has seen, or a domain", err)
 	}
-	redirect(w, r, Prefix+"blocks", actionNotice(action))
+	to := Prefix + "blocks"
+	if r.PostFormValue("back") != "" { // a block from a list goes back to it
+		to = back(r)
+	}
+	redirect(w, r, to, actionNotice(action))
 	return nil
 }
 

@@ -159,8 +159,14 @@ document.addEventListener("securitypolicyviolation", e => window.cspViolations.p
 	first := `document.querySelector('li.reply[data-id="` + m.NoteID("alice", "1") + `"]')`
 	second := `document.querySelector('li.reply[data-id="` + m.NoteID("alice", "2") + `"]')`
 	js(`window.notReloaded = true`)
+	if got := js(`document.querySelector(".journal .thread-count").textContent`); got != "1 entry" {
+		t.Errorf("count of the built page = %q, want \"1 entry\"", got)
+	}
 	post(entry("2", "Week one, later: feedback is a gift."))
 	waitFor("the second entry to appear", second+` !== null`)
+	if got := js(`document.querySelector(".journal .thread-count").textContent`); got != "2 entries" {
+		t.Errorf("count after the second entry = %q, want \"2 entries\"", got)
+	}
 	if js(`[...document.querySelectorAll(".journal li.reply")].map(li => li.dataset.id).join(" ")`) != m.NoteID("alice", "1")+" "+m.NoteID("alice", "2") {
 		t.Error("entries are not oldest first")
 	}
@@ -168,6 +174,9 @@ document.addEventListener("securitypolicyviolation", e => window.cspViolations.p
 	waitFor("the edit to show", second+` !== null && `+second+`.textContent.includes("(edited)") && `+second+`.querySelector(".reply-edited") !== null`)
 	post(m.Activity(t, mastotest.ShapeReply, mastotest.Vars{User: "alice", ID: "3", Content: "!journal off", Audience: "direct", Mention: true}))
 	waitFor("every entry gone after !journal off", first+` === null && `+second+` === null && !document.querySelector(".thread-empty").hidden`)
+	if got := js(`document.querySelector(".journal .thread-count").textContent`); got != "0 entries" {
+		t.Errorf("count after !journal off = %q, want \"0 entries\"", got)
+	}
 	if js(`window.notReloaded === true && window.cspViolations.length === 0`) != true {
 		t.Errorf("the page reloaded, or broke its content security policy: %v", js(`window.cspViolations`))
 	}

@@ -145,7 +145,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Logger: log.With("room", "feedback"), Now: now})
 	s.discovery = discovery.New(discovery.Options{Course: cfg.Course, URLs: s.urls, Store: st, Notes: s.publisher,
 		PublicKeyPEM: key.PublicKeyPEM(), Gone: func(err error) bool { return errors.Is(err, publish.ErrDeleted) },
-		Logger: log.With("room", "discovery"), Now: now, Moderators: cfg.Moderation.Moderators, Keys: client})
+		Logger: log.With("room", "discovery"), Now: now, Moderators: cfg.Moderation.Moderators, Keys: client,
+		Assignment: s.isAssignment})
 	s.crawler = crawl.New(crawl.Options{Store: st, Fetch: client, URLs: s.urls, Logger: log.With("room", "crawl"), Now: now,
 		Changed: s.changed, Moderation: cfg.Moderation})
 	in := inbox.New(inbox.Options{Store: st, Fetch: client, URLs: s.urls, Logger: log.With("room", "inbox"), Now: now,
@@ -235,6 +236,22 @@ func (s *Server) loadKey(ctx context.Context) (*sig.KeyPair, error) {
 
 // changed is called by the inbox and the crawler after a thread changed.
 func (s *Server) changed(lessonID string) { s.invalidate(lessonID) }
+
+// isAssignment reports whether the manifest the publisher last synced
+// marks lessonID as an assignment (its threads show submissions and
+// reviews, issue 14).
+func (s *Server) isAssignment(lessonID string) bool {
+	m := s.publisher.Manifest()
+	if m == nil {
+		return false
+	}
+	for _, l := range m.Lessons {
+		if l.ID == lessonID {
+			return l.Assignment
+		}
+	}
+	return false
+}
 
 // invalidate drops the cached thread of a lesson ("" for all) and tells
 // ThreadChanged.

@@ -200,7 +200,7 @@ func TestWeaveLoop(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(filepath.Dir(file), "_index.md"), []byte(weave.ModuleIndex), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(filepath.Dir(file), "_index.md"), []byte(weave.ModuleIndex(w.Language)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(file, draft, 0o644); err != nil {

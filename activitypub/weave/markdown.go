@@ -16,18 +16,14 @@ func ID(cohortID string, week int) string {
 	return Module + "-" + cohortID + "-week-" + strconv.Itoa(week)
 }
 
-// ModuleIndex is content/weave/_index.md, written with the first weave: the
-// module is open from the cohort's first week and comes after the course's
-// own modules.
-const ModuleIndex = `+++
-title = "Weekly weave"
-summary = "Each week a moderator gathers the discussion: replies worth reading, the liveliest threads and questions still open."
-weight = 1000
-opens = "week 1"
-+++
-
-Each week of a cohort, its moderator weaves the discussion together here.
-`
+// ModuleIndex returns content/weave/_index.md in the course's language,
+// written with the first weave: the module is open from the cohort's first
+// week and comes after the course's own modules.
+func ModuleIndex(language string) string {
+	t := wordsFor(language)
+	return "+++\ntitle = " + strconv.Quote(t.IndexTitle) + "\nsummary = " + strconv.Quote(t.IndexSummary) +
+		"\nweight = 1000\nopens = \"week 1\"\n+++\n\n" + t.IndexBody + "\n"
+}
 
 // Markdown returns the draft page: TOML front matter (draft = true, the
 // cohort, the opening at the start of the next week, the quoted replies'
@@ -35,20 +31,18 @@ Each week of a cohort, its moderator weaves the discussion together here.
 // and a section per kind of quote. The same Weave gives the same bytes.
 func (w *Weave) Markdown() []byte {
 	var b strings.Builder
+	t := wordsFor(w.Language)
 	name := w.Cohort.Name
 	if name == "" {
 		name = w.Cohort.ID
 	}
 	last := w.End.AddDate(0, 0, -1)
 	fmt.Fprintf(&b, "+++\n")
-	fmt.Fprintf(&b, "# Drafted by cohort weave from week %d of %s (%s to %s).\n", w.Week, w.Cohort.ID,
-		w.Start.Format("2006-01-02"), last.Format("2006-01-02"))
-	b.WriteString("# Edit freely, then delete the draft line to publish: the course account posts\n" +
-		"# the page to the cohort when it opens, mentioning the authors of the replies in\n" +
-		"# quotes. When you delete a quote, delete its id from quotes too.\n")
-	fmt.Fprintf(&b, "title = %s\n", strconv.Quote(fmt.Sprintf("Week %d of %s: the weave", w.Week, name)))
+	fmt.Fprintf(&b, "# "+t.Drafted+"\n", w.Week, w.Cohort.ID, w.Start.Format("2006-01-02"), last.Format("2006-01-02"))
+	b.WriteString("# " + strings.ReplaceAll(t.DraftNotes, "\n", "\n# ") + "\n")
+	fmt.Fprintf(&b, "title = %s\n", strconv.Quote(fmt.Sprintf(t.Title, w.Week, name)))
 	fmt.Fprintf(&b, "id = %s\n", strconv.Quote(ID(w.Cohort.ID, w.Week)))
-	fmt.Fprintf(&b, "summary = %s\n", strconv.Quote(fmt.Sprintf("What we discussed in week %d: replies worth reading, the liveliest threads and questions still open.", w.Week)))
+	fmt.Fprintf(&b, "summary = %s\n", strconv.Quote(fmt.Sprintf(t.Summary, w.Week)))
 	fmt.Fprintf(&b, "draft = true\n")
 	fmt.Fprintf(&b, "cohort = %s\n", strconv.Quote(w.Cohort.ID))
 	fmt.Fprintf(&b, "weight = %d\n", w.Week)
@@ -61,24 +55,24 @@ func (w *Weave) Markdown() []byte {
 		fmt.Fprintf(&b, "  %s,\n", strconv.Quote(id))
 	}
 	b.WriteString("]\n+++\n\n")
-	fmt.Fprintf(&b, "A look back at week %d. Thank you all for the conversation.\n", w.Week)
+	fmt.Fprintf(&b, t.Intro+"\n", w.Week)
 
-	section(&b, "Replies worth reading", "No reply was featured this week.", w.Featured, func(q Quote) string { return "" })
-	noThreads := "No thread grew this week."
+	section(&b, t, t.Featured, t.NoFeatured, w.Featured, func(q Quote) string { return "" })
+	noThreads := t.NoDiscussed
 	if w.DiscussedAbove > 0 {
-		noThreads = "The liveliest threads start with a reply quoted above."
+		noThreads = t.DiscussedAbove
 	}
-	section(&b, "The liveliest threads", noThreads, w.Discussed, func(q Quote) string {
-		return fmt.Sprintf(" (%d more this week)", q.Replies)
+	section(&b, t, t.Discussed, noThreads, w.Discussed, func(q Quote) string {
+		return fmt.Sprintf(t.MoreThisWeek, q.Replies)
 	})
-	section(&b, "Questions still open", "Every question of the week has an answer.", w.Questions, func(q Quote) string {
-		return " Can you help?"
+	section(&b, t, t.Questions, t.NoQuestions, w.Questions, func(q Quote) string {
+		return t.CanYouHelp
 	})
 	return []byte(b.String())
 }
 
 // section writes a heading and its quotes, or none when there are none.
-func section(b *strings.Builder, heading, none string, quotes []Quote, extra func(Quote) string) {
+func section(b *strings.Builder, t words, heading, none string, quotes []Quote, extra func(Quote) string) {
 	fmt.Fprintf(b, "\n## %s\n\n", heading)
 	if len(quotes) == 0 {
 		fmt.Fprintf(b, "%s\n", none)
@@ -104,7 +98,7 @@ func section(b *strings.Builder, heading, none string, quotes []Quote, extra fun
 		if q.LessonURL != "" {
 			on = "[" + on + "](" + destination(q.LessonURL) + ")"
 		}
-		fmt.Fprintf(b, "\n[%s](%s), on %s%s\n", escape(who), destination(q.URL), on, extra(q))
+		fmt.Fprintf(b, "\n[%s](%s), %s %s%s\n", escape(who), destination(q.URL), t.On, on, extra(q))
 	}
 }
 

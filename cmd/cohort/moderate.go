@@ -299,10 +299,10 @@ func cmdModerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return report1(stdout, err, "Approved %s: it is shown in lesson %s.\n", arg, r.LessonID)
 	case "hide":
 		r, err := acts.Hide(ctx, who, arg, *reason)
-		return report1(stdout, err, "Hidden %s in lesson %s.\n", arg, r.LessonID)
+		return report1(stdout, err, "Hidden %s %s.\n", arg, shownIn(r))
 	case "show":
 		r, err := acts.Show(ctx, who, arg, *reason)
-		return report1(stdout, err, "Shown %s in lesson %s.\n", arg, r.LessonID)
+		return report1(stdout, err, "Shown %s %s.\n", arg, shownIn(r))
 	case "feature":
 		fe, err := acts.Feature(ctx, who, arg, *reason)
 		return report1(stdout, err, "Featured %s: pinned #%d in lesson %s; its boost is queued for the followers.\n", arg, fe.Position, fe.LessonID)
@@ -328,6 +328,16 @@ func domainNote(b activitypub.Block) string {
 
 // report1 prints the outcome of an action, or returns its error in words
 // for the terminal.
+// shownIn says where a moderated reply is shown: in its lesson, or, for
+// a journal entry (a Reply with no lesson, moderation/journal.go), in the
+// reflection journal.
+func shownIn(r activitypub.Reply) string {
+	if r.LessonID == "" {
+		return "in the reflection journal"
+	}
+	return "in lesson " + r.LessonID
+}
+
 func report1(stdout io.Writer, err error, format string, args ...any) error {
 	switch {
 	case errors.Is(err, activitypub.ErrNotFound):

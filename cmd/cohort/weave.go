@@ -93,7 +93,7 @@ func cmdWeave(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	index := filepath.Join(filepath.Dir(file), "_index.md")
 	if _, err := os.Stat(index); errors.Is(err, os.ErrNotExist) {
-		if err := os.WriteFile(index, []byte(weave.ModuleIndex), 0o644); err != nil {
+		if err := os.WriteFile(index, []byte(weave.ModuleIndex(manifest.Language)), 0o644); err != nil {
 			return fmt.Errorf("weave: %w", err)
 		}
 	}

@@ -35,6 +35,20 @@ const (
 	ShapeAnnounce        = "announce"
 )
 
+// Audiences a family may be unable to address a post to, as keys of
+// Family.Absent: a followers-only post, a direct one.
+const (
+	AudienceFollowers = ShapeReply + "/followers"
+	AudienceDirect    = ShapeReply + "/direct"
+)
+
+// Sends reports whether the family sends shape (a Shape, or an Audience
+// key); when it does not, it says why, from Family.Absent.
+func (f Family) Sends(shape string) (bool, string) {
+	why, absent := f.Absent[shape]
+	return !absent, why
+}
+
 // Shapes lists every shape in the order a conformance table runs them.
 var Shapes = []string{ShapeFollow, ShapeReply, ShapeUpdate, ShapeLike, ShapeAnnounce,
 	ShapeDeleteTombstone, ShapeDeleteIRI, ShapeDeleteObject, ShapeUndoFollow}
@@ -60,6 +74,10 @@ type Family struct {
 	// user's post id.
 	ActorPath func(user string) string
 	NotePath  func(user, id string) string
+	// PostPath, when set, gives the path of a post of user's own (no
+	// inReplyTo), which the family numbers apart from its replies
+	// (WordPress: a blog post, where a reply is a comment).
+	PostPath func(user, id string) string
 	// KeySuffix is appended to the actor id to make the key id.
 	KeySuffix string
 	KeyDoc    KeyDoc
@@ -95,6 +113,10 @@ type Family struct {
 	// as typed, on its server at base; nil when it was not read from the
 	// family's source (issue 14's journals need it).
 	Hashtag func(base, tag string) map[string]any
+	// NoHashtagPost, when Hashtag is nil, says with its source why a
+	// participant on this family cannot send the course a public post of
+	// their own tagged with the course hashtag.
+	NoHashtagPost string
 }
 
 // Hashtag shapes, read from the families' sources.
@@ -116,6 +138,35 @@ var (
 	// as typed (case kept).
 	misskeyHashtag = func(base, tag string) map[string]any {
 		return map[string]any{"type": "Hashtag", "href": base + "/tags/" + url.PathEscape(tag), "name": "#" + tag}
+	}
+	// pleroma-social/pleroma lib/pleroma/formatter.ex hashtag_handler keeps
+	// the tag lower-cased; lib/pleroma/web/activity_pub/transmogrifier.ex
+	// add_hashtags expands it to type Hashtag, href Endpoint.url() +
+	// "/tags/" + tag, name "#" + tag (Akkoma the same).
+	pleromaHashtag = func(base, tag string) map[string]any {
+		lower := strings.ToLower(tag)
+		return map[string]any{"href": base + "/tags/" + lower, "name": "#" + lower, "type": "Hashtag"}
+	}
+	// pixelfed/pixelfed app/Transformer/ActivityPub/Verb/CreateNote.php:
+	// href Hashtag::url() (config/routes.php hashtag.base,
+	// /discover/tags/, plus the slug app/Jobs/StatusPipeline/StatusEntityLexer.php
+	// makes with str_slug, lower-cased), name "#" + the tag as typed.
+	pixelfedHashtag = func(base, tag string) map[string]any {
+		return map[string]any{"type": "Hashtag", "href": base + "/discover/tags/" + strings.ToLower(tag), "name": "#" + tag}
+	}
+	// friendica/friendica src/Protocol/ActivityPub/Transmitter.php
+	// createTagList: href baseUrl + "/search?tag=" + the name URL-encoded,
+	// name "#" + the name as typed.
+	// Automattic/wordpress-activitypub includes/transformer/class-post.php
+	// get_tag: a blog post's WordPress tags, href get_tag_link (/tag/SLUG/
+	// with pretty permalinks, the slug lower-cased), name esc_hashtag
+	// (includes/functions.php: "#" + the name, letters and digits kept).
+	// Comments carry no hashtags (class-comment.php get_tag: Mentions).
+	wordpressHashtag = func(base, tag string) map[string]any {
+		return map[string]any{"type": "Hashtag", "href": base + "/tag/" + strings.ToLower(tag) + "/", "name": "#" + tag}
+	}
+	friendicaHashtag = func(base, tag string) map[string]any {
+		return map[string]any{"type": "Hashtag", "href": base + "/search?tag=" + url.QueryEscape(tag), "name": "#" + tag}
 	}
 )
 
@@ -322,6 +373,7 @@ func Families() []Family {
 			AddressesParent:     true, // lib/pleroma/web/common_api/utils.ex get_to_and_cc
 			Absent:              map[string]string{ShapeDeleteTombstone: "builder.ex delete names the object by IRI (capture lemmy assets pleroma/activities/delete.json)", ShapeDeleteObject: "Pleroma sends the IRI"},
 			Inbox:               pleromaRules,
+			Hashtag:             pleromaHashtag,
 			AuthorizedFetchMode: ":activitypub, :authorized_fetch_mode (lib/pleroma/web/plugs/http_signature_plug.ex maybe_require_signature)",
 		},
 		{
@@ -353,6 +405,9 @@ func Families() []Family {
 				ShapeDeleteObject:          "no comment reaches the course to be deleted",
 			},
 			Inbox: peertubeRules,
+			NoHashtagPost: "an account sends only videos and comments on videos (server/core/lib/activitypub/send/send-create.ts); " +
+				"a video's tags are Hashtags, but a video names no one, so it never reaches the course's inbox unless the course follows the channel, " +
+				"and the course follows back only a participant who opted in by a post",
 		},
 		{
 			Name:      "pixelfed",
@@ -369,6 +424,7 @@ func Families() []Family {
 			MentionsParent: true, // app/Transformer/ActivityPub/Verb/CreateNote.php adds the parent's author
 			Absent:         map[string]string{ShapeDeleteIRI: "app/Transformer/ActivityPub/Verb/DeleteNote.php embeds a Tombstone", ShapeDeleteObject: "Pixelfed sends a Tombstone"},
 			Inbox:          pixelfedRules,
+			Hashtag:        pixelfedHashtag,
 		},
 		{
 			Name:      "friendica",
@@ -384,6 +440,7 @@ func Families() []Family {
 			UserAgent:   "Friendica 'Yellow Archangel' 2024.12; %s",
 			Absent:      map[string]string{ShapeDeleteIRI: "src/Protocol/ActivityPub/Transmitter.php sends a Tombstone", ShapeDeleteObject: "Friendica sends a Tombstone"},
 			Inbox:       friendicaRules,
+			Hashtag:     friendicaHashtag,
 		},
 		{
 			Name:      "lemmy",
@@ -399,6 +456,8 @@ func Families() []Family {
 			Absent: map[string]string{ShapeDeleteTombstone: "crates/apub/activities/src/protocol/deletion/delete.rs names the object by IRI", ShapeDeleteObject: "Lemmy sends the IRI",
 				ShapeAnnounce: "only a Lemmy community announces (crates/apub/activities/src/community/announce.rs); a person does not boost"},
 			Inbox: lemmyRules,
+			NoHashtagPost: "a comment's tag holds only Mentions (crates/apub/objects/src/objects/comment.rs into_json), and a post's only Hashtag " +
+				"is its community's name with the post's own id as href (crates/apub/objects/src/objects/post.rs into_json): a participant cannot tag a post #<course>",
 		},
 		{
 			Name: "wordpress",
@@ -416,8 +475,17 @@ func Families() []Family {
 			UserAgent:   "WordPress/6.6; %s",
 			Absent: map[string]string{ShapeFollow: "the plugin is followed; it sends no Follow (includes/ has no outgoing Follow)", ShapeUndoFollow: "no Follow",
 				ShapeLike: "the plugin sends no Like", ShapeAnnounce: "includes/class-activity-dispatcher.php announces only the blog's own posts",
-				ShapeDeleteTombstone: "includes/transformer/class-base.php to_activity embeds the whole object", ShapeDeleteIRI: "the whole object is embedded"},
+				ShapeDeleteTombstone: "includes/transformer/class-base.php to_activity embeds the whole object", ShapeDeleteIRI: "the whole object is embedded",
+				AudienceFollowers: "includes/transformer/class-post.php get_to addresses every post to the public",
+				AudienceDirect:    "the plugin sends no direct post: get_to addresses every post to the public"},
 			Inbox: wordpressRules,
+			// A journal entry is a blog post (includes/transformer/class-post.php):
+			// id home_url/?p=<n> (get_id), to Public (get_to), cc the followers and
+			// the mentioned (get_cc), a Note by default (activitypub.php
+			// ACTIVITYPUB_DEFAULT_OBJECT_TYPE); trashed, it is Deleted whole
+			// (includes/class-scheduler.php schedule_post_activity).
+			PostPath: func(_, id string) string { return "/?p=" + id },
+			Hashtag:  wordpressHashtag,
 		},
 	}
 }
@@ -455,7 +523,7 @@ func NewFamily(t testing.TB, f Family) *Server {
 	}
 	s := New(t)
 	s.mu.Lock()
-	s.fam, s.tmpl, s.users = &f, tmpl, map[string]string{}
+	s.fam, s.tmpl, s.users, s.posts = &f, tmpl, map[string]string{}, map[string]bool{}
 	s.authorized = f.AuthorizedFetch
 	s.mu.Unlock()
 	s.ContentType = f.ContentType
@@ -494,6 +562,12 @@ func (s *Server) NoteID(user, id string) string {
 	if s.fam == nil {
 		return s.ActorID(user) + "/statuses/" + id
 	}
+	s.mu.Lock()
+	post := s.posts[user+"/"+id]
+	s.mu.Unlock()
+	if post {
+		return s.Base + s.fam.PostPath(user, id)
+	}
 	return s.Base + s.fam.NotePath(user, id)
 }
 
@@ -505,6 +579,11 @@ func (s *Server) Doc(t testing.TB, name string, v Vars) []byte {
 	tmpl, ok := s.tmpl[name]
 	if !ok {
 		t.Fatalf("family %s has no %s", s.fam.Name, name)
+	}
+	if (name == ShapeReply+".json" || name == ShapeUpdate+".json") && v.InReplyTo == "" && s.fam.PostPath != nil {
+		s.mu.Lock()
+		s.posts[v.User+"/"+v.ID] = true // from now on its id is the post's
+		s.mu.Unlock()
 	}
 	course := s.Course
 	mention := ""

@@ -76,3 +76,25 @@ func TestInboxRules(t *testing.T) {
 		}
 	}
 }
+
+// TestFamiliesHashtagOrReason: every family either writes a hashtag the
+// journal can read (a Hashtag named "#" + the tag in any case, linking to
+// its own server) or says, citing its source, why its users cannot post
+// to a journal; the journal's whole loop runs the first and logs the second.
+func TestFamiliesHashtagOrReason(t *testing.T) {
+	const base = "https://peer.example"
+	for _, f := range Families() {
+		if f.Hashtag == nil {
+			if !strings.Contains(f.NoHashtagPost, "/") {
+				t.Errorf("%s: no hashtag shape and no reason citing a source file (%q)", f.Name, f.NoHashtagPost)
+			}
+			continue
+		}
+		tag := f.Hashtag(base, "SocialCourse")
+		name, _ := tag["name"].(string)
+		href, _ := tag["href"].(string)
+		if tag["type"] != "Hashtag" || !strings.EqualFold(name, "#SocialCourse") || !strings.HasPrefix(href, base+"/") {
+			t.Errorf("%s: hashtag = %v", f.Name, tag)
+		}
+	}
+}

@@ -98,6 +98,9 @@ type Server struct {
 	fam   *Family
 	tmpl  map[string]string
 	users map[string]string
+	// posts are the user/id of the posts of their own (not replies) built
+	// for a family with a PostPath: their ids are the post's, not a reply's.
+	posts map[string]bool
 	// refused lists the course's requests the family's rules turned away.
 	refused []string
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -273,4 +274,41 @@ func (s *Store) SetJournalEntryState(ctx context.Context, id string, state activ
 		return je, fmt.Errorf("journal entry %s: set %s: %w", id, state, err)
 	}
 	return je, nil
+}
+
+// journalModerationSQL lists the entries of participants still in the
+// journal whatever their state, for the moderator; the page's order and
+// bounds are appended.
+const journalModerationSQL = `
+SELECT e.id, e.actor, e.url, e.published, e.updated, e.content, e.summary, e.sensitive, e.attachments, e.state
+FROM journal_entries e JOIN journal_participants p ON p.actor_id = e.actor
+WHERE p.left_at = '0001-01-01 00:00:00+00'`
+
+// JournalEntriesPage implements activitypub.Store.
+func (s *Store) JournalEntriesPage(ctx context.Context, q activitypub.PageQuery) ([]activitypub.JournalEntry, error) {
+	query, args := journalModerationSQL, []any{}
+	switch {
+	case !q.Before.IsZero(): // newer than Before, nearest first, then turned round
+		args = append(args, q.Before.At, q.Before.ID)
+		query += ` AND (e.published, e.id) > ($1, $2) ORDER BY e.published, e.id`
+	case !q.After.IsZero(): // older than After
+		args = append(args, q.After.At, q.After.ID)
+		query += ` AND (e.published, e.id) < ($1, $2) ORDER BY e.published DESC, e.id DESC`
+	default:
+		query += ` ORDER BY e.published DESC, e.id DESC`
+	}
+	args = append(args, q.Limit)
+	query += fmt.Sprintf(` LIMIT $%d`, len(args))
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("journal entries page: %w", err)
+	}
+	out, err := scanRows(rows, func(r pgx.Rows) (activitypub.JournalEntry, error) { return scanJournalEntry(r) })
+	if err != nil {
+		return nil, fmt.Errorf("journal entries page: %w", err)
+	}
+	if !q.Before.IsZero() {
+		slices.Reverse(out)
+	}
+	return out, nil
 }

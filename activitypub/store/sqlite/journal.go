@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cohort-course/cohort/activitypub"
@@ -290,4 +291,48 @@ func (s *Store) SetJournalEntryState(ctx context.Context, id string, state activ
 		return je, fmt.Errorf("journal entry %s: set %s: %w", id, state, err)
 	}
 	return je, nil
+}
+
+// journalModerationSQL lists the entries of participants still in the
+// journal whatever their state, for the moderator; the page's order and
+// bounds are appended.
+const journalModerationSQL = `
+SELECT e.id, e.actor, e.url, e.published, e.updated, e.content, e.summary, e.sensitive, e.attachments, e.state
+FROM journal_entries e JOIN journal_participants p ON p.actor_id = e.actor
+WHERE p.left_at = 0`
+
+// JournalEntriesPage implements activitypub.Store.
+func (s *Store) JournalEntriesPage(ctx context.Context, q activitypub.PageQuery) ([]activitypub.JournalEntry, error) {
+	query, args := journalModerationSQL, []any{}
+	switch {
+	case !q.Before.IsZero(): // newer than Before, nearest first, then turned round
+		query += ` AND (e.published, e.id) > (?, ?) ORDER BY e.published, e.id LIMIT ?`
+		args = append(args, toNanos(q.Before.At), q.Before.ID, q.Limit)
+	case !q.After.IsZero(): // older than After
+		query += ` AND (e.published, e.id) < (?, ?) ORDER BY e.published DESC, e.id DESC LIMIT ?`
+		args = append(args, toNanos(q.After.At), q.After.ID, q.Limit)
+	default:
+		query += ` ORDER BY e.published DESC, e.id DESC LIMIT ?`
+		args = append(args, q.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("journal entries page: %w", err)
+	}
+	defer rows.Close()
+	out := []activitypub.JournalEntry{}
+	for rows.Next() {
+		e, err := scanJournalEntry(rows)
+		if err != nil {
+			return nil, fmt.Errorf("journal entries page: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal entries page: %w", err)
+	}
+	if !q.Before.IsZero() {
+		slices.Reverse(out)
+	}
+	return out, nil
 }

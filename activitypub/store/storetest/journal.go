@@ -18,6 +18,7 @@ var journalTests = []struct {
 	{"JournalOptInAndLeave", testJournalOptInAndLeave},
 	{"JournalEntryEditsDeletesOwners", testJournalEntryEdits},
 	{"JournalEntriesListable", testJournalEntriesListable},
+	{"JournalEntriesPageForModerators", testJournalEntriesPage},
 }
 
 // journalApply runs fn in an applied activity of its own.
@@ -219,5 +220,62 @@ func testJournalEntriesListable(t *testing.T, s activitypub.Store) {
 	must(t, s.SaveBlock(ctx, activitypub.Block{Target: bob, By: "mia"}, audit(activitypub.ActionBlock, bob)))
 	if got := fmt.Sprint(ids(activitypub.JournalFilter{})); got != fmt.Sprint([]string{a3}) {
 		t.Fatalf("after hide and block = %s", got)
+	}
+}
+
+// testJournalEntriesPage: the moderator's list holds every entry of the
+// participants still in the journal, hidden and blocked ones too, newest
+// first, a page at a time both ways; a participant who left is not in it.
+func testJournalEntriesPage(t *testing.T, s activitypub.Store) {
+	carol := "https://third.example/users/carol"
+	journalApply(t, s, "p1", func(tx activitypub.Tx) error {
+		for i, who := range []string{alice, bob, carol} {
+			if err := tx.SaveJournalParticipant(activitypub.JournalParticipant{ActorID: who, Inbox: who + "/inbox", FollowID: fmt.Sprint("f", i)}); err != nil {
+				return err
+			}
+		}
+		for i := range 5 {
+			if err := tx.SaveJournalEntry(journalEntry(i, []string{alice, bob}[i%2], base.Add(time.Duration(i)*time.Hour))); err != nil {
+				return err
+			}
+		}
+		return tx.SaveJournalEntry(journalEntry(9, carol, base.Add(9*time.Hour)))
+	})
+	hidden := journalEntry(1, bob, base).ID
+	if _, err := s.SetJournalEntryState(ctx, hidden, activitypub.Hidden, activitypub.AuditEntry{Who: "mod", Action: activitypub.ActionHide, Target: hidden, At: base}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveBlock(ctx, activitypub.Block{Target: alice, By: "mod", Created: base}, activitypub.AuditEntry{Who: "mod", Action: activitypub.ActionBlock, Target: alice, At: base}); err != nil {
+		t.Fatal(err)
+	}
+	journalApply(t, s, "p2", func(tx activitypub.Tx) error {
+		return tx.SaveJournalParticipant(activitypub.JournalParticipant{ActorID: carol, Inbox: carol + "/inbox", FollowID: "f2", Left: base.Add(10 * time.Hour)})
+	})
+	page := func(q activitypub.PageQuery) []string {
+		t.Helper()
+		es, err := s.JournalEntriesPage(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, e := range es {
+			out = append(out, fmt.Sprintf("j%d %s", int(e.Published.Sub(base)/time.Hour), e.State))
+		}
+		return out
+	}
+	first := page(activitypub.PageQuery{Limit: 3})
+	if want := []string{"j4 shown", "j3 shown", "j2 shown"}; fmt.Sprint(first) != fmt.Sprint(want) {
+		t.Fatalf("first page = %v, want %v", first, want)
+	}
+	at := func(n int) activitypub.Cursor {
+		return activitypub.Cursor{At: base.Add(time.Duration(n) * time.Hour), ID: journalEntry(n, []string{alice, bob}[n%2], base).ID}
+	}
+	older := page(activitypub.PageQuery{Limit: 3, After: at(2)})
+	if want := []string{"j1 hidden", "j0 shown"}; fmt.Sprint(older) != fmt.Sprint(want) {
+		t.Fatalf("older page = %v, want %v (the hidden entry and the blocked author's are listed)", older, want)
+	}
+	newer := page(activitypub.PageQuery{Limit: 2, Before: at(1)})
+	if want := []string{"j3 shown", "j2 shown"}; fmt.Sprint(newer) != fmt.Sprint(want) {
+		t.Fatalf("newer page = %v, want %v", newer, want)
 	}
 }

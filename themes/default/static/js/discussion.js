@@ -118,6 +118,7 @@ function setTime(el, s) {
   el.setAttribute("datetime", s);
   el.textContent = format(s);
 }
+var MARKS = ["featured", "submission", "review"]; // API flags (site.MarkAssignment), as classes
 function version(r) { return (r.edited || "") + "/" + (r.likes || 0) + "/" + (r.boosts || 0); }
 
 function build(r) {
@@ -127,6 +128,7 @@ function build(r) {
   var a = r.author || {};
   if (moderators.indexOf((a.handle || "").toLowerCase().replace(/^@/, "")) >= 0) li.classList.add("reply-moderator");
   else remove($(li, ".badge-moderator"));
+  MARKS.forEach(k => { if (r[k]) li.classList.add("reply-" + k); else remove($(li, ".badge-" + k)); });
   var avatar = safeURL(a.avatar);
   if (avatar) $(li, ".reply-avatar").src = avatar;
   else remove($(li, ".reply-avatar"));
@@ -226,9 +228,8 @@ function apply(t) {
       return;
     }
     var fresh = build(r);
-    if (r.featured) fresh.classList.add("reply-featured");
     if (li) {
-      if (li.dataset.v === fresh.dataset.v && li.classList.contains("reply-featured") === !!r.featured) return;
+      if (li.dataset.v === fresh.dataset.v && MARKS.every(k => li.classList.contains("reply-" + k) === !!r[k])) return;
       var own = ownList(li), more = $(li, ":scope > .reply-more"), to = $(li, ":scope > .reply-body > .reply-to");
       if (own) fresh.appendChild(own);
       if (more) fresh.appendChild(more);

@@ -54,6 +54,11 @@ var api = safeURL(box.dataset.api);
 if (!api) return;
 var list = $(box, "ol.replies");
 var when = new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: "long", timeStyle: "short", timeZone: "UTC" });
+// plural: the UI string for n of key (data-KEY-one, data-KEY-many on the box), as the
+// build's plural writes it.
+function plural(n, key) {
+  return (n === 1 ? box.dataset[key + "One"] : (box.dataset[key + "Many"] || "%d").replace("%d", n)) || String(n);
+}
 function setTime(el, s) {
   var d = new Date(s);
   el.setAttribute("datetime", s);
@@ -66,6 +71,8 @@ function build(r) {
   li.dataset.v = (r.edited || "") + "/0/0";
   var a = r.author || {};
   remove($(li, ".badge-moderator"));
+  remove($(li, ".badge-submission"));
+  remove($(li, ".badge-review"));
   var avatar = safeURL(a.avatar);
   if (avatar) $(li, ".reply-avatar").src = avatar;
   else remove($(li, ".reply-avatar"));
@@ -116,6 +123,8 @@ function apply(j) {
     prev = li;
   });
   Object.keys(shown).forEach(id => { if (!keep[id]) remove(shown[id]); });
+  var count = $(box, ".thread-count");
+  if (count) count.textContent = plural(list.querySelectorAll(":scope > li.reply").length, "entries");
   var empty = $(box, ".thread-empty");
   if (empty) empty.hidden = !!$(list, "li.reply");
   if (window.cohortLocalTimes) window.cohortLocalTimes(); // js/theme.js
