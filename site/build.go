@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -120,6 +121,9 @@ type Builder struct {
 	threadMu sync.Mutex
 	threads  map[threadKey]*Thread
 	stale    map[string]bool
+	// threadsRedone lists the lessons whose thread the last lessonThreads read
+	// anew; nil when it read every one (affected.go).
+	threadsRedone map[string]bool
 
 	// images are the last build's image sizes by output path (images.go).
 	imageMu sync.Mutex
@@ -324,8 +328,14 @@ func (b *Builder) lessonThreads(ctx context.Context, lessons []*Page) error {
 		return nil
 	}
 	b.threadMu.Lock()
+	b.threadsRedone = nil
 	if b.threads == nil || b.stale[""] {
 		b.threads = map[threadKey]*Thread{}
+	} else {
+		b.threadsRedone = maps.Clone(b.stale)
+		if b.threadsRedone == nil {
+			b.threadsRedone = map[string]bool{}
+		}
 	}
 	if len(b.stale) > 0 {
 		for k := range b.threads {
