@@ -63,8 +63,11 @@ type Options struct {
 
 // Result tells what a build did.
 type Result struct {
-	Pages    int           // pages in the course
-	Rendered int           // pages whose Markdown and layout ran in this build
+	Pages    int // pages in the course
+	Rendered int // pages whose Markdown and layout ran in this build
+	// Looked is how many pages the build checked for a change: all of them,
+	// or after a narrow edit only those that read what changed (affected.go).
+	Looked   int
 	Written  []string      // output files whose bytes changed, relative to Out
 	Removed  int           // output files removed because the course no longer makes them
 	Duration time.Duration // wall time of the build
@@ -286,7 +289,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	}
 	step("cache save")
 	return &Result{
-		Pages: len(course.All()), Rendered: r.rendered, Written: out.written, Removed: removed,
+		Pages: len(course.All()), Rendered: r.rendered, Looked: r.looked, Written: out.written, Removed: removed,
 		Duration: time.Since(start), Course: course, Steps: timer.steps, NextOpening: nextOpening(course, now),
 	}, nil
 }

@@ -48,6 +48,7 @@ type run struct {
 	outlineErr  error
 
 	rendered int
+	looked   int  // pages renderPage checked
 	reread   bool // some source was read again: its size or time changed
 	fragsOf  map[*Page]*pageFrags
 	// visit holds the pages this build looked at (affected.go); nil: all of them.
@@ -164,6 +165,7 @@ func (r *run) render() (*state, error) {
 			}
 		}
 	}
+	r.looked = len(look)
 	step("readers")
 	logs := make([]*linkLog, len(look))
 	var layoutErrs layoutErrors // a broken layout fails every page that uses it: said once
@@ -246,7 +248,7 @@ func (r *run) carry(p *Page) bool {
 	if !r.out.keep(rel) {
 		return false
 	}
-	r.out.keep(mathCSSPath(rel)) // the page's formulas, if it has any
+	r.out.keep(mathCSSPath(rel))                        // the page's formulas, if it has any
 	p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed // as rendered last time: links into it are checked against them
 	r.mu.Lock()
 	r.next.Files[p.File] = c
