@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -62,8 +63,11 @@ type Options struct {
 
 // Result tells what a build did.
 type Result struct {
-	Pages    int           // pages in the course
-	Rendered int           // pages whose Markdown and layout ran in this build
+	Pages    int // pages in the course
+	Rendered int // pages whose Markdown and layout ran in this build
+	// Looked is how many pages the build checked for a change: all of them,
+	// or after a narrow edit only those that read what changed (affected.go).
+	Looked   int
 	Written  []string      // output files whose bytes changed, relative to Out
 	Removed  int           // output files removed because the course no longer makes them
 	Duration time.Duration // wall time of the build
@@ -120,6 +124,9 @@ type Builder struct {
 	threadMu sync.Mutex
 	threads  map[threadKey]*Thread
 	stale    map[string]bool
+	// threadsRedone lists the lessons whose thread the last lessonThreads read
+	// anew; nil when it read every one (affected.go).
+	threadsRedone map[string]bool
 
 	// images are the last build's image sizes by output path (images.go).
 	imageMu sync.Mutex
@@ -284,7 +291,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	}
 	step("cache save")
 	return &Result{
-		Pages: len(course.All()), Rendered: r.rendered, Written: out.written, Removed: removed,
+		Pages: len(course.All()), Rendered: r.rendered, Looked: r.looked, Written: out.written, Removed: removed,
 		Duration: time.Since(start), Course: course, Steps: timer.steps, NextOpening: nextOpening(course, now),
 	}, nil
 }
@@ -326,8 +333,14 @@ func (b *Builder) lessonThreads(ctx context.Context, lessons []*Page) error {
 		return nil
 	}
 	b.threadMu.Lock()
+	b.threadsRedone = nil
 	if b.threads == nil || b.stale[""] {
 		b.threads = map[threadKey]*Thread{}
+	} else {
+		b.threadsRedone = maps.Clone(b.stale)
+		if b.threadsRedone == nil {
+			b.threadsRedone = map[string]bool{}
+		}
 	}
 	if len(b.stale) > 0 {
 		for k := range b.threads {

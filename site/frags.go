@@ -19,7 +19,25 @@ func (r *run) frags(p *Page) *pageFrags { return r.fragsOf[p] }
 func (r *run) makeFrags() error {
 	all := r.course.All()
 	made := make([]*pageFrags, len(all))
-	err := parallel(r.ctx, len(all), func(i int) error {
+	var look []int // the pages whose entries may have changed
+	if r.visit == nil {
+		look = make([]int, len(all))
+		for i := range all {
+			look[i] = i
+		}
+	} else {
+		// An entry shows its page and its module's title and opening: only the
+		// pages looked at, and the lessons of a module whose page was, can differ.
+		for i, p := range all {
+			if f := r.prev.Frags[p.File]; f != nil && !r.visit[p] && (p.Module == nil || !r.visit[p.Module.Page]) {
+				made[i] = f
+			} else {
+				look = append(look, i)
+			}
+		}
+	}
+	err := parallel(r.ctx, len(look), func(j int) error {
+		i := look[j]
 		made[i] = r.pageFrags(all[i])
 		return nil
 	})

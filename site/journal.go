@@ -98,9 +98,9 @@ func (b *Builder) readJournal(ctx context.Context, lessons []*Page, cfg *Config)
 			keeps[strings.ToLower(e.Author.Handle)] = true
 		}
 	}
-	link := func(t *Thread) {
+	link := func(t *Thread) bool {
 		if t == nil {
-			return
+			return false
 		}
 		changed := false
 		var walk func([]*Reply, int)
@@ -123,11 +123,15 @@ func (b *Builder) readJournal(ctx context.Context, lessons []*Page, cfg *Config)
 		if changed {
 			t.keyMemo = "" // what the page shows changed: a new key
 		}
+		return changed
 	}
 	for _, l := range lessons {
-		link(l.Thread)
+		changed := link(l.Thread)
 		for _, a := range l.Archive {
-			link(a.Thread)
+			changed = link(a.Thread) || changed
+		}
+		if changed && b.threadsRedone != nil {
+			b.threadsRedone[l.ID] = true // the page reads its thread: look at it (affected.go)
 		}
 	}
 	if !on {

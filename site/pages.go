@@ -51,8 +51,11 @@ type run struct {
 	lessonHeader template.HTML
 
 	rendered int
+	looked   int  // pages renderPage checked
 	reread   bool // some source was read again: its size or time changed
 	fragsOf  map[*Page]*pageFrags
+	// visit holds the pages this build looked at (affected.go); nil: all of them.
+	visit map[*Page]bool
 	// fragsSame: every page's entry in the whole-course files is the last build's,
 	// in the same order (fragsOrder), so those files need not be assembled again.
 	fragsSame  bool
@@ -163,18 +166,32 @@ func (r *run) render() (*state, error) {
 		r.lessonHeader = h
 	}
 	logs := make([]*linkLog, len(all))
+	// Only the pages that read what changed are looked at (affected.go); the
+	// others keep their record and output as the last build left them.
+	look := all
+	if r.visit = r.affected(); r.visit != nil {
+		look = make([]*Page, 0, len(r.visit))
+		for _, p := range all {
+			if r.visit[p] || !r.carry(p) {
+				look = append(look, p)
+			}
+		}
+	}
+	r.looked = len(look)
+	step("readers")
+	logs := make([]*linkLog, len(look))
 	var layoutErrs layoutErrors // a broken layout fails every page that uses it: said once
-	progress := r.progress(len(all))
-	err := parallel(r.ctx, len(all), func(i int) error {
+	progress := r.progress(len(look))
+	err := parallel(r.ctx, len(look), func(i int) error {
 		var err error
-		logs[i], err = r.renderPage(all[i], PageData{Site: r.site, Live: r.b.o.Live})
+		logs[i], err = r.renderPage(look[i], PageData{Site: r.site, Live: r.b.o.Live})
 		progress()
 		return layoutErrs.add(err)
 	})
 	if err = errors.Join(err, layoutErrs.err()); err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
-	if err := r.checkFragments(all, logs); err != nil {
+	if err := r.checkFragments(look, logs); err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
 	step("pages")
@@ -229,6 +246,26 @@ func (r *run) renderKey(p *Page) string {
 		}
 	}
 	return p.keyMemo.sum(k.buf)
+}
+
+// carry keeps page p as the last build made it, without looking at it, since
+// nothing it reads changed (affected.go). It returns false when the last build
+// left no output for it: p must then render.
+func (r *run) carry(p *Page) bool {
+	rel := r.outPath(p.URL)
+	c := r.prev.page(p.File)
+	if c == nil { // made up by the graph: no record, its output only
+		return p.Hash == "" && r.out.keep(rel)
+	}
+	if !r.out.keep(rel) {
+		return false
+	}
+	r.out.keep(mathCSSPath(rel))                        // the page's formulas, if it has any
+	p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed // as rendered last time: links into it are checked against them
+	r.mu.Lock()
+	r.next.Files[p.File] = c
+	r.mu.Unlock()
+	return true
 }
 
 // renderPage renders one page unless its output is known to be unchanged.

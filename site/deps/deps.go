@@ -70,6 +70,19 @@
 //     (site/frags.go). Planned: each entry records its reads like a page; today
 //     it has a key kept by hand (pageFrags), checked by the property test.
 //
+// # Who reads what changed
+//
+// Checking every output's record is itself a cost per page (a render key
+// hashed, reads decoded), most of a one-edit rebuild at 10,000 lessons. So
+// the build first finds the readers of what changed (site/affected.go): a
+// page's source is read by the page, its card by its neighbours and its
+// module's navigation, the navigation by the module's pages, the outline by
+// the home page, its headings by the pages whose links point into them (their
+// recorded fragments). Only those are checked; every other output keeps its
+// record untouched. What every page may read (config, layouts, which pages
+// exist and in which order, aliases, files, the cohorts' clock, which threads
+// have pages) is one digest, and when it differs every output is checked.
+//
 // Config and layouts are read by every output: they are one key ("build") in
 // every record rather than a read per field, which would make every record
 // longer for no gain, since changing them redoes every output anyway.

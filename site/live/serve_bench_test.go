@@ -35,7 +35,8 @@ import (
 //
 // Metrics: ms/reload is the mean save-to-reload time; p50-ms/reload and
 // max-ms/reload its median and worst; build-ms/reload the builder's own time, of
-// which the log shows each step's share; pages-rendered/reload how many pages ran
+// which the log shows each step's share; pages-looked/reload how many pages the
+// build checked for a change (the edited lesson's readers); pages-rendered/reload how many pages ran
 // through Markdown and the layout (1 when only the edited lesson did).
 func BenchmarkServeLatency(b *testing.B) {
 	for _, size := range []struct{ lessons, modules int }{{1000, 20}, {10000, 100}} {
@@ -51,7 +52,7 @@ func benchServe(b *testing.B, dir string) {
 	lessons := lessonFiles(b, course)
 	var mu sync.Mutex
 	var buildTime time.Duration
-	var rendered int
+	var rendered, looked int
 	var steps []site.Step // summed over the builds, by name, in the builder's order
 	srv := &Server{
 		Builder: site.NewBuilder(site.Options{
@@ -64,6 +65,7 @@ func benchServe(b *testing.B, dir string) {
 			defer mu.Unlock()
 			buildTime += r.Duration
 			rendered += r.Rendered
+			looked += r.Looked
 			for _, st := range r.Steps {
 				i := slices.IndexFunc(steps, func(s site.Step) bool { return s.Name == st.Name })
 				if i < 0 {
@@ -105,7 +107,7 @@ func benchServe(b *testing.B, dir string) {
 	}()
 
 	mu.Lock()
-	buildTime, rendered, steps = 0, 0, nil
+	buildTime, rendered, looked, steps = 0, 0, 0, nil
 	mu.Unlock()
 	var took []time.Duration
 	for i := 0; b.Loop(); i++ {
@@ -149,6 +151,7 @@ func benchServe(b *testing.B, dir string) {
 	defer mu.Unlock()
 	b.ReportMetric(ms(buildTime)/float64(len(took)), "build-ms/reload")
 	b.ReportMetric(float64(rendered)/float64(len(took)), "pages-rendered/reload")
+	b.ReportMetric(float64(looked)/float64(len(took)), "pages-looked/reload")
 	var where []string
 	for _, st := range steps {
 		where = append(where, fmt.Sprintf("%s %.1f", st.Name, ms(st.Duration)/float64(len(took))))

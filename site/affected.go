@@ -1,0 +1,150 @@
+package site
+
+import (
+	"slices"
+	"strconv"
+)
+
+// A one-edit rebuild should cost what the edit touches, not what the course
+// holds. affected finds, from what changed and who reads it, the few pages that
+// must go through renderPage's check; every other page keeps the last build's
+// record and output untouched, without its render key being hashed or its reads
+// decoded (which, at 10,000 lessons, was most of a serve rebuild).
+//
+// The readers of an input, as the render key and the recorded reads name them:
+//
+//	a page's source (its Hash)  → the page itself
+//	its card (title, summary…)  → its neighbours (Prev, Next), its module's
+//	                              navigation, the outline
+//	a module's navigation       → the module page and its lessons
+//	the outline                 → the home page
+//	a page's headings           → the pages whose links point into it (Frags)
+//	a lesson's thread           → the lesson
+//
+// Everything else a page may read is folded into one "wide" key, compared with
+// the last build's; when it differs, every page is checked as before: the
+// config and layouts, the plain pages the header lists, images, the files
+// and URLs links may resolve to (which pages exist, in which order, their
+// aliases, the course's other files, static files), the cohorts' clock (which
+// lessons are locked and when they open), and which threads have pages of
+// their own. A false positive redoes a page whose key then proves unchanged;
+// a false negative would be a stale page, so whatever is not named above
+// widens the check to all.
+
+// wideKey names, among the state's special keys, the digest of the inputs that
+// every page may read (above).
+const wideKey = "wide"
+
+// outlineKey names the outline's key among the special keys: the home page
+// reads it.
+const outlineKey = "outline"
+
+// affected returns the pages renderPage must look at in this build, or nil
+// when every page must be (a first build, a wide change, a course layout that
+// reaches other pages, threads read afresh). It records in r.next what the
+// next build compares.
+func (r *run) affected() map[*Page]bool {
+	c := r.course
+	wide := r.wideKey()
+	r.next.Special[wideKey] = wide
+	r.next.Special[outlineKey] = r.outline
+	switch {
+	case r.prev == nil, r.theme.ReadsCourse:
+		return nil
+	case r.prev.special(wideKey) != wide:
+		return nil
+	case r.b.o.Discussion != nil && r.b.threadsRedone == nil:
+		return nil // every thread read anew (a new process): which changed is unknown
+	}
+	visit := map[*Page]bool{}
+	var changed []*Page
+	for _, p := range c.All() {
+		if p.Hash == "" {
+			continue // made up by the graph: covered by its module's key
+		}
+		old := r.prev.page(p.File)
+		if old == nil || old.RenderKey == "" {
+			return nil // unknown to the last build (the wide key should have said)
+		}
+		if !p.reused || old.Page.Hash != p.Hash || (p.Kind == KindLesson && r.b.threadsRedone[p.ID]) {
+			changed = append(changed, p)
+		}
+	}
+	for _, p := range changed {
+		visit[p] = true
+		if p.Prev != nil {
+			visit[p.Prev] = true
+		}
+		if p.Next != nil {
+			visit[p.Next] = true
+		}
+	}
+	for _, m := range c.Modules {
+		if _, ok := r.prev.nav(r.modKeys[m]); ok {
+			continue
+		}
+		visit[m.Page] = true
+		for _, l := range m.Lessons {
+			visit[l] = true
+		}
+	}
+	if r.prev.special(outlineKey) != r.outline {
+		visit[c.Home] = true
+	}
+	if len(changed) > 0 { // the pages whose links point into a changed page's headings
+		files := make(map[string]bool, len(changed))
+		for _, p := range changed {
+			files[p.File] = true
+		}
+		ix := r.ix
+		for f, cp := range r.prev.Files {
+			for _, fr := range cp.Frags {
+				if files[fr.Target] {
+					if p := ix.byFile[f]; p != nil {
+						visit[p] = true
+					}
+					break
+				}
+			}
+		}
+	}
+	return visit
+}
+
+// wideKey digests what any page may read beyond its own source, its
+// neighbours' cards and its module (see above). It costs a pass over the
+// pages' names, not their content.
+func (r *run) wideKey() string {
+	c := r.course
+	k := newKeyer().str(r.key, r.pagesKey, r.imagesKey)
+	cohorts := len(r.cfg.Cohorts) > 0 || len(r.schedules) > 0
+	for _, p := range c.All() {
+		k.str(p.File).int(int64(len(p.Aliases)))
+		k.str(p.Aliases...)
+		if cohorts {
+			k.str(strconv.FormatBool(p.Locked), p.Cohort).int(p.OpensAt.UnixNano())
+			for _, a := range p.Archive {
+				k.str(a.Cohort.ID, a.URL)
+			}
+		}
+		if r.b.o.Discussion != nil {
+			k.int(int64(len(p.ThreadPages)))
+			for _, tp := range p.ThreadPages {
+				k.str(tp.URL)
+			}
+		}
+	}
+	assets := make([]string, 0, len(r.tree.assets))
+	for _, a := range r.tree.assets {
+		assets = append(assets, a.path)
+	}
+	slices.Sort(assets)
+	k.str("assets").str(assets...)
+	static := make([]string, 0, len(r.theme.static))
+	for rel := range r.theme.static {
+		static = append(static, rel)
+	}
+	slices.Sort(static)
+	k.str("static").str(static...)
+	return k.sum()
+}

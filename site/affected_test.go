@@ -1,0 +1,107 @@
+package site
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// affectedCourse writes a course of 4 modules of 6 lessons; the first lesson of
+// module 3 links to a heading of the second lesson of module 2.
+func affectedCourse(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("-- course.toml --\ntitle = \"Readers\"\nbase_url = \"https://example.org/\"\n")
+	for m := 1; m <= 4; m++ {
+		fmt.Fprintf(&b, "-- content/0%d-mod/_index.md --\n+++\ntitle = \"Module %d\"\nweight = %d\n+++\nAbout module %d.\n", m, m, m, m)
+		for l := 1; l <= 6; l++ {
+			body := fmt.Sprintf("Lesson %d of module %d.\n\n## Part one\n\nText.\n", l, m)
+			if m == 3 && l == 1 {
+				body += "\nSee [the other part](../02-mod/l2.md#part-one).\n"
+			}
+			fmt.Fprintf(&b, "-- content/0%d-mod/l%d.md --\n+++\ntitle = \"Lesson %d.%d\"\nweight = %d\n+++\n%s", m, l, m, l, l, body)
+		}
+	}
+	return course(t, b.String())
+}
+
+// TestOneEditLooksAtItsReaders: after one lesson's body changes, serve's builder
+// and a new process each look at the lesson, its neighbours and the pages that
+// link into it, not at the whole course; the output is what a clean build makes.
+func TestOneEditLooksAtItsReaders(t *testing.T) {
+	dir := affectedCourse(t)
+	ctx := context.Background()
+	opts := Options{Source: dir, Out: filepath.Join(dir, "public"), CacheDir: filepath.Join(dir, ".cohort")}
+	serve := NewBuilder(opts)
+	first, err := serve.Build(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Looked != first.Pages {
+		t.Fatalf("a cold build looked at %d of %d pages", first.Looked, first.Pages)
+	}
+	lesson := filepath.Join(dir, "content", "02-mod", "l2.md")
+	edit := func(text string) {
+		t.Helper()
+		data, err := os.ReadFile(lesson)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(lesson, append(data, text...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	edit("\nA new sentence in serve.\n")
+	res, err := serve.BuildChanged(ctx, []string{"content/02-mod/l2.md"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The lesson, the lessons before and after it, and the one linking to its heading.
+	if res.Looked != 4 || res.Rendered != 1 {
+		t.Errorf("serve: looked at %d pages and rendered %d after a body edit, want 4 and 1", res.Looked, res.Rendered)
+	}
+	if !strings.Contains(read(t, opts.Out, "02-mod/l2/index.html"), "A new sentence in serve.") {
+		t.Error("serve: the edit is not on the page")
+	}
+	if err := serve.SaveCache(); err != nil {
+		t.Fatal(err)
+	}
+
+	edit("\nA new sentence in a new process.\n")
+	res = mustBuild(t, dir)
+	if res.Looked != 4 || res.Rendered != 1 {
+		t.Errorf("new process: looked at %d pages and rendered %d after a body edit, want 4 and 1", res.Looked, res.Rendered)
+	}
+
+	// A new heading name breaks the link into the old one: the linking page is
+	// looked at and the build fails, naming it.
+	data, err := os.ReadFile(lesson)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(lesson, []byte(strings.Replace(string(data), "## Part one", "## Part uno", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := build(t, dir); err == nil || !strings.Contains(err.Error(), "03-mod/l1.md") {
+		t.Errorf("a link to a heading that went: got %v, want an error naming content/03-mod/l1.md", err)
+	}
+	if err := os.WriteFile(lesson, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// A new title reaches every page's navigation (a course this small lists
+	// every lesson beside each page).
+	if err := os.WriteFile(lesson, []byte(strings.Replace(string(data), "Lesson 2.2", "Lesson 2.2 renamed", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustBuild(t, dir)
+	for _, page := range []string{"02-mod/l5/index.html", "04-mod/l6/index.html", "index.html"} {
+		if !strings.Contains(read(t, opts.Out, page), "Lesson 2.2 renamed") {
+			t.Errorf("title edit: %s does not show the new title", page)
+		}
+	}
+}
