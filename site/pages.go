@@ -165,7 +165,6 @@ func (r *run) render() (*state, error) {
 		}
 		r.lessonHeader = h
 	}
-	logs := make([]*linkLog, len(all))
 	// Only the pages that read what changed are looked at (affected.go); the
 	// others keep their record and output as the last build left them.
 	look := all
