@@ -149,11 +149,13 @@ fi
 log "cold builds, alternating: $RUNS x (cohort, hugo)"
 for ((i = 1; i <= RUNS; i++)); do
 	rm -rf -- "$COUT" "$COURSE/.cohort"
+	sync # the last run's files reach the disk before this one is timed, not during it
 	cohort_build "cohort-cold-$i"
 	C_SECS+=("$SECS") C_RSS+=("$RSS_KB")
 	log "  run $i  cohort ${SECS}s ${RSS_KB}KB"
 
 	rm -rf -- "$HOUT" "$HSITE/resources" "$HSITE/public" "$HSITE/.hugo_build.lock" "$HUGO_CACHEDIR"
+	sync
 	hugo_build "hugo-cold-$i"
 	H_SECS+=("$SECS") H_RSS+=("$RSS_KB")
 	log "  run $i  hugo   ${SECS}s ${RSS_KB}KB"
