@@ -161,7 +161,16 @@ func TestReadingTimeStaysInItsModule(t *testing.T) {
 		t.Errorf("%s changed though it shows nothing of module 2's times", other)
 	}
 
-	// A clean build makes the same page.
+	// The same in a new process, from the cache.
+	if err := serve.SaveCache(); err != nil {
+		t.Fatal(err)
+	}
+	write(2*wordsPerMinute + 5)
+	if res := mustBuild(t, dir); res.Rendered > lessons+2 {
+		t.Errorf("new process rendered %d of %d pages after a reading-time edit, want at most %d", res.Rendered, res.Pages, lessons+2)
+	}
+
+	// A clean build makes the same pages.
 	clean := filepath.Join(t.TempDir(), "public")
 	if _, err := Build(ctx, Options{Source: dir, Out: clean}); err != nil {
 		t.Fatal(err)
