@@ -105,3 +105,79 @@ func TestOneEditLooksAtItsReaders(t *testing.T) {
 		}
 	}
 }
+
+// TestReadingTimeStaysInItsModule: in a course too large for the sidebar to
+// list every lesson, the sidebar shows the other modules by number and title
+// only. An edit that moves a lesson's reading time past a minute changes its
+// module's navigation and total, and the outline, but no page of another
+// module: those are not rendered again, and stay what a clean build makes.
+func TestReadingTimeStaysInItsModule(t *testing.T) {
+	const modules, lessons = 4, MaxSidebarLessons/4 + 1 // more than the sidebar lists
+	var b strings.Builder
+	b.WriteString("-- course.toml --\ntitle = \"Long\"\nbase_url = \"https://example.org/\"\n")
+	for m := 1; m <= modules; m++ {
+		fmt.Fprintf(&b, "-- content/0%d-mod/_index.md --\n+++\ntitle = \"Module %d\"\nweight = %d\n+++\nAbout module %d.\n", m, m, m, m)
+		for l := 1; l <= lessons; l++ {
+			fmt.Fprintf(&b, "-- content/0%d-mod/l%03d.md --\n+++\ntitle = \"Lesson %d.%d\"\nweight = %d\n+++\nLesson %d of module %d.\n", m, l, m, l, l, l, m)
+		}
+	}
+	dir := course(t, b.String())
+	ctx := context.Background()
+	opts := Options{Source: dir, Out: filepath.Join(dir, "public"), CacheDir: filepath.Join(dir, ".cohort")}
+	serve := NewBuilder(opts)
+	if _, err := serve.Build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	other := "03-mod/l010/index.html"
+	before := read(t, opts.Out, other)
+
+	// A body of exactly one minute's words, then a few more: two minutes.
+	lesson := filepath.Join(dir, "content", "02-mod", "l005.md")
+	write := func(words int) {
+		t.Helper()
+		body := strings.Repeat("word ", words)
+		if err := os.WriteFile(lesson, []byte("+++\ntitle = \"Lesson 2.5\"\nweight = 5\n+++\n"+body+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(wordsPerMinute)
+	if _, err := serve.BuildChanged(ctx, []string{"content/02-mod/l005.md"}); err != nil {
+		t.Fatal(err)
+	}
+	write(wordsPerMinute + 5)
+	res, err := serve.BuildChanged(ctx, []string{"content/02-mod/l005.md"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The module's page and lessons (their navigation shows the new time), the
+	// home page (its outline), and nothing else.
+	if want := lessons + 2; res.Rendered > want {
+		t.Errorf("serve rendered %d of %d pages after a reading-time edit, want at most %d", res.Rendered, res.Pages, want)
+	}
+	if got := read(t, opts.Out, "02-mod/l001/index.html"); !strings.Contains(got, `Lesson 2.5</a> <span class="duration">2 min</span>`) {
+		t.Errorf("02-mod/l001: the module's navigation does not show the lesson's new reading time")
+	}
+	if got := read(t, opts.Out, other); got != before {
+		t.Errorf("%s changed though it shows nothing of module 2's times", other)
+	}
+
+	// The same in a new process, from the cache.
+	if err := serve.SaveCache(); err != nil {
+		t.Fatal(err)
+	}
+	write(2*wordsPerMinute + 5)
+	if res := mustBuild(t, dir); res.Rendered > lessons+2 {
+		t.Errorf("new process rendered %d of %d pages after a reading-time edit, want at most %d", res.Rendered, res.Pages, lessons+2)
+	}
+
+	// A clean build makes the same pages.
+	clean := filepath.Join(t.TempDir(), "public")
+	if _, err := Build(ctx, Options{Source: dir, Out: clean}); err != nil {
+		t.Fatal(err)
+	}
+	for _, page := range []string{other, "02-mod/l001/index.html", "02-mod/index.html", "index.html"} {
+		if read(t, opts.Out, page) != read(t, clean, page) {
+			t.Errorf("%s differs from a clean build's", page)
+		}
+	}
+}

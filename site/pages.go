@@ -120,11 +120,15 @@ func (r *run) render() (*state, error) {
 	outlineKey, modulesKey := newKeyer(), newKeyer()
 	for _, m := range c.Modules {
 		outlineKey.str(moduleKey(m) + everything)
-		modulesKey.card(m.Page).int(int64(m.Number), int64(m.Duration), int64(len(m.Lessons)))
+		// Exactly what partials/sidebar.html shows of another module when it
+		// does not list lessons: a wider key (the module's card, its total
+		// time) made one lesson's new reading time re-render every page. A
+		// course's own sidebar that reads more sets ReadsCourse (everything).
+		modulesKey.str(m.Page.Title, m.Page.URL).int(int64(m.Number))
 	}
 	r.outline = outlineKey.sum()
 	// The sidebar lists every module: a lesson page depends on the others'
-	// titles, and on their lessons' when it lists those too.
+	// numbers and titles, and on their lessons' when it lists those too.
 	sidebar := SidebarData{Course: c, AllLessons: len(c.Lessons) <= MaxSidebarLessons}
 	sidebarKey := modulesKey.sum()
 	if sidebar.AllLessons {
