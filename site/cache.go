@@ -124,7 +124,9 @@ func (s *state) reuse(src source) *Page {
 		return nil
 	}
 	p := c.Page // a copy: the new build links it into its own graph
-	p.TOC = append([]Heading(nil), c.Page.TOC...)
+	// p.TOC shares the cached headings: nothing writes into a page's TOC, a
+	// render gives it a new one (render.go), so copying ten thousand of them
+	// on every build was for nothing.
 	p.reused = true
 	return &p
 }

@@ -347,8 +347,9 @@ func decodeState(data []byte) (*state, error) {
 		return nil, fmt.Errorf("decode: %w", errCorrupt)
 	}
 	d := &decoder{b: data[:n1], blobs: data[n1:]}
-	s := &state{Version: d.str(), Key: d.str(), Files: map[string]*cachedPage{}, blobSize: len(d.blobs)}
+	s := &state{Version: d.str(), Key: d.str(), blobSize: len(d.blobs)}
 	n := d.uint()
+	s.Files = make(map[string]*cachedPage, min(n, uint64(len(d.b)))) // sized once, not grown through ten thousand entries
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		name, c := d.file()
 		s.Files[name] = c

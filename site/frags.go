@@ -1,6 +1,11 @@
 package site
 
-import "strconv"
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+)
 
 // pageFrags are a page's entries in the files made from the whole course, kept
 // between builds so that a rebuild only re-encodes the pages that changed.
@@ -44,19 +49,38 @@ func (r *run) makeFrags() error {
 	r.fragsOf = make(map[*Page]*pageFrags, len(all))
 	order := newKeyer()
 	r.fragsSame = r.prev != nil
+	// An edit to a lesson's text makes its entries again (its search entry
+	// changed), but its sitemap and lessons.json entries are mostly the same
+	// bytes: those files are then kept, not assembled and hashed again.
+	r.sitemapSame, r.manifestSame = r.prev != nil, r.prev != nil
 	for i, p := range all {
 		r.fragsOf[p] = made[i]
 		r.next.Frags[p.File] = made[i]
 		order.str(p.File)
-		if r.prev != nil && r.prev.Frags[p.File] != made[i] {
+		if r.prev == nil {
+			continue
+		}
+		if old := r.prev.Frags[p.File]; old != made[i] {
 			r.fragsSame = false
+			if old == nil {
+				r.sitemapSame, r.manifestSame = false, false
+				continue
+			}
+			r.sitemapSame = r.sitemapSame && bytes.Equal(old.Sitemap, made[i].Sitemap)
+			r.manifestSame = r.manifestSame && bytes.Equal(old.Manifest, made[i].Manifest)
 		}
 	}
 	r.fragsOrder = order.sum()
 	r.next.Special[fragsOrderKey] = r.fragsOrder
 	if r.prev.special(fragsOrderKey) != r.fragsOrder {
-		r.fragsSame = false
+		r.fragsSame, r.sitemapSame, r.manifestSame = false, false, false
 	}
+	head, herr := r.manifestHeadJSON() // manifest.go
+	if herr != nil {
+		return errors.Join(err, fmt.Errorf("lessons.json: %w", herr))
+	}
+	r.manifestHead = hashBytes(head)
+	r.next.Special[manifestHeadKey] = r.manifestHead
 	return err
 }
 
@@ -67,6 +91,13 @@ const fragsOrderKey = "frags-order"
 // assembled tells whether a whole-course file can stay as the last build wrote
 // it: no page's entry changed and the pages are in the same order.
 func (r *run) assembled(name string) bool {
+	switch name {
+	case "sitemap.xml":
+		return r.sitemapSame && r.out.keep(name)
+	case "lessons.json":
+		// Its head (the course, its cohorts, its modules) is checked too.
+		return r.manifestSame && r.prev.special(manifestHeadKey) == r.manifestHead && r.out.keep(name)
+	}
 	return r.fragsSame && r.out.keep(name)
 }
 

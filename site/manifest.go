@@ -70,14 +70,7 @@ func releases(p *Page) map[string]time.Time {
 // manifest is lessons.json. The lessons are assembled from each lesson's cached
 // entry; the rest is small.
 func (r *run) manifest() ([]byte, error) {
-	m := Manifest{Title: r.cfg.Title, BaseURL: r.cfg.BaseURL, Language: r.cfg.Language,
-		Federation: r.cfg.Federation, Cohorts: r.cfg.Cohorts,
-		Modules: []ManifestModule{}, Lessons: []ManifestLesson{}}
-	for _, mod := range r.course.Modules {
-		m.Modules = append(m.Modules, ManifestModule{ID: mod.Page.ID, Title: mod.Page.Title,
-			URL: mod.Page.Permalink, Order: mod.Number, Opens: mod.Page.Opens})
-	}
-	head, err := json.MarshalIndent(m, "", "  ")
+	head, err := r.manifestHeadJSON()
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +92,24 @@ func (r *run) manifest() ([]byte, error) {
 	b.Write(head[cut+1:])
 	b.WriteByte('\n')
 	return b.Bytes(), nil
+}
+
+// manifestHeadKey names, among the special keys, the digest of lessons.json
+// without its lessons: with every lesson's entry the same, an equal head
+// means the file is the last build's.
+const manifestHeadKey = "lessons.json head"
+
+// manifestHeadJSON is lessons.json with an empty list of lessons: the course,
+// its cohorts and its modules (a hundred entries, not ten thousand).
+func (r *run) manifestHeadJSON() ([]byte, error) {
+	m := Manifest{Title: r.cfg.Title, BaseURL: r.cfg.BaseURL, Language: r.cfg.Language,
+		Federation: r.cfg.Federation, Cohorts: r.cfg.Cohorts,
+		Modules: []ManifestModule{}, Lessons: []ManifestLesson{}}
+	for _, mod := range r.course.Modules {
+		m.Modules = append(m.Modules, ManifestModule{ID: mod.Page.ID, Title: mod.Page.Title,
+			URL: mod.Page.Permalink, Order: mod.Number, Opens: mod.Page.Opens})
+	}
+	return json.MarshalIndent(m, "", "  ")
 }
 
 // manifestEntry is a lesson's entry in lessons.json.

@@ -47,7 +47,7 @@ type output struct {
 
 func newOutput(dir string, prev map[string]string) *output {
 	_, err := os.Stat(dir)
-	return &output{dir: dir, prev: prev, next: map[string]string{}, empty: errors.Is(err, fs.ErrNotExist)}
+	return &output{dir: dir, prev: prev, next: make(map[string]string, len(prev)), empty: errors.Is(err, fs.ErrNotExist)}
 }
 
 func hashBytes(data []byte) string {

@@ -58,12 +58,17 @@ type run struct {
 	visit map[*Page]bool
 	// fragsSame: every page's entry in the whole-course files is the last build's,
 	// in the same order (fragsOrder), so those files need not be assembled again.
-	fragsSame  bool
-	fragsOrder string
-	timer      *stepTimer
-	journal    *Journal // the reflection journals, nil without (journal.go)
-	mu         sync.Mutex
-	next       *state
+	fragsSame bool
+	// sitemapSame and manifestSame: no page's entry in sitemap.xml or
+	// lessons.json changed its bytes, in the same order (frags.go).
+	sitemapSame, manifestSame bool
+	// manifestHead digests lessons.json without its lessons (manifest.go).
+	manifestHead string
+	fragsOrder   string
+	timer        *stepTimer
+	journal      *Journal // the reflection journals, nil without (journal.go)
+	mu           sync.Mutex
+	next         *state
 }
 
 // linkLog is what rendering one page learned about its links.
@@ -77,8 +82,14 @@ type linkLog struct {
 func (r *run) render() (*state, error) {
 	c := r.course
 	step := r.timer.done
-	r.next = &state{Version: Version, Key: r.key, Files: map[string]*cachedPage{},
-		Navs: map[string]template.HTML{}, Special: map[string]string{}, Frags: map[string]*pageFrags{}}
+	// Sized as the last build's: growing maps of ten thousand entries, rehashing
+	// as they go, was much of a one-edit build's time among the pages carried over.
+	nFiles := 0
+	if r.prev != nil {
+		nFiles = len(r.prev.Files)
+	}
+	r.next = &state{Version: Version, Key: r.key, Files: make(map[string]*cachedPage, nFiles),
+		Navs: map[string]template.HTML{}, Special: map[string]string{}, Frags: make(map[string]*pageFrags, nFiles)}
 	r.site = r.siteData()
 	r.ix = newLinkIndex(c)
 	for _, a := range r.tree.assets {

@@ -70,7 +70,7 @@ func renderBody(md *markdown.Renderer, ix *linkIndex, cfg *Config, sd *SiteData,
 	// Content shares it rather than copying every page's body once more.
 	p.Content = template.HTML(unsafe.String(unsafe.SliceData(res.HTML), len(res.HTML)))
 	p.HasMath, p.HasDiagram, p.mathCSS = res.MathCSS != nil, res.Diagram, res.MathCSS
-	p.TOC = p.TOC[:0]
+	p.TOC = nil // a new slice: a reused page's TOC is the cache's (cache.go, reuse)
 	for _, h := range res.TOC {
 		p.TOC = append(p.TOC, Heading{Level: h.Level, ID: h.ID, Text: h.Text})
 	}
