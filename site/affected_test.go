@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -178,6 +179,75 @@ func TestReadingTimeStaysInItsModule(t *testing.T) {
 	for _, page := range []string{other, "02-mod/l001/index.html", "02-mod/index.html", "index.html"} {
 		if read(t, opts.Out, page) != read(t, clean, page) {
 			t.Errorf("%s differs from a clean build's", page)
+		}
+	}
+}
+
+// TestTextEditKeepsWholeCourseFiles: an edit to a lesson's text leaves
+// lessons.json and sitemap.xml as they were (nothing they show changed), while
+// a lesson's new title and a module's new title reach lessons.json, each in
+// a new process built from the cache, as a clean build has them.
+func TestTextEditKeepsWholeCourseFiles(t *testing.T) {
+	dir := affectedCourse(t)
+	ctx := context.Background()
+	opts := Options{Source: dir, Out: filepath.Join(dir, "public"), CacheDir: filepath.Join(dir, ".cohort")}
+	if _, err := Build(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	rewrite := func(rel, from, to string) {
+		t.Helper()
+		name := filepath.Join(dir, filepath.FromSlash(rel))
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), from) {
+			t.Fatalf("%s has no %q", rel, from)
+		}
+		if err := os.WriteFile(name, []byte(strings.Replace(string(data), from, to, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	written := func(res *Result, rel string) bool {
+		return slices.Contains(res.Written, rel)
+	}
+
+	rewrite("content/02-mod/l2.md", "Text.", "Text, and a new sentence.")
+	res, err := Build(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if written(res, "lessons.json") || written(res, "sitemap.xml") {
+		t.Errorf("a text edit rewrote whole-course files: %v", res.Written)
+	}
+	if !strings.Contains(read(t, opts.Out, "02-mod/l2/index.html"), "a new sentence") {
+		t.Error("the edit is not on the page")
+	}
+
+	rewrite("content/02-mod/l2.md", `title = "Lesson 2.2"`, `title = "Lesson two, renamed"`)
+	if res, err = Build(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	if !written(res, "lessons.json") || !strings.Contains(read(t, opts.Out, "lessons.json"), "Lesson two, renamed") {
+		t.Errorf("a lesson's new title is not in lessons.json (written: %v)", res.Written)
+	}
+
+	rewrite("content/03-mod/_index.md", `title = "Module 3"`, `title = "Module three, renamed"`)
+	if res, err = Build(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(read(t, opts.Out, "lessons.json"), "Module three, renamed") {
+		t.Errorf("a module's new title is not in lessons.json (written: %v)", res.Written)
+	}
+
+	clean := opts
+	clean.Out, clean.CacheDir = filepath.Join(dir, "clean"), ""
+	if _, err := Build(ctx, clean); err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"lessons.json", "sitemap.xml"} {
+		if got, want := read(t, opts.Out, rel), read(t, clean.Out, rel); got != want {
+			t.Errorf("%s differs from a clean build's", rel)
 		}
 	}
 }
