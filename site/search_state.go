@@ -264,42 +264,17 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 	}
 	stems = map[string]bool{}
 	for s, e := range edits {
-		// The list again, in one pass: the changed pages' entries replaced,
-		// taken out or put in at their place.
+		// The list again, the changed pages' entries replaced, taken out or
+		// put in at their place, and the runs between them copied as they are.
 		docs := slices.Sorted(maps.Keys(e))
-		before := map[int]uint64{}
-		var raw []byte
-		prev, df, dfBefore, k := -1, 0, 0, 0
-		put := func(doc int, v uint64) {
-			raw = binary.AppendUvarint(raw, uint64(doc-prev))
-			raw = binary.AppendUvarint(raw, v)
-			prev = doc
-			df++
-		}
-		flushTo := func(doc int) { // the changed pages before doc
-			for ; k < len(docs) && docs[k] < doc; k++ {
-				if v := e[docs[k]]; v != noEntry {
-					put(docs[k], v)
-				}
-			}
-		}
 		var old []byte
 		if ss := st.stems[s]; ss != nil {
 			old = ss.raw
 		}
-		ok := eachRaw(old, func(doc int, v uint64) {
-			dfBefore++
-			flushTo(doc) // now docs[k] >= doc, if any is left
-			if k < len(docs) && docs[k] == doc {
-				before[doc] = v
-				return // its new entry, if any, is put from e next
-			}
-			put(doc, v)
-		})
+		raw, before, dfBefore, df, ok := spliceRaw(old, docs, e)
 		if !ok {
 			return nil, nil, false
 		}
-		flushTo(math.MaxInt)
 		// The stem's postings change when its pages do, or when a changed
 		// page's score does; the other pages' scores depend only on df.
 		same := df == dfBefore
@@ -359,6 +334,85 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 		slices.Sort(st.sorted)
 	}
 	return words, stems, true
+}
+
+// spliceRaw returns the raw list old with the entries of the pages in docs
+// (ascending) made those of e: an entry noEntry (math.MaxUint64) takes the
+// page out. It also returns the entries the pages had before, and on how many
+// pages the stem was and is. Between the changed pages, the entries are
+// copied as bytes, but for the first of each run, whose gap is to a page that
+// may have changed: an edit costs a scan of the list, not its encoding again.
+func spliceRaw(old []byte, docs []int, e map[int]uint64) (raw []byte, before map[int]uint64, dfBefore, df int, ok bool) {
+	raw = make([]byte, 0, len(old)+len(docs)*binary.MaxVarintLen64)
+	before = map[int]uint64{}
+	prev := -1 // the last page put in raw
+	doc := -1  // the page of the last entry read from old
+	pos := 0   // where the next entry of old starts
+	put := func(d int, v uint64) {
+		raw = binary.AppendUvarint(raw, uint64(d-prev))
+		raw = binary.AppendUvarint(raw, v)
+		prev = d
+		df++
+	}
+	// next reads the entry at pos: its page and value, and its length.
+	next := func() (d int, v uint64, size int, ok bool) {
+		g, n := binary.Uvarint(old[pos:])
+		if n <= 0 {
+			return 0, 0, 0, false
+		}
+		v, m := binary.Uvarint(old[pos+n:])
+		if m <= 0 {
+			return 0, 0, 0, false
+		}
+		return doc + int(g), v, n + m, true
+	}
+	for k := 0; k <= len(docs); k++ {
+		target := math.MaxInt
+		if k < len(docs) {
+			target = docs[k]
+		}
+		// The entries before target: the first put again, the rest copied.
+		run := -1
+		for pos < len(old) {
+			d, v, size, ok := next()
+			if !ok {
+				return nil, nil, 0, 0, false
+			}
+			if d >= target {
+				break
+			}
+			if run < 0 {
+				put(d, v)
+				run = pos + size
+			} else {
+				df++
+			}
+			doc, pos = d, pos+size
+			dfBefore++
+		}
+		if run >= 0 {
+			raw = append(raw, old[run:pos]...)
+			prev = doc
+		}
+		if k == len(docs) {
+			break
+		}
+		if pos < len(old) {
+			d, v, size, ok := next()
+			if !ok {
+				return nil, nil, 0, 0, false
+			}
+			if d == target { // its entry is replaced
+				before[d] = v
+				doc, pos = d, pos+size
+				dfBefore++
+			}
+		}
+		if v := e[target]; v != math.MaxUint64 {
+			put(target, v)
+		}
+	}
+	return raw, before, dfBefore, df, true
 }
 
 // encLenOr is the stem's encLen, or or for a stem not there.
