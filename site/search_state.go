@@ -36,7 +36,7 @@ const searchStateFile = "search.state"
 const searchStateKey = "search-state"
 
 // searchStateFormat is the first byte of searchStateFile.
-const searchStateFormat = 1
+const searchStateFormat = 2
 
 // searchIncrementalMax: when more than this share of the pages changed, the
 // state is made again from every page, which costs no more.
@@ -69,7 +69,8 @@ type searchWord struct {
 // the one before and tf<<1 | in-title, as uvarints.
 type searchStem struct {
 	raw    []byte
-	encLen int // bytes of its encoded postings as last written; -1 when not known
+	encLen int   // bytes of its encoded postings as last written; -1 when not known
+	df     int32 // on how many pages it is: the entries in raw
 }
 
 // searchChunkRef is a chunk file as written: its words' range, and its name.
@@ -170,7 +171,7 @@ func newSearchState(docs []searchDoc, stem func(string) string, lang string) *se
 			raw = binary.AppendUvarint(raw, v&0xffffffff)
 			prev = doc
 		}
-		st.stems[s] = &searchStem{raw: raw, encLen: -1}
+		st.stems[s] = &searchStem{raw: raw, encLen: -1, df: int32(len(lists[si]))}
 	}
 	st.words = make(map[string]*searchWord, len(wordNum))
 	for w, wi := range wordNum {
@@ -271,7 +272,8 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 		if ss := st.stems[s]; ss != nil {
 			old = ss.raw
 		}
-		raw, before, dfBefore, df, ok := spliceRaw(old, docs, e)
+		dfBefore := int(st.stems[s].dfOr(0))
+		raw, before, df, ok := spliceRaw(old, dfBefore, docs, e)
 		if !ok {
 			return nil, nil, false
 		}
@@ -299,7 +301,7 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 			stems[s] = true
 			encLen = -1
 		}
-		st.stems[s] = &searchStem{raw: raw, encLen: encLen}
+		st.stems[s] = &searchStem{raw: raw, encLen: encLen, df: int32(df)}
 	}
 	for w := range words {
 		if sw := st.words[w]; sw != nil && sw.docs <= 0 {
@@ -336,36 +338,26 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 	return words, stems, true
 }
 
-// spliceRaw returns the raw list old with the entries of the pages in docs
-// (ascending) made those of e: an entry noEntry (math.MaxUint64) takes the
-// page out. It also returns the entries the pages had before, and on how many
-// pages the stem was and is. Between the changed pages, the entries are
-// copied as bytes, but for the first of each run, whose gap is to a page that
-// may have changed: an edit costs a scan of the list, not its encoding again.
-func spliceRaw(old []byte, docs []int, e map[int]uint64) (raw []byte, before map[int]uint64, dfBefore, df int, ok bool) {
-	raw = make([]byte, 0, len(old)+len(docs)*binary.MaxVarintLen64)
+// spliceRaw returns the raw list old, on dfBefore pages, with the entries of
+// the pages in docs (ascending) made those of e: an entry noEntry
+// (math.MaxUint64) takes the page out. It also returns the entries the pages
+// had before, and on how many pages the stem now is. Between the changed
+// pages, and after the last, the entries are copied as bytes, but for the
+// first of each run, whose gap is to a page that may have changed: an edit
+// costs a scan of the list up to its last changed page, not its encoding again.
+func spliceRaw(old []byte, dfBefore int, docs []int, e map[int]uint64) (raw []byte, before map[int]uint64, df int, ok bool) {
+	raw = make([]byte, 0, len(old)+len(docs)*2*binary.MaxVarintLen64)
 	before = map[int]uint64{}
 	prev := -1 // the last page put in raw
 	doc := -1  // the page of the last entry read from old
 	pos := 0   // where the next entry of old starts
+	read := 0  // entries read from old
 	put := func(d int, v uint64) {
 		raw = binary.AppendUvarint(raw, uint64(d-prev))
 		raw = binary.AppendUvarint(raw, v)
 		prev = d
-		df++
 	}
-	// next reads the entry at pos: its page and value, and its length.
-	next := func() (d int, v uint64, size int, ok bool) {
-		g, n := binary.Uvarint(old[pos:])
-		if n <= 0 {
-			return 0, 0, 0, false
-		}
-		v, m := binary.Uvarint(old[pos+n:])
-		if m <= 0 {
-			return 0, 0, 0, false
-		}
-		return doc + int(g), v, n + m, true
-	}
+	removed, added := 0, 0
 	for k := 0; k <= len(docs); k++ {
 		target := math.MaxInt
 		if k < len(docs) {
@@ -374,23 +366,32 @@ func spliceRaw(old []byte, docs []int, e map[int]uint64) (raw []byte, before map
 		// The entries before target: the first put again, the rest copied.
 		run := -1
 		for pos < len(old) {
-			d, v, size, ok := next()
-			if !ok {
-				return nil, nil, 0, 0, false
+			g, n := binary.Uvarint(old[pos:])
+			if n <= 0 {
+				return nil, nil, 0, false
 			}
+			v, m := binary.Uvarint(old[pos+n:])
+			if m <= 0 {
+				return nil, nil, 0, false
+			}
+			d := doc + int(g)
 			if d >= target {
 				break
 			}
 			if run < 0 {
 				put(d, v)
-				run = pos + size
-			} else {
-				df++
+				run = pos + n + m
 			}
-			doc, pos = d, pos+size
-			dfBefore++
+			doc, pos = d, pos+n+m
+			read++
+			if target == math.MaxInt {
+				break // past the last changed page, the rest is copied unread
+			}
 		}
 		if run >= 0 {
+			if target == math.MaxInt {
+				pos = len(old)
+			}
 			raw = append(raw, old[run:pos]...)
 			prev = doc
 		}
@@ -398,21 +399,35 @@ func spliceRaw(old []byte, docs []int, e map[int]uint64) (raw []byte, before map
 			break
 		}
 		if pos < len(old) {
-			d, v, size, ok := next()
-			if !ok {
-				return nil, nil, 0, 0, false
+			g, n := binary.Uvarint(old[pos:])
+			v, m := binary.Uvarint(old[pos+n:])
+			if n <= 0 || m <= 0 {
+				return nil, nil, 0, false
 			}
-			if d == target { // its entry is replaced
+			if d := doc + int(g); d == target { // its entry is replaced
 				before[d] = v
-				doc, pos = d, pos+size
-				dfBefore++
+				doc, pos = d, pos+n+m
+				read++
+				removed++
 			}
 		}
 		if v := e[target]; v != math.MaxUint64 {
 			put(target, v)
+			added++
 		}
 	}
-	return raw, before, dfBefore, df, true
+	if read > dfBefore {
+		return nil, nil, 0, false // the list is not on dfBefore pages
+	}
+	return raw, before, dfBefore - removed + added, true
+}
+
+// dfOr is on how many pages the stem is, or or for a stem not there.
+func (ss *searchStem) dfOr(or int32) int32 {
+	if ss == nil {
+		return or
+	}
+	return ss.df
 }
 
 // encLenOr is the stem's encLen, or or for a stem not there.
@@ -509,9 +524,7 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 			return e
 		}
 		ss := st.stems[s]
-		df := 0
-		eachRaw(ss.raw, func(int, uint64) { df++ })
-		idf := searchIDF(n, df)
+		idf := searchIDF(n, int(ss.df))
 		var enc []byte
 		prev := -1
 		eachRaw(ss.raw, func(doc int, v uint64) {
@@ -743,6 +756,7 @@ func (st *searchState) save(file string) error {
 		ss := st.stems[s]
 		str(s)
 		put(uint64(ss.encLen + 1))
+		put(uint64(ss.df))
 		put(uint64(len(ss.raw)))
 		b.Write(ss.raw)
 	}
@@ -800,8 +814,9 @@ func loadSearchState(file string) (*searchState, error) {
 	for i := range stemList {
 		s := r.str()
 		encLen := int(r.uint()) - 1
+		df := int32(r.uint())
 		stemList[i] = s
-		st.stems[s] = &searchStem{encLen: encLen, raw: r.bytes()}
+		st.stems[s] = &searchStem{encLen: encLen, df: df, raw: r.bytes()}
 	}
 	nw := r.uint()
 	if nw > uint64(len(r.b)) {
