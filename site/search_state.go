@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"math"
 	"os"
@@ -57,6 +58,17 @@ type searchState struct {
 	// updated tells that the last build updated the state rather than make it
 	// again (the tests ask).
 	updated bool
+
+	// What the cache folder holds (see save): whole is true when the state
+	// must be written whole; else base is the token of the state written
+	// whole, of baseSize bytes, followed by logSize bytes of log, and the
+	// changed fields are what changed since.
+	whole             bool
+	base              string
+	baseSize, logSize int
+	changedStems      map[string]bool // present or gone
+	changedWords      map[string]bool // present or gone
+	changedLens       map[int]bool
 }
 
 // searchWord is a word of the course: its stem, and on how many pages it is.
@@ -117,7 +129,7 @@ func newSearchState(docs []searchDoc, stem func(string) string, lang string) *se
 		inTitle []bool
 		has     []int32
 	)
-	st := &searchState{lang: lang, lens: make([]int32, len(docs))}
+	st := &searchState{lang: lang, lens: make([]int32, len(docs)), whole: true}
 	for i := range docs {
 		n := int32(0)
 		searchTerms(&docs[i], func(w []byte, weight int32, title bool) {
@@ -260,10 +272,13 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 			}
 		}
 		st.total += int64(cur.len - old.len)
+		st.noteChanged([]int{i}, nil, old.words)
+		st.noteChanged(nil, nil, cur.words)
 		oldLens[i] = st.lens[i]
 		st.lens[i] = cur.len
 	}
 	stems = map[string]bool{}
+	st.noteChanged(nil, slices.Collect(maps.Keys(edits)), nil)
 	for s, e := range edits {
 		// The list again, the changed pages' entries replaced, taken out or
 		// put in at their place, and the runs between them copied as they are.
@@ -534,7 +549,10 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 		})
 		e := string(enc)
 		encoded[s] = e
-		ss.encLen = len(e)
+		if ss.encLen != len(e) {
+			ss.encLen = len(e)
+			st.noteChanged(nil, []string{s}, nil)
+		}
 		return e
 	}
 	postingLen := func(s string) int {
@@ -735,56 +753,231 @@ func newSearchToken() string {
 	return hex.EncodeToString(b[:])
 }
 
-// save writes the state to file, whole, by way of a temporary file.
+// searchLogMin is how large the state's log of changes may grow before the
+// next save writes the state whole, however small the state: reading that
+// much costs nothing to notice. Above it, the log may grow to a quarter of the
+// state, as the build cache's does (cache.go).
+const searchLogMin = 256 << 10
+
+// stateWriter encodes the state's file and its log records.
+type stateWriter struct{ b []byte }
+
+func (w *stateWriter) uint(v uint64) { w.b = binary.AppendUvarint(w.b, v) }
+func (w *stateWriter) str(s string)  { w.uint(uint64(len(s))); w.b = append(w.b, s...) }
+
+func (w *stateWriter) chunks(cs []searchChunkRef) {
+	w.uint(uint64(len(cs)))
+	for _, c := range cs {
+		w.str(c.first)
+		w.str(c.last)
+		w.uint(uint64(c.count))
+		w.str(c.name)
+	}
+}
+
+// noteChanged records what update changed, for the next save's log record.
+func (st *searchState) noteChanged(lens []int, stems, words []string) {
+	if st.whole {
+		return
+	}
+	if st.changedStems == nil {
+		st.changedStems, st.changedWords, st.changedLens = map[string]bool{}, map[string]bool{}, map[int]bool{}
+	}
+	for _, i := range lens {
+		st.changedLens[i] = true
+	}
+	for _, s := range stems {
+		st.changedStems[s] = true
+	}
+	for _, w := range words {
+		st.changedWords[w] = true
+	}
+}
+
+// save writes the state to file: what changed since the last save appended
+// to file's log when the log is small, else the state whole, by way of a
+// temporary file, which empties the log.
 func (st *searchState) save(file string) error {
-	var b bytes.Buffer
-	b.WriteByte(searchStateFormat)
-	var tmp []byte
-	put := func(v uint64) { tmp = binary.AppendUvarint(tmp[:0], v); b.Write(tmp) }
-	str := func(s string) { put(uint64(len(s))); b.WriteString(s) }
-	str(st.token)
-	str(st.lang)
-	put(uint64(len(st.lens)))
+	if !st.whole {
+		rec := st.logRecord()
+		if st.logSize+len(rec) < max(st.baseSize/4, searchLogMin) {
+			f, err := os.OpenFile(file+".log", os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+			if err == nil {
+				framed := appendRecord(nil, rec) // codec.go
+				_, err = f.Write(framed)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+				if err == nil {
+					st.logSize += len(framed)
+					st.changedStems, st.changedWords, st.changedLens = nil, nil, nil
+					return nil
+				}
+			}
+			// A failed append: write the state whole, which replaces the log.
+		}
+	}
+	w := &stateWriter{b: []byte{searchStateFormat}}
+	w.str(st.token)
+	w.str(st.lang)
+	w.uint(uint64(len(st.lens)))
 	for _, l := range st.lens {
-		put(uint64(l))
+		w.uint(uint64(l))
 	}
 	stemList := slices.Sorted(maps.Keys(st.stems))
 	stemNum := make(map[string]int, len(stemList))
-	put(uint64(len(stemList)))
+	w.uint(uint64(len(stemList)))
 	for i, s := range stemList {
 		stemNum[s] = i
 		ss := st.stems[s]
-		str(s)
-		put(uint64(ss.encLen + 1))
-		put(uint64(ss.df))
-		put(uint64(len(ss.raw)))
-		b.Write(ss.raw)
+		w.str(s)
+		w.uint(uint64(ss.encLen + 1))
+		w.uint(uint64(ss.df))
+		w.str(string(ss.raw))
 	}
-	put(uint64(len(st.sorted)))
-	for _, w := range st.sorted {
-		sw := st.words[w]
-		str(w)
-		put(uint64(stemNum[sw.stem]))
-		put(uint64(sw.docs))
+	w.uint(uint64(len(st.sorted)))
+	for _, word := range st.sorted {
+		sw := st.words[word]
+		w.str(word)
+		w.uint(uint64(stemNum[sw.stem]))
+		w.uint(uint64(sw.docs))
 	}
-	put(uint64(len(st.chunks)))
-	for _, c := range st.chunks {
-		str(c.first)
-		str(c.last)
-		put(uint64(c.count))
-		str(c.name)
-	}
+	w.chunks(st.chunks)
+	st.whole = true // until the file is written
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return err
 	}
 	tmpFile := file + ".tmp"
-	if err := os.WriteFile(tmpFile, b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(tmpFile, w.b, 0o644); err != nil {
 		return err
 	}
-	return os.Rename(tmpFile, file)
+	if err := os.Rename(tmpFile, file); err != nil {
+		return err
+	}
+	// The log's records name the state they follow (its token), so a log a
+	// crash left here is not applied to this state.
+	if err := os.Remove(file + ".log"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	st.base, st.baseSize, st.logSize, st.whole = st.token, len(w.b), 0, false
+	st.changedStems, st.changedWords, st.changedLens = nil, nil, nil
+	return nil
 }
 
-// loadSearchState reads what save wrote.
+// logRecord encodes what changed since the last save: the state it follows,
+// its token now, the changed page lengths, stems and words (each present or
+// gone), and the list of chunks.
+func (st *searchState) logRecord() []byte {
+	w := &stateWriter{}
+	w.str(st.base)
+	w.str(st.token)
+	w.uint(uint64(len(st.changedLens)))
+	for _, i := range slices.Sorted(maps.Keys(st.changedLens)) {
+		w.uint(uint64(i))
+		w.uint(uint64(st.lens[i]))
+	}
+	w.uint(uint64(len(st.changedStems)))
+	for _, s := range slices.Sorted(maps.Keys(st.changedStems)) {
+		w.str(s)
+		ss := st.stems[s]
+		if ss == nil {
+			w.uint(0)
+			continue
+		}
+		w.uint(uint64(ss.encLen + 2))
+		w.uint(uint64(ss.df))
+		w.str(string(ss.raw))
+	}
+	w.uint(uint64(len(st.changedWords)))
+	for _, word := range slices.Sorted(maps.Keys(st.changedWords)) {
+		w.str(word)
+		sw := st.words[word]
+		if sw == nil {
+			w.uint(0)
+			continue
+		}
+		w.uint(uint64(sw.docs) + 1)
+		w.str(sw.stem)
+	}
+	w.chunks(st.chunks)
+	return w.b
+}
+
+// applyLog applies a log's records to the state they follow, in order.
+func (st *searchState) applyLog(log []byte) error {
+	var added []string
+	removed := false
+	for _, rec := range records(log) { // codec.go
+		r := byteReader{b: rec, ok: true}
+		if r.str() != st.base {
+			break // not what follows this state: a log a crash left
+		}
+		st.token = r.str()
+		for range r.uint() {
+			i, l := r.uint(), int32(r.uint())
+			if !r.ok || i >= uint64(len(st.lens)) {
+				return errors.New("search state log: a page out of range")
+			}
+			st.total += int64(l - st.lens[i])
+			st.lens[i] = l
+		}
+		for range r.uint() {
+			s := r.str()
+			encLen := int(r.uint()) - 2
+			if encLen < -1 {
+				delete(st.stems, s)
+				continue
+			}
+			df := int32(r.uint())
+			st.stems[s] = &searchStem{encLen: encLen, df: df, raw: r.bytes()}
+		}
+		for range r.uint() {
+			w := r.str()
+			docs := r.uint()
+			if docs == 0 {
+				if st.words[w] != nil {
+					delete(st.words, w)
+					removed = true
+				}
+				continue
+			}
+			if st.words[w] == nil {
+				added = append(added, w)
+			}
+			st.words[w] = &searchWord{stem: r.str(), docs: int32(docs - 1)}
+		}
+		var cs []searchChunkRef
+		for i, nc := uint64(0), r.uint(); i < nc && r.ok; i++ {
+			cs = append(cs, searchChunkRef{first: r.str(), last: r.str(), count: int(r.uint()), name: r.str()})
+		}
+		st.chunks = cs
+		if !r.ok {
+			return errors.New("search state log: a record cut short")
+		}
+	}
+	if removed {
+		st.sorted = slices.DeleteFunc(st.sorted, func(w string) bool { return st.words[w] == nil })
+	}
+	if len(added) > 0 {
+		// A word added, taken out and added again is in added twice.
+		slices.Sort(added)
+		added = slices.Compact(added)
+		added = slices.DeleteFunc(added, func(w string) bool {
+			_, found := slices.BinarySearch(st.sorted, w)
+			return found || st.words[w] == nil
+		})
+		st.sorted = append(st.sorted, added...)
+		slices.Sort(st.sorted)
+	}
+	for _, w := range st.sorted {
+		if st.stems[st.words[w].stem] == nil {
+			return errors.New("search state log: a word's stem is missing")
+		}
+	}
+	return nil
+}
+
+// loadSearchState reads what save wrote: the state, then its log.
 func loadSearchState(file string) (*searchState, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -794,7 +987,8 @@ func loadSearchState(file string) (*searchState, error) {
 		return nil, errors.New("not a search state of this version")
 	}
 	r := byteReader{b: data[1:], ok: true}
-	st := &searchState{token: r.str(), lang: r.str()}
+	st := &searchState{token: r.str(), lang: r.str(), baseSize: len(data)}
+	st.base = st.token
 	n := r.uint()
 	if n > uint64(len(r.b)) {
 		return nil, errors.New("search state: cut short")
@@ -840,6 +1034,12 @@ func loadSearchState(file string) (*searchState, error) {
 	}
 	if !r.ok {
 		return nil, errors.New("search state: cut short")
+	}
+	if log, err := os.ReadFile(file + ".log"); err == nil {
+		if err := st.applyLog(log); err != nil {
+			return nil, err
+		}
+		st.logSize = len(log)
 	}
 	return st, nil
 }
