@@ -272,13 +272,12 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 			}
 		}
 		st.total += int64(cur.len - old.len)
-		st.noteChanged([]int{i}, nil, old.words)
-		st.noteChanged(nil, nil, cur.words)
+		// The words on one of the two only: the others' counts are as they were.
+		st.noteChanged([]int{i}, nil, symmetricDifference(old.words, cur.words))
 		oldLens[i] = st.lens[i]
 		st.lens[i] = cur.len
 	}
 	stems = map[string]bool{}
-	st.noteChanged(nil, slices.Collect(maps.Keys(edits)), nil)
 	for s, e := range edits {
 		// The list again, the changed pages' entries replaced, taken out or
 		// put in at their place, and the runs between them copied as they are.
@@ -291,6 +290,15 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 		raw, before, df, ok := spliceRaw(old, dfBefore, docs, e)
 		if !ok {
 			return nil, nil, false
+		}
+		rawSame := df == dfBefore
+		for doc, v := range e {
+			if w, had := before[doc]; had != (v != noEntry) || (had && w != v) {
+				rawSame = false
+			}
+		}
+		if !rawSame {
+			st.noteChanged(nil, []string{s}, nil)
 		}
 		// The stem's postings change when its pages do, or when a changed
 		// page's score does; the other pages' scores depend only on df.
@@ -351,6 +359,24 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 		slices.Sort(st.sorted)
 	}
 	return words, stems, true
+}
+
+// symmetricDifference returns the strings in one of a and b only.
+func symmetricDifference(a, b []string) []string {
+	in := make(map[string]int, len(a)+len(b))
+	for _, s := range a {
+		in[s]++
+	}
+	for _, s := range b {
+		in[s]--
+	}
+	var out []string
+	for s, n := range in {
+		if n != 0 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // spliceRaw returns the raw list old, on dfBefore pages, with the entries of
