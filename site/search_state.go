@@ -237,6 +237,9 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 	avg := max(math.Round(float64(st.total)/float64(max(n, 1))), 1)
 	oldLens := map[int]int32{}
 	edits := map[string]map[int]uint64{} // stem → page → tf<<1|title, or noEntry
+	// was is what the old entries of the pages say the lists hold for them:
+	// a stem whose entries stay as they were needs its list not read.
+	was := map[string]map[int]uint64{}
 	words = map[string]bool{}
 	for i, pair := range changed {
 		old, cur := st.termsOf(pair[0], stem), st.termsOf(pair[1], stem)
@@ -245,6 +248,12 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 				edits[s] = map[int]uint64{}
 			}
 			edits[s][i] = noEntry
+		}
+		for s, v := range old.stems {
+			if was[s] == nil {
+				was[s] = map[int]uint64{}
+			}
+			was[s][i] = v
 		}
 		for s, v := range cur.stems {
 			if edits[s] == nil {
@@ -287,17 +296,18 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 			old = ss.raw
 		}
 		dfBefore := int(st.stems[s].dfOr(0))
-		raw, before, df, ok := spliceRaw(old, dfBefore, docs, e)
-		if !ok {
-			return nil, nil, false
-		}
-		rawSame := df == dfBefore
+		rawSame := old != nil
 		for doc, v := range e {
-			if w, had := before[doc]; had != (v != noEntry) || (had && w != v) {
+			if w, had := was[s][doc]; had != (v != noEntry) || (had && w != v) {
 				rawSame = false
 			}
 		}
+		raw, before, df := old, was[s], dfBefore
 		if !rawSame {
+			raw, before, df, ok = spliceRaw(old, dfBefore, docs, e)
+			if !ok {
+				return nil, nil, false
+			}
 			st.noteChanged(nil, []string{s}, nil)
 		}
 		// The stem's postings change when its pages do, or when a changed
