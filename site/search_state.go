@@ -597,10 +597,27 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 		}
 		return len(encode(s))
 	}
-	ranges := splitChunks(st.sorted, func(w string) (string, int) {
+	of := func(w string) (string, int) {
 		s := st.words[w].stem
 		return s, postingLen(s)
-	})
+	}
+	var ranges [][2]int
+	var reused []int // by range: the old chunk it is, or -1
+	if full || len(st.chunks) == 0 || len(st.sorted) == 0 {
+		ranges = splitChunks(st.sorted, of)
+	} else {
+		ranges, reused = st.rechunk(affected, of)
+		for k, r := range ranges {
+			if j := reused[k]; j >= 0 {
+				if c := st.chunks[j]; c.first != st.sorted[r[0]] || c.last != st.sorted[r[1]-1] || c.count != r[1]-r[0] {
+					// Not the words it held: the last chunks were not cut
+					// from these words. Cut them all again.
+					ranges, reused = splitChunks(st.sorted, of), nil
+					break
+				}
+			}
+		}
+	}
 	makeChunk := func(r [2]int) []byte {
 		c := searchChunk{Words: map[string]string{}, Postings: map[string]string{}}
 		for _, w := range st.sorted[r[0]:r[1]] {
@@ -651,6 +668,17 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 	}
 	chunks := make([]searchChunkRef, len(ranges))
 	for k, r := range ranges {
+		if reused != nil && reused[k] >= 0 {
+			ref := st.chunks[reused[k]] // its words checked above
+			files.keep = append(files.keep, "search/"+ref.name)
+			chunks[k] = ref
+			first := ref.first
+			if k == 0 {
+				first = ""
+			}
+			meta.Chunks = append(meta.Chunks, [2]string{first, ref.name})
+			continue
+		}
 		ref := searchChunkRef{first: st.sorted[r[0]], last: st.sorted[r[1]-1], count: r[1] - r[0]}
 		same := !full
 		for _, w := range st.sorted[r[0]:r[1]] {
@@ -731,10 +759,18 @@ func bundleOf(page func(i int) []byte, first, n int) []byte {
 // its own chunk and perhaps the next, and the chunks after keep their bytes and
 // names, so an edit rewrites a few chunks instead of all that follow it.
 func splitChunks(sorted []string, of func(w string) (stem string, postings int)) [][2]int {
-	var out [][2]int
+	out, _ := cutChunks(sorted, 0, of, nil)
+	return out
+}
+
+// cutChunks is splitChunks from the word at from, where a chunk starts; it
+// stops when stop, called with where each chunk ends, says so, and then tells
+// that it stopped.
+func cutChunks(sorted []string, from int, of func(w string) (stem string, postings int), stop func(end int) bool) (out [][2]int, stopped bool) {
 	in := map[string]bool{} // the stems of the chunk being filled
-	start, size := 0, 0
-	for i, w := range sorted {
+	start, size := from, 0
+	for i := from; i < len(sorted); i++ {
+		w := sorted[i]
 		s, list := of(w)
 		add := len(w) + 6
 		if s != w {
@@ -745,6 +781,9 @@ func splitChunks(sorted []string, of func(w string) (stem string, postings int))
 		}
 		if size > 0 && size+add > searchChunkTarget {
 			out = append(out, [2]int{start, i})
+			if stop != nil && stop(i) {
+				return out, true
+			}
 			clear(in)
 			start, size = i, 0
 			add = len(w) + 6 + len(s) + list + 6
@@ -756,14 +795,69 @@ func splitChunks(sorted []string, of func(w string) (stem string, postings int))
 		size += add
 		if size >= searchChunkTarget/2 && chunkEnds(w, add) {
 			out = append(out, [2]int{start, i + 1})
+			if stop != nil && stop(i+1) {
+				return out, true
+			}
 			clear(in)
 			start, size = i+1, 0
 		}
 	}
-	if size > 0 || len(out) == 0 {
+	if size > 0 || (len(out) == 0 && from == 0) {
 		out = append(out, [2]int{start, len(sorted)})
 	}
-	return out
+	return out, false
+}
+
+// rechunk is splitChunks for the words of the state, of which only those in
+// affected (present or gone) changed since st.chunks were cut. The chunks
+// before the first affected word are as they were; the words are cut again
+// from there until a chunk ends past the last affected word where an old
+// chunk started, from which on the chunks are as they were too: where a chunk
+// ends depends only on the words since the chunk began. reused gives, for
+// each range, the old chunk it is, or -1.
+func (st *searchState) rechunk(affected map[string]bool, of func(w string) (stem string, postings int)) (ranges [][2]int, reused []int) {
+	lo, hi := len(st.sorted), -1
+	for w := range affected {
+		i, _ := slices.BinarySearch(st.sorted, w)
+		lo, hi = min(lo, i), max(hi, i)
+	}
+	oldStart := make([]int, len(st.chunks)+1) // by old chunk, where it started among the old words
+	for j, c := range st.chunks {
+		oldStart[j+1] = oldStart[j] + c.count
+	}
+	shift := len(st.sorted) - oldStart[len(st.chunks)] // words added less words gone, all at lo..hi
+	j := 0
+	for ; j < len(st.chunks) && oldStart[j+1] <= lo; j++ {
+		ranges = append(ranges, [2]int{oldStart[j], oldStart[j+1]})
+		reused = append(reused, j)
+	}
+	from := oldStart[j]
+	if j == len(st.chunks) && from == len(st.sorted) {
+		return ranges, reused
+	}
+	resume := -1
+	cut, stopped := cutChunks(st.sorted, from, of, func(end int) bool {
+		if end <= hi {
+			return false
+		}
+		k, found := slices.BinarySearch(oldStart[:len(st.chunks)], end-shift)
+		if found && st.chunks[k].first == st.sorted[end] {
+			resume = k
+			return true
+		}
+		return false
+	})
+	for _, r := range cut {
+		ranges = append(ranges, r)
+		reused = append(reused, -1)
+	}
+	if stopped {
+		for k := resume; k < len(st.chunks); k++ {
+			ranges = append(ranges, [2]int{oldStart[k] + shift, oldStart[k+1] + shift})
+			reused = append(reused, k)
+		}
+	}
+	return ranges, reused
 }
 
 // buildSearchIndex makes the index files (by output path) for docs in course
