@@ -349,27 +349,37 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 			}
 		}
 	}
-	// The sorted words: those gone taken out, those new put in.
-	var added []string
+	// The sorted words: those gone taken out, those new put in, each where it
+	// is (a move of the words after it, not a sort of them all).
+	var added, gone []string
 	for w := range words {
-		if st.words[w] != nil {
-			if _, found := slices.BinarySearch(st.sorted, w); !found {
-				added = append(added, w)
-			}
+		_, found := slices.BinarySearch(st.sorted, w)
+		if has := st.words[w] != nil; has && !found {
+			added = append(added, w)
+		} else if !has && found {
+			gone = append(gone, w)
 		}
 	}
-	kept := make([]string, 0, len(st.sorted)+len(added))
-	for _, w := range st.sorted {
-		if st.words[w] != nil {
-			kept = append(kept, w)
-		}
+	for _, w := range gone {
+		i, _ := slices.BinarySearch(st.sorted, w)
+		st.sorted = slices.Delete(st.sorted, i, i+1)
 	}
-	st.sorted = append(kept, added...)
-	if len(added) > 0 {
+	if len(added) > searchInsertMax {
+		st.sorted = append(st.sorted, added...)
 		slices.Sort(st.sorted)
+	} else {
+		for _, w := range added {
+			i, _ := slices.BinarySearch(st.sorted, w)
+			st.sorted = slices.Insert(st.sorted, i, w)
+		}
 	}
 	return words, stems, true
 }
+
+// searchInsertMax: when an update adds more words than this, they are put
+// among the sorted words by sorting them all, which costs less than moving
+// the words after each.
+const searchInsertMax = 64
 
 // symmetricDifference returns the strings in one of a and b only.
 func symmetricDifference(a, b []string) []string {
