@@ -860,3 +860,21 @@ func TestSearchStateLog(t *testing.T) {
 	}
 	same("with a log from before the state was written whole")
 }
+
+// BenchmarkSearchStateLoad loads the state of COHORT_BENCH_LESSONS generated
+// pages (1,000 unless set) from its file, as a build in a new process does.
+func BenchmarkSearchStateLoad(b *testing.B) {
+	docs := indexDocs(genDocs(benchLessons(), 20000, 300))
+	st := newSearchState(docs, stemmer("en"), "en")
+	st.emit(func(i int) []byte { return searchPageJSON(&docs[i]) }, nil, nil, nil)
+	file := filepath.Join(b.TempDir(), searchStateFile)
+	st.token = newSearchToken()
+	if err := st.save(file); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := loadSearchState(file); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

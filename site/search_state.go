@@ -25,8 +25,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // searchStateFile holds the state under Options.CacheDir.
@@ -1117,15 +1119,24 @@ func (st *searchState) applyLog(log []byte) error {
 	return nil
 }
 
-// loadSearchState reads what save wrote: the state, then its log.
+// loadSearchState reads what save wrote: the state, then its log. The file
+// is memory-mapped, not read (mmap_unix.go), and the state's words, stems and
+// lists share the mapping, as the build cache's strings do (cache.go): a save
+// replaces the file by renaming a new one over it, so the mapped one never
+// changes.
 func loadSearchState(file string) (*searchState, error) {
-	data, err := os.ReadFile(file)
+	data, err := mapFile(file)
 	if err != nil {
 		return nil, err
 	}
 	if len(data) == 0 || data[0] != searchStateFormat {
 		return nil, errors.New("not a search state of this version")
 	}
+	// Decoding makes a few hundred thousand map entries that all stay live: a
+	// collection during it would free nothing.
+	gcMu.Lock()
+	defer gcMu.Unlock()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	r := byteReader{b: data[1:], ok: true}
 	st := &searchState{token: r.str(), lang: r.str(), baseSize: len(data)}
 	st.base = st.token
@@ -1144,28 +1155,32 @@ func loadSearchState(file string) (*searchState, error) {
 		return nil, errors.New("search state: cut short")
 	}
 	stemList := make([]string, ns)
+	stems := make([]searchStem, ns) // one allocation for all
 	st.stems = make(map[string]*searchStem, ns)
 	for i := range stemList {
-		s := r.str()
+		s := r.sharedStr()
 		encLen := int(r.uint()) - 1
 		df := int32(r.uint())
 		stemList[i] = s
-		st.stems[s] = &searchStem{encLen: encLen, df: df, raw: r.bytes()}
+		stems[i] = searchStem{encLen: encLen, df: df, raw: r.bytes()}
+		st.stems[s] = &stems[i]
 	}
 	nw := r.uint()
 	if nw > uint64(len(r.b)) {
 		return nil, errors.New("search state: cut short")
 	}
+	words := make([]searchWord, nw)
 	st.words = make(map[string]*searchWord, nw)
 	st.sorted = make([]string, 0, nw)
-	for range nw {
-		w := r.str()
+	for i := range words {
+		w := r.sharedStr()
 		si := r.uint()
 		docs := int32(r.uint())
 		if si >= uint64(len(stemList)) {
 			return nil, errors.New("search state: a word's stem is missing")
 		}
-		st.words[w] = &searchWord{stem: stemList[si], docs: docs}
+		words[i] = searchWord{stem: stemList[si], docs: docs}
+		st.words[w] = &words[i]
 		st.sorted = append(st.sorted, w)
 	}
 	nc := r.uint()
@@ -1182,6 +1197,15 @@ func loadSearchState(file string) (*searchState, error) {
 		st.logSize = len(log)
 	}
 	return st, nil
+}
+
+// sharedStr is str sharing the reader's bytes, which must never change.
+func (r *byteReader) sharedStr() string {
+	b := r.bytes()
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // recorded tells whether the last build recorded writing every one of names.
