@@ -10,7 +10,9 @@ package site
 // The state is kept in memory while serving and in the cache folder
 // (searchStateFile) between processes; a token in the build cache's special
 // keys says which build it belongs to, so a state a failed build left behind
-// is never used.
+// is never used. An update is saved as a record appended to the file's log
+// (what changed: a few stems and words), and the state is written whole only
+// when it was made from every page or the log has grown (save).
 
 import (
 	"bytes"
