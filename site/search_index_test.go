@@ -3,8 +3,10 @@ package site
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
+	"io/fs"
 	"maps"
 	"os"
 	"path"
@@ -775,4 +777,104 @@ func BenchmarkSearchIndexEdit(b *testing.B) {
 		written += len(files.write)
 	}
 	b.ReportMetric(float64(written)/float64(k), "files/op")
+}
+
+// TestSearchStateLog saves a state whole, then each update as a record of its
+// log, and loads it after each: the state loaded is the state saved. A log
+// left from before the state was last written whole (a crash between the
+// two) is not applied.
+func TestSearchStateLog(t *testing.T) {
+	gen := genDocs(500, 5000, 150)
+	docs := indexDocs(gen)
+	stem := stemmer("en")
+	st := newSearchState(docs, stem, "en")
+	pageOf := func(i int) []byte { return searchPageJSON(&docs[i]) }
+	st.emit(pageOf, nil, nil, nil)
+	file := filepath.Join(t.TempDir(), searchStateFile)
+	st.token = newSearchToken()
+	if err := st.save(file); err != nil {
+		t.Fatal(err)
+	}
+	same := func(step string) {
+		t.Helper()
+		got, err := loadSearchState(file)
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		if got.token != st.token || got.total != st.total || !slices.Equal(got.lens, st.lens) ||
+			!slices.Equal(got.sorted, st.sorted) || !slices.Equal(got.chunks, st.chunks) {
+			t.Fatalf("%s: the state loaded differs in its token, lengths, words or chunks", step)
+		}
+		if !maps.EqualFunc(got.words, st.words, func(a, b *searchWord) bool { return *a == *b }) {
+			t.Fatalf("%s: the words loaded differ", step)
+		}
+		if !maps.EqualFunc(got.stems, st.stems, func(a, b *searchStem) bool {
+			return a.df == b.df && a.encLen == b.encLen && bytes.Equal(a.raw, b.raw)
+		}) {
+			t.Fatalf("%s: the stems loaded differ", step)
+		}
+	}
+	same("written whole")
+	for step := range 6 {
+		i := (step*97 + 13) % len(docs)
+		old := docs[i]
+		g := gen[i]
+		if step%2 == 0 {
+			g.Text += " quetzal" + strconv.Itoa(step) + " axolotl"
+		} else { // the last ten words gone
+			f := strings.Fields(g.Text)
+			g.Text = strings.Join(f[:len(f)-10], " ")
+		}
+		gen[i] = g
+		docs[i] = indexDocs([]genDoc{g})[0]
+		words, stems, ok := st.update(map[int][2]*searchDoc{i: {&old, &docs[i]}}, stem)
+		if !ok {
+			t.Fatalf("step %d: the state does not update", step)
+		}
+		if _, ok := st.emit(pageOf, words, stems, []int{i}); !ok {
+			t.Fatalf("step %d: not emitted", step)
+		}
+		st.token = newSearchToken()
+		if err := st.save(file); err != nil {
+			t.Fatal(err)
+		}
+		if st.logSize == 0 {
+			t.Fatalf("step %d: an update of one page wrote the state whole", step)
+		}
+		same(fmt.Sprintf("step %d", step))
+	}
+	stale, err := os.ReadFile(file + ".log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.whole = true
+	st.token = newSearchToken()
+	if err := st.save(file); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(file + ".log"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("writing the state whole left its log: %v", err)
+	}
+	if err := os.WriteFile(file+".log", stale, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	same("with a log from before the state was written whole")
+}
+
+// BenchmarkSearchStateLoad loads the state of COHORT_BENCH_LESSONS generated
+// pages (1,000 unless set) from its file, as a build in a new process does.
+func BenchmarkSearchStateLoad(b *testing.B) {
+	docs := indexDocs(genDocs(benchLessons(), 20000, 300))
+	st := newSearchState(docs, stemmer("en"), "en")
+	st.emit(func(i int) []byte { return searchPageJSON(&docs[i]) }, nil, nil, nil)
+	file := filepath.Join(b.TempDir(), searchStateFile)
+	st.token = newSearchToken()
+	if err := st.save(file); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := loadSearchState(file); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -10,7 +10,9 @@ package site
 // The state is kept in memory while serving and in the cache folder
 // (searchStateFile) between processes; a token in the build cache's special
 // keys says which build it belongs to, so a state a failed build left behind
-// is never used.
+// is never used. An update is saved as a record appended to the file's log
+// (what changed: a few stems and words), and the state is written whole only
+// when it was made from every page or the log has grown (save).
 
 import (
 	"bytes"
@@ -20,12 +22,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // searchStateFile holds the state under Options.CacheDir.
@@ -36,7 +41,7 @@ const searchStateFile = "search.state"
 const searchStateKey = "search-state"
 
 // searchStateFormat is the first byte of searchStateFile.
-const searchStateFormat = 1
+const searchStateFormat = 2
 
 // searchIncrementalMax: when more than this share of the pages changed, the
 // state is made again from every page, which costs no more.
@@ -57,6 +62,17 @@ type searchState struct {
 	// updated tells that the last build updated the state rather than make it
 	// again (the tests ask).
 	updated bool
+
+	// What the cache folder holds (see save): whole is true when the state
+	// must be written whole; else base is the token of the state written
+	// whole, of baseSize bytes, followed by logSize bytes of log, and the
+	// changed fields are what changed since.
+	whole             bool
+	base              string
+	baseSize, logSize int
+	changedStems      map[string]bool // present or gone
+	changedWords      map[string]bool // present or gone
+	changedLens       map[int]bool
 }
 
 // searchWord is a word of the course: its stem, and on how many pages it is.
@@ -69,7 +85,8 @@ type searchWord struct {
 // the one before and tf<<1 | in-title, as uvarints.
 type searchStem struct {
 	raw    []byte
-	encLen int // bytes of its encoded postings as last written; -1 when not known
+	encLen int   // bytes of its encoded postings as last written; -1 when not known
+	df     int32 // on how many pages it is: the entries in raw
 }
 
 // searchChunkRef is a chunk file as written: its words' range, and its name.
@@ -116,7 +133,7 @@ func newSearchState(docs []searchDoc, stem func(string) string, lang string) *se
 		inTitle []bool
 		has     []int32
 	)
-	st := &searchState{lang: lang, lens: make([]int32, len(docs))}
+	st := &searchState{lang: lang, lens: make([]int32, len(docs)), whole: true}
 	for i := range docs {
 		n := int32(0)
 		searchTerms(&docs[i], func(w []byte, weight int32, title bool) {
@@ -170,7 +187,7 @@ func newSearchState(docs []searchDoc, stem func(string) string, lang string) *se
 			raw = binary.AppendUvarint(raw, v&0xffffffff)
 			prev = doc
 		}
-		st.stems[s] = &searchStem{raw: raw, encLen: -1}
+		st.stems[s] = &searchStem{raw: raw, encLen: -1, df: int32(len(lists[si]))}
 	}
 	st.words = make(map[string]*searchWord, len(wordNum))
 	for w, wi := range wordNum {
@@ -224,6 +241,9 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 	avg := max(math.Round(float64(st.total)/float64(max(n, 1))), 1)
 	oldLens := map[int]int32{}
 	edits := map[string]map[int]uint64{} // stem → page → tf<<1|title, or noEntry
+	// was is what the old entries of the pages say the lists hold for them:
+	// a stem whose entries stay as they were needs its list not read.
+	was := map[string]map[int]uint64{}
 	words = map[string]bool{}
 	for i, pair := range changed {
 		old, cur := st.termsOf(pair[0], stem), st.termsOf(pair[1], stem)
@@ -232,6 +252,12 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 				edits[s] = map[int]uint64{}
 			}
 			edits[s][i] = noEntry
+		}
+		for s, v := range old.stems {
+			if was[s] == nil {
+				was[s] = map[int]uint64{}
+			}
+			was[s][i] = v
 		}
 		for s, v := range cur.stems {
 			if edits[s] == nil {
@@ -259,47 +285,35 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 			}
 		}
 		st.total += int64(cur.len - old.len)
+		// The words on one of the two only: the others' counts are as they were.
+		st.noteChanged([]int{i}, nil, symmetricDifference(old.words, cur.words))
 		oldLens[i] = st.lens[i]
 		st.lens[i] = cur.len
 	}
 	stems = map[string]bool{}
 	for s, e := range edits {
-		// The list again, in one pass: the changed pages' entries replaced,
-		// taken out or put in at their place.
+		// The list again, the changed pages' entries replaced, taken out or
+		// put in at their place, and the runs between them copied as they are.
 		docs := slices.Sorted(maps.Keys(e))
-		before := map[int]uint64{}
-		var raw []byte
-		prev, df, dfBefore, k := -1, 0, 0, 0
-		put := func(doc int, v uint64) {
-			raw = binary.AppendUvarint(raw, uint64(doc-prev))
-			raw = binary.AppendUvarint(raw, v)
-			prev = doc
-			df++
-		}
-		flushTo := func(doc int) { // the changed pages before doc
-			for ; k < len(docs) && docs[k] < doc; k++ {
-				if v := e[docs[k]]; v != noEntry {
-					put(docs[k], v)
-				}
-			}
-		}
 		var old []byte
 		if ss := st.stems[s]; ss != nil {
 			old = ss.raw
 		}
-		ok := eachRaw(old, func(doc int, v uint64) {
-			dfBefore++
-			flushTo(doc) // now docs[k] >= doc, if any is left
-			if k < len(docs) && docs[k] == doc {
-				before[doc] = v
-				return // its new entry, if any, is put from e next
+		dfBefore := int(st.stems[s].dfOr(0))
+		rawSame := old != nil
+		for doc, v := range e {
+			if w, had := was[s][doc]; had != (v != noEntry) || (had && w != v) {
+				rawSame = false
 			}
-			put(doc, v)
-		})
-		if !ok {
-			return nil, nil, false
 		}
-		flushTo(math.MaxInt)
+		raw, before, df := old, was[s], dfBefore
+		if !rawSame {
+			raw, before, df, ok = spliceRaw(old, dfBefore, docs, e)
+			if !ok {
+				return nil, nil, false
+			}
+			st.noteChanged(nil, []string{s}, nil)
+		}
 		// The stem's postings change when its pages do, or when a changed
 		// page's score does; the other pages' scores depend only on df.
 		same := df == dfBefore
@@ -324,7 +338,7 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 			stems[s] = true
 			encLen = -1
 		}
-		st.stems[s] = &searchStem{raw: raw, encLen: encLen}
+		st.stems[s] = &searchStem{raw: raw, encLen: encLen, df: int32(df)}
 	}
 	for w := range words {
 		if sw := st.words[w]; sw != nil && sw.docs <= 0 {
@@ -339,26 +353,146 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 			}
 		}
 	}
-	// The sorted words: those gone taken out, those new put in.
-	var added []string
+	// The sorted words: those gone taken out, those new put in, each where it
+	// is (a move of the words after it, not a sort of them all).
+	var added, gone []string
 	for w := range words {
-		if st.words[w] != nil {
-			if _, found := slices.BinarySearch(st.sorted, w); !found {
-				added = append(added, w)
-			}
+		_, found := slices.BinarySearch(st.sorted, w)
+		if has := st.words[w] != nil; has && !found {
+			added = append(added, w)
+		} else if !has && found {
+			gone = append(gone, w)
 		}
 	}
-	kept := make([]string, 0, len(st.sorted)+len(added))
-	for _, w := range st.sorted {
-		if st.words[w] != nil {
-			kept = append(kept, w)
-		}
+	for _, w := range gone {
+		i, _ := slices.BinarySearch(st.sorted, w)
+		st.sorted = slices.Delete(st.sorted, i, i+1)
 	}
-	st.sorted = append(kept, added...)
-	if len(added) > 0 {
+	if len(added) > searchInsertMax {
+		st.sorted = append(st.sorted, added...)
 		slices.Sort(st.sorted)
+	} else {
+		for _, w := range added {
+			i, _ := slices.BinarySearch(st.sorted, w)
+			st.sorted = slices.Insert(st.sorted, i, w)
+		}
 	}
 	return words, stems, true
+}
+
+// searchInsertMax: when an update adds more words than this, they are put
+// among the sorted words by sorting them all, which costs less than moving
+// the words after each.
+const searchInsertMax = 64
+
+// symmetricDifference returns the strings in one of a and b only.
+func symmetricDifference(a, b []string) []string {
+	in := make(map[string]int, len(a)+len(b))
+	for _, s := range a {
+		in[s]++
+	}
+	for _, s := range b {
+		in[s]--
+	}
+	var out []string
+	for s, n := range in {
+		if n != 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// spliceRaw returns the raw list old, on dfBefore pages, with the entries of
+// the pages in docs (ascending) made those of e: an entry noEntry
+// (math.MaxUint64) takes the page out. It also returns the entries the pages
+// had before, and on how many pages the stem now is. Between the changed
+// pages, and after the last, the entries are copied as bytes, but for the
+// first of each run, whose gap is to a page that may have changed: an edit
+// costs a scan of the list up to its last changed page, not its encoding again.
+func spliceRaw(old []byte, dfBefore int, docs []int, e map[int]uint64) (raw []byte, before map[int]uint64, df int, ok bool) {
+	raw = make([]byte, 0, len(old)+len(docs)*2*binary.MaxVarintLen64)
+	before = map[int]uint64{}
+	prev := -1 // the last page put in raw
+	doc := -1  // the page of the last entry read from old
+	pos := 0   // where the next entry of old starts
+	read := 0  // entries read from old
+	put := func(d int, v uint64) {
+		raw = binary.AppendUvarint(raw, uint64(d-prev))
+		raw = binary.AppendUvarint(raw, v)
+		prev = d
+	}
+	removed, added := 0, 0
+	for k := 0; k <= len(docs); k++ {
+		target := math.MaxInt
+		if k < len(docs) {
+			target = docs[k]
+		}
+		// The entries before target: the first put again, the rest copied.
+		run := -1
+		for pos < len(old) {
+			g, n := binary.Uvarint(old[pos:])
+			if n <= 0 {
+				return nil, nil, 0, false
+			}
+			v, m := binary.Uvarint(old[pos+n:])
+			if m <= 0 {
+				return nil, nil, 0, false
+			}
+			d := doc + int(g)
+			if d >= target {
+				break
+			}
+			if run < 0 {
+				put(d, v)
+				run = pos + n + m
+			}
+			doc, pos = d, pos+n+m
+			read++
+			if target == math.MaxInt {
+				break // past the last changed page, the rest is copied unread
+			}
+		}
+		if run >= 0 {
+			if target == math.MaxInt {
+				pos = len(old)
+			}
+			raw = append(raw, old[run:pos]...)
+			prev = doc
+		}
+		if k == len(docs) {
+			break
+		}
+		if pos < len(old) {
+			g, n := binary.Uvarint(old[pos:])
+			v, m := binary.Uvarint(old[pos+n:])
+			if n <= 0 || m <= 0 {
+				return nil, nil, 0, false
+			}
+			if d := doc + int(g); d == target { // its entry is replaced
+				before[d] = v
+				doc, pos = d, pos+n+m
+				read++
+				removed++
+			}
+		}
+		if v := e[target]; v != math.MaxUint64 {
+			put(target, v)
+			added++
+		}
+	}
+	if read > dfBefore {
+		return nil, nil, 0, false // the list is not on dfBefore pages
+	}
+	return raw, before, dfBefore - removed + added, true
+}
+
+// dfOr is on how many pages the stem is, or or for a stem not there.
+func (ss *searchStem) dfOr(or int32) int32 {
+	if ss == nil {
+		return or
+	}
+	return ss.df
 }
 
 // encLenOr is the stem's encLen, or or for a stem not there.
@@ -455,9 +589,7 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 			return e
 		}
 		ss := st.stems[s]
-		df := 0
-		eachRaw(ss.raw, func(int, uint64) { df++ })
-		idf := searchIDF(n, df)
+		idf := searchIDF(n, int(ss.df))
 		var enc []byte
 		prev := -1
 		eachRaw(ss.raw, func(doc int, v uint64) {
@@ -467,7 +599,10 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 		})
 		e := string(enc)
 		encoded[s] = e
-		ss.encLen = len(e)
+		if ss.encLen != len(e) {
+			ss.encLen = len(e)
+			st.noteChanged(nil, []string{s}, nil)
+		}
 		return e
 	}
 	postingLen := func(s string) int {
@@ -476,10 +611,27 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 		}
 		return len(encode(s))
 	}
-	ranges := splitChunks(st.sorted, func(w string) (string, int) {
+	of := func(w string) (string, int) {
 		s := st.words[w].stem
 		return s, postingLen(s)
-	})
+	}
+	var ranges [][2]int
+	var reused []int // by range: the old chunk it is, or -1
+	if full || len(st.chunks) == 0 || len(st.sorted) == 0 {
+		ranges = splitChunks(st.sorted, of)
+	} else {
+		ranges, reused = st.rechunk(affected, of)
+		for k, r := range ranges {
+			if j := reused[k]; j >= 0 {
+				if c := st.chunks[j]; c.first != st.sorted[r[0]] || c.last != st.sorted[r[1]-1] || c.count != r[1]-r[0] {
+					// Not the words it held: the last chunks were not cut
+					// from these words. Cut them all again.
+					ranges, reused = splitChunks(st.sorted, of), nil
+					break
+				}
+			}
+		}
+	}
 	makeChunk := func(r [2]int) []byte {
 		c := searchChunk{Words: map[string]string{}, Postings: map[string]string{}}
 		for _, w := range st.sorted[r[0]:r[1]] {
@@ -530,6 +682,17 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 	}
 	chunks := make([]searchChunkRef, len(ranges))
 	for k, r := range ranges {
+		if reused != nil && reused[k] >= 0 {
+			ref := st.chunks[reused[k]] // its words checked above
+			files.keep = append(files.keep, "search/"+ref.name)
+			chunks[k] = ref
+			first := ref.first
+			if k == 0 {
+				first = ""
+			}
+			meta.Chunks = append(meta.Chunks, [2]string{first, ref.name})
+			continue
+		}
 		ref := searchChunkRef{first: st.sorted[r[0]], last: st.sorted[r[1]-1], count: r[1] - r[0]}
 		same := !full
 		for _, w := range st.sorted[r[0]:r[1]] {
@@ -610,10 +773,18 @@ func bundleOf(page func(i int) []byte, first, n int) []byte {
 // its own chunk and perhaps the next, and the chunks after keep their bytes and
 // names, so an edit rewrites a few chunks instead of all that follow it.
 func splitChunks(sorted []string, of func(w string) (stem string, postings int)) [][2]int {
-	var out [][2]int
+	out, _ := cutChunks(sorted, 0, of, nil)
+	return out
+}
+
+// cutChunks is splitChunks from the word at from, where a chunk starts; it
+// stops when stop, called with where each chunk ends, says so, and then tells
+// that it stopped.
+func cutChunks(sorted []string, from int, of func(w string) (stem string, postings int), stop func(end int) bool) (out [][2]int, stopped bool) {
 	in := map[string]bool{} // the stems of the chunk being filled
-	start, size := 0, 0
-	for i, w := range sorted {
+	start, size := from, 0
+	for i := from; i < len(sorted); i++ {
+		w := sorted[i]
 		s, list := of(w)
 		add := len(w) + 6
 		if s != w {
@@ -624,6 +795,9 @@ func splitChunks(sorted []string, of func(w string) (stem string, postings int))
 		}
 		if size > 0 && size+add > searchChunkTarget {
 			out = append(out, [2]int{start, i})
+			if stop != nil && stop(i) {
+				return out, true
+			}
 			clear(in)
 			start, size = i, 0
 			add = len(w) + 6 + len(s) + list + 6
@@ -635,14 +809,69 @@ func splitChunks(sorted []string, of func(w string) (stem string, postings int))
 		size += add
 		if size >= searchChunkTarget/2 && chunkEnds(w, add) {
 			out = append(out, [2]int{start, i + 1})
+			if stop != nil && stop(i+1) {
+				return out, true
+			}
 			clear(in)
 			start, size = i+1, 0
 		}
 	}
-	if size > 0 || len(out) == 0 {
+	if size > 0 || (len(out) == 0 && from == 0) {
 		out = append(out, [2]int{start, len(sorted)})
 	}
-	return out
+	return out, false
+}
+
+// rechunk is splitChunks for the words of the state, of which only those in
+// affected (present or gone) changed since st.chunks were cut. The chunks
+// before the first affected word are as they were; the words are cut again
+// from there until a chunk ends past the last affected word where an old
+// chunk started, from which on the chunks are as they were too: where a chunk
+// ends depends only on the words since the chunk began. reused gives, for
+// each range, the old chunk it is, or -1.
+func (st *searchState) rechunk(affected map[string]bool, of func(w string) (stem string, postings int)) (ranges [][2]int, reused []int) {
+	lo, hi := len(st.sorted), -1
+	for w := range affected {
+		i, _ := slices.BinarySearch(st.sorted, w)
+		lo, hi = min(lo, i), max(hi, i)
+	}
+	oldStart := make([]int, len(st.chunks)+1) // by old chunk, where it started among the old words
+	for j, c := range st.chunks {
+		oldStart[j+1] = oldStart[j] + c.count
+	}
+	shift := len(st.sorted) - oldStart[len(st.chunks)] // words added less words gone, all at lo..hi
+	j := 0
+	for ; j < len(st.chunks) && oldStart[j+1] <= lo; j++ {
+		ranges = append(ranges, [2]int{oldStart[j], oldStart[j+1]})
+		reused = append(reused, j)
+	}
+	from := oldStart[j]
+	if j == len(st.chunks) && from == len(st.sorted) {
+		return ranges, reused
+	}
+	resume := -1
+	cut, stopped := cutChunks(st.sorted, from, of, func(end int) bool {
+		if end <= hi {
+			return false
+		}
+		k, found := slices.BinarySearch(oldStart[:len(st.chunks)], end-shift)
+		if found && st.chunks[k].first == st.sorted[end] {
+			resume = k
+			return true
+		}
+		return false
+	})
+	for _, r := range cut {
+		ranges = append(ranges, r)
+		reused = append(reused, -1)
+	}
+	if stopped {
+		for k := resume; k < len(st.chunks); k++ {
+			ranges = append(ranges, [2]int{oldStart[k] + shift, oldStart[k+1] + shift})
+			reused = append(reused, k)
+		}
+	}
+	return ranges, reused
 }
 
 // buildSearchIndex makes the index files (by output path) for docs in course
@@ -668,65 +897,251 @@ func newSearchToken() string {
 	return hex.EncodeToString(b[:])
 }
 
-// save writes the state to file, whole, by way of a temporary file.
+// searchLogMin is how large the state's log of changes may grow before the
+// next save writes the state whole, however small the state: reading that
+// much costs nothing to notice. Above it, the log may grow to a quarter of the
+// state, as the build cache's does (cache.go).
+const searchLogMin = 256 << 10
+
+// stateWriter encodes the state's file and its log records.
+type stateWriter struct{ b []byte }
+
+func (w *stateWriter) uint(v uint64) { w.b = binary.AppendUvarint(w.b, v) }
+func (w *stateWriter) str(s string)  { w.uint(uint64(len(s))); w.b = append(w.b, s...) }
+
+func (w *stateWriter) chunks(cs []searchChunkRef) {
+	w.uint(uint64(len(cs)))
+	for _, c := range cs {
+		w.str(c.first)
+		w.str(c.last)
+		w.uint(uint64(c.count))
+		w.str(c.name)
+	}
+}
+
+// noteChanged records what update changed, for the next save's log record.
+func (st *searchState) noteChanged(lens []int, stems, words []string) {
+	if st.whole {
+		return
+	}
+	if st.changedStems == nil {
+		st.changedStems, st.changedWords, st.changedLens = map[string]bool{}, map[string]bool{}, map[int]bool{}
+	}
+	for _, i := range lens {
+		st.changedLens[i] = true
+	}
+	for _, s := range stems {
+		st.changedStems[s] = true
+	}
+	for _, w := range words {
+		st.changedWords[w] = true
+	}
+}
+
+// save writes the state to file: what changed since the last save appended
+// to file's log when the log is small, else the state whole, by way of a
+// temporary file, which empties the log.
 func (st *searchState) save(file string) error {
-	var b bytes.Buffer
-	b.WriteByte(searchStateFormat)
-	var tmp []byte
-	put := func(v uint64) { tmp = binary.AppendUvarint(tmp[:0], v); b.Write(tmp) }
-	str := func(s string) { put(uint64(len(s))); b.WriteString(s) }
-	str(st.token)
-	str(st.lang)
-	put(uint64(len(st.lens)))
+	if !st.whole {
+		rec := st.logRecord()
+		if st.logSize+len(rec) < max(st.baseSize/4, searchLogMin) {
+			f, err := os.OpenFile(file+".log", os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+			if err == nil {
+				framed := appendRecord(nil, rec) // codec.go
+				_, err = f.Write(framed)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+				if err == nil {
+					st.logSize += len(framed)
+					st.changedStems, st.changedWords, st.changedLens = nil, nil, nil
+					return nil
+				}
+			}
+			// A failed append: write the state whole, which replaces the log.
+		}
+	}
+	w := &stateWriter{b: []byte{searchStateFormat}}
+	w.str(st.token)
+	w.str(st.lang)
+	w.uint(uint64(len(st.lens)))
 	for _, l := range st.lens {
-		put(uint64(l))
+		w.uint(uint64(l))
 	}
 	stemList := slices.Sorted(maps.Keys(st.stems))
 	stemNum := make(map[string]int, len(stemList))
-	put(uint64(len(stemList)))
+	w.uint(uint64(len(stemList)))
 	for i, s := range stemList {
 		stemNum[s] = i
 		ss := st.stems[s]
-		str(s)
-		put(uint64(ss.encLen + 1))
-		put(uint64(len(ss.raw)))
-		b.Write(ss.raw)
+		w.str(s)
+		w.uint(uint64(ss.encLen + 1))
+		w.uint(uint64(ss.df))
+		w.str(string(ss.raw))
 	}
-	put(uint64(len(st.sorted)))
-	for _, w := range st.sorted {
-		sw := st.words[w]
-		str(w)
-		put(uint64(stemNum[sw.stem]))
-		put(uint64(sw.docs))
+	w.uint(uint64(len(st.sorted)))
+	for _, word := range st.sorted {
+		sw := st.words[word]
+		w.str(word)
+		w.uint(uint64(stemNum[sw.stem]))
+		w.uint(uint64(sw.docs))
 	}
-	put(uint64(len(st.chunks)))
-	for _, c := range st.chunks {
-		str(c.first)
-		str(c.last)
-		put(uint64(c.count))
-		str(c.name)
-	}
+	w.chunks(st.chunks)
+	st.whole = true // until the file is written
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return err
 	}
 	tmpFile := file + ".tmp"
-	if err := os.WriteFile(tmpFile, b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(tmpFile, w.b, 0o644); err != nil {
 		return err
 	}
-	return os.Rename(tmpFile, file)
+	if err := os.Rename(tmpFile, file); err != nil {
+		return err
+	}
+	// The log's records name the state they follow (its token), so a log a
+	// crash left here is not applied to this state.
+	if err := os.Remove(file + ".log"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	st.base, st.baseSize, st.logSize, st.whole = st.token, len(w.b), 0, false
+	st.changedStems, st.changedWords, st.changedLens = nil, nil, nil
+	return nil
 }
 
-// loadSearchState reads what save wrote.
+// logRecord encodes what changed since the last save: the state it follows,
+// its token now, the changed page lengths, stems and words (each present or
+// gone), and the list of chunks.
+func (st *searchState) logRecord() []byte {
+	w := &stateWriter{}
+	w.str(st.base)
+	w.str(st.token)
+	w.uint(uint64(len(st.changedLens)))
+	for _, i := range slices.Sorted(maps.Keys(st.changedLens)) {
+		w.uint(uint64(i))
+		w.uint(uint64(st.lens[i]))
+	}
+	w.uint(uint64(len(st.changedStems)))
+	for _, s := range slices.Sorted(maps.Keys(st.changedStems)) {
+		w.str(s)
+		ss := st.stems[s]
+		if ss == nil {
+			w.uint(0)
+			continue
+		}
+		w.uint(uint64(ss.encLen + 2))
+		w.uint(uint64(ss.df))
+		w.str(string(ss.raw))
+	}
+	w.uint(uint64(len(st.changedWords)))
+	for _, word := range slices.Sorted(maps.Keys(st.changedWords)) {
+		w.str(word)
+		sw := st.words[word]
+		if sw == nil {
+			w.uint(0)
+			continue
+		}
+		w.uint(uint64(sw.docs) + 1)
+		w.str(sw.stem)
+	}
+	w.chunks(st.chunks)
+	return w.b
+}
+
+// applyLog applies a log's records to the state they follow, in order.
+func (st *searchState) applyLog(log []byte) error {
+	var added []string
+	removed := false
+	for _, rec := range records(log) { // codec.go
+		r := byteReader{b: rec, ok: true}
+		if r.str() != st.base {
+			break // not what follows this state: a log a crash left
+		}
+		st.token = r.str()
+		for range r.uint() {
+			i, l := r.uint(), int32(r.uint())
+			if !r.ok || i >= uint64(len(st.lens)) {
+				return errors.New("search state log: a page out of range")
+			}
+			st.total += int64(l - st.lens[i])
+			st.lens[i] = l
+		}
+		for range r.uint() {
+			s := r.str()
+			encLen := int(r.uint()) - 2
+			if encLen < -1 {
+				delete(st.stems, s)
+				continue
+			}
+			df := int32(r.uint())
+			st.stems[s] = &searchStem{encLen: encLen, df: df, raw: r.bytes()}
+		}
+		for range r.uint() {
+			w := r.str()
+			docs := r.uint()
+			if docs == 0 {
+				if st.words[w] != nil {
+					delete(st.words, w)
+					removed = true
+				}
+				continue
+			}
+			if st.words[w] == nil {
+				added = append(added, w)
+			}
+			st.words[w] = &searchWord{stem: r.str(), docs: int32(docs - 1)}
+		}
+		var cs []searchChunkRef
+		for i, nc := uint64(0), r.uint(); i < nc && r.ok; i++ {
+			cs = append(cs, searchChunkRef{first: r.str(), last: r.str(), count: int(r.uint()), name: r.str()})
+		}
+		st.chunks = cs
+		if !r.ok {
+			return errors.New("search state log: a record cut short")
+		}
+	}
+	if removed {
+		st.sorted = slices.DeleteFunc(st.sorted, func(w string) bool { return st.words[w] == nil })
+	}
+	if len(added) > 0 {
+		// A word added, taken out and added again is in added twice.
+		slices.Sort(added)
+		added = slices.Compact(added)
+		added = slices.DeleteFunc(added, func(w string) bool {
+			_, found := slices.BinarySearch(st.sorted, w)
+			return found || st.words[w] == nil
+		})
+		st.sorted = append(st.sorted, added...)
+		slices.Sort(st.sorted)
+	}
+	for _, w := range st.sorted {
+		if st.stems[st.words[w].stem] == nil {
+			return errors.New("search state log: a word's stem is missing")
+		}
+	}
+	return nil
+}
+
+// loadSearchState reads what save wrote: the state, then its log. The file
+// is memory-mapped, not read (mmap_unix.go), and the state's words, stems and
+// lists share the mapping, as the build cache's strings do (cache.go): a save
+// replaces the file by renaming a new one over it, so the mapped one never
+// changes.
 func loadSearchState(file string) (*searchState, error) {
-	data, err := os.ReadFile(file)
+	data, err := mapFile(file)
 	if err != nil {
 		return nil, err
 	}
 	if len(data) == 0 || data[0] != searchStateFormat {
 		return nil, errors.New("not a search state of this version")
 	}
+	// Decoding makes a few hundred thousand map entries that all stay live: a
+	// collection during it would free nothing.
+	gcMu.Lock()
+	defer gcMu.Unlock()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	r := byteReader{b: data[1:], ok: true}
-	st := &searchState{token: r.str(), lang: r.str()}
+	st := &searchState{token: r.str(), lang: r.str(), baseSize: len(data)}
+	st.base = st.token
 	n := r.uint()
 	if n > uint64(len(r.b)) {
 		return nil, errors.New("search state: cut short")
@@ -742,27 +1157,32 @@ func loadSearchState(file string) (*searchState, error) {
 		return nil, errors.New("search state: cut short")
 	}
 	stemList := make([]string, ns)
+	stems := make([]searchStem, ns) // one allocation for all
 	st.stems = make(map[string]*searchStem, ns)
 	for i := range stemList {
-		s := r.str()
+		s := r.sharedStr()
 		encLen := int(r.uint()) - 1
+		df := int32(r.uint())
 		stemList[i] = s
-		st.stems[s] = &searchStem{encLen: encLen, raw: r.bytes()}
+		stems[i] = searchStem{encLen: encLen, df: df, raw: r.bytes()}
+		st.stems[s] = &stems[i]
 	}
 	nw := r.uint()
 	if nw > uint64(len(r.b)) {
 		return nil, errors.New("search state: cut short")
 	}
+	words := make([]searchWord, nw)
 	st.words = make(map[string]*searchWord, nw)
 	st.sorted = make([]string, 0, nw)
-	for range nw {
-		w := r.str()
+	for i := range words {
+		w := r.sharedStr()
 		si := r.uint()
 		docs := int32(r.uint())
 		if si >= uint64(len(stemList)) {
 			return nil, errors.New("search state: a word's stem is missing")
 		}
-		st.words[w] = &searchWord{stem: stemList[si], docs: docs}
+		words[i] = searchWord{stem: stemList[si], docs: docs}
+		st.words[w] = &words[i]
 		st.sorted = append(st.sorted, w)
 	}
 	nc := r.uint()
@@ -772,7 +1192,22 @@ func loadSearchState(file string) (*searchState, error) {
 	if !r.ok {
 		return nil, errors.New("search state: cut short")
 	}
+	if log, err := os.ReadFile(file + ".log"); err == nil {
+		if err := st.applyLog(log); err != nil {
+			return nil, err
+		}
+		st.logSize = len(log)
+	}
 	return st, nil
+}
+
+// sharedStr is str sharing the reader's bytes, which must never change.
+func (r *byteReader) sharedStr() string {
+	b := r.bytes()
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // recorded tells whether the last build recorded writing every one of names.
