@@ -3,6 +3,7 @@ package site
 import (
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // A one-edit rebuild should cost what the edit touches, not what the course
@@ -18,7 +19,10 @@ import (
 //	                              navigation, the outline
 //	a module's navigation       → the module page and its lessons
 //	the outline                 → the home page
-//	a page's headings           → the pages whose links point into it (Frags)
+//	a page's headings           → the pages whose links point into it (Frags),
+//	                              found after the changed pages rendered, and
+//	                              only when their headings differ from the last
+//	                              build's (readersOfHeadings)
 //	a lesson's thread           → the lesson
 //
 // Everything else a page may read is folded into one "wide" key, compared with
@@ -91,23 +95,9 @@ func (r *run) affected() map[*Page]bool {
 	if r.prev.special(outlineKey) != r.outline {
 		visit[c.Home] = true
 	}
-	if len(changed) > 0 { // the pages whose links point into a changed page's headings
-		files := make(map[string]bool, len(changed))
-		for _, p := range changed {
-			files[p.File] = true
-		}
-		ix := r.ix
-		for f, cp := range r.prev.Files {
-			for _, fr := range cp.Frags {
-				if files[fr.Target] {
-					if p := ix.byFile[f]; p != nil {
-						visit[p] = true
-					}
-					break
-				}
-			}
-		}
-	}
+	// The pages whose links point into a changed page are looked at only if
+	// its headings changed, which is known once it rendered (readersOfHeadings).
+	r.changed = changed
 	return visit
 }
 
@@ -147,4 +137,35 @@ func (r *run) wideKey() string {
 	slices.Sort(static)
 	k.str("static").str(static...)
 	return k.sum()
+}
+
+// readersOfHeadings returns the pages, not looked at yet, whose links point into
+// a page of r.changed whose headings (the anchors a link may name) differ from
+// the last build's. It runs after those pages rendered; an edit that keeps the
+// headings, the usual one, costs nothing here.
+func (r *run) readersOfHeadings() []*Page {
+	files := map[string]bool{}
+	for _, p := range r.changed {
+		old := r.prev.page(p.File)
+		if old == nil || !slices.Equal(old.Page.TOC, p.TOC) {
+			files[p.File] = true
+		}
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	var readers []*Page
+	for f, cp := range r.prev.Files {
+		for _, fr := range cp.Frags {
+			if files[fr.Target] {
+				if p := r.ix.byFile[f]; p != nil && !r.visit[p] {
+					r.visit[p] = true
+					readers = append(readers, p)
+				}
+				break
+			}
+		}
+	}
+	slices.SortFunc(readers, func(a, b *Page) int { return strings.Compare(a.File, b.File) })
+	return readers
 }

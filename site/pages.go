@@ -56,6 +56,8 @@ type run struct {
 	fragsOf  map[*Page]*pageFrags
 	// visit holds the pages this build looked at (affected.go); nil: all of them.
 	visit map[*Page]bool
+	// changed holds the pages whose source or thread changed, when visit is set.
+	changed []*Page
 	// fragsSame: every page's entry in the whole-course files is the last build's,
 	// in the same order (fragsOrder), so those files need not be assembled again.
 	fragsSame bool
@@ -184,26 +186,36 @@ func (r *run) render() (*state, error) {
 	// others keep their record and output as the last build left them.
 	look := all
 	if r.visit = r.affected(); r.visit != nil {
+		// The pages not looked at keep the last build's records, taken over
+		// whole: the map is copied in one go, and the looked-at pages
+		// overwrite their entries (the page set is the last build's, or the
+		// wide key would have differed).
+		r.next.Files = maps.Clone(r.prev.Files)
 		look = make([]*Page, 0, len(r.visit))
 		for _, p := range all {
 			if r.visit[p] || !r.carry(p) {
+				r.visit[p] = true
 				look = append(look, p)
 			}
 		}
 	}
 	r.looked = len(look)
 	step("readers")
-	logs := make([]*linkLog, len(look))
-	var layoutErrs layoutErrors // a broken layout fails every page that uses it: said once
-	progress := r.progress(len(look))
-	err := parallel(r.ctx, len(look), func(i int) error {
-		var err error
-		logs[i], err = r.renderPage(look[i], PageData{Site: r.site, Live: r.b.o.Live})
-		progress()
-		return layoutErrs.add(err)
-	})
-	if err = errors.Join(err, layoutErrs.err()); err != nil {
-		return nil, fmt.Errorf("render: %w", err)
+	logs, err := r.renderPages(look)
+	if err != nil {
+		return nil, err
+	}
+	if r.visit != nil {
+		// A changed page whose headings moved: the pages linking into it check
+		// their links again.
+		if more := r.readersOfHeadings(); len(more) > 0 {
+			moreLogs, err := r.renderPages(more)
+			if err != nil {
+				return nil, err
+			}
+			look, logs = append(look, more...), append(logs, moreLogs...)
+			r.looked = len(look)
+		}
 	}
 	if err := r.checkFragments(look, logs); err != nil {
 		return nil, fmt.Errorf("render: %w", err)
@@ -213,6 +225,23 @@ func (r *run) render() (*state, error) {
 		return nil, err
 	}
 	return r.next, nil
+}
+
+// renderPages renders pages in parallel and returns what each learned of its links.
+func (r *run) renderPages(pages []*Page) ([]*linkLog, error) {
+	logs := make([]*linkLog, len(pages))
+	var layoutErrs layoutErrors // a broken layout fails every page that uses it: said once
+	progress := r.progress(len(pages))
+	err := parallel(r.ctx, len(pages), func(i int) error {
+		var err error
+		logs[i], err = r.renderPage(pages[i], PageData{Site: r.site, Live: r.b.o.Live})
+		progress()
+		return layoutErrs.add(err)
+	})
+	if err = errors.Join(err, layoutErrs.err()); err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	return logs, nil
 }
 
 // progress tells Options.Progress that rendering total pages starts, and returns
@@ -241,6 +270,9 @@ func (r *run) outPath(url string) string {
 // mathCSSPath is where the stylesheet of a page's formulas goes: beside the page,
 // as math.css, which the page links as {{.Page.URL}}math.css.
 func mathCSSPath(pageRel string) string {
+	if dir, ok := strings.CutSuffix(pageRel, "/index.html"); ok && dir != "" && path.Clean(dir) == dir {
+		return dir + "/math.css" // as below, without path.Join's allocations: once per page carried
+	}
 	return path.Join(path.Dir(pageRel), "math.css")
 }
 
@@ -274,12 +306,11 @@ func (r *run) carry(p *Page) bool {
 	if !r.out.keep(rel) {
 		return false
 	}
-	r.out.keep(mathCSSPath(rel))                        // the page's formulas, if it has any
+	if c.Page.HasMath { // its formulas' stylesheet: written exactly when it has formulas (render.go)
+		r.out.keep(mathCSSPath(rel))
+	}
 	p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed // as rendered last time: links into it are checked against them
-	r.mu.Lock()
-	r.next.Files[p.File] = c
-	r.mu.Unlock()
-	return true
+	return true                                         // its record is already in r.next.Files (render)
 }
 
 // renderPage renders one page unless its output is known to be unchanged.
