@@ -46,30 +46,34 @@ const outlineKey = "outline"
 // affected returns the pages renderPage must look at in this build, or nil
 // when every page must be (a first build, a wide change, a course layout that
 // reaches other pages, threads read afresh). It records in r.next what the
-// next build compares.
-func (r *run) affected() map[*Page]bool {
+// next build compares. all is the course's pages (Course.All); olds, when
+// visit is not nil, holds each one's record from the last build (nil for the
+// pages the graph made up), so that carrying the others over looks none up again.
+func (r *run) affected(all []*Page) (visit map[*Page]bool, olds []*cachedPage) {
 	c := r.course
 	wide := r.wideKey()
 	r.next.Special[wideKey] = wide
 	r.next.Special[outlineKey] = r.outline
 	switch {
 	case r.prev == nil, r.theme.ReadsCourse:
-		return nil
+		return nil, nil
 	case r.prev.special(wideKey) != wide:
-		return nil
+		return nil, nil
 	case r.b.o.Discussion != nil && r.b.threadsRedone == nil:
-		return nil // every thread read anew (a new process): which changed is unknown
+		return nil, nil // every thread read anew (a new process): which changed is unknown
 	}
-	visit := map[*Page]bool{}
+	visit = map[*Page]bool{}
+	olds = make([]*cachedPage, len(all))
 	var changed []*Page
-	for _, p := range c.All() {
+	for i, p := range all {
 		if p.Hash == "" {
 			continue // made up by the graph: covered by its module's key
 		}
 		old := r.prev.page(p.File)
 		if old == nil || old.RenderKey == "" {
-			return nil // unknown to the last build (the wide key should have said)
+			return nil, nil // unknown to the last build (the wide key should have said)
 		}
+		olds[i] = old
 		if !p.reused || old.Page.Hash != p.Hash || (p.Kind == KindLesson && r.b.threadsRedone[p.ID]) {
 			changed = append(changed, p)
 		}
@@ -98,7 +102,7 @@ func (r *run) affected() map[*Page]bool {
 	// The pages whose links point into a changed page are looked at only if
 	// its headings changed, which is known once it rendered (readersOfHeadings).
 	r.changed = changed
-	return visit
+	return visit, olds
 }
 
 // wideKey digests what any page may read beyond its own source, its

@@ -185,15 +185,16 @@ func (r *run) render() (*state, error) {
 	// Only the pages that read what changed are looked at (affected.go); the
 	// others keep their record and output as the last build left them.
 	look := all
-	if r.visit = r.affected(); r.visit != nil {
+	var olds []*cachedPage
+	if r.visit, olds = r.affected(all); r.visit != nil {
 		// The pages not looked at keep the last build's records, taken over
 		// whole: the map is copied in one go, and the looked-at pages
 		// overwrite their entries (the page set is the last build's, or the
 		// wide key would have differed).
 		r.next.Files = maps.Clone(r.prev.Files)
 		look = make([]*Page, 0, len(r.visit))
-		for _, p := range all {
-			if r.visit[p] || !r.carry(p) {
+		for i, p := range all {
+			if r.visit[p] || !r.carry(p, olds[i]) {
 				r.visit[p] = true
 				look = append(look, p)
 			}
@@ -295,11 +296,11 @@ func (r *run) renderKey(p *Page) string {
 }
 
 // carry keeps page p as the last build made it, without looking at it, since
-// nothing it reads changed (affected.go). It returns false when the last build
+// nothing it reads changed (affected.go); c is its record from the last build
+// (nil for a page the graph made up). It returns false when the last build
 // left no output for it: p must then render.
-func (r *run) carry(p *Page) bool {
+func (r *run) carry(p *Page, c *cachedPage) bool {
 	rel := r.outPath(p.URL)
-	c := r.prev.page(p.File)
 	if c == nil { // made up by the graph: no record, its output only
 		return p.Hash == "" && r.out.keep(rel)
 	}
