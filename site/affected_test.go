@@ -254,3 +254,57 @@ func TestTextEditKeepsWholeCourseFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestOneEditCacheMatchesCleanBuild: a one-edit build saves to the cache only
+// the records of the pages it looked at (a delta against the last build's); the
+// cache it leaves, loaded anew, holds what a clean build's cache holds.
+func TestOneEditCacheMatchesCleanBuild(t *testing.T) {
+	dir := affectedCourse(t)
+	mustBuild(t, dir)
+	for _, rel := range []string{"content/02-mod/l2.md", "content/04-mod/l3.md", "content/02-mod/l2.md"} {
+		name := filepath.Join(dir, filepath.FromSlash(rel))
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, append(data, "\nOne more sentence.\n"...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if res := mustBuild(t, dir); res.Looked >= res.Pages {
+			t.Fatalf("edit of %s: looked at all %d pages, want a one-edit build", rel, res.Pages)
+		}
+	}
+	cache := filepath.Join(dir, ".cohort", cacheFile)
+	if _, err := os.Stat(cache + ".log"); err != nil {
+		t.Fatalf("the edits left no delta log: %v", err)
+	}
+	incremental, err := loadState(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gone := range []string{".cohort", "public"} {
+		if err := os.RemoveAll(filepath.Join(dir, gone)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustBuild(t, dir)
+	clean, err := loadState(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(incremental.Files) != len(clean.Files) || len(incremental.Frags) != len(clean.Frags) {
+		t.Fatalf("cache holds %d pages and %d entries, a clean build's %d and %d",
+			len(incremental.Files), len(incremental.Frags), len(clean.Files), len(clean.Frags))
+	}
+	for f, c := range clean.Files {
+		got := incremental.Files[f]
+		if got == nil || got.RenderKey != c.RenderKey || got.Page.Hash != c.Page.Hash {
+			t.Errorf("%s: cached record differs from a clean build's", f)
+		}
+	}
+	for f, c := range clean.Frags {
+		if got := incremental.Frags[f]; got == nil || got.Key != c.Key || string(got.Search) != string(c.Search) {
+			t.Errorf("%s: cached whole-course entries differ from a clean build's", f)
+		}
+	}
+}

@@ -34,6 +34,13 @@ type state struct {
 	// walk lists again only the folders whose time changed.
 	Dirs map[string]*dirRecord
 
+	// from, when set, is a state this one was made from by copying its Files
+	// and Frags whole and then overwriting only the entries named in touched
+	// (the pages a one-edit build looked at): a delta against from compares
+	// those, not every page (codec.go).
+	from    *state
+	touched []string
+
 	size     int  // bytes of the encoded base, when read or written
 	blobSize int  // of which in the second section (codec.go)
 	logSize  int  // bytes of deltas appended after that base

@@ -82,6 +82,13 @@ func (r *run) makeFrags() error {
 			r.next.Frags[p.File] = made[i]
 		}
 		r.fragsOrder = r.prev.special(fragsOrderKey)
+		for _, i := range look {
+			r.touched = append(r.touched, all[i].File)
+		}
+		// Files and Frags are both the last build's but for the pages
+		// touched: the cache's delta compares those only (codec.go).
+		r.next.from, r.next.touched = r.prev, r.touched
+		r.prev.from, r.prev.touched = nil, nil // no chain of past states kept alive in serve
 	} else {
 		order := newKeyer()
 		for i, p := range all {

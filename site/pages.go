@@ -58,6 +58,9 @@ type run struct {
 	visit map[*Page]bool
 	// changed holds the pages whose source or thread changed, when visit is set.
 	changed []*Page
+	// touched names, when visit is set, the files whose entries in r.next.Files
+	// or r.next.Frags may differ from the last build's (state.from).
+	touched []string
 	// fragsSame: every page's entry in the whole-course files is the last build's,
 	// in the same order (fragsOrder), so those files need not be assembled again.
 	fragsSame bool
@@ -131,8 +134,10 @@ func (r *run) render() (*state, error) {
 		everything = courseKey(c)
 	}
 	outlineKey, modulesKey := newKeyer(), newKeyer()
-	for _, m := range c.Modules {
-		outlineKey.str(moduleKey(m) + everything)
+	modKeys := make([]string, len(c.Modules)) // each module's, made once for the outline and its navigation
+	for i, m := range c.Modules {
+		modKeys[i] = moduleKey(m)
+		outlineKey.str(modKeys[i] + everything)
 		// Exactly what partials/sidebar.html shows of another module when it
 		// does not list lessons: a wider key (the module's card, its total
 		// time) made one lesson's new reading time re-render every page. A
@@ -147,8 +152,8 @@ func (r *run) render() (*state, error) {
 	if sidebar.AllLessons {
 		sidebarKey = r.outline
 	}
-	for _, m := range c.Modules {
-		key := newKeyer().str(moduleKey(m), everything, sidebarKey).sum()
+	for i, m := range c.Modules {
+		key := newKeyer().str(modKeys[i], everything, sidebarKey).sum()
 		r.modKeys[m] = key
 		nav, ok := r.prev.nav(key)
 		if !ok {
@@ -220,6 +225,11 @@ func (r *run) render() (*state, error) {
 	}
 	if err := r.checkFragments(look, logs); err != nil {
 		return nil, fmt.Errorf("render: %w", err)
+	}
+	if r.visit != nil {
+		for _, p := range look { // what r.next.Files may differ in from the last build's
+			r.touched = append(r.touched, p.File)
+		}
 	}
 	step("pages")
 	if err := r.extras(); err != nil { // extras.go: times its own steps
