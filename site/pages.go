@@ -205,6 +205,9 @@ func (r *run) render() (*state, error) {
 			}
 		}
 	}
+	if r.visit == nil {
+		r.b.endGCHold() // every page is looked at: a build that allocates, and collects as usual
+	}
 	r.looked = len(look)
 	step("readers")
 	logs, err := r.renderPages(look)
