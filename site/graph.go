@@ -118,9 +118,10 @@ func checkUnique(c *Course) error {
 		urls[p.URL] = p
 	}
 	aliases := map[string]bool{} // the URLs in urls that are aliases
+	base := c.Config.BasePath()
 	for _, p := range all {
 		for _, a := range p.Aliases {
-			u := aliasURL(c.Config.BasePath(), a)
+			u := aliasURL(base, a)
 			if q, ok := urls[u]; ok {
 				f := path.Join(ContentDir, q.File)
 				if aliases[u] {

@@ -35,7 +35,10 @@ type run struct {
 	site      *SiteData
 	schedules []*Schedule
 
-	ix       *linkIndex
+	ix *linkIndex
+	// basePath is r.cfg.BasePath(), which parses the base URL: made once per
+	// build rather than once per page's output path.
+	basePath string
 	navs     map[*Module]template.HTML // per module: rendered once, or kept from the last build
 	modKeys  map[*Module]string
 	pagesKey string
@@ -95,6 +98,7 @@ func (r *run) render() (*state, error) {
 	}
 	r.next = &state{Version: Version, Key: r.key, Files: make(map[string]*cachedPage, nFiles),
 		Navs: map[string]template.HTML{}, Special: map[string]string{}, Frags: make(map[string]*pageFrags, nFiles)}
+	r.basePath = r.cfg.BasePath()
 	r.site = r.siteData()
 	r.ix = newLinkIndex(c)
 	for _, a := range r.tree.assets {
@@ -278,7 +282,11 @@ func (r *run) progress(total int) func() {
 
 // outPath is where a page's HTML goes under the output folder.
 func (r *run) outPath(url string) string {
-	return strings.TrimPrefix(url, r.cfg.BasePath()) + "index.html"
+	base := r.basePath
+	if base == "" {
+		base = r.cfg.BasePath()
+	}
+	return strings.TrimPrefix(url, base) + "index.html"
 }
 
 // mathCSSPath is where the stylesheet of a page's formulas goes: beside the page,
