@@ -74,7 +74,10 @@ func (r *run) affected(all []*Page) (visit map[*Page]bool, olds []*cachedPage) {
 			return nil, nil // unknown to the last build (the wide key should have said)
 		}
 		olds[i] = old
-		if !p.reused || old.Page.Hash != p.Hash || (p.Kind == KindLesson && r.b.threadsRedone[p.ID]) {
+		// A source read again whose bytes are the last build's (touched, or
+		// put back as it was) is not a change: carry gives it what rendering
+		// added to the cached page.
+		if old.Page.Hash != p.Hash || (p.Kind == KindLesson && r.b.threadsRedone[p.ID]) {
 			changed = append(changed, p)
 		}
 	}

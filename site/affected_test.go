@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // affectedCourse writes a course of 4 modules of 6 lessons; the first lesson of
@@ -306,5 +307,68 @@ func TestOneEditCacheMatchesCleanBuild(t *testing.T) {
 		if got := incremental.Frags[f]; got == nil || got.Key != c.Key || string(got.Search) != string(c.Search) {
 			t.Errorf("%s: cached whole-course entries differ from a clean build's", f)
 		}
+	}
+}
+
+// TestTouchedSourceIsNoEdit: a lesson written again with the same bytes (a
+// checkout, an editor's save without changes) is read again but looked at by
+// no page, in serve and in a new process; the new process records its new
+// time, so the build after does not read it again, and the output stays what
+// a clean build makes.
+func TestTouchedSourceIsNoEdit(t *testing.T) {
+	dir := affectedCourse(t)
+	ctx := context.Background()
+	opts := Options{Source: dir, Out: filepath.Join(dir, "public"), CacheDir: filepath.Join(dir, ".cohort")}
+	serve := NewBuilder(opts)
+	if _, err := serve.Build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lesson := filepath.Join(dir, "content", "02-mod", "l2.md")
+	touch := func(when time.Time) {
+		t.Helper()
+		data, err := os.ReadFile(lesson)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(lesson, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(lesson, when, when); err != nil {
+			t.Fatal(err)
+		}
+	}
+	touch(time.Now().Add(-time.Hour))
+	res, err := serve.BuildChanged(ctx, []string{"content/02-mod/l2.md"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Looked != 0 || res.Rendered != 0 || len(res.Written) != 0 {
+		t.Errorf("serve: a rewrite with the same bytes looked at %d pages, rendered %d, wrote %v; want none", res.Looked, res.Rendered, res.Written)
+	}
+	if err := serve.SaveCache(); err != nil {
+		t.Fatal(err)
+	}
+	touch(time.Now().Add(-30 * time.Minute))
+	if res := mustBuild(t, dir); res.Looked != 0 || res.Rendered != 0 {
+		t.Errorf("new process: a rewrite with the same bytes looked at %d pages and rendered %d; want none", res.Looked, res.Rendered)
+	}
+	s, err := loadState(filepath.Join(dir, ".cohort", cacheFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(lesson)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.Files["02-mod/l2.md"]; c == nil || c.ModTime != info.ModTime().UnixNano() {
+		t.Error("the cache keeps the lesson's old time: every new process would read it again")
+	}
+	got := read(t, opts.Out, "02-mod/l2/index.html")
+	clean := t.TempDir()
+	if _, err := Build(ctx, Options{Source: dir, Out: clean}); err != nil {
+		t.Fatal(err)
+	}
+	if want := read(t, clean, "02-mod/l2/index.html"); got != want {
+		t.Error("the lesson's page differs from a clean build's")
 	}
 }

@@ -331,8 +331,19 @@ func (r *run) carry(p *Page, c *cachedPage) bool {
 	if c.Page.HasMath { // its formulas' stylesheet: written exactly when it has formulas (render.go)
 		r.out.keep(mathCSSPath(rel))
 	}
-	p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed // as rendered last time: links into it are checked against them
-	return true                                         // its record is already in r.next.Files (render)
+	p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed         // as rendered last time: links into it are checked against them
+	p.HasMath, p.HasDiagram = c.Page.HasMath, c.Page.HasDiagram // static.go: KaTeX and Mermaid (a source read again lacks them)
+	if !p.reused {
+		// Read again, the same bytes under a new time: the record takes the
+		// new time, or the next process would read it again too.
+		if s, ok := r.tree.byPath[p.File]; ok && (c.Size != s.size || c.ModTime != s.mtime.UnixNano() || c.Change != s.ctime) {
+			again := *c
+			again.Size, again.ModTime, again.Change = s.size, s.mtime.UnixNano(), s.ctime
+			r.next.Files[p.File] = &again
+			r.touched = append(r.touched, p.File)
+		}
+	}
+	return true // its record is already in r.next.Files (render)
 }
 
 // renderPage renders one page unless its output is known to be unchanged.
