@@ -3,6 +3,7 @@ package site
 import (
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // A one-edit rebuild should cost what the edit touches, not what the course
@@ -18,7 +19,10 @@ import (
 //	                              navigation, the outline
 //	a module's navigation       → the module page and its lessons
 //	the outline                 → the home page
-//	a page's headings           → the pages whose links point into it (Frags)
+//	a page's headings           → the pages whose links point into it (Frags),
+//	                              found after the changed pages rendered, and
+//	                              only when their headings differ from the last
+//	                              build's (readersOfHeadings)
 //	a lesson's thread           → the lesson
 //
 // Everything else a page may read is folded into one "wide" key, compared with
@@ -42,31 +46,38 @@ const outlineKey = "outline"
 // affected returns the pages renderPage must look at in this build, or nil
 // when every page must be (a first build, a wide change, a course layout that
 // reaches other pages, threads read afresh). It records in r.next what the
-// next build compares.
-func (r *run) affected() map[*Page]bool {
+// next build compares. all is the course's pages (Course.All); olds, when
+// visit is not nil, holds each one's record from the last build (nil for the
+// pages the graph made up), so that carrying the others over looks none up again.
+func (r *run) affected(all []*Page) (visit map[*Page]bool, olds []*cachedPage) {
 	c := r.course
 	wide := r.wideKey()
 	r.next.Special[wideKey] = wide
 	r.next.Special[outlineKey] = r.outline
 	switch {
 	case r.prev == nil, r.theme.ReadsCourse:
-		return nil
+		return nil, nil
 	case r.prev.special(wideKey) != wide:
-		return nil
+		return nil, nil
 	case r.b.o.Discussion != nil && r.b.threadsRedone == nil:
-		return nil // every thread read anew (a new process): which changed is unknown
+		return nil, nil // every thread read anew (a new process): which changed is unknown
 	}
-	visit := map[*Page]bool{}
+	visit = map[*Page]bool{}
+	olds = make([]*cachedPage, len(all))
 	var changed []*Page
-	for _, p := range c.All() {
+	for i, p := range all {
 		if p.Hash == "" {
 			continue // made up by the graph: covered by its module's key
 		}
 		old := r.prev.page(p.File)
 		if old == nil || old.RenderKey == "" {
-			return nil // unknown to the last build (the wide key should have said)
+			return nil, nil // unknown to the last build (the wide key should have said)
 		}
-		if !p.reused || old.Page.Hash != p.Hash || (p.Kind == KindLesson && r.b.threadsRedone[p.ID]) {
+		olds[i] = old
+		// A source read again whose bytes are the last build's (touched, or
+		// put back as it was) is not a change: carry gives it what rendering
+		// added to the cached page.
+		if old.Page.Hash != p.Hash || (p.Kind == KindLesson && r.b.threadsRedone[p.ID]) {
 			changed = append(changed, p)
 		}
 	}
@@ -91,24 +102,10 @@ func (r *run) affected() map[*Page]bool {
 	if r.prev.special(outlineKey) != r.outline {
 		visit[c.Home] = true
 	}
-	if len(changed) > 0 { // the pages whose links point into a changed page's headings
-		files := make(map[string]bool, len(changed))
-		for _, p := range changed {
-			files[p.File] = true
-		}
-		ix := r.ix
-		for f, cp := range r.prev.Files {
-			for _, fr := range cp.Frags {
-				if files[fr.Target] {
-					if p := ix.byFile[f]; p != nil {
-						visit[p] = true
-					}
-					break
-				}
-			}
-		}
-	}
-	return visit
+	// The pages whose links point into a changed page are looked at only if
+	// its headings changed, which is known once it rendered (readersOfHeadings).
+	r.changed = changed
+	return visit, olds
 }
 
 // wideKey digests what any page may read beyond its own source, its
@@ -147,4 +144,35 @@ func (r *run) wideKey() string {
 	slices.Sort(static)
 	k.str("static").str(static...)
 	return k.sum()
+}
+
+// readersOfHeadings returns the pages, not looked at yet, whose links point into
+// a page of r.changed whose headings (the anchors a link may name) differ from
+// the last build's. It runs after those pages rendered; an edit that keeps the
+// headings, the usual one, costs nothing here.
+func (r *run) readersOfHeadings() []*Page {
+	files := map[string]bool{}
+	for _, p := range r.changed {
+		old := r.prev.page(p.File)
+		if old == nil || !slices.Equal(old.Page.TOC, p.TOC) {
+			files[p.File] = true
+		}
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	var readers []*Page
+	for f, cp := range r.prev.Files {
+		for _, fr := range cp.Frags {
+			if files[fr.Target] {
+				if p := r.ix.byFile[f]; p != nil && !r.visit[p] {
+					r.visit[p] = true
+					readers = append(readers, p)
+				}
+				break
+			}
+		}
+	}
+	slices.SortFunc(readers, func(a, b *Page) int { return strings.Compare(a.File, b.File) })
+	return readers
 }

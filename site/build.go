@@ -118,6 +118,10 @@ type Builder struct {
 	// is that same page again, without a copy (serve's rebuilds).
 	pages map[string]*Page
 	mu    sync.Mutex
+	// releaseGC ends the collector's pause that loading the cache began
+	// (holdGC, cache.go), at the end of that build or once it is known to
+	// render every page; nil when none is held.
+	releaseGC func()
 
 	// threads keeps each lesson's thread between builds; stale lists the lessons
 	// whose thread changed since (ThreadChanged), "" meaning all.
@@ -167,6 +171,7 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	defer b.endGCHold()
 	start := time.Now()
 	timer := &stepTimer{mark: start}
 	step := timer.done
@@ -480,8 +485,13 @@ func (b *Builder) previous() *state {
 	if b.o.CacheDir == "" {
 		return nil
 	}
+	// The loaded cache stays live for the build: collecting it would free
+	// nothing, so the collector waits for the build's end (cache.go).
+	b.endGCHold()
+	b.releaseGC = holdGC()
 	s, err := loadState(filepath.Join(b.o.CacheDir, cacheFile))
 	if err != nil {
+		b.endGCHold()
 		if !errors.Is(err, fs.ErrNotExist) {
 			b.log.Warn("build cache ignored", "err", err)
 		}
@@ -489,6 +499,14 @@ func (b *Builder) previous() *state {
 	}
 	b.saved = s
 	return s
+}
+
+// endGCHold ends the collector's pause begun by loading the cache, if any.
+func (b *Builder) endGCHold() {
+	if b.releaseGC != nil {
+		b.releaseGC()
+		b.releaseGC = nil
+	}
 }
 
 // buildKey covers everything that every page depends on.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"sync"
 
@@ -33,6 +34,13 @@ type state struct {
 	// Dirs is the walk of content/ by folder (content.go), so that the next
 	// walk lists again only the folders whose time changed.
 	Dirs map[string]*dirRecord
+
+	// from, when set, is a state this one was made from by copying its Files
+	// and Frags whole and then overwriting only the entries named in touched
+	// (the pages a one-edit build looked at): a delta against from compares
+	// those, not every page (codec.go).
+	from    *state
+	touched []string
 
 	size     int  // bytes of the encoded base, when read or written
 	blobSize int  // of which in the second section (codec.go)
@@ -194,18 +202,60 @@ func loadState(name string) (*state, error) {
 	return s, nil
 }
 
-// gcMu keeps two loads from saving and restoring the collector's setting
-// across each other, which could leave it off.
-var gcMu sync.Mutex
-
 // withoutGC runs decode with the garbage collector paused. Decoding a state
 // makes tens of thousands of small objects that all stay live: a collection
 // during it would scan them and free nothing (it took a third of a load).
 func withoutGC(decode func() (*state, error)) (*state, error) {
-	gcMu.Lock()
-	defer gcMu.Unlock()
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	release := holdGC()
+	defer release()
 	return decode()
+}
+
+// gcHoldHeadroom is how much a build may allocate beyond what the process held
+// when the collector was paused (holdGC) before it collects anyway: a
+// one-edit build allocates a few tens of MiB; a build that renders every page
+// more, and then collects as usual.
+const gcHoldHeadroom = 256 << 20
+
+// gcHolds counts the pauses in force, so that overlapping ones (two builders
+// in one process, a load within a build) restore the collector's settings
+// once, when the last ends.
+var gcHolds struct {
+	sync.Mutex
+	n       int
+	percent int
+	limit   int64
+}
+
+// holdGC pauses the garbage collector until release is called, except that
+// it still collects when the heap grows gcHoldHeadroom past its size now (a
+// memory limit). A fresh process that loads the cache and redoes one page
+// allocates little more than the cache itself, which stays live: without the
+// pause, the first collection, due at once because nothing was collected yet,
+// marked all of it during the build and slowed every step by its write
+// barriers (about a third of a one-edit build at 10,000 lessons).
+func holdGC() (release func()) {
+	gcHolds.Lock()
+	if gcHolds.n == 0 {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		gcHolds.percent = debug.SetGCPercent(-1)
+		gcHolds.limit = debug.SetMemoryLimit(-1) // -1 reads it
+		debug.SetMemoryLimit(min(gcHolds.limit, int64(ms.Sys)+gcHoldHeadroom))
+	}
+	gcHolds.n++
+	gcHolds.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			gcHolds.Lock()
+			defer gcHolds.Unlock()
+			if gcHolds.n--; gcHolds.n == 0 {
+				debug.SetMemoryLimit(gcHolds.limit)
+				debug.SetGCPercent(gcHolds.percent)
+			}
+		})
+	}
 }
 
 // save writes s to the cache folder, where old is what the folder holds now

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"html/template"
+	"slices"
 	"time"
 	"unsafe"
 )
@@ -462,7 +463,12 @@ func (s *state) delta(old *state) []byte {
 	e := &encoder{b: make([]byte, 0, 64<<10)}
 	e.str(s.Version)
 	e.str(s.Key)
-	changed, gone := diffKeys(old.Files, s.Files)
+	var changed, gone []string
+	if s.from == old {
+		changed, gone = diffTouched(old.Files, s.Files, s.touched)
+	} else {
+		changed, gone = diffKeys(old.Files, s.Files)
+	}
 	e.uint(uint64(len(changed)))
 	for _, name := range changed {
 		e.file(name, s.Files[name])
@@ -472,7 +478,11 @@ func (s *state) delta(old *state) []byte {
 	n += strDelta(e, old.Outputs, s.Outputs)
 	n += strDelta(e, old.Navs, s.Navs)
 	n += strDelta(e, old.Special, s.Special)
-	changed, gone = diffKeys(old.Frags, s.Frags)
+	if s.from == old {
+		changed, gone = diffTouched(old.Frags, s.Frags, s.touched)
+	} else {
+		changed, gone = diffKeys(old.Frags, s.Frags)
+	}
 	e.uint(uint64(len(changed)))
 	for _, name := range changed {
 		e.frag(name, s.Frags[name])
@@ -503,6 +513,23 @@ func diffKeys[V comparable](old, next map[string]V) (changed, gone []string) {
 	for k := range old {
 		if _, ok := next[k]; !ok {
 			gone = append(gone, k)
+		}
+	}
+	return changed, gone
+}
+
+// diffTouched is diffKeys for a map made from old by changing only the keys in
+// touched (state.from): it looks at those alone, each once.
+func diffTouched[V comparable](old, next map[string]V, touched []string) (changed, gone []string) {
+	touched = slices.Compact(slices.Sorted(slices.Values(touched)))
+	for _, k := range touched {
+		nv, nok := next[k]
+		ov, ook := old[k]
+		switch {
+		case !nok && ook:
+			gone = append(gone, k)
+		case nok && (!ook || ov != nv):
+			changed = append(changed, k)
 		}
 	}
 	return changed, gone

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 )
 
@@ -34,7 +35,9 @@ func (r *run) makeFrags() error {
 		// An entry shows its page and its module's title and opening: only the
 		// pages looked at, and the lessons of a module whose page was, can differ.
 		for i, p := range all {
-			if f := r.prev.Frags[p.File]; f != nil && !r.visit[p] && (p.Module == nil || !r.visit[p.Module.Page]) {
+			if r.visit[p] || (p.Module != nil && r.visit[p.Module.Page]) {
+				look = append(look, i)
+			} else if f := r.prev.Frags[p.File]; f != nil {
 				made[i] = f
 			} else {
 				look = append(look, i)
@@ -47,32 +50,58 @@ func (r *run) makeFrags() error {
 		return nil
 	})
 	r.fragsOf = make(map[*Page]*pageFrags, len(all))
-	order := newKeyer()
-	r.fragsSame = r.prev != nil
+	for i, p := range all {
+		r.fragsOf[p] = made[i]
+	}
 	// An edit to a lesson's text makes its entries again (its search entry
 	// changed), but its sitemap and lessons.json entries are mostly the same
 	// bytes: those files are then kept, not assembled and hashed again.
+	r.fragsSame = r.prev != nil
 	r.sitemapSame, r.manifestSame = r.prev != nil, r.prev != nil
-	for i, p := range all {
-		r.fragsOf[p] = made[i]
-		r.next.Frags[p.File] = made[i]
-		order.str(p.File)
-		if r.prev == nil {
-			continue
+	compare := func(old, now *pageFrags) {
+		if old == now {
+			return
 		}
-		if old := r.prev.Frags[p.File]; old != made[i] {
-			r.fragsSame = false
-			if old == nil {
-				r.sitemapSame, r.manifestSame = false, false
-				continue
-			}
-			r.sitemapSame = r.sitemapSame && bytes.Equal(old.Sitemap, made[i].Sitemap)
-			r.manifestSame = r.manifestSame && bytes.Equal(old.Manifest, made[i].Manifest)
+		r.fragsSame = false
+		if old == nil {
+			r.sitemapSame, r.manifestSame = false, false
+			return
 		}
+		r.sitemapSame = r.sitemapSame && bytes.Equal(old.Sitemap, now.Sitemap)
+		r.manifestSame = r.manifestSame && bytes.Equal(old.Manifest, now.Manifest)
 	}
-	r.fragsOrder = order.sum()
+	if r.visit != nil {
+		// The same pages as the last build, in the same order (or the wide key,
+		// which digests the files in this order, would have differed): the last
+		// build's entries are taken over whole, and only the pages looked at
+		// here are compared and overwritten.
+		r.next.Frags = maps.Clone(r.prev.Frags)
+		for _, i := range look {
+			p := all[i]
+			compare(r.prev.Frags[p.File], made[i])
+			r.next.Frags[p.File] = made[i]
+		}
+		r.fragsOrder = r.prev.special(fragsOrderKey)
+		for _, i := range look {
+			r.touched = append(r.touched, all[i].File)
+		}
+		// Files and Frags are both the last build's but for the pages
+		// touched: the cache's delta compares those only (codec.go).
+		r.next.from, r.next.touched = r.prev, r.touched
+		r.prev.from, r.prev.touched = nil, nil // no chain of past states kept alive in serve
+	} else {
+		order := newKeyer()
+		for i, p := range all {
+			r.next.Frags[p.File] = made[i]
+			order.str(p.File)
+			if r.prev != nil {
+				compare(r.prev.Frags[p.File], made[i])
+			}
+		}
+		r.fragsOrder = order.sum()
+	}
 	r.next.Special[fragsOrderKey] = r.fragsOrder
-	if r.prev.special(fragsOrderKey) != r.fragsOrder {
+	if r.prev.special(fragsOrderKey) != r.fragsOrder || r.fragsOrder == "" {
 		r.fragsSame, r.sitemapSame, r.manifestSame = false, false, false
 	}
 	head, herr := r.manifestHeadJSON() // manifest.go

@@ -23,11 +23,12 @@ type linkIndex struct {
 }
 
 func newLinkIndex(c *Course) *linkIndex {
+	n := len(c.Pages) + len(c.Modules) + len(c.Lessons) + 1 // sized once: growing three maps of 10,000 rehashes them
 	ix := &linkIndex{
 		base:   c.Config.BasePath(),
-		byFile: map[string]*Page{},
-		byURL:  map[string]*Page{},
-		urls:   map[string]bool{},
+		byFile: make(map[string]*Page, n),
+		byURL:  make(map[string]*Page, n),
+		urls:   make(map[string]bool, n),
 		assets: map[string]bool{},
 	}
 	for _, p := range c.All() {

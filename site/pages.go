@@ -35,7 +35,10 @@ type run struct {
 	site      *SiteData
 	schedules []*Schedule
 
-	ix       *linkIndex
+	ix *linkIndex
+	// basePath is r.cfg.BasePath(), which parses the base URL: made once per
+	// build rather than once per page's output path.
+	basePath string
 	navs     map[*Module]template.HTML // per module: rendered once, or kept from the last build
 	modKeys  map[*Module]string
 	pagesKey string
@@ -56,6 +59,11 @@ type run struct {
 	fragsOf  map[*Page]*pageFrags
 	// visit holds the pages this build looked at (affected.go); nil: all of them.
 	visit map[*Page]bool
+	// changed holds the pages whose source or thread changed, when visit is set.
+	changed []*Page
+	// touched names, when visit is set, the files whose entries in r.next.Files
+	// or r.next.Frags may differ from the last build's (state.from).
+	touched []string
 	// fragsSame: every page's entry in the whole-course files is the last build's,
 	// in the same order (fragsOrder), so those files need not be assembled again.
 	fragsSame bool
@@ -90,6 +98,7 @@ func (r *run) render() (*state, error) {
 	}
 	r.next = &state{Version: Version, Key: r.key, Files: make(map[string]*cachedPage, nFiles),
 		Navs: map[string]template.HTML{}, Special: map[string]string{}, Frags: make(map[string]*pageFrags, nFiles)}
+	r.basePath = r.cfg.BasePath()
 	r.site = r.siteData()
 	r.ix = newLinkIndex(c)
 	for _, a := range r.tree.assets {
@@ -129,8 +138,10 @@ func (r *run) render() (*state, error) {
 		everything = courseKey(c)
 	}
 	outlineKey, modulesKey := newKeyer(), newKeyer()
-	for _, m := range c.Modules {
-		outlineKey.str(moduleKey(m) + everything)
+	modKeys := make([]string, len(c.Modules)) // each module's, made once for the outline and its navigation
+	for i, m := range c.Modules {
+		modKeys[i] = moduleKey(m)
+		outlineKey.str(modKeys[i] + everything)
 		// Exactly what partials/sidebar.html shows of another module when it
 		// does not list lessons: a wider key (the module's card, its total
 		// time) made one lesson's new reading time re-render every page. A
@@ -145,8 +156,8 @@ func (r *run) render() (*state, error) {
 	if sidebar.AllLessons {
 		sidebarKey = r.outline
 	}
-	for _, m := range c.Modules {
-		key := newKeyer().str(moduleKey(m), everything, sidebarKey).sum()
+	for i, m := range c.Modules {
+		key := newKeyer().str(modKeys[i], everything, sidebarKey).sum()
 		r.modKeys[m] = key
 		nav, ok := r.prev.nav(key)
 		if !ok {
@@ -183,36 +194,72 @@ func (r *run) render() (*state, error) {
 	// Only the pages that read what changed are looked at (affected.go); the
 	// others keep their record and output as the last build left them.
 	look := all
-	if r.visit = r.affected(); r.visit != nil {
+	var olds []*cachedPage
+	if r.visit, olds = r.affected(all); r.visit != nil {
+		// The pages not looked at keep the last build's records, taken over
+		// whole: the map is copied in one go, and the looked-at pages
+		// overwrite their entries (the page set is the last build's, or the
+		// wide key would have differed).
+		r.next.Files = maps.Clone(r.prev.Files)
 		look = make([]*Page, 0, len(r.visit))
-		for _, p := range all {
-			if r.visit[p] || !r.carry(p) {
+		for i, p := range all {
+			if r.visit[p] || !r.carry(p, olds[i]) {
+				r.visit[p] = true
 				look = append(look, p)
 			}
 		}
 	}
+	if r.visit == nil {
+		r.b.endGCHold() // every page is looked at: a build that allocates, and collects as usual
+	}
 	r.looked = len(look)
 	step("readers")
-	logs := make([]*linkLog, len(look))
-	var layoutErrs layoutErrors // a broken layout fails every page that uses it: said once
-	progress := r.progress(len(look))
-	err := parallel(r.ctx, len(look), func(i int) error {
-		var err error
-		logs[i], err = r.renderPage(look[i], PageData{Site: r.site, Live: r.b.o.Live})
-		progress()
-		return layoutErrs.add(err)
-	})
-	if err = errors.Join(err, layoutErrs.err()); err != nil {
-		return nil, fmt.Errorf("render: %w", err)
+	logs, err := r.renderPages(look)
+	if err != nil {
+		return nil, err
+	}
+	if r.visit != nil {
+		// A changed page whose headings moved: the pages linking into it check
+		// their links again.
+		if more := r.readersOfHeadings(); len(more) > 0 {
+			moreLogs, err := r.renderPages(more)
+			if err != nil {
+				return nil, err
+			}
+			look, logs = append(look, more...), append(logs, moreLogs...)
+			r.looked = len(look)
+		}
 	}
 	if err := r.checkFragments(look, logs); err != nil {
 		return nil, fmt.Errorf("render: %w", err)
+	}
+	if r.visit != nil {
+		for _, p := range look { // what r.next.Files may differ in from the last build's
+			r.touched = append(r.touched, p.File)
+		}
 	}
 	step("pages")
 	if err := r.extras(); err != nil { // extras.go: times its own steps
 		return nil, err
 	}
 	return r.next, nil
+}
+
+// renderPages renders pages in parallel and returns what each learned of its links.
+func (r *run) renderPages(pages []*Page) ([]*linkLog, error) {
+	logs := make([]*linkLog, len(pages))
+	var layoutErrs layoutErrors // a broken layout fails every page that uses it: said once
+	progress := r.progress(len(pages))
+	err := parallel(r.ctx, len(pages), func(i int) error {
+		var err error
+		logs[i], err = r.renderPage(pages[i], PageData{Site: r.site, Live: r.b.o.Live})
+		progress()
+		return layoutErrs.add(err)
+	})
+	if err = errors.Join(err, layoutErrs.err()); err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	return logs, nil
 }
 
 // progress tells Options.Progress that rendering total pages starts, and returns
@@ -235,12 +282,19 @@ func (r *run) progress(total int) func() {
 
 // outPath is where a page's HTML goes under the output folder.
 func (r *run) outPath(url string) string {
-	return strings.TrimPrefix(url, r.cfg.BasePath()) + "index.html"
+	base := r.basePath
+	if base == "" {
+		base = r.cfg.BasePath()
+	}
+	return strings.TrimPrefix(url, base) + "index.html"
 }
 
 // mathCSSPath is where the stylesheet of a page's formulas goes: beside the page,
 // as math.css, which the page links as {{.Page.URL}}math.css.
 func mathCSSPath(pageRel string) string {
+	if dir, ok := strings.CutSuffix(pageRel, "/index.html"); ok && dir != "" && path.Clean(dir) == dir {
+		return dir + "/math.css" // as below, without path.Join's allocations: once per page carried
+	}
 	return path.Join(path.Dir(pageRel), "math.css")
 }
 
@@ -263,23 +317,33 @@ func (r *run) renderKey(p *Page) string {
 }
 
 // carry keeps page p as the last build made it, without looking at it, since
-// nothing it reads changed (affected.go). It returns false when the last build
+// nothing it reads changed (affected.go); c is its record from the last build
+// (nil for a page the graph made up). It returns false when the last build
 // left no output for it: p must then render.
-func (r *run) carry(p *Page) bool {
+func (r *run) carry(p *Page, c *cachedPage) bool {
 	rel := r.outPath(p.URL)
-	c := r.prev.page(p.File)
 	if c == nil { // made up by the graph: no record, its output only
 		return p.Hash == "" && r.out.keep(rel)
 	}
 	if !r.out.keep(rel) {
 		return false
 	}
-	r.out.keep(mathCSSPath(rel))                        // the page's formulas, if it has any
-	p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed // as rendered last time: links into it are checked against them
-	r.mu.Lock()
-	r.next.Files[p.File] = c
-	r.mu.Unlock()
-	return true
+	if c.Page.HasMath { // its formulas' stylesheet: written exactly when it has formulas (render.go)
+		r.out.keep(mathCSSPath(rel))
+	}
+	p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed         // as rendered last time: links into it are checked against them
+	p.HasMath, p.HasDiagram = c.Page.HasMath, c.Page.HasDiagram // static.go: KaTeX and Mermaid (a source read again lacks them)
+	if !p.reused {
+		// Read again, the same bytes under a new time: the record takes the
+		// new time, or the next process would read it again too.
+		if s, ok := r.tree.byPath[p.File]; ok && (c.Size != s.size || c.ModTime != s.mtime.UnixNano() || c.Change != s.ctime) {
+			again := *c
+			again.Size, again.ModTime, again.Change = s.size, s.mtime.UnixNano(), s.ctime
+			r.next.Files[p.File] = &again
+			r.touched = append(r.touched, p.File)
+		}
+	}
+	return true // its record is already in r.next.Files (render)
 }
 
 // renderPage renders one page unless its output is known to be unchanged.
