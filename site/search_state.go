@@ -27,7 +27,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"unsafe"
@@ -1136,9 +1135,8 @@ func loadSearchState(file string) (*searchState, error) {
 	}
 	// Decoding makes a few hundred thousand map entries that all stay live: a
 	// collection during it would free nothing.
-	gcMu.Lock()
-	defer gcMu.Unlock()
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	release := holdGC() // cache.go
+	defer release()
 	r := byteReader{b: data[1:], ok: true}
 	st := &searchState{token: r.str(), lang: r.str(), baseSize: len(data)}
 	st.base = st.token
