@@ -113,11 +113,26 @@ func (s *Server) Build(ctx context.Context, change *Change) (*site.Result, error
 	}
 	fmt.Fprintf(s.Report, "%s: %s rendered, %s written, %d removed in %s\n",
 		what, count(res.Rendered, "page", "pages"), count(len(res.Written), "file", "files"), res.Removed, took.Round(100*time.Microsecond))
+	s.logSteps(what, res)
 	if s.OnBuild != nil {
 		s.OnBuild(res)
 	}
 	s.wakeAt(res.NextOpening)
 	return res, nil
+}
+
+// logSteps logs, at debug level (--log-level debug), how long each step of
+// the build took: the one place a slow rebuild shows where its time went.
+func (s *Server) logSteps(what string, res *site.Result) {
+	if s.Logger == nil || !s.Logger.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	attrs := make([]any, 0, 2*len(res.Steps)+4)
+	attrs = append(attrs, "change", what, "looked", res.Looked)
+	for _, st := range res.Steps {
+		attrs = append(attrs, st.Name, st.Duration.Round(10*time.Microsecond))
+	}
+	s.Logger.Debug("build steps", attrs...)
 }
 
 // describe names what changed in a line: one path, or the first and a count.
