@@ -17,9 +17,12 @@ func (r *run) specialPages(base PageData) error {
 		special = append(special, struct{ layout, out, title string }{"schedule.html", "schedule/index.html", r.theme.T("schedule_title")})
 	}
 	sk := newKeyer().str(r.key, r.outline, r.pagesKey)
-	for _, s := range r.schedules {
+	for _, s := range r.schedules { // everything schedule.html shows of a cohort's calendar
+		sk.str(s.Cohort.ID, s.Cohort.Name).int(s.Start.UnixNano())
 		for _, m := range s.Modules {
-			sk.str(fmt.Sprint(m.Current))
+			// A module's own opening heads its week (data-opens): a module whose
+			// `opens` moved, with its lessons' times unchanged, left it stale.
+			sk.str(fmt.Sprint(m.Current)).int(m.Opens.UnixNano(), int64(len(m.Lessons)))
 			for _, l := range m.Lessons {
 				sk.int(l.Opens.UnixNano())
 			}
