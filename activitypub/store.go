@@ -347,6 +347,7 @@ type ReplyFilter struct {
 	CohortID string     // with LessonID: only this cohort's thread of it
 	State    ReplyState // only replies in this state
 	Actor    string     // only this author's
+	Since    time.Time  // only those published at or after this; zero means any time
 	Limit    int        // at most this many; 0 means no limit
 }
 

@@ -268,7 +268,9 @@ func (n *Notifier) items(ctx context.Context, now time.Time) ([]item, error) {
 		}
 		out = append(out, item{key: "flag:" + f.ID, at: f.Received, html: line})
 	}
-	shown, err := n.o.Store.Replies(ctx, activitypub.ReplyFilter{State: activitypub.Shown})
+	// Questions and their answers from within the window only: reading every
+	// reply of the course each minute would grow with the course's age.
+	shown, err := n.o.Store.Replies(ctx, activitypub.ReplyFilter{State: activitypub.Shown, Since: now.Add(-Window)})
 	if err != nil {
 		return nil, fmt.Errorf("notify: replies: %w", err)
 	}

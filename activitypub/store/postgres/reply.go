@@ -252,6 +252,9 @@ func replyFilter(f activitypub.ReplyFilter) (string, args) {
 	if f.Actor != "" {
 		q += ` AND actor = ` + a.add(f.Actor)
 	}
+	if !f.Since.IsZero() {
+		q += ` AND published >= ` + a.add(f.Since)
+	}
 	return q, a
 }
 

@@ -247,6 +247,10 @@ func replyFilter(f activitypub.ReplyFilter) (string, []any) {
 		q += ` AND actor = ?`
 		args = append(args, f.Actor)
 	}
+	if !f.Since.IsZero() {
+		q += ` AND published >= ?`
+		args = append(args, toNanos(f.Since))
+	}
 	return q, args
 }
 

@@ -125,6 +125,9 @@ func testRepliesFilter(t *testing.T, s activitypub.Store) {
 	byBob, err := s.Replies(ctx, activitypub.ReplyFilter{Actor: bob})
 	must(t, err)
 	wantIDs(t, "bob's listable replies", ids(byBob), other.ID)
+	recent, err := s.Replies(ctx, activitypub.ReplyFilter{LessonID: "intro", Since: reply(3, alice).Published})
+	must(t, err)
+	wantIDs(t, "a lesson's replies published since the third", ids(recent), reply(4, alice).ID, reply(3, alice).ID)
 	none, err := s.Replies(ctx, activitypub.ReplyFilter{LessonID: "nothing"})
 	must(t, err)
 	if none == nil || len(none) != 0 {
