@@ -192,6 +192,14 @@ func (p *Publisher) Private(cohortID string) bool {
 	return p.private[cohortID]
 }
 
+// Lesson returns the lesson lessonID of the last Sync's manifest.
+func (p *Publisher) Lesson(lessonID string) (site.ManifestLesson, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	l, ok := p.lessons[lessonID]
+	return l, ok
+}
+
 // Manifest returns the manifest of the last Sync, or nil.
 func (p *Publisher) Manifest() *site.Manifest {
 	p.mu.RLock()

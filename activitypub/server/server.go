@@ -241,16 +241,8 @@ func (s *Server) changed(lessonID string) { s.invalidate(lessonID) }
 // marks lessonID as an assignment (its threads show submissions and
 // reviews, issue 14).
 func (s *Server) isAssignment(lessonID string) bool {
-	m := s.publisher.Manifest()
-	if m == nil {
-		return false
-	}
-	for _, l := range m.Lessons {
-		if l.ID == lessonID {
-			return l.Assignment
-		}
-	}
-	return false
+	l, ok := s.publisher.Lesson(lessonID)
+	return ok && l.Assignment
 }
 
 // invalidate drops the cached thread of a lesson ("" for all) and tells
