@@ -486,6 +486,9 @@ func (r *run) remember(p *Page, key string, log *linkLog) {
 	snap := *p
 	snap.Module, snap.Prev, snap.Next = nil, nil, nil
 	snap.Content, snap.src, snap.reused = "", nil, false
+	// The search text goes into the page's entry (frags.go); a copy here would keep
+	// every page's words alive to the end of the build, and in the cache.
+	snap.searchBody, snap.bodyRead, snap.mathCSS = nil, false, nil
 	c := &cachedPage{Page: snap, RenderKey: key, Reads: log.reads.Reads()}
 	for _, f := range log.frags {
 		c.Frags = append(c.Frags, cachedFrag{Target: f.target.File, Fragment: f.fragment, Dest: f.dest})

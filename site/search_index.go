@@ -114,7 +114,7 @@ func (r *run) searchDocOf(p *Page) []byte {
 		}
 		d.Body = r.pageBody(p)
 	}
-	p.searchBody = nil // in the entry now
+	p.searchBody, p.bodyRead = nil, false // in the entry now: read from there if asked again
 	return d.encode()
 }
 
