@@ -53,6 +53,11 @@ type Options struct {
 	// DeferCacheSave leaves writing the cache to SaveCache, so that a long-running
 	// builder (serve) does not pay for it on every rebuild.
 	DeferCacheSave bool
+	// LimitMemory sets, for a one-shot build, a soft limit on the process's
+	// memory in proportion to the course (memoryBudget): the collector then
+	// works harder instead of letting the heap double. A GOMEMLIMIT in the
+	// environment wins.
+	LimitMemory bool
 	// Logger receives progress; nil discards it.
 	Logger *slog.Logger
 	// Progress, when set, is told how many pages of the build are rendered: once
@@ -212,6 +217,9 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		return nil, fmt.Errorf("content: %w", err)
 	}
 	step("walk")
+	if b.o.LimitMemory && os.Getenv("GOMEMLIMIT") == "" {
+		capMemory(memoryBudget(tree.markdown)) // cache.go
+	}
 	// A file the watcher names is read again whatever its size and time say: an
 	// edit within the file system's clock tick that keeps the size looks unchanged.
 	named := make(map[string]bool, len(changed))

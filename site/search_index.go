@@ -364,7 +364,8 @@ func (r *run) writeSearchIndex() error {
 			pages = append(pages, p)
 		}
 	}
-	files, err := r.searchIndexFiles(pages) // search_state.go
+	// A whole new index is written as it is made; an updated one is a few files.
+	files, err := r.searchIndexFiles(pages, r.out.write) // search_state.go
 	if err != nil {
 		return err
 	}

@@ -566,6 +566,19 @@ func searchIDF(n, df int) float64 {
 type searchFiles struct {
 	write map[string][]byte
 	keep  []string
+	// put, when set, takes each file as it is made instead of write: a full
+	// index at 10,000 lessons is 27 MB that need not all be in memory at once.
+	put func(name string, data []byte) error
+	err error // put's first error
+}
+
+// add hands a made file to put, or keeps it in write.
+func (f *searchFiles) add(name string, data []byte) {
+	if f.put == nil {
+		f.write[name] = data
+	} else if f.err == nil {
+		f.err = f.put(name, data)
+	}
 }
 
 // emit makes the index files from the state. page returns page i's entry in
@@ -575,6 +588,12 @@ type searchFiles struct {
 // affected nil, every file is made. It returns ok false when the index would
 // now go inside index.json, which only a full emit makes.
 func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map[string]bool, changedPages []int) (files searchFiles, ok bool) {
+	return st.emitTo(nil, page, affected, affectedStems, changedPages)
+}
+
+// emitTo is emit handing each file to put as it is made, when put is not nil.
+func (st *searchState) emitTo(put func(name string, data []byte) error, page func(i int) []byte, affected, affectedStems map[string]bool, changedPages []int) (files searchFiles, ok bool) {
+	files.put = put
 	full := affected == nil
 	n := len(st.lens)
 	avg := max(math.Round(float64(st.total)/float64(max(n, 1))), 1)
@@ -667,11 +686,12 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 			} else {
 				meta.Bundle = searchBundle
 				for first := 0; first < n; first += searchBundle {
-					files.write[searchBundleFile(first)] = bundleOf(page, first, n)
+					files.add(searchBundleFile(first), bundleOf(page, first, n))
 				}
 			}
 			st.chunks = nil
-			files.write[searchMetaFile], _ = json.Marshal(meta)
+			data, _ := json.Marshal(meta)
+			files.add(searchMetaFile, data)
 			return files, true
 		}
 	}
@@ -714,7 +734,7 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 		} else {
 			data := makeChunk(r)
 			name = strings.TrimPrefix(searchChunkDir, "search/") + hashBytes(data)[:16] + ".json"
-			files.write["search/"+name] = data
+			files.add("search/"+name, data)
 		}
 		ref.name = name
 		chunks[k] = ref
@@ -728,7 +748,7 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 	meta.Bundle = searchBundle
 	if full {
 		for first := 0; first < n; first += searchBundle {
-			files.write[searchBundleFile(first)] = bundleOf(page, first, n)
+			files.add(searchBundleFile(first), bundleOf(page, first, n))
 		}
 	} else {
 		redo := map[int]bool{}
@@ -737,13 +757,14 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 		}
 		for first := 0; first < n; first += searchBundle {
 			if redo[first/searchBundle] {
-				files.write[searchBundleFile(first)] = bundleOf(page, first, n)
+				files.add(searchBundleFile(first), bundleOf(page, first, n))
 			} else {
 				files.keep = append(files.keep, searchBundleFile(first))
 			}
 		}
 	}
-	files.write[searchMetaFile], _ = json.Marshal(meta)
+	data, _ := json.Marshal(meta)
+	files.add(searchMetaFile, data)
 	return files, true
 }
 
@@ -1239,8 +1260,9 @@ func (r *run) lastSearchState() *searchState {
 }
 
 // searchIndexFiles makes the index files, by updating the last build's state
-// when only a few pages changed, or from every page.
-func (r *run) searchIndexFiles(pages []*Page) (searchFiles, error) {
+// when only a few pages changed, or from every page. An index made from every
+// page goes to put file by file (its files are then not in the result).
+func (r *run) searchIndexFiles(pages []*Page, put func(name string, data []byte) error) (searchFiles, error) {
 	stem := stemmer(r.cfg.Language)
 	docs := make([]*searchDoc, len(pages))
 	doc := func(i int) (*searchDoc, error) {
@@ -1315,7 +1337,11 @@ func (r *run) searchIndexFiles(pages []*Page) (searchFiles, error) {
 		all[i] = *d
 	}
 	st := newSearchState(all, stem, r.cfg.Language)
-	files, _ := st.emit(page, nil, nil, nil)
+	all = nil
+	files, _ := st.emitTo(put, page, nil, nil, nil)
 	r.b.search = st
+	if files.err != nil {
+		return files, files.err
+	}
 	return files, pageErr
 }

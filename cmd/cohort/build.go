@@ -122,6 +122,7 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: build takes no arguments", errUsage)
 	}
 	o := f.options()
+	o.LimitMemory = ownProcess // site.memoryBudget: a cold build's heap stays near its live size
 	clock, err := f.clock()
 	if err != nil {
 		return err

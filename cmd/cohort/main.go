@@ -23,10 +23,16 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	ownProcess = true
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	report(err)
 	os.Exit(exitCode(err))
 }
+
+// ownProcess is true when a command runs as the process itself, not inside a
+// test: only then may it tune process-wide settings for a one-shot job, such as
+// build's memory limit.
+var ownProcess bool
 
 // report prints err unless the command already did, or it is a request for help.
 func report(err error) {
