@@ -128,7 +128,9 @@ func (k *keyer) card(p *Page) *keyer {
 func cardKeys(ctx context.Context, all []*Page) error {
 	return parallel(ctx, len(all), func(i int) error {
 		p := all[i]
-		k := keyer{buf: make([]byte, 0, 64+len(p.Title)+len(p.URL)+len(p.Summary)+len(p.ID))}
+		k := cardKeyers.Get().(*keyer)
+		defer cardKeyers.Put(k)
+		k.buf = k.buf[:0]
 		k.str(p.Title, p.URL, p.Summary, p.ID).int(int64(p.ReadingTime), p.Date.Unix(), int64(p.Order))
 		if p.Locked {
 			k.str("locked").int(p.OpensAt.UnixNano())
@@ -138,6 +140,11 @@ func cardKeys(ctx context.Context, all []*Page) error {
 	})
 }
 
+// cardKeyers are the scratch buffers of cardKeys: the card's bytes are kept
+// only when they differ from the memo's, so a serve rebuild of ten thousand
+// unchanged cards allocates nothing for them.
+var cardKeyers = sync.Pool{New: func() any { return newKeyer() }}
+
 // keyMemo remembers the last bytes hashed for a key and the digest: a page that
 // serve builds again with the same inputs gets its key without hashing.
 type keyMemo struct {
@@ -145,12 +152,15 @@ type keyMemo struct {
 	out string
 }
 
+// sum returns the digest of in; in is copied, not kept, so the caller may
+// reuse it. The copy is a new slice, never m.in written over: a page's copies
+// (the cache's snapshot, cache.go) share the memo's bytes.
 func (m *keyMemo) sum(in []byte) string {
 	if m.out != "" && bytes.Equal(m.in, in) {
 		return m.out
 	}
 	sum := sha256.Sum256(in)
-	m.in, m.out = in, hex.EncodeToString(sum[:16])
+	m.in, m.out = bytes.Clone(in), hex.EncodeToString(sum[:16])
 	return m.out
 }
 
