@@ -321,7 +321,10 @@ func (r *run) renderKey(p *Page) string {
 // (nil for a page the graph made up). It returns false when the last build
 // left no output for it: p must then render.
 func (r *run) carry(p *Page, c *cachedPage) bool {
-	rel := r.outPath(p.URL)
+	if p.outURL != p.URL || p.outRel == "" { // made once per page and URL: serve carries the same pages again and again
+		p.outRel, p.outURL = r.outPath(p.URL), p.URL
+	}
+	rel := p.outRel
 	if c == nil { // made up by the graph: no record, its output only
 		return p.Hash == "" && r.out.keep(rel)
 	}
