@@ -124,7 +124,11 @@ type Builder struct {
 	// course is the last successful build's course graph, which the next
 	// reuses when no page moved (reuseGraph); nil after a failed build.
 	course *Course
-	mu     sync.Mutex
+	// settled numbers the last successful build (0 after a failed one): the
+	// pages it left carry the number (Page.settled), and match its record
+	// (affected.go). gens counts the successful builds.
+	settled, gens int
+	mu            sync.Mutex
 	// releaseGC ends the collector's pause that loading the cache began
 	// (holdGC, cache.go), at the end of that build or once it is known to
 	// render every page; nil when none is held.
@@ -183,6 +187,8 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	start := time.Now()
 	timer := &stepTimer{mark: start}
 	step := timer.done
+	settled := b.settled
+	b.settled = 0 // known again once this build succeeds
 
 	cfg, theme, err := b.configAndTheme(changed) // config.go, theme.go
 	if err != nil {
@@ -263,7 +269,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	r := &run{
 		b: b, ctx: ctx, cfg: cfg, theme: theme, course: course, tree: tree,
 		out: out, prev: prev, key: key, schedules: scheds, timer: timer,
-		md: b.renderer(cfg, theme), journal: journal,
+		md: b.renderer(cfg, theme), journal: journal, settled: settled,
 	}
 	next, err := r.render() // pages.go → extras.go
 	if err != nil {
@@ -279,7 +285,10 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	next.Dirs = tree.dirs
 	b.tree, b.course = tree, course
 	b.pages = make(map[string]*Page, len(pages))
+	b.gens++
+	b.settled = b.gens
 	for _, p := range course.All() {
+		p.settled = b.settled
 		if p.Hash != "" {
 			b.pages[p.File] = p
 		}

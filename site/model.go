@@ -119,7 +119,11 @@ type Page struct {
 	// outRel is where the page goes in the output folder (run.outPath) when
 	// its URL is outURL.
 	outRel, outURL string
-	keyMemo        keyMemo // of the render key
+	// settled is Builder.settled of the last successful build that left this
+	// page as its record in the state says (affected.go): a page of this
+	// build with the last build's number is that page, unchanged.
+	settled int
+	keyMemo keyMemo // of the render key
 
 	// searchBody is what the search index keeps of the rendered text
 	// (searchBodyOf in search_index.go), made when the page rendered in this

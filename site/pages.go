@@ -73,10 +73,13 @@ type run struct {
 	// manifestHead digests lessons.json without its lessons (manifest.go).
 	manifestHead string
 	fragsOrder   string
-	timer        *stepTimer
-	journal      *Journal // the reflection journals, nil without (journal.go)
-	mu           sync.Mutex
-	next         *state
+	// settled is the number of the last successful build (Builder.settled),
+	// 0 when unknown: a page that carries it is that build's, unchanged.
+	settled int
+	timer   *stepTimer
+	journal *Journal // the reflection journals, nil without (journal.go)
+	mu      sync.Mutex
+	next    *state
 }
 
 // linkLog is what rendering one page learned about its links.
@@ -325,8 +328,17 @@ func (r *run) carry(p *Page, c *cachedPage) bool {
 		p.outRel, p.outURL = r.outPath(p.URL), p.URL
 	}
 	rel := p.outRel
-	if c == nil { // made up by the graph: no record, its output only
-		return p.Hash == "" && r.out.keep(rel)
+	if c == nil { // made up by the graph, or the last build's page as it left it: its output only
+		if p.Hash != "" && !r.isSettled(p) {
+			return false
+		}
+		if !r.out.keep(rel) {
+			return false
+		}
+		if p.HasMath {
+			r.out.keep(mathCSSPath(rel))
+		}
+		return true
 	}
 	if !r.out.keep(rel) {
 		return false
