@@ -123,6 +123,9 @@ type Page struct {
 	// page as its record in the state says (affected.go): a page of this
 	// build with the last build's number is that page, unchanged.
 	settled int
+	// frags are the page's entries in the whole-course files, as makeFrags
+	// last made or kept them (frags.go).
+	frags   *pageFrags
 	keyMemo keyMemo // of the render key
 
 	// searchBody is what the search index keeps of the rendered text

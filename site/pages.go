@@ -56,7 +56,6 @@ type run struct {
 	rendered int
 	looked   int  // pages renderPage checked
 	reread   bool // some source was read again: its size or time changed
-	fragsOf  map[*Page]*pageFrags
 	// visit holds the pages this build looked at (affected.go); nil: all of them.
 	visit map[*Page]bool
 	// changed holds the pages whose source or thread changed, when visit is set.
