@@ -88,8 +88,14 @@ type searchWord struct {
 // the one before and tf<<1 | in-title, as uvarints.
 type searchStem struct {
 	raw    []byte
-	encLen int   // bytes of its encoded postings as last written; -1 when not known
-	df     int32 // on how many pages it is: the entries in raw
+	encLen int // bytes of its encoded postings as last written; -1 when not known
+	// enc is the encoded postings as an emit that was not full last made
+	// them (kept says so), for the next such emit: a chunk written again
+	// holds many stems besides the one that changed, some on every page.
+	// A full emit keeps none, so a cold build holds no second copy.
+	enc  string
+	kept bool
+	df   int32 // on how many pages it is: the entries in raw
 }
 
 // searchChunkRef is a chunk file as written: its words' range, and its name.
@@ -337,11 +343,16 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 			continue
 		}
 		encLen := st.stems[s].encLenOr(-1)
+		next := &searchStem{raw: raw, df: int32(df)}
+		if old := st.stems[s]; same && old != nil {
+			next.enc, next.kept = old.enc, old.kept // the same scores on the same pages: the same bytes
+		}
 		if !same {
 			stems[s] = true
 			encLen = -1
 		}
-		st.stems[s] = &searchStem{raw: raw, encLen: encLen, df: int32(df)}
+		next.encLen = encLen
+		st.stems[s] = next
 	}
 	for w := range words {
 		if sw := st.words[w]; sw != nil && sw.docs <= 0 {
@@ -608,6 +619,10 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 			return e
 		}
 		ss := st.stems[s]
+		if !full && ss.kept && !affectedStems[s] {
+			encoded[s] = ss.enc
+			return ss.enc
+		}
 		idf := searchIDF(n, int(ss.df))
 		var enc []byte
 		prev := -1
@@ -618,6 +633,10 @@ func (st *searchState) emit(page func(i int) []byte, affected, affectedStems map
 		})
 		e := string(enc)
 		encoded[s] = e
+		ss.enc, ss.kept = e, !full
+		if full {
+			ss.enc = ""
+		}
 		if ss.encLen != len(e) {
 			ss.encLen = len(e)
 			st.noteChanged(nil, []string{s}, nil)
