@@ -196,6 +196,13 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	}
 	step("config+theme")
 	prev := b.previous()
+	if b.state != nil && changed != nil && b.releaseGC == nil {
+		// serve, told what changed: most likely one edit, which allocates
+		// little; a collection that starts during it (the heap is the whole
+		// course's) slows every step by its write barriers. It waits for the
+		// build's end, or for render to find that every page is looked at.
+		b.releaseGC = holdGC() // cache.go
+	}
 	step("cache load")
 	key := buildKey(cfg, theme, b.o)
 	if prev != nil && prev.Key != key {
