@@ -43,33 +43,47 @@ func TestServeReusesOnlyWhatNoEditChanged(t *testing.T) {
 		change    func(string) string
 		keepGraph bool // the last build's graph may be reused
 		keepTheme bool // the last build's config and theme may be reused
+		fails     bool // the edit breaks the course: the build fails
 		want      string
 		wantFile  string
 	}{
 		{"body", "content/02-mod/l2.md", func(s string) string { return s + "\nA sentence.\n" },
-			true, true, "A sentence.", "02-mod/l2/index.html"},
+			true, true, false, "A sentence.", "02-mod/l2/index.html"},
 		{"title", "content/02-mod/l2.md", func(s string) string { return strings.Replace(s, "Lesson 2.2", "Renamed", 1) },
-			true, true, "Renamed", "02-mod/l3/index.html"},
+			true, true, false, "Renamed", "02-mod/l3/index.html"},
 		{"weight moves the lesson last", "content/02-mod/l2.md", func(s string) string { return strings.Replace(s, "weight = 2", "weight = 9", 1) },
-			false, true, "", ""},
+			false, true, false, "", ""},
 		{"reading time", "content/02-mod/l3.md", func(s string) string { return s + "\n" + words + "\n" },
-			false, true, "", ""},
-		{"id", "content/02-mod/l4.md", frontMatter(`id = "another-id"`), false, true, "", ""},
-		{"aliases", "content/02-mod/l4.md", frontMatter(`aliases = ["/old-place/"]`), false, true, "", "old-place/index.html"},
+			false, true, false, "", ""},
+		{"id", "content/02-mod/l4.md", frontMatter(`id = "another-id"`), false, true, false, "", ""},
+		{"aliases", "content/02-mod/l4.md", frontMatter(`aliases = ["/old-place/"]`), false, true, false, "", "old-place/index.html"},
 		{"module page body", "content/03-mod/_index.md", func(s string) string { return s + "\nMore about it.\n" },
-			true, true, "More about it.", "03-mod/index.html"},
+			true, true, false, "More about it.", "03-mod/index.html"},
 		{"new lesson", "content/03-mod/l7.md", func(string) string { return "+++\ntitle = \"Lesson 3.7\"\nweight = 7\n+++\nNew.\n" },
-			false, true, "Lesson 3.7", "03-mod/index.html"},
+			false, true, false, "Lesson 3.7", "03-mod/index.html"},
 		{"course.toml", "course.toml", func(s string) string { return strings.Replace(s, `"Readers"`, `"Readers again"`, 1) },
-			false, false, "Readers again", "index.html"},
+			false, false, false, "Readers again", "index.html"},
 		{"layout", "layouts/partials/footer.html", func(string) string { return "<footer>A footer of its own</footer>\n" },
-			false, false, "A footer of its own", "01-mod/l1/index.html"},
+			false, false, false, "A footer of its own", "01-mod/l1/index.html"},
 		{"body after the layout", "content/01-mod/l1.md", func(s string) string { return s + "\nAnother sentence.\n" },
-			true, true, "Another sentence.", "01-mod/l1/index.html"},
+			true, true, false, "Another sentence.", "01-mod/l1/index.html"},
+		{"a link that breaks the build", "content/01-mod/l2.md", func(s string) string { return s + "\n[gone](../09-mod/x.md)\n" },
+			false, true, true, "", ""},
+		// After a failed build nothing of it is reused: the pages it left
+		// may be half made. The same file is named, as a caller other than
+		// serve may do (serve looks at everything after a failure).
+		{"fixed after the failure", "content/01-mod/l2.md", func(s string) string { return strings.Replace(s, "[gone](../09-mod/x.md)", "fixed", 1) },
+			false, true, false, "fixed", "01-mod/l2/index.html"},
 	} {
 		lastCourse, lastCfg, lastTheme := serve.course, serve.cfg, serve.theme
 		edit(c.file, c.change)
 		res, err := serve.BuildChanged(ctx, []string{c.file})
+		if c.fails {
+			if err == nil {
+				t.Fatalf("%s: the build did not fail", c.what)
+			}
+			continue
+		}
 		if err != nil {
 			t.Fatalf("%s: %v", c.what, err)
 		}
