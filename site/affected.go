@@ -48,7 +48,7 @@ const outlineKey = "outline"
 // reaches other pages, threads read afresh). It records in r.next what the
 // next build compares. all is the course's pages (Course.All); olds, when
 // visit is not nil, holds each one's record from the last build (nil for the
-// pages the graph made up), so that carrying the others over looks none up again.
+// pages the graph made up and for the last build's own pages, isSettled), so that carrying the others over looks none up again.
 func (r *run) affected(all []*Page) (visit map[*Page]bool, olds []*cachedPage) {
 	c := r.course
 	wide := r.wideKey()
@@ -68,6 +68,14 @@ func (r *run) affected(all []*Page) (visit map[*Page]bool, olds []*cachedPage) {
 	for i, p := range all {
 		if p.Hash == "" {
 			continue // made up by the graph: covered by its module's key
+		}
+		if r.isSettled(p) {
+			// The last build's page, its source unchanged: it matches its
+			// record, not looked up (ten thousand look-ups, each a cache miss).
+			if p.Kind == KindLesson && r.b.threadsRedone[p.ID] {
+				changed = append(changed, p)
+			}
+			continue
 		}
 		old := r.prev.page(p.File)
 		if old == nil || old.RenderKey == "" {
@@ -106,6 +114,14 @@ func (r *run) affected(all []*Page) (visit map[*Page]bool, olds []*cachedPage) {
 	// its headings changed, which is known once it rendered (readersOfHeadings).
 	r.changed = changed
 	return visit, olds
+}
+
+// isSettled tells that p is the page the last successful build left, with
+// the fields its record holds (Hash, TOC, HasMath…): a source that did not
+// change is that same page again (Builder.livePage), and only a successful
+// build numbers its pages.
+func (r *run) isSettled(p *Page) bool {
+	return r.settled != 0 && p.settled == r.settled && r.prev == r.b.state
 }
 
 // wideKey digests what any page may read beyond its own source, its

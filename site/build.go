@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -117,12 +118,22 @@ type Builder struct {
 	state *state // the last successful build; nil before the first
 	tree  *tree  // content/ as the last successful build found it
 	saved *state // the state as the cache folder holds it, for writing only deltas
+	// cfg and theme are what the last build loaded (configAndTheme).
+	cfg   *Config
+	theme *Theme
 	md    *markdown.Renderer
 	mdKey string // language and theme the renderer was built for
 	// pages are the last successful build's pages: a source that did not change
 	// is that same page again, without a copy (serve's rebuilds).
 	pages map[string]*Page
-	mu    sync.Mutex
+	// course is the last successful build's course graph, which the next
+	// reuses when no page moved (reuseGraph); nil after a failed build.
+	course *Course
+	// settled numbers the last successful build (0 after a failed one): the
+	// pages it left carry the number (Page.settled), and match its record
+	// (affected.go). gens counts the successful builds.
+	settled, gens int
+	mu            sync.Mutex
 	// releaseGC ends the collector's pause that loading the cache began
 	// (holdGC, cache.go), at the end of that build or once it is known to
 	// render every page; nil when none is held.
@@ -171,8 +182,9 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 
 // BuildChanged is Build when the caller knows which files changed since the last
 // build (paths relative to the course folder, slash-separated, as a watcher
-// reports them): content/ is then not walked again, only those paths looked at.
-// nil means unknown: everything is looked at.
+// reports them): content/ is then not walked again, only those paths looked at,
+// and the config and theme are loaded again only when a path outside content/
+// changed. nil means unknown: everything is looked at.
 func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -180,26 +192,22 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	start := time.Now()
 	timer := &stepTimer{mark: start}
 	step := timer.done
+	settled := b.settled
+	b.settled = 0 // known again once this build succeeds
 
-	cfg, err := LoadConfig(b.fsys, "course.toml") // config.go
+	cfg, theme, err := b.configAndTheme(changed) // config.go, theme.go
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	if b.o.Domain != "" && cfg.Federation.Handle != "" {
-		cfg.Federation.Domain, cfg.Federation.AllowInsecure = b.o.Domain, true
-	}
-	if b.o.BaseURL != "" {
-		cfg.BaseURL = b.o.BaseURL
-		if err := cfg.Validate(); err != nil {
-			return nil, fmt.Errorf("config: --base-url: %w", err)
-		}
-	}
-	theme, err := LoadTheme(b.fsys, cfg) // theme.go
-	if err != nil {
-		return nil, fmt.Errorf("theme: %w", err)
+		return nil, err
 	}
 	step("config+theme")
 	prev := b.previous()
+	if b.state != nil && changed != nil && b.releaseGC == nil {
+		// serve, told what changed: most likely one edit, which allocates
+		// little; a collection that starts during it (the heap is the whole
+		// course's) slows every step by its write barriers. It waits for the
+		// build's end, or for render to find that every page is looked at.
+		b.releaseGC = holdGC() // cache.go
+	}
 	step("cache load")
 	key := buildKey(cfg, theme, b.o)
 	if prev != nil && prev.Key != key {
@@ -241,9 +249,12 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		return nil, fmt.Errorf("content: %w", err)
 	}
 	step("read")
-	course, err := buildGraph(cfg, pages) // graph.go
-	if err != nil {
-		return nil, fmt.Errorf("course: %w", err)
+	course := reuseGraph(b.course, cfg, pages, b.pages) // graph.go
+	b.course = nil                                      // linked anew below, or relinked: known again once this build succeeds
+	if course == nil {
+		if course, err = buildGraph(cfg, pages); err != nil {
+			return nil, fmt.Errorf("course: %w", err)
+		}
 	}
 	step("graph")
 	now := time.Now()
@@ -273,7 +284,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	r := &run{
 		b: b, ctx: ctx, cfg: cfg, theme: theme, course: course, tree: tree,
 		out: out, prev: prev, key: key, schedules: scheds, timer: timer,
-		md: b.renderer(cfg, theme), journal: journal,
+		md: b.renderer(cfg, theme), journal: journal, settled: settled,
 	}
 	next, err := r.render() // pages.go → extras.go
 	if err != nil {
@@ -287,9 +298,12 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	step("commit")
 	next.Outputs = out.next
 	next.Dirs = tree.dirs
-	b.tree = tree
+	b.tree, b.course = tree, course
 	b.pages = make(map[string]*Page, len(pages))
+	b.gens++
+	b.settled = b.gens
 	for _, p := range course.All() {
+		p.settled = b.settled
 		if p.Hash != "" {
 			b.pages[p.File] = p
 		}
@@ -307,6 +321,39 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		Pages: len(course.All()), Rendered: r.rendered, Looked: r.looked, Written: out.written, Removed: removed,
 		Duration: time.Since(start), Course: course, Steps: timer.steps, NextOpening: nextOpening(course, now),
 	}, nil
+}
+
+// configAndTheme loads course.toml and the theme with the course's layouts,
+// static files and UI strings laid over it, or returns the last build's when
+// the changed paths are known and all lie in content/: neither reads anything
+// there, and parsing and escaping every layout again was a tenth of a one-edit
+// rebuild.
+func (b *Builder) configAndTheme(changed []string) (*Config, *Theme, error) {
+	if b.cfg != nil && changed != nil && !slices.ContainsFunc(changed, func(p string) bool {
+		return !strings.HasPrefix(p, ContentDir+"/")
+	}) {
+		return b.cfg, b.theme, nil
+	}
+	b.cfg, b.theme = nil, nil
+	cfg, err := LoadConfig(b.fsys, "course.toml") // config.go
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: %w", err)
+	}
+	if b.o.Domain != "" && cfg.Federation.Handle != "" {
+		cfg.Federation.Domain, cfg.Federation.AllowInsecure = b.o.Domain, true
+	}
+	if b.o.BaseURL != "" {
+		cfg.BaseURL = b.o.BaseURL
+		if err := cfg.Validate(); err != nil {
+			return nil, nil, fmt.Errorf("config: --base-url: %w", err)
+		}
+	}
+	theme, err := LoadTheme(b.fsys, cfg) // theme.go
+	if err != nil {
+		return nil, nil, fmt.Errorf("theme: %w", err)
+	}
+	b.cfg, b.theme = cfg, theme
+	return cfg, theme, nil
 }
 
 // renderer returns the Markdown renderer for the course's language and UI
@@ -455,7 +502,7 @@ func (b *Builder) contentTree(changed []string, prev *state) (*tree, error) {
 			if p == ContentDir || p == "." {
 				return walkContent(b.fsys) // the folder itself, or lost events
 			}
-			continue // not content: config, layouts, static are read on every build
+			continue // not content: configAndTheme loaded the config, layouts, static again
 		}
 		if !t.update(b.fsys, rel) {
 			return walkContent(b.fsys) // a folder appeared, went or moved

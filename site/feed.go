@@ -57,16 +57,7 @@ func atomTime(t time.Time) string {
 
 // feed writes the Atom feed of the newest lessons (by date, then course order).
 func (r *run) feed() ([]byte, error) {
-	var lessons []*Page
-	for _, l := range r.course.Lessons {
-		if !l.Locked { // not open yet: the feed announces it when it opens
-			lessons = append(lessons, l)
-		}
-	}
-	slices.SortStableFunc(lessons, func(a, b *Page) int {
-		return cmp.Or(b.Date.Compare(a.Date), cmp.Compare(a.Order, b.Order))
-	})
-	lessons = lessons[:min(len(lessons), feedEntries)]
+	lessons := newestLessons(r.course.Lessons, feedEntries)
 	f := atomFeed{
 		Lang: r.cfg.Language, Title: r.cfg.Title, Sub: r.cfg.Description, ID: r.cfg.BaseURL,
 		Updated: atomTime(r.site.BuildDate), Rights: r.cfg.License,
@@ -88,6 +79,29 @@ func (r *run) feed() ([]byte, error) {
 		f.Entries = append(f.Entries, e)
 	}
 	return marshalXML(f)
+}
+
+// newestLessons returns the n newest lessons that have opened (a lesson not
+// open yet is announced when it opens), by date, then course order. It keeps
+// the n best while passing over the course once: sorting every lesson for
+// fifty of them was most of the feed's time at 10,000 lessons.
+func newestLessons(all []*Page, n int) []*Page {
+	newer := func(a, b *Page) int { return cmp.Or(b.Date.Compare(a.Date), cmp.Compare(a.Order, b.Order)) }
+	best := make([]*Page, 0, n+1)
+	for _, l := range all {
+		if l.Locked {
+			continue
+		}
+		if len(best) == n && newer(l, best[n-1]) >= 0 {
+			continue // older than the n kept: the usual case, one comparison
+		}
+		i, _ := slices.BinarySearchFunc(best, l, newer)
+		best = slices.Insert(best, i, l)
+		if len(best) > n {
+			best = best[:n]
+		}
+	}
+	return best
 }
 
 func marshalXML(v any) ([]byte, error) {

@@ -18,7 +18,7 @@ type pageFrags struct {
 }
 
 // frags returns p's entries, made by makeFrags.
-func (r *run) frags(p *Page) *pageFrags { return r.fragsOf[p] }
+func (r *run) frags(p *Page) *pageFrags { return p.frags }
 
 // makeFrags makes every page's entries, in parallel, reusing the last build's
 // where nothing they show changed.
@@ -37,6 +37,8 @@ func (r *run) makeFrags() error {
 		for i, p := range all {
 			if r.visit[p] || (p.Module != nil && r.visit[p.Module.Page]) {
 				look = append(look, i)
+			} else if r.isSettled(p) && p.frags != nil {
+				made[i] = p.frags // the last build's page keeps the entries it left with it (affected.go)
 			} else if f := r.prev.Frags[p.File]; f != nil {
 				made[i] = f
 			} else {
@@ -49,9 +51,8 @@ func (r *run) makeFrags() error {
 		made[i] = r.pageFrags(all[i])
 		return nil
 	})
-	r.fragsOf = make(map[*Page]*pageFrags, len(all))
 	for i, p := range all {
-		r.fragsOf[p] = made[i]
+		p.frags = made[i]
 	}
 	// An edit to a lesson's text makes its entries again (its search entry
 	// changed), but its sitemap and lessons.json entries are mostly the same
@@ -155,7 +156,8 @@ func (r *run) pageFrags(p *Page) *pageFrags {
 // assembled from, so its buffer grows once.
 func (r *run) prevSize(name string) int {
 	n := 4096
-	for _, f := range r.fragsOf {
+	for _, p := range r.course.All() {
+		f := p.frags
 		switch name {
 		case "sitemap.xml":
 			n += len(f.Sitemap)

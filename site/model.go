@@ -115,7 +115,18 @@ type Page struct {
 	releases []cohortOpening // when the lesson opens for each cohort (schedule.go)
 	cardKey  string          // digest of what lists and neighbours show of the page
 	cardMemo keyMemo
-	keyMemo  keyMemo // of the render key
+	cardIn   cardInputs // what cardKey was made of
+	// outRel is where the page goes in the output folder (run.outPath) when
+	// its URL is outURL.
+	outRel, outURL string
+	// settled is Builder.settled of the last successful build that left this
+	// page as its record in the state says (affected.go): a page of this
+	// build with the last build's number is that page, unchanged.
+	settled int
+	// frags are the page's entries in the whole-course files, as makeFrags
+	// last made or kept them (frags.go).
+	frags   *pageFrags
+	keyMemo keyMemo // of the render key
 
 	// searchBody is what the search index keeps of the rendered text
 	// (searchBodyOf in search_index.go), made when the page rendered in this

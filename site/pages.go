@@ -56,7 +56,6 @@ type run struct {
 	rendered int
 	looked   int  // pages renderPage checked
 	reread   bool // some source was read again: its size or time changed
-	fragsOf  map[*Page]*pageFrags
 	// visit holds the pages this build looked at (affected.go); nil: all of them.
 	visit map[*Page]bool
 	// changed holds the pages whose source or thread changed, when visit is set.
@@ -73,10 +72,13 @@ type run struct {
 	// manifestHead digests lessons.json without its lessons (manifest.go).
 	manifestHead string
 	fragsOrder   string
-	timer        *stepTimer
-	journal      *Journal // the reflection journals, nil without (journal.go)
-	mu           sync.Mutex
-	next         *state
+	// settled is the number of the last successful build (Builder.settled),
+	// 0 when unknown: a page that carries it is that build's, unchanged.
+	settled int
+	timer   *stepTimer
+	journal *Journal // the reflection journals, nil without (journal.go)
+	mu      sync.Mutex
+	next    *state
 }
 
 // linkLog is what rendering one page learned about its links.
@@ -321,9 +323,21 @@ func (r *run) renderKey(p *Page) string {
 // (nil for a page the graph made up). It returns false when the last build
 // left no output for it: p must then render.
 func (r *run) carry(p *Page, c *cachedPage) bool {
-	rel := r.outPath(p.URL)
-	if c == nil { // made up by the graph: no record, its output only
-		return p.Hash == "" && r.out.keep(rel)
+	if p.outURL != p.URL || p.outRel == "" { // made once per page and URL: serve carries the same pages again and again
+		p.outRel, p.outURL = r.outPath(p.URL), p.URL
+	}
+	rel := p.outRel
+	if c == nil { // made up by the graph, or the last build's page as it left it: its output only
+		if p.Hash != "" && !r.isSettled(p) {
+			return false
+		}
+		if !r.out.keep(rel) {
+			return false
+		}
+		if p.HasMath {
+			r.out.keep(mathCSSPath(rel))
+		}
+		return true
 	}
 	if !r.out.keep(rel) {
 		return false

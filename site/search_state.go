@@ -61,6 +61,10 @@ type searchState struct {
 	// updated tells that the last build updated the state rather than make it
 	// again (the tests ask).
 	updated bool
+	// qlens is each page's length as BM25 is told it (searchLen), for the
+	// lengths in qlensOf: kept between builds, as a one-edit build changes one.
+	qlens   []float64
+	qlensOf []int32
 
 	// What the cache folder holds (see save): whole is true when the state
 	// must be written whole; else base is the token of the state written
@@ -84,8 +88,14 @@ type searchWord struct {
 // the one before and tf<<1 | in-title, as uvarints.
 type searchStem struct {
 	raw    []byte
-	encLen int   // bytes of its encoded postings as last written; -1 when not known
-	df     int32 // on how many pages it is: the entries in raw
+	encLen int // bytes of its encoded postings as last written; -1 when not known
+	// enc is the encoded postings as an emit that was not full last made
+	// them (kept says so), for the next such emit: a chunk written again
+	// holds many stems besides the one that changed, some on every page.
+	// A full emit keeps none, so a cold build holds no second copy.
+	enc  string
+	kept bool
+	df   int32 // on how many pages it is: the entries in raw
 }
 
 // searchChunkRef is a chunk file as written: its words' range, and its name.
@@ -333,11 +343,16 @@ func (st *searchState) update(changed map[int][2]*searchDoc, stem func(string) s
 			continue
 		}
 		encLen := st.stems[s].encLenOr(-1)
+		next := &searchStem{raw: raw, df: int32(df)}
+		if old := st.stems[s]; same && old != nil {
+			next.enc, next.kept = old.enc, old.kept // the same scores on the same pages: the same bytes
+		}
 		if !same {
 			stems[s] = true
 			encLen = -1
 		}
-		st.stems[s] = &searchStem{raw: raw, encLen: encLen, df: int32(df)}
+		next.encLen = encLen
+		st.stems[s] = next
 	}
 	for w := range words {
 		if sw := st.words[w]; sw != nil && sw.docs <= 0 {
@@ -556,6 +571,25 @@ func searchLen(l int32) float64 {
 	return math.Pow(searchLenStep, math.Round(math.Log(float64(l))/math.Log(searchLenStep)))
 }
 
+// quantisedLens returns searchLen of every page's length, made again only
+// for the lengths that changed since the last call: ten thousand logarithms
+// and powers were a fifth of a one-edit build's search index.
+func (st *searchState) quantisedLens() []float64 {
+	if len(st.qlens) != len(st.lens) {
+		st.qlens, st.qlensOf = make([]float64, len(st.lens)), make([]int32, len(st.lens))
+		for i, l := range st.lens {
+			st.qlens[i], st.qlensOf[i] = searchLen(l), l
+		}
+		return st.qlens
+	}
+	for i, l := range st.lens {
+		if st.qlensOf[i] != l {
+			st.qlens[i], st.qlensOf[i] = searchLen(l), l
+		}
+	}
+	return st.qlens
+}
+
 // searchIDF is the inverse document frequency of a stem on df of n pages.
 func searchIDF(n, df int) float64 {
 	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
@@ -597,16 +631,17 @@ func (st *searchState) emitTo(put func(name string, data []byte) error, page fun
 	full := affected == nil
 	n := len(st.lens)
 	avg := max(math.Round(float64(st.total)/float64(max(n, 1))), 1)
-	qlens := make([]float64, n) // each page's length as BM25 is told it
-	for i, l := range st.lens {
-		qlens[i] = searchLen(l)
-	}
+	qlens := st.quantisedLens()
 	encoded := map[string]string{}
 	encode := func(s string) string {
 		if e, ok := encoded[s]; ok {
 			return e
 		}
 		ss := st.stems[s]
+		if !full && ss.kept && !affectedStems[s] {
+			encoded[s] = ss.enc
+			return ss.enc
+		}
 		idf := searchIDF(n, int(ss.df))
 		var enc []byte
 		prev := -1
@@ -617,6 +652,10 @@ func (st *searchState) emitTo(put func(name string, data []byte) error, page fun
 		})
 		e := string(enc)
 		encoded[s] = e
+		ss.enc, ss.kept = e, !full
+		if full {
+			ss.enc = ""
+		}
 		if ss.encLen != len(e) {
 			ss.encLen = len(e)
 			st.noteChanged(nil, []string{s}, nil)

@@ -64,6 +64,7 @@ func (s *Server) Build(ctx context.Context, change *Change) (*site.Result, error
 	}
 	var res *site.Result
 	var err error
+	began := time.Now()
 	for try := 0; ; try++ {
 		res, err = s.Builder.BuildChanged(ctx, changed)
 		if err == nil || !errors.Is(err, fs.ErrNotExist) || try == missingRetries {
@@ -113,7 +114,7 @@ func (s *Server) Build(ctx context.Context, change *Change) (*site.Result, error
 	}
 	fmt.Fprintf(s.Report, "%s: %s rendered, %s written, %d removed in %s\n",
 		what, count(res.Rendered, "page", "pages"), count(len(res.Written), "file", "files"), res.Removed, took.Round(100*time.Microsecond))
-	s.logSteps(what, res)
+	s.logSteps(what, res, change, began)
 	if s.OnBuild != nil {
 		s.OnBuild(res)
 	}
@@ -123,12 +124,20 @@ func (s *Server) Build(ctx context.Context, change *Change) (*site.Result, error
 
 // logSteps logs, at debug level (--log-level debug), how long each step of
 // the build took: the one place a slow rebuild shows where its time went.
-func (s *Server) logSteps(what string, res *site.Result) {
+// For a change from the watcher it also says how long the change waited
+// before the build began (the watcher's quiet window, a build still running)
+// and how long from its first event to the tabs being told (to_reload): what
+// the author waits for, of which the steps are a part.
+func (s *Server) logSteps(what string, res *site.Result, change *Change, began time.Time) {
 	if s.Logger == nil || !s.Logger.Enabled(context.Background(), slog.LevelDebug) {
 		return
 	}
-	attrs := make([]any, 0, 2*len(res.Steps)+4)
+	attrs := make([]any, 0, 2*len(res.Steps)+8)
 	attrs = append(attrs, "change", what, "looked", res.Looked)
+	if change != nil && !change.First.IsZero() {
+		attrs = append(attrs, "waited", began.Sub(change.First).Round(10*time.Microsecond),
+			"to_reload", time.Since(change.First).Round(10*time.Microsecond))
+	}
 	for _, st := range res.Steps {
 		attrs = append(attrs, st.Name, st.Duration.Round(10*time.Microsecond))
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cohort-course/cohort/site"
 )
@@ -47,7 +48,7 @@ func TestRebuildLogsSteps(t *testing.T) {
 		if err := os.WriteFile(lesson, []byte("---\ntitle: First\n---\nA lesson, edited at "+level.String()+".\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := srv.Build(context.Background(), &Change{Paths: []string{"content/01-intro/first.md"}}); err != nil {
+		if _, err := srv.Build(context.Background(), &Change{Paths: []string{"content/01-intro/first.md"}, First: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		got := logs.String()
@@ -60,7 +61,7 @@ func TestRebuildLogsSteps(t *testing.T) {
 		if strings.Count(got, "build steps") != 2 {
 			t.Errorf("want a steps line for the first build and the rebuild, got:\n%s", got)
 		}
-		for _, want := range []string{`change="content/01-intro/first.md changed"`, "walk=", "read=", "graph=", "commit="} {
+		for _, want := range []string{`change="content/01-intro/first.md changed"`, "walk=", "read=", "graph=", "commit=", "waited=", "to_reload="} {
 			if !strings.Contains(got, want) {
 				t.Errorf("steps log lacks %q:\n%s", want, got)
 			}
