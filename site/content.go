@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"maps"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,13 +73,16 @@ func (d *dirRecord) trusted(info fs.FileInfo) bool {
 // an error, because a lesson's URL is /<module>/<lesson>/. prev is the last walk's
 // folders, whose listings are reused where the folder's time did not change; nil
 // lists every folder (always so for a file system that is not the OS's, whose
-// folder times need not change with their entries: fstest.MapFS).
-func walkContent(fsys fs.FS, prev map[string]*dirRecord) (*tree, error) {
+// folder times need not change with their entries: fstest.MapFS). root, when
+// not empty, is the folder fsys reads on the OS's file system (os.DirFS(root)):
+// the files of a trusted folder are then looked at by name within it
+// (statNames), not through fsys.
+func walkContent(fsys fs.FS, root string, prev map[string]*dirRecord) (*tree, error) {
 	if err := checkLink(fsys, ContentDir); err != nil { // symlink.go
 		return nil, err
 	}
-	root := &walker{fsys: fsys, prev: prev, dirs: map[string]*dirRecord{}}
-	top, err := root.folder(".", false)
+	top := &walker{fsys: fsys, root: root, prev: prev, dirs: map[string]*dirRecord{}}
+	modules, err := top.folder(".", false)
 	var authorErr *Error
 	if errors.As(err, &authorErr) {
 		return nil, err
@@ -89,18 +93,18 @@ func walkContent(fsys fs.FS, prev map[string]*dirRecord) (*tree, error) {
 	}
 	// Each module folder is walked on its own core: a stat per file adds up to
 	// tens of milliseconds on a 10,000-lesson course.
-	parts := make([]*walker, len(top))
-	errs := make([]error, len(top))
-	perr := parallel(context.Background(), len(top), func(i int) error {
-		parts[i] = &walker{fsys: fsys, prev: prev, dirs: map[string]*dirRecord{}}
-		errs[i] = parts[i].walk(top[i])
+	parts := make([]*walker, len(modules))
+	errs := make([]error, len(modules))
+	perr := parallel(context.Background(), len(modules), func(i int) error {
+		parts[i] = &walker{fsys: fsys, root: root, prev: prev, dirs: map[string]*dirRecord{}}
+		errs[i] = parts[i].walk(modules[i])
 		return nil
 	})
 	if err := errors.Join(append(errs, perr)...); err != nil {
 		return nil, err
 	}
-	t := &root.t
-	t.byPath, t.dirs = map[string]source{}, root.dirs
+	t := &top.t
+	t.byPath, t.dirs = map[string]source{}, top.dirs
 	for _, p := range parts {
 		t.markdown = append(t.markdown, p.t.markdown...)
 		t.assets = append(t.assets, p.t.assets...)
@@ -119,6 +123,7 @@ func walkContent(fsys fs.FS, prev map[string]*dirRecord) (*tree, error) {
 // walker walks part of content/, gathering files into t and folders into dirs.
 type walker struct {
 	fsys fs.FS
+	root string // the course folder fsys reads, on the OS's file system; "" if not one
 	prev map[string]*dirRecord
 	t    tree
 	dirs map[string]*dirRecord
@@ -164,15 +169,17 @@ func (w *walker) folder(dir string, errFolder bool) ([]string, error) {
 // (gone, or replaced by a link or a folder, all without the folder's time
 // moving: only within racyWindow, or by a clock set back).
 func (w *walker) known(dir string, rec *dirRecord) ([]string, bool) {
-	nm, na := len(w.t.markdown), len(w.t.assets)
-	for _, name := range rec.Files {
-		p := joinRel(dir, name)
-		info, err := fs.Lstat(w.fsys, path.Join(ContentDir, p))
-		if err != nil || !info.Mode().IsRegular() {
-			w.t.markdown, w.t.assets = w.t.markdown[:nm], w.t.assets[:na]
-			return nil, false
+	if w.root == "" || !w.knownByName(dir, rec) {
+		nm, na := len(w.t.markdown), len(w.t.assets)
+		for _, name := range rec.Files {
+			p := joinRel(dir, name)
+			info, err := fs.Lstat(w.fsys, path.Join(ContentDir, p))
+			if err != nil || !info.Mode().IsRegular() {
+				w.t.markdown, w.t.assets = w.t.markdown[:nm], w.t.assets[:na]
+				return nil, false
+			}
+			w.add(p, stampOf(info))
 		}
-		w.add(p, info)
 	}
 	w.dirs[dir] = rec
 	subs := make([]string, len(rec.Dirs))
@@ -181,6 +188,42 @@ func (w *walker) known(dir string, rec *dirRecord) ([]string, bool) {
 	}
 	return subs, true
 }
+
+// knownByName is known's loop over a folder's files, each looked at by name
+// within the folder (statNames). It returns false, having taken in nothing,
+// when that cannot be done here or a file is not a plain file any more: known
+// then looks again through fsys, which tells the two apart.
+func (w *walker) knownByName(dir string, rec *dirRecord) bool {
+	stamps, err := statNames(filepath.Join(w.root, ContentDir, filepath.FromSlash(dir)), rec.Files)
+	if err != nil {
+		return false
+	}
+	for _, s := range stamps {
+		if !s.regular {
+			return false
+		}
+	}
+	for i, name := range rec.Files {
+		w.add(joinRel(dir, name), stamps[i])
+	}
+	return true
+}
+
+// fileStamp is what a walk keeps of a file's metadata.
+type fileStamp struct {
+	size    int64
+	mtime   time.Time
+	ctime   int64 // changeStamp
+	regular bool
+}
+
+// stampOf takes a file's stamp from what fs.Stat or a listing gave.
+func stampOf(info fs.FileInfo) fileStamp {
+	return fileStamp{size: info.Size(), mtime: info.ModTime(), ctime: changeStamp(info), regular: info.Mode().IsRegular()}
+}
+
+// errNoStatNames says statNames is not available on this system.
+var errNoStatNames = errors.New("looking at files by name within a folder is not wired up here")
 
 // list reads a folder's entries and takes in its files.
 func (w *walker) list(dir string, info fs.FileInfo) ([]string, error) {
@@ -222,15 +265,15 @@ func (w *walker) list(dir string, info fs.FileInfo) ([]string, error) {
 				Err: errors.New("lessons live directly in a module folder (content/<module>/<lesson>.md)")}
 		}
 		rec.Files = append(rec.Files, name)
-		w.add(p, info)
+		w.add(p, stampOf(info))
 	}
 	w.dirs[dir] = rec
 	return subs, nil
 }
 
 // add takes in one file found by a walk.
-func (w *walker) add(p string, info fs.FileInfo) {
-	s := source{path: p, size: info.Size(), mtime: info.ModTime(), ctime: changeStamp(info)}
+func (w *walker) add(p string, st fileStamp) {
+	s := source{path: p, size: st.size, mtime: st.mtime, ctime: st.ctime}
 	if strings.HasSuffix(p, ".md") {
 		w.t.markdown = append(w.t.markdown, s)
 	} else {

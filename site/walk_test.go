@@ -35,17 +35,17 @@ func TestWalkListsOnlyChangedFolders(t *testing.T) {
 	backdate(t, dir)
 	mustBuild(t, dir)
 	fsys := os.DirFS(dir)
-	prev, err := walkContent(fsys, nil)
+	prev, err := walkContent(fsys, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	walk := func() *tree {
 		t.Helper()
-		next, err := walkContent(fsys, prev.dirs)
+		next, err := walkContent(fsys, dir, prev.dirs)
 		if err != nil {
 			t.Fatal(err)
 		}
-		full, err := walkContent(fsys, nil)
+		full, err := walkContent(fsys, dir, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,11 +127,11 @@ func TestWalkListsOnlyChangedFolders(t *testing.T) {
 func TestWalkDistrustsRecentFolders(t *testing.T) {
 	dir := course(t, smallCourse)
 	fsys := os.DirFS(dir)
-	prev, err := walkContent(fsys, nil)
+	prev, err := walkContent(fsys, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	next, err := walkContent(fsys, prev.dirs)
+	next, err := walkContent(fsys, dir, prev.dirs)
 	if err != nil {
 		t.Fatal(err)
 	}
