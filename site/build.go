@@ -278,6 +278,9 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	}
 	step("commit")
 	next.Outputs = out.next
+	if out.goneKnown {
+		next.outputsFrom, next.outputsChanged, next.outputsGone = out.prev, out.changed, out.gone
+	}
 	next.Dirs = tree.dirs
 	b.tree = tree
 	b.pages = make(map[string]*Page, len(pages))

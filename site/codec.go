@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"html/template"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -607,7 +608,11 @@ func (s *state) delta(old *state) []byte {
 	}
 	e.strs(gone)
 	n := len(changed) + len(gone)
-	n += strDelta(e, old.Outputs, s.Outputs)
+	if s.outputsFrom != nil && sameMap(s.outputsFrom, old.Outputs) {
+		n += writeDelta(e, s.Outputs, s.outputsChanged, s.outputsGone)
+	} else {
+		n += strDelta(e, old.Outputs, s.Outputs)
+	}
 	n += strDelta(e, old.Navs, s.Navs)
 	n += strDelta(e, old.Special, s.Special)
 	if s.from == old {
@@ -665,6 +670,23 @@ func diffTouched[V comparable](old, next map[string]V, touched []string) (change
 		}
 	}
 	return changed, gone
+}
+
+// sameMap tells whether a and b are the same map, not merely equal ones.
+func sameMap(a, b map[string]string) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// writeDelta writes, as strDelta does, the entries of next named in changed
+// and the keys in gone, and returns how many it wrote.
+func writeDelta(e *encoder, next map[string]string, changed, gone []string) int {
+	e.uint(uint64(len(changed)))
+	for _, k := range changed {
+		e.str(k)
+		e.str(next[k])
+	}
+	e.strs(gone)
+	return len(changed) + len(gone)
 }
 
 // strDelta writes, as strMap then strs, the entries of next that differ from
