@@ -275,6 +275,11 @@ func TestOneEditCacheMatchesCleanBuild(t *testing.T) {
 			t.Fatalf("edit of %s: looked at all %d pages, want a one-edit build", rel, res.Pages)
 		}
 	}
+	// A lesson removed: its outputs leave the cache's record too.
+	if err := os.Remove(filepath.Join(dir, "content", "04-mod", "l3.md")); err != nil {
+		t.Fatal(err)
+	}
+	mustBuild(t, dir)
 	cache := filepath.Join(dir, ".cohort", cacheFile)
 	if _, err := os.Stat(cache + ".log"); err != nil {
 		t.Fatalf("the edits left no delta log: %v", err)
@@ -306,6 +311,17 @@ func TestOneEditCacheMatchesCleanBuild(t *testing.T) {
 	for f, c := range clean.Frags {
 		if got := incremental.Frags[f]; got == nil || got.Key != c.Key || string(got.Search) != string(c.Search) {
 			t.Errorf("%s: cached whole-course entries differ from a clean build's", f)
+		}
+	}
+	// The output files' hashes, saved as what the output step changed.
+	for f, h := range clean.Outputs {
+		if got, ok := incremental.Outputs[f]; !ok || got != h {
+			t.Errorf("%s: cached output hash %q, a clean build's %q", f, got, h)
+		}
+	}
+	for f := range incremental.Outputs {
+		if _, ok := clean.Outputs[f]; !ok {
+			t.Errorf("%s: in the cache's outputs, not made by a clean build", f)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -125,4 +126,79 @@ func firstLesson(b *testing.B, src string) string {
 	}
 	b.Fatal("no lesson in the generated course")
 	return ""
+}
+
+// BenchmarkFreshOneEdit is `cohort build` after one lesson changed, as a new
+// process runs it, without the process's start: each iteration appends a
+// sentence to a lesson (a different one each time) and builds with a new
+// Builder, which knows nothing but what the cache folder and the output hold.
+// cmd/cohort's BenchmarkBuildOneEdit times the same with the process start.
+func BenchmarkFreshOneEdit(b *testing.B) {
+	src := benchCourse(b, benchLessons())
+	work := b.TempDir()
+	o := Options{Source: src, Out: filepath.Join(work, "public"), CacheDir: filepath.Join(work, "cache")}
+	if _, err := Build(context.Background(), o); err != nil {
+		b.Fatal(err)
+	}
+	lessons := benchLessonFiles(b, src)
+	originals := map[string][]byte{}
+	defer func() {
+		for name, data := range originals {
+			os.WriteFile(name, data, 0o644)
+		}
+	}()
+	if name := os.Getenv("COHORT_BENCH_PROFILE"); name != "" {
+		f, err := os.Create(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	sums := map[string]float64{}
+	var names []string
+	for i := 0; b.Loop(); i++ {
+		lesson := lessons[(i*7919)%len(lessons)] // a prime stride: spread over modules
+		data, err := os.ReadFile(lesson)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, ok := originals[lesson]; !ok {
+			originals[lesson] = data
+		}
+		if err := os.WriteFile(lesson, fmt.Appendf(data, "\nA sentence added by the benchmark, edit %d.\n", i), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		res, err := Build(context.Background(), o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Rendered == 0 {
+			b.Fatal("the edited lesson was not rendered")
+		}
+		for _, s := range res.Steps {
+			if _, ok := sums[s.Name]; !ok {
+				names = append(names, s.Name)
+			}
+			sums[s.Name] += float64(s.Duration.Microseconds()) / 1000
+		}
+	}
+	for _, n := range names {
+		b.ReportMetric(sums[n]/float64(b.N), strings.ReplaceAll(n, " ", "-")+"-ms")
+	}
+}
+
+// benchLessonFiles lists the generated course's lessons (not module pages).
+func benchLessonFiles(b *testing.B, src string) []string {
+	matches, _ := filepath.Glob(filepath.Join(src, "content", "*", "*.md"))
+	var lessons []string
+	for _, m := range matches {
+		if filepath.Base(m) != "_index.md" {
+			lessons = append(lessons, m)
+		}
+	}
+	if len(lessons) == 0 {
+		b.Fatal("no lesson in the generated course")
+	}
+	return lessons
 }

@@ -297,6 +297,9 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	}
 	step("commit")
 	next.Outputs = out.next
+	if out.goneKnown {
+		next.outputsFrom, next.outputsChanged, next.outputsGone = out.prev, out.changed, out.gone
+	}
 	next.Dirs = tree.dirs
 	b.tree, b.course = tree, course
 	b.pages = make(map[string]*Page, len(pages))
@@ -484,6 +487,10 @@ func (b *Builder) livePage(src source) *Page {
 // system; a course read through Options.FS is listed whole.
 func (b *Builder) contentTree(changed []string, prev *state) (*tree, error) {
 	var dirs map[string]*dirRecord
+	var root string // the course on the OS's file system, walked by name (content.go)
+	if b.o.FS == nil {
+		root = b.o.Source
+	}
 	switch {
 	case b.o.FS != nil:
 	case b.tree != nil:
@@ -491,7 +498,7 @@ func (b *Builder) contentTree(changed []string, prev *state) (*tree, error) {
 	case prev != nil:
 		dirs = prev.Dirs
 	}
-	walkContent := func(fsys fs.FS) (*tree, error) { return walkContent(fsys, dirs) }
+	walkContent := func(fsys fs.FS) (*tree, error) { return walkContent(fsys, root, dirs) }
 	if b.tree == nil || changed == nil {
 		return walkContent(b.fsys)
 	}

@@ -41,6 +41,12 @@ type state struct {
 	// those, not every page (codec.go).
 	from    *state
 	touched []string
+	// outputsFrom, when set, is the Outputs map this state's was made from by
+	// the output step, which lists what it changed (outputsChanged) and
+	// dropped (outputsGone): a delta against a state holding that same map
+	// writes those alone, without comparing every output file's entry.
+	outputsFrom                 map[string]string
+	outputsChanged, outputsGone []string
 
 	size     int  // bytes of the encoded base, when read or written
 	blobSize int  // of which in the second section (codec.go)

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"hash/crc32"
 	"html/template"
+	"reflect"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -26,10 +29,15 @@ import (
 // first section only: a blob's pages are read from disk when something looks
 // at it, and never otherwise.
 //
+// Each page's record and each page's entries follow their name with their
+// length (a fixed four bytes, so that the encoder can fill it in after the
+// record): a load finds every record's bounds in one quick pass, then decodes
+// the records on all cores (decodeState).
+//
 //	magic | uint64 length of section 1 (little-endian) | section 1 | blobs
 
 // cacheMagic starts every cache file; change it when the layout changes.
-const cacheMagic = "cohort-cache-10\n"
+const cacheMagic = "cohort-cache-11\n"
 
 // encoder appends to b. With blobs set (a base file), large values go to the
 // second section and b holds their place; without (a delta), they are inline.
@@ -160,9 +168,12 @@ func (d *decoder) strs() []string {
 		d.fail()
 		return nil
 	}
-	var ss []string
-	for range n {
-		ss = append(ss, d.str())
+	if n == 0 {
+		return nil
+	}
+	ss := make([]string, n)
+	for i := range ss {
+		ss[i] = d.str()
 	}
 	return ss
 }
@@ -284,8 +295,11 @@ func (d *decoder) page(p *Page) {
 		d.fail()
 		return
 	}
-	for range n {
-		p.TOC = append(p.TOC, Heading{Level: int(d.int()), ID: d.str(), Text: d.str()})
+	if n > 0 {
+		p.TOC = make([]Heading, n)
+	}
+	for i := range p.TOC {
+		p.TOC[i] = Heading{Level: int(d.int()), ID: d.str(), Text: d.str()}
 	}
 	p.Assignment = d.bool()
 	p.Feedback = d.strs()
@@ -347,13 +361,23 @@ func decodeState(data []byte) (*state, error) {
 	if n1 > uint64(len(data)) {
 		return nil, fmt.Errorf("decode: %w", errCorrupt)
 	}
+	populate(data[:n1]) // all of it is read now; the blobs, rarely
 	d := &decoder{b: data[:n1], blobs: data[n1:]}
 	s := &state{Version: d.str(), Key: d.str(), blobSize: len(d.blobs)}
+	// A first pass finds each record (its name and bounds) and gives it its
+	// place, all records of a kind in one allocation; the records are then
+	// decoded on all cores, into those places.
 	n := d.uint()
-	s.Files = make(map[string]*cachedPage, min(n, uint64(len(d.b)))) // sized once, not grown through ten thousand entries
-	for i := uint64(0); i < n && d.err == nil; i++ {
-		name, c := d.file()
-		s.Files[name] = c
+	if n > uint64(len(d.b)) {
+		return nil, fmt.Errorf("decode: %w", errCorrupt)
+	}
+	files := make([]cachedPage, n)
+	fileBodies := make([][]byte, n)
+	s.Files = make(map[string]*cachedPage, n) // sized once, not grown through ten thousand entries
+	for i := range files {
+		name := d.str()
+		fileBodies[i] = d.sized()
+		s.Files[name] = &files[i]
 	}
 	s.Outputs = d.strMap()
 	s.Navs = map[string]template.HTML{}
@@ -361,17 +385,66 @@ func decodeState(data []byte) (*state, error) {
 		s.Navs[k] = template.HTML(v)
 	}
 	s.Special = d.strMap()
-	s.Frags = map[string]*pageFrags{}
 	n = d.uint()
-	for i := uint64(0); i < n && d.err == nil; i++ {
-		name, f := d.frag()
-		s.Frags[name] = f
+	if n > uint64(len(d.b)) {
+		return nil, fmt.Errorf("decode: %w", errCorrupt)
+	}
+	frags := make([]pageFrags, n)
+	fragBodies := make([][]byte, n)
+	s.Frags = make(map[string]*pageFrags, n)
+	for i := range frags {
+		name := d.str()
+		fragBodies[i] = d.sized()
+		s.Frags[name] = &frags[i]
 	}
 	s.Dirs = d.dirs()
 	if d.err != nil {
 		return nil, fmt.Errorf("decode: %w", d.err)
 	}
+	err := decodeParallel(len(files)+len(frags), func(i int, r *decoder) {
+		if i < len(files) {
+			r.fileBody(fileBodies[i], &files[i])
+		} else {
+			i -= len(files)
+			r.fragBody(fragBodies[i], &frags[i])
+		}
+	}, d.blobs)
+	if err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
 	return s, nil
+}
+
+// decodeChunk is how many records a decoding goroutine takes at a time:
+// enough that handing them out costs nothing beside decoding them.
+const decodeChunk = 256
+
+// decodeParallel calls decode for every index below n, on all cores, each
+// goroutine with a decoder of its own (over blobs) whose error it reports.
+func decodeParallel(n int, decode func(i int, d *decoder), blobs []byte) error {
+	var next atomic.Int64
+	errs := make([]error, workers())
+	var wg sync.WaitGroup
+	for w := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := &decoder{blobs: blobs}
+			for d.err == nil {
+				end := int(next.Add(decodeChunk))
+				start := end - decodeChunk
+				if start >= n {
+					break
+				}
+				for i := start; i < min(end, n) && d.err == nil; i++ {
+					decode(i, d)
+				}
+			}
+			errs[w] = d.err
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // The cache is a base snapshot plus a log of deltas appended after it: a
@@ -383,8 +456,36 @@ func decodeState(data []byte) (*state, error) {
 // CRC, so a record torn by a crash is recognised and ignored.
 const deltaMagic = "cohort-delta-1\n"
 
+// sized writes what body appends to e, preceded by its length in four bytes.
+func (e *encoder) sized(body func()) {
+	at := len(e.b)
+	e.b = binary.LittleEndian.AppendUint32(e.b, 0)
+	body()
+	binary.LittleEndian.PutUint32(e.b[at:], uint32(len(e.b)-at-4))
+}
+
+// sized reads what encoder.sized wrote: the bytes of one record.
+func (d *decoder) sized() []byte {
+	if len(d.b) < 4 {
+		d.fail()
+		return nil
+	}
+	n := binary.LittleEndian.Uint32(d.b)
+	if uint64(n) > uint64(len(d.b)-4) {
+		d.fail()
+		return nil
+	}
+	p := d.b[4 : 4+n : 4+n]
+	d.b = d.b[4+n:]
+	return p
+}
+
 func (e *encoder) file(name string, c *cachedPage) {
 	e.str(name)
+	e.sized(func() { e.fileBody(c) })
+}
+
+func (e *encoder) fileBody(c *cachedPage) {
 	e.int(c.Size)
 	e.int(c.ModTime)
 	e.int(c.Change)
@@ -404,28 +505,61 @@ func (e *encoder) file(name string, c *cachedPage) {
 }
 
 func (d *decoder) file() (string, *cachedPage) {
-	name := d.str()
-	c := &cachedPage{Size: d.int(), ModTime: d.int(), Change: d.int(), RenderKey: d.str()}
-	d.page(&c.Page)
-	c.readsRaw = d.skipStrMap()
-	nf := d.uint()
-	for j := uint64(0); j < nf && d.err == nil; j++ {
-		c.Frags = append(c.Frags, cachedFrag{Target: d.str(), Fragment: d.str(), Dest: d.str()})
+	name, body := d.str(), d.sized()
+	c := &cachedPage{}
+	if d.err == nil {
+		d.fileBody(body, c)
 	}
 	return name, c
 }
 
+// fileBody decodes one page's record, body, into c.
+func (d *decoder) fileBody(body []byte, c *cachedPage) {
+	r := &decoder{b: body}
+	c.Size, c.ModTime, c.Change, c.RenderKey = r.int(), r.int(), r.int(), r.str()
+	r.page(&c.Page)
+	c.readsRaw = r.skipStrMap()
+	nf := r.uint()
+	if nf > uint64(len(r.b)) {
+		r.fail()
+	} else if nf > 0 {
+		c.Frags = make([]cachedFrag, 0, nf)
+	}
+	for j := uint64(0); j < nf && r.err == nil; j++ {
+		c.Frags = append(c.Frags, cachedFrag{Target: r.str(), Fragment: r.str(), Dest: r.str()})
+	}
+	if r.err != nil || len(r.b) != 0 {
+		d.fail()
+	}
+}
+
 func (e *encoder) frag(name string, f *pageFrags) {
 	e.str(name)
-	e.str(f.Key)
-	e.bytes(f.Sitemap)
-	e.blob(f.Search)
-	e.bytes(f.Manifest)
+	e.sized(func() {
+		e.str(f.Key)
+		e.bytes(f.Sitemap)
+		e.blob(f.Search)
+		e.bytes(f.Manifest)
+	})
 }
 
 func (d *decoder) frag() (string, *pageFrags) {
-	name := d.str()
-	return name, &pageFrags{Key: d.str(), Sitemap: d.bytes(), Search: d.blob(), Manifest: d.bytes()}
+	name, body := d.str(), d.sized()
+	f := &pageFrags{}
+	if d.err == nil {
+		d.fragBody(body, f)
+	}
+	return name, f
+}
+
+// fragBody decodes one page's entries, body, into f; blobs are the base
+// file's second section, as in d.
+func (d *decoder) fragBody(body []byte, f *pageFrags) {
+	r := &decoder{b: body, blobs: d.blobs}
+	f.Key, f.Sitemap, f.Search, f.Manifest = r.str(), r.bytes(), r.blob(), r.bytes()
+	if r.err != nil || len(r.b) != 0 {
+		d.fail()
+	}
 }
 
 // blob writes a value a rebuild seldom reads: in a base file, its place in the
@@ -475,7 +609,11 @@ func (s *state) delta(old *state) []byte {
 	}
 	e.strs(gone)
 	n := len(changed) + len(gone)
-	n += strDelta(e, old.Outputs, s.Outputs)
+	if s.outputsFrom != nil && sameMap(s.outputsFrom, old.Outputs) {
+		n += writeDelta(e, s.Outputs, s.outputsChanged, s.outputsGone)
+	} else {
+		n += strDelta(e, old.Outputs, s.Outputs)
+	}
 	n += strDelta(e, old.Navs, s.Navs)
 	n += strDelta(e, old.Special, s.Special)
 	if s.from == old {
@@ -533,6 +671,23 @@ func diffTouched[V comparable](old, next map[string]V, touched []string) (change
 		}
 	}
 	return changed, gone
+}
+
+// sameMap tells whether a and b are the same map, not merely equal ones.
+func sameMap(a, b map[string]string) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// writeDelta writes, as strDelta does, the entries of next named in changed
+// and the keys in gone, and returns how many it wrote.
+func writeDelta(e *encoder, next map[string]string, changed, gone []string) int {
+	e.uint(uint64(len(changed)))
+	for _, k := range changed {
+		e.str(k)
+		e.str(next[k])
+	}
+	e.strs(gone)
+	return len(changed) + len(gone)
 }
 
 // strDelta writes, as strMap then strs, the entries of next that differ from

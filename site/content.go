@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"maps"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,13 +73,16 @@ func (d *dirRecord) trusted(info fs.FileInfo) bool {
 // an error, because a lesson's URL is /<module>/<lesson>/. prev is the last walk's
 // folders, whose listings are reused where the folder's time did not change; nil
 // lists every folder (always so for a file system that is not the OS's, whose
-// folder times need not change with their entries: fstest.MapFS).
-func walkContent(fsys fs.FS, prev map[string]*dirRecord) (*tree, error) {
+// folder times need not change with their entries: fstest.MapFS). root, when
+// not empty, is the folder fsys reads on the OS's file system (os.DirFS(root)):
+// the files of a trusted folder are then looked at by name within it
+// (statNames), not through fsys.
+func walkContent(fsys fs.FS, root string, prev map[string]*dirRecord) (*tree, error) {
 	if err := checkLink(fsys, ContentDir); err != nil { // symlink.go
 		return nil, err
 	}
-	root := &walker{fsys: fsys, prev: prev, dirs: map[string]*dirRecord{}}
-	top, err := root.folder(".", false)
+	top := &walker{fsys: fsys, root: root, prev: prev, dirs: map[string]*dirRecord{}}
+	modules, err := top.folder(".", false)
 	var authorErr *Error
 	if errors.As(err, &authorErr) {
 		return nil, err
@@ -89,27 +93,39 @@ func walkContent(fsys fs.FS, prev map[string]*dirRecord) (*tree, error) {
 	}
 	// Each module folder is walked on its own core: a stat per file adds up to
 	// tens of milliseconds on a 10,000-lesson course.
-	parts := make([]*walker, len(top))
-	errs := make([]error, len(top))
-	perr := parallel(context.Background(), len(top), func(i int) error {
-		parts[i] = &walker{fsys: fsys, prev: prev, dirs: map[string]*dirRecord{}}
-		errs[i] = parts[i].walk(top[i])
+	parts := make([]*walker, len(modules))
+	errs := make([]error, len(modules))
+	perr := parallel(context.Background(), len(modules), func(i int) error {
+		parts[i] = &walker{fsys: fsys, root: root, prev: prev, dirs: map[string]*dirRecord{}}
+		errs[i] = parts[i].walk(modules[i])
 		return nil
 	})
 	if err := errors.Join(append(errs, perr)...); err != nil {
 		return nil, err
 	}
-	t := &root.t
-	t.byPath, t.dirs = map[string]source{}, root.dirs
+	t := &top.t
+	// The lists and maps are sized once: grown through ten thousand entries,
+	// they were a tenth of what a fresh one-edit build allocates.
+	nm, na := len(t.markdown), len(t.assets)
+	for _, p := range parts {
+		nm, na = nm+len(p.t.markdown), na+len(p.t.assets)
+	}
+	t.markdown, t.assets = slices.Grow(t.markdown, nm-len(t.markdown)), slices.Grow(t.assets, na-len(t.assets))
+	t.byPath, t.dirs = make(map[string]source, nm), top.dirs
 	for _, p := range parts {
 		t.markdown = append(t.markdown, p.t.markdown...)
 		t.assets = append(t.assets, p.t.assets...)
 		maps.Copy(t.dirs, p.dirs)
 	}
-	// Sorted by path, not in walk order, so that update can search them.
+	// Sorted by path, not in walk order, so that update can search them
+	// (mostly sorted already: a folder's files come before its sub-folders').
 	byPathOrder := func(a, b source) int { return strings.Compare(a.path, b.path) }
-	slices.SortFunc(t.markdown, byPathOrder)
-	slices.SortFunc(t.assets, byPathOrder)
+	if !slices.IsSortedFunc(t.markdown, byPathOrder) {
+		slices.SortFunc(t.markdown, byPathOrder)
+	}
+	if !slices.IsSortedFunc(t.assets, byPathOrder) {
+		slices.SortFunc(t.assets, byPathOrder)
+	}
 	for _, s := range t.markdown {
 		t.byPath[s.path] = s
 	}
@@ -119,6 +135,7 @@ func walkContent(fsys fs.FS, prev map[string]*dirRecord) (*tree, error) {
 // walker walks part of content/, gathering files into t and folders into dirs.
 type walker struct {
 	fsys fs.FS
+	root string // the course folder fsys reads, on the OS's file system; "" if not one
 	prev map[string]*dirRecord
 	t    tree
 	dirs map[string]*dirRecord
@@ -164,15 +181,17 @@ func (w *walker) folder(dir string, errFolder bool) ([]string, error) {
 // (gone, or replaced by a link or a folder, all without the folder's time
 // moving: only within racyWindow, or by a clock set back).
 func (w *walker) known(dir string, rec *dirRecord) ([]string, bool) {
-	nm, na := len(w.t.markdown), len(w.t.assets)
-	for _, name := range rec.Files {
-		p := joinRel(dir, name)
-		info, err := fs.Lstat(w.fsys, path.Join(ContentDir, p))
-		if err != nil || !info.Mode().IsRegular() {
-			w.t.markdown, w.t.assets = w.t.markdown[:nm], w.t.assets[:na]
-			return nil, false
+	if w.root == "" || !w.knownByName(dir, rec) {
+		nm, na := len(w.t.markdown), len(w.t.assets)
+		for _, name := range rec.Files {
+			p := joinRel(dir, name)
+			info, err := fs.Lstat(w.fsys, path.Join(ContentDir, p))
+			if err != nil || !info.Mode().IsRegular() {
+				w.t.markdown, w.t.assets = w.t.markdown[:nm], w.t.assets[:na]
+				return nil, false
+			}
+			w.add(p, stampOf(info))
 		}
-		w.add(p, info)
 	}
 	w.dirs[dir] = rec
 	subs := make([]string, len(rec.Dirs))
@@ -181,6 +200,43 @@ func (w *walker) known(dir string, rec *dirRecord) ([]string, bool) {
 	}
 	return subs, true
 }
+
+// knownByName is known's loop over a folder's files, each looked at by name
+// within the folder (statNames). It returns false, having taken in nothing,
+// when that cannot be done here or a file is not a plain file any more: known
+// then looks again through fsys, which tells the two apart.
+func (w *walker) knownByName(dir string, rec *dirRecord) bool {
+	stamps, err := statNames(filepath.Join(w.root, ContentDir, filepath.FromSlash(dir)), rec.Files)
+	if err != nil {
+		return false
+	}
+	for _, s := range stamps {
+		if !s.regular {
+			return false
+		}
+	}
+	w.t.markdown = slices.Grow(w.t.markdown, len(stamps))
+	for i, name := range rec.Files {
+		w.add(joinRel(dir, name), stamps[i])
+	}
+	return true
+}
+
+// fileStamp is what a walk keeps of a file's metadata.
+type fileStamp struct {
+	size    int64
+	mtime   time.Time
+	ctime   int64 // changeStamp
+	regular bool
+}
+
+// stampOf takes a file's stamp from what fs.Stat or a listing gave.
+func stampOf(info fs.FileInfo) fileStamp {
+	return fileStamp{size: info.Size(), mtime: info.ModTime(), ctime: changeStamp(info), regular: info.Mode().IsRegular()}
+}
+
+// errNoStatNames says statNames is not available on this system.
+var errNoStatNames = errors.New("looking at files by name within a folder is not wired up here")
 
 // list reads a folder's entries and takes in its files.
 func (w *walker) list(dir string, info fs.FileInfo) ([]string, error) {
@@ -222,15 +278,15 @@ func (w *walker) list(dir string, info fs.FileInfo) ([]string, error) {
 				Err: errors.New("lessons live directly in a module folder (content/<module>/<lesson>.md)")}
 		}
 		rec.Files = append(rec.Files, name)
-		w.add(p, info)
+		w.add(p, stampOf(info))
 	}
 	w.dirs[dir] = rec
 	return subs, nil
 }
 
 // add takes in one file found by a walk.
-func (w *walker) add(p string, info fs.FileInfo) {
-	s := source{path: p, size: info.Size(), mtime: info.ModTime(), ctime: changeStamp(info)}
+func (w *walker) add(p string, st fileStamp) {
+	s := source{path: p, size: st.size, mtime: st.mtime, ctime: st.ctime}
 	if strings.HasSuffix(p, ".md") {
 		w.t.markdown = append(w.t.markdown, s)
 	} else {
@@ -314,20 +370,31 @@ func isHidden(rel string) bool {
 	return false
 }
 
+// reuseChunk is how many files one goroutine takes from the cache at a time.
+const reuseChunk = 512
+
 // readPages reads and parses the front matter of every Markdown file, in parallel.
 // Pages come back in the order of files; drafts are dropped unless drafts is set.
 func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reuse func(source) *Page) ([]*Page, error) {
 	pages := make([]*Page, len(files))
-	// Unchanged files come from the cache without a goroutine hand-off each.
-	var misses []int
-	for i, f := range files {
-		if reuse != nil {
-			if p := reuse(f); p != nil {
-				pages[i] = p
-				continue
+	// Unchanged files come from the cache, on all cores, a chunk of files at a
+	// time: a goroutine hand-off per file cost more than the copy it made.
+	if reuse != nil {
+		chunks := (len(files) + reuseChunk - 1) / reuseChunk
+		if err := parallel(ctx, chunks, func(c int) error {
+			for i := c * reuseChunk; i < min((c+1)*reuseChunk, len(files)); i++ {
+				pages[i] = reuse(files[i])
 			}
+			return nil
+		}); err != nil {
+			return nil, err
 		}
-		misses = append(misses, i)
+	}
+	var misses []int
+	for i, p := range pages {
+		if p == nil {
+			misses = append(misses, i)
+		}
 	}
 	err := parallel(ctx, len(misses), func(j int) error {
 		i := misses[j]

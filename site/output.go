@@ -34,6 +34,12 @@ type output struct {
 	empty bool
 	// next holds each file this build makes, with its hash.
 	next map[string]string
+	// changed lists the files of next whose hash is not prev's (new ones too),
+	// and gone, once commit has run, those of prev that next lacks: with
+	// them, the cache saves how next differs from prev without comparing the
+	// two whole (state.delta).
+	changed, gone []string
+	goneKnown     bool
 	// staged lists the files written to the staging folder, to be moved in.
 	staged []string
 	// written lists the output paths whose bytes changed, in commit order.
@@ -89,6 +95,9 @@ func (o *output) record(rel, h string) (prev string, known bool, err error) {
 	}
 	o.next[rel] = h
 	prev, known = o.prev[rel]
+	if !known || prev != h {
+		o.changed = append(o.changed, rel)
+	}
 	return prev, known, nil
 }
 
@@ -234,6 +243,7 @@ func (o *output) commit() (removed int, err error) {
 		return 0, fmt.Errorf("output: %w", err)
 	}
 	stale := o.stale()
+	o.gone, o.goneKnown = stale, o.prev != nil
 	if len(o.staged) == 0 && len(stale) == 0 {
 		return 0, nil
 	}

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,17 +36,17 @@ func TestWalkListsOnlyChangedFolders(t *testing.T) {
 	backdate(t, dir)
 	mustBuild(t, dir)
 	fsys := os.DirFS(dir)
-	prev, err := walkContent(fsys, nil)
+	prev, err := walkContent(fsys, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	walk := func() *tree {
 		t.Helper()
-		next, err := walkContent(fsys, prev.dirs)
+		next, err := walkContent(fsys, dir, prev.dirs)
 		if err != nil {
 			t.Fatal(err)
 		}
-		full, err := walkContent(fsys, nil)
+		full, err := walkContent(fsys, dir, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,11 +128,11 @@ func TestWalkListsOnlyChangedFolders(t *testing.T) {
 func TestWalkDistrustsRecentFolders(t *testing.T) {
 	dir := course(t, smallCourse)
 	fsys := os.DirFS(dir)
-	prev, err := walkContent(fsys, nil)
+	prev, err := walkContent(fsys, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	next, err := walkContent(fsys, prev.dirs)
+	next, err := walkContent(fsys, dir, prev.dirs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,5 +140,75 @@ func TestWalkDistrustsRecentFolders(t *testing.T) {
 		if prev.dirs[name] == rec {
 			t.Errorf("folder %s, changed moments ago, was trusted", name)
 		}
+	}
+}
+
+// TestWalkOfTrustedFolderSeesFileKinds: a folder whose record says it did not
+// change is not listed again, but its files are still looked at one by one,
+// by name within the folder: a file rewritten in place shows its new size,
+// and one that is no longer a plain file (here a link, with the record made
+// to look current, as a clock set back could) sends the walk back to listing
+// the folder, so it finds what a full walk finds.
+func TestWalkOfTrustedFolderSeesFileKinds(t *testing.T) {
+	dir := course(t, smallCourse)
+	backdate(t, dir)
+	fsys := os.DirFS(dir)
+	prev, err := walkContent(fsys, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder := filepath.Join(dir, "content", "01-first")
+	lesson := filepath.Join(folder, "a.md")
+	f, err := os.OpenFile(lesson, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("\nAppended in place.\n")
+	f.Close()
+	next, err := walkContent(fsys, dir, prev.dirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.dirs["01-first"] != prev.dirs["01-first"] {
+		t.Error("an edit in place listed its folder again")
+	}
+	info, err := os.Stat(lesson)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := next.byPath["01-first/a.md"]; !ok || s.size != info.Size() || !s.mtime.Equal(info.ModTime()) || s.ctime != changeStamp(info) {
+		t.Errorf("the walk found the edited lesson as %+v, want size %d and its new times", s, info.Size())
+	}
+
+	// a.md becomes a link to b.md; the folder's record is made to match the
+	// folder's new times, so only the look at each file can notice.
+	if err := os.Remove(lesson); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("b.md", lesson); err != nil {
+		t.Skip("no symbolic links here: ", err)
+	}
+	fi, err := os.Stat(folder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := *next.dirs["01-first"]
+	rec.Mtime, rec.Change = fi.ModTime().UnixNano(), changeStamp(fi)
+	rec.Listed = rec.Mtime + int64(2*racyWindow) // listed well after that change
+	trusted := maps.Clone(next.dirs)
+	trusted["01-first"] = &rec
+	got, err := walkContent(fsys, dir, trusted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := walkContent(fsys, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.markdown, full.markdown) || !slices.Equal(got.assets, full.assets) {
+		t.Fatalf("the walk trusting the folder found\n%v\na full walk\n%v", got.markdown, full.markdown)
+	}
+	if !got.dirs["01-first"].Links {
+		t.Error("the folder was not listed again: its record does not know the link")
 	}
 }

@@ -10,17 +10,22 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 //go:embed templates/report.html
 var templates embed.FS
 
-var page = template.Must(template.New("report.html").Funcs(template.FuncMap{
-	"date":     func(t time.Time) string { return t.Format("2006-01-02") }, // in the cohort's zone
-	"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"duration": humanDuration,
-}).ParseFS(templates, "templates/report.html"))
+// page is the report's template, parsed when a report is first written, not
+// as the binary starts: every command (a build too) paid for it at start.
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report.html").Funcs(template.FuncMap{
+		"date":     func(t time.Time) string { return t.Format("2006-01-02") }, // in the cohort's zone
+		"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"duration": humanDuration,
+	}).ParseFS(templates, "templates/report.html"))
+})
 
 // Files are the names Write gives the report's files, page first.
 var Files = []string{
@@ -70,7 +75,7 @@ func HTML(r *Report) ([]byte, error) {
 		*Report
 		LessonChart, WeekChart, ActiveChart chart
 	}{r, lessonChart(r), weekChart(r), activeChart(r)}
-	if err := page.Execute(&b, data); err != nil {
+	if err := page().Execute(&b, data); err != nil {
 		return nil, fmt.Errorf("report: page: %w", err)
 	}
 	return b.Bytes(), nil

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package site
+
+// populate is a hint that only Linux takes (populate_linux.go).
+func populate(region []byte) {}
