@@ -1,4 +1,4 @@
-//go:build unix
+//go:build unix && !darwin && !ios && !freebsd && !netbsd && !dragonfly
 
 package site
 
