@@ -21,9 +21,12 @@ import (
 // Coalescing windows. Editors save in bursts (write a temp file, rename it over
 // the old one, touch a backup) that take well under a millisecond apart; a git
 // checkout writes hundreds of files within a few tens of milliseconds. A change is
-// sent once no event came for Quiet, or at the latest after MaxWait.
+// sent once no event came for Quiet, or at the latest after MaxWait. Quiet is
+// part of every save's wait for its reload: 5 ms is still several times an
+// editor's burst, and a checkout split in two builds is only built twice, the
+// second time with the rest of its files.
 const (
-	DefaultQuiet   = 10 * time.Millisecond
+	DefaultQuiet   = 5 * time.Millisecond
 	DefaultMaxWait = 500 * time.Millisecond
 )
 
