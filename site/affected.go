@@ -129,21 +129,22 @@ func (r *run) isSettled(p *Page) bool {
 // pages' names, not their content.
 func (r *run) wideKey() string {
 	c := r.course
-	k := newKeyer().str(r.key, r.pagesKey, r.imagesKey)
+	k := newKeyer().str(r.key, r.pagesKey, r.imagesKey, r.b.pageNamesKey(c))
 	cohorts := len(r.cfg.Cohorts) > 0 || len(r.schedules) > 0
-	for _, p := range c.All() {
-		k.str(p.File).int(int64(len(p.Aliases)))
-		k.str(p.Aliases...)
-		if cohorts {
-			k.str(strconv.FormatBool(p.Locked), p.Cohort).int(p.OpensAt.UnixNano())
-			for _, a := range p.Archive {
-				k.str(a.Cohort.ID, a.URL)
+	if discussion := r.b.o.Discussion != nil; cohorts || discussion {
+		for _, p := range c.All() {
+			k.str(p.File)
+			if cohorts {
+				k.str(strconv.FormatBool(p.Locked), p.Cohort).int(p.OpensAt.UnixNano())
+				for _, a := range p.Archive {
+					k.str(a.Cohort.ID, a.URL)
+				}
 			}
-		}
-		if r.b.o.Discussion != nil {
-			k.int(int64(len(p.ThreadPages)))
-			for _, tp := range p.ThreadPages {
-				k.str(tp.URL)
+			if discussion {
+				k.int(int64(len(p.ThreadPages)))
+				for _, tp := range p.ThreadPages {
+					k.str(tp.URL)
+				}
 			}
 		}
 	}
@@ -160,6 +161,22 @@ func (r *run) wideKey() string {
 	slices.Sort(static)
 	k.str("static").str(static...)
 	return k.sum()
+}
+
+// pageNamesKey digests every page's file and aliases, for wideKey. It is kept
+// with the course while reuseGraph relinks it, which it does only when both
+// are the same.
+func (b *Builder) pageNamesKey(c *Course) string {
+	if b.namesFor == c && c.reused {
+		return b.namesKey
+	}
+	k := newKeyer()
+	for _, p := range c.All() {
+		k.str(p.File).int(int64(len(p.Aliases)))
+		k.str(p.Aliases...)
+	}
+	b.namesKey, b.namesFor = k.sum(), c
+	return b.namesKey
 }
 
 // readersOfHeadings returns the pages, not looked at yet, whose links point into

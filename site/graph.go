@@ -171,6 +171,7 @@ func reuseGraph(last *Course, cfg *Config, pages []*Page, old map[string]*Page) 
 		}
 		fresh = append(fresh, p)
 	}
+	last.reused, last.relinked = true, fresh
 	for _, p := range fresh {
 		o := old[p.File]
 		p.URL, p.Permalink, p.ActivityURL = o.URL, o.Permalink, o.ActivityURL

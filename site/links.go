@@ -3,6 +3,7 @@ package site
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"path"
 	"strings"
@@ -40,6 +41,25 @@ func newLinkIndex(c *Course) *linkIndex {
 		}
 	}
 	return ix
+}
+
+// pageLinks returns the link index of c's pages, for this build to add its
+// other URLs to. When c is the course the last build indexed, relinked
+// (reuseGraph), that index is kept with the pages read again put in place and
+// only its URL set copied: indexing ten thousand pages again was a tenth of a
+// one-edit rebuild.
+func (b *Builder) pageLinks(c *Course) *linkIndex {
+	base := b.links
+	if base == nil || b.linksFor != c || !c.reused {
+		base = newLinkIndex(c)
+		b.links, b.linksFor = base, c
+	} else {
+		for _, p := range c.relinked {
+			base.byFile[p.File], base.byURL[p.URL] = p, p
+		}
+	}
+	// byFile and byURL are only read from here on; urls gets this build's files.
+	return &linkIndex{base: base.base, byFile: base.byFile, byURL: base.byURL, urls: maps.Clone(base.urls), assets: map[string]bool{}}
 }
 
 // addURL records a file the build writes, by its path under the output folder.

@@ -162,6 +162,11 @@ type Course struct {
 	Pages   []*Page // plain top-level pages, in order
 	// Duration is the sum of all lessons' reading times.
 	Duration time.Duration
+
+	// reused says the course is the last build's, relinked by reuseGraph with
+	// the pages in relinked put in place of their old selves.
+	reused   bool
+	relinked []*Page
 }
 
 // All returns every page: home, then modules with their lessons, then plain pages.
