@@ -125,7 +125,7 @@ func New(o Options) *Renderer {
 			// Content-Security-Policy that allows them.
 			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
 			extension.Strikethrough,
-			linkifyExtension{}, // linkify.go: goldmark's Linkify behind a cheap gate
+			extension.Linkify,
 			extension.TaskList,
 			extension.Footnote,
 			extension.Typographer,
