@@ -2,6 +2,8 @@ package site
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"time"
 )
@@ -131,5 +133,8 @@ func postHash(p *Page) string {
 	if len(p.Quotes) > 0 { // only then, so lessons keep the hash they were posted with
 		k.str(p.Quotes...)
 	}
-	return k.sum()
+	// SHA-256, not digest: the companion keeps the hash each lesson was
+	// posted with, and another function would announce every lesson again.
+	sum := sha256.Sum256(k.buf)
+	return hex.EncodeToString(sum[:16])
 }

@@ -57,8 +57,7 @@ func newOutput(dir string, prev map[string]string) *output {
 }
 
 func hashBytes(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:16])
+	return digest(data) // digest.go
 }
 
 // write records rel (slash-separated, relative to the output folder) with data and

@@ -3,9 +3,7 @@ package site
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -184,14 +182,12 @@ func (m *keyMemo) sum(in []byte) string {
 	if m.out != "" && bytes.Equal(m.in, in) {
 		return m.out
 	}
-	sum := sha256.Sum256(in)
-	m.in, m.out = bytes.Clone(in), hex.EncodeToString(sum[:16])
+	m.in, m.out = bytes.Clone(in), digest(in) // digest.go
 	return m.out
 }
 
 func (k *keyer) sum() string {
-	sum := sha256.Sum256(k.buf)
-	return hex.EncodeToString(sum[:16])
+	return digest(k.buf) // digest.go
 }
 
 // courseKey covers everything a template can read of every page, but the
