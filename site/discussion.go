@@ -168,9 +168,25 @@ func (d *RemoteDiscussion) Thread(ctx context.Context, lessonID, cohortID string
 	if cohortID != "" {
 		u += "&cohort=" + url.QueryEscape(cohortID)
 	}
+	var t Thread
+	status, err := d.getJSON(ctx, u, &t)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("threads of %s: %w", lessonID, err)
+	case status == http.StatusNotFound || status == http.StatusGone:
+		return &Thread{Lesson: lessonID}, nil
+	}
+	cleanReplies(t.Replies, d.sanitizer())
+	return &t, nil
+}
+
+// getJSON GETs u from the companion and decodes its JSON answer, at most
+// maxThreadBytes, into v. It returns the answer's status: 200 when v was
+// filled, 404 or 410 when the companion has no such thing (v untouched).
+func (d *RemoteDiscussion) getJSON(ctx context.Context, u string, v any) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, fmt.Errorf("threads of %s: %w", lessonID, err)
+		return 0, err
 	}
 	req.Header.Set("Accept", "application/json")
 	client := d.Client
@@ -179,32 +195,35 @@ func (d *RemoteDiscussion) Thread(ctx context.Context, lessonID, cohortID string
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("threads of %s: %w", lessonID, err)
+		return 0, err
 	}
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
-		return &Thread{Lesson: lessonID}, nil
+		return resp.StatusCode, nil
 	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("threads of %s: %s answered %s", lessonID, u, resp.Status)
+		return 0, fmt.Errorf("%s answered %s", u, resp.Status)
 	}
-	var t Thread
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxThreadBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("threads of %s: %w", lessonID, err)
+		return 0, err
 	}
 	if len(data) > maxThreadBytes {
-		return nil, fmt.Errorf("threads of %s: %w", lessonID, errors.New("answer too large"))
+		return 0, errors.New("answer too large")
 	}
-	if err := json.Unmarshal(data, &t); err != nil {
-		return nil, fmt.Errorf("threads of %s: %w", lessonID, err)
+	if err := json.Unmarshal(data, v); err != nil {
+		return 0, err
 	}
-	clean := d.Sanitize
-	if clean == nil {
-		clean = html.EscapeString
+	return resp.StatusCode, nil
+}
+
+// sanitizer is what cleans reply content read from the companion:
+// d.Sanitize, else escaping.
+func (d *RemoteDiscussion) sanitizer() func(string) string {
+	if d.Sanitize != nil {
+		return d.Sanitize
 	}
-	cleanReplies(t.Replies, clean)
-	return &t, nil
+	return html.EscapeString
 }
 
 // cleanReplies makes replies read from another server safe for a page: content

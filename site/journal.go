@@ -4,10 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"html"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -265,43 +262,18 @@ func cohortWeeks(s *Schedule) int {
 // is. A companion without journals (404) has none.
 func (d *RemoteDiscussion) Journal(ctx context.Context) (*Journal, error) {
 	u := strings.TrimSuffix(d.Base, "/") + "/api/journal?all=1"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	client := d.Client
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
-	}
-	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusNotFound:
-		return &Journal{Entries: []*Reply{}}, nil
-	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("journal: %s answered %s", u, resp.Status)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxThreadBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
-	}
-	if len(data) > maxThreadBytes {
-		return nil, errors.New("journal: answer too large")
-	}
 	var j Journal
-	if err := json.Unmarshal(data, &j); err != nil {
+	status, err := d.getJSON(ctx, u, &j) // discussion.go
+	switch {
+	case err != nil:
 		return nil, fmt.Errorf("journal: %w", err)
-	}
-	clean := d.Sanitize
-	if clean == nil {
-		clean = html.EscapeString
+	case status == http.StatusGone: // only threads read 410 as "none"
+		return nil, fmt.Errorf("journal: %s answered %d %s", u, status, http.StatusText(status))
+	case status != http.StatusOK:
+		return &Journal{Entries: []*Reply{}}, nil
 	}
 	j.Entries = slices.DeleteFunc(j.Entries, func(e *Reply) bool { return e == nil })
-	cleanReplies(j.Entries, clean)
+	cleanReplies(j.Entries, d.sanitizer())
 	for _, e := range j.Entries {
 		e.Replies = nil // an entry has no answers on a journal page
 	}
