@@ -129,7 +129,7 @@ func (r *run) isSettled(p *Page) bool {
 // pages' names, not their content.
 func (r *run) wideKey() string {
 	c := r.course
-	k := newKeyer().str(r.key, r.pagesKey, r.imagesKey, r.b.pageNamesKey(c))
+	k := newKeyer().str(r.key, r.pagesKey, r.imagesKey, c.pageNamesKey())
 	cohorts := len(r.cfg.Cohorts) > 0 || len(r.schedules) > 0
 	if discussion := r.b.o.Discussion != nil; cohorts || discussion {
 		for _, p := range c.All() {
@@ -163,20 +163,18 @@ func (r *run) wideKey() string {
 	return k.sum()
 }
 
-// pageNamesKey digests every page's file and aliases, for wideKey. It is kept
-// with the course while reuseGraph relinks it, which it does only when both
-// are the same.
-func (b *Builder) pageNamesKey(c *Course) string {
-	if b.namesFor == c && c.reused {
-		return b.namesKey
+// pageNamesKey digests every page's file and aliases, for wideKey. It is made
+// once per course graph: reuseGraph relinks one only when both are the same.
+func (c *Course) pageNamesKey() string {
+	if c.namesKey == "" {
+		k := newKeyer()
+		for _, p := range c.All() {
+			k.str(p.File).int(int64(len(p.Aliases)))
+			k.str(p.Aliases...)
+		}
+		c.namesKey = k.sum()
 	}
-	k := newKeyer()
-	for _, p := range c.All() {
-		k.str(p.File).int(int64(len(p.Aliases)))
-		k.str(p.Aliases...)
-	}
-	b.namesKey, b.namesFor = k.sum(), c
-	return b.namesKey
+	return c.namesKey
 }
 
 // readersOfHeadings returns the pages, not looked at yet, whose links point into

@@ -129,13 +129,6 @@ type Builder struct {
 	// course is the last successful build's course graph, which the next
 	// reuses when no page moved (reuseGraph); nil after a failed build.
 	course *Course
-	// links is the index of the pages of linksFor, the last course indexed
-	// (Builder.pageLinks).
-	links    *linkIndex
-	linksFor *Course
-	// namesKey digests the pages of namesFor (Builder.pageNamesKey).
-	namesKey string
-	namesFor *Course
 	// settled numbers the last successful build (0 after a failed one): the
 	// pages it left carry the number (Page.settled), and match its record
 	// (affected.go). gens counts the successful builds.

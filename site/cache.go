@@ -270,7 +270,7 @@ func holdGC() (release func()) {
 // 200 MB at the generated course's 10,000 lessons (92 MB of sources), where this
 // budget is 280 MiB, 1.4 times that. Without a limit the collector lets the heap
 // grow to twice what is live, and the build peaked at 620 MB; with it, near
-// 330 MB for about 5% more CPU. A course bigger than its budget still builds: the
+// 310 MB for about 5% more CPU. A course bigger than its budget still builds: the
 // runtime caps the collector at half the CPU.
 const (
 	memoryBase          = 96 << 20

@@ -171,7 +171,11 @@ func reuseGraph(last *Course, cfg *Config, pages []*Page, old map[string]*Page) 
 		}
 		fresh = append(fresh, p)
 	}
-	last.reused, last.relinked = true, fresh
+	if ix := last.links; ix != nil { // links.go: the same URLs, now to the fresh pages
+		for _, p := range fresh {
+			ix.byFile[p.File], ix.byURL[p.URL] = p, p
+		}
+	}
 	for _, p := range fresh {
 		o := old[p.File]
 		p.URL, p.Permalink, p.ActivityURL = o.URL, o.Permalink, o.ActivityURL

@@ -44,21 +44,16 @@ func newLinkIndex(c *Course) *linkIndex {
 }
 
 // pageLinks returns the link index of c's pages, for this build to add its
-// other URLs to. When c is the course the last build indexed, relinked
-// (reuseGraph), that index is kept with the pages read again put in place and
-// only its URL set copied: indexing ten thousand pages again was a tenth of a
-// one-edit rebuild.
-func (b *Builder) pageLinks(c *Course) *linkIndex {
-	base := b.links
-	if base == nil || b.linksFor != c || !c.reused {
-		base = newLinkIndex(c)
-		b.links, b.linksFor = base, c
-	} else {
-		for _, p := range c.relinked {
-			base.byFile[p.File], base.byURL[p.URL] = p, p
-		}
+// other URLs to. It is made once per course graph and kept while reuseGraph
+// relinks it (which puts the pages read again in it); only its URL set is
+// copied per build. Indexing ten thousand pages again was a tenth of a one-edit
+// rebuild.
+func (c *Course) pageLinks() *linkIndex {
+	if c.links == nil {
+		c.links = newLinkIndex(c)
 	}
 	// byFile and byURL are only read from here on; urls gets this build's files.
+	base := c.links
 	return &linkIndex{base: base.base, byFile: base.byFile, byURL: base.byURL, urls: maps.Clone(base.urls), assets: map[string]bool{}}
 }
 

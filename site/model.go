@@ -163,10 +163,10 @@ type Course struct {
 	// Duration is the sum of all lessons' reading times.
 	Duration time.Duration
 
-	// reused says the course is the last build's, relinked by reuseGraph with
-	// the pages in relinked put in place of their old selves.
-	reused   bool
-	relinked []*Page
+	// links and namesKey are worked out once per course graph and kept while
+	// reuseGraph relinks it (Course.pageLinks, Course.pageNamesKey).
+	links    *linkIndex
+	namesKey string
 }
 
 // All returns every page: home, then modules with their lessons, then plain pages.

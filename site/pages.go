@@ -102,7 +102,7 @@ func (r *run) render() (*state, error) {
 		Navs: map[string]template.HTML{}, Special: map[string]string{}, Frags: make(map[string]*pageFrags, nFiles)}
 	r.basePath = r.cfg.BasePath()
 	r.site = r.siteData()
-	r.ix = r.b.pageLinks(c) // links.go
+	r.ix = c.pageLinks() // links.go
 	for _, a := range r.tree.assets {
 		r.ix.assets[a.path] = true
 		r.ix.addURL(a.path)
