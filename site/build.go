@@ -583,6 +583,15 @@ func buildKey(cfg *Config, theme *Theme, o Options) string {
 // kernel time of parallel creates grew faster than the overlap saved.
 func workers() int { return runtime.GOMAXPROCS(0) }
 
+// parallelChunks runs fn on all cores over [0, n) cut in chunks of size: fn
+// gets one chunk's bounds, lo inclusive, hi exclusive. For work too small per
+// index to hand out one at a time.
+func parallelChunks(ctx context.Context, n, size int, fn func(lo, hi int) error) error {
+	return parallel(ctx, (n+size-1)/size, func(c int) error {
+		return fn(c*size, min((c+1)*size, n))
+	})
+}
+
 // parallel runs fn for every index below n on all cores and returns the errors
 // joined, in index order, so the same broken course always gives the same message.
 func parallel(ctx context.Context, n int, fn func(i int) error) error {

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -9,8 +10,6 @@ import (
 	"html/template"
 	"reflect"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -401,14 +400,17 @@ func decodeState(data []byte) (*state, error) {
 	if d.err != nil {
 		return nil, fmt.Errorf("decode: %w", d.err)
 	}
-	err := decodeParallel(len(files)+len(frags), func(i int, r *decoder) {
-		if i < len(files) {
-			r.fileBody(fileBodies[i], &files[i])
-		} else {
-			i -= len(files)
-			r.fragBody(fragBodies[i], &frags[i])
+	err := parallelChunks(context.Background(), len(files)+len(frags), decodeChunk, func(lo, hi int) error {
+		r := &decoder{blobs: d.blobs} // its own: it reports the chunk's first error
+		for i := lo; i < hi && r.err == nil; i++ {
+			if i < len(files) {
+				r.fileBody(fileBodies[i], &files[i])
+			} else {
+				r.fragBody(fragBodies[i-len(files)], &frags[i-len(files)])
+			}
 		}
-	}, d.blobs)
+		return r.err
+	}) // build.go
 	if err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
@@ -418,34 +420,6 @@ func decodeState(data []byte) (*state, error) {
 // decodeChunk is how many records a decoding goroutine takes at a time:
 // enough that handing them out costs nothing beside decoding them.
 const decodeChunk = 256
-
-// decodeParallel calls decode for every index below n, on all cores, each
-// goroutine with a decoder of its own (over blobs) whose error it reports.
-func decodeParallel(n int, decode func(i int, d *decoder), blobs []byte) error {
-	var next atomic.Int64
-	errs := make([]error, workers())
-	var wg sync.WaitGroup
-	for w := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d := &decoder{blobs: blobs}
-			for d.err == nil {
-				end := int(next.Add(decodeChunk))
-				start := end - decodeChunk
-				if start >= n {
-					break
-				}
-				for i := start; i < min(end, n) && d.err == nil; i++ {
-					decode(i, d)
-				}
-			}
-			errs[w] = d.err
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
 
 // The cache is a base snapshot plus a log of deltas appended after it: a
 // one-lesson rebuild of a 10,000-lesson course writes a few kilobytes instead of

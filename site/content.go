@@ -380,9 +380,8 @@ func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reu
 	// Unchanged files come from the cache, on all cores, a chunk of files at a
 	// time: a goroutine hand-off per file cost more than the copy it made.
 	if reuse != nil {
-		chunks := (len(files) + reuseChunk - 1) / reuseChunk
-		if err := parallel(ctx, chunks, func(c int) error {
-			for i := c * reuseChunk; i < min((c+1)*reuseChunk, len(files)); i++ {
+		if err := parallelChunks(ctx, len(files), reuseChunk, func(lo, hi int) error {
+			for i := lo; i < hi; i++ {
 				pages[i] = reuse(files[i])
 			}
 			return nil
