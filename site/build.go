@@ -595,11 +595,24 @@ func parallelChunks(ctx context.Context, n, size int, fn func(lo, hi int) error)
 // parallel runs fn for every index below n on all cores and returns the errors
 // joined, in index order, so the same broken course always gives the same message.
 func parallel(ctx context.Context, n int, fn func(i int) error) error {
+	return parallelOn(ctx, workers(), n, fn)
+}
+
+// writerWorkers is how many goroutines render and write pages: twice the cores.
+// A page's worker spends part of its time in the kernel creating folders and
+// files, where it may wait on the file system's locks; with only one worker per
+// core, that core stood idle meanwhile. On 2 cores and 10,000 lessons, four
+// workers made cold builds about a second (7%) faster than two, and took no more
+// memory to speak of.
+func writerWorkers() int { return 2 * runtime.GOMAXPROCS(0) }
+
+// parallelOn is parallel with a given number of goroutines.
+func parallelOn(ctx context.Context, goroutines, n int, fn func(i int) error) error {
 	errs := make([]error, n)
 	var next int
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for range min(workers(), max(n, 1)) {
+	for range min(goroutines, max(n, 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

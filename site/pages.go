@@ -252,7 +252,7 @@ func (r *run) renderPages(pages []*Page) ([]*linkLog, error) {
 	logs := make([]*linkLog, len(pages))
 	var layoutErrs layoutErrors // a broken layout fails every page that uses it: said once
 	progress := r.progress(len(pages))
-	err := parallel(r.ctx, len(pages), func(i int) error {
+	err := parallelOn(r.ctx, writerWorkers(), len(pages), func(i int) error {
 		var err error
 		logs[i], err = r.renderPage(pages[i], PageData{Site: r.site, Live: r.b.o.Live})
 		progress()
