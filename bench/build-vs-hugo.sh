@@ -146,16 +146,36 @@ LOAD_START=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
 if LC_ALL=C awk -v l="$LOAD_START" -v n="$(nproc)" 'BEGIN {exit !(l + 0 > n / 2)}'; then
 	log "warning: load average is $LOAD_START on $(nproc) CPUs; the figures will be noisy"
 fi
-log "cold builds, alternating: $RUNS x (cohort, hugo)"
+# settle DIR: before a cold run, the last run's files reach the disk, and, when this
+# script may (root), the kernel forgets its cached blocks and then reads DIR's sources
+# again. Without that, cold runs got slower one after another on an ext4 file system
+# without a journal: creating a file there looks, for each free inode it passes, whether
+# it was deleted in the last few minutes (ext4's find_inode_bit and recently_deleted,
+# seen with perf), and every earlier run deleted ten thousand folders and files. The
+# check only reads cached blocks, so dropping the cache ends it. The sources are read
+# back so each tool starts with them in memory, as an author's machine has them.
+SETTLE=sync
+if [[ -w /proc/sys/vm/drop_caches ]]; then
+	SETTLE="sync, drop the page cache, read the sources back"
+fi
+settle() {
+	sync
+	if [[ -w /proc/sys/vm/drop_caches ]]; then
+		echo 3 >/proc/sys/vm/drop_caches
+		find "$1" -type f -exec cat -- {} + >/dev/null
+	fi
+}
+
+log "cold builds, alternating: $RUNS x (cohort, hugo); before each: $SETTLE"
 for ((i = 1; i <= RUNS; i++)); do
 	rm -rf -- "$COUT" "$COURSE/.cohort"
-	sync # the last run's files reach the disk before this one is timed, not during it
+	settle "$COURSE"
 	cohort_build "cohort-cold-$i"
 	C_SECS+=("$SECS") C_RSS+=("$RSS_KB")
 	log "  run $i  cohort ${SECS}s ${RSS_KB}KB"
 
 	rm -rf -- "$HOUT" "$HSITE/resources" "$HSITE/public" "$HSITE/.hugo_build.lock" "$HUGO_CACHEDIR"
-	sync
+	settle "$HSITE"
 	hugo_build "hugo-cold-$i"
 	H_SECS+=("$SECS") H_RSS+=("$RSS_KB")
 	log "  run $i  hugo   ${SECS}s ${RSS_KB}KB"
@@ -225,6 +245,7 @@ echo "cohort vs hugo: $LESSONS lessons, $MODULES modules, seed 1, $RUNS runs eac
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo); $(go env GOVERSION); cohort $COMMIT; $("$HUGO" version | awk '{print $1, $2}')"
 echo "load average (1 min): $LOAD_START at the start, $(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?') at the end (a quiet machine is well under $(nproc))"
 echo "pages (index.html): cohort $C_PAGES, hugo $H_PAGES"
+echo "before each cold run: $SETTLE"
 echo
 printf '%-8s %12s %16s %14s\n' tool "median cold s" "min / max s" "median RSS MB"
 printf '%-8s %12s %16s %14s\n' cohort "$(fmt "$c_med" '%.2f')" "$(fmt "$(minof "${C_SECS[@]}")" '%.2f') / $(fmt "$(maxof "${C_SECS[@]}")" '%.2f')" "$c_rss_mb"
