@@ -1,0 +1,241 @@
+package markdown
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/alecthomas/chroma/v2"
+	"github.com/dlclark/regexp2/v2"
+	"github.com/dlclark/regexp2/v2/syntax"
+)
+
+// A chroma lexer tries its state's rules in order at each position, one regular
+// expression run per rule, until one matches; most fail on the first character,
+// but each run still costs the regexp engine's set-up. In a cold build of the
+// generated course that was most of the time spent highlighting code (Python,
+// Go and SQL at 0.2–0.4 MB/s). firstCharLexer runs the same rules, in the same
+// order, with the same state machine, and skips a rule outright when the
+// character at the position cannot begin a match of it: the regexp package works
+// out that set of first characters itself, for its own unanchored searches
+// (syntax.Code.FcPrefix). A rule whose matches may be empty, or whose first
+// characters it cannot tell, is always run. TestFirstCharLexerAsChroma holds the
+// tokens to chroma's own, lexer by lexer.
+
+// ruleTimeout is the time one rule may take at one position: chroma's own limit
+// (regexp.go, maybeCompile), against a rule that backtracks without end.
+const ruleTimeout = 250 * time.Millisecond
+
+// firstCharLexer is a chroma regex lexer that skips rules by first character. It
+// lexes text as the lexer it wraps would, token for token.
+type firstCharLexer struct {
+	*chroma.RegexLexer
+	registry *chroma.LexerRegistry
+	rules    chroma.CompiledRules
+	// first holds, per state, the first characters of each of its rules, in
+	// the rules' order; nil for a rule to try at any character.
+	first map[string][]*firstChars
+}
+
+// firstChars is the set of characters a rule's match can begin with.
+type firstChars struct {
+	set  syntax.CharSet
+	fold bool // the set was made case-insensitively: try the other cases too
+}
+
+func (f *firstChars) may(r rune) bool {
+	if f.set.Contains(r) {
+		return true
+	}
+	return f.fold && (f.set.Contains(unicode.ToLower(r)) || f.set.Contains(unicode.ToUpper(r)) || f.set.Contains(unicode.ToTitle(r)))
+}
+
+// newFirstCharLexer compiles l's rules as chroma does (regexp.go, fetchRules and
+// maybeCompile: the same pattern text and flags, then the rules that rewrite the
+// rule table, such as include and combined), with the first characters of each.
+// It returns nil when a rule does not compile, or a table-rewriting rule fails:
+// the caller keeps chroma's lexer, which reports that error itself.
+func newFirstCharLexer(l *chroma.RegexLexer, registry *chroma.LexerRegistry) *firstCharLexer {
+	raw, err := l.Rules()
+	if err != nil {
+		return nil
+	}
+	cfg := l.Config()
+	flags := ""
+	if !cfg.NotMultiline {
+		flags += "m"
+	}
+	if cfg.CaseInsensitive {
+		flags += "i"
+	}
+	if cfg.DotAll {
+		flags += "s"
+	}
+	f := &firstCharLexer{RegexLexer: l, registry: registry, rules: chroma.CompiledRules{}, first: map[string][]*firstChars{}}
+	first := map[*chroma.CompiledRule]*firstChars{}
+	for state, rules := range raw {
+		f.rules[state] = nil
+		for _, rule := range rules {
+			pattern := "(?:" + rule.Pattern + ")"
+			if flags != "" {
+				pattern = "(?" + flags + ")" + pattern
+			}
+			pattern = `\G` + pattern
+			re, err := regexp2.Compile(pattern)
+			if err != nil {
+				return nil
+			}
+			re.MatchTimeout = ruleTimeout
+			cr := &chroma.CompiledRule{Rule: rule, Regexp: re}
+			f.rules[state] = append(f.rules[state], cr)
+			first[cr] = firstCharsOf(pattern)
+		}
+	}
+	// Rules that rewrite the table (an include puts a state's rules in its place,
+	// a combined rule becomes a push of a new state), one at a time, starting
+	// over after each, until none is left: as chroma does, so that the states
+	// come out the same.
+rewrite:
+	for state, rules := range f.rules {
+		for i, rule := range rules {
+			if m, ok := rule.Mutator.(chroma.LexerMutator); ok {
+				if err := m.MutateLexer(f.rules, state, i); err != nil {
+					return nil
+				}
+				goto rewrite
+			}
+		}
+	}
+	for state, rules := range f.rules {
+		for _, rule := range rules {
+			f.first[state] = append(f.first[state], first[rule])
+		}
+	}
+	return f
+}
+
+// firstCharsOf returns the characters a match of pattern can begin with, or nil
+// when any may (or the pattern does not parse as regexp2 reads it).
+func firstCharsOf(pattern string) *firstChars {
+	tree, err := syntax.Parse(pattern, syntax.ParseOptions{})
+	if err != nil {
+		return nil
+	}
+	code, err := syntax.Write(tree)
+	if err != nil || code.FcPrefix == nil {
+		return nil
+	}
+	return &firstChars{set: code.FcPrefix.PrefixSet, fold: code.FcPrefix.CaseInsensitive}
+}
+
+// Tokenise lexes text with the wrapped lexer's state machine (chroma's
+// LexerState.Iterator, regexp.go): the same options, the same recovery from a
+// character no rule matches, the same emitters and mutators.
+func (f *firstCharLexer) Tokenise(options *chroma.TokeniseOptions, text string) (chroma.Iterator, error) {
+	if options == nil {
+		options = &chroma.TokeniseOptions{State: "root", EnsureLF: true}
+	}
+	if options.EnsureLF {
+		text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	}
+	added := false
+	if !options.Nested && f.Config().EnsureNL && !strings.HasSuffix(text, "\n") {
+		text += "\n"
+		added = true
+	}
+	ls := &chroma.LexerState{
+		Lexer:          f.RegexLexer,
+		Registry:       f.registry,
+		Text:           []rune(text),
+		Stack:          []string{options.State},
+		Rules:          f.rules,
+		MutatorContext: map[any]any{},
+	}
+	end := len(ls.Text)
+	if added {
+		end--
+	}
+	var emitted []chroma.Iterator // the emitters' tokens not yet handed out, innermost last
+	pending := func() (chroma.Token, bool) {
+		for len(emitted) > 0 {
+			n := len(emitted) - 1
+			t := emitted[n]()
+			if t == chroma.EOF {
+				emitted = emitted[:n]
+				continue
+			}
+			if t.Type != chroma.Ignore {
+				return t, true
+			}
+		}
+		return chroma.Token{}, false
+	}
+	return func() chroma.Token {
+		for ls.Pos < end && len(ls.Stack) > 0 {
+			if t, ok := pending(); ok {
+				return t
+			}
+			ls.State = ls.Stack[len(ls.Stack)-1]
+			rules, ok := ls.Rules[ls.State]
+			if !ok {
+				panic("unknown state " + ls.State) // as chroma: a broken lexer definition
+			}
+			i, rule, groups, named := match(ls.Text, ls.Pos, rules, f.first[ls.State])
+			if groups == nil {
+				// As chroma (after Pygments): an unmatched newline outside the
+				// starting state goes back to it; any other character is an error token.
+				if ls.Text[ls.Pos] == '\n' && ls.State != options.State {
+					ls.Stack = []string{options.State}
+					continue
+				}
+				ls.Pos++
+				return chroma.Token{Type: chroma.Error, Value: string(ls.Text[ls.Pos-1 : ls.Pos])}
+			}
+			ls.Rule, ls.Groups, ls.NamedGroups = i, groups, named
+			ls.Pos += utf8.RuneCountInString(groups[0])
+			if rule.Mutator != nil {
+				if err := rule.Mutator.Mutate(ls); err != nil {
+					panic(err) // as chroma
+				}
+			}
+			if rule.Type != nil {
+				emitted = append(emitted, rule.Type.Emit(ls.Groups, ls))
+			}
+		}
+		if t, ok := pending(); ok {
+			return t
+		}
+		if ls.Pos != len(ls.Text) && len(ls.Stack) == 0 {
+			value := string(ls.Text[ls.Pos:])
+			ls.Pos = len(ls.Text)
+			return chroma.Token{Type: chroma.Error, Value: value}
+		}
+		return chroma.EOF
+	}, nil
+}
+
+// match returns the first of rules that matches at pos: its index, the rule, its
+// groups and named groups; nil groups when none does. first holds the rules'
+// first characters, in the same order.
+func match(text []rune, pos int, rules []*chroma.CompiledRule, first []*firstChars) (int, *chroma.CompiledRule, []string, map[string]string) {
+	c := text[pos]
+	for i, rule := range rules {
+		if fc := first[i]; fc != nil && !fc.may(c) {
+			continue
+		}
+		m, err := rule.Regexp.FindRunesMatchStartingAt(text, pos)
+		if m == nil || err != nil || m.RuneIndex != pos {
+			continue
+		}
+		gs := m.Groups()
+		groups := make([]string, 0, len(gs))
+		named := make(map[string]string, len(gs))
+		for _, g := range gs {
+			named[g.Name] = g.String()
+			groups = append(groups, g.String())
+		}
+		return i, rule, groups, named
+	}
+	return 0, &chroma.CompiledRule{}, nil, nil
+}
