@@ -447,6 +447,7 @@ func (e *encoder) fileBody(c *cachedPage) {
 	e.int(c.Change)
 	e.str(c.RenderKey)
 	e.page(&c.Page)
+	e.str(storedCardKey(&c.Page)) // render.go
 	// The reads follow their length, so that a load passes over them in one
 	// step: walking their strings only to find their end was a tenth of
 	// loading the cache.
@@ -479,6 +480,9 @@ func (d *decoder) fileBody(body []byte, c *cachedPage) {
 	r := &decoder{b: body}
 	c.Size, c.ModTime, c.Change, c.RenderKey = r.int(), r.int(), r.int(), r.str()
 	r.page(&c.Page)
+	if key := r.str(); key != "" {
+		c.Page.cardKey, c.Page.cardIn = key, cardInputsOf(&c.Page) // as storedCardKey wrote it
+	}
 	c.readsRaw = r.sized()
 	nf := r.uint()
 	if nf > uint64(len(r.b)) {
