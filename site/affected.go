@@ -77,7 +77,7 @@ func (r *run) affected(all []*Page) (visit map[*Page]bool, olds []*cachedPage) {
 			}
 			continue
 		}
-		old := r.prev.page(p.File)
+		old := r.prev.record(p) // cache.go
 		if old == nil || old.RenderKey == "" {
 			return nil, nil // unknown to the last build (the wide key should have said)
 		}

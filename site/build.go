@@ -307,6 +307,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	b.settled = b.gens
 	for _, p := range course.All() {
 		p.settled = b.settled
+		p.rec, p.recOf = nil, nil // the record it came from: serve keeps no past state alive through it
 		if p.Hash != "" {
 			b.pages[p.File] = p
 		}

@@ -142,7 +142,17 @@ func (s *state) reuse(src source) *Page {
 	// render gives it a new one (render.go), so copying ten thousand of them
 	// on every build was for nothing.
 	p.reused = true
+	p.rec, p.recOf = c, s
 	return &p
+}
+
+// record returns the last build's record of page p, as s.page(p.File) does,
+// without looking it up when p was taken from it (reuse).
+func (s *state) record(p *Page) *cachedPage {
+	if s != nil && p.recOf == s {
+		return p.rec
+	}
+	return s.page(p.File)
 }
 
 // withoutPages keeps the record of outputs but forgets every page's render key,

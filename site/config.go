@@ -141,10 +141,14 @@ func (f Federation) Base() string {
 // builds the same one (a test there checks they agree).
 func (f Federation) LessonURL(lessonID string) string {
 	if base := f.Base(); base != "" {
-		return base + "/lessons/" + url.PathEscape(lessonID)
+		return base + lessonsPath + url.PathEscape(lessonID)
 	}
 	return ""
 }
+
+// lessonsPath is where, under the companion's base, the lessons' posts are
+// (LessonURL; buildGraph joins the same parts).
+const lessonsPath = "/lessons/"
 
 // CohortLessonURL returns the id of a cohort's own post of a lesson: each cohort
 // discusses a lesson under a post of its own, so its thread starts fresh.

@@ -3,6 +3,7 @@ package site
 import (
 	"cmp"
 	"fmt"
+	"net/url"
 	"path"
 	"slices"
 	"strings"
@@ -23,6 +24,10 @@ func buildGraph(cfg *Config, pages []*Page) (*Course, error) {
 		}
 		return m
 	}
+	// A page taken from the cache has its URLs already: they are kept when
+	// they are what would be made (concatOr), not made again, which was most
+	// of linking ten thousand lessons in a fresh process.
+	fed := cfg.Federation.Base()
 	for _, p := range pages {
 		switch p.Kind {
 		case KindHome:
@@ -30,22 +35,26 @@ func buildGraph(cfg *Config, pages []*Page) (*Course, error) {
 			c.Home = p
 		case KindModule:
 			dir := path.Dir(p.File)
-			p.URL = base + dir + "/"
+			p.URL = concatOr(p.URL, base, dir, "/")
 			m := module(dir)
 			m.Page = p
 			p.Module = m
 		case KindLesson:
 			dir := path.Dir(p.File)
-			p.URL = base + dir + "/" + strings.TrimSuffix(path.Base(p.File), ".md") + "/"
-			p.ActivityURL = cfg.Federation.LessonURL(p.ID)
+			p.URL = concatOr(p.URL, base, dir, "/", strings.TrimSuffix(path.Base(p.File), ".md"), "/")
+			old := p.ActivityURL
+			p.ActivityURL = ""
+			if fed != "" { // Federation.LessonURL, with its base made once
+				p.ActivityURL = concatOr(old, fed, lessonsPath, url.PathEscape(p.ID))
+			}
 			m := module(dir)
 			m.Lessons = append(m.Lessons, p)
 			p.Module = m
 		case KindPage:
-			p.URL = base + strings.TrimSuffix(p.File, ".md") + "/"
+			p.URL = concatOr(p.URL, base, strings.TrimSuffix(p.File, ".md"), "/")
 			c.Pages = append(c.Pages, p)
 		}
-		p.Permalink = abs + p.URL
+		p.Permalink = concatOr(p.Permalink, abs, p.URL)
 	}
 	if c.Home == nil {
 		c.Home = &Page{Kind: KindHome, File: "_index.md", ID: "home", Title: cfg.Title,
@@ -84,6 +93,22 @@ func buildGraph(cfg *Config, pages []*Page) (*Course, error) {
 		}
 	}
 	return c, checkUnique(c)
+}
+
+// concatOr returns the parts joined, or old when it already is that string,
+// without joining them.
+func concatOr(old string, parts ...string) string {
+	rest := old
+	for _, s := range parts {
+		if !strings.HasPrefix(rest, s) {
+			return strings.Join(parts, "")
+		}
+		rest = rest[len(s):]
+	}
+	if rest != "" {
+		return strings.Join(parts, "")
+	}
+	return old
 }
 
 // byWeight orders pages by weight (unweighted last), then by file name.

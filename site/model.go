@@ -127,6 +127,10 @@ type Page struct {
 	// last made or kept them (frags.go).
 	frags   *pageFrags
 	keyMemo keyMemo // of the render key
+	// rec is the record this page was taken from (state.reuse), and recOf
+	// the state that holds it: the build looks the record up no more.
+	rec   *cachedPage
+	recOf *state
 
 	// searchBody is what the search index keeps of the rendered text
 	// (searchBodyOf in search_index.go), made when the page rendered in this

@@ -364,7 +364,7 @@ func (r *run) carry(p *Page, c *cachedPage) bool {
 func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	key := r.renderKey(p)
 	rel := r.outPath(p.URL)
-	if c := r.prev.page(p.File); c != nil && c.RenderKey == key && c.readsUnchanged(r.ix.current) && r.out.keep(rel) {
+	if c := r.prev.record(p); c != nil && c.RenderKey == key && c.readsUnchanged(r.ix.current) && r.out.keep(rel) {
 		p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed         // as rendered last time
 		p.HasMath, p.HasDiagram = c.Page.HasMath, c.Page.HasDiagram // static.go: KaTeX and Mermaid
 		r.out.keep(mathCSSPath(rel))                                // the page's formulas, if it has any
@@ -503,6 +503,7 @@ func (r *run) remember(p *Page, key string, log *linkLog) {
 	// The search text goes into the page's entry (frags.go); a copy here would keep
 	// every page's words alive to the end of the build, and in the cache.
 	snap.searchBody, snap.bodyRead, snap.mathCSS = nil, false, nil
+	snap.rec, snap.recOf = nil, nil // no chain of past states kept alive
 	c := &cachedPage{Page: snap, RenderKey: key, Reads: log.reads.Reads()}
 	for _, f := range log.frags {
 		c.Frags = append(c.Frags, cachedFrag{Target: f.target.File, Fragment: f.fragment, Dest: f.dest})

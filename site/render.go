@@ -130,10 +130,7 @@ func cardKeys(ctx context.Context, all []*Page) error {
 	// what a serve rebuild pays for ten thousand unchanged cards.
 	var redo []*Page
 	for _, p := range all {
-		in := cardInputs{p.Title, p.URL, p.Summary, p.ID, p.ReadingTime, p.Date.Unix(), p.Order, p.Locked, 0}
-		if p.Locked {
-			in.opens = p.OpensAt.UnixNano()
-		}
+		in := cardInputsOf(p)
 		if p.cardKey == "" || p.cardIn != in {
 			p.cardIn = in
 			redo = append(redo, p)
@@ -162,6 +159,27 @@ type cardInputs struct {
 	order                   int
 	locked                  bool
 	opens                   int64
+}
+
+// cardInputsOf returns what p's card key is made of now.
+func cardInputsOf(p *Page) cardInputs {
+	in := cardInputs{p.Title, p.URL, p.Summary, p.ID, p.ReadingTime, p.Date.Unix(), p.Order, p.Locked, 0}
+	if p.Locked {
+		in.opens = p.OpensAt.UnixNano()
+	}
+	return in
+}
+
+// storedCardKey is the card key a page's record keeps in the cache: its key
+// when it was made of the record's own fields, as a page decoded from the
+// record has them (an open page: whether a lesson is locked is not recorded),
+// else "". A fresh process then hashes again only the cards that differ from
+// the last build's (cardKeys), not ten thousand.
+func storedCardKey(p *Page) string {
+	if p.cardKey == "" || p.Locked || p.cardIn != cardInputsOf(p) {
+		return ""
+	}
+	return p.cardKey
 }
 
 // cardKeyers are the scratch buffers of cardKeys, so that the cards made
