@@ -85,7 +85,7 @@ func lexerFor(lang []byte) chroma.Lexer {
 	var lexer chroma.Lexer
 	if l := lexers.Get(string(lang)); l != nil {
 		if rl, ok := l.(*chroma.RegexLexer); ok {
-			lexer = &warmingLexer{Lexer: chroma.Coalesce(rl), rl: rl}
+			lexer = &warmingLexer{Lexer: chroma.Coalesce(loopGuard{rl}), rl: rl}
 		} else {
 			lexer = chroma.Coalesce(l)
 		}
@@ -105,7 +105,7 @@ const fastAfter = 16
 // warmingLexer lexes with chroma's lexer until it has lexed fastAfter blocks,
 // then with a firstCharLexer of the same rules, which gives the same tokens.
 type warmingLexer struct {
-	chroma.Lexer // chroma's, coalesced
+	chroma.Lexer // chroma's, guarded and coalesced
 	rl           *chroma.RegexLexer
 	uses         atomic.Int64
 	fast         atomic.Pointer[chroma.Lexer] // set once made

@@ -27,6 +27,13 @@ import (
 // (regexp.go, maybeCompile), against a rule that backtracks without end.
 const ruleTimeout = 250 * time.Millisecond
 
+// maxEmptyMatches is how many matches in a row may take no text before lexing
+// stops, the rest of the block an error token. A few in a row are how some
+// lexers change state; chroma 2.27's JSONata and Jungle lexers end their root
+// state with a rule that matches nothing and stays there, and chroma tries it
+// for ever (TestLexerThatLoops).
+const maxEmptyMatches = 1000
+
 // firstCharLexer is a chroma regex lexer that skips rules by first character. It
 // lexes text as the lexer it wraps would, token for token.
 type firstCharLexer struct {
@@ -171,10 +178,18 @@ func (f *firstCharLexer) Tokenise(options *chroma.TokeniseOptions, text string) 
 		}
 		return chroma.Token{}, false
 	}
+	empties := 0 // matches in a row that took no text
 	return func() chroma.Token {
 		for ls.Pos < end && len(ls.Stack) > 0 {
 			if t, ok := pending(); ok {
 				return t
+			}
+			if empties > maxEmptyMatches {
+				// A rule that matches nothing, again and again: chroma would loop
+				// here for ever. The rest of the text is an error token.
+				rest := string(ls.Text[ls.Pos:end])
+				ls.Pos, ls.Stack = len(ls.Text), nil
+				return chroma.Token{Type: chroma.Error, Value: rest}
 			}
 			ls.State = ls.Stack[len(ls.Stack)-1]
 			rules, ok := ls.Rules[ls.State]
@@ -194,6 +209,11 @@ func (f *firstCharLexer) Tokenise(options *chroma.TokeniseOptions, text string) 
 			}
 			ls.Rule, ls.Groups, ls.NamedGroups = i, groups, named
 			ls.Pos += utf8.RuneCountInString(groups[0])
+			if groups[0] == "" {
+				empties++
+			} else {
+				empties = 0
+			}
 			if rule.Mutator != nil {
 				if err := rule.Mutator.Mutate(ls); err != nil {
 					panic(err) // as chroma
@@ -238,4 +258,46 @@ func match(text []rune, pos int, rules []*chroma.CompiledRule, first []*firstCha
 		return i, rule, groups, named
 	}
 	return 0, &chroma.CompiledRule{}, nil, nil
+}
+
+// loopGuard is chroma's own lexer, stopped as firstCharLexer stops when its rules
+// keep matching nothing: after more than maxEmptyMatches empty tokens in a row,
+// the rest of the text is one error token. Highlighting is then the same with
+// either lexer, whichever a build happens to use.
+type loopGuard struct{ *chroma.RegexLexer }
+
+func (g loopGuard) Tokenise(options *chroma.TokeniseOptions, text string) (chroma.Iterator, error) {
+	if options == nil || options.EnsureLF {
+		// As the lexer will (chroma's ensureLF), so that the tokens' lengths
+		// count into this text.
+		text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	}
+	it, err := g.RegexLexer.Tokenise(options, text)
+	if err != nil {
+		return nil, err
+	}
+	taken, empties, done := 0, 0, false
+	return func() chroma.Token {
+		if done {
+			return chroma.EOF
+		}
+		for {
+			t := it()
+			if t == chroma.EOF {
+				done = true
+				return t
+			}
+			if t.Value != "" {
+				empties, taken = 0, taken+len(t.Value)
+				return t
+			}
+			if empties++; empties > maxEmptyMatches {
+				done = true
+				return chroma.Token{Type: chroma.Error, Value: text[min(taken, len(text)):]}
+			}
+			if t.Type != chroma.Ignore {
+				return t
+			}
+		}
+	}, nil
 }
