@@ -365,9 +365,9 @@ func figure(c *ShortcodeCall, st *renderState) (string, error) {
 // linenos (true, table, inline), hl_lines ("2 4-5"), linenostart.
 func highlightCall(c *ShortcodeCall) (string, error) {
 	lang := c.arg("lang", 0)
-	lexer := lexers.Get(lang)
+	lexer := lexerFor([]byte(lang)) // highlight.go: coalesced, guarded against a lexer that never ends
 	if lexer == nil {
-		lexer = lexers.Fallback
+		lexer = chroma.Coalesce(lexers.Fallback)
 	}
 	opts := []chromahtml.Option{chromahtml.WithClasses(true)}
 	for opt := range strings.SplitSeq(c.arg("options", 1), ",") {
@@ -404,7 +404,7 @@ func highlightCall(c *ShortcodeCall) (string, error) {
 		}
 	}
 	code := strings.TrimPrefix(strings.TrimPrefix(c.Inner, "\r"), "\n")
-	it, err := chroma.Coalesce(lexer).Tokenise(nil, code)
+	it, err := lexer.Tokenise(nil, code)
 	if err != nil {
 		return "", fmt.Errorf("highlight: %w", err)
 	}
