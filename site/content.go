@@ -551,17 +551,21 @@ func countWords(body []byte) int {
 		if inFence || isShortcodeLine(t) {
 			continue
 		}
-		inWord := false
+		// A word starts where a blank is followed by anything else: counted
+		// without a branch per byte, which made this loop a third of reading
+		// the course.
+		prev := byte(1) // the line starts after a blank
 		for _, c := range t {
-			space := c == ' ' || c == '\t' || c == '\r'
-			if !space && !inWord {
-				n++
-			}
-			inWord = !space
+			b := blank[c]
+			n += int(prev &^ b)
+			prev = b
 		}
 	}
 	return n
 }
+
+// blank is 1 for the bytes that separate words in countWords, 0 for the others.
+var blank = [256]byte{' ': 1, '\t': 1, '\r': 1}
 
 // isShortcodeLine tells a line that is only a shortcode tag, such as
 // {{< youtube ID >}}: not words a reader reads.
