@@ -158,18 +158,33 @@ func (r *run) render() (*state, error) {
 	if sidebar.AllLessons {
 		sidebarKey = r.outline
 	}
-	for i, m := range c.Modules {
-		key := newKeyer().str(modKeys[i], everything, sidebarKey).sum()
-		r.modKeys[m] = key
-		nav, ok := r.prev.nav(key)
-		if !ok {
-			var err error
-			if nav, err = r.sidebar(sidebar, m); err != nil {
-				return nil, err
-			}
+	// Each module's sidebar, rendered on all cores when the last build's does
+	// not do (a cold build: a hundred templates, a tenth of a second on one core).
+	navs, navKeys := make([]template.HTML, len(c.Modules)), make([]string, len(c.Modules))
+	var redo []int
+	for i := range c.Modules {
+		navKeys[i] = newKeyer().str(modKeys[i], everything, sidebarKey).sum()
+		var ok bool
+		if navs[i], ok = r.prev.nav(navKeys[i]); !ok {
+			redo = append(redo, i)
 		}
-		r.navs[m] = nav
-		r.next.Navs[key] = nav
+	}
+	errs := make([]error, len(redo))
+	if err := parallel(r.ctx, len(redo), func(j int) error {
+		navs[redo[j]], errs[j] = r.sidebar(sidebar, c.Modules[redo[j]])
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for _, err := range errs { // a broken partial: said once, for the first module
+		if err != nil {
+			return nil, err
+		}
+	}
+	for i, m := range c.Modules {
+		r.modKeys[m] = navKeys[i]
+		r.navs[m] = navs[i]
+		r.next.Navs[navKeys[i]] = navs[i]
 	}
 	pk := newKeyer().str(everything)
 	for _, p := range c.Pages {
