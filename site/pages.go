@@ -415,7 +415,7 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	}
 	p.searchBody, p.bodyRead = searchBodyOf(p), true // search_index.go
 	if p.Module != nil {
-		data.Nav = markCurrent(r.navs[p.Module], p.URL)
+		data.Nav = r.navs[p.Module] // the module's own: the page's link is marked in the output below
 	}
 	if p.Kind == KindHome {
 		if data.Outline, err = r.courseOutline(); err != nil {
@@ -434,6 +434,14 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	buf.Reset()
 	if err := r.theme.templates.ExecuteTemplate(buf, layout, data); err != nil {
 		return nil, &layoutError{page: path.Join(ContentDir, p.File), layout: layout, err: err}
+	}
+	if data.Nav != "" && !markCurrentIn(buf, data.Nav, p.URL) {
+		// The layout changed the navigation on its way out: it gets a marked copy.
+		buf.Reset()
+		data.Nav = markCurrent(data.Nav, p.URL)
+		if err := r.theme.templates.ExecuteTemplate(buf, layout, data); err != nil {
+			return nil, &layoutError{page: path.Join(ContentDir, p.File), layout: layout, err: err}
+		}
 	}
 	if err := r.out.write(rel, buf.Bytes()); err != nil {
 		return nil, err
@@ -484,6 +492,43 @@ func (r *run) sidebar(d SidebarData, m *Module) (template.HTML, error) {
 		return "", fmt.Errorf("render sidebar of %s: %w", m.Dir, err)
 	}
 	return out, nil
+}
+
+// markCurrentIn marks the link to url in each copy of nav that out holds, as
+// markCurrent would have in nav before it was written: the page's output gets
+// the mark, and no page makes its own copy of its module's sidebar (27 KB each at
+// 10,000 lessons, most of a cold build's bytes allocated outside Markdown). It
+// returns false when out holds no copy of nav as it is: the layout escaped or
+// cut it.
+func markCurrentIn(out *bytes.Buffer, nav template.HTML, url string) bool {
+	link := `<a href="` + template.HTMLEscapeString(url) + `">`
+	at := strings.Index(string(nav), link)
+	if at < 0 {
+		return true // nothing to mark: markCurrent leaves it as it is
+	}
+	const mark = ` aria-current="page"`
+	n := []byte(nav[:min(len(nav), 64)]) // the copy's start is looked for, then the rest compared
+	found := false
+	for from := 0; ; {
+		b := out.Bytes()
+		i := bytes.Index(b[from:], n)
+		if i < 0 {
+			return found
+		}
+		i += from
+		if len(b)-i < len(nav) || string(b[i:i+len(nav)]) != string(nav) {
+			from = i + 1
+			continue
+		}
+		// Insert the mark before the link's ">": the buffer grows by its length
+		// and the rest moves up.
+		gt := i + at + len(link) - 1
+		out.WriteString(mark)
+		b = out.Bytes()
+		copy(b[gt+len(mark):], b[gt:len(b)-len(mark)])
+		copy(b[gt:], mark)
+		found, from = true, i+len(nav)+len(mark)
+	}
 }
 
 // markCurrent marks the link to url in a navigation rendered once per module,

@@ -1,7 +1,9 @@
 package site
 
 import (
+	"bytes"
 	"fmt"
+	"html/template"
 	"strings"
 	"testing"
 )
@@ -55,5 +57,41 @@ func TestSidebarOutline(t *testing.T) {
 		if changed := before != after; changed != tt.allLessons {
 			t.Errorf("%d lessons: a lesson of the other module renamed, this page changed: %v, want %v", tt.lessons, changed, tt.allLessons)
 		}
+	}
+}
+
+// TestMarkCurrentIn: marking the page's link in the written page gives what
+// marking it in the navigation before writing gave, wherever the layout put the
+// navigation, and touches no other link to the page.
+func TestMarkCurrentIn(t *testing.T) {
+	nav := template.HTML(`<nav class="module-nav"><ol><li><a href="/m/a/">A</a></li><li><a href="/m/b/">B &amp; C</a></li></ol></nav>` + strings.Repeat(" ", 100))
+	marked := string(markCurrent(nav, "/m/b/"))
+	tests := []struct {
+		name, page string // page: the layout's output, NAV where it wrote the navigation
+		ok         bool
+	}{
+		{"once", `<main><a href="/m/b/">self link in the text</a></main><aside>NAV</aside>`, true},
+		{"twice", `<header>NAV</header><main></main><aside>NAV</aside>`, true},
+		{"at the start and end", `NAVNAV`, true},
+		{"not written", `<main>no navigation</main>`, false},
+	}
+	for _, tt := range tests {
+		var out bytes.Buffer
+		out.WriteString(strings.ReplaceAll(tt.page, "NAV", string(nav)))
+		if got := markCurrentIn(&out, nav, "/m/b/"); got != tt.ok {
+			t.Errorf("%s: markCurrentIn = %v, want %v", tt.name, got, tt.ok)
+		}
+		if !tt.ok {
+			continue
+		}
+		if want := strings.ReplaceAll(tt.page, "NAV", marked); out.String() != want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, out.String(), want)
+		}
+	}
+	// A page whose link the navigation does not hold: nothing to mark, nothing changed.
+	var out bytes.Buffer
+	out.WriteString("<aside>" + string(nav) + "</aside>")
+	if !markCurrentIn(&out, nav, "/elsewhere/") || out.String() != "<aside>"+string(nav)+"</aside>" {
+		t.Errorf("a page not in the navigation: %q", out.String())
 	}
 }
