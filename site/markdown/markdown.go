@@ -11,6 +11,7 @@
 package markdown
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"sync"
@@ -196,6 +197,8 @@ const maxPooledBuffer = 1 << 20
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+var bufWriterPool = sync.Pool{New: func() any { return bufio.NewWriter(nil) }}
+
 // Render renders src. It calls resolve, when not nil, for each link and image
 // destination. On a broken link it returns a *LinkError for the first one, together
 // with the rest of the result rendered as if the link were fine, so nothing is lost.
@@ -219,7 +222,17 @@ func (r *Renderer) RenderPage(src []byte, env Env) (Result, error) {
 			bufPool.Put(buf)
 		}
 	}()
-	if err := r.md.Renderer().Render(buf, src, doc); err != nil {
+	// goldmark wraps a writer that does not buffer in a new bufio.Writer of 4 KB
+	// per call; a pooled one is reused.
+	bw := bufWriterPool.Get().(*bufio.Writer)
+	bw.Reset(buf)
+	err := r.md.Renderer().Render(bw, src, doc)
+	if err == nil {
+		err = bw.Flush()
+	}
+	bw.Reset(nil)
+	bufWriterPool.Put(bw)
+	if err != nil {
 		return Result{}, fmt.Errorf("render html: %w", err)
 	}
 	res := Result{HTML: bytes.Clone(buf.Bytes())}
