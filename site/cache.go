@@ -297,15 +297,19 @@ func memoryBudget(markdown []source) int64 {
 }
 
 // capMemory sets the process's soft memory limit, also as the one a collector's
-// pause (holdGC) restores when it ends.
+// pause (holdGC) restores when it ends, and turns off the collector's other
+// trigger, a heap twice its live size: the build may use its budget, and the
+// collector runs when the heap reaches it. Early in a cold build, with little
+// live yet, doubling triggered a collection every few megabytes.
 func capMemory(limit int64) {
 	gcHolds.Lock()
 	defer gcHolds.Unlock()
 	if gcHolds.n > 0 {
-		gcHolds.limit = limit
+		gcHolds.limit, gcHolds.percent = limit, -1
 		return
 	}
 	debug.SetMemoryLimit(limit)
+	debug.SetGCPercent(-1)
 }
 
 // save writes s to the cache folder, where old is what the folder holds now

@@ -109,8 +109,12 @@ type Page struct {
 	// Mastodon's search finds the post.
 	ActivityURL string
 
-	src      []byte          // the Markdown body, kept until rendered
-	bodyLine int             // 1-based line in File where the body starts
+	src      []byte // the Markdown body, kept until rendered
+	bodyLine int    // 1-based line in File where the body starts
+	bodyAt   int    // byte offset in File where the body starts; -1: unknown
+	// letGo: src was let go after reading (readPages), to be read again from
+	// bodyAt when the page renders.
+	letGo    bool
 	reused   bool            // read from the build cache: src must be read again to render
 	releases []cohortOpening // when the lesson opens for each cohort (schedule.go)
 	cardKey  string          // digest of what lists and neighbours show of the page

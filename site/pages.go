@@ -401,6 +401,11 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 		}
 		return log, nil
 	}
+	if p.letGo { // read in this build, and let go until now
+		if err := bodyAgain(r.b.fsys, p); err != nil {
+			return nil, err
+		}
+	}
 	if p.reused { // parsed from the cache, but it must render: read it again
 		fresh, err := readPage(r.b.fsys, p.File)
 		if err != nil {
@@ -559,7 +564,7 @@ func (r *run) remember(p *Page, key string, log *linkLog) {
 	}
 	snap := *p
 	snap.Module, snap.Prev, snap.Next = nil, nil, nil
-	snap.Content, snap.src, snap.reused = "", nil, false
+	snap.Content, snap.src, snap.reused, snap.letGo = "", nil, false, false
 	// The search text goes into the page's entry (frags.go); a copy here would keep
 	// every page's words alive to the end of the build, and in the cache.
 	snap.searchBody, snap.bodyRead, snap.mathCSS = nil, false, nil
