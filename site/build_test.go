@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
@@ -668,5 +669,61 @@ func TestProgress(t *testing.T) {
 		if c[0] != i {
 			t.Fatalf("call %d said %d done", i, c[0])
 		}
+	}
+}
+
+// TestLetGoBodies: a build that lets the bodies it read go and reads each again
+// to render makes the same site as one that keeps them; a body whose file
+// changed in between is the new one, with its own line numbers.
+func TestLetGoBodies(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("-- course.toml --\ntitle = \"C\"\nbase_url = \"https://example.org/\"\n-- content/_index.md --\n+++\ntitle = \"C\"\n+++\nHome.\n")
+	b.WriteString("-- content/01-m/_index.md --\n+++\ntitle = \"M\"\n+++\n")
+	for i := range 30 {
+		fmt.Fprintf(&b, "-- content/01-m/l%02d.md --\n+++\ntitle = \"Lesson %d\"\nweight = %d\n+++\n## Part %d\n\nText with [a link](l00.md) and `code`.\n\n```go\nfunc f%d() {}\n```\n", i, i, i, i, i)
+	}
+	src := course(t, b.String())
+	sites := map[int]map[string]string{}
+	for _, reads := range []int{1, 1 << 30} {
+		old := letGoReads
+		letGoReads = reads
+		work := t.TempDir()
+		_, err := Build(context.Background(), Options{Source: src, Out: filepath.Join(work, "public"), CacheDir: filepath.Join(work, "cache")})
+		letGoReads = old
+		if err != nil {
+			t.Fatalf("build with letGoReads %d: %v", reads, err)
+		}
+		files := map[string]string{}
+		for rel, v := range snapshot(t, filepath.Join(work, "public")) {
+			_, data, _ := strings.Cut(v, "\n") // without the time
+			files[rel] = data
+		}
+		sites[reads] = files
+	}
+	if len(sites[1]) < 30 {
+		t.Fatalf("%d files built", len(sites[1]))
+	}
+	for rel, data := range sites[1<<30] {
+		if sites[1][rel] != data {
+			t.Errorf("%s differs when bodies are let go:\n%s\nkept:\n%s", rel, sites[1][rel], data)
+		}
+	}
+	if len(sites[1]) != len(sites[1<<30]) {
+		t.Errorf("%d files with bodies let go, %d kept", len(sites[1]), len(sites[1<<30]))
+	}
+
+	// The file changes between reading and rendering: the new body, at its line.
+	fsys := fstest.MapFS{"content/l.md": {Data: []byte("+++\ntitle = \"L\"\n+++\nOld body.\n")}}
+	p, err := readPage(fsys, "l.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.src, p.letGo = nil, true
+	fsys["content/l.md"] = &fstest.MapFile{Data: []byte("+++\ntitle = \"L\"\nweight = 2\n+++\nNew body.\n")}
+	if err := bodyAgain(fsys, p); err != nil {
+		t.Fatal(err)
+	}
+	if string(p.src) != "New body.\n" || p.bodyLine != 5 || p.letGo {
+		t.Errorf("after a change: body %q at line %d, letGo %v; want the new body at line 5", p.src, p.bodyLine, p.letGo)
 	}
 }

@@ -422,7 +422,7 @@ func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reu
 // collector, but room it did not have under the build's memory limit, so it
 // ran more often. Reading a body again from the page cache costs little; a
 // build of a few edited pages keeps them.
-const letGoReads = 256
+var letGoReads = 256 // a variable for tests
 
 // bodyAgain reads p's body again for rendering, after readPages let it go.
 // When the file changed since (its hash differs), the body is the new one, as a
