@@ -1,6 +1,8 @@
 package site
 
 import (
+	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,4 +168,34 @@ func FuzzSearchTextMatchesTokenizer(f *testing.F) {
 			t.Errorf("%q: got %q, want %q", in, got, want)
 		}
 	})
+}
+
+// BenchmarkSearchBody reads the search text of built lesson pages and counts
+// its words (searchBodyOfHTML), as each page's render does with the page's
+// body: here the whole page, whose markup is of the same kind.
+func BenchmarkSearchBody(b *testing.B) {
+	src := benchCourse(b, 200)
+	out := filepath.Join(b.TempDir(), "public")
+	if _, err := Build(context.Background(), Options{Source: src, Out: out}); err != nil {
+		b.Fatal(err)
+	}
+	var pages []string
+	size := 0
+	filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == "index.html" && strings.Count(path, string(filepath.Separator)) > strings.Count(out, string(filepath.Separator))+1 {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pages = append(pages, string(data))
+			size += len(data)
+		}
+		return nil
+	})
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		for _, p := range pages {
+			searchBodyOfHTML(p)
+		}
+	}
 }
