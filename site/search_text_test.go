@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -196,6 +197,32 @@ func BenchmarkSearchBody(b *testing.B) {
 	for b.Loop() {
 		for _, p := range pages {
 			searchBodyOfHTML(p)
+		}
+	}
+}
+
+// TestEachRawWordMatchesFields: the words eachRawWord finds in random text
+// (ASCII, accented and other scripts' letters, combining marks, digits of
+// other scripts, punctuation, invalid bytes) are strings.FieldsFunc's runs of
+// isWordRune, whose rune-by-rune reading is the definition.
+func TestEachRawWordMatchesFields(t *testing.T) {
+	pieces := []string{"a", "Z", "7", " ", "-", ".", "'", "é", "ß", "ﬁ", "e\u0301", "\u0301", "٣", "日本", "—", "\u00a0",
+		"\xff", "\xe2\x82", "🙂", "Ω", "_", "\t", "x"}
+	x := uint32(1)
+	for n := range 2000 {
+		var b strings.Builder
+		for range n % 40 {
+			x ^= x << 13
+			x ^= x >> 17
+			x ^= x << 5
+			b.WriteString(pieces[x%uint32(len(pieces))])
+		}
+		text := b.String()
+		var got []string
+		eachRawWord([]byte(text), func(w []byte) { got = append(got, string(w)) })
+		want := strings.FieldsFunc(text, func(r rune) bool { return !isWordRune(r) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("%q: words %q, want %q", text, got, want)
 		}
 	}
 }
