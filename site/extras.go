@@ -71,7 +71,7 @@ func (r *run) extras() error {
 	if serr := <-searchErr; serr != nil {
 		return fmt.Errorf("search index: %w", serr) // its error first, as when it ran first
 	}
-	r.timer.done("search index (beside the above)")
+	r.timer.done("search index (its wait after static)")
 	return err
 }
 
