@@ -54,8 +54,8 @@ type state struct {
 	dirty    bool // differs from what is in the cache folder
 }
 
-// encodedSize is the size of the state's last encoding, a hint for the next,
-// and how much of it was blobs.
+// encodedSize is the size of the state's last encoding, and how much of it
+// was blobs: how large its log may grow (save).
 func (s *state) encodedSize() (size, blobs int) {
 	if s == nil {
 		return 0, 0
@@ -344,11 +344,12 @@ func (s *state) save(name string, old *state) error {
 	if err != nil {
 		return err
 	}
-	head, blobs := s.encode(s.size - s.blobSize)
+	head, blobs := s.encode()
 	w := bufio.NewWriterSize(tmp, 256<<10)
-	w.Write(head)
-	for _, p := range blobs.parts {
-		w.Write(p) // a bufio.Writer keeps its first error and returns it from Flush
+	for _, l := range []*blobList{head, blobs} {
+		for _, p := range l.parts {
+			w.Write(p) // a bufio.Writer keeps its first error and returns it from Flush
+		}
 	}
 	err = w.Flush()
 	if cerr := tmp.Close(); err == nil {
@@ -361,7 +362,7 @@ func (s *state) save(name string, old *state) error {
 	if err := os.Rename(tmp.Name(), name); err != nil {
 		return err
 	}
-	s.size, s.blobSize, s.logSize = len(head)+blobs.size, blobs.size, 0
+	s.size, s.blobSize, s.logSize = head.size+blobs.size, blobs.size, 0
 	if err := os.Remove(name + ".log"); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}

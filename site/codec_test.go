@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"html/template"
@@ -108,7 +109,8 @@ func sameState(t *testing.T, got, want *state) {
 // TestDamagedCacheIsRefused: a cache file whose record lengths lie is refused
 // with an error, not read past its end, wherever the damage is.
 func TestDamagedCacheIsRefused(t *testing.T) {
-	head, blobs := codecState(3 * decodeChunk).encode(0)
+	parts, blobs := codecState(3 * decodeChunk).encode()
+	head := bytes.Join(parts.parts, nil)
 	d := &decoder{b: head[len(cacheMagic)+8:]}
 	d.str()  // version
 	d.str()  // key

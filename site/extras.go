@@ -61,9 +61,24 @@ func (r *run) extras() error {
 		return err
 	}
 	r.timer.done("entries")
-	if err := r.writeSearchIndex(); err != nil { // search_index.go
-		return fmt.Errorf("search index: %w", err)
+	// The search index is made beside the other whole-course files and the
+	// static files, which share with it only the output (safe for concurrent
+	// use) and the special keys (setSpecial): on a cold build it is most of
+	// this tail, and they are mostly waits on the file system.
+	searchErr := make(chan error, 1)
+	go func() { searchErr <- r.writeSearchIndex() }() // search_index.go
+	err := r.courseFiles()
+	if serr := <-searchErr; serr != nil {
+		return fmt.Errorf("search index: %w", serr) // its error first, as when it ran first
 	}
+	r.timer.done("search index (its wait after static)")
+	return err
+}
+
+// courseFiles writes the whole-course files other than the search index: the
+// feed, sitemap, robots.txt, the lessons manifest and the headers, then the
+// OpenGraph image and the static files.
+func (r *run) courseFiles() error {
 	files := []struct {
 		name string
 		make func() ([]byte, error)
@@ -75,7 +90,6 @@ func (r *run) extras() error {
 		{"css/highlight.css", func() ([]byte, error) { return markdown.HighlightCSS(), nil }},
 		{"_headers", r.headersFile}, // csp.go
 	}
-	r.timer.done("search index")
 	for _, f := range files {
 		switch f.name {
 		case "sitemap.xml", "lessons.json":
@@ -97,6 +111,14 @@ func (r *run) extras() error {
 		return err
 	}
 	return r.copyStatic() // static.go
+}
+
+// setSpecial records one of the special keys of the next build's state; the
+// search index and the files made beside it set theirs at the same time.
+func (r *run) setSpecial(name, value string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.next.Special[name] = value
 }
 
 // abs is the absolute URL of a file under the output folder.

@@ -88,7 +88,7 @@ func (r *run) writeOGImage() error {
 		}
 	}
 	key := newKeyer().str(r.cfg.Title, r.cfg.Description, r.cfg.BaseURL, string(logo)).sum()
-	r.next.Special[ogFile] = key
+	r.setSpecial(ogFile, key) // extras.go
 	if r.prev.special(ogFile) == key && r.out.keep(ogFile) {
 		return nil // drawn by an earlier process from the same text: a new process need not draw it again
 	}

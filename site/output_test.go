@@ -55,6 +55,13 @@ id = "lesson-c"
 +++
 See [details](../01-first/b.md#no-such-heading).
 `, "no-such-heading"},
+		// The search index and the static files are written at the same
+		// time (extras.go): whichever comes second fails, after the other
+		// staged its files.
+		{"static file where the search index goes", `
+-- static/search/index.json --
+{}
+`, "written twice"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -351,10 +351,10 @@ const searchKeyName = "search-index"
 // unless nothing it is made from changed.
 func (r *run) writeSearchIndex() error {
 	key := newKeyer().str(r.fragsOrder, r.cfg.Language, strconv.Itoa(searchFormat)).sum()
-	r.next.Special[searchKeyName] = key
+	r.setSpecial(searchKeyName, key) // extras.go: the files made beside the index set theirs too
 	if r.fragsSame && r.prev.special(searchKeyName) == key && r.keepSearchIndex() {
 		if t := r.prev.special(searchStateKey); t != "" {
-			r.next.Special[searchStateKey] = t
+			r.setSpecial(searchStateKey, t)
 		}
 		return nil
 	}
@@ -381,13 +381,13 @@ func (r *run) writeSearchIndex() error {
 	}
 	st := r.b.search
 	st.token = newSearchToken()
-	r.next.Special[searchStateKey] = st.token
 	if r.b.o.CacheDir != "" {
 		if err := st.save(filepath.Join(r.b.o.CacheDir, searchStateFile)); err != nil {
 			r.b.log.Warn("search index: its state is not kept for the next build", "err", err)
-			delete(r.next.Special, searchStateKey)
+			return nil
 		}
 	}
+	r.setSpecial(searchStateKey, st.token)
 	return nil
 }
 

@@ -639,6 +639,41 @@ func searchFilesIn(t *testing.T, pub string) map[string]string {
 	return files
 }
 
+// TestSearchStateParts makes the state of the same pages counted in parts
+// of different sizes, on all cores, and wants the same index files and the
+// same state file each time: the parts' merge must not show in the output.
+func TestSearchStateParts(t *testing.T) {
+	gen := genDocs(700, 5000, 120)
+	gen[3].Title = "Ünïcode Straße " + gen[3].Title // folded words, and stems, met in several parts
+	gen[650].Text += " strasse ünicode"
+	docs := indexDocs(gen)
+	stem := stemmer("en")
+	pageOf := func(i int) []byte { return searchPageJSON(&docs[i]) }
+	made := func(size int) (map[string][]byte, []byte) {
+		st := newSearchStateIn(docs, stem, "en", size)
+		files, _ := st.emit(pageOf, nil, nil, nil)
+		file := filepath.Join(t.TempDir(), searchStateFile)
+		if err := st.save(file); err != nil {
+			t.Fatal(err)
+		}
+		saved, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return files.write, saved
+	}
+	want, wantState := made(len(docs)) // one part: the pages counted in order
+	for _, size := range []int{1, 7, 64, searchPartPages} {
+		got, gotState := made(size)
+		if !maps.EqualFunc(got, want, bytes.Equal) {
+			t.Errorf("parts of %d pages: the index files differ from those of one part", size)
+		}
+		if !bytes.Equal(gotState, wantState) {
+			t.Errorf("parts of %d pages: the state file differs from that of one part", size)
+		}
+	}
+}
+
 // TestSearchStateUpdate updates the state of a large index after small edits
 // (a word or ten added or taken out, a title), in memory, and wants each time
 // the files a clean build makes: those written and those kept from before.

@@ -16,6 +16,8 @@ package site
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -29,6 +31,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -124,26 +127,106 @@ func searchTerms(d *searchDoc, fn func(w []byte, weight int32, title bool)) {
 	words(d.Title, 0, true)
 }
 
-// newSearchState makes the state from every page.
+// newSearchState makes the state from every page. The pages are counted on
+// all cores, in parts of consecutive pages (searchPartPages), and the parts
+// then merged in page order: a stem's entries of one part follow those of
+// the parts before it, so the state is the same however the pages were cut.
 func newSearchState(docs []searchDoc, stem func(string) string, lang string) *searchState {
+	return newSearchStateIn(docs, stem, lang, searchPartPages)
+}
+
+// searchPartPages is how many pages one part of newSearchState counts. Each
+// part has most of the course's common words, which the merge looks up once
+// per part: parts of a few hundred pages make the merge a small share of the
+// counting, and still give each core several parts to balance.
+const searchPartPages = 256
+
+// newSearchStateIn is newSearchState with parts of size pages (the tests
+// check that the size changes nothing).
+func newSearchStateIn(docs []searchDoc, stem func(string) string, lang string, size int) *searchState {
+	st := &searchState{lang: lang, lens: make([]int32, len(docs)), whole: true}
+	parts := make([]*searchPart, (len(docs)+size-1)/size)
+	// Counting only reads docs and writes each part's own pages' lengths:
+	// nothing to cancel or to fail.
+	parallel(context.Background(), len(parts), func(k int) error {
+		parts[k] = countSearchPart(docs, k*size, min((k+1)*size, len(docs)), stem, st.lens)
+		return nil
+	})
+	for _, l := range st.lens {
+		st.total += int64(l)
+	}
+	// The merge: each part's words and stems looked up once, its entries of a
+	// stem appended to those before, the first one's gap made from the stem's
+	// last page rather than from page -1.
+	stemNum := map[string]int32{}
+	var (
+		raws [][]byte
+		last []int32 // by stem: the last page it is on so far
+		dfs  []int32
+	)
+	st.words = map[string]*searchWord{}
+	for k, p := range parts {
+		for si, s := range p.stems {
+			gi, ok := stemNum[s]
+			if !ok {
+				gi = int32(len(raws))
+				stemNum[s] = gi
+				raws, last, dfs = append(raws, p.raw[si]), append(last, p.last[si]), append(dfs, p.df[si])
+				continue
+			}
+			raw := p.raw[si]
+			gap, n := binary.Uvarint(raw) // from page -1: the page plus one
+			raws[gi] = binary.AppendUvarint(raws[gi], gap-1-uint64(last[gi]))
+			raws[gi] = append(raws[gi], raw[n:]...)
+			last[gi] = p.last[si]
+			dfs[gi] += p.df[si]
+		}
+		for wi, w := range p.words {
+			sw := st.words[w]
+			if sw == nil {
+				sw = &searchWord{stem: p.stems[p.wordStem[wi]]}
+				st.words[w] = sw
+			}
+			sw.docs += p.wordDocs[wi]
+		}
+		parts[k] = nil // merged: let its lists go
+	}
+	st.stems = make(map[string]*searchStem, len(stemNum))
+	for s, gi := range stemNum {
+		st.stems[s] = &searchStem{raw: raws[gi], encLen: -1, df: dfs[gi]}
+	}
+	st.sorted = slices.Sorted(maps.Keys(st.words))
+	return st
+}
+
+// searchPart is what pages lo to hi add to the state, their words and stems
+// numbered in the order the part meets them.
+type searchPart struct {
+	words    []string
+	wordStem []int32 // by word: its stem
+	wordDocs []int32 // by word: on how many of the part's pages
+	stems    []string
+	// raw is each stem's entries, as searchStem.raw holds them, on the
+	// part's pages; the first entry's gap is from page -1.
+	raw  [][]byte
+	last []int32 // by stem: the last page it is on
+	df   []int32 // by stem: on how many pages
+}
+
+// countSearchPart counts the terms of docs[lo:hi] and sets their lengths in lens.
+func countSearchPart(docs []searchDoc, lo, hi int, stem func(string) string, lens []int32) *searchPart {
+	p := &searchPart{}
 	// Every word gets a number, and its stem one: a word is stemmed once, and
 	// a page's counts are kept by number.
 	wordNum := map[string]int32{}
-	var (
-		wordStem []int32
-		wordDocs []int32
-		wordSeen []int32 // the last page (+1) that had the word
-		stems    []string
-	)
+	var wordSeen []int32 // by word: the last page (+1) that had it
 	stemNum := map[string]int32{}
 	var (
-		lists   [][]uint64 // by stem: page<<32 | tf<<1 | title
-		tf      []int32    // by stem, for the page being counted; -1 when not on it
+		tf      []int32 // by stem, for the page being counted; -1 when not on it
 		inTitle []bool
 		has     []int32
 	)
-	st := &searchState{lang: lang, lens: make([]int32, len(docs)), whole: true}
-	for i := range docs {
+	for i := lo; i < hi; i++ {
 		n := int32(0)
 		searchTerms(&docs[i], func(w []byte, weight int32, title bool) {
 			wi, ok := wordNum[string(w)]
@@ -152,20 +235,22 @@ func newSearchState(docs []searchDoc, stem func(string) string, lang string) *se
 				s := stem(word)
 				si, ok := stemNum[s]
 				if !ok {
-					si = int32(len(stems))
+					si = int32(len(p.stems))
 					stemNum[s] = si
-					stems = append(stems, s)
-					tf, inTitle, lists = append(tf, -1), append(inTitle, false), append(lists, nil)
+					p.stems = append(p.stems, s)
+					p.raw, p.last, p.df = append(p.raw, nil), append(p.last, -1), append(p.df, 0)
+					tf, inTitle = append(tf, -1), append(inTitle, false)
 				}
-				wi = int32(len(wordStem))
+				wi = int32(len(p.words))
 				wordNum[word] = wi
-				wordStem, wordDocs, wordSeen = append(wordStem, si), append(wordDocs, 0), append(wordSeen, 0)
+				p.words = append(p.words, word)
+				p.wordStem, p.wordDocs, wordSeen = append(p.wordStem, si), append(p.wordDocs, 0), append(wordSeen, 0)
 			}
 			if wordSeen[wi] != int32(i+1) {
 				wordSeen[wi] = int32(i + 1)
-				wordDocs[wi]++
+				p.wordDocs[wi]++
 			}
-			si := wordStem[wi]
+			si := p.wordStem[wi]
 			if tf[si] < 0 {
 				tf[si] = 0
 				has = append(has, si)
@@ -175,35 +260,20 @@ func newSearchState(docs []searchDoc, stem func(string) string, lang string) *se
 			n += weight
 		})
 		for _, si := range has {
-			v := uint64(i)<<32 | uint64(tf[si])<<1
+			v := uint64(tf[si]) << 1
 			if inTitle[si] {
 				v |= 1
 			}
-			lists[si] = append(lists[si], v)
+			p.raw[si] = binary.AppendUvarint(p.raw[si], uint64(int32(i)-p.last[si]))
+			p.raw[si] = binary.AppendUvarint(p.raw[si], v)
+			p.last[si] = int32(i)
+			p.df[si]++
 			tf[si], inTitle[si] = -1, false
 		}
 		has = has[:0]
-		st.lens[i] = n
-		st.total += int64(n)
+		lens[i] = n
 	}
-	st.stems = make(map[string]*searchStem, len(stems))
-	for si, s := range stems {
-		var raw []byte
-		prev := -1
-		for _, v := range lists[si] {
-			doc := int(v >> 32)
-			raw = binary.AppendUvarint(raw, uint64(doc-prev))
-			raw = binary.AppendUvarint(raw, v&0xffffffff)
-			prev = doc
-		}
-		st.stems[s] = &searchStem{raw: raw, encLen: -1, df: int32(len(lists[si]))}
-	}
-	st.words = make(map[string]*searchWord, len(wordNum))
-	for w, wi := range wordNum {
-		st.words[w] = &searchWord{stem: stems[wordStem[wi]], docs: wordDocs[wi]}
-	}
-	st.sorted = slices.Sorted(maps.Keys(wordNum))
-	return st
+	return p
 }
 
 // pageTerms is what one page adds to the state: each stem's count and title
@@ -606,6 +676,38 @@ type searchFiles struct {
 	err error // put's first error
 }
 
+// addAll makes n files on all cores, file(i) giving the name and bytes of
+// the i-th, and hands each to put as it is made, or keeps them in write.
+func (f *searchFiles) addAll(n int, file func(i int) (name string, data []byte)) {
+	if f.put == nil {
+		names, data := make([]string, n), make([][]byte, n)
+		parallel(context.Background(), n, func(i int) error {
+			names[i], data[i] = file(i)
+			return nil
+		})
+		for i, name := range names {
+			f.write[name] = data[i]
+		}
+		return
+	}
+	if f.err != nil {
+		return
+	}
+	errs := make([]error, n)
+	// Each file's error is kept, and the first of them (in file order, as
+	// one at a time would have met it) is put's first error.
+	parallel(context.Background(), n, func(i int) error {
+		errs[i] = f.put(file(i))
+		return nil
+	})
+	for _, err := range errs {
+		if err != nil {
+			f.err = err
+			return
+		}
+	}
+}
+
 // add hands a made file to put, or keeps it in write.
 func (f *searchFiles) add(name string, data []byte) {
 	if f.put == nil {
@@ -616,7 +718,7 @@ func (f *searchFiles) add(name string, data []byte) {
 }
 
 // emit makes the index files from the state. page returns page i's entry in
-// the results (JSON). With a previous build's chunks, and affected the words
+// the results (JSON); it is called on several cores at once, for different pages. With a previous build's chunks, and affected the words
 // whose chunk changed, a chunk with the same words none of which is affected
 // is kept, and only the bundles of the pages in changedPages are made; with
 // affected nil, every file is made. It returns ok false when the index would
@@ -633,6 +735,10 @@ func (st *searchState) emitTo(put func(name string, data []byte) error, page fun
 	avg := max(math.Round(float64(st.total)/float64(max(n, 1))), 1)
 	qlens := st.quantisedLens()
 	encoded := map[string]string{}
+	var made map[string]string // a full emit's postings, made on all cores first
+	if full {
+		made = st.allPostings(n, qlens, avg)
+	}
 	encode := func(s string) string {
 		if e, ok := encoded[s]; ok {
 			return e
@@ -642,15 +748,10 @@ func (st *searchState) emitTo(put func(name string, data []byte) error, page fun
 			encoded[s] = ss.enc
 			return ss.enc
 		}
-		idf := searchIDF(n, int(ss.df))
-		var enc []byte
-		prev := -1
-		eachRaw(ss.raw, func(doc int, v uint64) {
-			enc = appendNum(enc, doc-prev)
-			enc = appendNum(enc, scoreOf(idf, v, qlens[doc], avg))
-			prev = doc
-		})
-		e := string(enc)
+		e, ok := made[s]
+		if !ok {
+			e = ss.postings(n, qlens, avg)
+		}
 		encoded[s] = e
 		ss.enc, ss.kept = e, !full
 		if full {
@@ -689,6 +790,13 @@ func (st *searchState) emitTo(put func(name string, data []byte) error, page fun
 			}
 		}
 	}
+	// encodeAll encodes the postings of the words of r, so that makeChunk
+	// only reads what encode made, and may run on several cores.
+	encodeAll := func(r [2]int) {
+		for _, w := range st.sorted[r[0]:r[1]] {
+			encode(st.words[w].stem)
+		}
+	}
 	makeChunk := func(r [2]int) []byte {
 		c := searchChunk{Words: map[string]string{}, Postings: map[string]string{}}
 		for _, w := range st.sorted[r[0]:r[1]] {
@@ -698,7 +806,7 @@ func (st *searchState) emitTo(put func(name string, data []byte) error, page fun
 			} else {
 				c.Words[w] = s
 			}
-			c.Postings[s] = encode(s)
+			c.Postings[s] = encoded[s]
 		}
 		data, _ := json.Marshal(c)
 		return data
@@ -706,6 +814,7 @@ func (st *searchState) emitTo(put func(name string, data []byte) error, page fun
 	files.write = map[string][]byte{}
 	meta := searchMeta{Format: searchFormat, Pages: n}
 	if len(ranges) == 1 {
+		encodeAll(ranges[0])
 		data := makeChunk(ranges[0])
 		if len(data) <= searchInlineMax {
 			if !full {
@@ -739,16 +848,12 @@ func (st *searchState) emitTo(put func(name string, data []byte) error, page fun
 		prev[c] = true
 	}
 	chunks := make([]searchChunkRef, len(ranges))
+	var redoChunks []int // the ranges whose chunk is made again
 	for k, r := range ranges {
 		if reused != nil && reused[k] >= 0 {
 			ref := st.chunks[reused[k]] // its words checked above
 			files.keep = append(files.keep, "search/"+ref.name)
 			chunks[k] = ref
-			first := ref.first
-			if k == 0 {
-				first = ""
-			}
-			meta.Chunks = append(meta.Chunks, [2]string{first, ref.name})
 			continue
 		}
 		ref := searchChunkRef{first: st.sorted[r[0]], last: st.sorted[r[1]-1], count: r[1] - r[0]}
@@ -759,53 +864,98 @@ func (st *searchState) emitTo(put func(name string, data []byte) error, page fun
 				break
 			}
 		}
-		var name string
 		if same {
 			for c := range prev { // the same words, none affected: the same bytes
 				if c.first == ref.first && c.last == ref.last && c.count == ref.count {
-					name = c.name
+					ref.name = c.name
 					break
 				}
 			}
 		}
-		if name != "" {
-			files.keep = append(files.keep, "search/"+name)
+		if ref.name != "" {
+			files.keep = append(files.keep, "search/"+ref.name)
 		} else {
-			data := makeChunk(r)
-			name = strings.TrimPrefix(searchChunkDir, "search/") + hashBytes(data)[:16] + ".json"
-			files.add("search/"+name, data)
+			encodeAll(r)
+			redoChunks = append(redoChunks, k)
 		}
-		ref.name = name
 		chunks[k] = ref
+	}
+	files.addAll(len(redoChunks), func(j int) (string, []byte) {
+		k := redoChunks[j]
+		data := makeChunk(ranges[k])
+		chunks[k].name = strings.TrimPrefix(searchChunkDir, "search/") + hashBytes(data)[:16] + ".json"
+		return "search/" + chunks[k].name, data
+	})
+	for k, ref := range chunks {
 		first := ref.first
 		if k == 0 {
 			first = "" // the first chunk also holds every word before its first
 		}
-		meta.Chunks = append(meta.Chunks, [2]string{first, name})
+		meta.Chunks = append(meta.Chunks, [2]string{first, ref.name})
 	}
 	st.chunks = chunks
 	meta.Bundle = searchBundle
-	if full {
-		for first := 0; first < n; first += searchBundle {
-			files.add(searchBundleFile(first), bundleOf(page, first, n))
-		}
-	} else {
-		redo := map[int]bool{}
-		for _, i := range changedPages {
-			redo[i/searchBundle] = true
-		}
-		for first := 0; first < n; first += searchBundle {
-			if redo[first/searchBundle] {
-				files.add(searchBundleFile(first), bundleOf(page, first, n))
-			} else {
-				files.keep = append(files.keep, searchBundleFile(first))
-			}
+	redo := map[int]bool{}
+	for _, i := range changedPages {
+		redo[i/searchBundle] = true
+	}
+	var redoBundles []int // the first page of each bundle made again
+	for first := 0; first < n; first += searchBundle {
+		if full || redo[first/searchBundle] {
+			redoBundles = append(redoBundles, first)
+		} else {
+			files.keep = append(files.keep, searchBundleFile(first))
 		}
 	}
+	files.addAll(len(redoBundles), func(j int) (string, []byte) {
+		first := redoBundles[j]
+		return searchBundleFile(first), bundleOf(page, first, n)
+	})
 	data, _ := json.Marshal(meta)
 	files.add(searchMetaFile, data)
 	return files, true
 }
+
+// postings encodes the stem's list as the index has it: each page less the
+// one before, and the page's score, in the posting alphabet.
+func (ss *searchStem) postings(n int, qlens []float64, avg float64) string {
+	idf := searchIDF(n, int(ss.df))
+	enc := make([]byte, 0, 4*int(ss.df)) // a gap and a score take about four
+	prev := -1
+	eachRaw(ss.raw, func(doc int, v uint64) {
+		enc = appendNum(enc, doc-prev)
+		enc = appendNum(enc, scoreOf(idf, v, qlens[doc], avg))
+		prev = doc
+	})
+	return string(enc)
+}
+
+// allPostings encodes every stem's list (postings), on all cores: a full
+// emit writes them all.
+func (st *searchState) allPostings(n int, qlens []float64, avg float64) map[string]string {
+	stems := make([]string, 0, len(st.stems))
+	lists := make([]*searchStem, 0, len(st.stems))
+	for s, ss := range st.stems {
+		stems, lists = append(stems, s), append(lists, ss)
+	}
+	enc := make([]string, len(stems))
+	// Reads the state only, into enc: nothing to cancel or to fail.
+	parallelChunks(context.Background(), len(lists), searchPostingsBatch, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			enc[i] = lists[i].postings(n, qlens, avg)
+		}
+		return nil
+	})
+	out := make(map[string]string, len(stems))
+	for i, s := range stems {
+		out[s] = enc[i]
+	}
+	return out
+}
+
+// searchPostingsBatch is how many stems one task of allPostings encodes:
+// most lists are a few entries long, too little work to hand out one by one.
+const searchPostingsBatch = 512
 
 // bundleOf is the file of the pages from first on: a JSON list.
 func bundleOf(page func(i int) []byte, first, n int) []byte {
@@ -1298,30 +1448,45 @@ func (r *run) lastSearchState() *searchState {
 	return st
 }
 
+// searchDecodeBatch is how many pages' entries one task of searchIndexFiles
+// decodes: a decode is too little work to hand out one at a time.
+const searchDecodeBatch = 64
+
 // searchIndexFiles makes the index files, by updating the last build's state
 // when only a few pages changed, or from every page. An index made from every
 // page goes to put file by file (its files are then not in the result).
 func (r *run) searchIndexFiles(pages []*Page, put func(name string, data []byte) error) (searchFiles, error) {
 	stem := stemmer(r.cfg.Language)
+	// The pages' entries, decoded when first asked for. emit asks on
+	// several cores at once, each page from one of them.
+	var mu sync.Mutex
 	docs := make([]*searchDoc, len(pages))
 	doc := func(i int) (*searchDoc, error) {
-		if docs[i] == nil {
-			p := pages[i]
-			d, ok := decodeSearchDoc(r.frags(p).Search)
-			if !ok { // not made by this version: make it again
-				if d, ok = decodeSearchDoc(r.searchDocOf(p)); !ok {
-					return nil, fmt.Errorf("the entry of %s does not decode", p.File)
-				}
-			}
-			docs[i] = &d
+		mu.Lock()
+		d := docs[i]
+		mu.Unlock()
+		if d != nil {
+			return d, nil
 		}
-		return docs[i], nil
+		p := pages[i]
+		decoded, ok := decodeSearchDoc(r.frags(p).Search)
+		if !ok { // not made by this version: make it again
+			if decoded, ok = decodeSearchDoc(r.searchDocOf(p)); !ok {
+				return nil, fmt.Errorf("the entry of %s does not decode", p.File)
+			}
+		}
+		mu.Lock()
+		docs[i] = &decoded
+		mu.Unlock()
+		return &decoded, nil
 	}
 	var pageErr error
 	page := func(i int) []byte {
 		d, err := doc(i)
 		if err != nil {
-			pageErr = err
+			mu.Lock()
+			pageErr = cmp.Or(pageErr, err)
+			mu.Unlock()
 			return []byte("{}")
 		}
 		return searchPageJSON(d)
@@ -1368,12 +1533,18 @@ func (r *run) searchIndexFiles(pages []*Page, put func(name string, data []byte)
 		r.b.search = nil // partly updated: not to be used again
 	}
 	all := make([]searchDoc, len(pages))
-	for i := range pages {
-		d, err := doc(i)
-		if err != nil {
-			return searchFiles{}, err
+	err := parallelChunks(r.ctx, len(pages), searchDecodeBatch, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			d, err := doc(i)
+			if err != nil {
+				return err
+			}
+			all[i] = *d
 		}
-		all[i] = *d
+		return nil
+	})
+	if err != nil {
+		return searchFiles{}, err
 	}
 	st := newSearchState(all, stem, r.cfg.Language)
 	all = nil

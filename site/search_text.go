@@ -424,31 +424,38 @@ func foldWord(w, scratch []byte) []byte {
 }
 
 // eachRawWord calls fn with each word of text as it is written: each run of
-// letters, digits and marks (isWordRune).
+// letters, digits and marks (isWordRune). It skips to a word, then reads to
+// its end, each in a loop of its own that takes ASCII bytes one look-up at a
+// time.
 func eachRawWord(text []byte, fn func(word []byte)) {
-	start := -1
 	for i := 0; i < len(text); {
-		c := text[i]
-		var word bool
-		n := 1
-		if c < utf8.RuneSelf {
-			word = asciiWord[c]
-		} else {
-			var r rune
-			r, n = utf8.DecodeRune(text[i:])
-			word = isWordRune(r)
+		// Outside a word.
+		if c := text[i]; c < utf8.RuneSelf {
+			if !asciiWord[c] {
+				i++
+				continue
+			}
+		} else if r, n := utf8.DecodeRune(text[i:]); !isWordRune(r) {
+			i += n
+			continue
 		}
-		switch {
-		case word && start < 0:
-			start = i
-		case !word && start >= 0:
-			fn(text[start:i])
-			start = -1
+		// Inside one.
+		start := i
+		for i < len(text) {
+			if c := text[i]; c < utf8.RuneSelf {
+				if !asciiWord[c] {
+					break
+				}
+				i++
+				continue
+			}
+			r, n := utf8.DecodeRune(text[i:])
+			if !isWordRune(r) {
+				break
+			}
+			i += n
 		}
-		i += n
-	}
-	if start >= 0 {
-		fn(text[start:])
+		fn(text[start:i])
 	}
 }
 

@@ -1,8 +1,11 @@
 package site
 
 import (
+	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -166,4 +169,60 @@ func FuzzSearchTextMatchesTokenizer(f *testing.F) {
 			t.Errorf("%q: got %q, want %q", in, got, want)
 		}
 	})
+}
+
+// BenchmarkSearchBody reads the search text of built lesson pages and counts
+// its words (searchBodyOfHTML), as each page's render does with the page's
+// body: here the whole page, whose markup is of the same kind.
+func BenchmarkSearchBody(b *testing.B) {
+	src := benchCourse(b, 200)
+	out := filepath.Join(b.TempDir(), "public")
+	if _, err := Build(context.Background(), Options{Source: src, Out: out}); err != nil {
+		b.Fatal(err)
+	}
+	var pages []string
+	size := 0
+	filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == "index.html" && strings.Count(path, string(filepath.Separator)) > strings.Count(out, string(filepath.Separator))+1 {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pages = append(pages, string(data))
+			size += len(data)
+		}
+		return nil
+	})
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		for _, p := range pages {
+			searchBodyOfHTML(p)
+		}
+	}
+}
+
+// TestEachRawWordMatchesFields: the words eachRawWord finds in random text
+// (ASCII, accented and other scripts' letters, combining marks, digits of
+// other scripts, punctuation, invalid bytes) are strings.FieldsFunc's runs of
+// isWordRune, whose rune-by-rune reading is the definition.
+func TestEachRawWordMatchesFields(t *testing.T) {
+	pieces := []string{"a", "Z", "7", " ", "-", ".", "'", "é", "ß", "ﬁ", "e\u0301", "\u0301", "٣", "日本", "—", "\u00a0",
+		"\xff", "\xe2\x82", "🙂", "Ω", "_", "\t", "x"}
+	x := uint32(1)
+	for n := range 2000 {
+		var b strings.Builder
+		for range n % 40 {
+			x ^= x << 13
+			x ^= x >> 17
+			x ^= x << 5
+			b.WriteString(pieces[x%uint32(len(pieces))])
+		}
+		text := b.String()
+		var got []string
+		eachRawWord([]byte(text), func(w []byte) { got = append(got, string(w)) })
+		want := strings.FieldsFunc(text, func(r rune) bool { return !isWordRune(r) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("%q: words %q, want %q", text, got, want)
+		}
+	}
 }
