@@ -2,6 +2,7 @@ package site
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"html/template"
@@ -344,14 +345,14 @@ func (s *state) save(name string, old *state) error {
 	if err != nil {
 		return err
 	}
-	head, blobs := s.encode()
 	w := bufio.NewWriterSize(tmp, 256<<10)
-	for _, l := range []*blobList{head, blobs} {
-		for _, p := range l.parts {
-			w.Write(p) // a bufio.Writer keeps its first error and returns it from Flush
-		}
+	headSize, blobSize, err := s.encodeTo(w)
+	if err == nil {
+		err = w.Flush()
 	}
-	err = w.Flush()
+	if err == nil {
+		_, err = tmp.WriteAt(binary.LittleEndian.AppendUint64(nil, uint64(headSize-headSizeAt-8)), int64(headSizeAt))
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -362,7 +363,7 @@ func (s *state) save(name string, old *state) error {
 	if err := os.Rename(tmp.Name(), name); err != nil {
 		return err
 	}
-	s.size, s.blobSize, s.logSize = head.size+blobs.size, blobs.size, 0
+	s.size, s.blobSize, s.logSize = headSize+blobSize, blobSize, 0
 	if err := os.Remove(name + ".log"); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}

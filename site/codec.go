@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"html/template"
+	"io"
 	"maps"
 	"reflect"
 	"slices"
@@ -294,14 +296,38 @@ func (d *decoder) page(p *Page) {
 // each chunk into a buffer of its own: on one core, encoding was half a
 // second at the end of a cold build of 10,000 lessons.
 func (s *state) encode() (head, blobs *blobList) {
-	head, blobs = &blobList{}, &blobList{}
+	var b bytes.Buffer
+	headSize, _, _ := s.encodeTo(&b) // writes to memory: cannot fail
+	data := b.Bytes()
+	binary.LittleEndian.PutUint64(data[len(cacheMagic):], uint64(headSize-len(cacheMagic)-8))
+	head = &blobList{parts: [][]byte{data[:headSize]}, size: headSize}
+	blobs = &blobList{parts: [][]byte{data[headSize:]}, size: len(data) - headSize}
+	return head, blobs
+}
+
+// encodeTo writes s as a base file to w and returns the sizes of its two
+// sections. The first section's length, in its first bytes after the magic,
+// is left zero: the caller, who can seek, writes it there (headSizeAt).
+//
+// The records are encoded on all cores, a few chunks at a time, each into a
+// buffer that the next chunks reuse once it is written: at 10,000 lessons the
+// first section is tens of MB, and encoding it whole into fresh buffers, at the
+// end of a cold build whose heap is at its limit, had the collector assist most
+// of the save.
+func (s *state) encodeTo(w io.Writer) (headSize, blobSize int, err error) {
+	write := func(p []byte) {
+		if err == nil {
+			_, err = w.Write(p)
+		}
+	}
 	e := &encoder{}
 	e.b = append(e.b, cacheMagic...)
-	e.b = binary.LittleEndian.AppendUint64(e.b, 0) // section 1's length, set below
+	e.b = binary.LittleEndian.AppendUint64(e.b, 0) // section 1's length, set by the caller
 	e.str(s.Version)
 	e.str(s.Key)
 	e.uint(uint64(len(s.Files)))
-	first := e.b
+	write(e.b)
+	headSize = len(e.b)
 	files := slices.Collect(maps.Keys(s.Files))
 	frags := slices.Collect(maps.Keys(s.Frags))
 	nFiles, nFrags := chunks(len(files), encodeChunk), chunks(len(frags), encodeChunk)
@@ -318,46 +344,54 @@ func (s *state) encode() (head, blobs *blobList) {
 	// The tasks, in the order of their bytes: the chunks of pages' records;
 	// outputs, navigation, special keys and the number of entries; the
 	// chunks of entries; the folders.
-	parts := make([][]byte, nFiles+1+nFrags+1)
-	parallel(context.Background(), len(parts), func(t int) error {
-		e := &encoder{}
-		switch {
-		case t < nFiles:
-			for _, name := range files[t*encodeChunk : min((t+1)*encodeChunk, len(files))] {
-				e.file(name, s.Files[name])
+	tasks := nFiles + 1 + nFrags + 1
+	encs := make([]encoder, 2*workers())
+	for lo := 0; lo < tasks; lo += len(encs) {
+		n := min(len(encs), tasks-lo)
+		parallel(context.Background(), n, func(j int) error {
+			e := &encs[j]
+			e.b, e.blobs = e.b[:0], nil
+			switch t := lo + j; {
+			case t < nFiles:
+				for _, name := range files[t*encodeChunk : min((t+1)*encodeChunk, len(files))] {
+					e.file(name, s.Files[name])
+				}
+			case t == nFiles:
+				e.strMap(s.Outputs)
+				navs := make(map[string]string, len(s.Navs))
+				for k, v := range s.Navs {
+					navs[k] = string(v)
+				}
+				e.strMap(navs)
+				e.strMap(s.Special)
+				e.uint(uint64(len(s.Frags)))
+			case t < nFiles+1+nFrags:
+				c := t - nFiles - 1
+				e.blobs = fragBlobs[c]
+				for _, name := range frags[c*encodeChunk : min((c+1)*encodeChunk, len(frags))] {
+					e.frag(name, s.Frags[name])
+				}
+			default:
+				e.dirs(s.Dirs)
 			}
-		case t == nFiles:
-			e.strMap(s.Outputs)
-			navs := make(map[string]string, len(s.Navs))
-			for k, v := range s.Navs {
-				navs[k] = string(v)
-			}
-			e.strMap(navs)
-			e.strMap(s.Special)
-			e.uint(uint64(len(s.Frags)))
-		case t < nFiles+1+nFrags:
-			c := t - nFiles - 1
-			e.blobs = fragBlobs[c]
-			for _, name := range frags[c*encodeChunk : min((c+1)*encodeChunk, len(frags))] {
-				e.frag(name, s.Frags[name])
-			}
-		default:
-			e.dirs(s.Dirs)
+			return nil // encoding only reads the state: nothing to cancel or to fail
+		})
+		for j := range n {
+			write(encs[j].b)
+			headSize += len(encs[j].b)
 		}
-		parts[t] = e.b
-		return nil // encoding only reads the state: nothing to cancel or to fail
-	})
-	head.add(first)
-	for _, p := range parts {
-		head.add(p)
 	}
-	binary.LittleEndian.PutUint64(first[len(cacheMagic):], uint64(head.size-len(cacheMagic)-8))
 	for _, l := range fragBlobs {
-		blobs.parts = append(blobs.parts, l.parts...)
-		blobs.size = l.size
+		for _, p := range l.parts {
+			write(p)
+			blobSize += len(p)
+		}
 	}
-	return head, blobs
+	return headSize, blobSize, err
 }
+
+// headSizeAt is where a base file holds the length of its first section.
+const headSizeAt = len(cacheMagic)
 
 // encodeChunk is how many records one task of encode takes.
 const encodeChunk = 512
