@@ -128,3 +128,35 @@ func TestLexerThatLoops(t *testing.T) {
 		t.Errorf("rendered block:\n%s", html)
 	}
 }
+
+// FuzzFirstCharLexer holds firstCharLexer to chroma's tokens on any text, for
+// the languages courses use most.
+func FuzzFirstCharLexer(f *testing.F) {
+	for _, s := range lexerSamples {
+		f.Add(s)
+	}
+	names := []string{"go", "python", "sql", "bash", "yaml", "html", "json", "toml", "javascript", "css"}
+	type pair struct{ chroma, ours chroma.Lexer }
+	var pairs []pair
+	for _, name := range names {
+		rl := lexers.Get(name).(*chroma.RegexLexer)
+		pairs = append(pairs, pair{chroma.Coalesce(loopGuard{rl}), chroma.Coalesce(newFirstCharLexer(rl, lexers.GlobalLexerRegistry))})
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if len(text) > 4096 {
+			return
+		}
+		for i, p := range pairs {
+			want, werr := chroma.Tokenise(p.chroma, nil, text)
+			got, gerr := chroma.Tokenise(p.ours, nil, text)
+			if (werr == nil) != (gerr == nil) || len(got) != len(want) {
+				t.Fatalf("%s: %d tokens (%v), chroma %d (%v)", names[i], len(got), gerr, len(want), werr)
+			}
+			for j := range want {
+				if got[j] != want[j] {
+					t.Fatalf("%s, token %d: %v, chroma %v", names[i], j, got[j], want[j])
+				}
+			}
+		}
+	})
+}
