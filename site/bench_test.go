@@ -74,14 +74,7 @@ func BenchmarkRebuildOneLesson(b *testing.B) {
 	lesson := firstLesson(b, src)
 	orig, _ := os.ReadFile(lesson)
 	defer os.WriteFile(lesson, orig, 0o644)
-	if name := os.Getenv("COHORT_BENCH_PROFILE"); name != "" {
-		f, err := os.Create(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
-	}
+	defer benchProfile(b)()
 	i := 0
 	for b.Loop() {
 		i++
@@ -147,14 +140,7 @@ func BenchmarkFreshOneEdit(b *testing.B) {
 			os.WriteFile(name, data, 0o644)
 		}
 	}()
-	if name := os.Getenv("COHORT_BENCH_PROFILE"); name != "" {
-		f, err := os.Create(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
-	}
+	defer benchProfile(b)()
 	sums := map[string]float64{}
 	var names []string
 	for i := 0; b.Loop(); i++ {
@@ -201,4 +187,24 @@ func benchLessonFiles(b *testing.B, src string) []string {
 		b.Fatal("no lesson in the generated course")
 	}
 	return lessons
+}
+
+// benchProfile starts a CPU profile into the file COHORT_BENCH_PROFILE names,
+// if any, and returns what stops it.
+func benchProfile(b *testing.B) (stop func()) {
+	name := os.Getenv("COHORT_BENCH_PROFILE")
+	if name == "" {
+		return func() {}
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }

@@ -1,7 +1,6 @@
 package site
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -287,22 +286,6 @@ func (d *decoder) page(p *Page) {
 	}
 	p.Assignment = d.bool()
 	p.Feedback = d.strs()
-}
-
-// encode writes the whole state: the first section as a list of buffers, and
-// the blobs it refers to as another, so that save streams both to the file
-// without copying them into one buffer first. The pages' records and entries,
-// most of the first section, are encoded on all cores, encodeChunk at a time,
-// each chunk into a buffer of its own: on one core, encoding was half a
-// second at the end of a cold build of 10,000 lessons.
-func (s *state) encode() (head, blobs *blobList) {
-	var b bytes.Buffer
-	headSize, _, _ := s.encodeTo(&b) // writes to memory: cannot fail
-	data := b.Bytes()
-	binary.LittleEndian.PutUint64(data[len(cacheMagic):], uint64(headSize-len(cacheMagic)-8))
-	head = &blobList{parts: [][]byte{data[:headSize]}, size: headSize}
-	blobs = &blobList{parts: [][]byte{data[headSize:]}, size: len(data) - headSize}
-	return head, blobs
 }
 
 // encodeTo writes s as a base file to w and returns the sizes of its two

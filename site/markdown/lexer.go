@@ -144,7 +144,7 @@ func (f *firstCharLexer) Tokenise(options *chroma.TokeniseOptions, text string) 
 		options = &chroma.TokeniseOptions{State: "root", EnsureLF: true}
 	}
 	if options.EnsureLF {
-		text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+		text = ensureLF(text)
 	}
 	added := false
 	if !options.Nested && f.Config().EnsureNL && !strings.HasSuffix(text, "\n") {
@@ -235,6 +235,12 @@ func (f *firstCharLexer) Tokenise(options *chroma.TokeniseOptions, text string) 
 	}, nil
 }
 
+// ensureLF turns CRLF and lone CR line ends into LF, as chroma's lexers do
+// with TokeniseOptions.EnsureLF.
+func ensureLF(text string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+}
+
 // match returns the first of rules that matches at pos: its index, the rule, its
 // groups and named groups; nil groups when none does. first holds the rules'
 // first characters, in the same order.
@@ -268,9 +274,8 @@ type loopGuard struct{ *chroma.RegexLexer }
 
 func (g loopGuard) Tokenise(options *chroma.TokeniseOptions, text string) (chroma.Iterator, error) {
 	if options == nil || options.EnsureLF {
-		// As the lexer will (chroma's ensureLF), so that the tokens' lengths
-		// count into this text.
-		text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+		// As the lexer will, so that the tokens' lengths count into this text.
+		text = ensureLF(text)
 	}
 	it, err := g.RegexLexer.Tokenise(options, text)
 	if err != nil {
