@@ -195,12 +195,23 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	settled := b.settled
 	b.settled = 0 // known again once this build succeeds
 
+	// A new process loads the last build's state from the cache folder while
+	// it reads the config and parses the layouts: neither needs the other, and
+	// each took a tenth of a one-edit build at 10,000 lessons.
+	var prev *state
+	loaded := make(chan struct{})
+	if b.state == nil {
+		go func() { prev = b.previous(); close(loaded) }()
+	} else {
+		prev = b.state
+		close(loaded)
+	}
 	cfg, theme, err := b.configAndTheme(changed) // config.go, theme.go
+	step("config+theme")
+	<-loaded
 	if err != nil {
 		return nil, err
 	}
-	step("config+theme")
-	prev := b.previous()
 	if b.state != nil && changed != nil && b.releaseGC == nil {
 		// serve, told what changed: most likely one edit, which allocates
 		// little; a collection that starts during it (the heap is the whole
@@ -208,7 +219,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		// build's end, or for render to find that every page is looked at.
 		b.releaseGC = holdGC() // cache.go
 	}
-	step("cache load")
+	step("cache load (its wait after config+theme)")
 	key := buildKey(cfg, theme, b.o)
 	if prev != nil && prev.Key != key {
 		prev = prev.withoutPages() // layouts or config changed: every page renders again
