@@ -247,14 +247,23 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 			named[rel] = true
 		}
 	}
-	pages, err := readPages(ctx, b.fsys, tree.markdown, b.o.Drafts, func(src source) *Page {
+	// A new process takes its pages from the cache into one array: ten thousand
+	// pages of a kilobyte, allocated one by one, were a tenth of its reading.
+	var spare []Page
+	if b.pages == nil && prev != nil {
+		spare = make([]Page, len(tree.markdown))
+	}
+	pages, err := readPages(ctx, b.fsys, tree.markdown, b.o.Drafts, func(i int, src source) *Page {
 		if named[src.path] {
 			return nil
 		}
 		if p := b.livePage(src); p != nil {
 			return p
 		}
-		return prev.reuse(src)
+		if spare != nil {
+			return prev.reuse(src, &spare[i])
+		}
+		return prev.reuse(src, nil)
 	}) // frontmatter.go
 	if err != nil {
 		return nil, fmt.Errorf("content: %w", err)

@@ -129,8 +129,9 @@ type cachedFrag struct {
 }
 
 // reuse returns the cached page for a source file that has not changed since the
-// last build, or nil. It is safe on a nil state.
-func (s *state) reuse(src source) *Page {
+// last build, copied into p (a new Page when p is nil), or nil. It is safe on a
+// nil state.
+func (s *state) reuse(src source, p *Page) *Page {
 	if s == nil {
 		return nil
 	}
@@ -138,13 +139,16 @@ func (s *state) reuse(src source) *Page {
 	if !ok || c.Size != src.size || c.ModTime != src.mtime.UnixNano() || c.Change != src.ctime {
 		return nil
 	}
-	p := c.Page // a copy: the new build links it into its own graph
+	if p == nil {
+		p = new(Page)
+	}
+	*p = c.Page // a copy: the new build links it into its own graph
 	// p.TOC shares the cached headings: nothing writes into a page's TOC, a
 	// render gives it a new one (render.go), so copying ten thousand of them
 	// on every build was for nothing.
 	p.reused = true
 	p.rec, p.recOf = c, s
-	return &p
+	return p
 }
 
 // record returns the last build's record of page p, as s.page(p.File) does,

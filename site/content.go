@@ -375,14 +375,14 @@ const reuseChunk = 512
 
 // readPages reads and parses the front matter of every Markdown file, in parallel.
 // Pages come back in the order of files; drafts are dropped unless drafts is set.
-func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reuse func(source) *Page) ([]*Page, error) {
+func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reuse func(i int, src source) *Page) ([]*Page, error) {
 	pages := make([]*Page, len(files))
 	// Unchanged files come from the cache, on all cores, a chunk of files at a
 	// time: a goroutine hand-off per file cost more than the copy it made.
 	if reuse != nil {
 		if err := parallelChunks(ctx, len(files), reuseChunk, func(lo, hi int) error {
 			for i := lo; i < hi; i++ {
-				pages[i] = reuse(files[i])
+				pages[i] = reuse(i, files[i])
 			}
 			return nil
 		}); err != nil {

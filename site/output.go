@@ -113,6 +113,37 @@ func (o *output) keep(rel string) bool {
 	return true
 }
 
+// keeper is keep for many files from one goroutine: each is looked up in the
+// last build's record without the lock (nothing writes that record during a
+// build), and the kept ones are taken into next under it once, by flush.
+// Carrying ten thousand unchanged pages over one at a time, each taking the
+// lock, was a quarter of serve's one-edit rebuild at 10,000 lessons.
+type keeper struct {
+	o       *output
+	rel, hs []string
+}
+
+func (o *output) keeper() *keeper { return &keeper{o: o} }
+
+// keep is output.keep, taking effect at flush.
+func (k *keeper) keep(rel string) bool {
+	h, ok := k.o.prev[rel]
+	if ok {
+		k.rel, k.hs = append(k.rel, rel), append(k.hs, h)
+	}
+	return ok
+}
+
+// flush records the kept files in the output.
+func (k *keeper) flush() {
+	k.o.mu.Lock()
+	defer k.o.mu.Unlock()
+	for i, rel := range k.rel {
+		k.o.next[rel] = k.hs[i]
+	}
+	k.rel, k.hs = k.rel[:0], k.hs[:0]
+}
+
 // copyFile records rel as a copy of name in fsys, compared by the hash of its
 // content: a file edited within the file system's clock tick, or copied with its
 // old time kept (cp -p, rsync -t, an archive), has the same size and time but

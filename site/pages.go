@@ -218,9 +218,22 @@ func (r *run) render() (*state, error) {
 		// overwrite their entries (the page set is the last build's, or the
 		// wide key would have differed).
 		r.next.Files = maps.Clone(r.prev.Files)
+		// The others are carried over on all cores, a chunk at a time; the
+		// pages that cannot be are marked here, in page order.
+		miss := make([]bool, len(all))
+		if err := parallelChunks(r.ctx, len(all), carryChunk, func(lo, hi int) error {
+			k := r.out.keeper()
+			for i := lo; i < hi; i++ {
+				miss[i] = r.visit[all[i]] || !r.carry(all[i], olds[i], k)
+			}
+			k.flush()
+			return nil
+		}); err != nil {
+			return nil, err
+		}
 		look = make([]*Page, 0, len(r.visit))
 		for i, p := range all {
-			if r.visit[p] || !r.carry(p, olds[i]) {
+			if miss[i] {
 				r.visit[p] = true
 				look = append(look, p)
 			}
@@ -335,9 +348,10 @@ func (r *run) renderKey(p *Page) string {
 
 // carry keeps page p as the last build made it, without looking at it, since
 // nothing it reads changed (affected.go); c is its record from the last build
-// (nil for a page the graph made up). It returns false when the last build
-// left no output for it: p must then render.
-func (r *run) carry(p *Page, c *cachedPage) bool {
+// (nil for a page the graph made up), k what keeps its files. It returns false
+// when the last build left no output for it: p must then render. Safe for
+// concurrent use on different pages.
+func (r *run) carry(p *Page, c *cachedPage, k *keeper) bool {
 	if p.outURL != p.URL || p.outRel == "" { // made once per page and URL: serve carries the same pages again and again
 		p.outRel, p.outURL = r.outPath(p.URL), p.URL
 	}
@@ -346,19 +360,19 @@ func (r *run) carry(p *Page, c *cachedPage) bool {
 		if p.Hash != "" && !r.isSettled(p) {
 			return false
 		}
-		if !r.out.keep(rel) {
+		if !k.keep(rel) {
 			return false
 		}
 		if p.HasMath {
-			r.out.keep(mathCSSPath(rel))
+			k.keep(mathCSSPath(rel))
 		}
 		return true
 	}
-	if !r.out.keep(rel) {
+	if !k.keep(rel) {
 		return false
 	}
 	if c.Page.HasMath { // its formulas' stylesheet: written exactly when it has formulas (render.go)
-		r.out.keep(mathCSSPath(rel))
+		k.keep(mathCSSPath(rel))
 	}
 	p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed         // as rendered last time: links into it are checked against them
 	p.HasMath, p.HasDiagram = c.Page.HasMath, c.Page.HasDiagram // static.go: KaTeX and Mermaid (a source read again lacks them)
@@ -368,12 +382,17 @@ func (r *run) carry(p *Page, c *cachedPage) bool {
 		if s, ok := r.tree.byPath[p.File]; ok && (c.Size != s.size || c.ModTime != s.mtime.UnixNano() || c.Change != s.ctime) {
 			again := *c
 			again.Size, again.ModTime, again.Change = s.size, s.mtime.UnixNano(), s.ctime
+			r.mu.Lock()
 			r.next.Files[p.File] = &again
 			r.touched = append(r.touched, p.File)
+			r.mu.Unlock()
 		}
 	}
 	return true // its record is already in r.next.Files (render)
 }
+
+// carryChunk is how many pages one goroutine carries over at a time.
+const carryChunk = 1024
 
 // renderPage renders one page unless its output is known to be unchanged.
 func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
