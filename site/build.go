@@ -126,6 +126,10 @@ type Builder struct {
 	// pages are the last successful build's pages: a source that did not change
 	// is that same page again, without a copy (serve's rebuilds).
 	pages map[string]*Page
+	// live is the last successful build's page of each of b.tree.markdown's
+	// files, by index, drafts too: serve's rebuild finds its unchanged pages
+	// there without looking each one up by path, twice.
+	live []*Page
 	// course is the last successful build's course graph, which the next
 	// reuses when no page moved (reuseGraph); nil after a failed build.
 	course *Course
@@ -253,11 +257,11 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	if b.pages == nil && prev != nil {
 		spare = make([]Page, len(tree.markdown))
 	}
-	pages, err := readPages(ctx, b.fsys, tree.markdown, b.o.Drafts, func(i int, src source) *Page {
+	pages, all, err := readPages(ctx, b.fsys, tree.markdown, b.o.Drafts, func(i int, src source) *Page {
 		if named[src.path] {
 			return nil
 		}
-		if p := b.livePage(src); p != nil {
+		if p := b.livePage(i, src); p != nil {
 			return p
 		}
 		if spare != nil {
@@ -322,6 +326,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	}
 	next.Dirs = tree.dirs
 	b.tree, b.course = tree, course
+	b.live = all
 	b.pages = make(map[string]*Page, len(pages))
 	b.gens++
 	b.settled = b.gens
@@ -484,17 +489,25 @@ func (b *Builder) lessonThreads(ctx context.Context, lessons []*Page) error {
 // threadKey names a thread: a lesson's discussion in one cohort.
 type threadKey struct{ lesson, cohort string }
 
-// livePage returns the page the last build made of src, when src has not
-// changed since; the graph then updates it in place.
-func (b *Builder) livePage(src source) *Page {
+// livePage returns the page the last build made of src, the walk's file i,
+// when src has not changed since; the graph then updates it in place.
+func (b *Builder) livePage(i int, src source) *Page {
 	if b.pages == nil || b.tree == nil {
 		return nil
 	}
-	old, ok := b.tree.byPath[src.path]
-	if !ok || old.size != src.size || !old.mtime.Equal(src.mtime) || old.ctime != src.ctime {
-		return nil
+	var p *Page
+	if i < len(b.live) && b.tree.markdown[i].path == src.path { // the usual case: no file came or went
+		if old := b.tree.markdown[i]; old.size != src.size || !old.mtime.Equal(src.mtime) || old.ctime != src.ctime {
+			return nil
+		}
+		p = b.live[i]
+	} else {
+		old, ok := b.tree.byPath[src.path]
+		if !ok || old.size != src.size || !old.mtime.Equal(src.mtime) || old.ctime != src.ctime {
+			return nil
+		}
+		p = b.pages[src.path]
 	}
-	p := b.pages[src.path]
 	if p == nil {
 		return nil
 	}

@@ -374,8 +374,9 @@ func isHidden(rel string) bool {
 const reuseChunk = 512
 
 // readPages reads and parses the front matter of every Markdown file, in parallel.
-// Pages come back in the order of files; drafts are dropped unless drafts is set.
-func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reuse func(i int, src source) *Page) ([]*Page, error) {
+// Pages come back in the order of files: kept without the drafts unless drafts
+// is set, all with them, one for each file.
+func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reuse func(i int, src source) *Page) (kept, all []*Page, err error) {
 	pages := make([]*Page, len(files))
 	// Unchanged files come from the cache, on all cores, a chunk of files at a
 	// time: a goroutine hand-off per file cost more than the copy it made.
@@ -386,7 +387,7 @@ func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reu
 			}
 			return nil
 		}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	var misses []int
@@ -396,7 +397,7 @@ func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reu
 		}
 	}
 	letGo := len(misses) >= letGoReads
-	err := parallel(ctx, len(misses), func(j int) error {
+	err = parallel(ctx, len(misses), func(j int) error {
 		i := misses[j]
 		var err error
 		if pages[i], err = readPage(fsys, files[i].path); err == nil && letGo && pages[i].bodyAt >= 0 {
@@ -405,15 +406,18 @@ func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reu
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	kept := pages[:0]
+	if drafts || !slices.ContainsFunc(pages, func(p *Page) bool { return p.Draft }) {
+		return pages, pages, nil
+	}
+	kept = make([]*Page, 0, len(pages))
 	for _, p := range pages {
-		if !p.Draft || drafts {
+		if !p.Draft {
 			kept = append(kept, p)
 		}
 	}
-	return kept, nil
+	return kept, pages, nil
 }
 
 // letGoReads is how many sources a build reads before it lets their bodies go
