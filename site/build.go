@@ -126,6 +126,9 @@ type Builder struct {
 	// pages are the last successful build's pages: a source that did not change
 	// is that same page again, without a copy (serve's rebuilds).
 	pages map[string]*Page
+	// searchAhead gives the search state a new process began reading from the
+	// cache folder before its first build needed it; nil once taken.
+	searchAhead func() *searchState
 	// live is the last successful build's page of each of b.tree.markdown's
 	// files, by index, drafts too: serve's rebuild finds its unchanged pages
 	// there without looking each one up by path, twice.
@@ -224,6 +227,20 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		b.releaseGC = holdGC() // cache.go
 	}
 	step("cache load (its wait after config+theme)")
+	// A new process reads the search index's last state beside the steps up
+	// to the index, which leave a core idle at times: updating the index after
+	// one edit needs it, and reading it was most of that step.
+	if b.search == nil && b.searchAhead == nil && b.o.CacheDir != "" && prev.special(searchStateKey) != "" {
+		ahead := make(chan *searchState, 1)
+		go func() {
+			st, err := loadSearchState(filepath.Join(b.o.CacheDir, searchStateFile)) // search_state.go
+			if err != nil {
+				st = nil
+			}
+			ahead <- st
+		}()
+		b.searchAhead = sync.OnceValue(func() *searchState { return <-ahead })
+	}
 	key := buildKey(cfg, theme, b.o)
 	if prev != nil && prev.Key != key {
 		prev = prev.withoutPages() // layouts or config changed: every page renders again

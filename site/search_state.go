@@ -1438,6 +1438,12 @@ func (r *run) lastSearchState() *searchState {
 	if st := r.b.search; st != nil && st.token == token {
 		return st
 	}
+	if ahead := r.b.searchAhead; ahead != nil {
+		r.b.searchAhead = nil
+		if st := ahead(); st != nil && st.token == token {
+			return st
+		}
+	}
 	if r.b.o.CacheDir == "" {
 		return nil
 	}
