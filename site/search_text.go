@@ -118,41 +118,113 @@ func (t *textOut) tag(g scannedTag) {
 }
 
 // text adds text, its entities decoded when entities is set, its runs of
-// white space made one space.
+// white space made one space. Runs of ASCII that is neither space nor '&'
+// are copied whole, and the references goldmark and html/template write
+// (commonEntity) are decoded where they stand; at any other '&' the rest of
+// the text is decoded by html.UnescapeString, which decodes each reference
+// from where it begins and copies the bytes between: the same text as
+// decoding it all.
 func (t *textOut) text(text string, entities bool) {
 	if t.skip > 0 || t.hidden > 0 || text == "" {
 		return
 	}
-	if entities && strings.IndexByte(text, '&') >= 0 {
-		text = html.UnescapeString(text)
-	}
 	for i := 0; i < len(text); {
 		c := text[i]
-		if c < utf8.RuneSelf {
-			i++
-			if asciiSpace[c] {
-				if !t.space {
-					t.buf = append(t.buf, ' ')
-					t.space = true
-				}
-				continue
+		if c < utf8.RuneSelf && !asciiSpace[c] && c != '&' {
+			j := i + 1
+			for j < len(text) && text[j] < utf8.RuneSelf && !asciiSpace[text[j]] && text[j] != '&' {
+				j++
 			}
-			t.buf = append(t.buf, c)
+			t.buf = append(t.buf, text[i:j]...)
 			t.space = false
+			i = j
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(text[i:])
-		if unicode.IsSpace(r) {
-			if !t.space {
-				t.buf = append(t.buf, ' ')
-				t.space = true
+		if c == '&' {
+			if !entities {
+				t.buf = append(t.buf, '&')
+				t.space = false
+				i++
+				continue
 			}
-		} else {
-			t.buf = utf8.AppendRune(t.buf, r) // an invalid byte becomes U+FFFD, as ranging over a string does
-			t.space = false
+			if r, n := commonEntity(text[i:]); n > 0 {
+				t.rune(r)
+				i += n
+				continue
+			}
+			t.text(html.UnescapeString(text[i:]), false)
+			return
 		}
+		r, n := utf8.DecodeRuneInString(text[i:])
+		t.rune(r) // an invalid byte becomes U+FFFD, as ranging over a string does
 		i += n
 	}
+}
+
+// rune adds one character of text.
+func (t *textOut) rune(r rune) {
+	if r < utf8.RuneSelf {
+		if !asciiSpace[r] {
+			t.buf = append(t.buf, byte(r))
+			t.space = false
+			return
+		}
+	} else if !unicode.IsSpace(r) {
+		t.buf = utf8.AppendRune(t.buf, r)
+		t.space = false
+		return
+	}
+	if !t.space {
+		t.buf = append(t.buf, ' ')
+		t.space = true
+	}
+}
+
+// commonEntity decodes the character reference at the start of s (s[0] is
+// '&') when it is one goldmark or html/template writes, returning its
+// character and length, or n 0 for any other. Each is decoded as
+// html.UnescapeString decodes it (TestCommonEntities): a name or number
+// ended by ';' stands for one character, whatever follows.
+func commonEntity(s string) (r rune, n int) {
+	end := strings.IndexByte(s[:min(len(s), 8)], ';')
+	if end < 0 {
+		return 0, 0
+	}
+	switch s[1:end] {
+	case "amp":
+		r = '&'
+	case "lt":
+		r = '<'
+	case "gt":
+		r = '>'
+	case "quot", "#34":
+		r = '"'
+	case "apos", "#39":
+		r = '\''
+	case "nbsp", "#160":
+		r = '\u00a0'
+	case "lsquo":
+		r = '\u2018'
+	case "rsquo":
+		r = '\u2019'
+	case "ldquo":
+		r = '\u201c'
+	case "rdquo":
+		r = '\u201d'
+	case "ndash":
+		r = '\u2013'
+	case "mdash":
+		r = '\u2014'
+	case "hellip":
+		r = '\u2026'
+	case "laquo":
+		r = '\u00ab'
+	case "raquo":
+		r = '\u00bb'
+	default:
+		return 0, 0
+	}
+	return r, end + 1
 }
 
 const (
