@@ -432,3 +432,16 @@ func FuzzSearchBodyMatchesMap(f *testing.F) {
 		}
 	})
 }
+
+// TestIsWordRuneTable: the looked-up isWordRune is its definition on every
+// rune, and isSpace is unicode.IsSpace.
+func TestIsWordRuneTable(t *testing.T) {
+	for r := rune(-1); r <= unicode.MaxRune+1; r++ {
+		if isWordRune(r) != isWordRuneSlow(r) {
+			t.Fatalf("%U: %v, by definition %v", r, isWordRune(r), isWordRuneSlow(r))
+		}
+		if isSpace(r) != unicode.IsSpace(r) {
+			t.Fatalf("%U: space %v, unicode.IsSpace %v", r, isSpace(r), unicode.IsSpace(r))
+		}
+	}
+}
