@@ -161,7 +161,8 @@ func TestSearchTextMatchesTokenizer(t *testing.T) {
 // FuzzSearchTextMatchesTokenizer looks for markup on which appendSearchText
 // and the tokenizer disagree: go test ./site -run '^$' -fuzz SearchTextMatches
 func FuzzSearchTextMatchesTokenizer(f *testing.F) {
-	for _, s := range []string{"<p>a</p>", "<div aria-hidden=\"true\">x</div>y", "<script>a</script>b", "<!-- c -->d", "a &amp; b", "<pre class=mermaid>g</pre>"} {
+	for _, s := range []string{"<p>a</p>", "<div aria-hidden=\"true\">x</div>y", "<script>a</script>b", "<!-- c -->d", "a &amp; b", "<pre class=mermaid>g</pre>",
+		"it&rsquo;s &AMP; &amp &#39;q&#39; &notit; x", "a  b\t\n c\u2003d"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
