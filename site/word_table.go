@@ -2,11 +2,11 @@ package site
 
 // wordTable numbers the words the search index counts. A cold build looks up
 // every word of every page (the page's words as written, then the folded
-// words of every entry): as keys of a Go map each is hashed and compared
-// through the runtime's string map, a sixth of the search index's time. This
-// table keeps the words in one byte slice and hashes a word eight bytes at a
-// time; what it maps a word to is the caller's business, so nothing written
-// depends on how it is laid out.
+// words of every entry); in a Go map of strings that look-up was nine tenths
+// of the word counter's time. This table keeps a word of up to eight bytes,
+// most words, inside its slot, so that finding it reads one slot and compares
+// two integers; longer words are kept in one byte slice. What it maps a word
+// to is the caller's business: nothing written depends on its layout.
 
 import (
 	"bytes"
