@@ -227,15 +227,15 @@ func (r *byteReader) str() string { return string(r.bytes()) }
 // distinct words in the order they first appear, each with its count.
 
 // wordCounter counts the words of one page at a time. Its slots outlive the
-// page, so a word the worker has seen before costs one map look-up: no
+// page, so a word the worker has seen before costs one look-up in raw: no
 // allocation, and no folding again (raw maps the word as written to its
 // folded word's slot).
 type wordCounter struct {
-	raw     map[string]int32 // a word as written → its slot, or -1 when not indexed
-	slot    map[string]int32 // a folded word → its slot
-	words   []string         // by slot: the folded word
-	count   []int32          // by slot, for the page being counted
-	seen    []int32          // the slots the page has
+	raw     wordTable // a word as written → its slot, or -1 when not indexed
+	slot    wordTable // a folded word → its slot
+	words   []string  // by slot: the folded word
+	count   []int32   // by slot, for the page being counted
+	seen    []int32   // the slots the page has
 	text    []byte
 	scratch [wordMax * 4]byte
 }
@@ -244,26 +244,39 @@ type wordCounter struct {
 // starts again, so that a long-running server's counters stay small.
 const wordCounterMax = 1 << 17
 
-func newWordCounter() *wordCounter {
-	return &wordCounter{raw: map[string]int32{}, slot: map[string]int32{}}
+// rawWordMax is the longest word as written that may fold to an indexed
+// word: foldWord refuses longer ones (fold, past wordMax*2 bytes, and the
+// ASCII path past wordMax), so the counter neither looks them up nor keeps them.
+const rawWordMax = wordMax * 2
+
+var wordCounters = sync.Pool{New: func() any { return new(wordCounter) }}
+
+// forget empties the counter when it remembers too much (between pages).
+func (c *wordCounter) forget() {
+	if c.raw.used > wordCounterMax || c.raw.size() > wordCounterMax*8 {
+		c.raw.reset()
+		c.slot.reset()
+		c.words, c.count = c.words[:0], c.count[:0]
+	}
 }
 
-var wordCounters = sync.Pool{New: func() any { return newWordCounter() }}
-
 func (c *wordCounter) add(w []byte) {
-	i, ok := c.raw[string(w)]
+	if len(w) > rawWordMax {
+		return
+	}
+	i, ok := c.raw.get(w)
 	if !ok {
 		i = -1
 		if f := foldWord(w, c.scratch[:0]); f != nil {
 			var known bool
-			if i, known = c.slot[string(f)]; !known {
+			if i, known = c.slot.get(f); !known {
 				i = int32(len(c.words))
-				c.slot[string(f)] = i
+				c.slot.put(f, i)
 				c.words = append(c.words, string(f))
 				c.count = append(c.count, 0)
 			}
 		}
-		c.raw[string(w)] = i
+		c.raw.put(w, i)
 	}
 	if i < 0 {
 		return
@@ -288,9 +301,7 @@ func searchBodyOf(p *Page) []byte {
 func searchBodyOfHTML(rendered string) []byte {
 	c := wordCounters.Get().(*wordCounter)
 	defer wordCounters.Put(c)
-	if len(c.raw) > wordCounterMax {
-		*c = *newWordCounter()
-	}
+	c.forget()
 	c.text = appendSearchText(c.text[:0], rendered)
 	eachRawWord(c.text, c.add)
 	// Words in the order they first appear: the same text gives the same
@@ -307,6 +318,13 @@ func searchBodyOfHTML(rendered string) []byte {
 	}
 	c.seen = c.seen[:0]
 	return b
+}
+
+// bodyExcerpt returns the excerpt of a body searchBodyOf made, not reading
+// its words.
+func bodyExcerpt(body []byte) string {
+	r := byteReader{b: body, ok: true}
+	return string(r.bytes())
 }
 
 // bodyWords calls fn with the excerpt of a body, then with each word and its

@@ -218,7 +218,7 @@ func countSearchPart(docs []searchDoc, lo, hi int, stem func(string) string, len
 	p := &searchPart{}
 	// Every word gets a number, and its stem one: a word is stemmed once, and
 	// a page's counts are kept by number.
-	wordNum := map[string]int32{}
+	var wordNum wordTable
 	var wordSeen []int32 // by word: the last page (+1) that had it
 	stemNum := map[string]int32{}
 	var (
@@ -229,7 +229,7 @@ func countSearchPart(docs []searchDoc, lo, hi int, stem func(string) string, len
 	for i := lo; i < hi; i++ {
 		n := int32(0)
 		searchTerms(&docs[i], func(w []byte, weight int32, title bool) {
-			wi, ok := wordNum[string(w)]
+			wi, ok := wordNum.get(w)
 			if !ok {
 				word := string(w)
 				s := stem(word)
@@ -242,7 +242,7 @@ func countSearchPart(docs []searchDoc, lo, hi int, stem func(string) string, len
 					tf, inTitle = append(tf, -1), append(inTitle, false)
 				}
 				wi = int32(len(p.words))
-				wordNum[word] = wi
+				wordNum.put(w, wi)
 				p.words = append(p.words, word)
 				p.wordStem, p.wordDocs, wordSeen = append(p.wordStem, si), append(p.wordDocs, 0), append(wordSeen, 0)
 			}
@@ -1093,9 +1093,7 @@ func buildSearchIndex(docs []searchDoc, stem func(string) string) map[string][]b
 
 // searchPageJSON is page d's entry in the results.
 func searchPageJSON(d *searchDoc) []byte {
-	var excerpt string
-	bodyWords(d.Body, func(x string) { excerpt = x }, nil)
-	b, _ := json.Marshal(searchPage{Title: d.Title, URL: d.URL, Module: d.Module, Summary: d.Summary, Text: excerpt})
+	b, _ := json.Marshal(searchPage{Title: d.Title, URL: d.URL, Module: d.Module, Summary: d.Summary, Text: bodyExcerpt(d.Body)})
 	return b
 }
 

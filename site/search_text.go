@@ -118,41 +118,146 @@ func (t *textOut) tag(g scannedTag) {
 }
 
 // text adds text, its entities decoded when entities is set, its runs of
-// white space made one space.
+// white space made one space. Runs of ASCII that is neither space nor '&'
+// are copied whole, and the references goldmark and html/template write
+// (commonEntity) are decoded where they stand; at any other '&' the rest of
+// the text is decoded by html.UnescapeString, which decodes each reference
+// from where it begins and copies the bytes between: the same text as
+// decoding it all.
 func (t *textOut) text(text string, entities bool) {
 	if t.skip > 0 || t.hidden > 0 || text == "" {
 		return
 	}
-	if entities && strings.IndexByte(text, '&') >= 0 {
-		text = html.UnescapeString(text)
-	}
 	for i := 0; i < len(text); {
 		c := text[i]
-		if c < utf8.RuneSelf {
-			i++
-			if asciiSpace[c] {
-				if !t.space {
-					t.buf = append(t.buf, ' ')
-					t.space = true
+		if textPlain[c] {
+			// A run of them, and of single spaces between them, is
+			// copied whole: the text as rune makes it.
+			j := i + 1
+			for {
+				for j < len(text) && textPlain[text[j]] {
+					j++
 				}
-				continue
+				if j+1 < len(text) && text[j] == ' ' && textPlain[text[j+1]] {
+					j += 2
+					continue
+				}
+				break
 			}
-			t.buf = append(t.buf, c)
+			t.buf = append(t.buf, text[i:j]...)
 			t.space = false
+			i = j
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(text[i:])
-		if unicode.IsSpace(r) {
-			if !t.space {
-				t.buf = append(t.buf, ' ')
-				t.space = true
+		if c == '&' {
+			if !entities {
+				t.buf = append(t.buf, '&')
+				t.space = false
+				i++
+				continue
 			}
-		} else {
-			t.buf = utf8.AppendRune(t.buf, r) // an invalid byte becomes U+FFFD, as ranging over a string does
-			t.space = false
+			if r, n := commonEntity(text[i:]); n > 0 {
+				t.rune(r)
+				i += n
+				continue
+			}
+			t.text(html.UnescapeString(text[i:]), false)
+			return
 		}
+		r, n := utf8.DecodeRuneInString(text[i:])
+		t.rune(r) // an invalid byte becomes U+FFFD, as ranging over a string does
 		i += n
 	}
+}
+
+// textPlain marks the bytes text copies in runs: ASCII that is neither
+// white space nor '&'.
+var textPlain = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = !asciiSpace[c] && c != '&'
+	}
+	return t
+}()
+
+// rune adds one character of text.
+func (t *textOut) rune(r rune) {
+	if r < utf8.RuneSelf {
+		if !asciiSpace[r] {
+			t.buf = append(t.buf, byte(r))
+			t.space = false
+			return
+		}
+	} else if !isSpace(r) {
+		t.buf = utf8.AppendRune(t.buf, r)
+		t.space = false
+		return
+	}
+	if !t.space {
+		t.buf = append(t.buf, ' ')
+		t.space = true
+	}
+}
+
+// isSpace is unicode.IsSpace, with the white space past Latin-1 listed: it
+// is asked of every quote and dash.
+func isSpace(r rune) bool {
+	if r <= 0xff {
+		return unicode.IsSpace(r)
+	}
+	switch {
+	case r < 0x1680:
+		return false
+	case r <= 0x200a:
+		return r == 0x1680 || r >= 0x2000
+	}
+	return r == 0x2028 || r == 0x2029 || r == 0x202f || r == 0x205f || r == 0x3000
+}
+
+// commonEntity decodes the character reference at the start of s (s[0] is
+// '&') when it is one goldmark or html/template writes, returning its
+// character and length, or n 0 for any other. Each is decoded as
+// html.UnescapeString decodes it (TestCommonEntities): a name or number
+// ended by ';' stands for one character, whatever follows.
+func commonEntity(s string) (r rune, n int) {
+	end := strings.IndexByte(s[:min(len(s), 8)], ';')
+	if end < 0 {
+		return 0, 0
+	}
+	switch s[1:end] {
+	case "amp":
+		r = '&'
+	case "lt":
+		r = '<'
+	case "gt":
+		r = '>'
+	case "quot", "#34":
+		r = '"'
+	case "apos", "#39":
+		r = '\''
+	case "nbsp", "#160":
+		r = '\u00a0'
+	case "lsquo":
+		r = '\u2018'
+	case "rsquo":
+		r = '\u2019'
+	case "ldquo":
+		r = '\u201c'
+	case "rdquo":
+		r = '\u201d'
+	case "ndash":
+		r = '\u2013'
+	case "mdash":
+		r = '\u2014'
+	case "hellip":
+		r = '\u2026'
+	case "laquo":
+		r = '\u00ab'
+	case "raquo":
+		r = '\u00bb'
+	default:
+		return 0, 0
+	}
+	return r, end + 1
 }
 
 const (
@@ -379,9 +484,35 @@ func clipText(s []byte, max int) []byte {
 
 // isWordRune tells what a word is made of: letters, digits and the marks that
 // combine with them. search.js uses the same classes (\p{L}\p{N}\p{M}).
+// Below wordRuneTableMax the answer is looked up: punctuation such as the
+// typographic quotes goldmark writes otherwise costs four searches of
+// unicode's tables.
 func isWordRune(r rune) bool {
+	if uint32(r) < wordRuneTableMax {
+		return wordRuneTable[r>>6]&(1<<(r&63)) != 0
+	}
+	return isWordRuneSlow(r)
+}
+
+// isWordRuneSlow is isWordRune by its definition.
+func isWordRuneSlow(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)
 }
+
+// wordRuneTableMax is where wordRuneTable ends: past the alphabets and the
+// general punctuation, 1.5 KB made when the program starts.
+const wordRuneTableMax = 0x3000
+
+// wordRuneTable holds isWordRuneSlow of each rune below wordRuneTableMax,
+// a bit each.
+var wordRuneTable = func() (t [wordRuneTableMax / 64]uint64) {
+	for r := range rune(wordRuneTableMax) {
+		if isWordRuneSlow(r) {
+			t[r>>6] |= 1 << (r & 63)
+		}
+	}
+	return t
+}()
 
 // searchWords calls fn with each word of s, folded (see fold).
 func searchWords(s string, fn func(word string)) {
@@ -430,39 +561,53 @@ func foldWord(w, scratch []byte) []byte {
 func eachRawWord(text []byte, fn func(word []byte)) {
 	for i := 0; i < len(text); {
 		// Outside a word.
-		if c := text[i]; c < utf8.RuneSelf {
-			if !asciiWord[c] {
-				i++
+		switch wordByte[text[i]] {
+		case wordNot:
+			i++
+			continue
+		case wordMulti:
+			if r, n := utf8.DecodeRune(text[i:]); !isWordRune(r) {
+				i += n
 				continue
 			}
-		} else if r, n := utf8.DecodeRune(text[i:]); !isWordRune(r) {
-			i += n
-			continue
 		}
 		// Inside one.
 		start := i
+	word:
 		for i < len(text) {
-			if c := text[i]; c < utf8.RuneSelf {
-				if !asciiWord[c] {
-					break
-				}
+			switch wordByte[text[i]] {
+			case wordASCII:
 				i++
-				continue
+			case wordNot:
+				break word
+			default:
+				r, n := utf8.DecodeRune(text[i:])
+				if !isWordRune(r) {
+					break word
+				}
+				i += n
 			}
-			r, n := utf8.DecodeRune(text[i:])
-			if !isWordRune(r) {
-				break
-			}
-			i += n
 		}
 		fn(text[start:i])
 	}
 }
 
-// asciiWord marks the ASCII bytes isWordRune reports: letters and digits.
-var asciiWord = func() (t [utf8.RuneSelf]bool) {
+// The kinds of byte eachRawWord reads.
+const (
+	wordNot   = iota // ASCII that isWordRune refuses
+	wordASCII        // a letter or digit
+	wordMulti        // the start or a later byte of a longer UTF-8 sequence
+)
+
+// wordByte tells each byte's kind for eachRawWord.
+var wordByte = func() (t [256]uint8) {
 	for c := range t {
-		t[c] = isWordRune(rune(c))
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = wordMulti
+		case isWordRune(rune(c)):
+			t[c] = wordASCII
+		}
 	}
 	return t
 }()

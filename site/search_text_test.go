@@ -1,11 +1,14 @@
 package site
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -158,7 +161,8 @@ func TestSearchTextMatchesTokenizer(t *testing.T) {
 // FuzzSearchTextMatchesTokenizer looks for markup on which appendSearchText
 // and the tokenizer disagree: go test ./site -run '^$' -fuzz SearchTextMatches
 func FuzzSearchTextMatchesTokenizer(f *testing.F) {
-	for _, s := range []string{"<p>a</p>", "<div aria-hidden=\"true\">x</div>y", "<script>a</script>b", "<!-- c -->d", "a &amp; b", "<pre class=mermaid>g</pre>"} {
+	for _, s := range []string{"<p>a</p>", "<div aria-hidden=\"true\">x</div>y", "<script>a</script>b", "<!-- c -->d", "a &amp; b", "<pre class=mermaid>g</pre>",
+		"it&rsquo;s &AMP; &amp &#39;q&#39; &notit; x", "a  b\t\n c\u2003d"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -223,6 +227,222 @@ func TestEachRawWordMatchesFields(t *testing.T) {
 		want := strings.FieldsFunc(text, func(r rune) bool { return !isWordRune(r) })
 		if !slices.Equal(got, want) {
 			t.Fatalf("%q: words %q, want %q", text, got, want)
+		}
+	}
+}
+
+// mapSearchBody is searchBodyOfHTML as its definition reads: the text's
+// words are strings.FieldsFunc's runs of isWordRune, each folded by fold
+// (and dropped when fold drops it), counted in a Go map and listed in the
+// order they first appear. The word counter must give the same bytes.
+func mapSearchBody(rendered string) []byte {
+	text := searchText(rendered)
+	count := map[string]int{}
+	var order []string
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return !isWordRune(r) }) {
+		f := fold(w)
+		if f == "" || len(f) > wordMax {
+			continue
+		}
+		if count[f] == 0 {
+			order = append(order, f)
+		}
+		count[f]++
+	}
+	excerpt := clipText([]byte(text), searchExcerptMax)
+	b := binary.AppendUvarint(nil, uint64(len(excerpt)))
+	b = append(b, excerpt...)
+	b = binary.AppendUvarint(b, uint64(len(order)))
+	for _, w := range order {
+		b = appendStr(b, w)
+		b = binary.AppendUvarint(b, uint64(count[w]))
+	}
+	return b
+}
+
+// randomMarkup strings together n pieces of text in several scripts, character
+// references known and unknown, and tags of the kinds searchText treats apart
+// (inline, block, skipped, hidden, raw text), from the state x.
+func randomMarkup(x *uint32, n int, invalid bool) string {
+	pieces := []string{"a", "Z", "7", " ", "  ", "\n", "-", ".", "'", "é", "ß", "ﬁ", "e\u0301", "\u0301", "٣", "日本", "—",
+		"\u00a0", "🙂", "Ω", "_", "\t", "word", "Straße", "CAFÉ", "наука", "Ελλάδα", "עברית", "ไทย", "x\u200by",
+		"&amp;", "&lt;", "&gt;", "&quot;", "&#39;", "&#34;", "&#160;", "&nbsp;", "&rsquo;", "&ldquo;", "&rdquo;", "&hellip;",
+		"&mdash;", "&AMP;", "&amp", "&ampx;", "&notin;", "&notit;", "&#x41;", "&#0;", "&#128;", "&", "&;", "&#;", "&#x;",
+		"&eacute;", "&Eacute", "&lt", "&gtx", "&raquo;&laquo;", "&ndash;&lsquo;",
+		"<p>", "</p>", "<em>", "</em>", "<code>", "</code>", "<br>", "<br/>", "<div class=\"x\">", "</div>",
+		"<span aria-hidden=\"true\">", "</span>", "<pre class=\"mermaid\">", "</pre>", "<script>", "</script>",
+		"<style>", "</style>", "<svg>", "</svg>", "<!-- c -->", "<textarea>", "</textarea>", "<a href='&amp;q'>", "</a>",
+		"<li>", "<h2 id=x>", "</h2>", "<img alt=\"a&amp;b\">", "<", "</", "<!x>", "<?p?>",
+	}
+	if invalid {
+		pieces = append(pieces, "\xff", "\xe2\x82", "\xc3", "\xa9")
+	}
+	var b strings.Builder
+	for range n {
+		*x ^= *x << 13
+		*x ^= *x >> 17
+		*x ^= *x << 5
+		b.WriteString(pieces[*x%uint32(len(pieces))])
+	}
+	return b.String()
+}
+
+// TestSearchTextRandomMarkup: on random markup of many scripts and
+// references, appendSearchText gives the tokenizer's text.
+func TestSearchTextRandomMarkup(t *testing.T) {
+	x := uint32(7)
+	for n := range 3000 {
+		in := randomMarkup(&x, n%60, false)
+		if strings.Contains(strings.ToLower(in), "<script") {
+			continue // a script's escapes are read only approximately (see FuzzSearchTextMatchesTokenizer)
+		}
+		if got, want := searchText(in), string(tokenizerSearchText(nil, in)); got != want {
+			t.Fatalf("%q:\n got %q\nwant %q", in, got, want)
+		}
+	}
+}
+
+// TestSearchTextEntitiesAsUnescape: text with character references, known
+// and not, and invalid bytes, comes out of appendSearchText as it did when
+// the whole text was decoded by html.UnescapeString and then read rune by rune.
+func TestSearchTextEntitiesAsUnescape(t *testing.T) {
+	x := uint32(11)
+	for n := range 3000 {
+		in := randomMarkup(&x, n%40, true)
+		in = strings.NewReplacer("<", "", ">", "").Replace(in) // text only
+		got := searchText(in)
+		if old := string(byteWiseSearchText(in)); got != old {
+			t.Fatalf("%q:\n got %q\nwant %q (unescaped whole, then rune by rune)", in, got, old)
+		}
+	}
+}
+
+// byteWiseSearchText is searchText of text without markup as it was read
+// before runs were copied whole: the whole text unescaped, then rune by rune.
+func byteWiseSearchText(text string) []byte {
+	if strings.IndexByte(text, '&') >= 0 {
+		text = html.UnescapeString(text)
+	}
+	var buf []byte
+	space := true
+	for _, r := range text {
+		if unicode.IsSpace(r) {
+			if !space {
+				buf = append(buf, ' ')
+				space = true
+			}
+			continue
+		}
+		buf = utf8.AppendRune(buf, r)
+		space = false
+	}
+	for len(buf) > 0 && buf[len(buf)-1] == ' ' {
+		buf = buf[:len(buf)-1]
+	}
+	return buf
+}
+
+// TestCommonEntities: each reference commonEntity decodes is decoded as
+// html.UnescapeString decodes it, whatever follows; the ones it leaves are
+// not taken for one it knows.
+func TestCommonEntities(t *testing.T) {
+	for _, ref := range []string{"&amp;", "&lt;", "&gt;", "&quot;", "&#34;", "&apos;", "&#39;", "&nbsp;", "&#160;",
+		"&lsquo;", "&rsquo;", "&ldquo;", "&rdquo;", "&ndash;", "&mdash;", "&hellip;", "&laquo;", "&raquo;"} {
+		for _, after := range []string{"", "x", ";", "amp;", " ", "1", "&amp;"} {
+			r, n := commonEntity(ref + after)
+			if n != len(ref) || string(r)+html.UnescapeString(after) != html.UnescapeString(ref+after) {
+				t.Errorf("%q: %q, %d; want %q", ref+after, r, n, html.UnescapeString(ref+after))
+			}
+		}
+	}
+	for _, s := range []string{"&", "&;", "&AMP;", "&amp", "&ampx;", "&Lt;", "&#x27;", "&#039;", "&notin;", "&hellip", "&verylongname;"} {
+		if r, n := commonEntity(s); n != 0 {
+			t.Errorf("%q: decoded as %q, %d; left to html.UnescapeString", s, r, n)
+		}
+	}
+}
+
+// TestSearchBodyMatchesMap: the word counter gives the bytes its definition
+// (mapSearchBody) gives, on the golden pages and random markup of many
+// scripts, one page after another as a worker counts them.
+func TestSearchBodyMatchesMap(t *testing.T) {
+	var inputs []string
+	pages, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.html"))
+	for _, p := range pages {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, string(data))
+	}
+	x := uint32(3)
+	for n := range 2000 {
+		inputs = append(inputs, randomMarkup(&x, n%80, n%2 == 0))
+	}
+	inputs = append(inputs, strings.Repeat("x", rawWordMax)+" "+strings.Repeat("é", rawWordMax/2)+" "+strings.Repeat("y", rawWordMax+1))
+	for _, in := range inputs {
+		if got, want := searchBodyOfHTML(in), mapSearchBody(in); !bytes.Equal(got, want) {
+			if len(in) > 200 {
+				in = in[:200] + "…"
+			}
+			t.Fatalf("%q:\n got %q\nwant %q", in, got, want)
+		}
+	}
+}
+
+// TestWordCounterForgets: a counter that has remembered more words than
+// wordCounterMax starts again between pages, and counts as before.
+func TestWordCounterForgets(t *testing.T) {
+	c := new(wordCounter)
+	var b strings.Builder
+	for i := range wordCounterMax + 10 {
+		b.WriteString(strconv.Itoa(i))
+		b.WriteByte(' ')
+	}
+	c.text = append(c.text[:0], b.String()...)
+	eachRawWord(c.text, c.add)
+	if c.raw.used <= wordCounterMax {
+		t.Fatalf("counter holds %d words, want more than %d", c.raw.used, wordCounterMax)
+	}
+	clear(c.count)
+	c.seen = c.seen[:0]
+	c.forget()
+	if c.raw.used != 0 || len(c.words) != 0 {
+		t.Fatalf("after forget: %d words as written, %d folded", c.raw.used, len(c.words))
+	}
+	c.text = append(c.text[:0], "two one two"...)
+	eachRawWord(c.text, c.add)
+	var got []string
+	for _, i := range c.seen {
+		got = append(got, c.words[i]+"="+strconv.Itoa(int(c.count[i])))
+	}
+	if want := []string{"two=2", "one=1"}; !slices.Equal(got, want) {
+		t.Errorf("counts %q, want %q", got, want)
+	}
+}
+
+// FuzzSearchBodyMatchesMap looks for text on which the word counter and its
+// definition disagree: go test ./site -run '^$' -fuzz SearchBodyMatchesMap
+func FuzzSearchBodyMatchesMap(f *testing.F) {
+	for _, s := range []string{"<p>a b a</p>", "Café cafe CAFE", "&amp;x &rsquo;y", "日本 日本", "e\u0301te\u0301", "\xff word"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if got, want := searchBodyOfHTML(in), mapSearchBody(in); !bytes.Equal(got, want) {
+			t.Errorf("%q:\n got %q\nwant %q", in, got, want)
+		}
+	})
+}
+
+// TestIsWordRuneTable: the looked-up isWordRune is its definition on every
+// rune, and isSpace is unicode.IsSpace.
+func TestIsWordRuneTable(t *testing.T) {
+	for r := rune(-1); r <= unicode.MaxRune+1; r++ {
+		if isWordRune(r) != isWordRuneSlow(r) {
+			t.Fatalf("%U: %v, by definition %v", r, isWordRune(r), isWordRuneSlow(r))
+		}
+		if isSpace(r) != unicode.IsSpace(r) {
+			t.Fatalf("%U: space %v, unicode.IsSpace %v", r, isSpace(r), unicode.IsSpace(r))
 		}
 	}
 }
