@@ -36,6 +36,10 @@ type Theme struct {
 	themeHeader bool
 }
 
+// standaloneLayouts are the partials the build executes by themselves, not
+// only from a page's layout (pages.go).
+var standaloneLayouts = []string{"partials/header.html", "partials/module-nav.html", "partials/sidebar.html", "partials/outline.html"}
+
 // headerPartials are the layouts a page's header is made of.
 var headerPartials = []string{"partials/header.html", "partials/search-box.html"}
 
@@ -113,7 +117,7 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 	}
 
 	funcs := funcMap(cfg, t.strings)
-	t.templates = template.New("").Funcs(funcs)
+	t.templates = template.New("").Funcs(funcs).Funcs(escapeFuncs()) // theme_escape.go
 	names := make([]string, 0, len(layouts))
 	for name := range layouts {
 		names = append(names, name)
@@ -149,13 +153,23 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 		return tmpl != nil && tmpl.Tree != nil && fromCourse[tmpl.Tree.ParseName]
 	})
 	foldConstants(t.templates, funcs) // theme_fold.go
-	var pageLayouts []string          // not partials/ or shortcodes/: those that pages execute
+	var pageLayouts, entries []string // pages execute those not in partials/ or shortcodes/
 	for _, name := range names {
 		if !strings.Contains(name, "/") {
 			pageLayouts = append(pageLayouts, name)
 		}
 	}
-	escapeAndFold(t.templates, pageLayouts)
+	// The build executes the partials and shortcodes of standaloneLayouts by
+	// themselves too: escaped now, after the page layouts (as before they
+	// are executed), no later Execute escapes again a template whose escapers
+	// fuseEscapers replaced, which would add them once more.
+	for _, name := range names {
+		if slices.Contains(standaloneLayouts, name) || strings.HasPrefix(name, shortcodeDir) {
+			entries = append(entries, name)
+		}
+	}
+	escapeAndFold(t.templates, pageLayouts, entries)
+	fuseEscapers(t.templates) // theme_escape.go
 	t.Key = fmt.Sprintf("%x", h.Sum(nil))
 	return t, nil
 }
