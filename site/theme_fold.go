@@ -11,7 +11,7 @@ import (
 
 // foldConstants replaces, in every template of ts, each call of T, relURL or
 // absURL whose arguments are all quoted strings ({{T "menu"}}, {{relURL
-// "css/style.css"}}) with the string it returns: a theme's page makes some
+// "css/style.css"}}, {{T "feed_title" "Course"}}) with the string it returns: a theme's page makes some
 // thirty such calls, each through reflection, and their answers are fixed
 // once the theme and config are loaded. The page comes out the same: the
 // escaping html/template adds later gets the same string either way.
@@ -21,10 +21,11 @@ func foldConstants(ts *template.Template, funcs template.FuncMap) {
 	fold := map[string]func(args []string) (string, bool){}
 	if f, ok := funcs["T"].(func(string, ...any) string); ok {
 		fold["T"] = func(args []string) (string, bool) {
-			if len(args) != 1 { // with arguments, T formats them: not folded
-				return "", false
+			rest := make([]any, len(args)-1) // strings too ({{T "feed_title" .Site.Title}}, theme_site.go)
+			for i, a := range args[1:] {
+				rest[i] = a
 			}
-			return f(args[0]), true
+			return f(args[0], rest...), true
 		}
 	}
 	for _, name := range []string{"relURL", "absURL"} {
