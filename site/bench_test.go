@@ -1,8 +1,10 @@
 package site
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"html/template"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -207,4 +209,48 @@ func benchProfile(b *testing.B) (stop func()) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}
+}
+
+// BenchmarkExecuteLayouts executes the layout of every page of the generated
+// course, as a cold build does, without the Markdown (a page's body is a fixed
+// paragraph) or the writing: what the theme's templates cost per page.
+func BenchmarkExecuteLayouts(b *testing.B) {
+	src := benchCourse(b, benchLessons())
+	bl := NewBuilder(Options{Source: src, Out: filepath.Join(b.TempDir(), "public")})
+	if _, err := bl.Build(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	r := &run{b: bl, ctx: context.Background(), cfg: bl.cfg, theme: bl.theme, course: bl.course}
+	r.basePath, r.site = r.cfg.BasePath(), r.siteData()
+	r.navs = map[*Module]template.HTML{}
+	sidebar := SidebarData{Course: r.course, AllLessons: len(r.course.Lessons) <= MaxSidebarLessons}
+	for _, m := range r.course.Modules {
+		nav, err := r.sidebar(sidebar, m)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r.navs[m] = nav
+	}
+	if r.theme.themeHeader {
+		h, err := r.theme.executeHTML("partials/header.html", PageData{Site: r.site})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r.lessonHeader = h
+	}
+	all := r.course.All()
+	for _, p := range all {
+		p.Content = "<p>A lesson's body.</p>"
+	}
+	defer benchProfile(b)()
+	var buf bytes.Buffer
+	for b.Loop() {
+		for _, p := range all {
+			buf.Reset()
+			if err := r.executeLayout(&buf, p, PageData{Site: r.site}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(len(all))*float64(b.N)/b.Elapsed().Seconds(), "pages/s")
 }

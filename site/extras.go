@@ -15,17 +15,8 @@ var generatedFiles = []string{
 
 // siteData is what every page of this build shares: the course and its config.
 func (r *run) siteData() *SiteData {
-	c := r.cfg
-	s := &SiteData{
-		Title: c.Title, Description: c.Description, Language: c.Language,
-		BaseURL: c.BaseURL, BasePath: c.BasePath(), Author: c.Author, Organisation: c.Organisation,
-		License: c.License, Params: c.Params, Federation: c.Federation, Cohorts: c.Cohorts,
-		Course: r.course, Generator: "cohort " + Version, Schedules: r.schedules,
-	}
-	if c.Logo != "" {
-		s.Logo = s.BasePath + strings.TrimPrefix(c.Logo, "/")
-	}
-	s.OGImage, s.OGImageOwn = r.ogImageURL(), c.OGImage != "" // ogimage.go
+	s := configSite(r.cfg)
+	s.Course, s.Schedules = r.course, r.schedules
 	for _, p := range r.course.All() {
 		if p.Locked {
 			continue // its date would tell the feed of a lesson nobody can read yet
@@ -34,6 +25,23 @@ func (r *run) siteData() *SiteData {
 			s.BuildDate = p.Date
 		}
 	}
+	return &s
+}
+
+// configSite is the part of SiteData that comes from the config alone: the
+// same for every build with this config. A theme's layouts print these fields
+// as constants (theme_site.go).
+func configSite(c *Config) SiteData {
+	s := SiteData{
+		Title: c.Title, Description: c.Description, Language: c.Language,
+		BaseURL: c.BaseURL, BasePath: c.BasePath(), Author: c.Author, Organisation: c.Organisation,
+		License: c.License, Params: c.Params, Federation: c.Federation, Cohorts: c.Cohorts,
+		Generator: "cohort " + Version,
+	}
+	if c.Logo != "" {
+		s.Logo = s.BasePath + strings.TrimPrefix(c.Logo, "/")
+	}
+	s.OGImage, s.OGImageOwn = ogImageURL(c), c.OGImage != "" // ogimage.go
 	return s
 }
 

@@ -65,14 +65,15 @@ var ogFaces = sync.OnceValues(func() ([2]font.Face, error) {
 
 // ogImageURL is the absolute URL of the course's OpenGraph image: og_image from
 // course.toml (a URL, or a path under the site), else the drawn one.
-func (r *run) ogImageURL() string {
-	if v := r.cfg.OGImage; v != "" {
+func ogImageURL(c *Config) string {
+	abs := func(rel string) string { return c.Origin() + c.BasePath() + rel } // as run.abs
+	if v := c.OGImage; v != "" {
 		if strings.Contains(v, "://") {
 			return v
 		}
-		return r.abs(strings.TrimPrefix(v, "/"))
+		return abs(strings.TrimPrefix(v, "/"))
 	}
-	return r.abs(ogFile)
+	return abs(ogFile)
 }
 
 // writeOGImage draws og.png when the course has no og_image. It is drawn again only

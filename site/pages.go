@@ -432,40 +432,18 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 		}
 		p.src, p.bodyLine, p.Params = fresh.src, fresh.bodyLine, fresh.Params
 	}
-	var err error
 	log := &linkLog{}
 	if err := renderBody(r.md, r.ix, r.cfg, r.site, p, log, r.theme.T("video_watch")+": "); err != nil {
 		return nil, err
 	}
 	p.searchBody, p.bodyRead = searchBodyOf(p), true // search_index.go
-	if p.Module != nil {
-		data.Nav = r.navs[p.Module] // the module's own: the page's link is marked in the output below
-	}
-	if p.Kind == KindHome {
-		if data.Outline, err = r.courseOutline(); err != nil {
-			return nil, err
-		}
-	}
-	data.Page = p
-	if p.Kind == KindLesson {
-		data.Header = r.lessonHeader
-	}
-	layout := string(p.Kind) + ".html"
 	// Executed into a pooled buffer and written from it: a copy of every page
 	// would be a third of a cold build's allocations.
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer bufPool.Put(buf)
 	buf.Reset()
-	if err := r.theme.templates.ExecuteTemplate(buf, layout, data); err != nil {
-		return nil, &layoutError{page: path.Join(ContentDir, p.File), layout: layout, err: err}
-	}
-	if data.Nav != "" && !markCurrentIn(buf, data.Nav, p.URL) {
-		// The layout changed the navigation on its way out: it gets a marked copy.
-		buf.Reset()
-		data.Nav = markCurrent(data.Nav, p.URL)
-		if err := r.theme.templates.ExecuteTemplate(buf, layout, data); err != nil {
-			return nil, &layoutError{page: path.Join(ContentDir, p.File), layout: layout, err: err}
-		}
+	if err := r.executeLayout(buf, p, data); err != nil {
+		return nil, err
 	}
 	if err := r.out.write(rel, buf.Bytes()); err != nil {
 		return nil, err
@@ -481,6 +459,37 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	r.remember(p, key, log)
 	p.src, p.Content, p.mathCSS = nil, "", nil // written: let the memory go
 	return log, nil
+}
+
+// executeLayout executes p's layout into buf, with the parts made once per
+// module or build (navigation, outline, header) filled in data.
+func (r *run) executeLayout(buf *bytes.Buffer, p *Page, data PageData) error {
+	if p.Module != nil {
+		data.Nav = r.navs[p.Module] // the module's own: the page's link is marked in the output below
+	}
+	if p.Kind == KindHome {
+		var err error
+		if data.Outline, err = r.courseOutline(); err != nil {
+			return err
+		}
+	}
+	data.Page = p
+	if p.Kind == KindLesson {
+		data.Header = r.lessonHeader
+	}
+	layout := string(p.Kind) + ".html"
+	if err := r.theme.templates.ExecuteTemplate(buf, layout, data); err != nil {
+		return &layoutError{page: path.Join(ContentDir, p.File), layout: layout, err: err}
+	}
+	if data.Nav != "" && !markCurrentIn(buf, data.Nav, p.URL) {
+		// The layout changed the navigation on its way out: it gets a marked copy.
+		buf.Reset()
+		data.Nav = markCurrent(data.Nav, p.URL)
+		if err := r.theme.templates.ExecuteTemplate(buf, layout, data); err != nil {
+			return &layoutError{page: path.Join(ContentDir, p.File), layout: layout, err: err}
+		}
+	}
+	return nil
 }
 
 // MaxSidebarLessons is how many lessons a course may have for the sidebar of

@@ -36,6 +36,12 @@ type Theme struct {
 	themeHeader bool
 }
 
+// standaloneLayouts are the partials the build executes by themselves, not
+// only from a page's layout (pages.go), each with whether its data is a
+// page's PageData.
+var standaloneLayouts = map[string]bool{"partials/header.html": true, "partials/module-nav.html": false,
+	"partials/sidebar.html": false, "partials/outline.html": false}
+
 // headerPartials are the layouts a page's header is made of.
 var headerPartials = []string{"partials/header.html", "partials/search-box.html"}
 
@@ -113,7 +119,7 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 	}
 
 	funcs := funcMap(cfg, t.strings)
-	t.templates = template.New("").Funcs(funcs)
+	t.templates = template.New("").Funcs(funcs).Funcs(escapeFuncs()) // theme_escape.go
 	names := make([]string, 0, len(layouts))
 	for name := range layouts {
 		names = append(names, name)
@@ -148,14 +154,27 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 		tmpl := t.templates.Lookup(name)
 		return tmpl != nil && tmpl.Tree != nil && fromCourse[tmpl.Tree.ParseName]
 	})
-	foldConstants(t.templates, funcs) // theme_fold.go
-	var pageLayouts []string          // not partials/ or shortcodes/: those that pages execute
+	var pageLayouts, entries []string // pages execute those not in partials/ or shortcodes/
+	notPageData := map[string]bool{}
 	for _, name := range names {
 		if !strings.Contains(name, "/") {
 			pageLayouts = append(pageLayouts, name)
 		}
+		// The build executes standaloneLayouts and shortcodes by themselves
+		// too: escaped now, after the page layouts (as before they are
+		// executed), no later Execute escapes again a template whose
+		// escapers fuseEscapers replaced, which would add them once more.
+		pageData, standalone := standaloneLayouts[name]
+		if shortcode := strings.HasPrefix(name, shortcodeDir); standalone || shortcode {
+			entries = append(entries, name)
+			notPageData[name] = !pageData
+		}
 	}
-	escapeAndFold(t.templates, pageLayouts)
+	foldSite(t.templates, cfg, pageLayouts, notPageData) // theme_site.go
+	foldConstants(t.templates, funcs)                    // theme_fold.go
+	simplifySite(t.templates)                            // theme_site.go
+	escapeAndFold(t.templates, pageLayouts, entries)
+	fuseEscapers(t.templates) // theme_escape.go
 	t.Key = fmt.Sprintf("%x", h.Sum(nil))
 	return t, nil
 }
@@ -217,6 +236,7 @@ func funcMap(cfg *Config, ui map[string]string) template.FuncMap {
 	base := cfg.BasePath()
 	abs := cfg.Origin()
 	months := monthNames[cfg.Language]
+	csp := template.HTMLAttr(`content="` + ContentSecurityPolicy(cfg.Federation.Base()) + `"`) // the same on every page
 	return template.FuncMap{
 		// T "key" args... : a UI string, formatted with args when given.
 		"T": func(key string, args ...any) string {
@@ -267,9 +287,7 @@ func funcMap(cfg *Config, ui map[string]string) template.FuncMap {
 		},
 		// csp: the content attribute of the pages' Content-Security-Policy (csp.go);
 		// it has quotes but nothing from an author.
-		"csp": func() template.HTMLAttr {
-			return template.HTMLAttr(`content="` + ContentSecurityPolicy(cfg.Federation.Base()) + `"`)
-		},
+		"csp": func() template.HTMLAttr { return csp },
 		// plural n "key": the UI string key_one for 1, else key_many filled with n.
 		"plural": func(n int, key string) string {
 			if n == 1 {

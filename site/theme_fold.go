@@ -11,7 +11,7 @@ import (
 
 // foldConstants replaces, in every template of ts, each call of T, relURL or
 // absURL whose arguments are all quoted strings ({{T "menu"}}, {{relURL
-// "css/style.css"}}) with the string it returns: a theme's page makes some
+// "css/style.css"}}, {{T "feed_title" "Course"}}) with the string it returns: a theme's page makes some
 // thirty such calls, each through reflection, and their answers are fixed
 // once the theme and config are loaded. The page comes out the same: the
 // escaping html/template adds later gets the same string either way.
@@ -21,10 +21,11 @@ func foldConstants(ts *template.Template, funcs template.FuncMap) {
 	fold := map[string]func(args []string) (string, bool){}
 	if f, ok := funcs["T"].(func(string, ...any) string); ok {
 		fold["T"] = func(args []string) (string, bool) {
-			if len(args) != 1 { // with arguments, T formats them: not folded
-				return "", false
+			rest := make([]any, len(args)-1) // strings too ({{T "feed_title" .Site.Title}}, theme_site.go)
+			for i, a := range args[1:] {
+				rest[i] = a
 			}
-			return f(args[0]), true
+			return f(args[0], rest...), true
 		}
 	}
 	for _, name := range []string{"relURL", "absURL"} {
@@ -108,15 +109,15 @@ func foldCommand(c *parse.CommandNode, fold map[string]func([]string) (string, b
 }
 
 // escapeAndFold has html/template escape the layouts named (and the partials they
-// call) now rather than at the first page, and then writes each action that
+// call), then those named in after, now rather than at the first page, and then writes each action that
 // prints a quoted string through HTML escapers, and URL escapers that leave it
 // as it is ({{"Menu" | _html_template_htmlescaper}}, which is what {{T "menu"}}
 // became), as the text it prints: a page no longer calls an escaper, through reflection, for what
 // is the same on every page. Errors are left to the pages: html/template
 // remembers a layout's escaping error and returns it on every Execute.
-func escapeAndFold(ts *template.Template, layouts []string) {
+func escapeAndFold(ts *template.Template, layouts, after []string) {
 	slices.Sort(layouts)
-	for _, name := range layouts {
+	for _, name := range append(layouts, after...) {
 		if t := ts.Lookup(name); t != nil {
 			t.Execute(io.Discard, nil) // escapes; what it prints, and its errors, do not matter
 		}
@@ -139,30 +140,41 @@ var htmlEscapers = map[string]bool{
 
 // escapeHTMLString escapes s as html/template's htmlEscaper does a string:
 // unlike template.HTMLEscapeString it writes + as &#43;. Every replaced
-// character is ASCII, so going byte by byte cannot split a UTF-8 sequence.
+// character is ASCII, so going byte by byte cannot split a UTF-8 sequence. A
+// string with nothing to replace (most titles and URLs) comes back as it is.
 func escapeHTMLString(s string) string {
+	i := 0
+	for i < len(s) && htmlReplaced[s[i]] == "" {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case 0:
-			b.WriteString("\uFFFD")
-		case '"':
-			b.WriteString("&#34;")
-		case '&':
-			b.WriteString("&amp;")
-		case '\'':
-			b.WriteString("&#39;")
-		case '+':
-			b.WriteString("&#43;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		default:
-			b.WriteByte(c)
+	b.Grow(len(s) + 16)
+	b.WriteString(s[:i])
+	written := i
+	for ; i < len(s); i++ {
+		if r := htmlReplaced[s[i]]; r != "" {
+			b.WriteString(s[written:i])
+			b.WriteString(r)
+			written = i + 1
 		}
 	}
+	b.WriteString(s[written:])
 	return b.String()
+}
+
+// htmlReplaced holds, by byte, what escapeHTMLString writes for it: what
+// html/template's htmlReplacementTable (src/html/template/html.go) says.
+var htmlReplaced = [256]string{
+	0:    "\uFFFD",
+	'"':  "&#34;",
+	'&':  "&amp;",
+	'\'': "&#39;",
+	'+':  "&#43;",
+	'<':  "&lt;",
+	'>':  "&gt;",
 }
 
 // foldEscaped replaces, in the escaped tree under n, each action that prints a

@@ -37,7 +37,7 @@ func TestFoldConstantsChangesNoPage(t *testing.T) {
 		tmpl := template.Must(template.New("page.html").Funcs(funcs).Parse(layout))
 		if fold {
 			foldConstants(tmpl, funcs)
-			escapeAndFold(tmpl, []string{"page.html"})
+			escapeAndFold(tmpl, []string{"page.html"}, nil)
 		}
 		var b bytes.Buffer
 		if err := tmpl.Execute(&b, []int{1, 2}); err != nil {
