@@ -478,14 +478,14 @@ func (r *run) executeLayout(buf *bytes.Buffer, p *Page, data PageData) error {
 		data.Header = r.lessonHeader
 	}
 	layout := string(p.Kind) + ".html"
-	if err := r.theme.templates.ExecuteTemplate(buf, layout, data); err != nil {
+	if err := r.theme.executeLayout(buf, layout, data); err != nil {
 		return &layoutError{page: path.Join(ContentDir, p.File), layout: layout, err: err}
 	}
 	if data.Nav != "" && !markCurrentIn(buf, data.Nav, p.URL) {
 		// The layout changed the navigation on its way out: it gets a marked copy.
 		buf.Reset()
 		data.Nav = markCurrent(data.Nav, p.URL)
-		if err := r.theme.templates.ExecuteTemplate(buf, layout, data); err != nil {
+		if err := r.theme.executeLayout(buf, layout, data); err != nil {
 			return &layoutError{page: path.Join(ContentDir, p.File), layout: layout, err: err}
 		}
 	}

@@ -24,7 +24,7 @@ func (t *Theme) execute(name string, data any) ([]byte, error) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer bufPool.Put(buf)
 	buf.Reset()
-	if err := t.templates.ExecuteTemplate(buf, name, data); err != nil {
+	if err := t.executeLayout(buf, name, data); err != nil {
 		return nil, fmt.Errorf("layouts/%s: %w", name, err)
 	}
 	return bytes.Clone(buf.Bytes()), nil

@@ -71,7 +71,7 @@ func (t *Theme) shortcodes() map[string]markdown.Shortcode {
 				ctx.Params = c.Args
 			}
 			var b bytes.Buffer
-			if err := t.templates.ExecuteTemplate(&b, name, ctx); err != nil {
+			if err := t.executeLayout(&b, name, ctx); err != nil {
 				return "", fmt.Errorf("layouts/%s: %w", name, err)
 			}
 			return b.String(), nil

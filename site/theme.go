@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -34,6 +35,10 @@ type Theme struct {
 	// only to mark the link to the current page: every lesson page has the same
 	// header, executed once per build (PageData.Header).
 	themeHeader bool
+	// escaped names the layouts escaped at load, the only ones the build may
+	// execute by name (executeLayout): executing any other would escape again
+	// the partials it calls, whose escapers fuseEscapers already replaced.
+	escaped map[string]bool
 }
 
 // standaloneLayouts are the partials the build executes by themselves, not
@@ -41,6 +46,15 @@ type Theme struct {
 // page's PageData.
 var standaloneLayouts = map[string]bool{"partials/header.html": true, "partials/module-nav.html": false,
 	"partials/sidebar.html": false, "partials/outline.html": false}
+
+// executeLayout executes the layout name with data into w, refusing one not
+// escaped at load (Theme.escaped): its output would be escaped twice.
+func (t *Theme) executeLayout(w io.Writer, name string, data any) error {
+	if !t.escaped[name] {
+		return fmt.Errorf("executed by itself, but not escaped with the theme at load (standaloneLayouts)")
+	}
+	return t.templates.ExecuteTemplate(w, name, data)
+}
 
 // headerPartials are the layouts a page's header is made of.
 var headerPartials = []string{"partials/header.html", "partials/search-box.html"}
@@ -174,6 +188,10 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 	foldConstants(t.templates, funcs)                    // theme_fold.go
 	simplifySite(t.templates)                            // theme_site.go
 	escapeAndFold(t.templates, pageLayouts, entries)
+	t.escaped = map[string]bool{}
+	for _, name := range slices.Concat(pageLayouts, entries) {
+		t.escaped[name] = true
+	}
 	fuseEscapers(t.templates) // theme_escape.go
 	t.Key = fmt.Sprintf("%x", h.Sum(nil))
 	return t, nil

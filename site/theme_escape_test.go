@@ -155,3 +155,25 @@ A.
 		t.Errorf("the lesson page escapes twice:\n%s", lesson)
 	}
 }
+
+// TestUnlistedPartialRefused: a partial the build would execute by itself
+// without having escaped it at load is refused with an error, rather than
+// printed with its values escaped twice.
+func TestUnlistedPartialRefused(t *testing.T) {
+	fsys := fstest.MapFS{"course.toml": {Data: []byte("title = \"Fused\"\nbase_url = \"https://example.org/\"\n")}}
+	cfg, err := LoadConfig(fsys, "course.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, err := LoadTheme(fsys, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := th.executeHTML("partials/outline.html", &Course{}); err != nil {
+		t.Fatalf("a listed partial: %v", err)
+	}
+	_, err = th.executeHTML("partials/head.html", PageData{})
+	if err == nil || !strings.Contains(err.Error(), "layouts/partials/head.html") || !strings.Contains(err.Error(), "not escaped") {
+		t.Fatalf("an unlisted partial: err = %v, want a refusal naming it", err)
+	}
+}
