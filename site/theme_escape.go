@@ -2,6 +2,7 @@ package site
 
 import (
 	"html/template"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -228,7 +229,7 @@ func trailingEscapers(pipe *parse.PipeNode) (names []string, at int) {
 func fuseEscapers(ts *template.Template) {
 	byChain := map[string]string{}
 	for _, c := range escapeChains {
-		if r := refFor(c.fn); slicesEqual(r.escapersCalled, c.escapers) {
+		if r := refFor(c.fn); slices.Equal(r.escapersCalled, c.escapers) {
 			byChain[strings.Join(c.escapers, "|")] = c.fn
 		}
 	}
@@ -239,43 +240,30 @@ func fuseEscapers(ts *template.Template) {
 	}
 }
 
-func slicesEqual(a, b []string) bool {
-	return len(a) == len(b) && strings.Join(a, "|") == strings.Join(b, "|")
+func fuseIn(n parse.Node, byChain map[string]string) {
+	inspect(n, func(n parse.Node) { // theme_site.go
+		if a, ok := n.(*parse.ActionNode); ok {
+			fuseAction(a, byChain)
+		}
+	})
 }
 
-func fuseIn(n parse.Node, byChain map[string]string) {
-	switch n := n.(type) {
-	case *parse.ListNode:
-		if n == nil {
-			return
-		}
-		for _, c := range n.Nodes {
-			fuseIn(c, byChain)
-		}
-	case *parse.ActionNode:
-		if n.Pipe == nil || len(n.Pipe.Decl) > 0 {
-			return
-		}
-		names, at := trailingEscapers(n.Pipe)
-		if at == 0 || len(names) == 0 { // the value must come from somewhere before the escapers
-			return
-		}
-		fn, ok := byChain[strings.Join(names, "|")]
-		if !ok {
-			return
-		}
-		first := n.Pipe.Cmds[at]
-		id := *first.Args[0].(*parse.IdentifierNode) // its position and tree, for errors
-		id.Ident = fn
-		n.Pipe.Cmds = append(n.Pipe.Cmds[:at:at], &parse.CommandNode{NodeType: parse.NodeCommand, Pos: first.Pos, Args: []parse.Node{&id}})
-	case *parse.IfNode:
-		fuseIn(n.List, byChain)
-		fuseIn(n.ElseList, byChain)
-	case *parse.RangeNode:
-		fuseIn(n.List, byChain)
-		fuseIn(n.ElseList, byChain)
-	case *parse.WithNode:
-		fuseIn(n.List, byChain)
-		fuseIn(n.ElseList, byChain)
+// fuseAction replaces the chain of escapers that ends action a, when byChain
+// knows it, by the one function that does the same.
+func fuseAction(n *parse.ActionNode, byChain map[string]string) {
+	if n.Pipe == nil || len(n.Pipe.Decl) > 0 {
+		return
 	}
+	names, at := trailingEscapers(n.Pipe)
+	if at == 0 || len(names) == 0 { // the value must come from somewhere before the escapers
+		return
+	}
+	fn, ok := byChain[strings.Join(names, "|")]
+	if !ok {
+		return
+	}
+	first := n.Pipe.Cmds[at]
+	id := *first.Args[0].(*parse.IdentifierNode) // its position and tree, for errors
+	id.Ident = fn
+	n.Pipe.Cmds = append(n.Pipe.Cmds[:at:at], &parse.CommandNode{NodeType: parse.NodeCommand, Pos: first.Pos, Args: []parse.Node{&id}})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -43,7 +44,7 @@ func TestEscapeChainsAreHTMLTemplates(t *testing.T) {
 	for i := range escapeChains {
 		c := &escapeChains[i]
 		r := refFor(c.fn)
-		if !slicesEqual(r.escapersCalled, c.escapers) {
+		if !slices.Equal(r.escapersCalled, c.escapers) {
 			t.Errorf("%s: html/template escapes %s with %v, not %v", c.fn, c.ref, r.escapersCalled, c.escapers)
 		}
 		// What html/template writes for the whole context, cut to the action.

@@ -409,6 +409,32 @@ func argTruth(n parse.Node) (truth, ok bool) {
 // {{template "x" .}}, {{printf "%s" .}}), never a field of it.
 func dotOnlyAsItself(n *parse.ListNode) bool {
 	ok := true
+	eachArgOfDot(n, func(c *parse.CommandNode, i int) {
+		switch c.Args[i].(type) {
+		case *parse.FieldNode, *parse.ChainNode:
+			ok = false
+		}
+	}, func() {
+		ok = false // of a range around the {{with}}: kept as it is
+	})
+	return ok
+}
+
+// replaceDot writes s for dot in n, where dotOnlyAsItself allowed it.
+func replaceDot(n *parse.ListNode, s *parse.StringNode) {
+	eachArgOfDot(n, func(c *parse.CommandNode, i int) {
+		if _, ok := c.Args[i].(*parse.DotNode); ok {
+			dup := *s
+			c.Args[i] = &dup
+		}
+	}, func() {})
+}
+
+// eachArgOfDot calls arg with every argument of every command in n, nested
+// pipelines' too, where dot is n's own: not in the body of a {{with}} or
+// {{range}}, whose dot is another (their {{else}} is n's). loopControl is
+// called for each {{break}} and {{continue}}.
+func eachArgOfDot(n *parse.ListNode, arg func(c *parse.CommandNode, i int), loopControl func()) {
 	var list func(n *parse.ListNode)
 	var pipe func(p *parse.PipeNode)
 	pipe = func(p *parse.PipeNode) {
@@ -416,11 +442,9 @@ func dotOnlyAsItself(n *parse.ListNode) bool {
 			return
 		}
 		for _, c := range p.Cmds {
-			for _, a := range c.Args {
-				switch a := a.(type) {
-				case *parse.FieldNode, *parse.ChainNode:
-					ok = false
-				case *parse.PipeNode:
+			for i, a := range c.Args {
+				arg(c, i)
+				if a, ok := a.(*parse.PipeNode); ok {
 					pipe(a)
 				}
 			}
@@ -447,54 +471,7 @@ func dotOnlyAsItself(n *parse.ListNode) bool {
 				pipe(c.Pipe)
 				list(c.ElseList)
 			case *parse.BreakNode, *parse.ContinueNode:
-				ok = false // of a range around the {{with}}: kept as it is
-			}
-		}
-	}
-	list(n)
-	return ok
-}
-
-// replaceDot writes s for dot in n, where dotOnlyAsItself allowed it.
-func replaceDot(n *parse.ListNode, s *parse.StringNode) {
-	var list func(n *parse.ListNode)
-	var pipe func(p *parse.PipeNode)
-	pipe = func(p *parse.PipeNode) {
-		if p == nil {
-			return
-		}
-		for _, c := range p.Cmds {
-			for i, a := range c.Args {
-				switch a := a.(type) {
-				case *parse.DotNode:
-					dup := *s
-					c.Args[i] = &dup
-				case *parse.PipeNode:
-					pipe(a)
-				}
-			}
-		}
-	}
-	list = func(n *parse.ListNode) {
-		if n == nil {
-			return
-		}
-		for _, c := range n.Nodes {
-			switch c := c.(type) {
-			case *parse.ActionNode:
-				pipe(c.Pipe)
-			case *parse.TemplateNode:
-				pipe(c.Pipe)
-			case *parse.IfNode:
-				pipe(c.Pipe)
-				list(c.List)
-				list(c.ElseList)
-			case *parse.WithNode:
-				pipe(c.Pipe)
-				list(c.ElseList)
-			case *parse.RangeNode:
-				pipe(c.Pipe)
-				list(c.ElseList)
+				loopControl()
 			}
 		}
 	}
