@@ -136,17 +136,7 @@ func TestSearchTextMatchesTokenizer(t *testing.T) {
 		"<plaintext><b>all the rest", "<a", "<a href=\"x", "text <3 and <= 4", "<!x>y", "<p =x>odd</p>", "<p a b=c / >s</p>",
 		"<span aria-hidden=\"true\"/>after", "<div aria-hidden=\"true\"><img src=x><br/></div>after",
 	}
-	pages, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.html"))
-	for _, p := range pages {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inputs = append(inputs, string(data))
-	}
-	if len(pages) == 0 {
-		t.Log("no golden pages found: only the snippets are compared")
-	}
+	inputs = append(inputs, goldenHTML(t)...)
 	for _, in := range inputs {
 		want := string(tokenizerSearchText(nil, in))
 		if got := searchText(in); got != want {
@@ -366,15 +356,7 @@ func TestCommonEntities(t *testing.T) {
 // (mapSearchBody) gives, on the golden pages and random markup of many
 // scripts, one page after another as a worker counts them.
 func TestSearchBodyMatchesMap(t *testing.T) {
-	var inputs []string
-	pages, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.html"))
-	for _, p := range pages {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inputs = append(inputs, string(data))
-	}
+	inputs := goldenHTML(t)
 	x := uint32(3)
 	for n := range 2000 {
 		inputs = append(inputs, randomMarkup(&x, n%80, n%2 == 0))
@@ -445,4 +427,23 @@ func TestIsWordRuneTable(t *testing.T) {
 			t.Fatalf("%U: space %v, unicode.IsSpace %v", r, isSpace(r), unicode.IsSpace(r))
 		}
 	}
+}
+
+// goldenHTML returns the golden files' built pages, real pages of the
+// example course to hold the search text to.
+func goldenHTML(t *testing.T) []string {
+	t.Helper()
+	names, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.html"))
+	if len(names) == 0 {
+		t.Fatal("no golden pages in testdata/golden")
+	}
+	var pages []string
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, string(data))
+	}
+	return pages
 }

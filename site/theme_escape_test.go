@@ -87,15 +87,7 @@ func FuzzEscapeChains(f *testing.F) {
 // through html/template's escapers one by one any more, but through the fused
 // functions.
 func TestFusedEscapersInTheme(t *testing.T) {
-	fsys := fstest.MapFS{"course.toml": {Data: []byte("title = \"Fused\"\nbase_url = \"https://example.org/\"\n")}}
-	cfg, err := LoadConfig(fsys, "course.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	th, err := LoadTheme(fsys, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	th := defaultTheme(t)
 	for _, name := range []string{"lesson.html", "partials/head.html", "partials/header.html", "partials/module-nav.html"} {
 		text := th.templates.Lookup(name).Tree.Root.String()
 		if strings.Contains(text, escaperPrefix) {
@@ -161,6 +153,19 @@ A.
 // without having escaped it at load is refused with an error, rather than
 // printed with its values escaped twice.
 func TestUnlistedPartialRefused(t *testing.T) {
+	th := defaultTheme(t)
+	if _, err := th.executeHTML("partials/outline.html", &Course{}); err != nil {
+		t.Fatalf("a listed partial: %v", err)
+	}
+	_, err := th.executeHTML("partials/head.html", PageData{})
+	if err == nil || !strings.Contains(err.Error(), "layouts/partials/head.html") || !strings.Contains(err.Error(), "not escaped") {
+		t.Fatalf("an unlisted partial: err = %v, want a refusal naming it", err)
+	}
+}
+
+// defaultTheme loads the built-in theme for a minimal course.
+func defaultTheme(t *testing.T) *Theme {
+	t.Helper()
 	fsys := fstest.MapFS{"course.toml": {Data: []byte("title = \"Fused\"\nbase_url = \"https://example.org/\"\n")}}
 	cfg, err := LoadConfig(fsys, "course.toml")
 	if err != nil {
@@ -170,11 +175,5 @@ func TestUnlistedPartialRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := th.executeHTML("partials/outline.html", &Course{}); err != nil {
-		t.Fatalf("a listed partial: %v", err)
-	}
-	_, err = th.executeHTML("partials/head.html", PageData{})
-	if err == nil || !strings.Contains(err.Error(), "layouts/partials/head.html") || !strings.Contains(err.Error(), "not escaped") {
-		t.Fatalf("an unlisted partial: err = %v, want a refusal naming it", err)
-	}
+	return th
 }
