@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,14 +31,14 @@ func TestBuildThreadsFromSanitizes(t *testing.T) {
 			Published: time.Date(2026, 9, 8, 9, 0, 0, 0, time.UTC), Content: strings.ReplaceAll(hostile, "HOSTILE-REPLY", "HOSTILE-REPLY-"+id),
 			Attachments: []site.Attachment{{URL: "javascript:alert(10)", Alt: "ATTACHMENT-ALT"}}}
 	}
-	var requests int
+	var requests atomic.Int64 // the build asks for several lessons' threads at once
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		lesson, ok := strings.CutPrefix(r.URL.Path, "/api/threads/")
 		if !ok {
 			http.NotFound(w, r)
 			return
 		}
-		requests++
+		requests.Add(1)
 		top, child := reply("1"), reply("2")
 		top.Replies = []*site.Reply{child}
 		w.Header().Set("Content-Type", "application/json")
@@ -50,7 +51,7 @@ func TestBuildThreadsFromSanitizes(t *testing.T) {
 	if err := run(context.Background(), []string{"build", "--source", dir, "--threads-from", api.URL}, stdout, stderr); err != nil {
 		t.Fatalf("build: %v\n%s", err, stderr)
 	}
-	if requests == 0 {
+	if requests.Load() == 0 {
 		t.Fatal("the build never asked the threads API")
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "public", "02-facilitating", "writing-prompts", "index.html"))
