@@ -62,29 +62,7 @@ type siteFolder struct {
 // list folds the site fields under n; dotIsPage tells that dot is the
 // template's PageData there, not something a {{with}} or {{range}} set.
 func (f *siteFolder) list(n *parse.ListNode, dotIsPage bool) {
-	if n == nil {
-		return
-	}
-	for _, c := range n.Nodes {
-		switch c := c.(type) {
-		case *parse.ActionNode:
-			f.pipe(c.Pipe, dotIsPage)
-		case *parse.TemplateNode:
-			f.pipe(c.Pipe, dotIsPage)
-		case *parse.IfNode:
-			f.pipe(c.Pipe, dotIsPage)
-			f.list(c.List, dotIsPage)
-			f.list(c.ElseList, dotIsPage)
-		case *parse.WithNode:
-			f.pipe(c.Pipe, dotIsPage)
-			f.list(c.List, false)
-			f.list(c.ElseList, dotIsPage)
-		case *parse.RangeNode:
-			f.pipe(c.Pipe, dotIsPage)
-			f.list(c.List, false)
-			f.list(c.ElseList, dotIsPage)
-		}
-	}
+	walkScopes(n, dotIsPage, func(_ parse.Node, p *parse.PipeNode, own bool) { f.pipe(p, own) })
 }
 
 func (f *siteFolder) pipe(p *parse.PipeNode, dotIsPage bool) {
@@ -189,28 +167,11 @@ func pageDataTemplates(ts *template.Template, layouts []string, notPageData map[
 		if t.Tree == nil || t.Tree.Root == nil {
 			continue
 		}
-		var walk func(n *parse.ListNode, dotIsPage bool)
-		walk = func(n *parse.ListNode, dotIsPage bool) {
-			if n == nil {
-				return
+		walkScopes(t.Tree.Root, true, func(n parse.Node, p *parse.PipeNode, dotIsPage bool) {
+			if c, ok := n.(*parse.TemplateNode); ok {
+				calls[c.Name] = append(calls[c.Name], call{from: t.Name(), passes: passesData(p, dotIsPage)})
 			}
-			for _, c := range n.Nodes {
-				switch c := c.(type) {
-				case *parse.TemplateNode:
-					calls[c.Name] = append(calls[c.Name], call{from: t.Name(), passes: passesData(c.Pipe, dotIsPage)})
-				case *parse.IfNode:
-					walk(c.List, dotIsPage)
-					walk(c.ElseList, dotIsPage)
-				case *parse.WithNode:
-					walk(c.List, false)
-					walk(c.ElseList, dotIsPage)
-				case *parse.RangeNode:
-					walk(c.List, false)
-					walk(c.ElseList, dotIsPage)
-				}
-			}
-		}
-		walk(t.Tree.Root, true)
+		})
 	}
 	isPage := map[string]bool{}
 	for _, name := range layouts {
@@ -433,9 +394,8 @@ func replaceDot(n *parse.ListNode, s *parse.StringNode) {
 // eachArgOfDot calls arg with every argument of every command in n, nested
 // pipelines' too, where dot is n's own: not in the body of a {{with}} or
 // {{range}}, whose dot is another (their {{else}} is n's). loopControl is
-// called for each {{break}} and {{continue}}.
+// called for each {{break}} and {{continue}} there.
 func eachArgOfDot(n *parse.ListNode, arg func(c *parse.CommandNode, i int), loopControl func()) {
-	var list func(n *parse.ListNode)
 	var pipe func(p *parse.PipeNode)
 	pipe = func(p *parse.PipeNode) {
 		if p == nil {
@@ -450,30 +410,47 @@ func eachArgOfDot(n *parse.ListNode, arg func(c *parse.CommandNode, i int), loop
 			}
 		}
 	}
-	list = func(n *parse.ListNode) {
-		if n == nil {
+	walkScopes(n, true, func(n parse.Node, p *parse.PipeNode, own bool) {
+		if !own {
 			return
 		}
-		for _, c := range n.Nodes {
-			switch c := c.(type) {
-			case *parse.ActionNode:
-				pipe(c.Pipe)
-			case *parse.TemplateNode:
-				pipe(c.Pipe)
-			case *parse.IfNode:
-				pipe(c.Pipe)
-				list(c.List)
-				list(c.ElseList)
-			case *parse.WithNode:
-				pipe(c.Pipe)
-				list(c.ElseList)
-			case *parse.RangeNode:
-				pipe(c.Pipe)
-				list(c.ElseList)
-			case *parse.BreakNode, *parse.ContinueNode:
-				loopControl()
-			}
+		switch n.(type) {
+		case *parse.BreakNode, *parse.ContinueNode:
+			loopControl()
+		}
+		pipe(p)
+	})
+}
+
+// walkScopes calls fn for every action, template call, {{if}}, {{with}},
+// {{range}}, {{break}} and {{continue}} in n and the lists under them, with
+// the node's pipeline (nil for none) and whether dot there is still the one
+// own says n has: not in the body of a {{with}} or {{range}}, which set
+// another (their {{else}} keeps it).
+func walkScopes(n *parse.ListNode, own bool, fn func(n parse.Node, p *parse.PipeNode, own bool)) {
+	if n == nil {
+		return
+	}
+	for _, c := range n.Nodes {
+		switch c := c.(type) {
+		case *parse.ActionNode:
+			fn(c, c.Pipe, own)
+		case *parse.TemplateNode:
+			fn(c, c.Pipe, own)
+		case *parse.IfNode:
+			fn(c, c.Pipe, own)
+			walkScopes(c.List, own, fn)
+			walkScopes(c.ElseList, own, fn)
+		case *parse.WithNode:
+			fn(c, c.Pipe, own)
+			walkScopes(c.List, false, fn)
+			walkScopes(c.ElseList, own, fn)
+		case *parse.RangeNode:
+			fn(c, c.Pipe, own)
+			walkScopes(c.List, false, fn)
+			walkScopes(c.ElseList, own, fn)
+		case *parse.BreakNode, *parse.ContinueNode:
+			fn(c, nil, own)
 		}
 	}
-	list(n)
 }
