@@ -808,7 +808,7 @@ func checkIncremental(t *testing.T, seed uint64, steps int) {
 		}
 		_, serveErr := serve.BuildChanged(ctx, changed)
 		buildBefore := outSnapshot(t, buildOpts.Out)
-		early.Start(filepath.Join(src, ContentDir))          // as cmd/cohort's prestart does while the process starts
+		early.Start(filepath.Join(src, ContentDir))     // as cmd/cohort's prestart does while the process starts
 		_, buildErr := NewBuilder(buildOpts).Build(ctx) // cohort build: a new process each time
 		lookEverywhere = serveErr != nil
 
