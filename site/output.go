@@ -32,8 +32,11 @@ type output struct {
 	// empty says the output folder did not exist when the build started: there
 	// is nothing to compare a file with (a cold build's ten thousand failed opens).
 	empty bool
-	// next holds each file this build makes, with its hash.
-	next map[string]string
+	// next holds each file this build makes, with its hash; fresh counts
+	// those prev does not have, so that commit knows without a pass over
+	// either whether any file of prev is no longer made.
+	next  map[string]string
+	fresh int
 	// changed lists the files of next whose hash is not prev's (new ones too),
 	// and gone, once commit has run, those of prev that next lacks: with
 	// them, the cache saves how next differs from prev without comparing the
@@ -94,6 +97,9 @@ func (o *output) record(rel, h string) (prev string, known bool, err error) {
 	}
 	o.next[rel] = h
 	prev, known = o.prev[rel]
+	if !known {
+		o.fresh++
+	}
 	if !known || prev != h {
 		o.changed = append(o.changed, rel)
 	}
@@ -327,6 +333,9 @@ func (o *output) apply(u *undo, stale []string) error {
 // a record of the previous build, anything in the folder this build did not make.
 func (o *output) stale() []string {
 	var stale []string
+	if o.prev != nil && len(o.next)-o.fresh == len(o.prev) {
+		return nil // every file of prev is in next (keep adds only those)
+	}
 	if o.prev != nil {
 		for rel := range o.prev {
 			if _, ok := o.next[rel]; !ok {
