@@ -37,6 +37,10 @@ type output struct {
 	// either whether any file of prev is no longer made.
 	next  map[string]string
 	fresh int
+	// maybeGone names files of prev that this build may no longer make, as
+	// those who make them know (the search index's chunks): when they
+	// account for every file gone, commit looks no further.
+	maybeGone []string
 	// changed lists the files of next whose hash is not prev's (new ones too),
 	// and gone, once commit has run, those of prev that next lacks: with
 	// them, the cache saves how next differs from prev without comparing the
@@ -117,6 +121,14 @@ func (o *output) keep(rel string) bool {
 	}
 	o.next[rel] = h
 	return true
+}
+
+// mayBeGone tells that the files rel, made by the last build, may not be
+// made by this one. Safe for concurrent use.
+func (o *output) mayBeGone(rel ...string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.maybeGone = append(o.maybeGone, rel...)
 }
 
 // keeper is keep for many files from one goroutine: each is looked up in the
@@ -333,8 +345,28 @@ func (o *output) apply(u *undo, stale []string) error {
 // a record of the previous build, anything in the folder this build did not make.
 func (o *output) stale() []string {
 	var stale []string
-	if o.prev != nil && len(o.next)-o.fresh == len(o.prev) {
-		return nil // every file of prev is in next (keep adds only those)
+	if o.prev != nil {
+		// Of prev's files, len(o.next)-o.fresh are in next (keep adds only
+		// those): the others are gone. When they are none, or all among
+		// maybeGone, there is no need to look for them among all of prev.
+		gone := len(o.prev) - (len(o.next) - o.fresh)
+		if gone == 0 {
+			return nil
+		}
+		seen := make(map[string]bool, len(o.maybeGone))
+		for _, rel := range o.maybeGone {
+			_, had := o.prev[rel]
+			_, made := o.next[rel]
+			if had && !made && !seen[rel] {
+				seen[rel] = true
+				stale = append(stale, rel)
+			}
+		}
+		if len(stale) == gone {
+			slices.Sort(stale)
+			return stale
+		}
+		stale = stale[:0]
 	}
 	if o.prev != nil {
 		for rel := range o.prev {

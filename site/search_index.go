@@ -401,6 +401,7 @@ func (r *run) writeSearchIndex() error {
 	for _, name := range files.keep {
 		r.out.keep(name)
 	}
+	r.out.mayBeGone(files.dropped...)
 	names := slices.Sorted(maps.Keys(files.write))
 	err = parallel(r.ctx, len(names), func(i int) error {
 		return r.out.write(names[i], files.write[names[i]])

@@ -692,6 +692,9 @@ func searchIDF(n, df int) float64 {
 type searchFiles struct {
 	write map[string][]byte
 	keep  []string
+	// dropped are the chunk files the last build wrote that this one does
+	// not: an updated index tells the output where to look for files gone.
+	dropped []string
 	// put, when set, takes each file as it is made instead of write: a full
 	// index at 10,000 lessons is 27 MB that need not all be in memory at once.
 	put func(name string, data []byte) error
@@ -914,6 +917,17 @@ func (st *searchState) emitTo(put func(name string, data []byte) error, page fun
 			first = "" // the first chunk also holds every word before its first
 		}
 		meta.Chunks = append(meta.Chunks, [2]string{first, ref.name})
+	}
+	if !full {
+		names := make(map[string]bool, len(chunks))
+		for _, c := range chunks {
+			names[c.name] = true
+		}
+		for _, c := range st.chunks {
+			if !names[c.name] {
+				files.dropped = append(files.dropped, "search/"+c.name)
+			}
+		}
 	}
 	st.chunks = chunks
 	meta.Bundle = searchBundle
