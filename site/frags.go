@@ -17,8 +17,17 @@ type pageFrags struct {
 	Manifest []byte // lessons only
 }
 
-// frags returns p's entries, made by makeFrags.
-func (r *run) frags(p *Page) *pageFrags { return p.frags }
+// frags returns p's entries, made by makeFrags. A page it did not look at
+// and that holds none keeps the last build's, which r.next.Frags took over
+// (makeFrags): resolved here, when a whole-course file is assembled again,
+// rather than for every page of every build. It only reads, so the search
+// index and the files made beside it may call it at once.
+func (r *run) frags(p *Page) *pageFrags {
+	if p.frags != nil {
+		return p.frags
+	}
+	return r.next.Frags[p.File]
+}
 
 // makeFrags makes every page's entries, in parallel, reusing the last build's
 // where nothing they show changed.
@@ -26,14 +35,29 @@ func (r *run) makeFrags() error {
 	all := r.course.All()
 	made := make([]*pageFrags, len(all))
 	var look []int // the pages whose entries may have changed
-	if r.visit == nil {
+	// lazy: the pages not looked at keep the last build's entries without
+	// looking each one up (frags). affected (affected.go) looks at a part of
+	// the pages only when the course has the last build's pages, in its order
+	// (the wide key covers their names), whose entries the last build's state
+	// holds, one per page: the count confirms it.
+	lazy := r.visit != nil && len(r.prev.Frags) == len(all)
+	switch {
+	case r.visit == nil:
 		look = make([]int, len(all))
 		for i := range all {
 			look[i] = i
 		}
-	} else {
+	case lazy:
 		// An entry shows its page and its module's title and opening: only the
 		// pages looked at, and the lessons of a module whose page was, can differ.
+		for i, p := range all {
+			if r.visit[p] || (p.Module != nil && r.visit[p.Module.Page]) {
+				look = append(look, i)
+			} else if r.isSettled(p) {
+				made[i] = p.frags // the last build's page keeps what it left with it, or nil (affected.go)
+			}
+		}
+	default:
 		for i, p := range all {
 			if r.visit[p] || (p.Module != nil && r.visit[p.Module.Page]) {
 				look = append(look, i)
@@ -46,6 +70,7 @@ func (r *run) makeFrags() error {
 			}
 		}
 	}
+	r.lookedAt = look
 	err := parallel(r.ctx, len(look), func(j int) error {
 		i := look[j]
 		made[i] = r.pageFrags(all[i])
@@ -157,7 +182,7 @@ func (r *run) pageFrags(p *Page) *pageFrags {
 func (r *run) prevSize(name string) int {
 	n := 4096
 	for _, p := range r.course.All() {
-		f := p.frags
+		f := r.frags(p)
 		switch name {
 		case "sitemap.xml":
 			n += len(f.Sitemap)

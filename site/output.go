@@ -32,8 +32,15 @@ type output struct {
 	// empty says the output folder did not exist when the build started: there
 	// is nothing to compare a file with (a cold build's ten thousand failed opens).
 	empty bool
-	// next holds each file this build makes, with its hash.
-	next map[string]string
+	// next holds each file this build makes, with its hash; fresh counts
+	// those prev does not have, so that commit knows without a pass over
+	// either whether any file of prev is no longer made.
+	next  map[string]string
+	fresh int
+	// maybeGone names files of prev that this build may no longer make, as
+	// those who make them know (the search index's chunks): when they
+	// account for every file gone, commit looks no further.
+	maybeGone []string
 	// changed lists the files of next whose hash is not prev's (new ones too),
 	// and gone, once commit has run, those of prev that next lacks: with
 	// them, the cache saves how next differs from prev without comparing the
@@ -94,6 +101,9 @@ func (o *output) record(rel, h string) (prev string, known bool, err error) {
 	}
 	o.next[rel] = h
 	prev, known = o.prev[rel]
+	if !known {
+		o.fresh++
+	}
 	if !known || prev != h {
 		o.changed = append(o.changed, rel)
 	}
@@ -111,6 +121,14 @@ func (o *output) keep(rel string) bool {
 	}
 	o.next[rel] = h
 	return true
+}
+
+// mayBeGone tells that the files rel, made by the last build, may not be
+// made by this one. Safe for concurrent use.
+func (o *output) mayBeGone(rel ...string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.maybeGone = append(o.maybeGone, rel...)
 }
 
 // keeper is keep for many files from one goroutine: each is looked up in the
@@ -327,6 +345,29 @@ func (o *output) apply(u *undo, stale []string) error {
 // a record of the previous build, anything in the folder this build did not make.
 func (o *output) stale() []string {
 	var stale []string
+	if o.prev != nil {
+		// Of prev's files, len(o.next)-o.fresh are in next (keep adds only
+		// those): the others are gone. When they are none, or all among
+		// maybeGone, there is no need to look for them among all of prev.
+		gone := len(o.prev) - (len(o.next) - o.fresh)
+		if gone == 0 {
+			return nil
+		}
+		seen := make(map[string]bool, len(o.maybeGone))
+		for _, rel := range o.maybeGone {
+			_, had := o.prev[rel]
+			_, made := o.next[rel]
+			if had && !made && !seen[rel] {
+				seen[rel] = true
+				stale = append(stale, rel)
+			}
+		}
+		if len(stale) == gone {
+			slices.Sort(stale)
+			return stale
+		}
+		stale = stale[:0]
+	}
 	if o.prev != nil {
 		for rel := range o.prev {
 			if _, ok := o.next[rel]; !ok {

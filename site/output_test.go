@@ -249,3 +249,63 @@ func TestInterruptedCommitRepaired(t *testing.T) {
 		t.Errorf("left behind: %v", left)
 	}
 }
+
+// TestCommitRemovesWhatIsNoLongerMade: a file the last build made and this
+// one does not is removed, whether or not its maker said it may be gone
+// (mayBeGone, a hint the commit checks by count), and a wrong hint removes
+// nothing that is made.
+func TestCommitRemovesWhatIsNoLongerMade(t *testing.T) {
+	cases := []struct {
+		name  string
+		hint  []string
+		dropA bool // a/index.html is no longer made either
+	}{
+		{"no hint", nil, false},
+		{"the right hint", []string{"search/t/old.json"}, false},
+		{"a hint that misses one", []string{"search/t/old.json"}, true},
+		{"a hint naming what is made", []string{"search/t/new.json", "b/index.html"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "public")
+			first := newOutput(dir, nil)
+			for _, name := range []string{"a/index.html", "b/index.html", "search/t/old.json"} {
+				if err := first.write(name, []byte(name)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := first.commit(); err != nil {
+				t.Fatal(err)
+			}
+			next := newOutput(dir, first.next)
+			want := []string{"b/index.html", "search/t/new.json"}
+			next.keep("b/index.html")
+			if !c.dropA {
+				next.keep("a/index.html")
+				want = append([]string{"a/index.html"}, want...)
+			}
+			if err := next.write("search/t/new.json", []byte("new")); err != nil {
+				t.Fatal(err)
+			}
+			next.mayBeGone(c.hint...)
+			removed, err := next.commit()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wantRemoved := 4 - len(want); removed != wantRemoved {
+				t.Errorf("removed %d files, want %d", removed, wantRemoved)
+			}
+			var got []string
+			filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					rel, _ := filepath.Rel(dir, p)
+					got = append(got, filepath.ToSlash(rel))
+				}
+				return nil
+			})
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("public/ holds %v, want %v", got, want)
+			}
+		})
+	}
+}

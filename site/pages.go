@@ -72,6 +72,9 @@ type run struct {
 	// manifestHead digests lessons.json without its lessons (manifest.go).
 	manifestHead string
 	fragsOrder   string
+	// looked lists, by index in Course.All, the pages whose entries makeFrags
+	// made or checked again: the others' are the last build's (frags.go).
+	lookedAt []int
 	// settled is the number of the last successful build (Builder.settled),
 	// 0 when unknown: a page that carries it is that build's, unchanged.
 	settled int

@@ -377,19 +377,31 @@ func (r *run) writeSearchIndex() error {
 		return nil
 	}
 	var pages []*Page
-	for _, p := range r.course.All() {
+	var looked []int // the pages makeFrags looked at, by index in pages; nil: all
+	next := 0        // in r.lookedAt, which is in course order
+	for i, p := range r.course.All() {
+		if r.visit != nil && next < len(r.lookedAt) && r.lookedAt[next] == i {
+			next++
+			if p.Kind != KindHome {
+				looked = append(looked, len(pages))
+			}
+		}
 		if p.Kind != KindHome {
 			pages = append(pages, p)
 		}
 	}
+	if r.visit != nil && looked == nil {
+		looked = []int{} // none: no entry changed
+	}
 	// A whole new index is written as it is made; an updated one is a few files.
-	files, err := r.searchIndexFiles(pages, r.out.write) // search_state.go
+	files, err := r.searchIndexFiles(pages, looked, r.out.write) // search_state.go
 	if err != nil {
 		return err
 	}
 	for _, name := range files.keep {
 		r.out.keep(name)
 	}
+	r.out.mayBeGone(files.dropped...)
 	names := slices.Sorted(maps.Keys(files.write))
 	err = parallel(r.ctx, len(names), func(i int) error {
 		return r.out.write(names[i], files.write[names[i]])

@@ -633,6 +633,11 @@ func scoreOf(idf float64, v uint64, l, avg float64) int {
 // it is stored in, mostly.
 const searchLenStep = 1.05
 
+// searchLenMemo bounds the lengths whose searchLen quantisedLens remembers
+// while it passes over the pages: a table of 64 Ki lengths is half a MB, and
+// longer pages are rare.
+const searchLenMemo = 1 << 16
+
 // searchLen is the length of a page of l words as BM25 is told it.
 func searchLen(l int32) float64 {
 	if l <= 1 {
@@ -643,12 +648,29 @@ func searchLen(l int32) float64 {
 
 // quantisedLens returns searchLen of every page's length, made again only
 // for the lengths that changed since the last call: ten thousand logarithms
-// and powers were a fifth of a one-edit build's search index.
+// and powers were a fifth of a one-edit build's search index. The first call
+// (a new process's) makes each distinct length's once: pages of a course
+// share a few thousand lengths.
 func (st *searchState) quantisedLens() []float64 {
 	if len(st.qlens) != len(st.lens) {
 		st.qlens, st.qlensOf = make([]float64, len(st.lens)), make([]int32, len(st.lens))
+		longest := int32(0)
+		for _, l := range st.lens {
+			longest = max(longest, min(l, searchLenMemo-1))
+		}
+		known := make([]float64, longest+1) // by length: its searchLen, or 0 when not yet made
 		for i, l := range st.lens {
-			st.qlens[i], st.qlensOf[i] = searchLen(l), l
+			var q float64
+			switch {
+			case l <= 1 || l >= searchLenMemo:
+				q = searchLen(l)
+			case known[l] != 0:
+				q = known[l]
+			default:
+				q = searchLen(l)
+				known[l] = q
+			}
+			st.qlens[i], st.qlensOf[i] = q, l
 		}
 		return st.qlens
 	}
@@ -670,6 +692,9 @@ func searchIDF(n, df int) float64 {
 type searchFiles struct {
 	write map[string][]byte
 	keep  []string
+	// dropped are the chunk files the last build wrote that this one does
+	// not: an updated index tells the output where to look for files gone.
+	dropped []string
 	// put, when set, takes each file as it is made instead of write: a full
 	// index at 10,000 lessons is 27 MB that need not all be in memory at once.
 	put func(name string, data []byte) error
@@ -892,6 +917,17 @@ func (st *searchState) emitTo(put func(name string, data []byte) error, page fun
 			first = "" // the first chunk also holds every word before its first
 		}
 		meta.Chunks = append(meta.Chunks, [2]string{first, ref.name})
+	}
+	if !full {
+		names := make(map[string]bool, len(chunks))
+		for _, c := range chunks {
+			names[c.name] = true
+		}
+		for _, c := range st.chunks {
+			if !names[c.name] {
+				files.dropped = append(files.dropped, "search/"+c.name)
+			}
+		}
 	}
 	st.chunks = chunks
 	meta.Bundle = searchBundle
@@ -1459,7 +1495,9 @@ const searchDecodeBatch = 64
 // searchIndexFiles makes the index files, by updating the last build's state
 // when only a few pages changed, or from every page. An index made from every
 // page goes to put file by file (its files are then not in the result).
-func (r *run) searchIndexFiles(pages []*Page, put func(name string, data []byte) error) (searchFiles, error) {
+// looked lists the pages whose entries may differ from the last build's (by
+// index in pages, ascending); nil means any may.
+func (r *run) searchIndexFiles(pages []*Page, looked []int, put func(name string, data []byte) error) (searchFiles, error) {
 	stem := stemmer(r.cfg.Language)
 	// The pages' entries, decoded when first asked for. emit asks on
 	// several cores at once, each page from one of them.
@@ -1499,7 +1537,16 @@ func (r *run) searchIndexFiles(pages []*Page, put func(name string, data []byte)
 		st.chunks != nil && r.prev.special(fragsOrderKey) == r.fragsOrder {
 		changed := map[int][2]*searchDoc{}
 		var changedPages []int
-		for i, p := range pages {
+		if looked == nil {
+			looked = make([]int, len(pages))
+			for i := range looked {
+				looked[i] = i
+			}
+		}
+		// The others have the last build's entries (frags.go): not compared,
+		// nor looked up, one by one.
+		for _, i := range looked {
+			p := pages[i]
 			old, cur := r.prev.frag(p.File), r.frags(p)
 			if old == cur || (old != nil && bytes.Equal(old.Search, cur.Search)) {
 				continue // the same entry (made again when the sitemap's or manifest's part changed)

@@ -1,8 +1,8 @@
 package site
 
 import (
+	"errors"
 	"html/template"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -119,7 +119,9 @@ func escapeAndFold(ts *template.Template, layouts, after []string) {
 	slices.Sort(layouts)
 	for _, name := range append(layouts, after...) {
 		if t := ts.Lookup(name); t != nil {
-			t.Execute(io.Discard, nil) // escapes; what it prints, and its errors, do not matter
+			// Escapes, then runs until it first prints (see stopWriter);
+			// its errors do not matter.
+			t.Execute(stopWriter{}, nil)
 		}
 	}
 	for _, t := range ts.Templates() {
@@ -128,6 +130,18 @@ func escapeAndFold(ts *template.Template, layouts, after []string) {
 		}
 	}
 }
+
+// stopWriter fails every write. html/template escapes a template, and every
+// template it calls, whole before it executes any of it (Template.Execute,
+// src/html/template/template.go): executing one into a stopWriter escapes it
+// and ends at its first text, where executing it with nil data into
+// io.Discard ran its actions' functions on to the end, for nothing (a third
+// of escapeAndFold's time in a profile of a one-edit build).
+type stopWriter struct{}
+
+func (stopWriter) Write([]byte) (int, error) { return 0, errStopped }
+
+var errStopped = errors.New("escaped: not executed")
 
 // htmlEscapers are html/template's escapers that, for a string, all replace
 // the same few characters (html/template's htmlReplacementTable, in
