@@ -11,17 +11,29 @@ import (
 
 // buildGraph links pages into the course: modules in order, lessons in order, URLs,
 // prev/next, durations. Duplicate ids and duplicate URLs are errors naming both files.
-func buildGraph(cfg *Config, pages []*Page) (*Course, error) {
+// names, when not empty, is the key of the pages' names (Course.pageNamesKey)
+// that the last successful build made of these same pages (state.sameNames):
+// their ids and URLs are then as unique as that build found them, and are not
+// checked again (two maps of ten thousand long strings, in a fresh process).
+// The course's link index is made on another core meanwhile (indexLinks).
+func buildGraph(cfg *Config, pages []*Page, names string) (*Course, error) {
 	c := &Course{Config: cfg}
 	base := cfg.BasePath()
 	abs := cfg.Origin()
 	byDir := map[string]*Module{}
+	// A module's lessons come one after another (the walk's order): the last
+	// one found is most often the one asked for, without hashing its folder.
+	var last *Module
 	module := func(dir string) *Module {
+		if last != nil && last.Dir == dir {
+			return last
+		}
 		m := byDir[dir]
 		if m == nil {
 			m = &Module{Dir: dir}
 			byDir[dir] = m
 		}
+		last = m
 		return m
 	}
 	// A page taken from the cache has its URLs already: they are kept when
@@ -92,7 +104,39 @@ func buildGraph(cfg *Config, pages []*Page) (*Course, error) {
 			l.Next = c.Lessons[i+1]
 		}
 	}
-	return c, checkUnique(c)
+	if names != "" {
+		c.namesKey = names
+	} else if err := checkUnique(c); err != nil {
+		return nil, err
+	}
+	c.indexLinks() // links.go
+	return c, nil
+}
+
+// sameNames tells whether pages are the pages of the build s recorded, each
+// with the same file, kind, id, weight and aliases, under the same build key
+// (config, base URL, drafts): what buildGraph makes their URLs, order and
+// module pages of. That build succeeded, so no two of them share an id or a
+// URL; and the key of their names it kept (namesSpecial) is theirs. It returns
+// that key, or "" when unknown.
+func (s *state) sameNames(key string, pages []*Page) string {
+	if s == nil || s.Key != key || len(pages) != len(s.Files) {
+		return ""
+	}
+	names := s.special(namesSpecial)
+	if names == "" {
+		return "" // a cache from before it was kept
+	}
+	// Every page has a source (Hash), hence a record if the last build had
+	// it: with as many pages as records, files one to one.
+	for _, p := range pages {
+		c := s.record(p) // cache.go
+		if c == nil || c.Page.Kind != p.Kind || c.Page.ID != p.ID || c.Page.Weight != p.Weight ||
+			!slices.Equal(c.Page.Aliases, p.Aliases) {
+			return ""
+		}
+	}
+	return names
 }
 
 // concatOr returns the parts joined, or old when it already is that string,
@@ -196,7 +240,7 @@ func reuseGraph(last *Course, cfg *Config, pages []*Page, old map[string]*Page) 
 		}
 		fresh = append(fresh, p)
 	}
-	if ix := last.links; ix != nil { // links.go: the same URLs, now to the fresh pages
+	if ix := last.pageIndex(); ix != nil { // links.go: the same URLs, now to the fresh pages
 		for _, p := range fresh {
 			ix.byFile[p.File], ix.byURL[p.URL] = p, p
 		}
