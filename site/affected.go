@@ -45,7 +45,7 @@ const outlineKey = "outline"
 
 // namesSpecial names, among the special keys, the key of the pages' names
 // (Course.pageNamesKey): a build whose pages have the last build's names
-// takes it from there (state.sameNames) rather than hashing every file name.
+// takes it from there (buildGraph) rather than hashing every file name.
 const namesSpecial = "page-names"
 
 // affected returns the pages renderPage must look at in this build, or nil
