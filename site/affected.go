@@ -43,6 +43,11 @@ const wideKey = "wide"
 // reads it.
 const outlineKey = "outline"
 
+// namesSpecial names, among the special keys, the key of the pages' names
+// (Course.pageNamesKey): a build whose pages have the last build's names
+// takes it from there (buildGraph) rather than hashing every file name.
+const namesSpecial = "page-names"
+
 // affected returns the pages renderPage must look at in this build, or nil
 // when every page must be (a first build, a wide change, a course layout that
 // reaches other pages, threads read afresh). It records in r.next what the
@@ -53,6 +58,7 @@ func (r *run) affected(all []*Page) (visit map[*Page]bool, olds []*cachedPage) {
 	c := r.course
 	wide := r.wideKey()
 	r.next.Special[wideKey] = wide
+	r.next.Special[namesSpecial] = c.pageNamesKey()
 	r.next.Special[outlineKey] = r.outline
 	switch {
 	case r.prev == nil, r.theme.ReadsCourse:
@@ -163,8 +169,9 @@ func (r *run) wideKey() string {
 	return k.sum()
 }
 
-// pageNamesKey digests every page's file and aliases, for wideKey. It is made
-// once per course graph: reuseGraph relinks one only when both are the same.
+// pageNamesKey digests every page's file and aliases, in course order, for
+// wideKey. It is made once per course graph (reuseGraph relinks one only
+// when both are the same), or taken from the last build (buildGraph).
 func (c *Course) pageNamesKey() string {
 	if c.namesKey == "" {
 		k := newKeyer()

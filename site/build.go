@@ -293,7 +293,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	course := reuseGraph(b.course, cfg, pages, b.pages) // graph.go
 	b.course = nil                                      // linked anew below, or relinked: known again once this build succeeds
 	if course == nil {
-		if course, err = buildGraph(cfg, pages); err != nil {
+		if course, err = buildGraph(cfg, pages, prev.sameKey(key)); err != nil {
 			return nil, fmt.Errorf("course: %w", err)
 		}
 	}

@@ -2,6 +2,7 @@ package site
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"net/url"
 	"path"
@@ -11,50 +12,90 @@ import (
 
 // buildGraph links pages into the course: modules in order, lessons in order, URLs,
 // prev/next, durations. Duplicate ids and duplicate URLs are errors naming both files.
-func buildGraph(cfg *Config, pages []*Page) (*Course, error) {
+// last, when not nil, is the last successful build's state under the same
+// build key (config, base URL, drafts): when every page has the file, kind,
+// id, weight and aliases of its record there, and no page is missing, the ids
+// and URLs are as unique as that build found them and are not checked again
+// (two maps of ten thousand long strings, in a fresh process), and the key of
+// the names it kept is theirs (sameName). The course's link index is made on
+// another core meanwhile (indexLinks).
+func buildGraph(cfg *Config, pages []*Page, last *state) (*Course, error) {
 	c := &Course{Config: cfg}
 	base := cfg.BasePath()
 	abs := cfg.Origin()
+	names := last.special(namesSpecial)
+	if last == nil || len(pages) != len(last.Files) || names == "" { // "": a cache from before it was kept
+		last = nil
+	}
+	// What each page is made of its own fields, on all cores a chunk at a
+	// time: at ten thousand lessons, reading the pages (each a cache miss)
+	// was most of this step. The pages are grouped below from kinds and dirs
+	// alone, without reading them again.
+	kinds, dirs := make([]Kind, len(pages)), make([]string, len(pages))
+	renamed := make([]bool, (len(pages)+graphChunk-1)/graphChunk)
+	fed := cfg.Federation.Base()
+	parallelChunks(context.Background(), len(pages), graphChunk, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			p := pages[i]
+			if last != nil && !last.sameName(p) {
+				renamed[lo/graphChunk] = true
+			}
+			kinds[i] = p.Kind
+			// A page taken from the cache has its URLs already: they are kept
+			// when they are what would be made (concatOr), not made again,
+			// which was most of linking ten thousand lessons in a fresh process.
+			switch p.Kind {
+			case KindHome:
+				p.URL = base
+			case KindModule:
+				dirs[i] = path.Dir(p.File)
+				p.URL = concatOr(p.URL, base, dirs[i], "/")
+			case KindLesson:
+				dirs[i] = path.Dir(p.File)
+				p.URL = concatOr(p.URL, base, dirs[i], "/", strings.TrimSuffix(path.Base(p.File), ".md"), "/")
+				old := p.ActivityURL
+				p.ActivityURL = ""
+				if fed != "" { // Federation.LessonURL, with its base made once
+					p.ActivityURL = concatOr(old, fed, lessonsPath, url.PathEscape(p.ID))
+				}
+			case KindPage:
+				p.URL = concatOr(p.URL, base, strings.TrimSuffix(p.File, ".md"), "/")
+			}
+			p.Permalink = concatOr(p.Permalink, abs, p.URL)
+		}
+		return nil
+	})
+	if slices.Contains(renamed, true) {
+		last = nil
+	}
 	byDir := map[string]*Module{}
+	// A module's lessons come one after another (the walk's order): the last
+	// one found is most often the one asked for, without hashing its folder.
+	var cur *Module
 	module := func(dir string) *Module {
+		if cur != nil && cur.Dir == dir {
+			return cur
+		}
 		m := byDir[dir]
 		if m == nil {
 			m = &Module{Dir: dir}
 			byDir[dir] = m
 		}
+		cur = m
 		return m
 	}
-	// A page taken from the cache has its URLs already: they are kept when
-	// they are what would be made (concatOr), not made again, which was most
-	// of linking ten thousand lessons in a fresh process.
-	fed := cfg.Federation.Base()
-	for _, p := range pages {
-		switch p.Kind {
+	for i, p := range pages {
+		switch kinds[i] {
 		case KindHome:
-			p.URL = base
 			c.Home = p
 		case KindModule:
-			dir := path.Dir(p.File)
-			p.URL = concatOr(p.URL, base, dir, "/")
-			m := module(dir)
-			m.Page = p
-			p.Module = m
+			module(dirs[i]).Page = p
 		case KindLesson:
-			dir := path.Dir(p.File)
-			p.URL = concatOr(p.URL, base, dir, "/", strings.TrimSuffix(path.Base(p.File), ".md"), "/")
-			old := p.ActivityURL
-			p.ActivityURL = ""
-			if fed != "" { // Federation.LessonURL, with its base made once
-				p.ActivityURL = concatOr(old, fed, lessonsPath, url.PathEscape(p.ID))
-			}
-			m := module(dir)
+			m := module(dirs[i])
 			m.Lessons = append(m.Lessons, p)
-			p.Module = m
 		case KindPage:
-			p.URL = concatOr(p.URL, base, strings.TrimSuffix(p.File, ".md"), "/")
 			c.Pages = append(c.Pages, p)
 		}
-		p.Permalink = concatOr(p.Permalink, abs, p.URL)
 	}
 	if c.Home == nil {
 		c.Home = &Page{Kind: KindHome, File: "_index.md", ID: "home", Title: cfg.Title,
@@ -63,36 +104,69 @@ func buildGraph(cfg *Config, pages []*Page) (*Course, error) {
 	for dir, m := range byDir {
 		if m.Page == nil {
 			m.Page = &Page{Kind: KindModule, File: dir + "/_index.md", ID: deriveID(dir),
-				Title: titleFromName(dir + "/_index.md"), URL: base + dir + "/", Module: m}
+				Title: titleFromName(dir + "/_index.md"), URL: base + dir + "/"}
 			m.Page.Permalink = abs + m.Page.URL
 		}
+		m.Page.Module = m
 		slices.SortFunc(m.Lessons, byWeight)
 		c.Modules = append(c.Modules, m)
 	}
 	slices.SortFunc(c.Modules, func(a, b *Module) int { return byWeight(a.Page, b.Page) })
 	slices.SortFunc(c.Pages, byWeight)
 
+	c.Lessons = make([]*Page, 0, len(pages))
+	var prev *Page
 	for i, m := range c.Modules {
 		m.Number = i + 1
 		m.Duration = 0
 		for j, l := range m.Lessons {
+			l.Module = m
 			l.Number = j + 1
 			l.Order = len(c.Lessons) + 1
 			m.Duration += l.ReadingTime
 			c.Lessons = append(c.Lessons, l)
+			l.Prev, l.Next = prev, nil
+			if prev != nil {
+				prev.Next = l
+			}
+			prev = l
 		}
 		c.Duration += m.Duration
 	}
-	for i, l := range c.Lessons {
-		l.Prev, l.Next = nil, nil
-		if i > 0 {
-			l.Prev = c.Lessons[i-1]
-		}
-		if i+1 < len(c.Lessons) {
-			l.Next = c.Lessons[i+1]
-		}
+	if last != nil {
+		c.namesKey = names
+	} else if err := checkUnique(c); err != nil {
+		return nil, err
 	}
-	return c, checkUnique(c)
+	c.indexLinks() // links.go
+	return c, nil
+}
+
+// graphChunk is how many pages one goroutine of buildGraph reads at a time.
+const graphChunk = 1024
+
+// sameKey returns s when it was made under the build key key, else nil: the
+// state whose pages' names buildGraph may take as the new build's.
+func (s *state) sameKey(key string) *state {
+	if s == nil || s.Key != key {
+		return nil
+	}
+	return s
+}
+
+// sameName tells whether p has the file, kind, id, weight and aliases of its
+// record in s: all that buildGraph makes its URLs, its place and the course's
+// made-up module pages of. A page taken from that record (state.reuse) is a
+// copy of it, and is not compared field by field. With as many pages as
+// records, each with its own, the pages are the records' (every page has a
+// source, hence a record if the last build had it).
+func (s *state) sameName(p *Page) bool {
+	if p.recOf == s && p.rec != nil {
+		return true
+	}
+	c := s.page(p.File) // cache.go
+	return c != nil && c.Page.Kind == p.Kind && c.Page.ID == p.ID && c.Page.Weight == p.Weight &&
+		slices.Equal(c.Page.Aliases, p.Aliases)
 }
 
 // concatOr returns the parts joined, or old when it already is that string,
@@ -196,7 +270,7 @@ func reuseGraph(last *Course, cfg *Config, pages []*Page, old map[string]*Page) 
 		}
 		fresh = append(fresh, p)
 	}
-	if ix := last.links; ix != nil { // links.go: the same URLs, now to the fresh pages
+	if ix := last.pageIndex(); ix != nil { // links.go: the same URLs, now to the fresh pages
 		for _, p := range fresh {
 			ix.byFile[p.File], ix.byURL[p.URL] = p, p
 		}

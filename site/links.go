@@ -3,7 +3,6 @@ package site
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"net/url"
 	"path"
 	"strings"
@@ -16,45 +15,81 @@ import (
 // rewritten while pages render in parallel. It is read-only once built.
 type linkIndex struct {
 	base   string
-	byFile map[string]*Page              // content-relative .md path → page
-	byURL  map[string]*Page              // root-relative URL → page
-	urls   map[string]bool               // every root-relative URL the build makes
-	assets map[string]bool               // content-relative paths of files copied from content/
-	images map[string]markdown.ImageInfo // root-relative URL → size and srcset (images.go)
+	byFile map[string]*Page // content-relative .md path → page
+	byURL  map[string]*Page // root-relative URL → page
+	// aliases holds the root-relative URLs of the pages' aliases, and urls
+	// every other URL this build makes (its files): with byURL, every URL
+	// (hasURL). The pages' part is made once per course graph; only urls is
+	// made per build, not a copy of ten thousand page URLs.
+	aliases map[string]bool
+	urls    map[string]bool
+	assets  map[string]bool               // content-relative paths of files copied from content/
+	images  map[string]markdown.ImageInfo // root-relative URL → size and srcset (images.go)
 }
 
 func newLinkIndex(c *Course) *linkIndex {
-	n := len(c.Pages) + len(c.Modules) + len(c.Lessons) + 1 // sized once: growing three maps of 10,000 rehashes them
+	n := len(c.Pages) + len(c.Modules) + len(c.Lessons) + 1 // sized once: growing maps of 10,000 rehashes them
 	ix := &linkIndex{
 		base:   c.Config.BasePath(),
 		byFile: make(map[string]*Page, n),
 		byURL:  make(map[string]*Page, n),
-		urls:   make(map[string]bool, n),
-		assets: map[string]bool{},
 	}
 	for _, p := range c.All() {
 		ix.byFile[p.File] = p
 		ix.byURL[p.URL] = p
-		ix.urls[p.URL] = true
 		for _, a := range p.Aliases {
-			ix.urls[aliasURL(ix.base, a)] = true
+			if ix.aliases == nil {
+				ix.aliases = map[string]bool{}
+			}
+			ix.aliases[aliasURL(ix.base, a)] = true
 		}
 	}
 	return ix
 }
 
-// pageLinks returns the link index of c's pages, for this build to add its
-// other URLs to. It is made once per course graph and kept while reuseGraph
-// relinks it (which puts the pages read again in it); only its URL set is
-// copied per build. Indexing ten thousand pages again was a tenth of a one-edit
-// rebuild.
-func (c *Course) pageLinks() *linkIndex {
+// indexLinks starts making the course's link index on another core: the
+// steps up to rendering (threads, navigation, carrying pages over) need none
+// of it, and indexing ten thousand pages by file and URL took a tenth of a
+// one-edit build in a fresh process. Nothing may change a page's file, URL or
+// aliases until pageIndex returns.
+func (c *Course) indexLinks() {
+	done := make(chan struct{})
+	c.linksDone = done
+	go func() {
+		c.links = newLinkIndex(c)
+		close(done)
+	}()
+}
+
+// pageIndex returns the index of c's pages (byFile, byURL, aliases), waiting
+// for indexLinks to make it. It is made once per course graph and kept while
+// reuseGraph relinks it (which puts the pages read again in it).
+func (c *Course) pageIndex() *linkIndex {
+	if c.linksDone != nil {
+		<-c.linksDone
+	}
 	if c.links == nil {
 		c.links = newLinkIndex(c)
 	}
-	// byFile and byURL are only read from here on; urls gets this build's files.
-	base := c.links
-	return &linkIndex{base: base.base, byFile: base.byFile, byURL: base.byURL, urls: maps.Clone(base.urls), assets: map[string]bool{}}
+	return c.links
+}
+
+// pageLinks returns the link index of this build: its other URLs and the
+// files copied from content/, for it to add to, and the index of c's pages
+// added once they are wanted (withPages).
+func (c *Course) pageLinks() *linkIndex {
+	return &linkIndex{base: c.Config.BasePath(), urls: map[string]bool{}, assets: map[string]bool{}}
+}
+
+// withPages puts the index of c's pages in ix, once made (pageIndex).
+func (ix *linkIndex) withPages(c *Course) {
+	pages := c.pageIndex()
+	ix.byFile, ix.byURL, ix.aliases = pages.byFile, pages.byURL, pages.aliases
+}
+
+// hasURL tells whether the build makes the root-relative URL u.
+func (ix *linkIndex) hasURL(u string) bool {
+	return ix.byURL[u] != nil || ix.aliases[u] || ix.urls[u]
 }
 
 // addURL records a file the build writes, by its path under the output folder.
@@ -143,7 +178,7 @@ func (ix *linkIndex) resolver(p *Page, log *linkLog) func(string) (string, error
 func (ix *linkIndex) rootRelative(reads *deps.Recorder, p, suffix string) (string, error) {
 	rel := strings.TrimPrefix(p, "/")
 	full := ix.base + rel
-	has := func(u string) bool { return reads.Has(readURL+u, ix.urls[u]) }
+	has := func(u string) bool { return reads.Has(readURL+u, ix.hasURL(u)) }
 	switch {
 	case has(full):
 		return full + suffix, nil
@@ -174,7 +209,7 @@ func (ix *linkIndex) current(key string) string {
 	case readAsset:
 		return boolRead(ix.assets[arg])
 	case readURL:
-		return boolRead(ix.urls[arg])
+		return boolRead(ix.hasURL(arg))
 	}
 	return deps.Unknown
 }

@@ -172,9 +172,11 @@ type Course struct {
 	Duration time.Duration
 
 	// links and namesKey are worked out once per course graph and kept while
-	// reuseGraph relinks it (Course.pageLinks, Course.pageNamesKey).
-	links    *linkIndex
-	namesKey string
+	// reuseGraph relinks it (Course.pageIndex, Course.pageNamesKey); links is
+	// made on another core, and linksDone closed once it is (indexLinks).
+	links     *linkIndex
+	linksDone chan struct{}
+	namesKey  string
 }
 
 // All returns every page: home, then modules with their lessons, then plain pages.

@@ -105,7 +105,7 @@ func (r *run) render() (*state, error) {
 		Navs: map[string]template.HTML{}, Special: map[string]string{}, Frags: make(map[string]*pageFrags, nFiles)}
 	r.basePath = r.cfg.BasePath()
 	r.site = r.siteData()
-	r.ix = c.pageLinks() // links.go
+	r.ix = c.pageLinks() // links.go: this build's URLs; its pages' are added below (withPages)
 	for _, a := range r.tree.assets {
 		r.ix.assets[a.path] = true
 		r.ix.addURL(a.path)
@@ -246,6 +246,9 @@ func (r *run) render() (*state, error) {
 		r.b.endGCHold() // every page is looked at: a build that allocates, and collects as usual
 	}
 	r.looked = len(look)
+	// Rendering looks links up: the pages' index, made on another core since
+	// the graph was (indexLinks), is needed from here on.
+	r.ix.withPages(c)
 	step("readers")
 	logs, err := r.renderPages(look)
 	if err != nil {
