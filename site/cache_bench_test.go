@@ -44,12 +44,13 @@ func BenchmarkLoadAndReuse(b *testing.B) {
 			b.Fatal(err)
 		}
 		spare := make([]Page, len(t.markdown))
-		_, _, err = readPages(context.Background(), os.DirFS(src), t.markdown, false, func(i int, src source) *Page {
-			p := s.reuse(src, &spare[i])
-			if p == nil {
-				b.Errorf("%s: not taken from the cache", src.path)
+		_, _, err = readPages(context.Background(), os.DirFS(src), t.markdown, false, func(lo, hi int, pages []*Page) {
+			r := s.reuser()
+			for i := lo; i < hi; i++ {
+				if pages[i] = r.reuse(t.markdown[i], &spare[i]); pages[i] == nil {
+					b.Errorf("%s: not taken from the cache", t.markdown[i].path)
+				}
 			}
-			return p
 		})
 		if err != nil {
 			b.Fatal(err)

@@ -329,7 +329,7 @@ func (s *state) encodeTo(w io.Writer) (headSize, blobSize int, err error) {
 	e.uint(uint64(len(s.Files)))
 	write(e.b)
 	headSize = len(e.b)
-	files := slices.Collect(maps.Keys(s.Files))
+	files := slices.Sorted(maps.Keys(s.Files)) // in path order, as a load keeps them (state.names)
 	frags := slices.Collect(maps.Keys(s.Frags))
 	nFiles, nFrags := chunks(len(files), encodeChunk), chunks(len(frags), encodeChunk)
 	// The entries' blobs are numbered by their place in the second section:
@@ -439,10 +439,17 @@ func decodeState(data []byte) (*state, error) {
 	files := make([]cachedPage, n)
 	fileBodies := make([][]byte, n)
 	s.Files = make(map[string]*cachedPage, n) // sized once, not grown through ten thousand entries
+	s.names, s.ordered = make([]string, n), make([]*cachedPage, n)
+	sorted := true
 	for i := range files {
 		name := d.str()
 		fileBodies[i] = d.sized()
 		s.Files[name] = &files[i]
+		s.names[i], s.ordered[i] = name, &files[i]
+		sorted = sorted && (i == 0 || s.names[i-1] < name)
+	}
+	if !sorted { // not written in path order: looked up by name instead
+		s.names, s.ordered = nil, nil
 	}
 	s.Outputs = d.strMap()
 	s.Navs = map[string]template.HTML{}
@@ -760,9 +767,17 @@ func (s *state) applyDelta(data []byte) error {
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		name, c := d.file()
 		s.Files[name] = c
+		if j, found := slices.BinarySearch(s.names, name); found {
+			s.ordered[j] = c
+		} else if s.names != nil {
+			s.names, s.ordered = slices.Insert(s.names, j, name), slices.Insert(s.ordered, j, c)
+		}
 	}
 	for _, name := range d.strs() {
 		delete(s.Files, name)
+		if j, found := slices.BinarySearch(s.names, name); found {
+			s.names, s.ordered = slices.Delete(s.names, j, j+1), slices.Delete(s.ordered, j, j+1)
+		}
 	}
 	applyMap(s.Outputs, d)
 	applyMap(s.Navs, d)
