@@ -274,18 +274,22 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	if b.pages == nil && prev != nil {
 		spare = make([]Page, len(tree.markdown))
 	}
-	pages, all, err := readPages(ctx, b.fsys, tree.markdown, b.o.Drafts, func(i int, src source) *Page {
-		if named[src.path] {
-			return nil
+	pages, all, err := readPages(ctx, b.fsys, tree.markdown, b.o.Drafts, func(lo, hi int, pages []*Page) {
+		r := prev.reuser() // cache.go
+		for i := lo; i < hi; i++ {
+			src := tree.markdown[i]
+			if named[src.path] {
+				continue
+			}
+			if p := b.livePage(i, src); p != nil {
+				pages[i] = p
+			} else if spare != nil {
+				pages[i] = r.reuse(src, &spare[i])
+			} else {
+				pages[i] = r.reuse(src, nil)
+			}
 		}
-		if p := b.livePage(i, src); p != nil {
-			return p
-		}
-		if spare != nil {
-			return prev.reuse(src, &spare[i])
-		}
-		return prev.reuse(src, nil)
-	}) // frontmatter.go
+	}) // content.go
 	if err != nil {
 		return nil, fmt.Errorf("content: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"sort"
 	"sync"
 
 	"github.com/cohort-course/cohort/site/deps"
@@ -35,6 +36,14 @@ type state struct {
 	// Dirs is the walk of content/ by folder (content.go), so that the next
 	// walk lists again only the folders whose time changed.
 	Dirs map[string]*dirRecord
+
+	// names and ordered are Files in path order, for matching the walk's
+	// files, also in path order, with their records in one pass (reuser)
+	// instead of ten thousand look-ups; nil when not kept (only a state
+	// loaded from the cache keeps them, and keeps them up to date with the
+	// deltas it applies).
+	names   []string
+	ordered []*cachedPage
 
 	// from, when set, is a state this one was made from by copying its Files
 	// and Frags whole and then overwriting only the entries named in touched
@@ -128,15 +137,47 @@ type cachedFrag struct {
 	Target, Fragment, Dest string
 }
 
+// reuser takes the pages of unchanged files from a state (reuse), for files
+// given in path order: it walks the state's records in that order beside
+// them. It is safe on a nil state. One reuser serves one goroutine.
+type reuser struct {
+	s       *state
+	j       int  // where in s.names the last file was looked for
+	started bool // j is set
+}
+
+func (s *state) reuser() *reuser { return &reuser{s: s} }
+
+// record returns the record of the file at path, which comes after (in path
+// order) every path this reuser was asked for before.
+func (r *reuser) record(path string) *cachedPage {
+	s := r.s
+	if s.names == nil {
+		return s.Files[path]
+	}
+	if !r.started {
+		r.j, r.started = sort.SearchStrings(s.names, path), true
+	}
+	for ; r.j < len(s.names); r.j++ {
+		switch name := s.names[r.j]; {
+		case name == path: // the usual case, asked first: no file came or went
+			return s.ordered[r.j]
+		case name > path:
+			return nil // a file the last build did not have
+		}
+	}
+	return nil
+}
+
 // reuse returns the cached page for a source file that has not changed since the
-// last build, copied into p (a new Page when p is nil), or nil. It is safe on a
-// nil state.
-func (s *state) reuse(src source, p *Page) *Page {
+// last build, copied into p (a new Page when p is nil), or nil.
+func (r *reuser) reuse(src source, p *Page) *Page {
+	s := r.s
 	if s == nil {
 		return nil
 	}
-	c, ok := s.Files[src.path]
-	if !ok || c.Size != src.size || c.ModTime != src.mtime.UnixNano() || c.Change != src.ctime {
+	c := r.record(src.path)
+	if c == nil || c.Size != src.size || c.ModTime != src.mtime.UnixNano() || c.Change != src.ctime {
 		return nil
 	}
 	if p == nil {
@@ -165,6 +206,7 @@ func (s *state) record(p *Page) *cachedPage {
 func (s *state) withoutPages() *state {
 	t := *s
 	t.Navs, t.Special, t.Frags = nil, nil, nil
+	t.names, t.ordered = nil, nil // the records below are new: looked up in Files
 	t.Files = map[string]*cachedPage{}
 	for k, c := range s.Files {
 		c2 := *c

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -61,6 +62,9 @@ func TestCacheRoundTrip(t *testing.T) {
 	edited.Page.Title, edited.RenderKey = "Edited", "rk-edited"
 	next.Files["m01/l0001.md"] = &edited
 	next.Frags["m01/l0001.md"] = &pageFrags{Key: "fk-edited", Sitemap: []byte("<url/>"), Search: []byte("{}"), Manifest: []byte("{}")}
+	added := *next.Files["m03/l0003.md"]
+	added.Page.File = "m03/added.md"
+	next.Files["m03/added.md"] = &added // a new page: its record joins those in path order
 	delete(next.Files, "m02/l0002.md")
 	delete(next.Frags, "m02/l0002.md")
 	if err := next.save(name, got); err != nil {
@@ -80,6 +84,20 @@ func sameState(t *testing.T, got, want *state) {
 	t.Helper()
 	if len(got.Files) != len(want.Files) || len(got.Frags) != len(want.Frags) {
 		t.Fatalf("loaded %d pages and %d entries, saved %d and %d", len(got.Files), len(got.Frags), len(want.Files), len(want.Frags))
+	}
+	// The records in path order, as the read step walks them beside the
+	// walk's files (state.reuser), are those of Files, deltas applied.
+	if got.names == nil {
+		t.Fatal("a loaded state keeps no records in path order")
+	}
+	if !slices.IsSorted(got.names) || len(got.names) != len(got.Files) {
+		t.Fatalf("%d records in path order (sorted: %t), %d pages", len(got.names), slices.IsSorted(got.names), len(got.Files))
+	}
+	r := got.reuser()
+	for _, f := range slices.Sorted(maps.Keys(want.Files)) {
+		if c := r.record(f); c == nil || c != got.Files[f] {
+			t.Fatalf("%s: in path order, record %p; by name, %p", f, c, got.Files[f])
+		}
 	}
 	for f, w := range want.Files {
 		g := got.Files[f]

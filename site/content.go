@@ -395,16 +395,18 @@ const reuseChunk = 512
 
 // readPages reads and parses the front matter of every Markdown file, in parallel.
 // Pages come back in the order of files: kept without the drafts unless drafts
-// is set, all with them, one for each file.
-func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reuse func(i int, src source) *Page) (kept, all []*Page, err error) {
+// is set, all with them, one for each file. reuse, when set, is given the
+// files from lo to hi (a chunk, in order) and sets pages[i] for each it can
+// take from the last build; the others are read.
+func readPages(ctx context.Context, fsys fs.FS, files []source, drafts bool, reuse func(lo, hi int, pages []*Page)) (kept, all []*Page, err error) {
 	pages := make([]*Page, len(files))
 	// Unchanged files come from the cache, on all cores, a chunk of files at a
-	// time: a goroutine hand-off per file cost more than the copy it made.
+	// time: a goroutine hand-off per file cost more than the copy it made. In
+	// a chunk, the files are matched with the cache's records in one pass
+	// (state.reuser), both being in path order.
 	if reuse != nil {
 		if err := parallelChunks(ctx, len(files), reuseChunk, func(lo, hi int) error {
-			for i := lo; i < hi; i++ {
-				pages[i] = reuse(i, files[i])
-			}
+			reuse(lo, hi, pages)
 			return nil
 		}); err != nil {
 			return nil, nil, err
