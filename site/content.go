@@ -18,8 +18,6 @@ import (
 	"unicode"
 
 	"github.com/BurntSushi/toml"
-
-	"github.com/cohort-course/cohort/site/early"
 )
 
 // ContentDir is the folder of Markdown under the course root.
@@ -83,13 +81,7 @@ func walkContent(fsys fs.FS, root string, prev map[string]*dirRecord) (*tree, er
 	if err := checkLink(fsys, ContentDir); err != nil { // symlink.go
 		return nil, err
 	}
-	// What cmd/cohort's prestart looked at while the process started, taken
-	// by this walk alone: a later walk in the process must look again.
-	var snap *early.Snapshot
-	if root != "" {
-		snap = early.Take()
-	}
-	top := &walker{fsys: fsys, root: root, early: snap, prev: prev, dirs: map[string]*dirRecord{}}
+	top := &walker{fsys: fsys, root: root, prev: prev, dirs: map[string]*dirRecord{}}
 	modules, err := top.folder(".", false)
 	var authorErr *Error
 	if errors.As(err, &authorErr) {
@@ -104,7 +96,7 @@ func walkContent(fsys fs.FS, root string, prev map[string]*dirRecord) (*tree, er
 	parts := make([]*walker, len(modules))
 	errs := make([]error, len(modules))
 	perr := parallel(context.Background(), len(modules), func(i int) error {
-		parts[i] = &walker{fsys: fsys, root: root, early: snap, prev: prev, dirs: map[string]*dirRecord{}}
+		parts[i] = &walker{fsys: fsys, root: root, prev: prev, dirs: map[string]*dirRecord{}}
 		errs[i] = parts[i].walk(modules[i])
 		return nil
 	})
@@ -144,12 +136,9 @@ func walkContent(fsys fs.FS, root string, prev map[string]*dirRecord) (*tree, er
 type walker struct {
 	fsys fs.FS
 	root string // the course folder fsys reads, on the OS's file system; "" if not one
-	// early holds stamps of files under root/content taken as the process
-	// started (site/early), or nil.
-	early *early.Snapshot
-	prev  map[string]*dirRecord
-	t     tree
-	dirs  map[string]*dirRecord
+	prev map[string]*dirRecord
+	t    tree
+	dirs map[string]*dirRecord
 }
 
 // walk takes in a folder (path under content/) and everything below it.
@@ -217,18 +206,9 @@ func (w *walker) known(dir string, rec *dirRecord) ([]string, bool) {
 // when that cannot be done here or a file is not a plain file any more: known
 // then looks again through fsys, which tells the two apart.
 func (w *walker) knownByName(dir string, rec *dirRecord) bool {
-	folder := filepath.Join(w.root, ContentDir, filepath.FromSlash(dir))
-	var stamps []fileStamp
-	if taken, ok := w.early.Stamps(folder, rec.Files); ok { // looked at as the process started
-		stamps = make([]fileStamp, len(taken))
-		for i, s := range taken {
-			stamps[i] = fileStamp{size: s.Size, mtime: time.Unix(s.MtimeSec, s.MtimeNsec), ctime: s.Ctime, regular: s.Regular}
-		}
-	} else {
-		var err error
-		if stamps, err = statNames(folder, rec.Files); err != nil {
-			return false
-		}
+	stamps, err := statNames(filepath.Join(w.root, ContentDir, filepath.FromSlash(dir)), rec.Files)
+	if err != nil {
+		return false
 	}
 	for _, s := range stamps {
 		if !s.regular {

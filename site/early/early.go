@@ -11,8 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Snapshot is what one Start found.
-type Snapshot struct {
+// snapshot is what one Start found.
+type snapshot struct {
 	done    chan struct{}               // closed when folders is complete
 	mu      sync.Mutex                  // guards folders after done
 	folders map[string]map[string]Stamp // folder → file name → stamp
@@ -20,7 +20,7 @@ type Snapshot struct {
 
 var (
 	mu   sync.Mutex
-	last *Snapshot // from the last Start, until taken
+	last *snapshot // the process's, from the last Start
 )
 
 // Start begins looking, in the background, at the files of the folder
@@ -34,19 +34,21 @@ func Start(content string) {
 	mu.Unlock()
 }
 
-// Take hands out what the last Start found, once: the next walk of the
-// course takes it, and any walk after that looks for itself. nil when there
-// is nothing to take.
-func Take() *Snapshot {
+// Stamps returns the stamps of the files in names, within folder, as Start
+// found them, or false when Start did not look there or one of them was not
+// there. Each folder is handed out once.
+func Stamps(folder string, names []string) ([]Stamp, bool) {
 	mu.Lock()
-	defer mu.Unlock()
 	s := last
-	last = nil
-	return s
+	mu.Unlock()
+	if s == nil {
+		return nil, false
+	}
+	return s.stamps(folder, names)
 }
 
-func start(content string) *Snapshot {
-	s := &Snapshot{done: make(chan struct{})}
+func start(content string) *snapshot {
+	s := &snapshot{done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		f := map[string]map[string]Stamp{}
@@ -95,13 +97,7 @@ func walk(folder string, f map[string]map[string]Stamp) {
 	}
 }
 
-// Stamps returns the stamps of the files in names, within folder, as Start
-// found them, or false when Start did not look there or one of them was not
-// there. Each folder is handed out once. A nil Snapshot has none.
-func (s *Snapshot) Stamps(folder string, names []string) ([]Stamp, bool) {
-	if s == nil {
-		return nil, false
-	}
+func (s *snapshot) stamps(folder string, names []string) ([]Stamp, bool) {
 	<-s.done
 	s.mu.Lock()
 	f, ok := s.folders[folder]

@@ -33,7 +33,7 @@ func TestStampsAsStat(t *testing.T) {
 
 	module := filepath.Join(content, "01-start")
 	names := []string{"01-a.md", "_index.md", "img.png", "link.md"}
-	stamps, ok := s.Stamps(module, names)
+	stamps, ok := s.stamps(module, names)
 	if !ok {
 		t.Fatalf("no stamps for %s", module)
 	}
@@ -50,34 +50,20 @@ func TestStampsAsStat(t *testing.T) {
 	if stamps[3].Regular {
 		t.Error("a link was taken for a plain file")
 	}
-	if _, ok := s.Stamps(module, names); ok {
+	if _, ok := s.stamps(module, names); ok {
 		t.Error("a folder's stamps were handed out twice")
 	}
-	if _, ok := s.Stamps(content, []string{"_index.md", "gone.md"}); ok {
+	if _, ok := s.stamps(content, []string{"_index.md", "gone.md"}); ok {
 		t.Error("stamps for a file that is not there")
 	}
-	if _, ok := s.Stamps(filepath.Join(content, ".git"), []string{"config"}); ok {
+	if _, ok := s.stamps(filepath.Join(content, ".git"), []string{"config"}); ok {
 		t.Error("a hidden folder was looked at")
 	}
 }
 
 func TestStampsElsewhere(t *testing.T) {
 	s := start(t.TempDir())
-	if _, ok := s.Stamps(t.TempDir(), nil); ok {
+	if _, ok := s.stamps(t.TempDir(), nil); ok {
 		t.Error("stamps of a folder Start did not look at")
-	}
-}
-
-func TestTakeOnce(t *testing.T) {
-	Start(t.TempDir())
-	if Take() == nil {
-		t.Fatal("nothing to take after Start")
-	}
-	if Take() != nil {
-		t.Error("what Start found was handed out twice")
-	}
-	var none *Snapshot
-	if _, ok := none.Stamps("content", nil); ok {
-		t.Error("stamps from a nil snapshot")
 	}
 }
