@@ -15,8 +15,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/cohort-course/cohort/site/early"
 )
 
 // The property: however a course is edited, an incremental build (serve's
@@ -808,7 +806,6 @@ func checkIncremental(t *testing.T, seed uint64, steps int) {
 		}
 		_, serveErr := serve.BuildChanged(ctx, changed)
 		buildBefore := outSnapshot(t, buildOpts.Out)
-		early.Start(filepath.Join(src, ContentDir))     // as cmd/cohort's prestart does while the process starts
 		_, buildErr := NewBuilder(buildOpts).Build(ctx) // cohort build: a new process each time
 		lookEverywhere = serveErr != nil
 

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/cohort-course/cohort/site/early"
 )
 
 // statNames looks at the named entries of one folder of the OS's file system
@@ -14,17 +12,8 @@ import (
 // the open folder: the kernel resolves one name per file instead of every
 // component of its full path, and no fs.FileInfo is made. A 10,000-lesson
 // course is stat-ed whole on every build (walker.known), so this is most of a
-// walk. An entry that cannot be looked at (gone, say) is an error. In a new
-// `cohort build` the folder's stamps were mostly taken already, while the
-// process started (site/early); they are used once.
+// walk. An entry that cannot be looked at (gone, say) is an error.
 func statNames(folder string, names []string) ([]fileStamp, error) {
-	if stamps, ok := early.Stamps(folder, names); ok { // looked at while the process started
-		out := make([]fileStamp, len(stamps))
-		for i, s := range stamps {
-			out[i] = fileStamp{size: s.Size, mtime: time.Unix(s.MtimeSec, s.MtimeNsec), ctime: s.Ctime, regular: s.Regular}
-		}
-		return out, nil
-	}
 	// Opened as a bare descriptor: os.Open would register a folder with the
 	// runtime's poller, only to be refused, three system calls per folder.
 	fd, err := unix.Open(folder, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)

@@ -1,7 +1,6 @@
 package site
 
 import (
-	"context"
 	"maps"
 	"os"
 	"path/filepath"
@@ -9,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/cohort-course/cohort/site/early"
 )
 
 // backdate sets every folder under content/ an hour back, as folders look that
@@ -213,41 +210,5 @@ func TestWalkOfTrustedFolderSeesFileKinds(t *testing.T) {
 	}
 	if !got.dirs["01-first"].Links {
 		t.Error("the folder was not listed again: its record does not know the link")
-	}
-}
-
-// TestWalkTakesEarlyStamps shows a new process's walk taking the stamps that
-// site/early made while the process started (cmd/cohort's prestart): the edit
-// made before that is seen, each trusted folder's stamps are taken, and the
-// build writes what a clean one writes.
-func TestWalkTakesEarlyStamps(t *testing.T) {
-	dir := course(t, smallCourse)
-	backdate(t, dir)
-	mustBuild(t, dir)
-	lesson := filepath.Join(dir, "content", "01-first", "a.md")
-	data, err := os.ReadFile(lesson)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(lesson, os.O_WRONLY|os.O_TRUNC, 0) // in place: the folder's time stays
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString(string(data) + "\nEdited before the process started.\n")
-	f.Close()
-	early.Start(filepath.Join(dir, ContentDir))
-	mustBuild(t, dir)
-	if !strings.Contains(read(t, filepath.Join(dir, "public"), "01-first/a/index.html"), "Edited before the process started.") {
-		t.Error("the build did not see an edit made before the early look")
-	}
-	if _, ok := early.Stamps(filepath.Join(dir, ContentDir, "01-first"), []string{"a.md"}); ok {
-		t.Error("the walk did not take the early stamps of a trusted folder")
-	}
-	clean := t.TempDir()
-	if _, err := Build(context.Background(), Options{Source: dir, Out: clean}); err != nil {
-		t.Fatal(err)
-	}
-	if d := diffTrees(snapshot(t, clean), outSnapshot(t, filepath.Join(dir, "public")), false); d != "" {
-		t.Errorf("the build with early stamps differs from a clean build:\n%s", d)
 	}
 }

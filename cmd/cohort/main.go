@@ -16,7 +16,6 @@ import (
 	"syscall"
 	_ "time/tzdata" // cohorts' time zones work on machines without a zone database
 
-	_ "github.com/cohort-course/cohort/cmd/cohort/internal/prestart" // first: starts work while the other packages initialize
 	"github.com/cohort-course/cohort/site"
 )
 
