@@ -70,7 +70,10 @@ type Options struct {
 // Result tells what a build did.
 type Result struct {
 	Pages    int // pages in the course
-	Rendered int // pages whose Markdown and layout ran in this build
+	Rendered int // pages whose layout ran in this build
+	// Markdown is how many of those had their Markdown rendered too: the
+	// others took the last build's body, only what is around it changed.
+	Markdown int
 	// Looked is how many pages the build checked for a change: all of them,
 	// or after a narrow edit only those that read what changed (affected.go).
 	Looked   int
@@ -368,7 +371,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	}
 	step("cache save")
 	return &Result{
-		Pages: len(course.All()), Rendered: r.rendered, Looked: r.looked, Written: out.written, Removed: removed,
+		Pages: len(course.All()), Rendered: r.rendered, Markdown: r.markdown, Looked: r.looked, Written: out.written, Removed: removed,
 		Duration: time.Since(start), Course: course, Steps: timer.steps, NextOpening: nextOpening(course, now),
 	}, nil
 }

@@ -104,6 +104,23 @@ type cachedPage struct {
 	Reads    deps.Reads
 	readsRaw []byte
 	Frags    []cachedFrag
+	// Body is where the page's rendered body lies in its output file, so that
+	// a build whose page key changed but whose body key did not takes it from
+	// there rather than running the Markdown again (pages.go, lastBody).
+	Body bodySpan
+}
+
+// bodySpan locates a page's rendered body (Page.Content) in the page's output
+// file as the build that recorded it wrote it.
+type bodySpan struct {
+	// Key is the body key it was rendered under (run.renderKey): what the
+	// Markdown read, but for the reads the record keeps beside it.
+	Key string
+	// At is the body's byte offset in the output file, -1 when the output
+	// does not hold it (a layout that leaves the body out, or changes it).
+	At, Len int64
+	// Hash is the digest of the body's bytes: those read back must match it.
+	Hash string
 }
 
 // reads returns the page's recorded reads, decoding them if they were loaded.
@@ -210,7 +227,7 @@ func (s *state) withoutPages() *state {
 	t.Files = map[string]*cachedPage{}
 	for k, c := range s.Files {
 		c2 := *c
-		c2.RenderKey = ""
+		c2.RenderKey, c2.Body = "", bodySpan{} // the body too: config and theme are in its key
 		t.Files[k] = &c2
 	}
 	return &t

@@ -38,7 +38,7 @@ import (
 //	magic | uint64 length of section 1 (little-endian) | section 1 | blobs
 
 // cacheMagic starts every cache file; change it when the layout changes.
-const cacheMagic = "cohort-cache-13\n"
+const cacheMagic = "cohort-cache-14\n"
 
 // encoder appends to b. With blobs set (a base file), large values go to the
 // second section and b holds their place; without (a delta), they are inline.
@@ -555,6 +555,10 @@ func (e *encoder) fileBody(c *cachedPage) {
 		e.str(f.Fragment)
 		e.str(f.Dest)
 	}
+	e.str(c.Body.Key)
+	e.int(c.Body.At)
+	e.int(c.Body.Len)
+	e.str(c.Body.Hash)
 }
 
 func (d *decoder) file() (string, *cachedPage) {
@@ -584,6 +588,7 @@ func (d *decoder) fileBody(body []byte, c *cachedPage) {
 	for j := uint64(0); j < nf && r.err == nil; j++ {
 		c.Frags = append(c.Frags, cachedFrag{Target: r.str(), Fragment: r.str(), Dest: r.str()})
 	}
+	c.Body.Key, c.Body.At, c.Body.Len, c.Body.Hash = r.str(), r.int(), r.int(), r.str()
 	if r.err != nil || len(r.b) != 0 {
 		d.fail()
 	}

@@ -123,6 +123,41 @@ func (o *output) keep(rel string) bool {
 	return true
 }
 
+// had tells whether the last build's record has rel. It only reads that
+// record, which nothing writes during a build: safe for concurrent use.
+func (o *output) had(rel string) bool {
+	_, ok := o.prev[rel]
+	return ok
+}
+
+// readBack returns the n bytes at offset at of the file rel as the last
+// commit left it in the output folder (this build's changes are still staged
+// beside it), when they digest to hash; ok is false when the file is gone,
+// shorter, or holds other bytes there.
+func (o *output) readBack(rel string, at, n int64, hash string) (b []byte, ok bool) {
+	if at < 0 || n < 0 {
+		return nil, false
+	}
+	if n == 0 {
+		return nil, hashBytes(nil) == hash
+	}
+	f, err := os.Open(filepath.Join(o.dir, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	// The file's size bounds what is allocated: a damaged record's length
+	// could be anything.
+	if st, err := f.Stat(); err != nil || at > st.Size()-n {
+		return nil, false
+	}
+	b = make([]byte, n)
+	if _, err := f.ReadAt(b, at); err != nil {
+		return nil, false
+	}
+	return b, hashBytes(b) == hash
+}
+
 // mayBeGone tells that the files rel, made by the last build, may not be
 // made by this one. Safe for concurrent use.
 func (o *output) mayBeGone(rel ...string) {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/cohort-course/cohort/site/deps"
 
@@ -53,7 +54,8 @@ type run struct {
 	// lessonHeader is every lesson page's header, when the theme's own (Theme.themeHeader).
 	lessonHeader template.HTML
 
-	rendered int
+	rendered int  // pages whose layout ran
+	markdown int  // of those, pages whose Markdown ran too (the others' body was the last build's)
 	looked   int  // pages renderPage checked
 	reread   bool // some source was read again: its size or time changed
 	// visit holds the pages this build looked at (affected.go); nil: all of them.
@@ -334,9 +336,22 @@ func mathCSSPath(pageRel string) string {
 	return path.Join(path.Dir(pageRel), "math.css")
 }
 
-// renderKey hashes everything page p's output depends on.
-func (r *run) renderKey(p *Page) string {
-	k := newKeyer().str(r.key, string(p.Kind), p.Hash, p.File, r.pagesKey, r.imagesKey)
+// renderKey hashes everything page p's output depends on (page), and the part
+// of it that its body's Markdown depends on (body): the source, its place, the
+// images, whether it is locked (a locked page's search entry has no text), and
+// the configuration and theme whole (r.key, which holds the language, the UI
+// strings, the base URL and the params the Markdown reads). What the Markdown
+// read of other pages, their URLs, is not in either key: the reads recorded
+// beside them are checked (deps.Reads). The page key is the body key's inputs
+// followed by what the layout shows around the body (neighbours, module,
+// thread, opening). A course's own shortcodes see the whole page and site:
+// with them, the body key is the page key.
+func (r *run) renderKey(p *Page) (page, body string) {
+	k := newKeyer().str(r.key, string(p.Kind), p.Hash, p.File, r.imagesKey, strconv.FormatBool(p.Locked))
+	if !r.theme.ownShortcodes {
+		body = k.sum()
+	}
+	k.str(r.pagesKey)
 	switch p.Kind {
 	case KindHome:
 		k.str(r.outline)
@@ -344,12 +359,16 @@ func (r *run) renderKey(p *Page) string {
 		k.str(r.modKeys[p.Module])
 	case KindLesson:
 		k.str(r.modKeys[p.Module]).card(p.Prev).card(p.Next).int(int64(p.Order), int64(p.Number)).str(p.Thread.key())
-		k.int(p.OpensAt.UnixNano()).str(p.OpensAt.Location().String(), fmt.Sprint(p.Locked), p.Cohort, p.ActivityURL)
+		k.int(p.OpensAt.UnixNano()).str(p.OpensAt.Location().String(), p.Cohort, p.ActivityURL)
 		for _, a := range p.Archive {
 			k.str(a.Cohort.ID, a.URL, a.Thread.key())
 		}
 	}
-	return p.keyMemo.sum(k.buf)
+	page = p.keyMemo.sum(k.buf)
+	if body == "" {
+		body = page
+	}
+	return page, body
 }
 
 // carry keeps page p as the last build made it, without looking at it, since
@@ -400,20 +419,19 @@ func (r *run) carry(p *Page, c *cachedPage, k *keeper) bool {
 // carryChunk is how many pages one goroutine carries over at a time.
 const carryChunk = 1024
 
-// renderPage renders one page unless its output is known to be unchanged.
+// renderPage renders one page unless its output is known to be unchanged. When
+// only what the layout shows around the body changed (a neighbour's title, the
+// module's reading times), the body is the last build's (lastBody) and the
+// Markdown does not run.
 func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
-	key := r.renderKey(p)
+	key, bodyKey := r.renderKey(p)
 	rel := r.outPath(p.URL)
-	if c := r.prev.record(p); c != nil && c.RenderKey == key && c.readsUnchanged(r.ix.current) && r.out.keep(rel) {
+	c := r.prev.record(p)
+	if c != nil && c.RenderKey == key && c.readsUnchanged(r.ix.current) && r.out.keep(rel) {
 		p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed         // as rendered last time
 		p.HasMath, p.HasDiagram = c.Page.HasMath, c.Page.HasDiagram // static.go: KaTeX and Mermaid
 		r.out.keep(mathCSSPath(rel))                                // the page's formulas, if it has any
-		log := &linkLog{}
-		for _, f := range c.Frags {
-			if t := r.ix.byFile[f.Target]; t != nil {
-				log.frags = append(log.frags, fragmentRef{target: t, fragment: f.Fragment, dest: f.Dest})
-			}
-		}
+		log := r.lastLinks(c)
 		if p.reused && c.Page.Order == p.Order && c.Page.URL == p.URL && c.Page.Number == p.Number {
 			r.mu.Lock()
 			r.next.Files[p.File] = c // nothing about it changed: keep the record as it is
@@ -422,10 +440,61 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 			for k, v := range c.reads() {
 				log.reads.Read(k, v)
 			}
-			r.remember(p, key, log)
+			r.remember(p, key, log, c.Body)
 		}
 		return log, nil
 	}
+	log, err := r.lastBody(p, c, bodyKey, rel)
+	if err != nil {
+		return nil, err
+	}
+	fresh := log == nil
+	if fresh {
+		if log, err = r.renderMarkdown(p); err != nil {
+			return nil, err
+		}
+	}
+	// Executed into a pooled buffer and written from it: a copy of every page
+	// would be a third of a cold build's allocations.
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	if err := r.executeLayout(buf, p, data); err != nil {
+		return nil, err
+	}
+	span := bodySpan{Key: bodyKey, At: -1}
+	if at := bodyIn(buf.Bytes(), string(p.Content)); at >= 0 {
+		span.At, span.Len = int64(at), int64(len(p.Content))
+		if fresh {
+			span.Hash = hashBytes(buf.Bytes()[at : at+len(p.Content)])
+		} else {
+			span.Hash = c.Body.Hash // the same bytes, read back and checked
+		}
+	}
+	if err := r.out.write(rel, buf.Bytes()); err != nil {
+		return nil, err
+	}
+	if p.mathCSS != nil {
+		if err := r.out.write(mathCSSPath(rel), p.mathCSS); err != nil {
+			return nil, err
+		}
+	} else if !fresh && p.HasMath {
+		r.out.keep(mathCSSPath(rel)) // the last build's formulas: the same body (lastBody checked it is there)
+	}
+	r.mu.Lock()
+	r.rendered++
+	if fresh {
+		r.markdown++
+	}
+	r.mu.Unlock()
+	r.remember(p, key, log, span)
+	p.src, p.Content, p.mathCSS = nil, "", nil // written: let the memory go
+	return log, nil
+}
+
+// renderMarkdown renders p's body, reading its source again if it was let go
+// or taken from the cache, and returns what its links looked up.
+func (r *run) renderMarkdown(p *Page) (*linkLog, error) {
 	if p.letGo { // read in this build, and let go until now
 		if err := bodyAgain(r.b.fsys, p); err != nil {
 			return nil, err
@@ -443,28 +512,79 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 		return nil, err
 	}
 	p.searchBody, p.bodyRead = searchBodyOf(p), true // search_index.go
-	// Executed into a pooled buffer and written from it: a copy of every page
-	// would be a third of a cold build's allocations.
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer bufPool.Put(buf)
-	buf.Reset()
-	if err := r.executeLayout(buf, p, data); err != nil {
-		return nil, err
+	return log, nil
+}
+
+// lastBody gives p the body the last build rendered, read back from where its
+// record says it lies in the page's output file, when nothing the Markdown read
+// changed: the same body key, and every recorded read answering as it did. It
+// also takes what else the Markdown made from the record: headings, formulas,
+// diagrams, and the links (returned as the log, which is nil when the body
+// must render). The page's words and reading time come from its source, which
+// is the same; its search entry's text is the last build's (pageBody).
+func (r *run) lastBody(p *Page, c *cachedPage, bodyKey, rel string) (*linkLog, error) {
+	if c == nil || c.Body.Key != bodyKey || c.Body.At < 0 || !c.readsUnchanged(r.ix.current) {
+		return nil, nil
 	}
-	if err := r.out.write(rel, buf.Bytes()); err != nil {
-		return nil, err
+	if c.Page.HasMath && !r.out.had(mathCSSPath(rel)) {
+		return nil, nil // its formulas' stylesheet is not where the last build's record says
 	}
-	if p.mathCSS != nil {
-		if err := r.out.write(mathCSSPath(rel), p.mathCSS); err != nil {
+	if p.reused && len(p.Params) > 0 {
+		// The layout reads the params, which the cache keeps as JSON (numbers
+		// become floats, dates strings): the source's own, as a render reads them.
+		fresh, err := readPage(r.b.fsys, p.File)
+		if err != nil {
 			return nil, err
 		}
+		p.Params = fresh.Params
 	}
-	r.mu.Lock()
-	r.rendered++
-	r.mu.Unlock()
-	r.remember(p, key, log)
-	p.src, p.Content, p.mathCSS = nil, "", nil // written: let the memory go
+	body, ok := r.out.readBack(rel, c.Body.At, c.Body.Len, c.Body.Hash) // output.go
+	if !ok {
+		return nil, nil
+	}
+	p.Content = template.HTML(unsafe.String(unsafe.SliceData(body), len(body))) // body is this page's own copy
+	p.TOC, p.HasMath, p.HasDiagram = c.Page.TOC, c.Page.HasMath, c.Page.HasDiagram
+	if err := embedVideo(r.md, p, r.theme.T("video_watch")+": "); err != nil { // render.go: it shows the title
+		return nil, err
+	}
+	log := r.lastLinks(c)
+	for k, v := range c.reads() {
+		log.reads.Read(k, v)
+	}
 	return log, nil
+}
+
+// lastLinks returns the links to headings a page's record lists, to the pages
+// this build has: what checkFragments checks of it.
+func (r *run) lastLinks(c *cachedPage) *linkLog {
+	log := &linkLog{}
+	for _, f := range c.Frags {
+		if t := r.ix.byFile[f.Target]; t != nil {
+			log.frags = append(log.frags, fragmentRef{target: t, fragment: f.Fragment, dest: f.Dest})
+		}
+	}
+	return log
+}
+
+// bodyIn returns where a page's output holds its body, or -1. The layout
+// writes Content as it is (template.HTML): its first copy is looked for, by its
+// first bytes and then whole.
+func bodyIn(out []byte, body string) int {
+	if body == "" {
+		return 0
+	}
+	head := body[:min(len(body), 64)]
+	for from := 0; ; {
+		i := strings.Index(unsafe.String(unsafe.SliceData(out[from:]), len(out)-from), head)
+		if i < 0 {
+			return -1
+		}
+		i += from
+		if len(out)-i >= len(body) && string(out[i:i+len(body)]) == body {
+			return i
+		}
+		from = i + 1
+	}
 }
 
 // executeLayout executes p's layout into buf, with the parts made once per
@@ -591,8 +711,9 @@ func (r *run) courseOutline() (template.HTML, error) {
 	return r.outlineHTML, r.outlineErr
 }
 
-// remember records p in the state for the next build.
-func (r *run) remember(p *Page, key string, log *linkLog) {
+// remember records p in the state for the next build, with where its body
+// lies in its output.
+func (r *run) remember(p *Page, key string, log *linkLog, body bodySpan) {
 	if p.Hash == "" {
 		return // made up by the graph (a module folder without _index.md): no source
 	}
@@ -603,7 +724,7 @@ func (r *run) remember(p *Page, key string, log *linkLog) {
 	// every page's words alive to the end of the build, and in the cache.
 	snap.searchBody, snap.bodyRead, snap.mathCSS = nil, false, nil
 	snap.rec, snap.recOf = nil, nil // no chain of past states kept alive
-	c := &cachedPage{Page: snap, RenderKey: key, Reads: log.reads.Reads()}
+	c := &cachedPage{Page: snap, RenderKey: key, Reads: log.reads.Reads(), Body: body}
 	for _, f := range log.frags {
 		c.Frags = append(c.Frags, cachedFrag{Target: f.target.File, Fragment: f.fragment, Dest: f.dest})
 	}

@@ -39,8 +39,8 @@ func (t *Theme) executeHTML(name string, data any) (template.HTML, error) {
 	return template.HTML(b), err
 }
 
-// renderBody renders p's Markdown into p.Content, p.TOC and p.VideoEmbed. Broken
-// links become an *Error at the file's own line.
+// renderBody renders p's Markdown into p.Content and p.TOC, and its video into
+// p.VideoEmbed. Broken links become an *Error at the file's own line.
 func renderBody(md *markdown.Renderer, ix *linkIndex, cfg *Config, sd *SiteData, p *Page, log *linkLog, watchLabel string) error {
 	file := path.Join(ContentDir, p.File)
 	res, err := md.RenderPage(p.src, markdown.Env{
@@ -73,7 +73,16 @@ func renderBody(md *markdown.Renderer, ix *linkIndex, cfg *Config, sd *SiteData,
 	for _, h := range res.TOC {
 		p.TOC = append(p.TOC, Heading{Level: h.Level, ID: h.ID, Text: h.Text})
 	}
+	return embedVideo(md, p, watchLabel)
+}
+
+// embedVideo sets p.VideoEmbed from p.Video. It is not Markdown, and reads the
+// page's title: a page whose body is the last build's (pages.go, lastBody)
+// makes it again.
+func embedVideo(md *markdown.Renderer, p *Page, watchLabel string) error {
+	p.VideoEmbed = ""
 	if p.Video != "" {
+		file := path.Join(ContentDir, p.File)
 		embed, ok := md.VideoEmbed(p.Video, p.Title)
 		if !ok {
 			// Not a player cohort knows: the author said it is the lesson's video, so link it.

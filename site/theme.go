@@ -35,6 +35,10 @@ type Theme struct {
 	// only to mark the link to the current page: every lesson page has the same
 	// header, executed once per build (PageData.Header).
 	themeHeader bool
+	// ownShortcodes is set when the theme or course defines shortcodes
+	// (layouts/shortcodes/): they see the whole page and site, so a page's
+	// body depends on all its page's render key covers (pages.go, renderKey).
+	ownShortcodes bool
 	// escaped names the layouts escaped at load, the only ones the build may
 	// execute by name (executeLayout): executing any other would escape again
 	// the partials it calls, whose escapers fuseEscapers already replaced.
@@ -179,7 +183,9 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 		// executed), no later Execute escapes again a template whose
 		// escapers fuseEscapers replaced, which would add them once more.
 		pageData, standalone := standaloneLayouts[name]
-		if shortcode := strings.HasPrefix(name, shortcodeDir); standalone || shortcode {
+		shortcode := strings.HasPrefix(name, shortcodeDir)
+		t.ownShortcodes = t.ownShortcodes || shortcode
+		if standalone || shortcode {
 			entries = append(entries, name)
 			notPageData[name] = !pageData
 		}
