@@ -483,7 +483,7 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	}
 	r.mu.Lock()
 	r.rendered++
-	if fresh {
+	if fresh && p.Hash != "" { // a page the graph made up has no Markdown to speak of
 		r.markdown++
 	}
 	r.mu.Unlock()
