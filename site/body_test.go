@@ -151,3 +151,49 @@ func TestBodyKeptAroundNewLayout(t *testing.T) {
 		os.RemoveAll(clean)
 	}
 }
+
+// TestOwnShortcodesRenderBodyAgain: a course's own shortcode sees the whole
+// page, its neighbours too, so with one a body is never kept when anything
+// around it changed: a lesson whose shortcode shows the next lesson's title
+// shows the new one.
+func TestOwnShortcodesRenderBodyAgain(t *testing.T) {
+	dir := course(t, `
+-- course.toml --
+title = "Shortcodes"
+base_url = "https://example.org/"
+-- layouts/shortcodes/next.html --
+{{with .Page.Next}}Next: {{.Title}}{{end}}
+-- content/01-mod/_index.md --
++++
+title = "Module"
++++
+-- content/01-mod/l1.md --
++++
+title = "First"
+weight = 1
++++
+Before {{< next >}} after.
+-- content/01-mod/l2.md --
++++
+title = "Second"
+weight = 2
++++
+Text.
+`)
+	mustBuild(t, dir)
+	name := filepath.Join(dir, "content", "01-mod", "l2.md")
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(strings.Replace(string(data), "Second", "Renamed", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := mustBuild(t, dir)
+	if got := read(t, filepath.Join(dir, "public"), "01-mod/l1/index.html"); !strings.Contains(got, "Before Next: Renamed") {
+		t.Errorf("the first lesson's shortcode does not show the next lesson's new title:\n%s", got)
+	}
+	if res.Markdown < 2 {
+		t.Errorf("the Markdown of %d pages ran, want the renamed lesson's and the one whose shortcode shows it", res.Markdown)
+	}
+}

@@ -573,7 +573,7 @@ func bodyIn(out []byte, body string) int {
 	if body == "" {
 		return 0
 	}
-	head := body[:min(len(body), 64)]
+	head := body[:min(len(body), 31)] // short enough for the vector search (bytealg.MaxLen)
 	for from := 0; ; {
 		i := strings.Index(unsafe.String(unsafe.SliceData(out[from:]), len(out)-from), head)
 		if i < 0 {
