@@ -159,6 +159,11 @@ type Module struct {
 	Dir     string  // folder name under content/
 	// Duration is the sum of its lessons' reading times.
 	Duration time.Duration
+
+	// parts holds what the build rendered ahead of the pages of each partial
+	// the layouts call with modulePart, by name (run.moduleParts); set anew
+	// by every build, so a module the graph kept holds none of the last's.
+	parts map[string]template.HTML
 }
 
 // Course is the whole course graph, built from content/ and course.toml.
