@@ -161,6 +161,7 @@ func (r *run) render() (*state, error) {
 	if sidebar.AllLessons {
 		sidebarKey = r.outline
 	}
+	r.moduleParts(modKeys, everything) // before anything that may call modulePart, the sidebars too
 	// Each module's sidebar, rendered on all cores when the last build's does
 	// not do (a cold build: a hundred templates, a tenth of a second on one core).
 	navs, navKeys := make([]template.HTML, len(c.Modules)), make([]string, len(c.Modules))
@@ -188,9 +189,6 @@ func (r *run) render() (*state, error) {
 		r.modKeys[m] = navKeys[i]
 		r.navs[m] = navs[i]
 		r.next.Navs[navKeys[i]] = navs[i]
-	}
-	if err := r.moduleParts(modKeys, everything); err != nil {
-		return nil, err
 	}
 	pk := newKeyer().str(everything)
 	for _, p := range c.Pages {
@@ -582,58 +580,67 @@ func markCurrent(nav template.HTML, url string) template.HTML {
 		`<a href="`+template.HTMLEscapeString(url)+`" aria-current="page">`, 1))
 }
 
-// moduleParts renders, for every module, the partials the layouts call with
-// modulePart (Theme.moduleParts): the outline's and the home page's part of
-// each module. A module whose key (modKeys, what its navigation shows, with
-// everything when a course's layout reads any page) is the last build's keeps
-// the last build's parts, from the state as the navigation does: after one
-// edit, a list of every lesson executes one module's lessons again, not ten
-// thousand (6 µs each), in serve and in a new process alike.
-func (r *run) moduleParts(modKeys []string, everything string) error {
-	c, names := r.course, r.theme.moduleParts
-	parts, keys := make([]template.HTML, len(c.Modules)*len(names)), make([]string, len(c.Modules)*len(names))
-	var redo []int
-	for i := range c.Modules {
-		for j, name := range names {
-			x := i*len(names) + j
-			keys[x] = newKeyer().str(modulePartFunc, name, modKeys[i], everything).sum()
-			var ok bool
-			if parts[x], ok = r.prev.nav(keys[x]); !ok {
-				redo = append(redo, x)
+// moduleParts gives every module this build's parts (Module.parts): for
+// each partial the layouts call with modulePart (Theme.moduleParts), the last
+// build's output when the module's key (modKeys: what its navigation shows,
+// with everything when a course's layout reads any page) is unchanged, else
+// the partial executed the first time a layout asks for it. After one edit, a
+// list of every lesson (the outline, the home page's module cards) executes
+// one module's lessons again, not ten thousand (6 µs each), in serve and in a
+// new process alike; a part no layout asks for (the sidebars' entries of a
+// large course) is never executed. Every part is kept in the state, used in
+// this build or not, for the next build that shows it.
+func (r *run) moduleParts(modKeys []string, everything string) {
+	names := r.theme.moduleParts
+	for i, m := range r.course.Modules {
+		ps := make(map[string]*modulePart, len(names))
+		for _, name := range names {
+			p := &modulePart{r: r, m: m, name: name, key: newKeyer().str(modulePartFunc, name, modKeys[i], everything).sum()}
+			if h, ok := r.prev.nav(p.key); ok {
+				p.html, p.done = h, true
+				r.next.Navs[p.key] = h
 			}
+			ps[name] = p
 		}
+		m.parts = ps
 	}
-	// Rendered on all cores when not kept: a cold build's whole-course lists,
-	// split by module, no longer wait on one core each.
-	errs := make([]error, len(redo))
-	if err := parallel(r.ctx, len(redo), func(k int) error {
-		x := redo[k]
-		m, name := c.Modules[x/len(names)], names[x%len(names)]
-		if parts[x], errs[k] = r.theme.executeHTML(name, m); errs[k] != nil {
-			errs[k] = fmt.Errorf("render %s of %s: %w", name, m.Dir, errs[k])
+}
+
+// modulePart is one module's part of a whole-course list in one build
+// (run.moduleParts), rendered at most once and only when a layout asks.
+type modulePart struct {
+	r    *run
+	m    *Module
+	name string // the partial
+	key  string // its key among the state's Navs
+	once sync.Once
+	done bool // html is the last build's (set before any page renders)
+	html template.HTML
+	err  error
+}
+
+// get returns the part, executing the partial the first time it is asked for
+// when the last build's cannot do. Safe for concurrent use.
+func (p *modulePart) get() (template.HTML, error) {
+	if p.done {
+		return p.html, nil
+	}
+	p.once.Do(func() {
+		p.html, p.err = p.r.theme.executeHTML(p.name, p.m)
+		if p.err != nil {
+			p.err = fmt.Errorf("render %s of %s: %w", p.name, p.m.Dir, p.err)
+			return
 		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	for _, err := range errs { // a broken partial: said once, for the first module
-		if err != nil {
-			return err
-		}
-	}
-	for i, m := range c.Modules {
-		m.parts = make(map[string]template.HTML, len(names))
-		for j, name := range names {
-			m.parts[name] = parts[i*len(names)+j]
-			r.next.Navs[keys[i*len(names)+j]] = parts[i*len(names)+j]
-		}
-	}
-	return nil
+		p.r.mu.Lock()
+		p.r.next.Navs[p.key] = p.html
+		p.r.mu.Unlock()
+	})
+	return p.html, p.err
 }
 
 // courseOutline renders partials/outline.html once per build, and only for the
 // pages that show it (home, search, 404): it lists every lesson, each module's
-// through its part when the outline calls modulePart (moduleParts).
+// through its part when the outline calls modulePart (run.moduleParts).
 func (r *run) courseOutline() (template.HTML, error) {
 	r.outlineOnce.Do(func() {
 		r.outlineHTML, r.outlineErr = r.theme.executeHTML("partials/outline.html", r.course)

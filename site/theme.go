@@ -52,13 +52,13 @@ type Theme struct {
 // every lesson costs one module's lessons after an edit, not the course's.
 const modulePartFunc = "modulePart"
 
-// modulePart is modulePartFunc: m's part as this build rendered it beforehand,
-// or, outside a build or for a module it did not render, the partial executed
-// now. Either way the bytes are the partial's with m as dot.
+// modulePart is modulePartFunc: m's part in this build (run.moduleParts), or,
+// outside a build, the partial executed now. Either way the bytes are the
+// partial's with m as dot.
 func (t *Theme) modulePart(name string, m *Module) (template.HTML, error) {
 	if m != nil {
-		if h, ok := m.parts[name]; ok {
-			return h, nil
+		if p := m.parts[name]; p != nil && p.r.theme == t {
+			return p.get()
 		}
 	}
 	return t.executeHTML(name, m)
