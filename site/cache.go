@@ -27,7 +27,8 @@ type state struct {
 	Key     string
 	Files   map[string]*cachedPage // by content-relative path
 	Outputs map[string]string      // output path → hash
-	// Navs holds each module's rendered navigation by module key.
+	// Navs holds what is rendered once per module, by key: its navigation
+	// (by its module key), and its parts of whole-course lists (run.moduleParts).
 	Navs map[string]template.HTML
 	// Special holds the render key of outputs that are not pages (search, 404).
 	Special map[string]string

@@ -159,6 +159,11 @@ type Module struct {
 	Dir     string  // folder name under content/
 	// Duration is the sum of its lessons' reading times.
 	Duration time.Duration
+
+	// parts holds the module's part of each partial the layouts call with
+	// modulePart, by name (run.moduleParts): set anew by every build before
+	// any layout executes, so a module the graph kept holds none of the last's.
+	parts map[string]*modulePart
 }
 
 // Course is the whole course graph, built from content/ and course.toml.

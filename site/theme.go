@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"text/template/parse"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -43,6 +44,28 @@ type Theme struct {
 	// execute by name (executeLayout): executing any other would escape again
 	// the partials it calls, whose escapers fuseEscapers already replaced.
 	escaped map[string]bool
+	// moduleParts names, in order, the partials the layouts call with
+	// modulePart: the build renders each once per module (run.moduleParts).
+	moduleParts []string
+}
+
+// modulePartFunc is the template function that puts one module's part of a
+// whole-course list into a layout: {{modulePart "partials/outline-module.html" .}}
+// with dot a *Module. The build renders each such partial once per module and
+// keeps it while the module's key is unchanged (run.moduleParts), so a list of
+// every lesson costs one module's lessons after an edit, not the course's.
+const modulePartFunc = "modulePart"
+
+// modulePart is modulePartFunc: m's part in this build (run.moduleParts), or,
+// outside a build, the partial executed now. Either way the bytes are the
+// partial's with m as dot.
+func (t *Theme) modulePart(name string, m *Module) (template.HTML, error) {
+	if m != nil {
+		if p := m.parts[name]; p != nil && p.r.theme == t {
+			return p.get()
+		}
+	}
+	return t.executeHTML(name, m)
 }
 
 // standaloneLayouts are the partials the build executes by themselves, not
@@ -137,7 +160,8 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 	}
 
 	funcs := funcMap(cfg, t.strings)
-	t.templates = template.New("").Funcs(funcs).Funcs(escapeFuncs()) // theme_escape.go
+	t.templates = template.New("").Funcs(funcs).Funcs(escapeFuncs()). // theme_escape.go
+										Funcs(template.FuncMap{modulePartFunc: t.modulePart})
 	names := make([]string, 0, len(layouts))
 	for name := range layouts {
 		names = append(names, name)
@@ -167,6 +191,11 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 			return nil, &Error{File: path.Join("layouts", name), Err: fmt.Errorf("theme %q has no layout %s", cfg.Theme, name)}
 		}
 	}
+	parts, err := modulePartsIn(t.templates)
+	if err != nil {
+		return nil, err
+	}
+	t.moduleParts = parts
 	t.themeHeader = !slices.ContainsFunc(headerPartials, func(name string) bool {
 		// Defined by a file of the course: its own partial, or a {{define}} in another layout.
 		tmpl := t.templates.Lookup(name)
@@ -183,6 +212,9 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 		// executed), no later Execute escapes again a template whose
 		// escapers fuseEscapers replaced, which would add them once more.
 		pageData, standalone := standaloneLayouts[name]
+		if slices.Contains(t.moduleParts, name) {
+			standalone = true // executed with a *Module
+		}
 		shortcode := strings.HasPrefix(name, shortcodeDir)
 		t.ownShortcodes = t.ownShortcodes || shortcode
 		if standalone || shortcode {
@@ -201,6 +233,55 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 	fuseEscapers(t.templates) // theme_escape.go
 	t.Key = fmt.Sprintf("%x", h.Sum(nil))
 	return t, nil
+}
+
+// modulePartsIn returns the partials the templates of ts call with
+// modulePartFunc, sorted. The name must be a quoted string naming a layout:
+// the build renders those partials ahead, escaped at load, and one named by
+// a variable would be known only while a page executes.
+func modulePartsIn(ts *template.Template) ([]string, error) {
+	var names []string
+	var bad error
+	for _, tmpl := range ts.Templates() {
+		if tmpl.Tree == nil || tmpl.Tree.Root == nil {
+			continue
+		}
+		inspect(tmpl.Tree.Root, func(n parse.Node) { // theme_site.go
+			c, ok := n.(*parse.CommandNode)
+			if !ok || len(c.Args) == 0 {
+				return
+			}
+			if id, ok := c.Args[0].(*parse.IdentifierNode); !ok || id.Ident != modulePartFunc {
+				return
+			}
+			if bad != nil {
+				return // said once, for the first
+			}
+			var name string
+			if len(c.Args) == 3 {
+				if s, ok := c.Args[1].(*parse.StringNode); ok {
+					name = s.Text
+				}
+			}
+			at, _ := tmpl.Tree.ErrorContext(c) // "partials/x.html:3:14"
+			switch {
+			case name == "":
+				bad = fmt.Errorf("%s: %s takes a partial's name as a quoted string, then the module: {{%s \"partials/x.html\" .}}", at, modulePartFunc, modulePartFunc)
+			case ts.Lookup(name) == nil:
+				bad = fmt.Errorf("%s: %s: no layout %s", at, modulePartFunc, name)
+			default:
+				names = append(names, name)
+			}
+			if bad != nil {
+				bad = &Error{File: path.Join("layouts", tmpl.Tree.ParseName), Err: bad}
+			}
+		})
+	}
+	if bad != nil {
+		return nil, bad
+	}
+	slices.Sort(names)
+	return slices.Compact(names), nil
 }
 
 // walkFiles calls fn with the path below dir of every regular file in fsys; a

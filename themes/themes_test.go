@@ -122,6 +122,13 @@ func funcs(ui map[string]string, basePath, baseURL string) template.FuncMap {
 func parseTheme(t *testing.T, fsys fs.FS, fm template.FuncMap) *template.Template {
 	t.Helper()
 	set := template.New("").Funcs(fm)
+	// modulePart executes the partial with the module, as the build does
+	// when it has not rendered the module's part ahead.
+	set.Funcs(template.FuncMap{"modulePart": func(name string, m *site.Module) (template.HTML, error) {
+		var b bytes.Buffer
+		err := set.ExecuteTemplate(&b, name, m)
+		return template.HTML(b.String()), err
+	}})
 	err := fs.WalkDir(fsys, "layouts", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
