@@ -68,11 +68,7 @@ func BenchmarkBuildCold(b *testing.B) {
 // with the cache written later.
 func BenchmarkRebuildOneLesson(b *testing.B) {
 	src := benchCourse(b, benchLessons())
-	work := b.TempDir()
-	bl := NewBuilder(Options{Source: src, Out: filepath.Join(work, "public"), CacheDir: filepath.Join(work, "cache"), DeferCacheSave: true})
-	if _, err := bl.Build(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	bl := serveBuilt(b, src)
 	lesson := firstLesson(b, src)
 	orig, _ := os.ReadFile(lesson)
 	defer os.WriteFile(lesson, orig, 0o644)
@@ -130,31 +126,14 @@ func firstLesson(b *testing.B, src string) string {
 // cmd/cohort's BenchmarkBuildOneEdit times the same with the process start.
 func BenchmarkFreshOneEdit(b *testing.B) {
 	src := benchCourse(b, benchLessons())
-	work := b.TempDir()
-	o := Options{Source: src, Out: filepath.Join(work, "public"), CacheDir: filepath.Join(work, "cache")}
-	if _, err := Build(context.Background(), o); err != nil {
-		b.Fatal(err)
-	}
+	o := freshBuilt(b, src)
 	lessons := benchLessonFiles(b, src)
-	originals := map[string][]byte{}
-	defer func() {
-		for name, data := range originals {
-			os.WriteFile(name, data, 0o644)
-		}
-	}()
+	original := benchOriginals(b)
 	defer benchProfile(b)()
-	sums := map[string]float64{}
-	var names []string
+	var steps stepTimes
 	for i := 0; b.Loop(); i++ {
 		lesson := lessons[(i*7919)%len(lessons)] // a prime stride: spread over modules
-		data, err := os.ReadFile(lesson)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, ok := originals[lesson]; !ok {
-			originals[lesson] = data
-		}
-		if err := os.WriteFile(lesson, fmt.Appendf(data, "\nA sentence added by the benchmark, edit %d.\n", i), 0o644); err != nil {
+		if err := os.WriteFile(lesson, fmt.Appendf(bytes.Clone(original(lesson)), "\nA sentence added by the benchmark, edit %d.\n", i), 0o644); err != nil {
 			b.Fatal(err)
 		}
 		res, err := Build(context.Background(), o)
@@ -164,15 +143,82 @@ func BenchmarkFreshOneEdit(b *testing.B) {
 		if res.Rendered == 0 {
 			b.Fatal("the edited lesson was not rendered")
 		}
-		for _, s := range res.Steps {
-			if _, ok := sums[s.Name]; !ok {
-				names = append(names, s.Name)
-			}
-			sums[s.Name] += float64(s.Duration.Microseconds()) / 1000
-		}
+		steps.add(res.Steps)
 	}
-	for _, n := range names {
-		b.ReportMetric(sums[n]/float64(b.N), strings.ReplaceAll(n, " ", "-")+"-ms")
+	steps.report(b)
+}
+
+// freshBuilt builds the course src once into a folder of the benchmark's and
+// returns the options with which each iteration builds it again, as
+// `cohort build` does in a new process: a new Builder, knowing only what the
+// cache folder and the output hold.
+func freshBuilt(b *testing.B, src string) Options {
+	b.Helper()
+	work := b.TempDir()
+	o := Options{Source: src, Out: filepath.Join(work, "public"), CacheDir: filepath.Join(work, "cache")}
+	if _, err := Build(context.Background(), o); err != nil {
+		b.Fatal(err)
+	}
+	return o
+}
+
+// serveBuilt returns a Builder that has built the course src into a folder
+// of the benchmark's, as `cohort serve` holds one: told what changed, it
+// builds again, and writes its cache only when asked.
+func serveBuilt(b *testing.B, src string) *Builder {
+	b.Helper()
+	work := b.TempDir()
+	bl := NewBuilder(Options{Source: src, Out: filepath.Join(work, "public"), CacheDir: filepath.Join(work, "cache"), DeferCacheSave: true})
+	if _, err := bl.Build(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return bl
+}
+
+// benchOriginals returns what gives each lesson's bytes as they were before
+// the benchmark first edited it; they are put back when the benchmark ends.
+func benchOriginals(b *testing.B) (original func(lesson string) []byte) {
+	originals := map[string][]byte{}
+	b.Cleanup(func() {
+		for name, data := range originals {
+			os.WriteFile(name, data, 0o644)
+		}
+	})
+	return func(lesson string) []byte {
+		data, ok := originals[lesson]
+		if !ok {
+			var err error
+			if data, err = os.ReadFile(lesson); err != nil {
+				b.Fatal(err)
+			}
+			originals[lesson] = data
+		}
+		return data
+	}
+}
+
+// stepTimes adds up the steps of a benchmark's builds (Result.Steps) and
+// reports each one's mean in ms per build, in the order the builds took them.
+type stepTimes struct {
+	sums  map[string]float64
+	names []string
+}
+
+func (st *stepTimes) add(steps []Step) {
+	if st.sums == nil {
+		st.sums = map[string]float64{}
+	}
+	for _, s := range steps {
+		if _, ok := st.sums[s.Name]; !ok {
+			st.names = append(st.names, s.Name)
+		}
+		st.sums[s.Name] += float64(s.Duration.Microseconds()) / 1000
+	}
+}
+
+func (st *stepTimes) report(b *testing.B) {
+	for _, n := range st.names {
+		b.ReportMetric(st.sums[n]/float64(b.N), strings.ReplaceAll(n, " ", "-")+"-ms")
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -34,47 +33,23 @@ func retitle(b *testing.B, lesson string, orig []byte, i int) {
 // BenchmarkFreshOneEdit, with the pages whose Markdown ran.
 func BenchmarkFreshRetitle(b *testing.B) {
 	src := benchCourse(b, benchLessons())
-	work := b.TempDir()
-	o := Options{Source: src, Out: filepath.Join(work, "public"), CacheDir: filepath.Join(work, "cache")}
-	if _, err := Build(context.Background(), o); err != nil {
-		b.Fatal(err)
-	}
+	o := freshBuilt(b, src)
 	lessons := benchLessonFiles(b, src)
-	originals := map[string][]byte{}
-	defer func() {
-		for name, data := range originals {
-			os.WriteFile(name, data, 0o644)
-		}
-	}()
+	original := benchOriginals(b)
 	defer benchProfile(b)()
-	sums := map[string]float64{}
-	var names []string
+	var steps stepTimes
 	markdown, rendered := 0, 0
 	for i := 0; b.Loop(); i++ {
 		lesson := lessons[(i*7919)%len(lessons)] // a prime stride: spread over modules
-		if _, ok := originals[lesson]; !ok {
-			data, err := os.ReadFile(lesson)
-			if err != nil {
-				b.Fatal(err)
-			}
-			originals[lesson] = data
-		}
-		retitle(b, lesson, originals[lesson], i)
+		retitle(b, lesson, original(lesson), i)
 		res, err := Build(context.Background(), o)
 		if err != nil {
 			b.Fatal(err)
 		}
 		markdown, rendered = markdown+res.Markdown, rendered+res.Rendered
-		for _, s := range res.Steps {
-			if _, ok := sums[s.Name]; !ok {
-				names = append(names, s.Name)
-			}
-			sums[s.Name] += float64(s.Duration.Microseconds()) / 1000
-		}
+		steps.add(res.Steps)
 	}
-	for _, n := range names {
-		b.ReportMetric(sums[n]/float64(b.N), strings.ReplaceAll(n, " ", "-")+"-ms")
-	}
+	steps.report(b)
 	b.ReportMetric(float64(rendered)/float64(b.N), "laid-out/op")
 	b.ReportMetric(float64(markdown)/float64(b.N), "markdown/op")
 }
@@ -84,11 +59,7 @@ func BenchmarkFreshRetitle(b *testing.B) {
 // again; its module's pages take their bodies from their output files.
 func BenchmarkRebuildRetitle(b *testing.B) {
 	src := benchCourse(b, benchLessons())
-	work := b.TempDir()
-	bl := NewBuilder(Options{Source: src, Out: filepath.Join(work, "public"), CacheDir: filepath.Join(work, "cache"), DeferCacheSave: true})
-	if _, err := bl.Build(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	bl := serveBuilt(b, src)
 	lesson := firstLesson(b, src)
 	orig, err := os.ReadFile(lesson)
 	if err != nil {

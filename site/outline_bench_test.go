@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -39,15 +38,10 @@ func benchEditedLesson(b *testing.B) (src, lesson string, orig []byte) {
 // the whole-course lists (the outline, the home page's module cards).
 func BenchmarkFreshReadingTimeEdit(b *testing.B) {
 	src, lesson, orig := benchEditedLesson(b)
-	work := b.TempDir()
-	o := Options{Source: src, Out: filepath.Join(work, "public"), CacheDir: filepath.Join(work, "cache")}
-	if _, err := Build(context.Background(), o); err != nil {
-		b.Fatal(err)
-	}
+	o := freshBuilt(b, src)
 	longer := append(bytes.Clone(orig), outlineBenchSentence...)
 	defer benchProfile(b)()
-	sums := map[string]float64{}
-	var names []string
+	var steps stepTimes
 	for i := 0; b.Loop(); i++ {
 		data := longer
 		if i%2 == 1 {
@@ -63,16 +57,9 @@ func BenchmarkFreshReadingTimeEdit(b *testing.B) {
 		if res.Rendered == 0 {
 			b.Fatal("the edited lesson was not rendered")
 		}
-		for _, s := range res.Steps {
-			if _, ok := sums[s.Name]; !ok {
-				names = append(names, s.Name)
-			}
-			sums[s.Name] += float64(s.Duration.Microseconds()) / 1000
-		}
+		steps.add(res.Steps)
 	}
-	for _, n := range names {
-		b.ReportMetric(sums[n]/float64(b.N), strings.ReplaceAll(n, " ", "-")+"-ms")
-	}
+	steps.report(b)
 }
 
 // BenchmarkServeTitleEdit is serve's rebuild after one lesson's title changed:
@@ -81,11 +68,7 @@ func BenchmarkFreshReadingTimeEdit(b *testing.B) {
 // changes the lesson's card in its module's navigation and in the outline.
 func BenchmarkServeTitleEdit(b *testing.B) {
 	src, lesson, orig := benchEditedLesson(b)
-	work := b.TempDir()
-	bl := NewBuilder(Options{Source: src, Out: filepath.Join(work, "public"), CacheDir: filepath.Join(work, "cache"), DeferCacheSave: true})
-	if _, err := bl.Build(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	bl := serveBuilt(b, src)
 	const title = `title = "Team active formeel summarise module network"`
 	if !bytes.Contains(orig, []byte(title)) {
 		b.Skipf("%s has no %s", outlineBenchLesson, title)
