@@ -102,6 +102,8 @@ func (r *run) courseFiles() error {
 		switch f.name {
 		case "sitemap.xml", "lessons.json":
 			if r.assembled(f.name) {
+				// The next build patches the file kept: its entries are where they were.
+				r.setSpecial(entriesKey(f.name), r.prev.special(entriesKey(f.name)))
 				continue
 			}
 		}

@@ -69,30 +69,36 @@ func releases(p *Page) map[string]time.Time {
 	return out
 }
 
-// manifest is lessons.json. The lessons are assembled from each lesson's cached
-// entry; the rest is small.
+// manifest is lessons.json: the last build's file with the changed lessons'
+// entries replaced when it can be (patch.go), else assembled from each
+// lesson's cached entry; the rest is small. Either way it records its
+// entries' lengths for the next build to patch.
 func (r *run) manifest() ([]byte, error) {
+	if data, lengths, ok := r.patchedManifest(); ok {
+		r.setSpecial(entriesKey("lessons.json"), encodeLengths(lengths))
+		return data, nil
+	}
 	head, err := r.manifestHeadJSON()
 	if err != nil {
 		return nil, err
 	}
-	// head ends with `"lessons": []` + "\n}": put the lessons between the brackets.
-	cut := bytes.LastIndex(head, []byte("[]"))
+	// head ends with `"lessons": []` + "\n}": the lessons go between the brackets.
+	l := manifestLayout(head, len(r.course.Lessons))
+	lengths := make([]int, len(r.course.Lessons))
 	var b bytes.Buffer
 	b.Grow(r.prevSize("lessons.json"))
-	b.Write(head[:cut+1])
-	for i, l := range r.course.Lessons {
+	b.Write(l.prefix)
+	for i, p := range r.course.Lessons {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteString("\n    ")
-		b.Write(r.frags(l).Manifest)
+		e := r.frags(p).Manifest
+		lengths[i] = len(e)
+		b.Write(e)
 	}
-	if len(r.course.Lessons) > 0 {
-		b.WriteString("\n  ")
-	}
-	b.Write(head[cut+1:])
-	b.WriteByte('\n')
+	b.Write(l.suffix)
+	r.setSpecial(entriesKey("lessons.json"), encodeLengths(lengths))
 	return b.Bytes(), nil
 }
 

@@ -5,16 +5,28 @@ import (
 	"encoding/xml"
 )
 
-// sitemap lists every page, assembled from each page's cached entry.
+// sitemap lists every page: the last build's file with the changed pages'
+// entries replaced when it can be (patch.go), else assembled from each
+// page's cached entry. Either way it records its entries' lengths for the
+// next build to patch.
 func (r *run) sitemap() ([]byte, error) {
+	if data, lengths, ok := r.patchedSitemap(); ok {
+		r.setSpecial(entriesKey("sitemap.xml"), encodeLengths(lengths))
+		return data, nil
+	}
+	l := sitemapLayout()
+	all := r.course.All()
+	lengths := make([]int, len(all))
 	var b bytes.Buffer
 	b.Grow(r.prevSize("sitemap.xml"))
-	b.WriteString(xml.Header)
-	b.WriteString(`<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n")
-	for _, p := range r.course.All() {
-		b.Write(r.frags(p).Sitemap)
+	b.Write(l.prefix)
+	for i, p := range all {
+		e := r.frags(p).Sitemap
+		lengths[i] = len(e)
+		b.Write(e)
 	}
-	b.WriteString("</urlset>\n")
+	b.Write(l.suffix)
+	r.setSpecial(entriesKey("sitemap.xml"), encodeLengths(lengths))
 	return b.Bytes(), nil
 }
 
