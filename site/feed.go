@@ -185,5 +185,8 @@ func (r *run) keptNewest(n int) ([]*Page, bool) {
 		}
 	}
 	slices.SortFunc(kept, newer) // a kept lesson's date may have moved within them
+	if patchedHook != nil {
+		patchedHook(newestKey)
+	}
 	return kept, true
 }

@@ -128,8 +128,14 @@ func (r *run) patchEntries(name string, l entryLayout, n int, patches []entryPat
 		from = start + len(p.old)
 		lengths[p.at] = len(p.new)
 	}
+	if patchedHook != nil {
+		patchedHook(name)
+	}
 	return append(data, old[from:]...), lengths, true
 }
+
+// patchedHook, when set (by tests), is told each file patchEntries patched.
+var patchedHook func(name string)
 
 // patchedSitemap is sitemap.xml patched from the last build's (patchEntries),
 // when the pages are the last build's in the same order.
