@@ -33,7 +33,7 @@ func TestPatchedWholeCourseFiles(t *testing.T) {
 	}
 	write("course.toml", "title = \"Patch\"\nbase_url = \"https://example.org/\"\nlanguage = \"en\"\n[federation]\nhandle = \"course\"\ndomain = \"example.org\"\n")
 	type lesson struct {
-		rel, title string
+		rel, title  string
 		day, weight int
 	}
 	var lessons []*lesson
