@@ -41,31 +41,26 @@ func (r *run) makeFrags() error {
 	// (the wide key covers their names), whose entries the last build's state
 	// holds, one per page: the count confirms it.
 	lazy := r.visit != nil && len(r.prev.Frags) == len(all)
-	switch {
-	case r.visit == nil:
+	if r.visit == nil {
 		look = make([]int, len(all))
 		for i := range all {
 			look[i] = i
 		}
-	case lazy:
+	} else {
 		// An entry shows its page and its module's title and opening: only the
 		// pages looked at, and the lessons of a module whose page was, can differ.
 		for i, p := range all {
-			if r.visit[p] || (p.Module != nil && r.visit[p.Module.Page]) {
+			switch {
+			case r.visit[p] || (p.Module != nil && r.visit[p.Module.Page]):
 				look = append(look, i)
-			} else if r.isSettled(p) {
-				made[i] = p.frags // the last build's page keeps what it left with it, or nil (affected.go)
-			}
-		}
-	default:
-		for i, p := range all {
-			if r.visit[p] || (p.Module != nil && r.visit[p.Module.Page]) {
-				look = append(look, i)
-			} else if r.isSettled(p) && p.frags != nil {
+			case r.isSettled(p) && p.frags != nil:
 				made[i] = p.frags // the last build's page keeps the entries it left with it (affected.go)
-			} else if f := r.prev.Frags[p.File]; f != nil {
-				made[i] = f
-			} else {
+			case lazy:
+				// left nil: frags takes the last build's from r.next.Frags if a
+				// whole-course file is assembled again
+			case r.prev.Frags[p.File] != nil:
+				made[i] = r.prev.Frags[p.File]
+			default:
 				look = append(look, i)
 			}
 		}

@@ -574,9 +574,9 @@ func bodyIn(out []byte, body string) int {
 	if body == "" {
 		return 0
 	}
-	head := body[:min(len(body), 31)] // short enough for the vector search (bytealg.MaxLen)
+	head := []byte(body[:min(len(body), 31)]) // short enough for the vector search (bytealg.MaxLen)
 	for from := 0; ; {
-		i := strings.Index(unsafe.String(unsafe.SliceData(out[from:]), len(out)-from), head)
+		i := bytes.Index(out[from:], head)
 		if i < 0 {
 			return -1
 		}
