@@ -85,7 +85,7 @@ func (e *MathError) Unwrap() error { return e.Err }
 // part of it, so a new katex.min.js renders everything again.
 func formulaKey(tex string, display bool) string {
 	h := sha256.New()
-	h.Write([]byte(katexVersion))
+	h.Write([]byte(katexVersion()))
 	if display {
 		h.Write([]byte{1})
 	} else {
@@ -95,11 +95,13 @@ func formulaKey(tex string, display bool) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// katexVersion identifies the embedded KaTeX for cache keys.
-var katexVersion = func() string {
+// katexVersion identifies the embedded KaTeX for cache keys. Worked out when
+// a first formula needs it, not while the program starts: digesting the
+// script took about a millisecond of every process, formulas or not.
+var katexVersion = sync.OnceValue(func() string {
 	s := sha256.Sum256([]byte(katexJS))
 	return hex.EncodeToString(s[:8])
-}()
+})
 
 // Render renders one formula, from the caches when it was rendered before.
 func (e *mathEngine) Render(tex string, display bool) (Formula, error) {
