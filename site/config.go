@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"net"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -99,7 +98,7 @@ func (f Federation) JournalTag() string {
 // hashtagPattern is what a course hashtag may be: letters, digits and _,
 // with at least one letter (a tag of digits alone reads as a number, not
 // a tag), at most maxHashtagLen long.
-var hashtagPattern = regexp.MustCompile(`^#?[\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*$`)
+var hashtagPattern = lazyRegexp(`^#?[\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*$`)
 
 // maxHashtagLen bounds the course hashtag: a tag participants type on a
 // phone in every post; longer is a mistake.
@@ -208,9 +207,9 @@ type Cohort struct {
 var Languages = []string{"en", "nl"}
 
 var (
-	handlePattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,30}$`)
-	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-	handleAddress = regexp.MustCompile(`^@?[^@\s]+@[^@\s]+$`)
+	handlePattern = lazyRegexp(`^[A-Za-z0-9_]{1,30}$`)
+	idPattern     = lazyRegexp(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	handleAddress = lazyRegexp(`^@?[^@\s]+@[^@\s]+$`)
 )
 
 func defaultConfig() Config {
@@ -306,14 +305,14 @@ func tomlError(file string, lineOffset int, err error) error {
 			Err: errors.New(pe.Message)}
 	}
 	// Type mismatches are plain errors: "toml: line 3 (last key "weight"): incompatible types: …".
-	if m := typeErrorPattern.FindStringSubmatch(err.Error()); m != nil {
+	if m := typeErrorPattern().FindStringSubmatch(err.Error()); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return &Error{File: file, Line: line + lineOffset, Err: fmt.Errorf("%s: %s", m[2], m[3])}
 	}
 	return &Error{File: file, Err: err}
 }
 
-var typeErrorPattern = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
+var typeErrorPattern = lazyRegexp(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
 
 // Validate checks the values that decoding cannot: URLs, language, handles, cohort ids.
 func (c *Config) Validate() error {
@@ -342,7 +341,7 @@ func (c *Config) Validate() error {
 	}
 	f := c.Federation
 	if f.Handle != "" || f.Domain != "" {
-		if !handlePattern.MatchString(f.Handle) {
+		if !handlePattern().MatchString(f.Handle) {
 			errs = append(errs, fmt.Errorf("federation.handle: %q must be 1-30 letters, digits or _", f.Handle))
 		}
 		if u, err := url.Parse("https://" + f.Domain + "/"); err != nil || u.Host != f.Domain || f.Domain == "" {
@@ -357,11 +356,11 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("federation.moderation: %q is not one of open, pre, participants", f.Moderation))
 	}
-	if tag := f.JournalTag(); f.Hashtag != "" && (!hashtagPattern.MatchString(f.Hashtag) || utf8.RuneCountInString(tag) > maxHashtagLen) {
+	if tag := f.JournalTag(); f.Hashtag != "" && (!hashtagPattern().MatchString(f.Hashtag) || utf8.RuneCountInString(tag) > maxHashtagLen) {
 		errs = append(errs, fmt.Errorf("federation.hashtag: %q must be one word of at most %d letters, digits or _, with a letter, like #socialcourse", f.Hashtag, maxHashtagLen))
 	}
 	for i, m := range f.Moderators {
-		if !handleAddress.MatchString(m) {
+		if !handleAddress().MatchString(m) {
 			errs = append(errs, fmt.Errorf("federation.moderators[%d]: %q is not a fediverse handle like @user@instance.example", i, m))
 		}
 	}
@@ -373,12 +372,12 @@ func (c *Config) Validate() error {
 	seen := map[string]bool{}
 	for i, co := range c.Cohorts {
 		for j, m := range co.Moderators {
-			if !handleAddress.MatchString(m) {
+			if !handleAddress().MatchString(m) {
 				errs = append(errs, fmt.Errorf("cohorts[%d].moderators[%d]: %q is not a fediverse handle like @user@instance.example", i, j, m))
 			}
 		}
 		switch {
-		case !idPattern.MatchString(co.ID):
+		case !idPattern().MatchString(co.ID):
 			errs = append(errs, fmt.Errorf("cohorts[%d].id: %q must be lower-case letters, digits, - or _", i, co.ID))
 		case seen[co.ID]:
 			errs = append(errs, fmt.Errorf("cohorts[%d].id: %q is used twice", i, co.ID))

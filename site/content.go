@@ -505,7 +505,7 @@ func readPage(fsys fs.FS, rel string) (*Page, error) {
 	}
 	if p.ID == "" {
 		p.ID = deriveID(rel)
-	} else if !idPattern.MatchString(p.ID) {
+	} else if !idPattern().MatchString(p.ID) {
 		return nil, &Error{File: file, Line: fieldLine(data, "id"),
 			Err: fmt.Errorf("id: %q must be lower-case letters, digits, - or _ (at most 64)", p.ID)}
 	}

@@ -2,6 +2,8 @@ package site
 
 import (
 	"fmt"
+	"regexp"
+	"sync"
 )
 
 // Error is a problem in an author's file, with the place it was found. Line and Col are
@@ -26,3 +28,10 @@ func (e *Error) Error() string {
 
 // Unwrap returns the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }
+
+// lazyRegexp compiles pattern when it is first used. Compiled while the program
+// starts, the package's patterns took about a millisecond of every process,
+// most of them to read the messages of errors that seldom happen.
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}

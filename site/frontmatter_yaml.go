@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"regexp"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -93,13 +92,13 @@ func yamlKind(n *yaml.Node) string {
 }
 
 // yamlLine finds the line in the library's syntax errors: "yaml: line 3: …".
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLine = lazyRegexp(`^yaml: line (\d+): (.*)$`)
 
 // yamlError turns a YAML syntax error into an Error at its line (the library gives
 // no column). An error without a line is put on the block's first line.
 func yamlError(file string, lineOffset int, block []byte, err error) error {
 	line, msg := 1, err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		fmt.Sscan(m[1], &line)
 		msg = m[2]
 	}

@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -876,7 +875,7 @@ func (l *layoutErrors) add(err error) error {
 
 // templateErrorAt finds the template and line in html/template's messages:
 // "template: lesson.html:12:5: executing ...".
-var templateErrorAt = regexp.MustCompile(`^template: ([^:]+):(\d+)(?::(\d+))?: (.*)$`)
+var templateErrorAt = lazyRegexp(`^template: ([^:]+):(\d+)(?::(\d+))?: (.*)$`)
 
 // err returns one *Error per distinct layout error, at the layout's line.
 func (l *layoutErrors) err() error {
@@ -889,7 +888,7 @@ func (l *layoutErrors) err() error {
 			where = fmt.Sprintf("on %d pages, the first %s", c.pages, c.first.page)
 		}
 		e := &Error{File: path.Join("layouts", c.first.layout), Err: fmt.Errorf("%w (%s)", c.first.err, where)}
-		if m := templateErrorAt.FindStringSubmatch(key); m != nil {
+		if m := templateErrorAt().FindStringSubmatch(key); m != nil {
 			e.File = path.Join("layouts", m[1])
 			e.Line, _ = strconv.Atoi(m[2])
 			e.Col, _ = strconv.Atoi(m[3])

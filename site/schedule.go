@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,13 +26,13 @@ type Opening struct {
 	HasDate   bool
 }
 
-var offsetPattern = regexp.MustCompile(`^(?i)(week|day)\s+(\d{1,3})$`)
+var offsetPattern = lazyRegexp(`^(?i)(week|day)\s+(\d{1,3})$`)
 
 // ParseOpens reads an `opens` value: "week 2", "day 10", "2026-09-21" or
 // "2026-09-21T09:00".
 func ParseOpens(s string) (Opening, error) {
 	s = strings.TrimSpace(s)
-	if m := offsetPattern.FindStringSubmatch(s); m != nil {
+	if m := offsetPattern().FindStringSubmatch(s); m != nil {
 		n, _ := strconv.Atoi(m[2])
 		if n < 1 {
 			return Opening{}, fmt.Errorf("opens: %q: weeks and days count from 1", s)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 	"text/template/parse"
@@ -95,7 +94,7 @@ var headerPartials = []string{"partials/header.html", "partials/search-box.html"
 // names one of these, every page depends on every page (pages.go, courseKey).
 // A match in a comment costs only speed; a template cannot reach a page
 // without naming one of these, as no template function returns pages.
-var reachesPages = regexp.MustCompile(`\.(Course|Prev|Next|Module|Lessons|Modules|Pages|Home|All|Schedules|Archive|Archived|BuildDate)\b`)
+var reachesPages = lazyRegexp(`\.(Course|Prev|Next|Module|Lessons|Modules|Pages|Home|All|Schedules|Archive|Archived|BuildDate)\b`)
 
 type staticFile struct {
 	fsys fs.FS
@@ -175,7 +174,7 @@ func LoadTheme(fsys fs.FS, cfg *Config) (*Theme, error) {
 		}
 		h.Write([]byte(name))
 		h.Write(data)
-		if fromCourse[name] && reachesPages.Match(data) {
+		if fromCourse[name] && reachesPages().Match(data) {
 			t.ReadsCourse = true
 		}
 		if _, err := t.templates.New(name).Parse(string(data)); err != nil {
