@@ -132,4 +132,3 @@ func property(decl string) string {
 	p, _, _ := strings.Cut(decl, ":")
 	return strings.TrimSpace(p)
 }
-
