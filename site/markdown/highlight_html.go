@@ -83,7 +83,7 @@ type codeFormat struct {
 	table       bool // line numbers in a column of their own, when lineNumbers
 	base        int  // the first line's number
 	// highlight holds the ranges of lines, first and last, to mark with class
-	// "hl"; sorted by their first line as chroma sorts them (see lines).
+	// "hl", sorted by their first line.
 	highlight highlightRanges
 }
 
@@ -94,28 +94,22 @@ var plainFormat = codeFormat{base: 1}
 // setHighlight sets the lines to mark, as chroma's HighlightLines option does.
 func (f *codeFormat) setHighlight(ranges [][2]int) {
 	f.highlight = ranges
-	// sort.Sort, as chroma: ranges with the same first line stay in the order
-	// its (unstable) sort leaves them, which decides what is marked.
 	sort.Sort(f.highlight)
 }
 
-// lines yields, for each of n lines, its index and whether it is marked. It
-// walks the ranges as chroma's formatter does (shouldHighlight): it skips the
-// ranges that end before a line but moves its place in them on by at most one
-// per line, so that overlapping ranges mark what they mark in chroma's output.
+// lines yields, for each of n lines, its index and whether it is marked: as
+// chroma's formatter decides (shouldHighlight), when it lies in the first of the
+// sorted ranges that has not ended before it. That is any range's line, but
+// for a range written backwards ("9-4"), which marks none.
 func (f codeFormat) lines(n int) func(yield func(int, bool) bool) {
 	return func(yield func(int, bool) bool) {
-		at := 0
+		at := 0 // the first range that has not ended
 		for i := range n {
 			line := f.base + i
-			j := at
-			for j < len(f.highlight) && line > f.highlight[j][1] {
-				j++
-			}
-			if j > at {
+			for at < len(f.highlight) && line > f.highlight[at][1] {
 				at++
 			}
-			hl := j < len(f.highlight) && line >= f.highlight[j][0] && line <= f.highlight[j][1]
+			hl := at < len(f.highlight) && line >= f.highlight[at][0]
 			if !yield(i, hl) {
 				return
 			}
