@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the expected HTML in testdata/*.txt with what Render gives")
+var update = flag.Bool("update", false, "rewrite the expected HTML in testdata/*.txt with what Render gives, and highlight.css with what chroma gives")
 
 // Case files follow goldmark's extension/_test/*.txt: each case is a name line,
 // optional "key: value" option lines (lang, unsafe, labels as key=value,…), then the

@@ -2,27 +2,27 @@ package markdown
 
 import (
 	"bytes"
-	"fmt"
+	_ "embed" // highlight.css
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/alecthomas/chroma/v2"
-	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/alecthomas/chroma/v2/lexers"
-	"github.com/alecthomas/chroma/v2/styles"
 	"github.com/yuin/goldmark"
-	highlighting "github.com/yuin/goldmark-highlighting/v2"
 	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
 
 // Code is highlighted with CSS classes, never inline styles, so one stylesheet serves
 // light and dark readers (and a strict Content-Security-Policy). These are the chroma
-// styles HighlightCSS writes for the two.
+// styles of that stylesheet, highlight.css: see HighlightCSS.
 const (
 	lightStyle = "github"
 	darkStyle  = "github-dark"
@@ -33,39 +33,152 @@ func highlighter() goldmark.Extender { return codeExtension{} }
 
 type codeExtension struct{}
 
-// classFormatter is the chroma formatter of every code block without options of
-// its own. Safe for concurrent use: its one mutable part, the cache of its
-// styles' classes, has a lock.
-var classFormatter = chromahtml.New(chromahtml.WithClasses(true))
-
 func (codeExtension) Extend(m goldmark.Markdown) {
-	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(newCodeRenderer(), 200)))
+	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(codeRenderer{}, 200)))
 }
 
-// codeRenderer renders fenced code blocks as goldmark-highlighting does
-// (yuin/goldmark-highlighting, highlighting.go, renderFencedCodeBlock), with one
-// chroma formatter shared by every block: the extension makes a formatter, and
-// so works out its style's classes again, for every block (a sixth of the time
-// spent highlighting, in a cold build's profile). A block whose info string has
-// attributes ("```go {linenos=table}") needs a formatter of its own: the
-// extension renders those, as it reads them. TestCodeBlocksAsTheExtension
-// holds the two to the same bytes.
-type codeRenderer struct {
-	formatter *chromahtml.Formatter
-	style     *chroma.Style
-	// withAttrs is goldmark-highlighting's renderer, for blocks with attributes
-	// and the rare block chroma fails to read.
-	withAttrs renderer.NodeRendererFunc
+// codeRenderer renders fenced code blocks as goldmark-highlighting did for cohort
+// (yuin/goldmark-highlighting, highlighting.go, renderFencedCodeBlock, with
+// chroma's HTML formatter in class mode), with writeCode (highlight_html.go) in
+// place of chroma's formatter: the extension, the formatter and chroma's styles
+// registry they import cost every cohort process 9 ms of package init, decoding
+// 74 styles of which the formatter reads none in class mode.
+// TestCodeBlocksAsTheExtension and TestCodeCorpusAsChroma hold the bytes to theirs.
+type codeRenderer struct{}
+
+func (codeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindFencedCodeBlock, renderCodeBlock)
 }
 
-func newCodeRenderer() *codeRenderer {
-	opts := []highlighting.Option{
-		highlighting.WithStyle(lightStyle),
-		highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
+func renderCodeBlock(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkContinue, nil
 	}
-	r := &codeRenderer{formatter: classFormatter, style: styles.Get(lightStyle)}
-	highlighting.NewHTMLRenderer(opts...).RegisterFuncs(captureFunc{&r.withAttrs})
-	return r
+	n := node.(*ast.FencedCodeBlock)
+	lang := n.Language(source)
+	format, nohl := plainFormat, false
+	if attr := fenceAttributes(n, source); attr != nil {
+		format, nohl = fenceFormat(attr)
+	}
+	if !nohl {
+		if lexer := lexerFor(lang); lexer != nil {
+			var code strings.Builder
+			for i := range n.Lines().Len() {
+				line := n.Lines().At(i)
+				code.Write(line.Value(source))
+			}
+			// A lexer that fails is written as an unknown language is, below.
+			if it, err := lexer.Tokenise(nil, code.String()); err == nil {
+				// Writes to memory here: goldmark's writer reports errors on flush.
+				_ = writeCode(w, it.Tokens(), format)
+				return ast.WalkContinue, nil
+			}
+		}
+	}
+	// Not a language chroma knows, or nohl: escaped, as the extension writes it.
+	_, _ = w.WriteString("<pre><code")
+	if lang != nil {
+		_, _ = w.WriteString(` class="language-`)
+		html.DefaultWriter.Write(w, lang)
+		_ = w.WriteByte('"')
+	}
+	_ = w.WriteByte('>')
+	for i := range n.Lines().Len() {
+		line := n.Lines().At(i)
+		html.DefaultWriter.RawWrite(w, line.Value(source))
+	}
+	_, _ = w.WriteString("</code></pre>\n")
+	return ast.WalkContinue, nil
+}
+
+// fenceAttributes returns the lookup of a block's attributes, "```go
+// {linenos=table,hl_lines=[2]}", or nil when it has none: the node's own, or
+// those of its info string from the first '{' on, when that is not its first
+// character and they parse (as goldmark-highlighting, getAttributes). A name
+// given twice has its last value, as when goldmark sets them on a node.
+func fenceAttributes(n *ast.FencedCodeBlock, source []byte) func(name string) (any, bool) {
+	if n.Attributes() != nil {
+		return n.AttributeString
+	}
+	if n.Info == nil {
+		return nil
+	}
+	info := n.Info.Segment.Value(source)
+	at := bytes.IndexByte(info, '{')
+	if at <= 0 {
+		return nil
+	}
+	attrs, ok := parser.ParseAttributes(text.NewReader(info[at:]))
+	if !ok {
+		return nil
+	}
+	return func(name string) (any, bool) {
+		for _, a := range slices.Backward(attrs) {
+			if string(a.Name) == name {
+				return a.Value, true
+			}
+		}
+		return nil, false
+	}
+}
+
+// fenceFormat reads the attributes goldmark-highlighting reads into a block's
+// format: linenos (true, false, "table", "inline", any other word as true),
+// linenostart (a number), hl_lines (numbers and "from-to" ranges, both counted
+// from linenostart), and nohl, which leaves the block
+// unhighlighted. Values of other types are ignored, as the extension ignores
+// them; so is hl_style, a style changing nothing in class mode.
+func fenceFormat(attr func(name string) (any, bool)) (f codeFormat, nohl bool) {
+	f = plainFormat
+	if v, ok := attr("linenostart"); ok {
+		if n, ok := v.(float64); ok {
+			f.base = int(n)
+		}
+	}
+	if v, ok := attr("hl_lines"); ok {
+		if list, ok := v.([]any); ok {
+			var ranges [][2]int
+			for _, l := range list {
+				switch l := l.(type) {
+				case float64:
+					n := int(l) + f.base - 1
+					ranges = append(ranges, [2]int{n, n})
+				case []byte: // "from-to"; a range the extension cannot read it leaves out
+					parts := strings.Split(string(l), "-")
+					from, err := strconv.Atoi(parts[0])
+					if err != nil {
+						continue
+					}
+					to := from
+					if len(parts) > 1 {
+						if to, err = strconv.Atoi(parts[1]); err != nil {
+							continue
+						}
+					}
+					ranges = append(ranges, [2]int{from + f.base - 1, to + f.base - 1})
+				}
+			}
+			f.setHighlight(ranges)
+		}
+	}
+	_, nohl = attr("nohl")
+	if v, ok := attr("linenos"); ok {
+		switch v := v.(type) {
+		case bool:
+			f.lineNumbers = v
+		case []byte:
+			if v != nil {
+				f.lineNumbers = true
+			}
+			switch string(v) {
+			case "table":
+				f.table = true
+			case "inline":
+				f.table = false
+			}
+		}
+	}
+	return f, nohl
 }
 
 // lexerCache keeps chroma's lexer of each fence language, coalesced, or nil for a
@@ -124,162 +237,15 @@ func (w *warmingLexer) Tokenise(options *chroma.TokeniseOptions, text string) (c
 	return w.Lexer.Tokenise(options, text)
 }
 
-// captureFunc keeps the function a node renderer registers for fenced code.
-type captureFunc struct{ fn *renderer.NodeRendererFunc }
-
-func (c captureFunc) Register(k ast.NodeKind, fn renderer.NodeRendererFunc) {
-	if k == ast.KindFencedCodeBlock {
-		*c.fn = fn
-	}
-}
-
-func (r *codeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
-	reg.Register(ast.KindFencedCodeBlock, r.render)
-}
-
-func (r *codeRenderer) render(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
-	if !entering {
-		return ast.WalkContinue, nil
-	}
-	n := node.(*ast.FencedCodeBlock)
-	if n.Attributes() != nil || n.Info != nil && bytes.IndexByte(n.Info.Segment.Value(source), '{') >= 0 {
-		return r.withAttrs(w, source, node, entering)
-	}
-	lang := n.Language(source)
-	lexer := lexerFor(lang)
-	if lexer == nil { // not a language chroma knows: escaped, as the extension writes it
-		_, _ = w.WriteString("<pre><code")
-		if lang != nil {
-			_, _ = w.WriteString(` class="language-`)
-			html.DefaultWriter.Write(w, lang)
-			_ = w.WriteByte('"')
-		}
-		_ = w.WriteByte('>')
-		for i := range n.Lines().Len() {
-			line := n.Lines().At(i)
-			html.DefaultWriter.RawWrite(w, line.Value(source))
-		}
-		_, _ = w.WriteString("</code></pre>\n")
-		return ast.WalkContinue, nil
-	}
-	var code strings.Builder
-	for i := range n.Lines().Len() {
-		line := n.Lines().At(i)
-		code.Write(line.Value(source))
-	}
-	it, err := lexer.Tokenise(nil, code.String())
-	if err != nil {
-		return r.withAttrs(w, source, node, entering)
-	}
-	// Format writes to memory here (goldmark's writer reports errors on flush),
-	// and the extension ignores its error as well.
-	_ = r.formatter.Format(w, r.style, it)
-	return ast.WalkContinue, nil
-}
-
-var highlightCSS = sync.OnceValue(func() []byte {
-	light, dark := themeRules(lightStyle), themeRules(darkStyle)
-	var b bytes.Buffer
-	b.WriteString("/* Code highlighting: chroma styles " + lightStyle + " and " + darkStyle + ". */\n")
-	for _, r := range light {
-		fmt.Fprintf(&b, "%s { %s }\n", r.selector, strings.Join(r.decls, "; "))
-	}
-	// The dark rules must undo whatever the light ones set that the dark theme leaves
-	// alone, or dark text from the light theme would sit on the dark background.
-	// They apply with the system's dark setting unless the reader chose light
-	// with the theme's toggle, and whenever the reader chose dark (data-theme
-	// on <html>, set by the default theme's scripts).
-	var dk bytes.Buffer
-	darkSel := map[string]int{}
-	for i, r := range dark {
-		darkSel[r.selector] = i
-	}
-	lightSel := map[string]int{}
-	for i, r := range light {
-		lightSel[r.selector] = i
-	}
-	write := func(sel string, decls []string, lightDecls []string) {
-		for _, d := range lightDecls {
-			prop := property(d)
-			reset, ok := cssResets[prop]
-			if !ok || slices.ContainsFunc(decls, func(d string) bool { return property(d) == prop }) {
-				continue
-			}
-			decls = append(decls, prop+": "+reset)
-		}
-		if len(decls) > 0 {
-			fmt.Fprintf(&dk, "%s%s { %s }\n", darkPrefix, sel, strings.Join(decls, "; "))
-		}
-	}
-	for _, r := range dark {
-		var ld []string
-		if i, ok := lightSel[r.selector]; ok {
-			ld = light[i].decls
-		}
-		write(r.selector, slices.Clone(r.decls), ld)
-	}
-	for _, r := range light {
-		if _, ok := darkSel[r.selector]; !ok {
-			write(r.selector, nil, r.decls)
-		}
-	}
-	b.WriteString("@media (prefers-color-scheme: dark) {\n")
-	b.WriteString(strings.ReplaceAll(dk.String(), darkPrefix, `:root:not([data-theme="light"]) `))
-	b.WriteString("}\n")
-	b.WriteString(strings.ReplaceAll(dk.String(), darkPrefix, `:root[data-theme="dark"] `))
-	return b.Bytes()
-})
-
-// darkPrefix stands for the selector that scopes a dark rule, until written.
-const darkPrefix = "\x00"
-
-// cssResets are the values that undo a light-theme declaration the dark theme lacks.
-var cssResets = map[string]string{
-	"color":            "inherit",
-	"background-color": "transparent",
-	"font-weight":      "inherit",
-	"font-style":       "inherit",
-	"text-decoration":  "none",
-}
-
-// cssRule is one rule of a chroma stylesheet.
-type cssRule struct {
-	selector string
-	decls    []string // "color: #fff"
-}
-
-// themeRules returns the rules chroma writes for a style, without the ".bg" rule, which
-// is for standalone pages and would style any element of the site with class "bg".
-func themeRules(style string) []cssRule {
-	f := chromahtml.New(chromahtml.WithClasses(true), chromahtml.WithCSSComments(false))
-	var b bytes.Buffer
-	if err := f.WriteCSS(&b, styles.Get(style)); err != nil {
-		panic(fmt.Errorf("highlight css %s: %w", style, err)) // writes to memory: cannot fail
-	}
-	var rules []cssRule
-	for line := range strings.Lines(b.String()) {
-		sel, body, ok := strings.Cut(line, " { ")
-		if !ok || sel == ".bg" {
-			continue
-		}
-		var decls []string
-		for d := range strings.SplitSeq(strings.TrimSuffix(strings.TrimSpace(body), "}"), ";") {
-			if d = strings.TrimSpace(d); d != "" {
-				decls = append(decls, d)
-			}
-		}
-		rules = append(rules, cssRule{selector: sel, decls: decls})
-	}
-	return rules
-}
-
-func property(decl string) string {
-	p, _, _ := strings.Cut(decl, ":")
-	return strings.TrimSpace(p)
-}
+// highlightCSS is the stylesheet of chroma's two styles, made from chroma's
+// styles registry by TestHighlightCSSAsChroma (go test -run HighlightCSS
+// -update): importing the registry costs every process 9 ms of package init.
+//
+//go:embed highlight.css
+var highlightCSS []byte
 
 // HighlightCSS returns the stylesheet for highlighted code: the light theme, then the
 // dark theme inside @media (prefers-color-scheme: dark). The caller may modify it.
 func HighlightCSS() []byte {
-	return bytes.Clone(highlightCSS())
+	return bytes.Clone(highlightCSS)
 }

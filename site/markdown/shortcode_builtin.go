@@ -18,9 +18,7 @@ import (
 	"strings"
 
 	"github.com/alecthomas/chroma/v2"
-	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/alecthomas/chroma/v2/lexers"
-	"github.com/alecthomas/chroma/v2/styles"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
@@ -369,18 +367,20 @@ func highlightCall(c *ShortcodeCall) (string, error) {
 	if lexer == nil {
 		lexer = chroma.Coalesce(lexers.Fallback)
 	}
-	opts := []chromahtml.Option{chromahtml.WithClasses(true)}
+	f := plainFormat
 	for opt := range strings.SplitSeq(c.arg("options", 1), ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(opt), "=")
 		v = strings.Trim(strings.TrimSpace(v), `"`)
 		switch strings.TrimSpace(k) {
 		case "":
 		case "linenos":
+			// As chroma's options, each sets what it names: "inline" after
+			// "table" keeps the table.
 			switch v {
 			case "table":
-				opts = append(opts, chromahtml.WithLineNumbers(true), chromahtml.LineNumbersInTable(true))
+				f.lineNumbers, f.table = true, true
 			case "true", "inline":
-				opts = append(opts, chromahtml.WithLineNumbers(true))
+				f.lineNumbers = true
 			case "false":
 			default:
 				return "", fmt.Errorf("linenos=%q: want true, false, table or inline", v)
@@ -390,13 +390,13 @@ func highlightCall(c *ShortcodeCall) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			opts = append(opts, chromahtml.HighlightLines(ranges))
+			f.setHighlight(ranges)
 		case "linenostart":
 			n, err := strconv.Atoi(v)
 			if err != nil {
 				return "", fmt.Errorf("linenostart=%q is not a number", v)
 			}
-			opts = append(opts, chromahtml.BaseLineNumber(n))
+			f.base = n
 		case "style", "noclasses", "anchorlinenos", "lineanchors", "lineNumbersInTable", "tabWidth", "guessSyntax":
 			// a page-wide style, or nothing chroma's class output changes: ignored
 		default:
@@ -408,12 +408,8 @@ func highlightCall(c *ShortcodeCall) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("highlight: %w", err)
 	}
-	var b bytes.Buffer
-	f := classFormatter // highlight.go: no options, no formatter of its own
-	if len(opts) > 1 {
-		f = chromahtml.New(opts...)
-	}
-	if err := f.Format(&b, styles.Get(lightStyle), it); err != nil {
+	var b strings.Builder
+	if err := writeCode(&b, it.Tokens(), f); err != nil { // highlight_html.go
 		return "", fmt.Errorf("highlight: %w", err)
 	}
 	return b.String(), nil
