@@ -69,9 +69,27 @@ type output struct {
 	rename func(from, to string) error
 }
 
+// newOutput prepares the output of a build into dir; prev is the last
+// build's record of its files, nil when unknown. next starts small: the
+// build sizes it (sized) or copies prev into it (inherit) once it knows
+// which, each a map of ten thousand entries made once.
 func newOutput(dir string, prev map[string]string) *output {
 	_, err := os.Stat(dir)
-	return &output{dir: dir, prev: prev, next: make(map[string]string, len(prev)), empty: errors.Is(err, fs.ErrNotExist)}
+	return &output{dir: dir, prev: prev, next: map[string]string{}, empty: errors.Is(err, fs.ErrNotExist)}
+}
+
+// sized makes next as large as prev, for a build that records most of
+// prev's files again: growing a map of ten thousand entries, rehashing as it
+// goes, was much of a one-edit build's time.
+func (o *output) sized() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.inherited || len(o.prev) <= len(o.next) {
+		return
+	}
+	next := make(map[string]string, len(o.prev))
+	maps.Copy(next, o.next)
+	o.next = next
 }
 
 func hashBytes(data []byte) string {

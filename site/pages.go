@@ -227,12 +227,14 @@ func (r *run) render() (*state, error) {
 		// whole: the map is copied in one go, and the looked-at pages
 		// overwrite their entries (the page set is the last build's, or the
 		// wide key would have differed).
-		r.next.Files = maps.Clone(r.prev.Files)
-		// So are the output's records of their files, and the files of a
-		// page carried over as the last build made it are only counted
-		// (carry, output.inherit).
+		cloned := make(chan struct{})
+		go func() { r.next.Files = maps.Clone(r.prev.Files); close(cloned) }()
+		// So are the output's records of their files, on the other core
+		// meanwhile, and the files of a page carried over as the last
+		// build made it are only counted (carry, output.inherit).
 		r.carried = make([]int8, len(all))
 		r.out.inherit(func() []string { return r.carriedFiles(all) })
+		<-cloned
 		// The others are carried over on all cores, a chunk at a time; the
 		// pages that cannot be are marked here, in page order.
 		miss := make([]bool, len(all))
@@ -266,6 +268,7 @@ func (r *run) render() (*state, error) {
 		}
 	}
 	if r.visit == nil {
+		r.out.sized()
 		r.b.endGCHold() // every page is looked at: a build that allocates, and collects as usual
 	}
 	r.looked = len(look)
