@@ -1538,7 +1538,10 @@ func loadSearchState(file string) (*searchState, error) {
 	if !r.ok {
 		return nil, errors.New("search state: cut short")
 	}
-	if log, err := os.ReadFile(file + ".log"); err == nil {
+	// The log is mapped too (up to a quarter of the state's size, mostly
+	// lists of every page for common words): a save only appends to it or
+	// removes it, so the mapped bytes never change.
+	if log, err := mapFile(file + ".log"); err == nil {
 		if err := st.applyLog(log); err != nil {
 			return nil, err
 		}
