@@ -150,15 +150,8 @@ func (r *run) render() (*state, error) {
 	}
 	outlineKey, modulesKey := newKeyer(), newKeyer()
 	modKeys := make([]string, len(c.Modules)) // each module's, made once for the outline and its navigation
-	// On all cores: each reads its lessons' card keys, a cache miss each.
-	parallel(r.ctx, len(c.Modules), func(i int) error {
-		modKeys[i] = moduleKey(c.Modules[i])
-		return nil
-	})
-	if err := r.ctx.Err(); err != nil {
-		return nil, err
-	}
 	for i, m := range c.Modules {
+		modKeys[i] = moduleKey(m)
 		outlineKey.str(modKeys[i] + everything)
 		// Exactly what partials/sidebar.html shows of another module when it
 		// does not list lessons: a wider key (the module's card, its total
