@@ -70,30 +70,47 @@ func (r *run) affected(all []*Page) (visit map[*Page]bool, olds []*cachedPage) {
 	}
 	visit = map[*Page]bool{}
 	olds = make([]*cachedPage, len(all))
-	var changed []*Page
-	for i, p := range all {
-		if p.Hash == "" {
-			continue // made up by the graph: covered by its module's key
-		}
-		if r.isSettled(p) {
-			// The last build's page, its source unchanged: it matches its
-			// record, not looked up (ten thousand look-ups, each a cache miss).
-			if p.Kind == KindLesson && r.b.threadsRedone[p.ID] {
+	// On all cores, a chunk at a time: each page is a cache miss or two, and
+	// in a new process none is settled, so each has its record compared.
+	chunks := (len(all) + carryChunk - 1) / carryChunk
+	changedIn, unknown := make([][]*Page, chunks), make([]bool, chunks)
+	parallelChunks(r.ctx, len(all), carryChunk, func(lo, hi int) error {
+		var changed []*Page
+		for i := lo; i < hi; i++ {
+			p := all[i]
+			if p.Hash == "" {
+				continue // made up by the graph: covered by its module's key
+			}
+			if r.isSettled(p) {
+				// The last build's page, its source unchanged: it matches its
+				// record, not looked up (ten thousand look-ups, each a cache miss).
+				if p.Kind == KindLesson && r.b.threadsRedone[p.ID] {
+					changed = append(changed, p)
+				}
+				continue
+			}
+			old := r.prev.record(p) // cache.go
+			if old == nil || old.RenderKey == "" {
+				unknown[lo/carryChunk] = true // unknown to the last build (the wide key should have said)
+				return nil
+			}
+			olds[i] = old
+			// A source read again whose bytes are the last build's (touched, or
+			// put back as it was) is not a change: carry gives it what rendering
+			// added to the cached page.
+			if old.Page.Hash != p.Hash || (p.Kind == KindLesson && r.b.threadsRedone[p.ID]) {
 				changed = append(changed, p)
 			}
-			continue
 		}
-		old := r.prev.record(p) // cache.go
-		if old == nil || old.RenderKey == "" {
-			return nil, nil // unknown to the last build (the wide key should have said)
-		}
-		olds[i] = old
-		// A source read again whose bytes are the last build's (touched, or
-		// put back as it was) is not a change: carry gives it what rendering
-		// added to the cached page.
-		if old.Page.Hash != p.Hash || (p.Kind == KindLesson && r.b.threadsRedone[p.ID]) {
-			changed = append(changed, p)
-		}
+		changedIn[lo/carryChunk] = changed
+		return nil
+	})
+	if slices.Contains(unknown, true) || r.ctx.Err() != nil {
+		return nil, nil
+	}
+	var changed []*Page // in page order
+	for _, c := range changedIn {
+		changed = append(changed, c...)
 	}
 	for _, p := range changed {
 		visit[p] = true

@@ -109,7 +109,9 @@ func (t *stepTimer) done(name string) {
 // Build turns the course in o.Source into a static site in o.Out, in one go.
 // Use a Builder to rebuild the same course again and again (serve does).
 func Build(ctx context.Context, o Options) (*Result, error) {
-	return NewBuilder(o).Build(ctx)
+	b := NewBuilder(o)
+	b.once = true
+	return b.Build(ctx)
 }
 
 // Builder builds one course repeatedly, redoing only what changed since its last
@@ -143,7 +145,10 @@ type Builder struct {
 	// pages it left carry the number (Page.settled), and match its record
 	// (affected.go). gens counts the successful builds.
 	settled, gens int
-	mu            sync.Mutex
+	// once says the builder builds once and is dropped (Build): what only a
+	// next build in the same process would read of this one is not kept.
+	once bool
+	mu   sync.Mutex
 	// releaseGC ends the collector's pause that loading the cache began
 	// (holdGC, cache.go), at the end of that build or once it is known to
 	// render every page; nil when none is held.
@@ -349,16 +354,20 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 		next.outputsFrom, next.outputsChanged, next.outputsGone = out.prev, out.changed, out.gone
 	}
 	next.Dirs = tree.dirs
-	b.tree, b.course = tree, course
-	b.live = all
-	b.pages = make(map[string]*Page, len(pages))
 	b.gens++
 	b.settled = b.gens
-	for _, p := range course.All() {
-		p.settled = b.settled
-		p.rec, p.recOf = nil, nil // the record it came from: serve keeps no past state alive through it
-		if p.Hash != "" {
-			b.pages[p.File] = p
+	if !b.once {
+		// For the next build in this process (serve): a map of ten thousand
+		// pages that a one-off build (Build) would make and drop.
+		b.tree, b.course = tree, course
+		b.live = all
+		b.pages = make(map[string]*Page, len(pages))
+		for _, p := range course.All() {
+			p.settled = b.settled
+			p.rec, p.recOf = nil, nil // the record it came from: serve keeps no past state alive through it
+			if p.Hash != "" {
+				b.pages[p.File] = p
+			}
 		}
 	}
 	next.size, next.blobSize = prev.encodedSize()

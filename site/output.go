@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -53,14 +54,42 @@ type output struct {
 	written []string
 	// dirs remembers the staging folders already made, to save a system call per file.
 	dirs sync.Map
+	// inherited says next began as a copy of prev (inherit): the files of
+	// the pages carried over are in it without being looked up one by one,
+	// counted in carried; claimed holds the files this build made or kept
+	// otherwise, which are the only ones in next to say so.
+	inherited bool
+	claimed   map[string]bool
+	carried   int
+	// carriedFiles lists the files counted in carried, for the rare commit
+	// that must find which of prev's files are gone among all of them.
+	carriedFiles func() []string
 	// rename moves a file or folder; nil means os.Rename. Tests set it to make a
 	// commit fail midway.
 	rename func(from, to string) error
 }
 
+// newOutput prepares the output of a build into dir; prev is the last
+// build's record of its files, nil when unknown. next starts small: the
+// build sizes it (sized) or copies prev into it (inherit) once it knows
+// which, each a map of ten thousand entries made once.
 func newOutput(dir string, prev map[string]string) *output {
 	_, err := os.Stat(dir)
-	return &output{dir: dir, prev: prev, next: make(map[string]string, len(prev)), empty: errors.Is(err, fs.ErrNotExist)}
+	return &output{dir: dir, prev: prev, next: map[string]string{}, empty: errors.Is(err, fs.ErrNotExist)}
+}
+
+// sized makes next as large as prev, for a build that records most of
+// prev's files again: growing a map of ten thousand entries, rehashing as it
+// goes, was much of a one-edit build's time.
+func (o *output) sized() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.inherited || len(o.prev) <= len(o.next) {
+		return
+	}
+	next := make(map[string]string, len(o.prev))
+	maps.Copy(next, o.next)
+	o.next = next
 }
 
 func hashBytes(data []byte) string {
@@ -96,7 +125,12 @@ func (o *output) write(rel string, data []byte) error {
 func (o *output) record(rel, h string) (prev string, known bool, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if _, dup := o.next[rel]; dup {
+	if o.inherited {
+		if o.claimed[rel] {
+			return "", false, fmt.Errorf("output %s: written twice in one build (a static file and a page?)", rel)
+		}
+		o.claimed[rel] = true
+	} else if _, dup := o.next[rel]; dup {
 		return "", false, fmt.Errorf("output %s: written twice in one build (a static file and a page?)", rel)
 	}
 	o.next[rel] = h
@@ -120,7 +154,42 @@ func (o *output) keep(rel string) bool {
 		return false
 	}
 	o.next[rel] = h
+	if o.inherited {
+		o.claimed[rel] = true
+	}
 	return true
+}
+
+// inherit makes next a copy of prev, for a build that carries most pages
+// over as the last build left them: their files need not be looked up and
+// recorded one by one (ten thousand cache misses each way in a new process),
+// only counted (carry). What is made or kept otherwise is claimed as
+// before; commit removes from next the files of prev that no one claimed
+// and no carried page makes. carried lists the carried pages' files, for the
+// commit that must find those gone among all of prev's.
+func (o *output) inherit(carried func() []string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.inherited || o.prev == nil {
+		return
+	}
+	made := o.next
+	o.next = maps.Clone(o.prev)
+	o.claimed = make(map[string]bool, len(made))
+	for rel, h := range made { // made before: already claimed
+		o.next[rel] = h
+		o.claimed[rel] = true
+	}
+	o.inherited, o.carriedFiles = true, carried
+}
+
+// carry counts n files of prev as made by pages carried over, which inherit
+// put in next; a negative n takes them back (a carried page rendered after
+// all). Safe for concurrent use.
+func (o *output) carry(n int) {
+	o.mu.Lock()
+	o.carried += n
+	o.mu.Unlock()
 }
 
 // had tells whether the last build's record has rel. It only reads that
@@ -189,10 +258,14 @@ func (k *keeper) keep(rel string) bool {
 
 // flush records the kept files in the output.
 func (k *keeper) flush() {
-	k.o.mu.Lock()
-	defer k.o.mu.Unlock()
+	o := k.o
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	for i, rel := range k.rel {
-		k.o.next[rel] = k.hs[i]
+		o.next[rel] = k.hs[i]
+		if o.inherited {
+			o.claimed[rel] = true
+		}
 	}
 	k.rel, k.hs = k.rel[:0], k.hs[:0]
 }
@@ -326,6 +399,11 @@ func (o *output) commit() (removed int, err error) {
 		return 0, fmt.Errorf("output: %w", err)
 	}
 	stale := o.stale()
+	if o.inherited {
+		for _, rel := range stale {
+			delete(o.next, rel) // copied from prev, and made by no one
+		}
+	}
 	o.gone, o.goneKnown = stale, o.prev != nil
 	if len(o.staged) == 0 && len(stale) == 0 {
 		return 0, nil
@@ -380,19 +458,46 @@ func (o *output) apply(u *undo, stale []string) error {
 // a record of the previous build, anything in the folder this build did not make.
 func (o *output) stale() []string {
 	var stale []string
+	// made tells whether this build makes rel: it is in next, or, when next
+	// was inherited, claimed or made by a carried page.
+	made := func(rel string) bool {
+		_, ok := o.next[rel]
+		return ok
+	}
+	if o.inherited {
+		var carried map[string]bool // made only when some file is gone (below)
+		made = func(rel string) bool {
+			if o.claimed[rel] {
+				return true
+			}
+			if !strings.HasSuffix(rel, "index.html") && !strings.HasSuffix(rel, "math.css") {
+				return false // not a page's: no carried page makes it
+			}
+			if carried == nil {
+				carried = map[string]bool{}
+				for _, f := range o.carriedFiles() {
+					carried[f] = true
+				}
+			}
+			return carried[rel]
+		}
+	}
 	if o.prev != nil {
 		// Of prev's files, len(o.next)-o.fresh are in next (keep adds only
-		// those): the others are gone. When they are none, or all among
-		// maybeGone, there is no need to look for them among all of prev.
+		// those), or, next inherited, the carried ones and the claimed ones
+		// but the fresh: the others are gone. When they are none, or all
+		// among maybeGone, there is no need to look for them among all of prev.
 		gone := len(o.prev) - (len(o.next) - o.fresh)
+		if o.inherited {
+			gone = len(o.prev) - o.carried - (len(o.claimed) - o.fresh)
+		}
 		if gone == 0 {
 			return nil
 		}
 		seen := make(map[string]bool, len(o.maybeGone))
 		for _, rel := range o.maybeGone {
 			_, had := o.prev[rel]
-			_, made := o.next[rel]
-			if had && !made && !seen[rel] {
+			if had && !seen[rel] && !made(rel) {
 				seen[rel] = true
 				stale = append(stale, rel)
 			}
@@ -405,7 +510,7 @@ func (o *output) stale() []string {
 	}
 	if o.prev != nil {
 		for rel := range o.prev {
-			if _, ok := o.next[rel]; !ok {
+			if !made(rel) {
 				stale = append(stale, rel)
 			}
 		}

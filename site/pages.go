@@ -73,6 +73,10 @@ type run struct {
 	// manifestHead digests lessons.json without its lessons (manifest.go).
 	manifestHead string
 	fragsOrder   string
+	// carried holds, by index in Course.All, how many of the last build's
+	// files each page carried over was counted as making (carry: 1 or 0);
+	// nil when every page is looked at.
+	carried []int8
 	// looked lists, by index in Course.All, the pages whose entries makeFrags
 	// made or checked again: the others' are the last build's (frags.go).
 	lookedAt []int
@@ -222,16 +226,34 @@ func (r *run) render() (*state, error) {
 		// whole: the map is copied in one go, and the looked-at pages
 		// overwrite their entries (the page set is the last build's, or the
 		// wide key would have differed).
-		r.next.Files = maps.Clone(r.prev.Files)
+		cloned := make(chan struct{})
+		go func() { r.next.Files = maps.Clone(r.prev.Files); close(cloned) }()
+		// So are the output's records of their files, on the other core
+		// meanwhile, and the files of a page carried over as the last
+		// build made it are only counted (carry, output.inherit).
+		r.carried = make([]int8, len(all))
+		r.out.inherit(func() []string { return r.carriedFiles(all) })
+		<-cloned
 		// The others are carried over on all cores, a chunk at a time; the
 		// pages that cannot be are marked here, in page order.
 		miss := make([]bool, len(all))
 		if err := parallelChunks(r.ctx, len(all), carryChunk, func(lo, hi int) error {
 			k := r.out.keeper()
+			n := 0
 			for i := lo; i < hi; i++ {
-				miss[i] = r.visit[all[i]] || !r.carry(all[i], olds[i], k)
+				if r.visit[all[i]] {
+					miss[i] = true
+					continue
+				}
+				files := r.carry(all[i], olds[i], k)
+				miss[i] = files < 0
+				if files > 0 {
+					r.carried[i] = int8(files)
+					n += files
+				}
 			}
 			k.flush()
+			r.out.carry(n)
 			return nil
 		}); err != nil {
 			return nil, err
@@ -245,6 +267,7 @@ func (r *run) render() (*state, error) {
 		}
 	}
 	if r.visit == nil {
+		r.out.sized()
 		r.b.endGCHold() // every page is looked at: a build that allocates, and collects as usual
 	}
 	r.looked = len(look)
@@ -260,6 +283,7 @@ func (r *run) render() (*state, error) {
 		// A changed page whose headings moved: the pages linking into it check
 		// their links again.
 		if more := r.readersOfHeadings(); len(more) > 0 {
+			r.uncarry(all, more)
 			moreLogs, err := r.renderPages(more)
 			if err != nil {
 				return nil, err
@@ -373,32 +397,61 @@ func (r *run) renderKey(p *Page) (page, body string) {
 
 // carry keeps page p as the last build made it, without looking at it, since
 // nothing it reads changed (affected.go); c is its record from the last build
-// (nil for a page the graph made up), k what keeps its files. It returns false
-// when the last build left no output for it: p must then render. Safe for
-// concurrent use on different pages.
-func (r *run) carry(p *Page, c *cachedPage, k *keeper) bool {
+// (nil for a page the graph made up, or the last build's own page, settled),
+// k what keeps its files. It returns -1 when the last build left no output
+// for it: p must then render; 1 when it counted its page's file as made
+// without recording it (output.inherit); 0 when it kept its files through k.
+// Safe for concurrent use on different pages.
+func (r *run) carry(p *Page, c *cachedPage, k *keeper) int {
+	// A page at the URL of its record made the file there in the last build,
+	// whose record of files is prev, or it would have no record; a settled
+	// page is the last build's, whose URLs this build has (the wide key).
+	// Neither is looked up in prev: ten thousand cache misses in a new
+	// process, for the page's path and its look-up. A page with formulas,
+	// one of a few, keeps its files through k: its stylesheet is looked up.
+	known := false
+	switch {
+	case !r.out.inherited:
+	case c != nil:
+		known = c.Page.URL == p.URL
+	case p.Hash != "" && r.isSettled(p):
+		known = p.outURL == p.URL && p.outRel != ""
+	}
+	if known && (c == nil || !c.Page.HasMath) && (c != nil || !p.HasMath) {
+		if c != nil {
+			r.carriedRecord(p, c)
+		}
+		return 1
+	}
 	if p.outURL != p.URL || p.outRel == "" { // made once per page and URL: serve carries the same pages again and again
 		p.outRel, p.outURL = r.outPath(p.URL), p.URL
 	}
 	rel := p.outRel
 	if c == nil { // made up by the graph, or the last build's page as it left it: its output only
 		if p.Hash != "" && !r.isSettled(p) {
-			return false
+			return -1
 		}
 		if !k.keep(rel) {
-			return false
+			return -1
 		}
 		if p.HasMath {
 			k.keep(mathCSSPath(rel))
 		}
-		return true
+		return 0
 	}
 	if !k.keep(rel) {
-		return false
+		return -1
 	}
 	if c.Page.HasMath { // its formulas' stylesheet: written exactly when it has formulas (render.go)
 		k.keep(mathCSSPath(rel))
 	}
+	r.carriedRecord(p, c)
+	return 0
+}
+
+// carriedRecord gives page p, carried over, what rendering added to it in
+// the last build, from its record c.
+func (r *run) carriedRecord(p *Page, c *cachedPage) {
 	p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed         // as rendered last time: links into it are checked against them
 	p.HasMath, p.HasDiagram = c.Page.HasMath, c.Page.HasDiagram // static.go: KaTeX and Mermaid (a source read again lacks them)
 	if !p.reused {
@@ -413,7 +466,35 @@ func (r *run) carry(p *Page, c *cachedPage, k *keeper) bool {
 			r.mu.Unlock()
 		}
 	}
-	return true // its record is already in r.next.Files (render)
+	// Its record is already in r.next.Files (render).
+}
+
+// carriedFiles lists the files of the last build that the pages carried
+// over were counted as making (carry), for the commit that must find which
+// files are gone among all of the last build's.
+func (r *run) carriedFiles(all []*Page) []string {
+	var files []string
+	for i, n := range r.carried {
+		if n > 0 {
+			files = append(files, r.outPath(all[i].URL))
+		}
+	}
+	return files
+}
+
+// uncarry takes back the pages of more, carried over, which render after
+// all: they record their files as they render.
+func (r *run) uncarry(all, more []*Page) {
+	again := make(map[*Page]bool, len(more))
+	for _, p := range more {
+		again[p] = true
+	}
+	for i, p := range all {
+		if n := r.carried[i]; n > 0 && again[p] {
+			r.out.carry(-int(n))
+			r.carried[i] = 0
+		}
+	}
 }
 
 // carryChunk is how many pages one goroutine carries over at a time.

@@ -28,6 +28,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -79,6 +80,11 @@ type searchState struct {
 	changedStems      map[string]bool // present or gone
 	changedWords      map[string]bool // present or gone
 	changedLens       map[int]bool
+
+	// lastFiles is the folder that holds the chunk files as last written
+	// (the output folder's search/), "" when unknown: an emit that is not
+	// full takes from them the lists it has not encoded since (emitTo).
+	lastFiles string
 }
 
 // searchWord is a word of the course: its stem, and on how many pages it is.
@@ -900,10 +906,15 @@ func (st *searchState) emitTo(put func(name string, data []byte) error, page fun
 		if ref.name != "" {
 			files.keep = append(files.keep, "search/"+ref.name)
 		} else {
-			encodeAll(r)
 			redoChunks = append(redoChunks, k)
 		}
 		chunks[k] = ref
+	}
+	if !full && st.lastFiles != "" {
+		made = st.lastPostings(redoChunks, ranges, encoded, affectedStems)
+	}
+	for _, k := range redoChunks {
+		encodeAll(ranges[k])
 	}
 	files.addAll(len(redoChunks), func(j int) (string, []byte) {
 		k := redoChunks[j]
@@ -950,6 +961,99 @@ func (st *searchState) emitTo(put func(name string, data []byte) error, page fun
 	data, _ := json.Marshal(meta)
 	files.add(searchMetaFile, data)
 	return files, true
+}
+
+// lastPostings returns the encoded lists of the stems of the chunks to be
+// made again (redo, by index in ranges) that encode would make, read back
+// from the chunk files the last build wrote (lastFiles), for the stems not
+// affected: their lists are as that build encoded them, as a kept list
+// (searchStem.enc) is. A new process keeps no list: each chunk made again
+// after one edit had every list of its words encoded again, words on every
+// page among them, most of this step. A file whose bytes are not what its
+// name says, or a list of another length than the one last written, is not
+// taken: encode makes that list.
+func (st *searchState) lastPostings(redo []int, ranges [][2]int, encoded map[string]string, affectedStems map[string]bool) map[string]string {
+	want := map[string]bool{}
+	for _, k := range redo {
+		for _, w := range st.sorted[ranges[k][0]:ranges[k][1]] {
+			s := st.words[w].stem
+			if _, done := encoded[s]; !done && !affectedStems[s] && !st.stems[s].kept && st.stems[s].encLen >= 0 {
+				want[s] = true
+			}
+		}
+	}
+	found := map[string]string{}
+	if len(want) == 0 {
+		return found
+	}
+	read := map[string]bool{}
+	for _, k := range redo {
+		first, last := st.sorted[ranges[k][0]], st.sorted[ranges[k][1]-1]
+		for _, c := range st.chunks { // the last build's chunks that held any of these words
+			if c.first > last || c.last < first || read[c.name] {
+				continue
+			}
+			read[c.name] = true
+			data, err := os.ReadFile(filepath.Join(st.lastFiles, filepath.FromSlash(c.name)))
+			if err != nil || strings.TrimSuffix(path.Base(c.name), ".json") != hashBytes(data)[:16] {
+				continue
+			}
+			chunkPostings(data, func(stem, enc string) {
+				if want[stem] && len(enc) == st.stems[stem].encLen {
+					found[stem] = enc
+				}
+			})
+		}
+	}
+	return found
+}
+
+// chunkPostings calls fn with each stem and encoded list of a chunk file as
+// emit writes it, {"w":{…},"p":{"stem":"list",…}}: the lists' alphabet
+// needs no escapes in JSON, and a stem that has any is passed over (its
+// list is then encoded again). The strings share data.
+func chunkPostings(data []byte, fn func(stem, enc string)) {
+	at := bytes.Index(data, []byte(`},"p":{`)) // a quote inside a string is escaped: only the boundary has it
+	if at < 0 {
+		return
+	}
+	b := data[at+len(`},"p":{`):]
+	for len(b) > 0 && b[0] == '"' {
+		end := bytes.IndexByte(b[1:], '"') + 1
+		if end <= 0 {
+			return
+		}
+		key := b[1:end]
+		escaped := bytes.IndexByte(key, '\\') >= 0
+		if escaped { // the key's own closing quote is one not escaped
+			end = 1
+			for end < len(b) && b[end] != '"' {
+				if b[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			if end >= len(b) {
+				return
+			}
+		}
+		b = b[end+1:]
+		if len(b) < 2 || b[0] != ':' || b[1] != '"' {
+			return
+		}
+		vend := bytes.IndexByte(b[2:], '"')
+		if vend < 0 {
+			return
+		}
+		val := b[2 : 2+vend]
+		if !escaped && bytes.IndexByte(val, '\\') < 0 {
+			fn(unsafe.String(unsafe.SliceData(key), len(key)), unsafe.String(unsafe.SliceData(val), len(val)))
+		}
+		b = b[2+vend+1:]
+		if len(b) > 0 && b[0] == ',' {
+			b = b[1:]
+		}
+	}
 }
 
 // postings encodes the stem's list as the index has it: each page less the
@@ -1434,7 +1538,10 @@ func loadSearchState(file string) (*searchState, error) {
 	if !r.ok {
 		return nil, errors.New("search state: cut short")
 	}
-	if log, err := os.ReadFile(file + ".log"); err == nil {
+	// The log is mapped too (up to a quarter of the state's size, mostly
+	// lists of every page for common words): a save only appends to it or
+	// removes it, so the mapped bytes never change.
+	if log, err := mapFile(file + ".log"); err == nil {
 		if err := st.applyLog(log); err != nil {
 			return nil, err
 		}
@@ -1574,7 +1681,10 @@ func (r *run) searchIndexFiles(pages []*Page, looked []int, put func(name string
 				words, stems = nil, nil // every score moved: every file again
 			}
 			if ok {
-				if files, ok := st.emit(page, words, stems, changedPages); ok && pageErr == nil && r.recorded(files.keep) {
+				st.lastFiles = filepath.Join(r.out.dir, "search")
+				files, ok := st.emit(page, words, stems, changedPages)
+				st.lastFiles = ""
+				if ok && pageErr == nil && r.recorded(files.keep) {
 					st.updated = true
 					r.b.search = st
 					return files, nil
