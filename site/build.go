@@ -271,12 +271,6 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 			named[rel] = true
 		}
 	}
-	// A new process copies its pages from the cache into one array: ten
-	// thousand allocations of a kilobyte each made this step a tenth slower.
-	var spare []Page
-	if b.pages == nil && prev != nil {
-		spare = make([]Page, len(tree.markdown))
-	}
 	pages, all, err := readPages(ctx, b.fsys, tree.markdown, b.o.Drafts, func(lo, hi int, pages []*Page) {
 		r := prev.reuser() // cache.go
 		for i := lo; i < hi; i++ {
@@ -286,10 +280,8 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 			}
 			if p := b.livePage(i, src); p != nil {
 				pages[i] = p
-			} else if spare != nil {
-				pages[i] = r.reuse(src, &spare[i])
 			} else {
-				pages[i] = r.reuse(src, nil)
+				pages[i] = r.reuse(src) // the record's own page, lent (cache.go)
 			}
 		}
 	}) // content.go
