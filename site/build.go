@@ -520,11 +520,16 @@ func (b *Builder) livePage(i int, src source) *Page {
 			p = nil // not that file's page: nothing may reorder the list, but a wrong page would be a wrong site
 		}
 	} else {
-		old, ok := b.tree.byPath[src.path]
+		old, j, ok := b.tree.source(src.path) // content.go
 		if !ok || old.size != src.size || !old.mtime.Equal(src.mtime) || old.ctime != src.ctime {
 			return nil
 		}
-		p = b.pages[src.path]
+		if j < len(b.live) {
+			p = b.live[j]
+		}
+		if p != nil && p.File != src.path {
+			p = nil // as above
+		}
 	}
 	if p == nil {
 		return nil

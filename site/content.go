@@ -33,9 +33,8 @@ type source struct {
 
 // tree is what a walk of content/ finds: Markdown files and other files to copy.
 type tree struct {
-	markdown []source
+	markdown []source // in path order, as assets: looked up by path (tree.source)
 	assets   []source
-	byPath   map[string]source // the Markdown files by path
 	// dirs records each folder as the walk found it, by path under content/
 	// ("." for content/ itself), for the next walk.
 	dirs map[string]*dirRecord
@@ -111,14 +110,17 @@ func walkContent(fsys fs.FS, root string, prev map[string]*dirRecord) (*tree, er
 		nm, na = nm+len(p.t.markdown), na+len(p.t.assets)
 	}
 	t.markdown, t.assets = slices.Grow(t.markdown, nm-len(t.markdown)), slices.Grow(t.assets, na-len(t.assets))
-	t.byPath, t.dirs = make(map[string]source, nm), top.dirs
+	t.dirs = top.dirs
 	for _, p := range parts {
 		t.markdown = append(t.markdown, p.t.markdown...)
 		t.assets = append(t.assets, p.t.assets...)
 		maps.Copy(t.dirs, p.dirs)
 	}
-	// Sorted by path, not in walk order, so that update can search them
-	// (mostly sorted already: a folder's files come before its sub-folders').
+	// Sorted by path, not in walk order, so that update and source can search
+	// them (mostly sorted already: a folder's files come before its
+	// sub-folders'). A map by path, made and filled anew by every walk, was
+	// a megabyte of fresh memory at 10,000 lessons, and serve cloned it on
+	// every rebuild.
 	byPathOrder := func(a, b source) int { return strings.Compare(a.path, b.path) }
 	if !slices.IsSortedFunc(t.markdown, byPathOrder) {
 		slices.SortFunc(t.markdown, byPathOrder)
@@ -126,10 +128,16 @@ func walkContent(fsys fs.FS, root string, prev map[string]*dirRecord) (*tree, er
 	if !slices.IsSortedFunc(t.assets, byPathOrder) {
 		slices.SortFunc(t.assets, byPathOrder)
 	}
-	for _, s := range t.markdown {
-		t.byPath[s.path] = s
-	}
 	return t, nil
+}
+
+// source returns the Markdown file at path and its index in t.markdown.
+func (t *tree) source(path string) (s source, i int, ok bool) {
+	i, ok = slices.BinarySearchFunc(t.markdown, path, func(s source, p string) int { return strings.Compare(s.path, p) })
+	if !ok {
+		return source{}, i, false
+	}
+	return t.markdown[i], i, true
 }
 
 // walker walks part of content/, gathering files into t and folders into dirs.
@@ -304,7 +312,7 @@ func joinRel(dir, name string) string {
 
 // clone copies the tree's lists, so that an update leaves the original as it was.
 func (t *tree) clone() *tree {
-	c := &tree{markdown: slices.Clone(t.markdown), assets: slices.Clone(t.assets), byPath: maps.Clone(t.byPath), dirs: t.dirs}
+	c := &tree{markdown: slices.Clone(t.markdown), assets: slices.Clone(t.assets), dirs: t.dirs}
 	return c
 }
 
@@ -330,7 +338,6 @@ func (t *tree) update(fsys fs.FS, rel string) bool {
 		return errors.Is(err, fs.ErrNotExist) && !t.knownPrefix(rel+"/")
 	case err != nil:
 		*list = slices.Delete(*list, i, i+1)
-		delete(t.byPath, rel)
 	case info.IsDir():
 		return false
 	case strings.HasSuffix(rel, ".md") && strings.Count(rel, "/") > 1:
@@ -341,9 +348,6 @@ func (t *tree) update(fsys fs.FS, rel string) bool {
 			(*list)[i] = s
 		} else {
 			*list = slices.Insert(*list, i, s)
-		}
-		if list == &t.markdown {
-			t.byPath[rel] = s
 		}
 	}
 	return true

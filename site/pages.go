@@ -405,7 +405,7 @@ func (r *run) carry(p *Page, c *cachedPage, k *keeper) bool {
 	if !p.reused {
 		// Read again, the same bytes under a new time: the record takes the
 		// new time, or the next process would read it again too.
-		if s, ok := r.tree.byPath[p.File]; ok && (c.Size != s.size || c.ModTime != s.mtime.UnixNano() || c.Change != s.ctime) {
+		if s, _, ok := r.tree.source(p.File); ok && (c.Size != s.size || c.ModTime != s.mtime.UnixNano() || c.Change != s.ctime) {
 			again := *c
 			again.Size, again.ModTime, again.Change = s.size, s.mtime.UnixNano(), s.ctime
 			r.mu.Lock()
@@ -782,7 +782,7 @@ func (r *run) remember(p *Page, key string, log *linkLog, body bodySpan) {
 	for _, f := range log.frags {
 		c.Frags = append(c.Frags, cachedFrag{Target: f.target.File, Fragment: f.fragment, Dest: f.dest})
 	}
-	if s, ok := r.tree.byPath[p.File]; ok {
+	if s, _, ok := r.tree.source(p.File); ok {
 		c.Size, c.ModTime, c.Change = s.size, s.mtime.UnixNano(), s.ctime
 	}
 	r.mu.Lock()
