@@ -268,7 +268,9 @@ func (e *encoder) page(p *Page, last *recorded) {
 	e.strs(p.Feedback)
 }
 
-func (d *decoder) page(p *Page) {
+// page reads what encoder.page wrote into p, its headings and lists from
+// slab (a new allocation each when nil).
+func (d *decoder) page(p *Page, slab *pageSlab) {
 	p.Kind = Kind(d.str())
 	for _, s := range []*string{&p.File, &p.ID, &p.URL, &p.Permalink, &p.Title, &p.Summary, &p.Discussion,
 		&p.Video, &p.Opens} {
@@ -288,10 +290,10 @@ func (d *decoder) page(p *Page) {
 	p.ReadingTime = time.Duration(d.int())
 	p.Order = int(d.int())
 	p.Number = int(d.int())
-	p.Tags = d.strs()
-	p.Objectives = d.strs()
-	p.Aliases = d.strs()
-	p.Quotes = d.strs()
+	p.Tags = d.slabStrs(slab)
+	p.Objectives = d.slabStrs(slab)
+	p.Aliases = d.slabStrs(slab)
+	p.Quotes = d.slabStrs(slab)
 	p.Params = d.params()
 	n := d.uint()
 	if n > uint64(len(d.b)) {
@@ -299,13 +301,37 @@ func (d *decoder) page(p *Page) {
 		return
 	}
 	if n > 0 {
-		p.TOC = make([]Heading, n)
+		if slab != nil {
+			p.TOC = slab.takeHeadings(int(n))
+		} else {
+			p.TOC = make([]Heading, n)
+		}
 	}
 	for i := range p.TOC {
 		p.TOC[i] = Heading{Level: int(d.int()), ID: d.str(), Text: d.str()}
 	}
 	p.Assignment = d.bool()
-	p.Feedback = d.strs()
+	p.Feedback = d.slabStrs(slab)
+}
+
+// slabStrs is strs, its list taken from slab when one is given.
+func (d *decoder) slabStrs(slab *pageSlab) []string {
+	if slab == nil {
+		return d.strs()
+	}
+	n := d.uint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	ss := slab.takeStrs(int(n))
+	for i := range ss {
+		ss[i] = d.str()
+	}
+	return ss
 }
 
 // encodeTo writes s as a base file to w and returns the sizes of its two
@@ -440,13 +466,17 @@ func decodeState(data []byte) (*state, error) {
 	}
 	files := make([]cachedPage, n)
 	pages := make([]Page, n) // lent to the build as they are (reuser.reuse)
-	fileBodies := make([][]byte, n)
+	// Where each record starts in section 1, its length before it (sized):
+	// a tenth of the memory of a slice per record.
+	fileAt := make([]int, n)
+	section := d.b
 	s.Files = make(map[string]*cachedPage, n) // sized once, not grown through ten thousand entries
 	s.names, s.ordered = make([]string, n), make([]*cachedPage, n)
 	sorted := true
 	for i := range files {
 		name := d.str()
-		fileBodies[i] = d.sized()
+		fileAt[i] = len(section) - len(d.b)
+		d.sized()
 		files[i].Page = &pages[i]
 		s.Files[name] = &files[i]
 		s.names[i], s.ordered[i] = name, &files[i]
@@ -466,11 +496,12 @@ func decodeState(data []byte) (*state, error) {
 		return nil, fmt.Errorf("decode: %w", errCorrupt)
 	}
 	frags := make([]pageFrags, n)
-	fragBodies := make([][]byte, n)
+	fragAt := make([]int, n)
 	s.Frags = make(map[string]*pageFrags, n)
 	for i := range frags {
 		name := d.str()
-		fragBodies[i] = d.sized()
+		fragAt[i] = len(section) - len(d.b)
+		d.sized()
 		s.Frags[name] = &frags[i]
 	}
 	s.Dirs = d.dirs()
@@ -479,11 +510,12 @@ func decodeState(data []byte) (*state, error) {
 	}
 	err := parallelChunks(context.Background(), len(files)+len(frags), decodeChunk, func(lo, hi int) error {
 		r := &decoder{blobs: d.blobs} // its own: it reports the chunk's first error
+		var slab pageSlab
 		for i := lo; i < hi && r.err == nil; i++ {
 			if i < len(files) {
-				r.fileBody(fileBodies[i], &files[i])
+				r.fileBody(bodyAt(section, fileAt[i]), &files[i], &slab)
 			} else {
-				r.fragBody(fragBodies[i-len(files)], &frags[i-len(files)])
+				r.fragBody(bodyAt(section, fragAt[i-len(files)]), &frags[i-len(files)])
 			}
 		}
 		return r.err
@@ -492,6 +524,51 @@ func decodeState(data []byte) (*state, error) {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
 	return s, nil
+}
+
+// bodyAt returns the record that starts at offset at of section: its length,
+// in four bytes (sized), then its bytes. decodeState found its bounds valid.
+func bodyAt(section []byte, at int) []byte {
+	n := int(binary.LittleEndian.Uint32(section[at:]))
+	return section[at+4 : at+4+n : at+4+n]
+}
+
+// pageSlab hands out the headings and string lists of the pages one
+// goroutine decodes from a few larger arrays, not one small allocation each:
+// ten thousand tables of contents and tag lists were most of a load's
+// allocations by count. Each part is capped, so that an append copies it, and
+// nothing writes into a page's headings or lists in place (render gives a
+// page new ones).
+type pageSlab struct {
+	headings []Heading
+	strs     []string
+}
+
+// slabSize is how many headings, or strings, one array of a slab holds.
+const slabSize = 1024
+
+func (s *pageSlab) takeHeadings(n int) []Heading {
+	if n > slabSize/4 {
+		return make([]Heading, n)
+	}
+	if len(s.headings) < n {
+		s.headings = make([]Heading, slabSize)
+	}
+	h := s.headings[:n:n]
+	s.headings = s.headings[n:]
+	return h
+}
+
+func (s *pageSlab) takeStrs(n int) []string {
+	if n > slabSize/4 {
+		return make([]string, n)
+	}
+	if len(s.strs) < n {
+		s.strs = make([]string, slabSize)
+	}
+	ss := s.strs[:n:n]
+	s.strs = s.strs[n:]
+	return ss
 }
 
 // decodeChunk is how many records a decoding goroutine takes at a time:
@@ -575,16 +652,17 @@ func (d *decoder) file() (string, *cachedPage) {
 	name, body := d.str(), d.sized()
 	c := &cachedPage{Page: new(Page)}
 	if d.err == nil {
-		d.fileBody(body, c)
+		d.fileBody(body, c, nil)
 	}
 	return name, c
 }
 
-// fileBody decodes one page's record, body, into c, whose Page is set.
-func (d *decoder) fileBody(body []byte, c *cachedPage) {
+// fileBody decodes one page's record, body, into c, whose Page is set; slab
+// as in decoder.page.
+func (d *decoder) fileBody(body []byte, c *cachedPage, slab *pageSlab) {
 	r := &decoder{b: body}
 	c.Size, c.ModTime, c.Change, c.RenderKey = r.int(), r.int(), r.int(), r.str()
-	r.page(c.Page)
+	r.page(c.Page, slab)
 	c.Last = recordedOf(c.Page) // the same strings and headings, shared
 	if key := r.str(); key != "" {
 		c.Page.cardKey, c.Page.cardIn = key, cardInputsOf(c.Page) // as storedCardKey wrote it

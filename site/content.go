@@ -214,18 +214,18 @@ func (w *walker) known(dir string, rec *dirRecord) ([]string, bool) {
 // when that cannot be done here or a file is not a plain file any more: known
 // then looks again through fsys, which tells the two apart.
 func (w *walker) knownByName(dir string, rec *dirRecord) bool {
-	stamps, err := statNames(filepath.Join(w.root, ContentDir, filepath.FromSlash(dir)), rec.Files)
-	if err != nil {
-		return false
-	}
-	for _, s := range stamps {
-		if !s.regular {
-			return false
+	nm, na := len(w.t.markdown), len(w.t.assets)
+	w.t.markdown = slices.Grow(w.t.markdown, len(rec.Files))
+	regular := true
+	err := statNames(filepath.Join(w.root, ContentDir, filepath.FromSlash(dir)), rec.Files, func(i int, st fileStamp) bool {
+		if regular = st.regular; regular {
+			w.add(joinRel(dir, rec.Files[i]), st)
 		}
-	}
-	w.t.markdown = slices.Grow(w.t.markdown, len(stamps))
-	for i, name := range rec.Files {
-		w.add(joinRel(dir, name), stamps[i])
+		return regular
+	})
+	if err != nil || !regular {
+		w.t.markdown, w.t.assets = w.t.markdown[:nm], w.t.assets[:na] // taken in again by known
+		return false
 	}
 	return true
 }
