@@ -268,9 +268,7 @@ func (e *encoder) page(p *Page, last *recorded) {
 	e.strs(p.Feedback)
 }
 
-// page reads what encoder.page wrote into p, its headings and lists from
-// slab (a new allocation each when nil).
-func (d *decoder) page(p *Page, slab *pageSlab) {
+func (d *decoder) page(p *Page) {
 	p.Kind = Kind(d.str())
 	for _, s := range []*string{&p.File, &p.ID, &p.URL, &p.Permalink, &p.Title, &p.Summary, &p.Discussion,
 		&p.Video, &p.Opens} {
@@ -290,10 +288,10 @@ func (d *decoder) page(p *Page, slab *pageSlab) {
 	p.ReadingTime = time.Duration(d.int())
 	p.Order = int(d.int())
 	p.Number = int(d.int())
-	p.Tags = d.slabStrs(slab)
-	p.Objectives = d.slabStrs(slab)
-	p.Aliases = d.slabStrs(slab)
-	p.Quotes = d.slabStrs(slab)
+	p.Tags = d.strs()
+	p.Objectives = d.strs()
+	p.Aliases = d.strs()
+	p.Quotes = d.strs()
 	p.Params = d.params()
 	n := d.uint()
 	if n > uint64(len(d.b)) {
@@ -301,37 +299,13 @@ func (d *decoder) page(p *Page, slab *pageSlab) {
 		return
 	}
 	if n > 0 {
-		if slab != nil {
-			p.TOC = slab.takeHeadings(int(n))
-		} else {
-			p.TOC = make([]Heading, n)
-		}
+		p.TOC = make([]Heading, n)
 	}
 	for i := range p.TOC {
 		p.TOC[i] = Heading{Level: int(d.int()), ID: d.str(), Text: d.str()}
 	}
 	p.Assignment = d.bool()
-	p.Feedback = d.slabStrs(slab)
-}
-
-// slabStrs is strs, its list taken from slab when one is given.
-func (d *decoder) slabStrs(slab *pageSlab) []string {
-	if slab == nil {
-		return d.strs()
-	}
-	n := d.uint()
-	if n > uint64(len(d.b)) {
-		d.fail()
-		return nil
-	}
-	if n == 0 {
-		return nil
-	}
-	ss := slab.takeStrs(int(n))
-	for i := range ss {
-		ss[i] = d.str()
-	}
-	return ss
+	p.Feedback = d.strs()
 }
 
 // encodeTo writes s as a base file to w and returns the sizes of its two
@@ -510,10 +484,9 @@ func decodeState(data []byte) (*state, error) {
 	}
 	err := parallelChunks(context.Background(), len(files)+len(frags), decodeChunk, func(lo, hi int) error {
 		r := &decoder{blobs: d.blobs} // its own: it reports the chunk's first error
-		var slab pageSlab
 		for i := lo; i < hi && r.err == nil; i++ {
 			if i < len(files) {
-				r.fileBody(bodyAt(section, fileAt[i]), &files[i], &slab)
+				r.fileBody(bodyAt(section, fileAt[i]), &files[i])
 			} else {
 				r.fragBody(bodyAt(section, fragAt[i-len(files)]), &frags[i-len(files)])
 			}
@@ -531,44 +504,6 @@ func decodeState(data []byte) (*state, error) {
 func bodyAt(section []byte, at int) []byte {
 	n := int(binary.LittleEndian.Uint32(section[at:]))
 	return section[at+4 : at+4+n : at+4+n]
-}
-
-// pageSlab hands out the headings and string lists of the pages one
-// goroutine decodes from a few larger arrays, not one small allocation each:
-// ten thousand tables of contents and tag lists were most of a load's
-// allocations by count. Each part is capped, so that an append copies it, and
-// nothing writes into a page's headings or lists in place (render gives a
-// page new ones).
-type pageSlab struct {
-	headings []Heading
-	strs     []string
-}
-
-// slabSize is how many headings, or strings, one array of a slab holds.
-const slabSize = 1024
-
-func (s *pageSlab) takeHeadings(n int) []Heading {
-	if n > slabSize/4 {
-		return make([]Heading, n)
-	}
-	if len(s.headings) < n {
-		s.headings = make([]Heading, slabSize)
-	}
-	h := s.headings[:n:n]
-	s.headings = s.headings[n:]
-	return h
-}
-
-func (s *pageSlab) takeStrs(n int) []string {
-	if n > slabSize/4 {
-		return make([]string, n)
-	}
-	if len(s.strs) < n {
-		s.strs = make([]string, slabSize)
-	}
-	ss := s.strs[:n:n]
-	s.strs = s.strs[n:]
-	return ss
 }
 
 // decodeChunk is how many records a decoding goroutine takes at a time:
@@ -652,17 +587,16 @@ func (d *decoder) file() (string, *cachedPage) {
 	name, body := d.str(), d.sized()
 	c := &cachedPage{Page: new(Page)}
 	if d.err == nil {
-		d.fileBody(body, c, nil)
+		d.fileBody(body, c)
 	}
 	return name, c
 }
 
-// fileBody decodes one page's record, body, into c, whose Page is set; slab
-// as in decoder.page.
-func (d *decoder) fileBody(body []byte, c *cachedPage, slab *pageSlab) {
+// fileBody decodes one page's record, body, into c, whose Page is set.
+func (d *decoder) fileBody(body []byte, c *cachedPage) {
 	r := &decoder{b: body}
 	c.Size, c.ModTime, c.Change, c.RenderKey = r.int(), r.int(), r.int(), r.str()
-	r.page(c.Page, slab)
+	r.page(c.Page)
 	c.Last = recordedOf(c.Page) // the same strings and headings, shared
 	if key := r.str(); key != "" {
 		c.Page.cardKey, c.Page.cardIn = key, cardInputsOf(c.Page) // as storedCardKey wrote it
