@@ -91,11 +91,34 @@ func walkContent(fsys fs.FS, root string, prev map[string]*dirRecord) (*tree, er
 		return nil, &Error{File: ContentDir, Err: err}
 	}
 	// Each module folder is walked on its own core: a stat per file adds up to
-	// tens of milliseconds on a 10,000-lesson course.
+	// tens of milliseconds on a 10,000-lesson course. Each walker appends its
+	// Markdown files to its own part of one list, as long as the last walk's
+	// number of them: when every folder has as many as then, the parts make
+	// the whole list as they are, not copied into a new one.
 	parts := make([]*walker, len(modules))
 	errs := make([]error, len(modules))
-	perr := parallel(context.Background(), len(modules), func(i int) error {
+	expect := make([]int, len(modules))
+	total := len(top.t.markdown)
+	for i, m := range modules {
+		if rec := prev[m]; rec != nil {
+			for _, name := range rec.Files {
+				if strings.HasSuffix(name, ".md") {
+					expect[i]++
+				}
+			}
+		}
+		total += expect[i]
+	}
+	all := make([]source, total)
+	at := make([]int, len(modules)) // where each part starts in all
+	next := copy(all, top.t.markdown)
+	for i := range parts {
 		parts[i] = &walker{fsys: fsys, root: root, prev: prev, dirs: map[string]*dirRecord{}}
+		at[i] = next
+		parts[i].t.markdown = all[next : next : next+expect[i]] // capped: a walker finding more appends elsewhere
+		next += expect[i]
+	}
+	perr := parallel(context.Background(), len(modules), func(i int) error {
 		errs[i] = parts[i].walk(modules[i])
 		return nil
 	})
@@ -105,14 +128,23 @@ func walkContent(fsys fs.FS, root string, prev map[string]*dirRecord) (*tree, er
 	t := &top.t
 	// The lists and maps are sized once: grown through ten thousand entries,
 	// they were a tenth of what a fresh one-edit build allocates.
+	inPlace := true
 	nm, na := len(t.markdown), len(t.assets)
-	for _, p := range parts {
+	for i, p := range parts {
 		nm, na = nm+len(p.t.markdown), na+len(p.t.assets)
+		inPlace = inPlace && len(p.t.markdown) == expect[i] && (expect[i] == 0 || &p.t.markdown[0] == &all[at[i]])
 	}
-	t.markdown, t.assets = slices.Grow(t.markdown, nm-len(t.markdown)), slices.Grow(t.assets, na-len(t.assets))
+	t.assets = slices.Grow(t.assets, na-len(t.assets))
+	if inPlace { // each part filled its place in all, none grew out of it
+		t.markdown = all
+	} else {
+		t.markdown = slices.Grow(t.markdown, nm-len(t.markdown))
+		for _, p := range parts {
+			t.markdown = append(t.markdown, p.t.markdown...)
+		}
+	}
 	t.dirs = top.dirs
 	for _, p := range parts {
-		t.markdown = append(t.markdown, p.t.markdown...)
 		t.assets = append(t.assets, p.t.assets...)
 		maps.Copy(t.dirs, p.dirs)
 	}
@@ -215,7 +247,6 @@ func (w *walker) known(dir string, rec *dirRecord) ([]string, bool) {
 // then looks again through fsys, which tells the two apart.
 func (w *walker) knownByName(dir string, rec *dirRecord) bool {
 	nm, na := len(w.t.markdown), len(w.t.assets)
-	w.t.markdown = slices.Grow(w.t.markdown, len(rec.Files))
 	regular := true
 	err := statNames(filepath.Join(w.root, ContentDir, filepath.FromSlash(dir)), rec.Files, func(i int, st fileStamp) bool {
 		if regular = st.regular; regular {
