@@ -197,16 +197,19 @@ func (d *decoder) strs() []string {
 	return ss
 }
 
-func (d *decoder) strMap() map[string]string {
+func (d *decoder) strMap() map[string]string { return strMapOf[string](d) }
+
+// strMapOf reads what encoder.strMap wrote into a map of values of type V.
+func strMapOf[V ~string](d *decoder) map[string]V {
 	n := d.uint()
 	if n > uint64(len(d.b)) {
 		d.fail()
 		return nil
 	}
-	m := make(map[string]string, n)
+	m := make(map[string]V, n)
 	for range n {
 		k := d.str()
-		m[k] = d.str()
+		m[k] = V(d.str())
 	}
 	return m
 }
@@ -460,10 +463,7 @@ func decodeState(data []byte) (*state, error) {
 		s.names, s.ordered = nil, nil
 	}
 	s.Outputs = d.strMap()
-	s.Navs = map[string]template.HTML{}
-	for k, v := range d.strMap() {
-		s.Navs[k] = template.HTML(v)
-	}
+	s.Navs = strMapOf[template.HTML](d) // read as it is, not into a map of strings copied over
 	s.Special = d.strMap()
 	n = d.uint()
 	if n > uint64(len(d.b)) {
