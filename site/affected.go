@@ -209,7 +209,7 @@ func (r *run) readersOfHeadings() []*Page {
 	files := map[string]bool{}
 	for _, p := range r.changed {
 		old := r.prev.page(p.File)
-		if old == nil || !slices.Equal(old.Page.TOC, p.TOC) {
+		if old == nil || !slices.Equal(old.Last.TOC, p.TOC) { // Last: p may be the record's own page (reuse)
 			files[p.File] = true
 		}
 	}

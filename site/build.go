@@ -276,25 +276,18 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 			named[rel] = true
 		}
 	}
-	// A new process copies its pages from the cache into one array: ten
-	// thousand allocations of a kilobyte each made this step a tenth slower.
-	var spare []Page
-	if b.pages == nil && prev != nil {
-		spare = make([]Page, len(tree.markdown))
-	}
 	pages, all, err := readPages(ctx, b.fsys, tree.markdown, b.o.Drafts, func(lo, hi int, pages []*Page) {
 		r := prev.reuser() // cache.go
+		shift := 0         // where the last build's list had the chunk's last file, less i
 		for i := lo; i < hi; i++ {
 			src := tree.markdown[i]
 			if named[src.path] {
 				continue
 			}
-			if p := b.livePage(i, src); p != nil {
+			if p := b.livePage(i, src, &shift); p != nil {
 				pages[i] = p
-			} else if spare != nil {
-				pages[i] = r.reuse(src, &spare[i])
 			} else {
-				pages[i] = r.reuse(src, nil)
+				pages[i] = r.reuse(src) // the record's own page, lent (cache.go)
 			}
 		}
 	}) // content.go
@@ -523,8 +516,11 @@ func (b *Builder) lessonThreads(ctx context.Context, lessons []*Page) error {
 type threadKey struct{ lesson, cohort string }
 
 // livePage returns the page the last build made of src, the walk's file i,
-// when src has not changed since; the graph then updates it in place.
-func (b *Builder) livePage(i int, src source) *Page {
+// when src has not changed since; the graph then updates it in place. shift
+// is where the last file asked for was in the last build's list, less its
+// index in this one: after a file came or went, the files after it are
+// found there, not searched for.
+func (b *Builder) livePage(i int, src source, shift *int) *Page {
 	if b.pages == nil || b.tree == nil {
 		return nil
 	}
@@ -537,11 +533,24 @@ func (b *Builder) livePage(i int, src source) *Page {
 			p = nil // not that file's page: nothing may reorder the list, but a wrong page would be a wrong site
 		}
 	} else {
-		old, ok := b.tree.byPath[src.path]
-		if !ok || old.size != src.size || !old.mtime.Equal(src.mtime) || old.ctime != src.ctime {
+		j, ok := i+*shift, false
+		if ok = j >= 0 && j < len(b.tree.markdown) && b.tree.markdown[j].path == src.path; !ok {
+			_, j, ok = b.tree.source(src.path) // content.go
+		}
+		if !ok {
 			return nil
 		}
-		p = b.pages[src.path]
+		*shift = j - i
+		old := b.tree.markdown[j]
+		if old.size != src.size || !old.mtime.Equal(src.mtime) || old.ctime != src.ctime {
+			return nil
+		}
+		if j < len(b.live) {
+			p = b.live[j]
+		}
+		if p != nil && p.File != src.path {
+			p = nil // as above
+		}
 	}
 	if p == nil {
 		return nil

@@ -93,10 +93,18 @@ func (s *state) special(rel string) string {
 
 // cachedPage is a page as of the last build, without its rendered body.
 type cachedPage struct {
-	Size      int64
-	ModTime   int64
-	Change    int64 // the source's changeStamp
-	Page      Page
+	Size    int64
+	ModTime int64
+	Change  int64 // the source's changeStamp
+	// Page is the page as recorded, but a new process lends it to its build
+	// as the unchanged source's page (reuser.reuse) rather than copying it:
+	// the graph and rendering then change it. What a build compares with the
+	// last build's page is therefore read from Last, which nothing changes.
+	Page *Page
+	Last recorded
+	// lent tells that Page is some build's page now (reuser.reuse): it is
+	// lent once, and copied for any build that asks again.
+	lent      bool
 	RenderKey string
 	// Reads are what rendering the page's Markdown read of the rest of the
 	// course (deps.go): the pages, URLs and files its links looked up. A page
@@ -109,6 +117,29 @@ type cachedPage struct {
 	// a build whose page key changed but whose body key did not takes it from
 	// there rather than running the Markdown again (pages.go, lastBody).
 	Body bodySpan
+}
+
+// recorded holds the fields of a recorded page that the build sets (its place
+// in the course, what rendering found) and that the next build compares with
+// its own page's: as the build that recorded the page left them. The cache
+// writes them from here, not from Page (codec.go).
+type recorded struct {
+	URL                 string
+	Order, Number       int
+	TOC                 []Heading
+	VideoEmbed          template.HTML
+	HasMath, HasDiagram bool
+}
+
+// recordedOf returns what a record keeps apart of page p (recorded).
+func recordedOf(p *Page) recorded {
+	return recorded{URL: p.URL, Order: p.Order, Number: p.Number, TOC: p.TOC, VideoEmbed: p.VideoEmbed,
+		HasMath: p.HasMath, HasDiagram: p.HasDiagram}
+}
+
+// newRecord returns a record of page p, a snapshot the record owns.
+func newRecord(p Page) *cachedPage {
+	return &cachedPage{Page: &p, Last: recordedOf(&p)}
 }
 
 // bodySpan locates a page's rendered body (Page.Content) in the page's output
@@ -188,8 +219,12 @@ func (r *reuser) record(path string) *cachedPage {
 }
 
 // reuse returns the cached page for a source file that has not changed since the
-// last build, copied into p (a new Page when p is nil), or nil.
-func (r *reuser) reuse(src source, p *Page) *Page {
+// last build, or nil. The page is the record's own (cachedPage.Page), lent to
+// the build, which links it into its own graph: copying ten thousand of them,
+// a kilobyte each, was most of a new process's read step, in page faults on
+// fresh memory. A record lent before (a build that failed, or a record taken
+// again by serve) gives a copy.
+func (r *reuser) reuse(src source) *Page {
 	s := r.s
 	if s == nil {
 		return nil
@@ -198,16 +233,43 @@ func (r *reuser) reuse(src source, p *Page) *Page {
 	if c == nil || c.Size != src.size || c.ModTime != src.mtime.UnixNano() || c.Change != src.ctime {
 		return nil
 	}
-	if p == nil {
-		p = new(Page)
+	p := c.Page
+	if c.lent {
+		p = c.pageCopy()
 	}
-	*p = c.Page // a copy: the new build links it into its own graph
+	c.lent = true // each record is one file's: no other goroutine looks at it
 	// p.TOC shares the cached headings: nothing writes into a page's TOC, a
-	// render gives it a new one (render.go), so copying ten thousand of them
-	// on every build was for nothing.
+	// render gives it a new one (render.go).
 	p.reused = true
 	p.rec, p.recOf = c, s
 	return p
+}
+
+// pageCopy returns a copy of the record's page as it was recorded, for a
+// build when the page itself is lent to another (lent): without what a build
+// linked to it or made of it, and with the fields the record keeps apart
+// (Last) as the record has them.
+func (c *cachedPage) pageCopy() *Page {
+	p := pageSnapshot(c.Page)
+	p.URL, p.Order, p.Number, p.TOC = c.Last.URL, c.Last.Order, c.Last.Number, c.Last.TOC
+	p.VideoEmbed, p.HasMath, p.HasDiagram = c.Last.VideoEmbed, c.Last.HasMath, c.Last.HasDiagram
+	p.settled, p.frags = 0, nil
+	p.Thread, p.ThreadPages, p.Archive, p.releases = nil, nil, nil, nil
+	return &p
+}
+
+// pageSnapshot returns a copy of p as a record keeps it: without the links into
+// the build's graph, its rendered body or the source's bytes, so that the
+// record keeps none of them alive.
+func pageSnapshot(p *Page) Page {
+	snap := *p
+	snap.Module, snap.Prev, snap.Next = nil, nil, nil
+	snap.Content, snap.src, snap.reused, snap.letGo = "", nil, false, false
+	// The search text goes into the page's entry (frags.go); a copy here would keep
+	// every page's words alive to the end of the build, and in the cache.
+	snap.searchBody, snap.bodyRead, snap.mathCSS = nil, false, nil
+	snap.rec, snap.recOf = nil, nil // no chain of past states kept alive
+	return snap
 }
 
 // record returns the last build's record of page p, as s.page(p.File) does,
@@ -229,6 +291,7 @@ func (s *state) withoutPages() *state {
 	for k, c := range s.Files {
 		c2 := *c
 		c2.RenderKey, c2.Body = "", bodySpan{} // the body too: config and theme are in its key
+		c2.lent = true                         // its Page is c's too, which s may lend: this one copies
 		t.Files[k] = &c2
 	}
 	return &t

@@ -43,11 +43,10 @@ func BenchmarkLoadAndReuse(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		spare := make([]Page, len(t.markdown))
 		_, _, err = readPages(context.Background(), os.DirFS(src), t.markdown, false, func(lo, hi int, pages []*Page) {
 			r := s.reuser()
 			for i := lo; i < hi; i++ {
-				if pages[i] = r.reuse(t.markdown[i], &spare[i]); pages[i] == nil {
+				if pages[i] = r.reuse(t.markdown[i]); pages[i] == nil {
 					b.Errorf("%s: not taken from the cache", t.markdown[i].path)
 				}
 			}

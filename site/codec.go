@@ -38,7 +38,7 @@ import (
 //	magic | uint64 length of section 1 (little-endian) | section 1 | blobs
 
 // cacheMagic starts every cache file; change it when the layout changes.
-const cacheMagic = "cohort-cache-14\n"
+const cacheMagic = "cohort-cache-15\n"
 
 // encoder appends to b. With blobs set (a base file), large values go to the
 // second section and b holds their place; without (a delta), they are inline.
@@ -197,16 +197,19 @@ func (d *decoder) strs() []string {
 	return ss
 }
 
-func (d *decoder) strMap() map[string]string {
+func (d *decoder) strMap() map[string]string { return strMapOf[string](d) }
+
+// strMapOf reads what encoder.strMap wrote into a map of values of type V.
+func strMapOf[V ~string](d *decoder) map[string]V {
 	n := d.uint()
 	if n > uint64(len(d.b)) {
 		d.fail()
 		return nil
 	}
-	m := make(map[string]string, n)
+	m := make(map[string]V, n)
 	for range n {
 		k := d.str()
-		m[k] = d.str()
+		m[k] = V(d.str())
 	}
 	return m
 }
@@ -237,18 +240,20 @@ func (d *decoder) params() map[string]any {
 	return m
 }
 
-func (e *encoder) page(p *Page) {
+// page writes a record's page: the fields the record keeps apart from Page
+// (recorded) from last, as the build that made the record left them.
+func (e *encoder) page(p *Page, last *recorded) {
 	e.str(string(p.Kind))
-	for _, s := range []string{p.File, p.ID, p.URL, p.Permalink, p.Title, p.Summary, p.Discussion,
-		p.Video, p.Opens, string(p.VideoEmbed), p.Hash, p.ActivityURL, p.OnlyCohort} {
+	for _, s := range []string{p.File, p.ID, last.URL, p.Permalink, p.Title, p.Summary, p.Discussion,
+		p.Video, p.Opens, string(last.VideoEmbed), p.Hash, p.ActivityURL, p.OnlyCohort} {
 		e.str(s)
 	}
 	e.time(p.Date)
 	e.bool(p.Draft)
-	e.bool(p.HasMath)
-	e.bool(p.HasDiagram)
+	e.bool(last.HasMath)
+	e.bool(last.HasDiagram)
 	for _, v := range []int64{int64(p.Weight), int64(p.Duration), int64(p.Words), int64(p.ReadingTime),
-		int64(p.Order), int64(p.Number)} {
+		int64(last.Order), int64(last.Number)} {
 		e.int(v)
 	}
 	e.strs(p.Tags)
@@ -256,8 +261,8 @@ func (e *encoder) page(p *Page) {
 	e.strs(p.Aliases)
 	e.strs(p.Quotes)
 	e.params(p.Params)
-	e.uint(uint64(len(p.TOC)))
-	for _, h := range p.TOC {
+	e.uint(uint64(len(last.TOC)))
+	for _, h := range last.TOC {
 		e.int(int64(h.Level))
 		e.str(h.ID)
 		e.str(h.Text)
@@ -437,13 +442,19 @@ func decodeState(data []byte) (*state, error) {
 		return nil, fmt.Errorf("decode: %w", errCorrupt)
 	}
 	files := make([]cachedPage, n)
-	fileBodies := make([][]byte, n)
+	pages := make([]Page, n) // lent to the build as they are (reuser.reuse)
+	// Where each record starts in section 1, its length before it (sized):
+	// a tenth of the memory of a slice per record.
+	fileAt := make([]int, n)
+	section := d.b
 	s.Files = make(map[string]*cachedPage, n) // sized once, not grown through ten thousand entries
 	s.names, s.ordered = make([]string, n), make([]*cachedPage, n)
 	sorted := true
 	for i := range files {
 		name := d.str()
-		fileBodies[i] = d.sized()
+		fileAt[i] = len(section) - len(d.b)
+		d.sized()
+		files[i].Page = &pages[i]
 		s.Files[name] = &files[i]
 		s.names[i], s.ordered[i] = name, &files[i]
 		sorted = sorted && (i == 0 || s.names[i-1] < name)
@@ -452,21 +463,19 @@ func decodeState(data []byte) (*state, error) {
 		s.names, s.ordered = nil, nil
 	}
 	s.Outputs = d.strMap()
-	s.Navs = map[string]template.HTML{}
-	for k, v := range d.strMap() {
-		s.Navs[k] = template.HTML(v)
-	}
+	s.Navs = strMapOf[template.HTML](d) // read as it is, not into a map of strings copied over
 	s.Special = d.strMap()
 	n = d.uint()
 	if n > uint64(len(d.b)) {
 		return nil, fmt.Errorf("decode: %w", errCorrupt)
 	}
 	frags := make([]pageFrags, n)
-	fragBodies := make([][]byte, n)
+	fragAt := make([]int, n)
 	s.Frags = make(map[string]*pageFrags, n)
 	for i := range frags {
 		name := d.str()
-		fragBodies[i] = d.sized()
+		fragAt[i] = len(section) - len(d.b)
+		d.sized()
 		s.Frags[name] = &frags[i]
 	}
 	s.Dirs = d.dirs()
@@ -477,9 +486,9 @@ func decodeState(data []byte) (*state, error) {
 		r := &decoder{blobs: d.blobs} // its own: it reports the chunk's first error
 		for i := lo; i < hi && r.err == nil; i++ {
 			if i < len(files) {
-				r.fileBody(fileBodies[i], &files[i])
+				r.fileBody(bodyAt(section, fileAt[i]), &files[i])
 			} else {
-				r.fragBody(fragBodies[i-len(files)], &frags[i-len(files)])
+				r.fragBody(bodyAt(section, fragAt[i-len(files)]), &frags[i-len(files)])
 			}
 		}
 		return r.err
@@ -488,6 +497,13 @@ func decodeState(data []byte) (*state, error) {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
 	return s, nil
+}
+
+// bodyAt returns the record that starts at offset at of section: its length,
+// in four bytes (sized), then its bytes. decodeState found its bounds valid.
+func bodyAt(section []byte, at int) []byte {
+	n := int(binary.LittleEndian.Uint32(section[at:]))
+	return section[at+4 : at+4+n : at+4+n]
 }
 
 // decodeChunk is how many records a decoding goroutine takes at a time:
@@ -537,8 +553,14 @@ func (e *encoder) fileBody(c *cachedPage) {
 	e.int(c.ModTime)
 	e.int(c.Change)
 	e.str(c.RenderKey)
-	e.page(&c.Page)
-	e.str(storedCardKey(&c.Page)) // render.go
+	e.page(c.Page, &c.Last)
+	// A page lent to a build (reuser.reuse) may have moved since the record
+	// was made: its card key then is not the recorded page's.
+	if p := c.Page; p.URL == c.Last.URL && p.Order == c.Last.Order {
+		e.str(storedCardKey(p)) // render.go
+	} else {
+		e.str("")
+	}
 	// The reads follow their length, so that a load passes over them in one
 	// step: walking their strings only to find their end was a tenth of
 	// loading the cache.
@@ -563,20 +585,21 @@ func (e *encoder) fileBody(c *cachedPage) {
 
 func (d *decoder) file() (string, *cachedPage) {
 	name, body := d.str(), d.sized()
-	c := &cachedPage{}
+	c := &cachedPage{Page: new(Page)}
 	if d.err == nil {
 		d.fileBody(body, c)
 	}
 	return name, c
 }
 
-// fileBody decodes one page's record, body, into c.
+// fileBody decodes one page's record, body, into c, whose Page is set.
 func (d *decoder) fileBody(body []byte, c *cachedPage) {
 	r := &decoder{b: body}
 	c.Size, c.ModTime, c.Change, c.RenderKey = r.int(), r.int(), r.int(), r.str()
-	r.page(&c.Page)
+	r.page(c.Page)
+	c.Last = recordedOf(c.Page) // the same strings and headings, shared
 	if key := r.str(); key != "" {
-		c.Page.cardKey, c.Page.cardIn = key, cardInputsOf(&c.Page) // as storedCardKey wrote it
+		c.Page.cardKey, c.Page.cardIn = key, cardInputsOf(c.Page) // as storedCardKey wrote it
 	}
 	c.readsRaw = r.sized()
 	nf := r.uint()

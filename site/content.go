@@ -33,9 +33,8 @@ type source struct {
 
 // tree is what a walk of content/ finds: Markdown files and other files to copy.
 type tree struct {
-	markdown []source
+	markdown []source // in path order, as assets: looked up by path (tree.source)
 	assets   []source
-	byPath   map[string]source // the Markdown files by path
 	// dirs records each folder as the walk found it, by path under content/
 	// ("." for content/ itself), for the next walk.
 	dirs map[string]*dirRecord
@@ -92,11 +91,34 @@ func walkContent(fsys fs.FS, root string, prev map[string]*dirRecord) (*tree, er
 		return nil, &Error{File: ContentDir, Err: err}
 	}
 	// Each module folder is walked on its own core: a stat per file adds up to
-	// tens of milliseconds on a 10,000-lesson course.
+	// tens of milliseconds on a 10,000-lesson course. Each walker appends its
+	// Markdown files to its own part of one list, as long as the last walk's
+	// number of them: when every folder has as many as then, the parts make
+	// the whole list as they are, not copied into a new one.
 	parts := make([]*walker, len(modules))
 	errs := make([]error, len(modules))
-	perr := parallel(context.Background(), len(modules), func(i int) error {
+	expect := make([]int, len(modules))
+	total := len(top.t.markdown)
+	for i, m := range modules {
+		if rec := prev[m]; rec != nil {
+			for _, name := range rec.Files {
+				if strings.HasSuffix(name, ".md") {
+					expect[i]++
+				}
+			}
+		}
+		total += expect[i]
+	}
+	all := make([]source, total)
+	at := make([]int, len(modules)) // where each part starts in all
+	next := copy(all, top.t.markdown)
+	for i := range parts {
 		parts[i] = &walker{fsys: fsys, root: root, prev: prev, dirs: map[string]*dirRecord{}}
+		at[i] = next
+		parts[i].t.markdown = all[next : next : next+expect[i]] // capped: a walker finding more appends elsewhere
+		next += expect[i]
+	}
+	perr := parallel(context.Background(), len(modules), func(i int) error {
 		errs[i] = parts[i].walk(modules[i])
 		return nil
 	})
@@ -106,19 +128,31 @@ func walkContent(fsys fs.FS, root string, prev map[string]*dirRecord) (*tree, er
 	t := &top.t
 	// The lists and maps are sized once: grown through ten thousand entries,
 	// they were a tenth of what a fresh one-edit build allocates.
+	inPlace := true
 	nm, na := len(t.markdown), len(t.assets)
-	for _, p := range parts {
+	for i, p := range parts {
 		nm, na = nm+len(p.t.markdown), na+len(p.t.assets)
+		inPlace = inPlace && len(p.t.markdown) == expect[i] && (expect[i] == 0 || &p.t.markdown[0] == &all[at[i]])
 	}
-	t.markdown, t.assets = slices.Grow(t.markdown, nm-len(t.markdown)), slices.Grow(t.assets, na-len(t.assets))
-	t.byPath, t.dirs = make(map[string]source, nm), top.dirs
+	t.assets = slices.Grow(t.assets, na-len(t.assets))
+	if inPlace { // each part filled its place in all, none grew out of it
+		t.markdown = all
+	} else {
+		t.markdown = slices.Grow(t.markdown, nm-len(t.markdown))
+		for _, p := range parts {
+			t.markdown = append(t.markdown, p.t.markdown...)
+		}
+	}
+	t.dirs = top.dirs
 	for _, p := range parts {
-		t.markdown = append(t.markdown, p.t.markdown...)
 		t.assets = append(t.assets, p.t.assets...)
 		maps.Copy(t.dirs, p.dirs)
 	}
-	// Sorted by path, not in walk order, so that update can search them
-	// (mostly sorted already: a folder's files come before its sub-folders').
+	// Sorted by path, not in walk order, so that update and source can search
+	// them (mostly sorted already: a folder's files come before its
+	// sub-folders'). A map by path, made and filled anew by every walk, was
+	// a megabyte of fresh memory at 10,000 lessons, and serve cloned it on
+	// every rebuild.
 	byPathOrder := func(a, b source) int { return strings.Compare(a.path, b.path) }
 	if !slices.IsSortedFunc(t.markdown, byPathOrder) {
 		slices.SortFunc(t.markdown, byPathOrder)
@@ -126,10 +160,16 @@ func walkContent(fsys fs.FS, root string, prev map[string]*dirRecord) (*tree, er
 	if !slices.IsSortedFunc(t.assets, byPathOrder) {
 		slices.SortFunc(t.assets, byPathOrder)
 	}
-	for _, s := range t.markdown {
-		t.byPath[s.path] = s
-	}
 	return t, nil
+}
+
+// source returns the Markdown file at path and its index in t.markdown.
+func (t *tree) source(path string) (s source, i int, ok bool) {
+	i, ok = slices.BinarySearchFunc(t.markdown, path, func(s source, p string) int { return strings.Compare(s.path, p) })
+	if !ok {
+		return source{}, i, false
+	}
+	return t.markdown[i], i, true
 }
 
 // walker walks part of content/, gathering files into t and folders into dirs.
@@ -206,18 +246,17 @@ func (w *walker) known(dir string, rec *dirRecord) ([]string, bool) {
 // when that cannot be done here or a file is not a plain file any more: known
 // then looks again through fsys, which tells the two apart.
 func (w *walker) knownByName(dir string, rec *dirRecord) bool {
-	stamps, err := statNames(filepath.Join(w.root, ContentDir, filepath.FromSlash(dir)), rec.Files)
-	if err != nil {
-		return false
-	}
-	for _, s := range stamps {
-		if !s.regular {
-			return false
+	nm, na := len(w.t.markdown), len(w.t.assets)
+	regular := true
+	err := statNames(filepath.Join(w.root, ContentDir, filepath.FromSlash(dir)), rec.Files, func(i int, st fileStamp) bool {
+		if regular = st.regular; regular {
+			w.add(joinRel(dir, rec.Files[i]), st)
 		}
-	}
-	w.t.markdown = slices.Grow(w.t.markdown, len(stamps))
-	for i, name := range rec.Files {
-		w.add(joinRel(dir, name), stamps[i])
+		return regular
+	})
+	if err != nil || !regular {
+		w.t.markdown, w.t.assets = w.t.markdown[:nm], w.t.assets[:na] // taken in again by known
+		return false
 	}
 	return true
 }
@@ -304,7 +343,7 @@ func joinRel(dir, name string) string {
 
 // clone copies the tree's lists, so that an update leaves the original as it was.
 func (t *tree) clone() *tree {
-	c := &tree{markdown: slices.Clone(t.markdown), assets: slices.Clone(t.assets), byPath: maps.Clone(t.byPath), dirs: t.dirs}
+	c := &tree{markdown: slices.Clone(t.markdown), assets: slices.Clone(t.assets), dirs: t.dirs}
 	return c
 }
 
@@ -330,7 +369,6 @@ func (t *tree) update(fsys fs.FS, rel string) bool {
 		return errors.Is(err, fs.ErrNotExist) && !t.knownPrefix(rel+"/")
 	case err != nil:
 		*list = slices.Delete(*list, i, i+1)
-		delete(t.byPath, rel)
 	case info.IsDir():
 		return false
 	case strings.HasSuffix(rel, ".md") && strings.Count(rel, "/") > 1:
@@ -341,9 +379,6 @@ func (t *tree) update(fsys fs.FS, rel string) bool {
 			(*list)[i] = s
 		} else {
 			*list = slices.Insert(*list, i, s)
-		}
-		if list == &t.markdown {
-			t.byPath[rel] = s
 		}
 	}
 	return true

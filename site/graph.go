@@ -156,8 +156,10 @@ func (s *state) sameKey(key string) *state {
 
 // sameName tells whether p has the file, kind, id, weight and aliases of its
 // record in s: all that buildGraph makes its URLs, its place and the course's
-// made-up module pages of. A page taken from that record (state.reuse) is a
-// copy of it, and is not compared field by field. With as many pages as
+// made-up module pages of. A page taken from that record (reuser.reuse) is
+// its page, lent, or a copy of it, and is not compared field by field; the
+// fields compared come from the source, which no build changes in a page
+// (not kept apart, cachedPage.Last). With as many pages as
 // records, each with its own, the pages are the records' (every page has a
 // source, hence a record if the last build had it).
 func (s *state) sameName(p *Page) bool {

@@ -413,11 +413,11 @@ func (r *run) carry(p *Page, c *cachedPage, k *keeper) int {
 	switch {
 	case !r.out.inherited:
 	case c != nil:
-		known = c.Page.URL == p.URL
+		known = c.Last.URL == p.URL
 	case p.Hash != "" && r.isSettled(p):
 		known = p.outURL == p.URL && p.outRel != ""
 	}
-	if known && (c == nil || !c.Page.HasMath) && (c != nil || !p.HasMath) {
+	if known && (c == nil || !c.Last.HasMath) && (c != nil || !p.HasMath) {
 		if c != nil {
 			r.carriedRecord(p, c)
 		}
@@ -442,7 +442,7 @@ func (r *run) carry(p *Page, c *cachedPage, k *keeper) int {
 	if !k.keep(rel) {
 		return -1
 	}
-	if c.Page.HasMath { // its formulas' stylesheet: written exactly when it has formulas (render.go)
+	if c.Last.HasMath { // its formulas' stylesheet: written exactly when it has formulas (render.go)
 		k.keep(mathCSSPath(rel))
 	}
 	r.carriedRecord(p, c)
@@ -452,12 +452,12 @@ func (r *run) carry(p *Page, c *cachedPage, k *keeper) int {
 // carriedRecord gives page p, carried over, what rendering added to it in
 // the last build, from its record c.
 func (r *run) carriedRecord(p *Page, c *cachedPage) {
-	p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed         // as rendered last time: links into it are checked against them
-	p.HasMath, p.HasDiagram = c.Page.HasMath, c.Page.HasDiagram // static.go: KaTeX and Mermaid (a source read again lacks them)
+	p.TOC, p.VideoEmbed = c.Last.TOC, c.Last.VideoEmbed         // as rendered last time: links into it are checked against them
+	p.HasMath, p.HasDiagram = c.Last.HasMath, c.Last.HasDiagram // static.go: KaTeX and Mermaid (a source read again lacks them)
 	if !p.reused {
 		// Read again, the same bytes under a new time: the record takes the
 		// new time, or the next process would read it again too.
-		if s, ok := r.tree.byPath[p.File]; ok && (c.Size != s.size || c.ModTime != s.mtime.UnixNano() || c.Change != s.ctime) {
+		if s, _, ok := r.tree.source(p.File); ok && (c.Size != s.size || c.ModTime != s.mtime.UnixNano() || c.Change != s.ctime) {
 			again := *c
 			again.Size, again.ModTime, again.Change = s.size, s.mtime.UnixNano(), s.ctime
 			r.mu.Lock()
@@ -509,11 +509,11 @@ func (r *run) renderPage(p *Page, data PageData) (*linkLog, error) {
 	rel := r.outPath(p.URL)
 	c := r.prev.record(p)
 	if c != nil && c.RenderKey == key && c.readsUnchanged(r.ix.current) && r.out.keep(rel) {
-		p.TOC, p.VideoEmbed = c.Page.TOC, c.Page.VideoEmbed         // as rendered last time
-		p.HasMath, p.HasDiagram = c.Page.HasMath, c.Page.HasDiagram // static.go: KaTeX and Mermaid
+		p.TOC, p.VideoEmbed = c.Last.TOC, c.Last.VideoEmbed         // as rendered last time
+		p.HasMath, p.HasDiagram = c.Last.HasMath, c.Last.HasDiagram // static.go: KaTeX and Mermaid
 		r.out.keep(mathCSSPath(rel))                                // the page's formulas, if it has any
 		log := r.lastLinks(c)
-		if p.reused && c.Page.Order == p.Order && c.Page.URL == p.URL && c.Page.Number == p.Number {
+		if p.reused && c.Last.Order == p.Order && c.Last.URL == p.URL && c.Last.Number == p.Number {
 			r.mu.Lock()
 			r.next.Files[p.File] = c // nothing about it changed: keep the record as it is
 			r.mu.Unlock()
@@ -607,7 +607,7 @@ func (r *run) lastBody(p *Page, c *cachedPage, bodyKey, rel string) (*linkLog, e
 	if c == nil || c.Body.Key != bodyKey || c.Body.At < 0 || !c.readsUnchanged(r.ix.current) {
 		return nil, nil
 	}
-	if c.Page.HasMath && !r.out.had(mathCSSPath(rel)) {
+	if c.Last.HasMath && !r.out.had(mathCSSPath(rel)) {
 		return nil, nil // its formulas' stylesheet is not where the last build's record says
 	}
 	if p.reused && len(p.Params) > 0 {
@@ -624,7 +624,7 @@ func (r *run) lastBody(p *Page, c *cachedPage, bodyKey, rel string) (*linkLog, e
 		return nil, nil
 	}
 	p.Content = template.HTML(unsafe.String(unsafe.SliceData(body), len(body))) // body is this page's own copy
-	p.TOC, p.HasMath, p.HasDiagram = c.Page.TOC, c.Page.HasMath, c.Page.HasDiagram
+	p.TOC, p.HasMath, p.HasDiagram = c.Last.TOC, c.Last.HasMath, c.Last.HasDiagram
 	if err := embedVideo(r.md, p, r.theme.T("video_watch")+": "); err != nil { // render.go: it shows the title
 		return nil, err
 	}
@@ -857,18 +857,12 @@ func (r *run) remember(p *Page, key string, log *linkLog, body bodySpan) {
 	if p.Hash == "" {
 		return // made up by the graph (a module folder without _index.md): no source
 	}
-	snap := *p
-	snap.Module, snap.Prev, snap.Next = nil, nil, nil
-	snap.Content, snap.src, snap.reused, snap.letGo = "", nil, false, false
-	// The search text goes into the page's entry (frags.go); a copy here would keep
-	// every page's words alive to the end of the build, and in the cache.
-	snap.searchBody, snap.bodyRead, snap.mathCSS = nil, false, nil
-	snap.rec, snap.recOf = nil, nil // no chain of past states kept alive
-	c := &cachedPage{Page: snap, RenderKey: key, Reads: log.reads.Reads(), Body: body}
+	c := newRecord(pageSnapshot(p)) // cache.go
+	c.RenderKey, c.Reads, c.Body = key, log.reads.Reads(), body
 	for _, f := range log.frags {
 		c.Frags = append(c.Frags, cachedFrag{Target: f.target.File, Fragment: f.fragment, Dest: f.dest})
 	}
-	if s, ok := r.tree.byPath[p.File]; ok {
+	if s, _, ok := r.tree.source(p.File); ok {
 		c.Size, c.ModTime, c.Change = s.size, s.mtime.UnixNano(), s.ctime
 	}
 	r.mu.Lock()

@@ -176,7 +176,7 @@ func TestWalkOfTrustedFolderSeesFileKinds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, ok := next.byPath["01-first/a.md"]; !ok || s.size != info.Size() || !s.mtime.Equal(info.ModTime()) || s.ctime != changeStamp(info) {
+	if s, _, ok := next.source("01-first/a.md"); !ok || s.size != info.Size() || !s.mtime.Equal(info.ModTime()) || s.ctime != changeStamp(info) {
 		t.Errorf("the walk found the edited lesson as %+v, want size %d and its new times", s, info.Size())
 	}
 
