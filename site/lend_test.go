@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -28,29 +27,11 @@ func TestLentPagesKeepTheLastBuild(t *testing.T) {
 	serve := NewBuilder(Options{Source: dir, Out: serveOut, CacheDir: cache, DeferCacheSave: true})
 	edit := func(rel, from, to string) {
 		t.Helper()
-		name := filepath.Join(dir, filepath.FromSlash(rel))
-		data, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(string(data), from) {
-			t.Fatalf("%s holds no %q", rel, from)
-		}
-		if err := os.WriteFile(name, []byte(strings.Replace(string(data), from, to, 1)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	clean := func(step string) map[string]string {
-		t.Helper()
-		out := filepath.Join(t.TempDir(), "clean")
-		if _, err := Build(ctx, Options{Source: dir, Out: out}); err != nil {
-			t.Fatalf("%s: clean build: %v", step, err)
-		}
-		return snapshot(t, out)
+		editFile(t, dir, rel, from, to) // outline_test.go
 	}
 	same := func(step, who, out string) {
 		t.Helper()
-		if d := diffTrees(clean(step), outSnapshot(t, out), false); d != "" {
+		if d := diffTrees(cleanBuild(t, dir), outSnapshot(t, out), false); d != "" {
 			t.Fatalf("%s: %s differs from a clean build (-clean +%s):\n%s", step, who, who, d)
 		}
 	}

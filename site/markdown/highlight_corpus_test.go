@@ -16,8 +16,6 @@ import (
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/alecthomas/chroma/v2/lexers"
 	"github.com/alecthomas/chroma/v2/styles"
-	"github.com/yuin/goldmark"
-	highlighting "github.com/yuin/goldmark-highlighting/v2"
 )
 
 // The tests here hold writeCode and the code renderer to what chroma's HTML
@@ -255,24 +253,7 @@ var everyVariant = map[string]bool{
 // of the generated course's, with our renderer and with goldmark-highlighting
 // as cohort configured it, and compares the HTML.
 func TestCodeCorpusAsChroma(t *testing.T) {
-	ext := goldmark.New(goldmark.WithExtensions(highlighting.NewHighlighting(
-		highlighting.WithStyle(lightStyle),
-		highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
-	)))
-	ours := goldmark.New(goldmark.WithExtensions(highlighter()))
-	same := func(what, src string) {
-		t.Helper()
-		var want, got bytes.Buffer
-		if err := ext.Convert([]byte(src), &want); err != nil {
-			t.Fatal(err)
-		}
-		if err := ours.Convert([]byte(src), &got); err != nil {
-			t.Fatal(err)
-		}
-		if got.String() != want.String() {
-			t.Errorf("%s:\n got %q\nwant %q", what, got.String(), want.String())
-		}
-	}
+	same := asTheExtension(t) // highlight_test.go
 	registerFailingLexer(t)
 	blocks := 0
 	for _, lang := range append(fenceLanguages, failingLexerName) {
