@@ -431,7 +431,6 @@ func decodeState(data []byte) (*state, error) {
 	if n1 > uint64(len(data)) {
 		return nil, fmt.Errorf("decode: %w", errCorrupt)
 	}
-	populate(data[:n1]) // all of it is read now; the blobs, rarely
 	d := &decoder{b: data[:n1], blobs: data[n1:]}
 	s := &state{Version: d.str(), Key: d.str(), blobSize: len(d.blobs)}
 	// A first pass finds each record (its name and bounds) and gives it its
