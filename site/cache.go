@@ -333,10 +333,8 @@ func loadState(name string) (*state, error) {
 	}
 	s.size = len(data)
 	if log, err := os.ReadFile(name + ".log"); err == nil {
-		for _, rec := range records(log) {
-			if err := s.applyDelta(rec); err != nil {
-				return nil, fmt.Errorf("cache %s.log: %w", name, err)
-			}
+		if err := s.applyDeltas(records(log)); err != nil {
+			return nil, fmt.Errorf("cache %s.log: %w", name, err)
 		}
 		s.logSize = len(log)
 	}

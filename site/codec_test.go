@@ -83,6 +83,36 @@ func TestCacheRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameState(t, again, next)
+
+	// Two more deltas, as a session of edits logs them: the edited page
+	// edited again, twice (the load decodes only its last version), the added
+	// page gone, and the page that went back again. The load applies the last
+	// of each.
+	last := again
+	for round, title := range []string{"Edited again", "Edited a third time"} {
+		more := &state{Version: last.Version, Key: last.Key, Files: maps.Clone(last.Files), Frags: maps.Clone(last.Frags),
+			Outputs: last.Outputs, Navs: last.Navs, Special: last.Special, Dirs: last.Dirs}
+		edited := *more.Files["m01/l0001.md"]
+		edited.Page = &Page{}
+		*edited.Page = *more.Files["m01/l0001.md"].Page
+		edited.Page.Title, edited.RenderKey = title, fmt.Sprint("rk-edited-", round)
+		more.Files["m01/l0001.md"] = &edited
+		more.Frags["m01/l0001.md"] = &pageFrags{Key: fmt.Sprint("fk-edited-", round), Sitemap: []byte("<url/>"), Search: []byte("{}"), Manifest: []byte("{}")}
+		if round == 0 {
+			delete(more.Files, "m03/added.md")
+			more.Files["m02/l0002.md"], more.Frags["m02/l0002.md"] = want.Files["m02/l0002.md"], want.Frags["m02/l0002.md"]
+		}
+		if err := more.save(name, last); err != nil {
+			t.Fatal(err)
+		}
+		if last, err = loadState(name); err != nil {
+			t.Fatal(err)
+		}
+		sameState(t, last, more)
+	}
+	if last.logSize == 0 {
+		t.Fatal("the edits were not logged as deltas")
+	}
 }
 
 func sameState(t *testing.T, got, want *state) {
