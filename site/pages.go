@@ -100,14 +100,11 @@ type linkLog struct {
 func (r *run) render() (*state, error) {
 	c := r.course
 	step := r.timer.done
-	// Sized as the last build's: growing maps of ten thousand entries, rehashing
-	// as they go, was much of a one-edit build's time among the pages carried over.
-	nFiles := 0
-	if r.prev != nil {
-		nFiles = len(r.prev.Files)
-	}
-	r.next = &state{Version: Version, Key: r.key, Files: make(map[string]*cachedPage, nFiles),
-		Navs: map[string]template.HTML{}, Special: map[string]string{}, Frags: make(map[string]*pageFrags, nFiles)}
+	// The records of pages and their entries start empty: a build that looks
+	// at only some pages copies the last build's maps whole (below, and
+	// makeFrags), and one that looks at every page sizes them then.
+	r.next = &state{Version: Version, Key: r.key, Files: map[string]*cachedPage{},
+		Navs: map[string]template.HTML{}, Special: map[string]string{}, Frags: map[string]*pageFrags{}}
 	r.basePath = r.cfg.BasePath()
 	r.site = r.siteData()
 	r.ix = c.pageLinks() // links.go: this build's URLs; its pages' are added below (withPages)
@@ -267,6 +264,13 @@ func (r *run) render() (*state, error) {
 		}
 	}
 	if r.visit == nil {
+		// Sized as the last build's: growing maps of ten thousand entries,
+		// rehashing as they go, was much of a build's time among the pages
+		// carried over.
+		if r.prev != nil {
+			r.next.Files = make(map[string]*cachedPage, len(r.prev.Files))
+			r.next.Frags = make(map[string]*pageFrags, len(r.prev.Frags))
+		}
 		r.out.sized()
 		r.b.endGCHold() // every page is looked at: a build that allocates, and collects as usual
 	}
