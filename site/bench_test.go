@@ -129,13 +129,23 @@ func BenchmarkFreshOneEdit(b *testing.B) {
 	o := freshBuilt(b, src)
 	lessons := benchLessonFiles(b, src)
 	original := benchOriginals(b)
-	defer benchProfile(b)()
-	var steps stepTimes
-	for i := 0; b.Loop(); i++ {
+	freshEdits(b, o, func(i int) {
 		lesson := lessons[(i*7919)%len(lessons)] // a prime stride: spread over modules
 		if err := os.WriteFile(lesson, fmt.Appendf(bytes.Clone(original(lesson)), "\nA sentence added by the benchmark, edit %d.\n", i), 0o644); err != nil {
 			b.Fatal(err)
 		}
+	}, nil)
+}
+
+// freshEdits is the loop of the benchmarks of `cohort build` in a new process
+// (without its start): edit(i) changes the course, a new Builder builds it
+// from o and must render a page, and the steps' times are reported. each,
+// when set, is given every build's result.
+func freshEdits(b *testing.B, o Options, edit func(i int), each func(*Result)) {
+	defer benchProfile(b)()
+	var steps stepTimes
+	for i := 0; b.Loop(); i++ {
+		edit(i)
 		res, err := Build(context.Background(), o)
 		if err != nil {
 			b.Fatal(err)
@@ -144,6 +154,9 @@ func BenchmarkFreshOneEdit(b *testing.B) {
 			b.Fatal("the edited lesson was not rendered")
 		}
 		steps.add(res.Steps)
+		if each != nil {
+			each(res)
+		}
 	}
 	steps.report(b)
 }

@@ -36,20 +36,13 @@ func BenchmarkFreshRetitle(b *testing.B) {
 	o := freshBuilt(b, src)
 	lessons := benchLessonFiles(b, src)
 	original := benchOriginals(b)
-	defer benchProfile(b)()
-	var steps stepTimes
 	markdown, rendered := 0, 0
-	for i := 0; b.Loop(); i++ {
+	freshEdits(b, o, func(i int) { // bench_test.go
 		lesson := lessons[(i*7919)%len(lessons)] // a prime stride: spread over modules
 		retitle(b, lesson, original(lesson), i)
-		res, err := Build(context.Background(), o)
-		if err != nil {
-			b.Fatal(err)
-		}
+	}, func(res *Result) {
 		markdown, rendered = markdown+res.Markdown, rendered+res.Rendered
-		steps.add(res.Steps)
-	}
-	steps.report(b)
+	})
 	b.ReportMetric(float64(rendered)/float64(b.N), "laid-out/op")
 	b.ReportMetric(float64(markdown)/float64(b.N), "markdown/op")
 }

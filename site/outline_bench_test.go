@@ -40,9 +40,7 @@ func BenchmarkFreshReadingTimeEdit(b *testing.B) {
 	src, lesson, orig := benchEditedLesson(b)
 	o := freshBuilt(b, src)
 	longer := append(bytes.Clone(orig), outlineBenchSentence...)
-	defer benchProfile(b)()
-	var steps stepTimes
-	for i := 0; b.Loop(); i++ {
+	freshEdits(b, o, func(i int) { // bench_test.go
 		data := longer
 		if i%2 == 1 {
 			data = orig
@@ -50,16 +48,7 @@ func BenchmarkFreshReadingTimeEdit(b *testing.B) {
 		if err := os.WriteFile(lesson, data, 0o644); err != nil {
 			b.Fatal(err)
 		}
-		res, err := Build(context.Background(), o)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if res.Rendered == 0 {
-			b.Fatal("the edited lesson was not rendered")
-		}
-		steps.add(res.Steps)
-	}
-	steps.report(b)
+	}, nil)
 }
 
 // BenchmarkServeTitleEdit is serve's rebuild after one lesson's title changed:
