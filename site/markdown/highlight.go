@@ -181,9 +181,9 @@ func fenceFormat(attr func(name string) (any, bool)) (f codeFormat, nohl bool) {
 	return f, nohl
 }
 
-// lexerCache keeps chroma's lexer of each fence language, coalesced, or nil for a
-// language it does not know: looking up such a name matches it against every
-// lexer's file patterns.
+// lexerCache keeps the coalesced lexer of each fence language, or nil for a
+// language chroma does not know: looking up such a name matches it against
+// every lexer's file patterns.
 var lexerCache sync.Map // string → chroma.Lexer, nil for none
 
 // lexerFor returns the coalesced lexer for a fence's language, or nil.
@@ -197,44 +197,104 @@ func lexerFor(lang []byte) chroma.Lexer {
 	}
 	var lexer chroma.Lexer
 	if l := lexers.Get(string(lang)); l != nil {
-		if rl, ok := l.(*chroma.RegexLexer); ok {
-			lexer = &warmingLexer{Lexer: chroma.Coalesce(loopGuard{rl}), rl: rl}
-		} else {
-			lexer = chroma.Coalesce(l)
-		}
+		lexer = chroma.Coalesce(ours(l))
 	}
 	l, _ := lexerCache.LoadOrStore(string(lang), lexer)
 	lexer, _ = l.(chroma.Lexer)
 	return lexer
 }
 
-// fastAfter is how many code blocks of one language are highlighted with chroma's
-// own lexer before its first-character tables (lexer.go) are made. Making them
-// costs about twice what chroma takes to compile the lexer (SQL's 25 ms, Python's
-// 10), and they lex about twice as fast: worth it in a build with many blocks, not
-// in one that renders the one lesson an author just edited.
+// fallbackLexer is chroma's lexer for text of no known language, coalesced.
+var fallbackLexer = sync.OnceValue(func() chroma.Lexer { return chroma.Coalesce(ours(lexers.Fallback)) })
+
+// Code is lexed with regular expressions of cohort's own (ruleLexer), never
+// chroma's: those stop any rule that runs for 250 ms at one position, and
+// their clock (regexp2's, fastclock.go) counts time the process did not run. A
+// pause of the whole process (a busy virtual machine, or a SIGSTOP) made rules
+// in progress fail, and the code came out with other tokens (a keyword as a
+// name): the same page differed from one build to the next. So every regex
+// lexer is used as its warmingLexer, also where a language hands part of a
+// block to another (HTML's scripts to JavaScript: ruleLexers) or to itself.
+
+// warming holds the warmingLexer of each chroma regex lexer used so far.
+var warming sync.Map // *chroma.RegexLexer → *warmingLexer
+
+// ours returns l's warmingLexer when l is a regex lexer; l itself when it is
+// a lexer made in Go.
+func ours(l chroma.Lexer) chroma.Lexer {
+	rl, ok := l.(*chroma.RegexLexer)
+	if !ok {
+		return l
+	}
+	if w, ok := warming.Load(rl); ok {
+		return w.(*warmingLexer)
+	}
+	w := &warmingLexer{Lexer: rl, rl: rl}
+	w.plain = sync.OnceValue(func() chroma.Lexer {
+		if l := newRuleLexer(rl, false); l != nil {
+			return l
+		}
+		return rl // its rules do not compile: chroma's own says so
+	})
+	got, _ := warming.LoadOrStore(rl, w)
+	return got.(*warmingLexer)
+}
+
+// ruleLexers is chroma's registry of lexers with each regex lexer in it
+// replaced by its warmingLexer: where a rule hands text to a language by name,
+// ruleLexer finds it here. It is made when a lexer that does so is first
+// used (a millisecond or more), not by the others.
+func ruleLexers() *chroma.LexerRegistry {
+	ruleRegistry.once.Do(func() {
+		reg := chroma.NewLexerRegistry()
+		for _, l := range lexers.GlobalLexerRegistry.Lexers {
+			reg.Register(keptRegistry{ours(l)})
+		}
+		ruleRegistry.reg = reg
+	})
+	return ruleRegistry.reg
+}
+
+var ruleRegistry struct {
+	once sync.Once
+	reg  *chroma.LexerRegistry
+}
+
+// keptRegistry is a lexer that keeps its registry when put in another.
+type keptRegistry struct{ chroma.Lexer }
+
+func (k keptRegistry) SetRegistry(*chroma.LexerRegistry) chroma.Lexer { return k }
+
+// fastAfter is how many code blocks of one language are highlighted with its
+// rules alone before their first-character tables (lexer.go) are made. Making
+// them costs about twice what compiling the rules does (SQL's 25 ms, Python's
+// 10), and they lex about twice as fast: worth it in a build with many blocks,
+// not in one that renders the one lesson an author just edited.
 const fastAfter = 16
 
-// warmingLexer lexes with chroma's lexer until it has lexed fastAfter blocks,
-// then with a firstCharLexer of the same rules, which gives the same tokens.
+// warmingLexer lexes with a ruleLexer of chroma's regex lexer rl, without
+// first-character tables until it has lexed fastAfter blocks, then with them:
+// the tokens are the same.
 type warmingLexer struct {
-	chroma.Lexer // chroma's, guarded and coalesced
+	chroma.Lexer // rl, for its name, configuration and analyser
 	rl           *chroma.RegexLexer
-	uses         atomic.Int64
+	plain        func() chroma.Lexer
+	uses         atomic.Int64                 // blocks and parts of blocks lexed
 	fast         atomic.Pointer[chroma.Lexer] // set once made
 }
 
 func (w *warmingLexer) Tokenise(options *chroma.TokeniseOptions, text string) (chroma.Iterator, error) {
+	n := w.uses.Add(1)
 	if fast := w.fast.Load(); fast != nil {
 		return (*fast).Tokenise(options, text)
 	}
-	if w.uses.Add(1) == fastAfter { // one goroutine makes it; the others go on with chroma's meanwhile
-		if fl := newFirstCharLexer(w.rl, lexers.GlobalLexerRegistry); fl != nil {
-			fast := chroma.Coalesce(fl)
+	if n == fastAfter { // one goroutine makes it; the others go on without meanwhile
+		if fl := newRuleLexer(w.rl, true); fl != nil {
+			var fast chroma.Lexer = fl
 			w.fast.Store(&fast)
 		}
 	}
-	return w.Lexer.Tokenise(options, text)
+	return w.plain().Tokenise(options, text)
 }
 
 // highlightCSS is the stylesheet of chroma's two styles, made from chroma's

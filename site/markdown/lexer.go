@@ -1,12 +1,14 @@
 package markdown
 
 import (
+	"reflect"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/alecthomas/chroma/v2"
+	"github.com/alecthomas/chroma/v2/lexers"
 	"github.com/dlclark/regexp2/v2"
 	"github.com/dlclark/regexp2/v2/syntax"
 )
@@ -15,17 +17,21 @@ import (
 // expression run per rule, until one matches; most fail on the first character,
 // but each run still costs the regexp engine's set-up. In a cold build of the
 // generated course that was most of the time spent highlighting code (Python,
-// Go and SQL at 0.2–0.4 MB/s). firstCharLexer runs the same rules, in the same
+// Go and SQL at 0.2–0.4 MB/s). ruleLexer runs the same rules, in the same
 // order, with the same state machine, and skips a rule outright when the
 // character at the position cannot begin a match of it: the regexp package works
 // out that set of first characters itself, for its own unanchored searches
 // (syntax.Code.FcPrefix). A rule whose matches may be empty, or whose first
-// characters it cannot tell, is always run. TestFirstCharLexerAsChroma holds the
+// characters it cannot tell, is always run. TestRuleLexerAsChroma holds the
 // tokens to chroma's own, lexer by lexer.
 
-// ruleTimeout is the time one rule may take at one position: chroma's own limit
-// (regexp.go, maybeCompile), against a rule that backtracks without end.
-const ruleTimeout = 250 * time.Millisecond
+// ruleTimeout is the time one rule may take at one position, against a rule
+// that backtracks without end. Chroma's own limit is 250 ms (regexp.go,
+// maybeCompile), but the regexp package's clock counts time the whole process
+// was paused, and then a rule in progress failed where it would match: the
+// highlighting depended on the machine's load (ruleLexers, highlight.go). Ten
+// seconds is far beyond any rule that ends, and beyond a pause.
+const ruleTimeout = 10 * time.Second
 
 // maxEmptyMatches is how many matches in a row may take no text before lexing
 // stops, the rest of the block an error token. A few in a row are how some
@@ -34,14 +40,16 @@ const ruleTimeout = 250 * time.Millisecond
 // for ever (TestLexerThatLoops).
 const maxEmptyMatches = 1000
 
-// firstCharLexer is a chroma regex lexer that skips rules by first character. It
-// lexes text as the lexer it wraps would, token for token.
-type firstCharLexer struct {
+// ruleLexer is a chroma regex lexer with regular expressions of its own, which
+// skips rules by first character when it has their tables. It lexes text as
+// the lexer it wraps would, token for token.
+type ruleLexer struct {
 	*chroma.RegexLexer
 	registry *chroma.LexerRegistry
 	rules    chroma.CompiledRules
 	// first holds, per state, the first characters of each of its rules, in
-	// the rules' order; nil for a rule to try at any character.
+	// the rules' order; nil for a rule to try at any character, and nil for
+	// every rule without tables.
 	first map[string][]*firstChars
 }
 
@@ -58,12 +66,13 @@ func (f *firstChars) may(r rune) bool {
 	return f.fold && (f.set.Contains(unicode.ToLower(r)) || f.set.Contains(unicode.ToUpper(r)) || f.set.Contains(unicode.ToTitle(r)))
 }
 
-// newFirstCharLexer compiles l's rules as chroma does (regexp.go, fetchRules and
+// newRuleLexer compiles l's rules as chroma does (regexp.go, fetchRules and
 // maybeCompile: the same pattern text and flags, then the rules that rewrite the
-// rule table, such as include and combined), with the first characters of each.
-// It returns nil when a rule does not compile, or a table-rewriting rule fails:
-// the caller keeps chroma's lexer, which reports that error itself.
-func newFirstCharLexer(l *chroma.RegexLexer, registry *chroma.LexerRegistry) *firstCharLexer {
+// rule table, such as include and combined), with the first characters of each
+// when tables is set. It returns nil when a rule does not compile, or a
+// table-rewriting rule fails: the caller keeps chroma's lexer, which reports
+// that error itself.
+func newRuleLexer(l *chroma.RegexLexer, tables bool) *ruleLexer {
 	raw, err := l.Rules()
 	if err != nil {
 		return nil
@@ -79,7 +88,8 @@ func newFirstCharLexer(l *chroma.RegexLexer, registry *chroma.LexerRegistry) *fi
 	if cfg.DotAll {
 		flags += "s"
 	}
-	f := &firstCharLexer{RegexLexer: l, registry: registry, rules: chroma.CompiledRules{}, first: map[string][]*firstChars{}}
+	f := &ruleLexer{RegexLexer: l, registry: lexers.GlobalLexerRegistry, rules: chroma.CompiledRules{}}
+	handsOn := false // a rule hands text to a language by name
 	first := map[*chroma.CompiledRule]*firstChars{}
 	for state, rules := range raw {
 		f.rules[state] = nil
@@ -95,8 +105,13 @@ func newFirstCharLexer(l *chroma.RegexLexer, registry *chroma.LexerRegistry) *fi
 			}
 			re.MatchTimeout = ruleTimeout
 			cr := &chroma.CompiledRule{Rule: rule, Regexp: re}
+			var named bool
+			cr.Type, named = f.ownEmitter(rule.Type)
+			handsOn = handsOn || named
 			f.rules[state] = append(f.rules[state], cr)
-			first[cr] = firstCharsOf(pattern)
+			if tables {
+				first[cr] = firstCharsOf(pattern)
+			}
 		}
 	}
 	// Rules that rewrite the table (an include puts a state's rules in its place,
@@ -114,12 +129,59 @@ rewrite:
 			}
 		}
 	}
-	for state, rules := range f.rules {
-		for _, rule := range rules {
-			f.first[state] = append(f.first[state], first[rule])
+	if handsOn {
+		f.registry = ruleLexers() // highlight.go
+	}
+	if tables {
+		f.first = map[string][]*firstChars{}
+		for state, rules := range f.rules {
+			for _, rule := range rules {
+				f.first[state] = append(f.first[state], first[rule])
+			}
 		}
 	}
 	return f
+}
+
+// ownEmitter returns e with the lexing it hands on done by ruleLexers: a
+// rule that lexes a group again with this lexer (chroma's UsingSelf, which
+// would use chroma's regular expressions) does so with f; a group handed to a
+// language by name (Using, UsingByGroup) finds it in the registry f is given
+// when named is set. What a lexer made in Go hands on by itself (an
+// EmitterFunc) stays chroma's.
+func (f *ruleLexer) ownEmitter(e chroma.Emitter) (own chroma.Emitter, named bool) {
+	se, ok := e.(chroma.SerialisableEmitter)
+	if !ok {
+		return e, false
+	}
+	switch se.EmitterKind() {
+	case "usingself":
+		state := reflect.ValueOf(e).Elem().FieldByName("State").String()
+		return chroma.EmitterFunc(func(groups []string, _ *chroma.LexerState) chroma.Iterator {
+			it, err := f.Tokenise(&chroma.TokeniseOptions{State: state, Nested: true}, groups[0])
+			if err != nil {
+				panic(err) // as chroma's
+			}
+			return it
+		}), false
+	case "bygroups", "usingbygroup":
+		v := reflect.ValueOf(e).Elem()
+		inner := v.FieldByName("Emitters").Interface().(chroma.Emitters)
+		owned := make([]chroma.Emitter, len(inner))
+		named = se.EmitterKind() == "usingbygroup"
+		for i, in := range inner {
+			var n bool
+			owned[i], n = f.ownEmitter(in)
+			named = named || n
+		}
+		if se.EmitterKind() == "bygroups" {
+			return chroma.ByGroups(owned...), named
+		}
+		return chroma.UsingByGroup(int(v.FieldByName("SublexerNameGroup").Int()), int(v.FieldByName("CodeGroup").Int()), owned...), named
+	case "using":
+		return e, true
+	}
+	return e, false
 }
 
 // firstCharsOf returns the characters a match of pattern can begin with, or nil
@@ -139,7 +201,7 @@ func firstCharsOf(pattern string) *firstChars {
 // Tokenise lexes text with the wrapped lexer's state machine (chroma's
 // LexerState.Iterator, regexp.go): the same options, the same recovery from a
 // character no rule matches, the same emitters and mutators.
-func (f *firstCharLexer) Tokenise(options *chroma.TokeniseOptions, text string) (chroma.Iterator, error) {
+func (f *ruleLexer) Tokenise(options *chroma.TokeniseOptions, text string) (chroma.Iterator, error) {
 	if options == nil {
 		options = &chroma.TokeniseOptions{State: "root", EnsureLF: true}
 	}
@@ -247,8 +309,10 @@ func ensureLF(text string) string {
 func match(text []rune, pos int, rules []*chroma.CompiledRule, first []*firstChars) (int, *chroma.CompiledRule, []string, map[string]string) {
 	c := text[pos]
 	for i, rule := range rules {
-		if fc := first[i]; fc != nil && !fc.may(c) {
-			continue
+		if first != nil {
+			if fc := first[i]; fc != nil && !fc.may(c) {
+				continue
+			}
 		}
 		m, err := rule.Regexp.FindRunesMatchStartingAt(text, pos)
 		if m == nil || err != nil || m.RuneIndex != pos {
@@ -264,45 +328,4 @@ func match(text []rune, pos int, rules []*chroma.CompiledRule, first []*firstCha
 		return i, rule, groups, named
 	}
 	return 0, &chroma.CompiledRule{}, nil, nil
-}
-
-// loopGuard is chroma's own lexer, stopped as firstCharLexer stops when its rules
-// keep matching nothing: after more than maxEmptyMatches empty tokens in a row,
-// the rest of the text is one error token. Highlighting is then the same with
-// either lexer, whichever a build happens to use.
-type loopGuard struct{ *chroma.RegexLexer }
-
-func (g loopGuard) Tokenise(options *chroma.TokeniseOptions, text string) (chroma.Iterator, error) {
-	if options == nil || options.EnsureLF {
-		// As the lexer will, so that the tokens' lengths count into this text.
-		text = ensureLF(text)
-	}
-	it, err := g.RegexLexer.Tokenise(options, text)
-	if err != nil {
-		return nil, err
-	}
-	taken, empties, done := 0, 0, false
-	return func() chroma.Token {
-		if done {
-			return chroma.EOF
-		}
-		for {
-			t := it()
-			if t == chroma.EOF {
-				done = true
-				return t
-			}
-			if t.Value != "" {
-				empties, taken = 0, taken+len(t.Value)
-				return t
-			}
-			if empties++; empties > maxEmptyMatches {
-				done = true
-				return chroma.Token{Type: chroma.Error, Value: text[min(taken, len(text)):]}
-			}
-			if t.Type != chroma.Ignore {
-				return t
-			}
-		}
-	}, nil
 }

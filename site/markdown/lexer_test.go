@@ -1,14 +1,20 @@
 package markdown
 
 import (
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/alecthomas/chroma/v2"
 	"github.com/alecthomas/chroma/v2/lexers"
 )
 
-// lexerSamples are texts every lexer reads in TestFirstCharLexerAsChroma: code in
+// lexerSamples are texts every lexer reads in TestRuleLexerAsChroma: code in
 // a few languages, so that each lexer sees its own kind of text and others',
 // with unfinished strings and comments, Unicode, tabs and both line endings.
 var lexerSamples = []string{
@@ -19,10 +25,11 @@ var lexerSamples = []string{
 	"#!/usr/bin/env bash\r\nset -euo pipefail\r\ncohort build --out \"$HOME/public\" 2>&1 | tee log.txt\r\necho 'unfinished\n[section]\nkey = \"value\"\t# toml\n{ \"json\": [1, 2.5, true, null] }\n- yaml: item\n  other: 3\n\x00\r",
 }
 
-// TestFirstCharLexerAsChroma holds firstCharLexer to chroma's own tokens, for
-// every regex lexer chroma has, on every sample. Chroma's lexer runs under
-// loopGuard, which changes nothing unless it would never end.
-func TestFirstCharLexerAsChroma(t *testing.T) {
+// TestRuleLexerAsChroma holds ruleLexer, with first-character tables and
+// without, to chroma's own tokens, for every regex lexer chroma has, on every
+// sample. Chroma's lexer runs under loopGuard, which changes nothing unless it
+// would never end.
+func TestRuleLexerAsChroma(t *testing.T) {
 	checked := 0
 	for _, l := range lexers.GlobalLexerRegistry.Lexers {
 		rl, ok := l.(*chroma.RegexLexer)
@@ -30,13 +37,21 @@ func TestFirstCharLexerAsChroma(t *testing.T) {
 			continue
 		}
 		name := rl.Config().Name
-		fl := newFirstCharLexer(rl, lexers.GlobalLexerRegistry)
-		if fl == nil {
-			t.Errorf("%s: no first-character lexer made", name)
+		fl, pl := newRuleLexer(rl, true), newRuleLexer(rl, false)
+		if fl == nil || pl == nil {
+			t.Errorf("%s: no rule lexer made", name)
 			continue
 		}
 		checked++
 		for i, text := range lexerSamples {
+			if i == 0 {
+				// Without tables, on one sample: the same state machine.
+				want, _ := chroma.Tokenise(chroma.Coalesce(loopGuard{rl}), nil, text)
+				got, _ := chroma.Tokenise(chroma.Coalesce(pl), nil, text)
+				if !slices.Equal(got, want) {
+					t.Errorf("%s, sample %d, without tables: %v, chroma %v", name, i, got, want)
+				}
+			}
 			// loopGuard is chroma's lexer, which never ends with two of them.
 			want, werr := chroma.Tokenise(chroma.Coalesce(loopGuard{rl}), nil, text)
 			got, gerr := chroma.Tokenise(chroma.Coalesce(fl), nil, text)
@@ -61,12 +76,12 @@ func TestFirstCharLexerAsChroma(t *testing.T) {
 	}
 }
 
-// TestWarmingLexerSwitches: a language's lexer turns into the first-character
-// one after fastAfter blocks, and highlights the same before and after.
+// TestWarmingLexerSwitches: a language's lexer takes first-character tables
+// after fastAfter blocks, and highlights the same before and after.
 func TestWarmingLexerSwitches(t *testing.T) {
-	l, ok := lexerFor([]byte("python")).(*warmingLexer)
+	l, ok := ours(lexers.Get("python")).(*warmingLexer)
 	if !ok {
-		t.Fatalf("python's lexer is %T, want a *warmingLexer", lexerFor([]byte("python")))
+		t.Fatalf("python's lexer is %T, want a *warmingLexer", ours(lexers.Get("python")))
 	}
 	var first []chroma.Token
 	for i := range fastAfter + 2 {
@@ -88,7 +103,7 @@ func TestWarmingLexerSwitches(t *testing.T) {
 		}
 	}
 	if l.fast.Load() == nil {
-		t.Errorf("after %d blocks the lexer is still chroma's", fastAfter+2)
+		t.Errorf("after %d blocks the lexer still has no tables", fastAfter+2)
 	}
 }
 
@@ -101,7 +116,7 @@ func TestLexerThatLoops(t *testing.T) {
 	// The quote is never closed: no rule but the last matches there.
 	text := "$sum(Account.Order.Product.(Price * Quantity)) & 'niet af\n"
 	rl := lexers.Get("jsonata").(*chroma.RegexLexer)
-	fl := newFirstCharLexer(rl, lexers.GlobalLexerRegistry)
+	fl := newRuleLexer(rl, true)
 	want, err := chroma.Tokenise(chroma.Coalesce(loopGuard{rl}), nil, text)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +144,7 @@ func TestLexerThatLoops(t *testing.T) {
 	}
 }
 
-// FuzzFirstCharLexer holds firstCharLexer to chroma's tokens on any text, for
+// FuzzFirstCharLexer holds ruleLexer to chroma's tokens on any text, for
 // the languages courses use most.
 func FuzzFirstCharLexer(f *testing.F) {
 	for _, s := range lexerSamples {
@@ -140,7 +155,7 @@ func FuzzFirstCharLexer(f *testing.F) {
 	var pairs []pair
 	for _, name := range names {
 		rl := lexers.Get(name).(*chroma.RegexLexer)
-		pairs = append(pairs, pair{chroma.Coalesce(loopGuard{rl}), chroma.Coalesce(newFirstCharLexer(rl, lexers.GlobalLexerRegistry))})
+		pairs = append(pairs, pair{chroma.Coalesce(loopGuard{rl}), chroma.Coalesce(newRuleLexer(rl, true))})
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		if len(text) > 4096 {
@@ -159,4 +174,128 @@ func FuzzFirstCharLexer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// loopGuard is chroma's own lexer, stopped as ruleLexer stops when its rules
+// keep matching nothing: after more than maxEmptyMatches empty tokens in a row,
+// the rest of the text is one error token: the tests' reference for ruleLexer.
+type loopGuard struct{ *chroma.RegexLexer }
+
+func (g loopGuard) Tokenise(options *chroma.TokeniseOptions, text string) (chroma.Iterator, error) {
+	if options == nil || options.EnsureLF {
+		// As the lexer will, so that the tokens' lengths count into this text.
+		text = ensureLF(text)
+	}
+	it, err := g.RegexLexer.Tokenise(options, text)
+	if err != nil {
+		return nil, err
+	}
+	taken, empties, done := 0, 0, false
+	return func() chroma.Token {
+		if done {
+			return chroma.EOF
+		}
+		for {
+			t := it()
+			if t == chroma.EOF {
+				done = true
+				return t
+			}
+			if t.Value != "" {
+				empties, taken = 0, taken+len(t.Value)
+				return t
+			}
+			if empties++; empties > maxEmptyMatches {
+				done = true
+				return chroma.Token{Type: chroma.Error, Value: text[min(taken, len(text)):]}
+			}
+			if t.Type != chroma.Ignore {
+				return t
+			}
+		}
+	}, nil
+}
+
+// TestHighlightSurvivesPauses: code is highlighted the same when the process
+// is paused while lexing it. Chroma's own regular expressions stop a rule after
+// 250 ms by a clock that counts the pause, and the rule in progress then
+// fails: a keyword came out as a name, differently from one build to the
+// next (ruleLexers, highlight.go). A child process stops this one (SIGSTOP)
+// for 400 ms, five times, while long strings in SQL and in the JavaScript of
+// an HTML block (handed from one lexer to another) are lexed again and again.
+func TestHighlightSurvivesPauses(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("stops the test process with kill(1) from a child: written for Linux")
+	}
+	long := strings.Repeat("een lange tekst ", 20000) // lexed in one match of ~100 ms: a pause lands in it
+	blocks := []struct{ lang, code string }{
+		{"sql", "SELECT title FROM lessons WHERE body = '" + long + "' AND week = 3;\n"},
+		{"html", "<p>Week 3</p>\n<script>let s = \"" + long[:len(long)/10] + "\"; let n = 767;</script>\n"},
+	}
+	want := make([][]chroma.Token, len(blocks))
+	for i, b := range blocks {
+		toks, err := chroma.Tokenise(lexerFor([]byte(b.lang)), nil, b.code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = toks
+	}
+	pauser := exec.Command("sh", "-c", "for i in 1 2 3 4 5; do sleep 0.2; kill -STOP $0; sleep 0.4; kill -CONT $0; done", strconv.Itoa(os.Getpid()))
+	if err := pauser.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- pauser.Wait() }()
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	lexed := make([]int, len(blocks))
+	for i, b := range blocks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				got, err := chroma.Tokenise(lexerFor([]byte(b.lang)), nil, b.code)
+				if err != nil || !slices.Equal(got, want[i]) {
+					t.Errorf("%s, lexed %d times before: the tokens changed (error %v)", b.lang, lexed[i], err)
+					return
+				}
+				lexed[i]++
+			}
+		}()
+	}
+	if err := <-done; err != nil {
+		t.Errorf("the process that paused this one: %v", err)
+	}
+	close(stop)
+	wg.Wait()
+	t.Logf("lexed %v times across the pauses", lexed)
+}
+
+// TestHandedOnTextUsesOurLexers: the JavaScript of an HTML block is lexed by
+// the JavaScript lexer of ruleLexers, not chroma's (whose rules stop at 250 ms
+// by a clock that counts pauses: TestHighlightSurvivesPauses).
+func TestHandedOnTextUsesOurLexers(t *testing.T) {
+	js, ok := ours(lexers.Get("javascript")).(*warmingLexer)
+	if !ok {
+		t.Fatalf("javascript's lexer is %T, want a *warmingLexer", ours(lexers.Get("javascript")))
+	}
+	before := js.uses.Load()
+	if _, err := chroma.Tokenise(lexerFor([]byte("html")), nil, "<script>let n = 767;</script>\n"); err != nil {
+		t.Fatal(err)
+	}
+	if js.uses.Load() == before {
+		t.Error("the script was not lexed by ruleLexers' JavaScript lexer")
+	}
+	for _, l := range ruleLexers().Lexers {
+		if _, ok := l.(keptRegistry).Lexer.(*warmingLexer); !ok {
+			if _, regex := lexers.Get(l.Config().Name).(*chroma.RegexLexer); regex {
+				t.Errorf("%s is %T in ruleLexers, want a *warmingLexer", l.Config().Name, l.(keptRegistry).Lexer)
+			}
+		}
+	}
 }

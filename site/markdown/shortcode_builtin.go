@@ -17,8 +17,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/alecthomas/chroma/v2"
-	"github.com/alecthomas/chroma/v2/lexers"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
@@ -365,7 +363,7 @@ func highlightCall(c *ShortcodeCall) (string, error) {
 	lang := c.arg("lang", 0)
 	lexer := lexerFor([]byte(lang)) // highlight.go: coalesced, guarded against a lexer that never ends
 	if lexer == nil {
-		lexer = chroma.Coalesce(lexers.Fallback)
+		lexer = fallbackLexer() // highlight.go
 	}
 	f := plainFormat
 	for opt := range strings.SplitSeq(c.arg("options", 1), ",") {
