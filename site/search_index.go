@@ -302,8 +302,8 @@ func searchBodyOfHTML(rendered string) []byte {
 	c := wordCounters.Get().(*wordCounter)
 	defer wordCounters.Put(c)
 	c.forget()
-	c.text = appendSearchText(c.text[:0], rendered)
-	eachRawWord(c.text, c.add)
+	t := textOut{buf: c.text[:0], space: true, word: -1, count: c}
+	c.text = t.read(rendered)
 	// Words in the order they first appear: the same text gives the same
 	// bytes, with no sort.
 	excerpt := clipText(c.text, searchExcerptMax)

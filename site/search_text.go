@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/blevesearch/snowballstem"
 	"github.com/blevesearch/snowballstem/dutch"
@@ -39,8 +40,12 @@ func searchText(rendered string) string {
 // comments, raw text of script, style and the like; see scanTag), but without
 // copying it into tokens: on a cold build this was a tenth of the time.
 func appendSearchText(buf []byte, rendered string) []byte {
-	t := textOut{buf: buf, space: true, start: len(buf)}
-	s := rendered
+	t := textOut{buf: buf, space: true, start: len(buf), word: -1}
+	return t.read(rendered)
+}
+
+// read appends the text of rendered to t.buf, as appendSearchText describes.
+func (t *textOut) read(s string) []byte {
 	for i := 0; i < len(s); {
 		j := strings.IndexByte(s[i:], '<')
 		if j < 0 {
@@ -72,20 +77,38 @@ func appendSearchText(buf []byte, rendered string) []byte {
 	return t.end()
 }
 
-// textOut collects the text as searchText keeps it.
+// textOut collects the text as searchText keeps it. Given a counter, it also
+// counts the text's words as they are written (eachRawWord's words of the
+// text, folded as wordCounter.add folds them), so the text is not read a
+// second time: a word is a run of isWordRune in buf, whatever markup or
+// references the bytes came from, and each byte enters buf once.
 type textOut struct {
 	buf    []byte
 	start  int
 	skip   int // depth inside elements whose text is not read
 	hidden int // depth inside an element a reader does not read (see hiddenFromReaders)
 	space  bool
+	count  *wordCounter // nil: the words are not counted
+	word   int          // where in buf the word being written began, or -1
 }
 
 func (t *textOut) end() []byte {
+	t.endWord(len(t.buf))
 	for len(t.buf) > t.start && t.buf[len(t.buf)-1] == ' ' {
 		t.buf = t.buf[:len(t.buf)-1]
 	}
 	return t.buf
+}
+
+// endWord ends the word being written, if any, at buf[end].
+func (t *textOut) endWord(end int) {
+	if t.word < 0 {
+		return
+	}
+	if t.count != nil {
+		t.count.add(t.buf[t.word:end])
+	}
+	t.word = -1
 }
 
 func (t *textOut) tag(g scannedTag) {
@@ -112,6 +135,7 @@ func (t *textOut) tag(g scannedTag) {
 		return // inline: a word may go on across it
 	}
 	if !t.space { // a block's edge ends a word
+		t.endWord(len(t.buf))
 		t.buf = append(t.buf, ' ')
 		t.space = true
 	}
@@ -131,26 +155,12 @@ func (t *textOut) text(text string, entities bool) {
 	for i := 0; i < len(text); {
 		c := text[i]
 		if textPlain[c] {
-			// A run of them, and of single spaces between them, is
-			// copied whole: the text as rune makes it.
-			j := i + 1
-			for {
-				for j < len(text) && textPlain[text[j]] {
-					j++
-				}
-				if j+1 < len(text) && text[j] == ' ' && textPlain[text[j+1]] {
-					j += 2
-					continue
-				}
-				break
-			}
-			t.buf = append(t.buf, text[i:j]...)
-			t.space = false
-			i = j
+			i = t.plain(text, i)
 			continue
 		}
 		if c == '&' {
 			if !entities {
+				t.endWord(len(t.buf))
 				t.buf = append(t.buf, '&')
 				t.space = false
 				i++
@@ -170,6 +180,80 @@ func (t *textOut) text(text string, entities bool) {
 	}
 }
 
+// plain copies the run of textPlain bytes from text[i], and of single spaces
+// between them, as text describes, and returns where it ends. On its way it
+// finds the run's words: ASCII letters and digits (wordByte), the first one
+// perhaps begun before the run, the last perhaps going on after it. A word
+// inside the run is counted from text, not from its copy; one that began
+// before is counted once the run so far is copied after it.
+func (t *textOut) plain(text string, i int) int {
+	done := i // text[i:done] is in buf already
+	j := i
+	for j < len(text) {
+		switch plainByte[text[j]] {
+		case plainWord:
+			if t.word < 0 {
+				t.word = len(t.buf) + j - done
+			}
+			j++
+			continue
+		case plainOther:
+			j++
+		case plainSpace:
+			if j+1 < len(text) && textPlain[text[j+1]] {
+				j++
+				break
+			}
+			fallthrough
+		default: // the run ends at text[j]
+			t.buf = append(t.buf, text[done:j]...)
+			t.space = false
+			return j
+		}
+		// text[j-1] ended the word, if one was being written.
+		if t.word < 0 {
+			continue
+		}
+		if at := t.word - len(t.buf) + done; at >= done { // the word is all in text
+			if t.count != nil {
+				t.count.add(unsafe.Slice(unsafe.StringData(text[at:]), j-1-at))
+			}
+			t.word = -1
+			continue
+		}
+		t.buf = append(t.buf, text[done:j]...)
+		done = j
+		t.endWord(len(t.buf) - 1)
+	}
+	t.buf = append(t.buf, text[done:j]...)
+	t.space = false
+	return j
+}
+
+// The kinds of byte plain reads.
+const (
+	plainStop  = iota // not textPlain: white space but ' ', '&', or not ASCII
+	plainWord         // a letter or digit: wordASCII
+	plainOther        // other textPlain bytes
+	plainSpace        // ' ', in the run when textPlain follows it
+)
+
+// plainByte tells each byte's kind for plain.
+var plainByte = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c == ' ':
+			t[c] = plainSpace
+		case !textPlain[c]:
+		case wordByte[c] == wordASCII:
+			t[c] = plainWord
+		default:
+			t[c] = plainOther
+		}
+	}
+	return t
+}()
+
 // textPlain marks the bytes text copies in runs: ASCII that is neither
 // white space nor '&'.
 var textPlain = func() (t [256]bool) {
@@ -183,15 +267,30 @@ var textPlain = func() (t [256]bool) {
 func (t *textOut) rune(r rune) {
 	if r < utf8.RuneSelf {
 		if !asciiSpace[r] {
+			if wordByte[r] == wordASCII {
+				if t.word < 0 {
+					t.word = len(t.buf)
+				}
+			} else {
+				t.endWord(len(t.buf))
+			}
 			t.buf = append(t.buf, byte(r))
 			t.space = false
 			return
 		}
 	} else if !isSpace(r) {
+		if isWordRune(r) {
+			if t.word < 0 {
+				t.word = len(t.buf)
+			}
+		} else {
+			t.endWord(len(t.buf))
+		}
 		t.buf = utf8.AppendRune(t.buf, r)
 		t.space = false
 		return
 	}
+	t.endWord(len(t.buf))
 	if !t.space {
 		t.buf = append(t.buf, ' ')
 		t.space = true
