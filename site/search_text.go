@@ -184,49 +184,50 @@ func (t *textOut) text(text string, entities bool) {
 // between them, as text describes, and returns where it ends. On its way it
 // finds the run's words: ASCII letters and digits (wordByte), the first one
 // perhaps begun before the run, the last perhaps going on after it. A word
-// inside the run is counted from text, not from its copy; one that began
-// before is counted once the run so far is copied after it.
+// that begins in the run is counted from text, not from its copy; one that
+// began before is counted once the run so far is copied after it.
 func (t *textOut) plain(text string, i int) int {
-	done := i // text[i:done] is in buf already
+	done := i              // text[i:done] is in buf already
+	base := len(t.buf) - i // text[k] is, or will be, buf[base+k]
+	word := t.word         // as t.word, kept here while the run is read
 	j := i
 	for j < len(text) {
 		switch plainByte[text[j]] {
 		case plainWord:
-			if t.word < 0 {
-				t.word = len(t.buf) + j - done
+			if word < 0 {
+				word = base + j
 			}
-			j++
+			for j++; j < len(text) && plainByte[text[j]] == plainWord; j++ {
+			}
 			continue
 		case plainOther:
-			j++
 		case plainSpace:
 			if j+1 < len(text) && textPlain[text[j+1]] {
-				j++
 				break
 			}
-			fallthrough
-		default: // the run ends at text[j]
 			t.buf = append(t.buf, text[done:j]...)
-			t.space = false
+			t.word, t.space = word, false
+			return j
+		default:
+			t.buf = append(t.buf, text[done:j]...)
+			t.word, t.space = word, false
 			return j
 		}
-		// text[j-1] ended the word, if one was being written.
-		if t.word < 0 {
-			continue
-		}
-		if at := t.word - len(t.buf) + done; at >= done { // the word is all in text
-			if t.count != nil {
-				t.count.add(unsafe.Slice(unsafe.StringData(text[at:]), j-1-at))
+		// text[j] ends the word, if one is being written.
+		if word >= 0 && t.count != nil {
+			if word >= base+i {
+				t.count.add(unsafe.Slice(unsafe.StringData(text[word-base:]), base+j-word))
+			} else {
+				t.buf = append(t.buf, text[done:j]...)
+				done = j
+				t.count.add(t.buf[word:])
 			}
-			t.word = -1
-			continue
 		}
-		t.buf = append(t.buf, text[done:j]...)
-		done = j
-		t.endWord(len(t.buf) - 1)
+		word = -1
+		j++
 	}
 	t.buf = append(t.buf, text[done:j]...)
-	t.space = false
+	t.word, t.space = word, false
 	return j
 }
 
