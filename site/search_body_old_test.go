@@ -405,3 +405,14 @@ func FuzzSearchBodyMatchesOld(f *testing.F) {
 		}
 	})
 }
+
+// TestTagAtom: tagAtom is atom.Lookup on the names it answers itself (any
+// other it passes to atom.Lookup), and on names near them.
+func TestTagAtom(t *testing.T) {
+	names := []string{"span", "p", "a", "em", "strong", "code", "pre", "li", "ul", "td", "tr", "h2", "h3", "", "x", "spa", "spans", "h7", "mark", "SPAN", "h1", "ol", "th"}
+	for _, n := range names {
+		if got, want := tagAtom([]byte(n)), atom.Lookup([]byte(n)); got != want {
+			t.Errorf("%q: %v, atom.Lookup %v", n, got, want)
+		}
+	}
+}

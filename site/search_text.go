@@ -434,21 +434,16 @@ func isHTMLSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c =
 // readTag reads a tag's name and attributes from s[i], its name's first
 // letter, to the '>' that ends it, outside quotes.
 func readTag(s string, i, kind int) (tag scannedTag, next int, ok bool) {
+	var lower [16]byte
 	j := i
-	for j < len(s) && !isHTMLSpace(s[j]) && s[j] != '/' && s[j] != '>' {
+	for j < len(s) && !tagNameEnd[s[j]] {
+		if k := j - i; k < len(lower) {
+			lower[k] = asciiLower[s[j]]
+		}
 		j++
 	}
-	var lower [16]byte
-	name := s[i:j]
-	if len(name) <= len(lower) {
-		for k := range len(name) {
-			c := name[k]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			lower[k] = c
-		}
-		tag.atom = atom.Lookup(lower[:len(name)])
+	if n := j - i; n <= len(lower) {
+		tag.atom = tagAtom(lower[:n])
 	}
 	tag.kind = kind
 	// Attributes: a name, and perhaps '=' and a value, quoted or not.
@@ -507,6 +502,56 @@ func readTag(s string, i, kind int) (tag scannedTag, next int, ok bool) {
 		}
 	}
 	return tag, j + 1, true
+}
+
+// tagNameEnd marks the bytes that end a tag's name: HTML white space, '/'
+// and '>'.
+var tagNameEnd = [256]bool{' ': true, '\n': true, '\r': true, '\t': true, '\f': true, '/': true, '>': true}
+
+// asciiLower lower-cases ASCII letters and leaves other bytes.
+var asciiLower = func() (t [256]byte) {
+	for c := range t {
+		t[c] = byte(c)
+		if 'A' <= c && c <= 'Z' {
+			t[c] += 'a' - 'A'
+		}
+	}
+	return t
+}()
+
+// tagAtom is atom.Lookup(name) for a lower-case name, with the names goldmark
+// and chroma write most answered by a switch: atom.Lookup hashes the name,
+// which was a quarter of reading a tag (TestTagAtom).
+func tagAtom(name []byte) atom.Atom {
+	switch string(name) {
+	case "span":
+		return atom.Span
+	case "p":
+		return atom.P
+	case "a":
+		return atom.A
+	case "em":
+		return atom.Em
+	case "strong":
+		return atom.Strong
+	case "code":
+		return atom.Code
+	case "pre":
+		return atom.Pre
+	case "li":
+		return atom.Li
+	case "ul":
+		return atom.Ul
+	case "td":
+		return atom.Td
+	case "tr":
+		return atom.Tr
+	case "h2":
+		return atom.H2
+	case "h3":
+		return atom.H3
+	}
+	return atom.Lookup(name)
 }
 
 // rawTextEnd returns where the raw text from i of an element named name
