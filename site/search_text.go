@@ -215,7 +215,7 @@ func (t *textOut) plain(text string, i int) int {
 		}
 		// text[j] ends the word, if one is being written.
 		if word >= 0 && t.count != nil {
-			if word >= base+i {
+			if word >= base+i { // add neither keeps w nor writes to it: a view of text will do
 				t.count.add(unsafe.Slice(unsafe.StringData(text[word-base:]), base+j-word))
 			} else {
 				t.buf = append(t.buf, text[done:j]...)
