@@ -297,13 +297,16 @@ func searchBodyOf(p *Page) []byte {
 }
 
 // searchBodyOfHTML reads the text of rendered HTML (see searchText) and
-// returns what the index keeps of it: the excerpt and each word's count.
+// returns what the index keeps of it: the excerpt and each word's count. The
+// words are counted as the text is read (textOut), in one pass over the HTML
+// rather than a second one over the text; TestSearchBodyMatchesOld holds it
+// to the bytes the two passes made.
 func searchBodyOfHTML(rendered string) []byte {
 	c := wordCounters.Get().(*wordCounter)
 	defer wordCounters.Put(c)
 	c.forget()
-	c.text = appendSearchText(c.text[:0], rendered)
-	eachRawWord(c.text, c.add)
+	t := textOut{buf: c.text[:0], space: true, word: -1, count: c}
+	c.text = t.read(rendered)
 	// Words in the order they first appear: the same text gives the same
 	// bytes, with no sort.
 	excerpt := clipText(c.text, searchExcerptMax)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/blevesearch/snowballstem"
 	"github.com/blevesearch/snowballstem/dutch"
@@ -39,8 +40,12 @@ func searchText(rendered string) string {
 // comments, raw text of script, style and the like; see scanTag), but without
 // copying it into tokens: on a cold build this was a tenth of the time.
 func appendSearchText(buf []byte, rendered string) []byte {
-	t := textOut{buf: buf, space: true, start: len(buf)}
-	s := rendered
+	t := textOut{buf: buf, space: true, start: len(buf), word: -1}
+	return t.read(rendered)
+}
+
+// read appends the text of rendered to t.buf, as appendSearchText describes.
+func (t *textOut) read(s string) []byte {
 	for i := 0; i < len(s); {
 		j := strings.IndexByte(s[i:], '<')
 		if j < 0 {
@@ -72,20 +77,38 @@ func appendSearchText(buf []byte, rendered string) []byte {
 	return t.end()
 }
 
-// textOut collects the text as searchText keeps it.
+// textOut collects the text as searchText keeps it. Given a counter, it also
+// counts the text's words as they are written (eachRawWord's words of the
+// text, folded as wordCounter.add folds them), so the text is not read a
+// second time: a word is a run of isWordRune in buf, whatever markup or
+// references the bytes came from, and each byte enters buf once.
 type textOut struct {
 	buf    []byte
 	start  int
 	skip   int // depth inside elements whose text is not read
 	hidden int // depth inside an element a reader does not read (see hiddenFromReaders)
 	space  bool
+	count  *wordCounter // nil: the words are not counted
+	word   int          // where in buf the word being written began, or -1
 }
 
 func (t *textOut) end() []byte {
+	t.endWord(len(t.buf))
 	for len(t.buf) > t.start && t.buf[len(t.buf)-1] == ' ' {
 		t.buf = t.buf[:len(t.buf)-1]
 	}
 	return t.buf
+}
+
+// endWord ends the word being written, if any, at buf[end].
+func (t *textOut) endWord(end int) {
+	if t.word < 0 {
+		return
+	}
+	if t.count != nil {
+		t.count.add(t.buf[t.word:end])
+	}
+	t.word = -1
 }
 
 func (t *textOut) tag(g scannedTag) {
@@ -112,6 +135,7 @@ func (t *textOut) tag(g scannedTag) {
 		return // inline: a word may go on across it
 	}
 	if !t.space { // a block's edge ends a word
+		t.endWord(len(t.buf))
 		t.buf = append(t.buf, ' ')
 		t.space = true
 	}
@@ -131,26 +155,12 @@ func (t *textOut) text(text string, entities bool) {
 	for i := 0; i < len(text); {
 		c := text[i]
 		if textPlain[c] {
-			// A run of them, and of single spaces between them, is
-			// copied whole: the text as rune makes it.
-			j := i + 1
-			for {
-				for j < len(text) && textPlain[text[j]] {
-					j++
-				}
-				if j+1 < len(text) && text[j] == ' ' && textPlain[text[j+1]] {
-					j += 2
-					continue
-				}
-				break
-			}
-			t.buf = append(t.buf, text[i:j]...)
-			t.space = false
-			i = j
+			i = t.plain(text, i)
 			continue
 		}
 		if c == '&' {
 			if !entities {
+				t.endWord(len(t.buf))
 				t.buf = append(t.buf, '&')
 				t.space = false
 				i++
@@ -170,6 +180,81 @@ func (t *textOut) text(text string, entities bool) {
 	}
 }
 
+// plain copies the run of textPlain bytes from text[i], and of single spaces
+// between them, as text describes, and returns where it ends. On its way it
+// finds the run's words: ASCII letters and digits (wordByte), the first one
+// perhaps begun before the run, the last perhaps going on after it. A word
+// that begins in the run is counted from text, not from its copy; one that
+// began before is counted once the run so far is copied after it.
+func (t *textOut) plain(text string, i int) int {
+	done := i              // text[i:done] is in buf already
+	base := len(t.buf) - i // text[k] is, or will be, buf[base+k]
+	word := t.word         // as t.word, kept here while the run is read
+	j := i
+	for j < len(text) {
+		switch plainByte[text[j]] {
+		case plainWord:
+			if word < 0 {
+				word = base + j
+			}
+			for j++; j < len(text) && plainByte[text[j]] == plainWord; j++ {
+			}
+			continue
+		case plainOther:
+		case plainSpace:
+			if j+1 < len(text) && textPlain[text[j+1]] {
+				break
+			}
+			t.buf = append(t.buf, text[done:j]...)
+			t.word, t.space = word, false
+			return j
+		default:
+			t.buf = append(t.buf, text[done:j]...)
+			t.word, t.space = word, false
+			return j
+		}
+		// text[j] ends the word, if one is being written.
+		if word >= 0 && t.count != nil {
+			if word >= base+i { // add neither keeps w nor writes to it: a view of text will do
+				t.count.add(unsafe.Slice(unsafe.StringData(text[word-base:]), base+j-word))
+			} else {
+				t.buf = append(t.buf, text[done:j]...)
+				done = j
+				t.count.add(t.buf[word:])
+			}
+		}
+		word = -1
+		j++
+	}
+	t.buf = append(t.buf, text[done:j]...)
+	t.word, t.space = word, false
+	return j
+}
+
+// The kinds of byte plain reads.
+const (
+	plainStop  = iota // not textPlain: white space but ' ', '&', or not ASCII
+	plainWord         // a letter or digit: wordASCII
+	plainOther        // other textPlain bytes
+	plainSpace        // ' ', in the run when textPlain follows it
+)
+
+// plainByte tells each byte's kind for plain.
+var plainByte = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c == ' ':
+			t[c] = plainSpace
+		case !textPlain[c]:
+		case wordByte[c] == wordASCII:
+			t[c] = plainWord
+		default:
+			t[c] = plainOther
+		}
+	}
+	return t
+}()
+
 // textPlain marks the bytes text copies in runs: ASCII that is neither
 // white space nor '&'.
 var textPlain = func() (t [256]bool) {
@@ -183,15 +268,30 @@ var textPlain = func() (t [256]bool) {
 func (t *textOut) rune(r rune) {
 	if r < utf8.RuneSelf {
 		if !asciiSpace[r] {
+			if wordByte[r] == wordASCII {
+				if t.word < 0 {
+					t.word = len(t.buf)
+				}
+			} else {
+				t.endWord(len(t.buf))
+			}
 			t.buf = append(t.buf, byte(r))
 			t.space = false
 			return
 		}
 	} else if !isSpace(r) {
+		if isWordRune(r) {
+			if t.word < 0 {
+				t.word = len(t.buf)
+			}
+		} else {
+			t.endWord(len(t.buf))
+		}
 		t.buf = utf8.AppendRune(t.buf, r)
 		t.space = false
 		return
 	}
+	t.endWord(len(t.buf))
 	if !t.space {
 		t.buf = append(t.buf, ' ')
 		t.space = true
@@ -334,21 +434,16 @@ func isHTMLSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c =
 // readTag reads a tag's name and attributes from s[i], its name's first
 // letter, to the '>' that ends it, outside quotes.
 func readTag(s string, i, kind int) (tag scannedTag, next int, ok bool) {
+	var lower [16]byte
 	j := i
-	for j < len(s) && !isHTMLSpace(s[j]) && s[j] != '/' && s[j] != '>' {
+	for j < len(s) && !tagNameEnd[s[j]] {
+		if k := j - i; k < len(lower) {
+			lower[k] = asciiLower[s[j]]
+		}
 		j++
 	}
-	var lower [16]byte
-	name := s[i:j]
-	if len(name) <= len(lower) {
-		for k := range len(name) {
-			c := name[k]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			lower[k] = c
-		}
-		tag.atom = atom.Lookup(lower[:len(name)])
+	if n := j - i; n <= len(lower) {
+		tag.atom = tagAtom(lower[:n])
 	}
 	tag.kind = kind
 	// Attributes: a name, and perhaps '=' and a value, quoted or not.
@@ -407,6 +502,56 @@ func readTag(s string, i, kind int) (tag scannedTag, next int, ok bool) {
 		}
 	}
 	return tag, j + 1, true
+}
+
+// tagNameEnd marks the bytes that end a tag's name: HTML white space, '/'
+// and '>'.
+var tagNameEnd = [256]bool{' ': true, '\n': true, '\r': true, '\t': true, '\f': true, '/': true, '>': true}
+
+// asciiLower lower-cases ASCII letters and leaves other bytes.
+var asciiLower = func() (t [256]byte) {
+	for c := range t {
+		t[c] = byte(c)
+		if 'A' <= c && c <= 'Z' {
+			t[c] += 'a' - 'A'
+		}
+	}
+	return t
+}()
+
+// tagAtom is atom.Lookup(name) for a lower-case name, with the names goldmark
+// and chroma write most answered by a switch: atom.Lookup hashes the name,
+// which was a quarter of reading a tag (TestTagAtom).
+func tagAtom(name []byte) atom.Atom {
+	switch string(name) {
+	case "span":
+		return atom.Span
+	case "p":
+		return atom.P
+	case "a":
+		return atom.A
+	case "em":
+		return atom.Em
+	case "strong":
+		return atom.Strong
+	case "code":
+		return atom.Code
+	case "pre":
+		return atom.Pre
+	case "li":
+		return atom.Li
+	case "ul":
+		return atom.Ul
+	case "td":
+		return atom.Td
+	case "tr":
+		return atom.Tr
+	case "h2":
+		return atom.H2
+	case "h3":
+		return atom.H3
+	}
+	return atom.Lookup(name)
 }
 
 // rawTextEnd returns where the raw text from i of an element named name
