@@ -267,3 +267,24 @@ func FuzzLinkifyAsGoldmark(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkLinkify renders the benchmark lesson with each Linkify, to show what the
+// test in front of goldmark's parser saves.
+func BenchmarkLinkify(b *testing.B) {
+	for _, c := range []struct {
+		name    string
+		linkify goldmark.Extender
+	}{{"guarded", linkifyExtension{}}, {"stock", extension.Linkify}} {
+		b.Run(c.name, func(b *testing.B) {
+			r := newWith(Options{Lang: "en", Unsafe: true}, c.linkify)
+			src := []byte(benchLesson)
+			b.SetBytes(int64(len(src)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := r.Render(src, benchResolver); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
