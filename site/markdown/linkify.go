@@ -16,7 +16,8 @@ import (
 // calls that parser at every space of every paragraph, and it tries its URL, www and
 // e-mail matches each time (a tenth of a build's inline parsing, at 10,000 lessons).
 // Almost no word can start a link, and the test below turns those away with a
-// prefix check and a short scan of the word.
+// prefix check and, in the few blocks that have an '@' at all, a short scan of
+// the word.
 //
 // What it relies on, from goldmark v1.8.7's extension/linkify.go (linkifyParser.Parse,
 // with the default configuration: no allowed protocols, no own regexps, which is
@@ -32,6 +33,9 @@ import (
 //     advances the reader only on the way to returning a link, and parser.go's
 //     parseBlock puts the reader back after a nil. So turning a position away here
 //     is the same as goldmark's parser turning it away.
+//   - parser.go's parseBlock hands inline parsers the block node being parsed as
+//     parent, with the reader set to that node's lines, so the line Parse reads
+//     is part of them: a block whose lines hold no '@' has no e-mail address.
 //
 // linkifyParser keeps the same triggers and is added at the same priority, in the
 // same place among the extensions, so the inline parsers run in the same order.
@@ -58,14 +62,51 @@ type linkifyParser struct {
 // Trigger is goldmark's: a space (any white space, and a line's start), '*', '_', '~', '('.
 func (p linkifyParser) Trigger() []byte { return p.stock.Trigger() }
 
-// Parse returns what goldmark's Linkify parser returns, asking it only when
-// mayLinkify says a link can start here.
+// Parse returns what goldmark's Linkify parser returns, asking it only where a
+// link can start: after a URL's or www's prefix, or, when the block has an '@' at
+// all, before an '@' close enough to be an e-mail address's.
 func (p linkifyParser) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
 	line, _ := block.PeekLine()
-	if !mayLinkify(line) {
+	if len(line) == 0 {
+		return p.stock.Parse(parent, block, pc) // never at a trigger; goldmark decides
+	}
+	switch line[0] {
+	case ' ', '*', '_', '~', '(':
+		line = line[1:]
+	}
+	if !linkPrefix(line) && (!blockHasAt(parent, block.Source(), pc) || !emailAhead(line)) {
 		return nil
 	}
 	return p.stock.Parse(parent, block, pc)
+}
+
+// linkifyKey holds a document's linkifyBlock in its parser context.
+var linkifyKey = parser.NewContextKey()
+
+// linkifyBlock remembers whether the lines of the block being parsed hold an '@':
+// most paragraphs have none, and then no word of theirs needs the e-mail scan.
+type linkifyBlock struct {
+	node ast.Node
+	at   bool
+}
+
+// blockHasAt reports whether the lines of block node n, which goldmark's parser
+// is reading inline, hold an '@'; it scans them once per block.
+func blockHasAt(n ast.Node, source []byte, pc parser.Context) bool {
+	b, _ := pc.Get(linkifyKey).(*linkifyBlock)
+	if b == nil {
+		b = &linkifyBlock{}
+		pc.Set(linkifyKey, b)
+	}
+	if b.node != n {
+		b.node, b.at = n, false
+		lines := n.Lines()
+		for i := 0; i < lines.Len() && !b.at; i++ {
+			seg := lines.At(i)
+			b.at = bytes.IndexByte(source[seg.Start:seg.Stop], '@') >= 0
+		}
+	}
+	return b.at
 }
 
 // maxEmailAt is the farthest index at which util.FindEmailIndex accepts the '@':
@@ -78,35 +119,26 @@ var (
 	prefixWWW  = []byte("www.")
 )
 
-// mayLinkify reports whether goldmark's Linkify parser could return a link for line,
-// the rest of the line from a trigger on. False means it surely would not; true
-// means it might.
-func mayLinkify(line []byte) bool {
-	if len(line) == 0 {
-		return true // never happens at a trigger; goldmark decides
-	}
-	switch line[0] {
-	case ' ', '*', '_', '~', '(':
-		line = line[1:]
-	}
+// linkPrefix reports whether line, from after the trigger on, starts as the URLs
+// and www. addresses goldmark's Linkify parser looks for.
+func linkPrefix(line []byte) bool {
 	if len(line) == 0 {
 		return false
 	}
 	switch line[0] {
 	case 'h':
-		if bytes.HasPrefix(line, prefixHTTP) {
-			return true
-		}
+		return bytes.HasPrefix(line, prefixHTTP)
 	case 'f':
-		if bytes.HasPrefix(line, prefixFTP) {
-			return true
-		}
+		return bytes.HasPrefix(line, prefixFTP)
 	case 'w':
-		if bytes.HasPrefix(line, prefixWWW) {
-			return true
-		}
+		return bytes.HasPrefix(line, prefixWWW)
 	}
-	// An e-mail address: an '@' after 1 to 64 printable ASCII bytes.
+	return false
+}
+
+// emailAhead reports whether line, from after the trigger on, might start an
+// e-mail address: an '@' after 1 to 64 printable ASCII bytes.
+func emailAhead(line []byte) bool {
 	for i := 0; i < len(line) && i <= maxEmailAt; i++ {
 		c := line[i]
 		if c == '@' {
