@@ -115,6 +115,13 @@ type Renderer struct {
 
 // New builds a Renderer, and its goldmark instance, from o.
 func New(o Options) *Renderer {
+	return newWith(o, linkifyExtension{})
+}
+
+// newWith builds a Renderer as New does, autolinking with linkify: New's
+// linkifyExtension (linkify.go), or goldmark's extension.Linkify in the tests that
+// compare the two.
+func newWith(o Options, linkify goldmark.Extender) *Renderer {
 	l := newLabels(o.Lang, o.Labels)
 	var htmlOpts []renderer.Option
 	if o.Unsafe {
@@ -126,7 +133,7 @@ func New(o Options) *Renderer {
 			// Content-Security-Policy that allows them.
 			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
 			extension.Strikethrough,
-			extension.Linkify,
+			linkify, // goldmark's Linkify, asked only where a link can start
 			extension.TaskList,
 			extension.Footnote,
 			extension.Typographer,
