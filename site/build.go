@@ -172,6 +172,10 @@ type Builder struct {
 	ogKey string
 	// search is the search index's working state after the last build (search_state.go).
 	search *searchState
+	// searchSaved is closed once the search state is written to the cache
+	// folder, which goes on beside the end of the build that made it; nil
+	// when no write is under way (writeSearchIndex).
+	searchSaved chan struct{}
 	// rename, when set, replaces os.Rename in the output's commit: tests make it
 	// fail midway.
 	rename func(from, to string) error
@@ -204,6 +208,7 @@ func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, 
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	defer b.endGCHold()
+	defer b.waitSearchSaved()
 	start := time.Now()
 	timer := &stepTimer{mark: start}
 	step := timer.done
@@ -615,6 +620,16 @@ func (b *Builder) saveCache() error {
 	b.state.dirty = false
 	b.saved = b.state
 	return nil
+}
+
+// waitSearchSaved waits for the search state's write that a build began, if any:
+// the state is the next build's, and the caller of a build expects the cache
+// folder written when it returns.
+func (b *Builder) waitSearchSaved() {
+	if b.searchSaved != nil {
+		<-b.searchSaved
+		b.searchSaved = nil
+	}
 }
 
 // previous is the last successful build: in memory, else from the cache folder.

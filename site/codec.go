@@ -351,8 +351,34 @@ func (s *state) encodeTo(w io.Writer) (headSize, blobSize int, err error) {
 	// outputs, navigation, special keys and the number of entries; the
 	// chunks of entries; the folders.
 	tasks := nFiles + 1 + nFrags + 1
-	encs := make([]encoder, 2*workers())
-	for lo := 0; lo < tasks; lo += len(encs) {
+	// Two sets of buffers: one set's bytes are written, in order, on another
+	// goroutine while the next tasks are encoded into the other set. Written
+	// between the batches, the writes (tens of MB into the file) left a core
+	// idle for about half of the save.
+	var sets [2][]encoder
+	var free [2]chan struct{} // a token when the set's bytes are written
+	for i := range sets {
+		sets[i] = make([]encoder, workers())
+		free[i] = make(chan struct{}, 1)
+		free[i] <- struct{}{}
+	}
+	type batch struct{ set, n int }
+	batches := make(chan batch, 1)
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		for bt := range batches {
+			for j := range bt.n {
+				write(sets[bt.set][j].b)
+				headSize += len(sets[bt.set][j].b)
+			}
+			free[bt.set] <- struct{}{}
+		}
+	}()
+	for k, lo := 0, 0; lo < tasks; k, lo = k+1, lo+len(sets[0]) {
+		set := k % 2
+		encs := sets[set]
+		<-free[set]
 		n := min(len(encs), tasks-lo)
 		parallel(context.Background(), n, func(j int) error {
 			e := &encs[j]
@@ -382,11 +408,10 @@ func (s *state) encodeTo(w io.Writer) (headSize, blobSize int, err error) {
 			}
 			return nil // encoding only reads the state: nothing to cancel or to fail
 		})
-		for j := range n {
-			write(encs[j].b)
-			headSize += len(encs[j].b)
-		}
+		batches <- batch{set, n}
 	}
+	close(batches)
+	<-writerDone // write and headSize are the writer's until here
 	for _, l := range fragBlobs {
 		for _, p := range l.parts {
 			write(p)

@@ -415,10 +415,21 @@ func (r *run) writeSearchIndex() error {
 	st := r.b.search
 	st.token = newSearchToken()
 	if r.b.o.CacheDir != "" {
-		if err := st.save(filepath.Join(r.b.o.CacheDir, searchStateFile)); err != nil {
-			r.b.log.Warn("search index: its state is not kept for the next build", "err", err)
-			return nil
-		}
+		// Written beside the output's commit and the build cache's save, which
+		// wait for it before the build returns (Builder.searchSaved): on a
+		// cold build it is a serial encode and write of several MB, and it
+		// was the last step of the index. The token goes into the build cache
+		// whether or not the write succeeds: a next build that finds another
+		// token in the file (or none) makes the index from every page, as it
+		// would without the key.
+		saved := make(chan struct{})
+		r.b.searchSaved = saved
+		go func() {
+			defer close(saved)
+			if err := st.save(filepath.Join(r.b.o.CacheDir, searchStateFile)); err != nil {
+				r.b.log.Warn("search index: its state is not kept for the next build", "err", err)
+			}
+		}()
 	}
 	r.setSpecial(searchStateKey, st.token)
 	return nil

@@ -125,3 +125,56 @@ func TestSearchFreshUpdateDamagedChunk(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchStateUnwritable builds with a cache folder where the search state
+// cannot be written (its temporary file's name is taken by a folder): the
+// build succeeds all the same, and a fresh build after an edit, finding no
+// state with the token the build cache names, makes the index from every page,
+// as a clean build does. The same course with a writable folder is updated.
+func TestSearchStateUnwritable(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("-- course.toml --\ntitle = \"C\"\nbase_url = \"https://example.org/\"\n-- content/_index.md --\n+++\ntitle = \"C\"\n+++\n")
+	b.WriteString("-- content/01-m/_index.md --\n+++\ntitle = \"M\"\nweight = 1\n+++\n")
+	for i, d := range genDocs(200, 20000, 150) {
+		fmt.Fprintf(&b, "-- content/01-m/l%03d.md --\n+++\ntitle = %q\n+++\n%s\n", i, d.Title, d.Text)
+	}
+	for _, blocked := range []bool{false, true} {
+		dir := course(t, b.String())
+		pub := filepath.Join(dir, "public")
+		cache := filepath.Join(dir, ".cohort")
+		if blocked {
+			if err := os.MkdirAll(filepath.Join(cache, searchStateFile+".tmp", "x"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		opts := Options{Source: dir, Out: pub, CacheDir: cache}
+		if _, err := Build(t.Context(), opts); err != nil {
+			t.Fatalf("blocked %v: %v", blocked, err)
+		}
+		if _, err := os.Stat(filepath.Join(cache, searchStateFile)); (err == nil) == blocked {
+			t.Fatalf("blocked %v: search state written: %v", blocked, err == nil)
+		}
+		lesson := filepath.Join(dir, "content", "01-m", "l003.md")
+		src, err := os.ReadFile(lesson)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(lesson, append(src, "\nquetzal\n"...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fresh := NewBuilder(opts)
+		if _, err := fresh.Build(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if fresh.search == nil || fresh.search.updated == blocked {
+			t.Errorf("blocked %v: index updated %v", blocked, fresh.search != nil && fresh.search.updated)
+		}
+		clean := filepath.Join(t.TempDir(), "public")
+		if _, err := Build(t.Context(), Options{Source: dir, Out: clean}); err != nil {
+			t.Fatal(err)
+		}
+		if want, got := searchFilesIn(t, clean), searchFilesIn(t, pub); !maps.Equal(got, want) {
+			t.Errorf("blocked %v: search files differ from a clean build's: %d files, want %d", blocked, len(got), len(want))
+		}
+	}
+}
