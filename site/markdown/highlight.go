@@ -207,14 +207,15 @@ func lexerFor(lang []byte) chroma.Lexer {
 // fallbackLexer is chroma's lexer for text of no known language, coalesced.
 var fallbackLexer = sync.OnceValue(func() chroma.Lexer { return chroma.Coalesce(ours(lexers.Fallback)) })
 
-// Code is lexed with regular expressions of cohort's own (ruleLexer), never
-// chroma's: those stop any rule that runs for 250 ms at one position, and
-// their clock (regexp2's, fastclock.go) counts time the process did not run. A
-// pause of the whole process (a busy virtual machine, or a SIGSTOP) made rules
-// in progress fail, and the code came out with other tokens (a keyword as a
-// name): the same page differed from one build to the next. So every regex
-// lexer is used as its warmingLexer, also where a language hands part of a
-// block to another (HTML's scripts to JavaScript: ruleLexers) or to itself.
+// Code is lexed by ruleLexer, never by chroma's own lexers, whose regular
+// expressions stop any rule that runs for 250 ms at one position by a clock
+// (regexp2's, fastclock.go) that counts time the process did not run. A pause
+// of the whole process (a busy virtual machine, or a SIGSTOP) made rules in
+// progress fail, and the code came out with other tokens (a keyword as a
+// name): the same page differed from one build to the next. ruleLexer runs
+// the same expressions with a limit no pause reaches (ruleTimeout). So every
+// regex lexer is used as its warmingLexer, also where a language hands part of
+// a block to another (HTML's scripts to JavaScript: ruleLexers) or to itself.
 
 // warming holds the warmingLexer of each chroma regex lexer used so far.
 var warming sync.Map // *chroma.RegexLexer → *warmingLexer

@@ -1,15 +1,17 @@
 package markdown
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/alecthomas/chroma/v2"
 	"github.com/alecthomas/chroma/v2/lexers"
-	"github.com/dlclark/regexp2/v2"
 	"github.com/dlclark/regexp2/v2/syntax"
 )
 
@@ -30,7 +32,8 @@ import (
 // maybeCompile), but the regexp package's clock counts time the whole process
 // was paused, and then a rule in progress failed where it would match: the
 // highlighting depended on the machine's load (ruleLexers, highlight.go). Ten
-// seconds is far beyond any rule that ends, and beyond a pause.
+// seconds is far beyond any rule that ends, and beyond a pause. chromaRules
+// sets it on chroma's compiled rules.
 const ruleTimeout = 10 * time.Second
 
 // maxEmptyMatches is how many matches in a row may take no text before lexing
@@ -40,9 +43,10 @@ const ruleTimeout = 10 * time.Second
 // for ever (TestLexerThatLoops).
 const maxEmptyMatches = 1000
 
-// ruleLexer is a chroma regex lexer with regular expressions of its own, which
-// skips rules by first character when it has their tables. It lexes text as
-// the lexer it wraps would, token for token.
+// ruleLexer is a chroma regex lexer run by cohort: chroma's rules, with their
+// time limit raised and what they hand on kept here (ownEmitter), skipping
+// rules by first character when it has their tables. It lexes text as the
+// lexer it wraps would, token for token.
 type ruleLexer struct {
 	*chroma.RegexLexer
 	registry *chroma.LexerRegistry
@@ -66,15 +70,13 @@ func (f *firstChars) may(r rune) bool {
 	return f.fold && (f.set.Contains(unicode.ToLower(r)) || f.set.Contains(unicode.ToUpper(r)) || f.set.Contains(unicode.ToTitle(r)))
 }
 
-// newRuleLexer compiles l's rules as chroma does (regexp.go, fetchRules and
-// maybeCompile: the same pattern text and flags, then the rules that rewrite the
-// rule table, such as include and combined), with the first characters of each
-// when tables is set. It returns nil when a rule does not compile, or a
-// table-rewriting rule fails: the caller keeps chroma's lexer, which reports
-// that error itself.
+// newRuleLexer makes a ruleLexer of l's rules as chroma compiled them
+// (chromaRules), with the first characters of each when tables is set. It
+// returns nil when chroma's rules do not compile, or cannot be read: the
+// caller keeps chroma's lexer, which reports that error itself.
 func newRuleLexer(l *chroma.RegexLexer, tables bool) *ruleLexer {
-	raw, err := l.Rules()
-	if err != nil {
+	compiled, ok := chromaRules(l)
+	if !ok {
 		return nil
 	}
 	cfg := l.Config()
@@ -90,43 +92,29 @@ func newRuleLexer(l *chroma.RegexLexer, tables bool) *ruleLexer {
 	}
 	f := &ruleLexer{RegexLexer: l, registry: lexers.GlobalLexerRegistry, rules: chroma.CompiledRules{}}
 	handsOn := false // a rule hands text to a language by name
+	// A rule that an include put in several states is one rule, and stays one.
+	own := map[*chroma.CompiledRule]*chroma.CompiledRule{}
 	first := map[*chroma.CompiledRule]*firstChars{}
-	for state, rules := range raw {
-		f.rules[state] = nil
-		for _, rule := range rules {
-			pattern := "(?:" + rule.Pattern + ")"
-			if flags != "" {
-				pattern = "(?" + flags + ")" + pattern
-			}
-			pattern = `\G` + pattern
-			re, err := regexp2.Compile(pattern)
-			if err != nil {
-				return nil
-			}
-			re.MatchTimeout = ruleTimeout
-			cr := &chroma.CompiledRule{Rule: rule, Regexp: re}
-			var named bool
-			cr.Type, named = f.ownEmitter(rule.Type)
-			handsOn = handsOn || named
-			f.rules[state] = append(f.rules[state], cr)
-			if tables {
-				first[cr] = firstCharsOf(pattern)
-			}
-		}
-	}
-	// Rules that rewrite the table (an include puts a state's rules in its place,
-	// a combined rule becomes a push of a new state), one at a time, starting
-	// over after each, until none is left: as chroma does, so that the states
-	// come out the same.
-rewrite:
-	for state, rules := range f.rules {
-		for i, rule := range rules {
-			if m, ok := rule.Mutator.(chroma.LexerMutator); ok {
-				if err := m.MutateLexer(f.rules, state, i); err != nil {
-					return nil
+	for state, rules := range compiled {
+		f.rules[state] = make([]*chroma.CompiledRule, len(rules))
+		for i, cr := range rules {
+			c, ok := own[cr]
+			if !ok {
+				cp := *cr // the same regular expression, with its lexing handed on by f
+				var named bool
+				cp.Type, named = f.ownEmitter(cr.Type)
+				handsOn = handsOn || named
+				c = &cp
+				own[cr] = c
+				if tables {
+					pattern := "(?:" + cr.Pattern + ")"
+					if flags != "" {
+						pattern = "(?" + flags + ")" + pattern
+					}
+					first[c] = firstCharsOf(`\G` + pattern) // as chroma wrote it (regexp.go, maybeCompile)
 				}
-				goto rewrite
 			}
+			f.rules[state][i] = c
 		}
 	}
 	if handsOn {
@@ -143,12 +131,44 @@ rewrite:
 	return f
 }
 
+// chromaRules returns l's rules as chroma compiled them: its states after
+// the rules that rewrite them (include, combined), each rule with its regular
+// expression, whose time limit it sets to ruleTimeout (once per lexer, before
+// any of them is used here). Chroma keeps them unexported (RegexLexer.rules,
+// regexp.go) and exports only the rules before compiling, whose compiling
+// again took as long as chroma's (SQL's 11 ms): l.Rules() compiles them
+// anyway. false when the field is not there as read here (another chroma
+// version): TestRuleLexerAsChroma then fails.
+func chromaRules(l *chroma.RegexLexer) (chroma.CompiledRules, bool) {
+	if _, err := l.Rules(); err != nil {
+		return nil, false
+	}
+	v := reflect.ValueOf(l).Elem().FieldByName("rules")
+	if !v.IsValid() || v.Type() != reflect.TypeFor[map[string][]*chroma.CompiledRule]() {
+		return nil, false
+	}
+	rules := *(*map[string][]*chroma.CompiledRule)(unsafe.Pointer(v.UnsafeAddr()))
+	once, _ := untimed.LoadOrStore(l, new(sync.Once))
+	once.(*sync.Once).Do(func() {
+		for _, rs := range rules {
+			for _, r := range rs {
+				r.Regexp.MatchTimeout = ruleTimeout
+			}
+		}
+	})
+	return rules, true
+}
+
+// untimed holds, for each chroma lexer, the once that sets its rules' time limit.
+var untimed sync.Map // *chroma.RegexLexer → *sync.Once
+
 // ownEmitter returns e with the lexing it hands on done by ruleLexers: a
 // rule that lexes a group again with this lexer (chroma's UsingSelf, which
-// would use chroma's regular expressions) does so with f; a group handed to a
-// language by name (Using, UsingByGroup) finds it in the registry f is given
-// when named is set. What a lexer made in Go hands on by itself (an
-// EmitterFunc) stays chroma's.
+// would use chroma's lexer) does so with f; a group handed to a language by
+// name (Using) goes to that language's warmingLexer; one whose language is in
+// another group (UsingByGroup) finds it in the registry f is given when named
+// is set (ruleLexers, made for this). What a lexer made in Go hands on by
+// itself (an EmitterFunc) stays chroma's.
 func (f *ruleLexer) ownEmitter(e chroma.Emitter) (own chroma.Emitter, named bool) {
 	se, ok := e.(chroma.SerialisableEmitter)
 	if !ok {
@@ -179,7 +199,18 @@ func (f *ruleLexer) ownEmitter(e chroma.Emitter) (own chroma.Emitter, named bool
 		}
 		return chroma.UsingByGroup(int(v.FieldByName("SublexerNameGroup").Int()), int(v.FieldByName("CodeGroup").Int()), owned...), named
 	case "using":
-		return e, true
+		name := reflect.ValueOf(e).Elem().FieldByName("Lexer").String()
+		return chroma.EmitterFunc(func(groups []string, _ *chroma.LexerState) chroma.Iterator {
+			l := lexers.Get(name) // as chroma's registry finds it
+			if l == nil {
+				panic(fmt.Sprintf("no such lexer %q", name)) // as chroma's
+			}
+			it, err := ours(l).Tokenise(&chroma.TokeniseOptions{State: "root", Nested: true}, groups[0]) // highlight.go
+			if err != nil {
+				panic(err)
+			}
+			return it
+		}), false
 	}
 	return e, false
 }
