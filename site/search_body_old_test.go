@@ -164,52 +164,17 @@ func (t *oldTextOut) rune(r rune) {
 	}
 }
 
+// oldScanTag is scanTag with the old readTag: markup that is no tag, which
+// the change left as it was, is read by scanTag itself.
 func oldScanTag(s string, i int) (tag oldScannedTag, next int, ok bool) {
-	if i+1 >= len(s) {
-		return tag, 0, false
-	}
-	c := s[i+1]
 	switch {
-	case isASCIILetter(c):
+	case i+1 < len(s) && isASCIILetter(s[i+1]):
 		return oldReadTag(s, i+1, startTag)
-	case c == '/':
-		if i+2 >= len(s) {
-			return tag, 0, false
-		}
-		switch d := s[i+2]; {
-		case isASCIILetter(d):
-			return oldReadTag(s, i+2, endTag)
-		case d == '>':
-			return tag, i + 3, true // "</>" is nothing
-		}
-		return tag, oldToGT(s, i+2), true
-	case c == '!':
-		if strings.HasPrefix(s[i:], "<!--") {
-			j := i + 4
-			switch { // "<!-->" and "<!--->" are empty comments
-			case strings.HasPrefix(s[j:], ">"):
-				return tag, j + 1, true
-			case strings.HasPrefix(s[j:], "->"):
-				return tag, j + 2, true
-			}
-			k := strings.Index(s[j:], "-->")
-			if k < 0 {
-				return tag, -1, true
-			}
-			return tag, j + k + 3, true
-		}
-		return tag, oldToGT(s, i+2), true
-	case c == '?':
-		return tag, oldToGT(s, i+1), true
+	case i+2 < len(s) && s[i+1] == '/' && isASCIILetter(s[i+2]):
+		return oldReadTag(s, i+2, endTag)
 	}
-	return tag, 0, false
-}
-
-func oldToGT(s string, i int) int {
-	if k := strings.IndexByte(s[i:], '>'); k >= 0 {
-		return i + k + 1
-	}
-	return -1
+	_, next, ok = scanTag(s, i)
+	return tag, next, ok
 }
 
 func oldReadTag(s string, i, kind int) (tag oldScannedTag, next int, ok bool) {
@@ -230,51 +195,11 @@ func oldReadTag(s string, i, kind int) (tag oldScannedTag, next int, ok bool) {
 		tag.atom = atom.Lookup(lower[:len(name)])
 	}
 	tag.kind = kind
-	// Attributes: a name, and perhaps '=' and a value, quoted or not.
-	for {
-		for j < len(s) && (isHTMLSpace(s[j]) || s[j] == '/') {
-			j++
-		}
-		if j >= len(s) {
-			return tag, -1, true
-		}
-		if s[j] == '>' {
-			break
-		}
-		k := j + 1 // an attribute's name may begin with '='
-		for k < len(s) && !isHTMLSpace(s[k]) && s[k] != '/' && s[k] != '>' && s[k] != '=' {
-			k++
-		}
-		key := s[j:k]
-		for k < len(s) && isHTMLSpace(s[k]) {
-			k++
-		}
-		val := ""
-		if k < len(s) && s[k] == '=' {
-			k++
-			for k < len(s) && isHTMLSpace(s[k]) {
-				k++
-			}
-			if k < len(s) && (s[k] == '"' || s[k] == '\'') {
-				q := strings.IndexByte(s[k+1:], s[k])
-				if q < 0 {
-					return tag, -1, true
-				}
-				val = s[k+1 : k+1+q]
-				k += q + 2
-			} else {
-				v := k
-				for k < len(s) && !isHTMLSpace(s[k]) && s[k] != '>' {
-					k++
-				}
-				val = s[v:k]
-			}
-		}
-		if kind == startTag && !tag.hidden {
-			tag.hidden = hiddenAttr(key, val, tag.atom)
-		}
-		j = k
+	gt, hidden := readAttrs(s, j, tag.atom, kind == startTag)
+	if gt < 0 {
+		return tag, -1, true
 	}
+	tag.hidden, j = hidden, gt
 	if kind == startTag {
 		switch tag.atom {
 		case atom.Iframe, atom.Noembed, atom.Noframes, atom.Noscript, atom.Plaintext, atom.Script,

@@ -446,16 +446,38 @@ func readTag(s string, i, kind int) (tag scannedTag, next int, ok bool) {
 		tag.atom = tagAtom(lower[:n])
 	}
 	tag.kind = kind
-	// Attributes: a name, and perhaps '=' and a value, quoted or not.
+	gt, hidden := readAttrs(s, j, tag.atom, kind == startTag)
+	if gt < 0 {
+		return tag, -1, true
+	}
+	tag.hidden, j = hidden, gt
+	if kind == startTag {
+		switch tag.atom {
+		case atom.Iframe, atom.Noembed, atom.Noframes, atom.Noscript, atom.Plaintext, atom.Script,
+			atom.Style, atom.Textarea, atom.Title, atom.Xmp:
+			tag.raw = tag.atom.String()
+		}
+		if s[j-1] == '/' {
+			tag.kind = selfClosingTag
+		}
+	}
+	return tag, j + 1, true
+}
+
+// readAttrs reads a tag's attributes, each a name and perhaps '=' and a value,
+// quoted or not, from s[j] to the '>' that ends the tag, outside quotes. It
+// returns that '>”s index, -1 when the tag does not end, and whether an
+// attribute hides the element (hiddenAttr, of a start tag only).
+func readAttrs(s string, j int, a atom.Atom, start bool) (gt int, hidden bool) {
 	for {
 		for j < len(s) && (isHTMLSpace(s[j]) || s[j] == '/') {
 			j++
 		}
 		if j >= len(s) {
-			return tag, -1, true
+			return -1, hidden
 		}
 		if s[j] == '>' {
-			break
+			return j, hidden
 		}
 		k := j + 1 // an attribute's name may begin with '='
 		for k < len(s) && !isHTMLSpace(s[k]) && s[k] != '/' && s[k] != '>' && s[k] != '=' {
@@ -474,7 +496,7 @@ func readTag(s string, i, kind int) (tag scannedTag, next int, ok bool) {
 			if k < len(s) && (s[k] == '"' || s[k] == '\'') {
 				q := strings.IndexByte(s[k+1:], s[k])
 				if q < 0 {
-					return tag, -1, true
+					return -1, hidden
 				}
 				val = s[k+1 : k+1+q]
 				k += q + 2
@@ -486,22 +508,11 @@ func readTag(s string, i, kind int) (tag scannedTag, next int, ok bool) {
 				val = s[v:k]
 			}
 		}
-		if kind == startTag && !tag.hidden {
-			tag.hidden = hiddenAttr(key, val, tag.atom)
+		if start && !hidden {
+			hidden = hiddenAttr(key, val, a)
 		}
 		j = k
 	}
-	if kind == startTag {
-		switch tag.atom {
-		case atom.Iframe, atom.Noembed, atom.Noframes, atom.Noscript, atom.Plaintext, atom.Script,
-			atom.Style, atom.Textarea, atom.Title, atom.Xmp:
-			tag.raw = tag.atom.String()
-		}
-		if s[j-1] == '/' {
-			tag.kind = selfClosingTag
-		}
-	}
-	return tag, j + 1, true
 }
 
 // tagNameEnd marks the bytes that end a tag's name: HTML white space, '/'
