@@ -120,6 +120,11 @@ func newRuleLexer(l *chroma.RegexLexer, tables bool) *ruleLexer {
 	if handsOn {
 		f.registry = ruleLexers() // highlight.go
 	}
+	for _, name := range handedOnInGo[cfg.Name] {
+		if rl, ok := lexers.Get(name).(*chroma.RegexLexer); ok {
+			chromaRules(rl) // its time limit raised before any of its rules runs
+		}
+	}
 	if tables {
 		f.first = map[string][]*firstChars{}
 		for state, rules := range f.rules {
@@ -158,6 +163,12 @@ func chromaRules(l *chroma.RegexLexer) (chroma.CompiledRules, bool) {
 	})
 	return rules, true
 }
+
+// handedOnInGo names, for a lexer whose rules chroma wrote in Go, the lexers
+// it hands text to by itself (an EmitterFunc, which ownEmitter cannot see
+// into): they keep chroma's tokenizer, but their rules get ruleTimeout too.
+// Go's raw strings are lexed as Go templates (chroma's lexers/go.go).
+var handedOnInGo = map[string][]string{"Go": {"Go Text Template"}}
 
 // untimed holds, for each chroma lexer, the once that sets its rules' time limit.
 var untimed sync.Map // *chroma.RegexLexer → *sync.Once

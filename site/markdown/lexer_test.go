@@ -3,12 +3,14 @@ package markdown
 import (
 	"os"
 	"os/exec"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/alecthomas/chroma/v2"
 	"github.com/alecthomas/chroma/v2/lexers"
@@ -231,6 +233,7 @@ func TestHighlightSurvivesPauses(t *testing.T) {
 	blocks := []struct{ lang, code string }{
 		{"sql", "SELECT title FROM lessons WHERE body = '" + long + "' AND week = 3;\n"},
 		{"html", "<p>Week 3</p>\n<script>let s = \"" + long[:len(long)/10] + "\"; let n = 767;</script>\n"},
+		{"go", "var s = `" + long[:len(long)/10] + "`\n"}, // a raw string is lexed as a Go template
 	}
 	want := make([][]chroma.Token, len(blocks))
 	for i, b := range blocks {
@@ -290,6 +293,21 @@ func TestHandedOnTextUsesOurLexers(t *testing.T) {
 	}
 	if js.uses.Load() == before {
 		t.Error("the script was not lexed by ruleLexers' JavaScript lexer")
+	}
+	// Go's raw strings go to chroma's Go template lexer by a rule written in
+	// Go, which keeps chroma's tokenizer: its rules get ruleTimeout too.
+	if _, err := chroma.Tokenise(lexerFor([]byte("go")), nil, "var s = `raw`\n"); err != nil {
+		t.Fatal(err)
+	}
+	tmpl := lexers.Get("Go Text Template").(*chroma.RegexLexer)
+	rules := reflect.ValueOf(tmpl).Elem().FieldByName("rules")
+	rules = reflect.NewAt(rules.Type(), unsafe.Pointer(rules.UnsafeAddr())).Elem()
+	for _, state := range rules.MapKeys() {
+		for _, r := range rules.MapIndex(state).Interface().([]*chroma.CompiledRule) {
+			if r.Regexp.MatchTimeout != ruleTimeout {
+				t.Fatalf("Go Text Template, state %s: a rule's limit is %v, want %v", state, r.Regexp.MatchTimeout, ruleTimeout)
+			}
+		}
 	}
 	for _, l := range ruleLexers().Lexers {
 		if _, ok := l.(keptRegistry).Lexer.(*warmingLexer); !ok {
