@@ -220,11 +220,22 @@ var fallbackLexer = sync.OnceValue(func() chroma.Lexer { return chroma.Coalesce(
 // warming holds the warmingLexer of each chroma regex lexer used so far.
 var warming sync.Map // *chroma.RegexLexer → *warmingLexer
 
+// untimedInside holds the lexers made in Go whose regex lexers got ruleTimeout.
+var untimedInside sync.Map // chroma.Lexer → true
+
 // ours returns l's warmingLexer when l is a regex lexer; l itself when it is
 // a lexer made in Go.
 func ours(l chroma.Lexer) chroma.Lexer {
 	rl, ok := l.(*chroma.RegexLexer)
 	if !ok {
+		// It keeps chroma's tokenizer; the regex lexers it is made of get
+		// ruleTimeout before it is first used (lexer.go).
+		if _, done := untimedInside.Load(l); !done {
+			for _, inner := range regexLexersIn(l) {
+				chromaRules(inner)
+			}
+			untimedInside.Store(l, true)
+		}
 		return l
 	}
 	if w, ok := warming.Load(rl); ok {

@@ -170,6 +170,40 @@ func chromaRules(l *chroma.RegexLexer) (chroma.CompiledRules, bool) {
 // Go's raw strings are lexed as Go templates (chroma's lexers/go.go).
 var handedOnInGo = map[string][]string{"Go": {"Go Text Template"}}
 
+// regexLexersIn returns the regex lexers a lexer made in Go is built of, as
+// its fields hold them: a delegating lexer's two, a remapping lexer's one, the
+// one Markdown's and HTTP's lexers embed. It looks three fields deep.
+func regexLexersIn(l chroma.Lexer) []*chroma.RegexLexer {
+	var found []*chroma.RegexLexer
+	var walk func(v reflect.Value, depth int)
+	walk = func(v reflect.Value, depth int) {
+		if depth > 3 || !v.IsValid() {
+			return
+		}
+		switch v.Kind() {
+		case reflect.Pointer:
+			if v.IsNil() {
+				return
+			}
+			if v.Type() == reflect.TypeFor[*chroma.RegexLexer]() {
+				found = append(found, (*chroma.RegexLexer)(v.UnsafePointer()))
+				return
+			}
+			walk(v.Elem(), depth+1)
+		case reflect.Interface:
+			if !v.IsNil() {
+				walk(v.Elem(), depth)
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				walk(v.Field(i), depth+1)
+			}
+		}
+	}
+	walk(reflect.ValueOf(l), 0)
+	return found
+}
+
 // untimed holds, for each chroma lexer, the once that sets its rules' time limit.
 var untimed sync.Map // *chroma.RegexLexer → *sync.Once
 

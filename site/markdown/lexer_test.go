@@ -299,20 +299,55 @@ func TestHandedOnTextUsesOurLexers(t *testing.T) {
 	if _, err := chroma.Tokenise(lexerFor([]byte("go")), nil, "var s = `raw`\n"); err != nil {
 		t.Fatal(err)
 	}
-	tmpl := lexers.Get("Go Text Template").(*chroma.RegexLexer)
-	rules := reflect.ValueOf(tmpl).Elem().FieldByName("rules")
-	rules = reflect.NewAt(rules.Type(), unsafe.Pointer(rules.UnsafeAddr())).Elem()
-	for _, state := range rules.MapKeys() {
-		for _, r := range rules.MapIndex(state).Interface().([]*chroma.CompiledRule) {
-			if r.Regexp.MatchTimeout != ruleTimeout {
-				t.Fatalf("Go Text Template, state %s: a rule's limit is %v, want %v", state, r.Regexp.MatchTimeout, ruleTimeout)
-			}
-		}
-	}
+	checkLimits(t, lexers.Get("Go Text Template").(*chroma.RegexLexer))
 	for _, l := range ruleLexers().Lexers {
 		if _, ok := l.(keptRegistry).Lexer.(*warmingLexer); !ok {
 			if _, regex := lexers.Get(l.Config().Name).(*chroma.RegexLexer); regex {
 				t.Errorf("%s is %T in ruleLexers, want a *warmingLexer", l.Config().Name, l.(keptRegistry).Lexer)
+			}
+		}
+	}
+}
+
+// TestLexersMadeInGoGetTheLimit: the lexers chroma made in Go around regex
+// lexers (delegating, remapping, Markdown's, HTTP's) keep chroma's tokenizer,
+// but once used here the regex lexers inside them have ruleTimeout.
+func TestLexersMadeInGoGetTheLimit(t *testing.T) {
+	made := 0
+	for _, l := range lexers.GlobalLexerRegistry.Lexers {
+		if _, ok := l.(*chroma.RegexLexer); ok {
+			continue
+		}
+		made++
+		ours(l) // highlight.go
+		inner := regexLexersIn(l)
+		if len(inner) == 0 {
+			t.Errorf("%s (%T): no regex lexer found inside", l.Config().Name, l)
+		}
+		for _, rl := range inner {
+			checkLimits(t, rl)
+		}
+	}
+	if made == 0 {
+		t.Error("chroma has no lexer made in Go any more: this test checks nothing")
+	}
+}
+
+// checkLimits fails t when a compiled rule of rl has a time limit other than
+// ruleTimeout, reading chroma's compiled rules as chromaRules does, without
+// changing them.
+func checkLimits(t *testing.T, rl *chroma.RegexLexer) {
+	t.Helper()
+	rules := reflect.ValueOf(rl).Elem().FieldByName("rules")
+	rules = reflect.NewAt(rules.Type(), unsafe.Pointer(rules.UnsafeAddr())).Elem()
+	if rules.Len() == 0 {
+		t.Errorf("%s: not compiled", rl.Config().Name)
+	}
+	for _, state := range rules.MapKeys() {
+		for _, r := range rules.MapIndex(state).Interface().([]*chroma.CompiledRule) {
+			if r.Regexp.MatchTimeout != ruleTimeout {
+				t.Errorf("%s, state %s: a rule's limit is %v, want %v", rl.Config().Name, state, r.Regexp.MatchTimeout, ruleTimeout)
+				return
 			}
 		}
 	}
