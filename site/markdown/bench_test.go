@@ -172,7 +172,12 @@ func benchResolver(dest string) (string, error) { return dest, nil }
 
 // BenchmarkRender renders one ~1000-word lesson per iteration on one goroutine.
 func BenchmarkRender(b *testing.B) {
-	r := New(Options{Lang: "en", Unsafe: true})
+	renderBench(b, New(Options{Lang: "en", Unsafe: true}))
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+}
+
+// renderBench renders benchLesson with r once per iteration.
+func renderBench(b *testing.B, r *Renderer) {
 	src := []byte(benchLesson)
 	b.SetBytes(int64(len(src)))
 	b.ReportAllocs()
@@ -181,7 +186,6 @@ func BenchmarkRender(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
 }
 
 // BenchmarkRenderParallel renders the same lesson from GOMAXPROCS goroutines sharing one

@@ -276,15 +276,7 @@ func BenchmarkLinkify(b *testing.B) {
 		linkify goldmark.Extender
 	}{{"guarded", linkifyExtension{}}, {"stock", extension.Linkify}} {
 		b.Run(c.name, func(b *testing.B) {
-			r := newWith(Options{Lang: "en", Unsafe: true}, c.linkify)
-			src := []byte(benchLesson)
-			b.SetBytes(int64(len(src)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := r.Render(src, benchResolver); err != nil {
-					b.Fatal(err)
-				}
-			}
+			renderBench(b, newWith(Options{Lang: "en", Unsafe: true}, c.linkify)) // bench_test.go
 		})
 	}
 }
