@@ -207,7 +207,7 @@ func lexerFor(lang []byte) chroma.Lexer {
 // fallbackLexer is chroma's lexer for text of no known language, coalesced.
 var fallbackLexer = sync.OnceValue(func() chroma.Lexer { return chroma.Coalesce(ours(lexers.Fallback)) })
 
-// Code is lexed by ruleLexer, never by chroma's own lexers, whose regular
+// Code is lexed by ruleLexer, not by chroma's tokenizer, whose regular
 // expressions stop any rule that runs for 250 ms at one position by a clock
 // (regexp2's, fastclock.go) that counts time the process did not run. A pause
 // of the whole process (a busy virtual machine, or a SIGSTOP) made rules in
@@ -216,6 +216,9 @@ var fallbackLexer = sync.OnceValue(func() chroma.Lexer { return chroma.Coalesce(
 // the same expressions with a limit no pause reaches (ruleTimeout). So every
 // regex lexer is used as its warmingLexer, also where a language hands part of
 // a block to another (HTML's scripts to JavaScript: ruleLexers) or to itself.
+// The lexers chroma made in Go keep its tokenizer, with that limit set on the
+// regex lexers they are made of; what they look up by name while they run
+// (a Markdown block's fenced code) still has chroma's.
 
 // warming holds the warmingLexer of each chroma regex lexer used so far.
 var warming sync.Map // *chroma.RegexLexer → *warmingLexer
@@ -260,7 +263,13 @@ func ruleLexers() *chroma.LexerRegistry {
 	ruleRegistry.once.Do(func() {
 		reg := chroma.NewLexerRegistry()
 		for _, l := range lexers.GlobalLexerRegistry.Lexers {
-			reg.Register(keptRegistry{ours(l)})
+			if _, ok := l.(*chroma.RegexLexer); ok {
+				reg.Register(keptRegistry{ours(l)})
+			} else {
+				// Not ours(l) here: it compiles the regex lexers inside, and for
+				// all nine that made the registry take 30 ms instead of 2.
+				reg.Register(keptRegistry{madeInGo{l}})
+			}
 		}
 		ruleRegistry.reg = reg
 	})
@@ -270,6 +279,14 @@ func ruleLexers() *chroma.LexerRegistry {
 var ruleRegistry struct {
 	once sync.Once
 	reg  *chroma.LexerRegistry
+}
+
+// madeInGo is a lexer chroma made in Go, which ours prepares when it is first
+// used, not when it is put in ruleLexers.
+type madeInGo struct{ chroma.Lexer }
+
+func (m madeInGo) Tokenise(options *chroma.TokeniseOptions, text string) (chroma.Iterator, error) {
+	return ours(m.Lexer).Tokenise(options, text)
 }
 
 // keptRegistry is a lexer that keeps its registry when put in another.
