@@ -334,6 +334,7 @@ func (o *output) stageFile(rel string, fill func(io.Writer) error) error {
 			o.mu.Unlock()
 			return fmt.Errorf("output: %w", err)
 		}
+		spreadFolders(stage) // spread_linux.go
 		o.stage = stage
 	}
 	o.staged = append(o.staged, rel)

@@ -103,8 +103,17 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	database := addDatabaseFlag(fs)
 	verbose := fs.Bool("v", false, "print how long each step of the build took")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file (for cohort's developers)")
+	memprofile := fs.String("memprofile", "", "write a heap profile to this file when the build ends (for cohort's developers)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *memprofile != "" {
+		defer func() {
+			if pf, err := os.Create(*memprofile); err == nil {
+				pprof.Lookup("heap").WriteTo(pf, 0)
+				pf.Close()
+			}
+		}()
 	}
 	if *cpuprofile != "" {
 		pf, err := os.Create(*cpuprofile)
