@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"io"
 	"maps"
+	"math/bits"
 	"reflect"
 	"slices"
 	"time"
@@ -80,6 +81,19 @@ func (e *encoder) strMap(m map[string]string) {
 		e.str(k)
 		e.str(v)
 	}
+}
+
+// encodeReads encodes a page's reads as a cache record holds them
+// (cachedPage.readsRaw), in a slice of their size.
+func encodeReads(m map[string]string) []byte {
+	uvarintLen := func(x int) int { return (bits.Len64(uint64(x)|1) + 6) / 7 }
+	n := uvarintLen(len(m))
+	for k, v := range m {
+		n += uvarintLen(len(k)) + len(k) + uvarintLen(len(v)) + len(v)
+	}
+	e := &encoder{b: make([]byte, 0, n)}
+	e.strMap(m)
+	return e.b
 }
 
 // decoder reads b; blobs is a base file's second section (nil for a delta).

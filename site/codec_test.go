@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -208,4 +209,29 @@ func encodeBase(t *testing.T, s *state) (head, blobs []byte) {
 	data := b.Bytes()
 	binary.LittleEndian.PutUint64(data[headSizeAt:], uint64(headSize-headSizeAt-8))
 	return data[:headSize], data[headSize:]
+}
+
+// TestEncodeReads: a page's reads encoded at once (a one-off build) come back
+// as recorded, from a slice made at their size.
+func TestEncodeReads(t *testing.T) {
+	long := strings.Repeat("x", 300) // a length of two bytes
+	for _, m := range []map[string]string{
+		nil,
+		{},
+		{"page:01/a.md": "/01/a/"},
+		{"url:/about/": "", "asset:01/fig.svg": "1", "card:" + long: long, "": ""},
+	} {
+		b := encodeReads(m)
+		if len(b) != cap(b) {
+			t.Errorf("%v: %d bytes in a slice of %d", m, len(b), cap(b))
+		}
+		c := &cachedPage{readsRaw: b}
+		got := c.reads()
+		if len(got) != len(m) || (len(m) > 0 && !reflect.DeepEqual(map[string]string(got), m)) {
+			t.Errorf("encoded %v, decoded %v", m, got)
+		}
+		if !c.readsUnchanged(func(k string) string { return m[k] }) {
+			t.Errorf("%v: reads changed against themselves", m)
+		}
+	}
 }

@@ -1097,14 +1097,24 @@ func (st *searchState) allPostings(n int, qlens []float64, avg float64) map[stri
 // most lists are a few entries long, too little work to hand out one by one.
 const searchPostingsBatch = 512
 
-// bundleOf is the file of the pages from first on: a JSON list.
+// bundleOf is the file of the pages from first on: a JSON list, made at its
+// size. Grown page by page, the bundles of a cold build at 10,000 lessons
+// allocated 96 MB for 35 MB of files.
 func bundleOf(page func(i int) []byte, first, n int) []byte {
-	b := []byte{'['}
-	for i := first; i < min(first+searchBundle, n); i++ {
-		if i > first {
+	var parts [searchBundle][]byte
+	count := max(0, min(searchBundle, n-first))
+	size := 2 // the brackets
+	for k := range count {
+		parts[k] = page(first + k)
+		size += len(parts[k]) + 1
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '[')
+	for k, p := range parts[:count] {
+		if k > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, page(i)...)
+		b = append(b, p...)
 	}
 	return append(b, ']')
 }
