@@ -11,9 +11,10 @@ const topDirFlag = 0x00020000
 // spreadFolders marks dir, a new staging folder, as the top of a tree of
 // folders (topDirFlag), so that ext4 places the folders made in it, and so
 // their pages, away from the folders just removed. On ext4 without a
-// journal, a new inode is never one freed in the last minute or more, and
-// the allocator looks past each such inode of a block group one by one,
-// for every file it makes there (recently_deleted, fs/ext4/ialloc.c). After
+// journal, the allocator does not reuse an inode freed in the last minute
+// (five, while its block is dirty) as long as its block is cached, and it
+// looks past each such inode of a block group one by one, for every file it
+// makes there (recently_deleted, fs/ext4/ialloc.c). After
 // `rm -rf public`, that was most of the kernel's time in a cold build of
 // 10,000 lessons: its page folders and files went to the groups the removed
 // ones had left, beside the output folder. The flag is only a hint, and

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -109,9 +110,12 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *memprofile != "" {
 		defer func() {
-			if pf, err := os.Create(*memprofile); err == nil {
-				pprof.Lookup("heap").WriteTo(pf, 0)
-				pf.Close()
+			pf, err := os.Create(*memprofile)
+			if err == nil {
+				err = errors.Join(pprof.Lookup("heap").WriteTo(pf, 0), pf.Close())
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "cohort: heap profile: %v\n", err)
 			}
 		}()
 	}
