@@ -398,8 +398,9 @@ func match(text []rune, pos int, rules []*chroma.CompiledRule, first []*firstCha
 		groups := make([]string, 0, len(gs))
 		named := make(map[string]string, len(gs))
 		for _, g := range gs {
-			named[g.Name] = g.String()
-			groups = append(groups, g.String())
+			text := g.String() // a new string each call
+			named[g.Name] = text
+			groups = append(groups, text)
 		}
 		return i, rule, groups, named
 	}
