@@ -398,9 +398,9 @@ func match(text []rune, pos int, rules []*chroma.CompiledRule, first []*firstCha
 		groups := make([]string, 0, len(gs))
 		named := make(map[string]string, len(gs))
 		for _, g := range gs {
-			text := g.String() // a new string each call
-			named[g.Name] = text
-			groups = append(groups, text)
+			group := g.String() // a new string each call
+			named[g.Name] = group
+			groups = append(groups, group)
 		}
 		return i, rule, groups, named
 	}
