@@ -38,19 +38,24 @@ func TestChunkPostingsReadsWhatEmitWrites(t *testing.T) {
 	}
 }
 
+// oneModuleCourse is a course (txtar) of one module whose lessons are docs.
+func oneModuleCourse(docs []genDoc) string {
+	var b strings.Builder
+	b.WriteString("-- course.toml --\ntitle = \"C\"\nbase_url = \"https://example.org/\"\n-- content/_index.md --\n+++\ntitle = \"C\"\n+++\n")
+	b.WriteString("-- content/01-m/_index.md --\n+++\ntitle = \"M\"\nweight = 1\n+++\n")
+	for i, d := range docs {
+		fmt.Fprintf(&b, "-- content/01-m/l%03d.md --\n+++\ntitle = %q\n+++\n%s\n", i, d.Title, d.Text)
+	}
+	return b.String()
+}
+
 // TestSearchFreshUpdateDamagedChunk edits a lesson of a course with a split
 // index and builds in a fresh process, after one of the last build's chunk
 // files was changed by hand: the index is updated, and the chunks it makes
 // again are a clean build's, the damaged files' lists not taken.
 func TestSearchFreshUpdateDamagedChunk(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("-- course.toml --\ntitle = \"C\"\nbase_url = \"https://example.org/\"\n-- content/_index.md --\n+++\ntitle = \"C\"\n+++\n")
-	b.WriteString("-- content/01-m/_index.md --\n+++\ntitle = \"M\"\nweight = 1\n+++\n")
 	gen := genDocs(200, 20000, 150)
-	for i, d := range gen {
-		fmt.Fprintf(&b, "-- content/01-m/l%03d.md --\n+++\ntitle = %q\n+++\n%s\n", i, d.Title, d.Text)
-	}
-	dir := course(t, b.String())
+	dir := course(t, oneModuleCourse(gen))
 	pub := filepath.Join(dir, "public")
 	opts := Options{Source: dir, Out: pub, CacheDir: filepath.Join(dir, ".cohort")}
 	if _, err := Build(t.Context(), opts); err != nil {
@@ -132,14 +137,9 @@ func TestSearchFreshUpdateDamagedChunk(t *testing.T) {
 // state with the token the build cache names, makes the index from every page,
 // as a clean build does. The same course with a writable folder is updated.
 func TestSearchStateUnwritable(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("-- course.toml --\ntitle = \"C\"\nbase_url = \"https://example.org/\"\n-- content/_index.md --\n+++\ntitle = \"C\"\n+++\n")
-	b.WriteString("-- content/01-m/_index.md --\n+++\ntitle = \"M\"\nweight = 1\n+++\n")
-	for i, d := range genDocs(200, 20000, 150) {
-		fmt.Fprintf(&b, "-- content/01-m/l%03d.md --\n+++\ntitle = %q\n+++\n%s\n", i, d.Title, d.Text)
-	}
+	src := oneModuleCourse(genDocs(200, 20000, 150))
 	for _, blocked := range []bool{false, true} {
-		dir := course(t, b.String())
+		dir := course(t, src)
 		pub := filepath.Join(dir, "public")
 		cache := filepath.Join(dir, ".cohort")
 		if blocked {
