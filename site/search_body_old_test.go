@@ -8,7 +8,6 @@ package site
 
 import (
 	"bytes"
-	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
@@ -253,20 +252,7 @@ func oldSearchBodyOfHTML(rendered string) []byte {
 	c.forget()
 	c.text = oldAppendSearchText(c.text[:0], rendered)
 	oldEachRawWord(c.text, c.add)
-	// Words in the order they first appear: the same text gives the same
-	// bytes, with no sort.
-	excerpt := clipText(c.text, searchExcerptMax)
-	b := make([]byte, 0, len(excerpt)+8+len(c.seen)*10)
-	b = binary.AppendUvarint(b, uint64(len(excerpt)))
-	b = append(b, excerpt...)
-	b = binary.AppendUvarint(b, uint64(len(c.seen)))
-	for _, i := range c.seen {
-		b = appendStr(b, c.words[i])
-		b = binary.AppendUvarint(b, uint64(c.count[i]))
-		c.count[i] = 0
-	}
-	c.seen = c.seen[:0]
-	return b
+	return c.body() // the same encoding: the test is of the text and its words
 }
 
 // trickySearchHTML is markup that tests where words begin and end: references

@@ -307,8 +307,13 @@ func searchBodyOfHTML(rendered string) []byte {
 	c.forget()
 	t := textOut{buf: c.text[:0], space: true, word: -1, count: c}
 	c.text = t.read(rendered)
-	// Words in the order they first appear: the same text gives the same
-	// bytes, with no sort.
+	return c.body()
+}
+
+// body encodes what the index keeps of the text c read: its excerpt, then
+// each word with its count, in the order the words first appear (the same
+// text gives the same bytes, with no sort). It leaves the counts at zero.
+func (c *wordCounter) body() []byte {
 	excerpt := clipText(c.text, searchExcerptMax)
 	b := make([]byte, 0, len(excerpt)+8+len(c.seen)*10)
 	b = binary.AppendUvarint(b, uint64(len(excerpt)))
