@@ -55,6 +55,9 @@ type ruleLexer struct {
 	// the rules' order; nil for a rule to try at any character, and nil for
 	// every rule without tables.
 	first map[string][]*firstChars
+	// words holds, the same way, the wordRule (lexer_words.go) of each rule
+	// that is a list of words; nil for the others, and without tables.
+	words map[string][]*wordRule
 }
 
 // firstChars is the set of characters a rule's match can begin with.
@@ -80,21 +83,13 @@ func newRuleLexer(l *chroma.RegexLexer, tables bool) *ruleLexer {
 		return nil
 	}
 	cfg := l.Config()
-	flags := ""
-	if !cfg.NotMultiline {
-		flags += "m"
-	}
-	if cfg.CaseInsensitive {
-		flags += "i"
-	}
-	if cfg.DotAll {
-		flags += "s"
-	}
+	flags := ruleFlags(cfg)
 	f := &ruleLexer{RegexLexer: l, registry: lexers.GlobalLexerRegistry, rules: chroma.CompiledRules{}}
 	handsOn := false // a rule hands text to a language by name
 	// A rule that an include put in several states is one rule, and stays one.
 	own := map[*chroma.CompiledRule]*chroma.CompiledRule{}
 	first := map[*chroma.CompiledRule]*firstChars{}
+	words := map[*chroma.CompiledRule]*wordRule{}
 	for state, rules := range compiled {
 		f.rules[state] = make([]*chroma.CompiledRule, len(rules))
 		for i, cr := range rules {
@@ -112,6 +107,7 @@ func newRuleLexer(l *chroma.RegexLexer, tables bool) *ruleLexer {
 						pattern = "(?" + flags + ")" + pattern
 					}
 					first[c] = firstCharsOf(`\G` + pattern) // as chroma wrote it (regexp.go, maybeCompile)
+					words[c] = wordRuleOf(cr.Pattern, flags)
 				}
 			}
 			f.rules[state][i] = c
@@ -127,13 +123,31 @@ func newRuleLexer(l *chroma.RegexLexer, tables bool) *ruleLexer {
 	}
 	if tables {
 		f.first = map[string][]*firstChars{}
+		f.words = map[string][]*wordRule{}
 		for state, rules := range f.rules {
 			for _, rule := range rules {
 				f.first[state] = append(f.first[state], first[rule])
+				f.words[state] = append(f.words[state], words[rule])
 			}
 		}
 	}
 	return f
+}
+
+// ruleFlags returns the flags chroma compiles a lexer's rules with (regexp.go,
+// maybeCompile).
+func ruleFlags(cfg *chroma.Config) string {
+	flags := ""
+	if !cfg.NotMultiline {
+		flags += "m"
+	}
+	if cfg.CaseInsensitive {
+		flags += "i"
+	}
+	if cfg.DotAll {
+		flags += "s"
+	}
+	return flags
 }
 
 // chromaRules returns l's rules as chroma compiled them: its states after
@@ -334,7 +348,7 @@ func (f *ruleLexer) Tokenise(options *chroma.TokeniseOptions, text string) (chro
 			if !ok {
 				panic("unknown state " + ls.State) // as chroma: a broken lexer definition
 			}
-			i, rule, groups, named := match(ls.Text, ls.Pos, rules, f.first[ls.State])
+			i, rule, groups, named := match(ls.Text, ls.Pos, rules, f.first[ls.State], f.words[ls.State])
 			if groups == nil {
 				// As chroma (after Pygments): an unmatched newline outside the
 				// starting state goes back to it; any other character is an error token.
@@ -380,14 +394,23 @@ func ensureLF(text string) string {
 }
 
 // match returns the first of rules that matches at pos: its index, the rule, its
-// groups and named groups; nil groups when none does. first holds the rules'
-// first characters, in the same order.
-func match(text []rune, pos int, rules []*chroma.CompiledRule, first []*firstChars) (int, *chroma.CompiledRule, []string, map[string]string) {
+// groups and named groups; nil groups when none does. first and words hold the
+// rules' first characters and wordRules, in the same order.
+func match(text []rune, pos int, rules []*chroma.CompiledRule, first []*firstChars, words []*wordRule) (int, *chroma.CompiledRule, []string, map[string]string) {
 	c := text[pos]
 	for i, rule := range rules {
 		if first != nil {
 			if fc := first[i]; fc != nil && !fc.may(c) {
 				continue
+			}
+		}
+		if words != nil && words[i] != nil {
+			groups, named, decided := words[i].match(text, pos)
+			if decided {
+				if groups == nil {
+					continue
+				}
+				return i, rule, groups, named
 			}
 		}
 		m, err := rule.Regexp.FindRunesMatchStartingAt(text, pos)
