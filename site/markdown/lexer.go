@@ -3,6 +3,7 @@ package markdown
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +59,9 @@ type ruleLexer struct {
 	// words holds, the same way, the wordRule (lexer_words.go) of each rule
 	// that is a list of words; nil for the others, and without tables.
 	words map[string][]*wordRule
+	// named is set when a rule may read the named groups of a match
+	// (LexerState.NamedGroups): only then does a match make their map.
+	named bool
 }
 
 // firstChars is the set of characters a rule's match can begin with.
@@ -99,6 +103,7 @@ func newRuleLexer(l *chroma.RegexLexer, tables bool) *ruleLexer {
 				var named bool
 				cp.Type, named = f.ownEmitter(cr.Type)
 				handsOn = handsOn || named
+				f.named = f.named || readsNamedGroups(cr.Type) || mutatorReadsNamedGroups(cr.Mutator)
 				c = &cp
 				own[cr] = c
 				if tables {
@@ -148,6 +153,49 @@ func ruleFlags(cfg *chroma.Config) string {
 		flags += "s"
 	}
 	return flags
+}
+
+// readsNamedGroups reports whether emitter e may read a match's named groups:
+// chroma's ByGroupNames does, and so may any emitter chroma cannot describe
+// (a function). Those it can describe read groups by number.
+func readsNamedGroups(e chroma.Emitter) bool {
+	if e == nil {
+		return false
+	}
+	se, ok := e.(chroma.SerialisableEmitter)
+	if !ok {
+		return true
+	}
+	switch se.EmitterKind() {
+	case "bygroups", "usingbygroup":
+		inner, ok := reflect.ValueOf(e).Elem().FieldByName("Emitters").Interface().(chroma.Emitters)
+		if !ok {
+			return true
+		}
+		return slices.ContainsFunc(inner, readsNamedGroups)
+	}
+	return false
+}
+
+// mutatorReadsNamedGroups is readsNamedGroups for a rule's mutator: the
+// mutators chroma can describe (push, pop, include, combined and lists of
+// them) do not read them; raku's, which are functions, do.
+func mutatorReadsNamedGroups(m chroma.Mutator) bool {
+	if m == nil {
+		return false
+	}
+	sm, ok := m.(chroma.SerialisableMutator)
+	if !ok {
+		return true
+	}
+	if sm.MutatorKind() == "mutators" {
+		inner, ok := reflect.ValueOf(m).Elem().FieldByName("Mutators").Interface().([]chroma.Mutator)
+		if !ok {
+			return true
+		}
+		return slices.ContainsFunc(inner, mutatorReadsNamedGroups)
+	}
+	return false
 }
 
 // chromaRules returns l's rules as chroma compiled them: its states after
@@ -348,7 +396,7 @@ func (f *ruleLexer) Tokenise(options *chroma.TokeniseOptions, text string) (chro
 			if !ok {
 				panic("unknown state " + ls.State) // as chroma: a broken lexer definition
 			}
-			i, rule, groups, named := match(ls.Text, ls.Pos, rules, f.first[ls.State], f.words[ls.State])
+			i, rule, groups, named := match(ls.Text, ls.Pos, rules, f.first[ls.State], f.words[ls.State], f.named)
 			if groups == nil {
 				// As chroma (after Pygments): an unmatched newline outside the
 				// starting state goes back to it; any other character is an error token.
@@ -394,9 +442,9 @@ func ensureLF(text string) string {
 }
 
 // match returns the first of rules that matches at pos: its index, the rule, its
-// groups and named groups; nil groups when none does. first and words hold the
-// rules' first characters and wordRules, in the same order.
-func match(text []rune, pos int, rules []*chroma.CompiledRule, first []*firstChars, words []*wordRule) (int, *chroma.CompiledRule, []string, map[string]string) {
+// groups and, withNames, its named groups; nil groups when none does. first and
+// words hold the rules' first characters and wordRules, in the same order.
+func match(text []rune, pos int, rules []*chroma.CompiledRule, first []*firstChars, words []*wordRule, withNames bool) (int, *chroma.CompiledRule, []string, map[string]string) {
 	c := text[pos]
 	for i, rule := range rules {
 		if first != nil {
@@ -405,7 +453,7 @@ func match(text []rune, pos int, rules []*chroma.CompiledRule, first []*firstCha
 			}
 		}
 		if words != nil && words[i] != nil {
-			groups, named, decided := words[i].match(text, pos)
+			groups, named, decided := words[i].match(text, pos, withNames)
 			if decided {
 				if groups == nil {
 					continue
@@ -419,10 +467,15 @@ func match(text []rune, pos int, rules []*chroma.CompiledRule, first []*firstCha
 		}
 		gs := m.Groups()
 		groups := make([]string, 0, len(gs))
-		named := make(map[string]string, len(gs))
+		var named map[string]string
+		if withNames {
+			named = make(map[string]string, len(gs))
+		}
 		for _, g := range gs {
 			group := g.String() // a new string each call
-			named[g.Name] = group
+			if withNames {
+				named[g.Name] = group
+			}
 			groups = append(groups, group)
 		}
 		return i, rule, groups, named

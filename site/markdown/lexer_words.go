@@ -132,10 +132,10 @@ func asciiLower(r rune) rune {
 	return r
 }
 
-// match returns the rule's groups and named groups at pos, as the regular
-// expression's match gives them, nil when it does not match there. decided
+// match returns the rule's groups and, withNames, its named groups at pos, as
+// the regular expression's match gives them, nil when it does not match there. decided
 // is false when the regular expression has to decide.
-func (w *wordRule) match(text []rune, pos int) (groups []string, named map[string]string, decided bool) {
+func (w *wordRule) match(text []rune, pos int, withNames bool) (groups []string, named map[string]string, decided bool) {
 	if w.notAfter != 0 && pos > 0 && text[pos-1] == w.notAfter {
 		return nil, nil, true
 	}
@@ -172,9 +172,11 @@ func (w *wordRule) match(text []rune, pos int) (groups []string, named map[strin
 		if w.tail != 0 {
 			groups = append(groups, whole[end-pos:])
 		}
-		named = make(map[string]string, len(groups))
-		for i, g := range groups {
-			named[strconv.Itoa(i)] = g
+		if withNames {
+			named = make(map[string]string, len(groups))
+			for i, g := range groups {
+				named[strconv.Itoa(i)] = g
+			}
 		}
 		return groups, named, true
 	}

@@ -70,7 +70,7 @@ func TestWordRulesAsRegexp(t *testing.T) {
 					runes := []rune(text)
 					for pos := range runes {
 						positions++
-						groups, named, decided := w.match(runes, pos)
+						groups, named, decided := w.match(runes, pos, true)
 						if !decided {
 							continue
 						}
