@@ -67,29 +67,7 @@ func TestWordRulesAsRegexp(t *testing.T) {
 					texts = append(texts, around[rng.IntN(len(around))]+string(word[:cut])+around[rng.IntN(len(around))]+around[rng.IntN(len(around))])
 				}
 				for _, text := range texts {
-					runes := []rune(text)
-					for pos := range runes {
-						positions++
-						groups, named, decided := w.match(runes, pos, true)
-						if !decided {
-							continue
-						}
-						m, err := cr.Regexp.FindRunesMatchStartingAt(runes, pos)
-						if err != nil {
-							t.Fatal(err)
-						}
-						var want []string
-						wantNamed := map[string]string{}
-						if m != nil && m.RuneIndex == pos {
-							for _, g := range m.Groups() {
-								want = append(want, g.String())
-								wantNamed[g.Name] = g.String()
-							}
-						}
-						if !slices.Equal(groups, want) || (want != nil && !maps.Equal(named, wantNamed)) {
-							t.Errorf("%s %q at %d of %q: %q %v, regexp %q %v", rl.Config().Name, cr.Pattern, pos, text, groups, named, want, wantNamed)
-						}
-					}
+					positions += checkWordRule(t, rl.Config().Name, cr, w, text)
 				}
 			}
 		}
@@ -98,4 +76,71 @@ func TestWordRulesAsRegexp(t *testing.T) {
 	if rules < 100 {
 		t.Errorf("only %d rules are lists of words; chroma 2.27 has more", rules)
 	}
+}
+
+// checkWordRule compares w with the regular expression of cr, whose wordRule it
+// is, at each position of text, and returns the number of positions.
+func checkWordRule(t *testing.T, lexer string, cr *chroma.CompiledRule, w *wordRule, text string) int {
+	t.Helper()
+	runes := []rune(text)
+	for pos := range runes {
+		groups, named, decided := w.match(runes, pos, true)
+		if !decided {
+			continue
+		}
+		m, err := cr.Regexp.FindRunesMatchStartingAt(runes, pos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		wantNamed := map[string]string{}
+		if m != nil && m.RuneIndex == pos {
+			for _, g := range m.Groups() {
+				want = append(want, g.String())
+				wantNamed[g.Name] = g.String()
+			}
+		}
+		if !slices.Equal(groups, want) || (want != nil && !maps.Equal(named, wantNamed)) {
+			t.Errorf("%s %q at %d of %q: %q %v, regexp %q %v", lexer, cr.Pattern, pos, text, groups, named, want, wantNamed)
+		}
+	}
+	return len(runes)
+}
+
+// FuzzWordRules holds the word rules of the languages courses use most to
+// their regular expressions on any text. Like FuzzFirstCharLexer, run it with
+// -fuzzminimizetime 1x (about 20 executions a second on 2 cores).
+func FuzzWordRules(f *testing.F) {
+	for _, s := range lexerSamples {
+		f.Add(s)
+	}
+	f.Add("SELECT count(*) FROM t WHERE k\u212aEY = 1; select\u200dfrom")
+	type rule struct {
+		lexer string
+		cr    *chroma.CompiledRule
+		w     *wordRule
+	}
+	var rules []rule
+	for _, name := range []string{"go", "python", "sql", "bash", "javascript", "css", "php", "ruby"} {
+		rl := lexers.Get(name).(*chroma.RegexLexer)
+		compiled, ok := chromaRules(rl)
+		if !ok {
+			f.Fatalf("%s: rules not readable", name)
+		}
+		for _, rs := range compiled {
+			for _, cr := range rs {
+				if w := wordRuleOf(cr.Pattern, ruleFlags(rl.Config())); w != nil {
+					rules = append(rules, rule{name, cr, w})
+				}
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if len(text) > 1024 {
+			return
+		}
+		for _, r := range rules {
+			checkWordRule(t, r.lexer, r.cr, r.w, text)
+		}
+	})
 }
