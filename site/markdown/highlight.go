@@ -68,9 +68,9 @@ func renderCodeBlock(w util.BufWriter, source []byte, node ast.Node, entering bo
 				code.Write(line.Value(source))
 			}
 			// A lexer that fails is written as an unknown language is, below.
-			if it, err := lexer.Tokenise(nil, code.String()); err == nil {
+			if tokens, ok := lexCode(lexer, code.String()); ok {
 				// Writes to memory here: goldmark's writer reports errors on flush.
-				_ = writeCode(w, it.Tokens(), format)
+				_ = writeCode(w, tokens, format)
 				return ast.WalkContinue, nil
 			}
 		}
@@ -89,6 +89,25 @@ func renderCodeBlock(w util.BufWriter, source []byte, node ast.Node, entering bo
 	}
 	_, _ = w.WriteString("</code></pre>\n")
 	return ast.WalkContinue, nil
+}
+
+// lexCode returns the tokens of code, false when the lexer fails: its
+// Tokenise returns an error, or one of its rules turns out not to compile when
+// it is first tried (brokenRule, lexer.go).
+func lexCode(lexer chroma.Lexer, code string) (tokens []chroma.Token, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, broken := r.(*brokenRule); !broken {
+				panic(r)
+			}
+			tokens, ok = nil, false
+		}
+	}()
+	it, err := lexer.Tokenise(nil, code)
+	if err != nil {
+		return nil, false
+	}
+	return it.Tokens(), true
 }
 
 // fenceAttributes returns the lookup of a block's attributes, "```go

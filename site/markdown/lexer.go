@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/alecthomas/chroma/v2"
 	"github.com/alecthomas/chroma/v2/lexers"
+	"github.com/dlclark/regexp2/v2"
 	"github.com/dlclark/regexp2/v2/syntax"
 )
 
@@ -52,16 +54,26 @@ type ruleLexer struct {
 	*chroma.RegexLexer
 	registry *chroma.LexerRegistry
 	rules    chroma.CompiledRules
-	// first holds, per state, the first characters of each of its rules, in
-	// the rules' order; nil for a rule to try at any character, and nil for
-	// every rule without tables.
-	first map[string][]*firstChars
-	// words holds, the same way, the wordRule (lexer_words.go) of each rule
-	// that is a list of words; nil for the others, and without tables.
-	words map[string][]*wordRule
+	// hints holds, per state, what ruleLexer keeps of each of its rules, in
+	// the rules' order.
+	hints map[string][]*ruleHints
 	// named is set when a rule may read the named groups of a match
 	// (LexerState.NamedGroups): only then does a match make their map.
 	named bool
+}
+
+// ruleHints is what ruleLexer keeps of one rule: its regular expression,
+// compiled when first run, and what spares running it.
+type ruleHints struct {
+	// rule is the rule these are for. A lexer's mutator may put another rule
+	// in its place as it lexes (Raku's, lexers/raku.go): that one, compiled by
+	// the mutator, is run as it is.
+	rule  *chroma.CompiledRule
+	re    atomic.Pointer[regexp2.Regexp] // set once compiled
+	once  sync.Once
+	of    *lazyRegexp
+	first *firstChars // the rule's first characters; nil: any, or no tables
+	words *wordRule   // the rule as a list of words (lexer_words.go), or nil
 }
 
 // firstChars is the set of characters a rule's match can begin with.
@@ -77,12 +89,16 @@ func (f *firstChars) may(r rune) bool {
 	return f.fold && (f.set.Contains(unicode.ToLower(r)) || f.set.Contains(unicode.ToUpper(r)) || f.set.Contains(unicode.ToTitle(r)))
 }
 
-// newRuleLexer makes a ruleLexer of l's rules as chroma compiled them
-// (chromaRules), with the first characters of each when tables is set. It
-// returns nil when chroma's rules do not compile, or cannot be read: the
-// caller keeps chroma's lexer, which reports that error itself.
+// newRuleLexer makes a ruleLexer of l's rules, laid out in states as chroma
+// lays them out (lazyRules), with the first characters of each when tables is
+// set. Each rule's regular expression is compiled when the rule is first
+// tried (lazyRegexp), not all at once as chroma does: a lesson with one SQL
+// block, rendered alone in a fresh process, took 11 ms more than one without,
+// most of it compiling SQL's 700 keywords into one expression, which its
+// wordRule does without. It returns nil when the rules cannot be read or laid
+// out: the caller keeps chroma's lexer, which reports that error itself.
 func newRuleLexer(l *chroma.RegexLexer, tables bool) *ruleLexer {
-	compiled, ok := chromaRules(l)
+	compiled, ok := lazyRules(l)
 	if !ok {
 		return nil
 	}
@@ -92,8 +108,7 @@ func newRuleLexer(l *chroma.RegexLexer, tables bool) *ruleLexer {
 	handsOn := false // a rule hands text to a language by name
 	// A rule that an include put in several states is one rule, and stays one.
 	own := map[*chroma.CompiledRule]*chroma.CompiledRule{}
-	first := map[*chroma.CompiledRule]*firstChars{}
-	words := map[*chroma.CompiledRule]*wordRule{}
+	hints := map[*chroma.CompiledRule]*ruleHints{}
 	for state, rules := range compiled {
 		f.rules[state] = make([]*chroma.CompiledRule, len(rules))
 		for i, cr := range rules {
@@ -106,14 +121,16 @@ func newRuleLexer(l *chroma.RegexLexer, tables bool) *ruleLexer {
 				f.named = f.named || readsNamedGroups(cr.Type) || mutatorReadsNamedGroups(cr.Mutator)
 				c = &cp
 				own[cr] = c
-				if tables {
-					pattern := "(?:" + cr.Pattern + ")"
-					if flags != "" {
-						pattern = "(?" + flags + ")" + pattern
-					}
-					first[c] = firstCharsOf(`\G` + pattern) // as chroma wrote it (regexp.go, maybeCompile)
-					words[c] = wordRuleOf(cr.Pattern, flags)
+				pattern := "(?:" + cr.Pattern + ")"
+				if flags != "" {
+					pattern = "(?" + flags + ")" + pattern
 				}
+				pattern = `\G` + pattern // as chroma writes it (regexp.go, maybeCompile)
+				h := &ruleHints{rule: c, of: regexpOf(pattern), words: wordRuleOf(cr.Pattern, flags)}
+				if tables && h.words == nil { // a wordRule looks at the first character itself
+					h.first = firstCharsOf(pattern)
+				}
+				hints[c] = h
 			}
 			f.rules[state][i] = c
 		}
@@ -126,17 +143,134 @@ func newRuleLexer(l *chroma.RegexLexer, tables bool) *ruleLexer {
 			chromaRules(rl) // its time limit raised before any of its rules runs
 		}
 	}
-	if tables {
-		f.first = map[string][]*firstChars{}
-		f.words = map[string][]*wordRule{}
-		for state, rules := range f.rules {
-			for _, rule := range rules {
-				f.first[state] = append(f.first[state], first[rule])
-				f.words[state] = append(f.words[state], words[rule])
-			}
+	f.hints = map[string][]*ruleHints{}
+	for state, rules := range f.rules {
+		for _, rule := range rules {
+			f.hints[state] = append(f.hints[state], hints[rule])
 		}
 	}
 	return f
+}
+
+// lazyRules returns l's rules laid out in states as chroma's compiling leaves
+// them (regexp.go, maybeCompile: each include and combined state applied by
+// chroma's own mutators, until none is left), but without compiling them:
+// each rule's Regexp is nil. false when chroma's rules cannot be read as
+// here (another chroma version: TestRuleLexerAsChroma then fails) or laid out.
+func lazyRules(l *chroma.RegexLexer) (chroma.CompiledRules, bool) {
+	fetch := rulesAsWritten(l)
+	if fetch == nil {
+		return nil, false
+	}
+	raw, err := fetch()
+	if err != nil {
+		return nil, false
+	}
+	if _, ok := raw["root"]; !ok {
+		return nil, false
+	}
+	rules := chroma.CompiledRules{}
+	for state, rs := range raw {
+		rules[state] = nil
+		for _, r := range rs {
+			rules[state] = append(rules[state], &chroma.CompiledRule{Rule: r})
+		}
+	}
+	// As chroma: a mutator rewrites the states, and the search starts over.
+	// Each one found replaces itself (include) or its rule's mutator
+	// (combined), so this ends as chroma's does.
+	for changed := true; changed; {
+		changed = false
+	states:
+		for state := range rules {
+			for i := range len(rules[state]) {
+				if m, ok := rules[state][i].Mutator.(chroma.LexerMutator); ok {
+					if err := m.MutateLexer(rules, state, i); err != nil {
+						return nil, false
+					}
+					changed = true
+					break states
+				}
+			}
+		}
+	}
+	return rules, true
+}
+
+// regexp returns the rule's regular expression, compiled when first asked
+// for and then set as the rule's Regexp too (which ByGroupNames reads, after
+// the rule matched: after this, on the same goroutine). It panics with a
+// *brokenRule when the pattern does not compile (lexCode, highlight.go,
+// recovers it).
+func (r *ruleHints) regexp() *regexp2.Regexp {
+	if re := r.re.Load(); re != nil {
+		return re
+	}
+	r.once.Do(func() {
+		r.rule.Regexp = r.of.get()
+		r.re.Store(r.rule.Regexp)
+	})
+	if r.rule.Regexp == nil {
+		panic(&brokenRule{pattern: r.of.pattern, err: r.of.err})
+	}
+	return r.rule.Regexp
+}
+
+// brokenRule is a rule whose pattern does not compile, found when it is first
+// tried. Chroma refuses such a lexer before it lexes anything; here the block
+// being lexed is written as one in an unknown language, as chroma's refusal
+// has it written, and a block that never tries the rule is highlighted
+// (TestBrokenRuleFoundWhenTried). Chroma's own lexers have none
+// (TestLazyRulesAsChroma).
+type brokenRule struct {
+	pattern string
+	err     error
+}
+
+func (b *brokenRule) Error() string { return fmt.Sprintf("rule %q: %v", b.pattern, b.err) }
+
+// rulesAsWritten returns the function that reads l's rules as its lexer
+// writes them (RegexLexer.fetchRulesFunc, unexported), or nil when it is not
+// there as read here.
+func rulesAsWritten(l *chroma.RegexLexer) func() (chroma.Rules, error) {
+	v := reflect.ValueOf(l).Elem().FieldByName("fetchRulesFunc")
+	if !v.IsValid() || v.Type() != reflect.TypeFor[func() (chroma.Rules, error)]() {
+		return nil
+	}
+	return *(*func() (chroma.Rules, error))(unsafe.Pointer(v.UnsafeAddr()))
+}
+
+// lazyRegexp is a pattern's regular expression, compiled when first used,
+// with ruleTimeout as its limit.
+type lazyRegexp struct {
+	pattern string
+	once    sync.Once
+	re      *regexp2.Regexp // nil when it does not compile
+	err     error
+}
+
+func (l *lazyRegexp) get() *regexp2.Regexp {
+	l.once.Do(func() {
+		l.re, l.err = regexp2.Compile(l.pattern)
+		if l.err == nil {
+			l.re.MatchTimeout = ruleTimeout
+		}
+	})
+	return l.re
+}
+
+// compiledPatterns holds each pattern's lazyRegexp, so that a language's
+// lexers (with and without first-character tables) and rules written alike
+// in several states or languages compile it once. A regexp is safe to run
+// from several goroutines.
+var compiledPatterns sync.Map // string → *lazyRegexp
+
+func regexpOf(pattern string) *lazyRegexp {
+	if l, ok := compiledPatterns.Load(pattern); ok {
+		return l.(*lazyRegexp)
+	}
+	l, _ := compiledPatterns.LoadOrStore(pattern, &lazyRegexp{pattern: pattern})
+	return l.(*lazyRegexp)
 }
 
 // ruleFlags returns the flags chroma compiles a lexer's rules with (regexp.go,
@@ -363,6 +497,13 @@ func (f *ruleLexer) Tokenise(options *chroma.TokeniseOptions, text string) (chro
 	if added {
 		end--
 	}
+	if end == 0 {
+		// No rule will be tried. Chroma fails on any text, even none, when a
+		// rule does not compile: for a rule of the starting state, so does this.
+		for _, h := range f.hints[options.State] {
+			h.regexp()
+		}
+	}
 	var emitted []chroma.Iterator // the emitters' tokens not yet handed out, innermost last
 	pending := func() (chroma.Token, bool) {
 		for len(emitted) > 0 {
@@ -396,7 +537,7 @@ func (f *ruleLexer) Tokenise(options *chroma.TokeniseOptions, text string) (chro
 			if !ok {
 				panic("unknown state " + ls.State) // as chroma: a broken lexer definition
 			}
-			i, rule, groups, named := match(ls.Text, ls.Pos, rules, f.first[ls.State], f.words[ls.State], f.named)
+			i, rule, groups, named := match(ls.Text, ls.Pos, rules, f.hints[ls.State], f.named)
 			if groups == nil {
 				// As chroma (after Pygments): an unmatched newline outside the
 				// starting state goes back to it; any other character is an error token.
@@ -442,26 +583,31 @@ func ensureLF(text string) string {
 }
 
 // match returns the first of rules that matches at pos: its index, the rule, its
-// groups and, withNames, its named groups; nil groups when none does. first and
-// words hold the rules' first characters and wordRules, in the same order.
-func match(text []rune, pos int, rules []*chroma.CompiledRule, first []*firstChars, words []*wordRule, withNames bool) (int, *chroma.CompiledRule, []string, map[string]string) {
+// groups and, withNames, its named groups; nil groups when none does. hints
+// holds what ruleLexer keeps of the rules, in the same order.
+func match(text []rune, pos int, rules []*chroma.CompiledRule, hints []*ruleHints, withNames bool) (int, *chroma.CompiledRule, []string, map[string]string) {
 	c := text[pos]
 	for i, rule := range rules {
-		if first != nil {
-			if fc := first[i]; fc != nil && !fc.may(c) {
+		var re *regexp2.Regexp
+		if i >= len(hints) || hints[i].rule != rule {
+			re = rule.Regexp // a rule a mutator put here as it ran comes compiled
+		} else {
+			h := hints[i]
+			if h.first != nil && !h.first.may(c) {
 				continue
 			}
-		}
-		if words != nil && words[i] != nil {
-			groups, named, decided := words[i].match(text, pos, withNames)
-			if decided {
-				if groups == nil {
-					continue
+			if h.words != nil {
+				groups, named, decided := h.words.match(text, pos, withNames)
+				if decided {
+					if groups == nil {
+						continue
+					}
+					return i, rule, groups, named
 				}
-				return i, rule, groups, named
 			}
+			re = h.regexp()
 		}
-		m, err := rule.Regexp.FindRunesMatchStartingAt(text, pos)
+		m, err := re.FindRunesMatchStartingAt(text, pos)
 		if m == nil || err != nil || m.RuneIndex != pos {
 			continue
 		}

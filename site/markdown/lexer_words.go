@@ -136,12 +136,6 @@ func asciiLower(r rune) rune {
 // the regular expression's match gives them, nil when it does not match there. decided
 // is false when the regular expression has to decide.
 func (w *wordRule) match(text []rune, pos int, withNames bool) (groups []string, named map[string]string, decided bool) {
-	if w.notAfter != 0 && pos > 0 && text[pos-1] == w.notAfter {
-		return nil, nil, true
-	}
-	if w.leading && !boundary(text, pos) {
-		return nil, nil, true
-	}
 	c := text[pos]
 	if c >= 0x80 {
 		return nil, nil, !w.fold
@@ -149,7 +143,17 @@ func (w *wordRule) match(text []rune, pos int, withNames bool) (groups []string,
 	if w.fold {
 		c = asciiLower(c)
 	}
-	for _, word := range w.byFirst[c] {
+	candidates := w.byFirst[c]
+	if len(candidates) == 0 { // at most positions: first, as it is the cheapest
+		return nil, nil, true
+	}
+	if w.notAfter != 0 && pos > 0 && text[pos-1] == w.notAfter {
+		return nil, nil, true
+	}
+	if w.leading && !boundary(text, pos) {
+		return nil, nil, true
+	}
+	for _, word := range candidates {
 		end, decided := w.prefix(text, pos, word)
 		if !decided {
 			return nil, nil, false

@@ -3,12 +3,14 @@ package markdown
 import (
 	"maps"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/alecthomas/chroma/v2"
 	"github.com/alecthomas/chroma/v2/lexers"
+	"github.com/dlclark/regexp2/v2"
 )
 
 // TestWordRulesAsRegexp: every chroma rule that is a list of words (wordRuleOf)
@@ -143,4 +145,164 @@ func FuzzWordRules(f *testing.F) {
 			checkWordRule(t, r.lexer, r.cr, r.w, text)
 		}
 	})
+}
+
+// TestLazyRulesAsChroma: for every chroma regex lexer, lazyRules lays the rules
+// out in the states chroma's compiling leaves (the same patterns, mutators and
+// emitters, in the same order), and every pattern compiles.
+func TestLazyRulesAsChroma(t *testing.T) {
+	checked := 0
+	for _, l := range lexers.GlobalLexerRegistry.Lexers {
+		rl, ok := l.(*chroma.RegexLexer)
+		if !ok {
+			continue
+		}
+		name := rl.Config().Name
+		lazy, ok := lazyRules(rl)
+		if !ok {
+			t.Errorf("%s: no lazy rules", name)
+			continue
+		}
+		// Chroma compiles a new lexer of the same rules: the registered one's
+		// may have been changed by lexing (Raku's rules add rules to its
+		// states as they run).
+		fetch := rulesAsWritten(rl)
+		fresh, err := chroma.NewLexer(rl.Config(), func() chroma.Rules {
+			rules, err := fetch()
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return rules
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		compiled, ok := chromaRules(fresh)
+		if !ok {
+			t.Fatalf("%s: chroma's rules not readable", name)
+		}
+		if !slices.Equal(slices.Sorted(maps.Keys(lazy)), slices.Sorted(maps.Keys(compiled))) {
+			t.Errorf("%s: states %v, chroma %v", name, slices.Sorted(maps.Keys(lazy)), slices.Sorted(maps.Keys(compiled)))
+			continue
+		}
+		flags := ruleFlags(rl.Config())
+		for state, rules := range compiled {
+			if len(lazy[state]) != len(rules) {
+				t.Errorf("%s, %s: %d rules, chroma %d", name, state, len(lazy[state]), len(rules))
+				continue
+			}
+			for i, want := range rules {
+				got := lazy[state][i]
+				if !samePattern(got.Pattern, want.Pattern) || !sameValue(got.Mutator, want.Mutator) || reflect.TypeOf(got.Type) != reflect.TypeOf(want.Type) {
+					t.Errorf("%s, %s, rule %d: %q %#v, chroma %q %#v", name, state, i, got.Pattern, got.Mutator, want.Pattern, want.Mutator)
+				}
+				if got.Regexp != nil {
+					t.Errorf("%s, %s, rule %d: compiled already", name, state, i)
+				}
+				pattern := "(?:" + got.Pattern + ")"
+				if flags != "" {
+					pattern = "(?" + flags + ")" + pattern
+				}
+				if _, err := regexp2.Compile(`\G` + pattern); err != nil {
+					t.Errorf("%s, %s, rule %d: %v", name, state, i, err)
+				}
+			}
+		}
+		checked++
+	}
+	if checked < 200 {
+		t.Errorf("checked %d lexers; chroma has more than 200", checked)
+	}
+}
+
+// samePattern reports whether a and b are one pattern, or the same characters
+// in another order: Raku's lexer builds a character class from a map, in the
+// map's order, each time its rules are read.
+func samePattern(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ra, rb := []rune(a), []rune(b)
+	slices.Sort(ra)
+	slices.Sort(rb)
+	return slices.Equal(ra, rb)
+}
+
+// sameValue reports whether a and b are equal, functions (the closures a
+// lexer's rules make anew each time they are read) by their code.
+func sameValue(a, b any) bool { return sameValues(reflect.ValueOf(a), reflect.ValueOf(b)) }
+
+func sameValues(a, b reflect.Value) bool {
+	if a.IsValid() != b.IsValid() || a.IsValid() && a.Type() != b.Type() {
+		return false
+	}
+	if !a.IsValid() {
+		return true
+	}
+	switch a.Kind() {
+	case reflect.Func:
+		return a.Pointer() == b.Pointer()
+	case reflect.Pointer, reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			return a.IsNil() == b.IsNil()
+		}
+		return sameValues(a.Elem(), b.Elem())
+	case reflect.Slice, reflect.Array:
+		if a.Len() != b.Len() {
+			return false
+		}
+		for i := range a.Len() {
+			if !sameValues(a.Index(i), b.Index(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if !sameValues(a.Field(i), b.Field(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.String:
+		return a.String() == b.String()
+	case reflect.Bool:
+		return a.Bool() == b.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return a.Int() == b.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return a.Uint() == b.Uint()
+	}
+	return false // not in a rule's mutator: compared by hand when it is
+}
+
+// TestBrokenRuleFoundWhenTried: a rule that does not compile is found when a
+// block first tries it. That block is written as one in an unknown language;
+// a block that never reaches the rule is highlighted, and an empty block is
+// plain when the broken rule is in the starting state.
+func TestBrokenRuleFoundWhenTried(t *testing.T) {
+	l := chroma.MustNewLexer(&chroma.Config{Name: "cohort-test-broken-later"}, func() chroma.Rules {
+		return chroma.Rules{
+			"root": {
+				{Pattern: `[a-z]+`, Type: chroma.Name},
+				{Pattern: `\(`, Type: chroma.Punctuation, Mutator: chroma.Push("inner")},
+				{Pattern: `\s+`, Type: chroma.Text},
+			},
+			"inner": {{Pattern: `(`, Type: chroma.Text}},
+		}
+	})
+	lexer := chroma.Coalesce(ours(l))
+	if tokens, ok := lexCode(lexer, "abc def\n"); !ok || len(tokens) == 0 || tokens[0] != (chroma.Token{Type: chroma.Name, Value: "abc"}) {
+		t.Errorf("a block that does not reach the broken rule: %v, %v", tokens, ok)
+	}
+	if tokens, ok := lexCode(lexer, "abc (def\n"); ok {
+		t.Errorf("a block that reaches the broken rule: %v, want the lexer to fail", tokens)
+	}
+	if tokens, ok := lexCode(lexer, ""); !ok || len(tokens) != 0 {
+		t.Errorf("an empty block, the broken rule not in the starting state: %v, %v", tokens, ok)
+	}
+	html := string(render(t, Options{}, "```go\nx := 1\n```\n").HTML)
+	if !strings.Contains(html, `class="chroma"`) {
+		t.Errorf("other languages are still highlighted:\n%s", html)
+	}
 }
