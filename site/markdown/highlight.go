@@ -315,10 +315,13 @@ func (k keptRegistry) SetRegistry(*chroma.LexerRegistry) chroma.Lexer { return k
 
 // fastAfter is how many code blocks of one language are highlighted with its
 // rules alone before their first-character tables (lexer.go) are made. Making
-// them costs about twice what compiling the rules does (SQL's 25 ms, Python's
-// 10), and they lex about twice as fast: worth it in a build with many blocks,
-// not in one that renders the one lesson an author just edited.
-const fastAfter = 16
+// them parses every rule that is not a list of words, which a block without
+// them only compiles as it tries it: Python's lexer took 3.0 ms to make
+// without tables, 5.1 ms with them, and lexed a 420-byte block of the
+// generated course in 1.2 ms without them, 0.45 ms with them (SQL's, whose
+// big rule is a list of words, took 0.9 ms either way). Worth it after a few
+// blocks, not in a build that renders the one lesson an author just edited.
+const fastAfter = 4
 
 // warmingLexer lexes with a ruleLexer of chroma's regex lexer rl, without
 // first-character tables until it has lexed fastAfter blocks, then with them:
