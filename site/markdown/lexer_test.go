@@ -33,11 +33,7 @@ var lexerSamples = []string{
 // would never end.
 func TestRuleLexerAsChroma(t *testing.T) {
 	checked := 0
-	for _, l := range lexers.GlobalLexerRegistry.Lexers {
-		rl, ok := l.(*chroma.RegexLexer)
-		if !ok {
-			continue
-		}
+	for _, rl := range regexLexers() {
 		name := rl.Config().Name
 		fl, pl := newRuleLexer(rl, true), newRuleLexer(rl, false)
 		if fl == nil || pl == nil {
@@ -144,6 +140,18 @@ func TestLexerThatLoops(t *testing.T) {
 	if !strings.Contains(html, "Account") || !strings.Contains(html, `class="err"`) {
 		t.Errorf("rendered block:\n%s", html)
 	}
+}
+
+// regexLexers returns chroma's registered lexers that are regex lexers (not
+// made in Go).
+func regexLexers() []*chroma.RegexLexer {
+	var found []*chroma.RegexLexer
+	for _, l := range lexers.GlobalLexerRegistry.Lexers {
+		if rl, ok := l.(*chroma.RegexLexer); ok {
+			found = append(found, rl)
+		}
+	}
+	return found
 }
 
 // FuzzFirstCharLexer holds ruleLexer to chroma's tokens on any text, for

@@ -23,11 +23,7 @@ func TestWordRulesAsRegexp(t *testing.T) {
 	around := []string{"", " ", ".", "(", "_", "x", "Z", "7", "é", "\u212a", "\u0130", "\u200d", "\u0301", "-", "\n"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	rules, positions := 0, 0
-	for _, l := range lexers.GlobalLexerRegistry.Lexers {
-		rl, ok := l.(*chroma.RegexLexer)
-		if !ok {
-			continue
-		}
+	for _, rl := range regexLexers() {
 		compiled, ok := chromaRules(rl)
 		if !ok {
 			t.Fatalf("%s: rules not readable", rl.Config().Name)
@@ -152,11 +148,7 @@ func FuzzWordRules(f *testing.F) {
 // emitters, in the same order), and every pattern compiles.
 func TestLazyRulesAsChroma(t *testing.T) {
 	checked := 0
-	for _, l := range lexers.GlobalLexerRegistry.Lexers {
-		rl, ok := l.(*chroma.RegexLexer)
-		if !ok {
-			continue
-		}
+	for _, rl := range regexLexers() {
 		name := rl.Config().Name
 		lazy, ok := lazyRules(rl)
 		if !ok {
