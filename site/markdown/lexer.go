@@ -118,7 +118,8 @@ func newRuleLexer(l *chroma.RegexLexer, tables bool) *ruleLexer {
 				var named bool
 				cp.Type, named = f.ownEmitter(cr.Type)
 				handsOn = handsOn || named
-				f.named = f.named || readsNamedGroups(cr.Type) || mutatorReadsNamedGroups(cr.Mutator)
+				opaque := readsNamedGroups(cr.Type) || mutatorReadsNamedGroups(cr.Mutator)
+				f.named = f.named || opaque
 				c = &cp
 				own[cr] = c
 				pattern := "(?:" + cr.Pattern + ")"
@@ -126,7 +127,12 @@ func newRuleLexer(l *chroma.RegexLexer, tables bool) *ruleLexer {
 					pattern = "(?" + flags + ")" + pattern
 				}
 				pattern = `\G` + pattern // as chroma writes it (regexp.go, maybeCompile)
-				h := &ruleHints{rule: c, of: regexpOf(pattern), words: wordRuleOf(cr.Pattern, flags)}
+				h := &ruleHints{rule: c, of: regexpOf(pattern)}
+				if !opaque {
+					// ByGroupNames, or a function, may read the rule's Regexp
+					// (for its group names), which a wordRule's match leaves unset.
+					h.words = wordRuleOf(cr.Pattern, flags)
+				}
 				if tables && h.words == nil { // a wordRule looks at the first character itself
 					h.first = firstCharsOf(pattern)
 				}
