@@ -3,11 +3,13 @@
 #
 # Run by hand (not part of the test suite). See bench/README.md for how to read it.
 #
-#   bench/build-vs-hugo.sh [-n LESSONS] [-m MODULES] [-r RUNS] [-k]
+#   bench/build-vs-hugo.sh [-n LESSONS] [-m MODULES] [-r RUNS] [-f] [-k]
 #
 #   -n LESSONS  lessons in the generated course (default 10000)
 #   -m MODULES  modules (weeks) in the generated course (default 100)
 #   -r RUNS     cold runs per tool, and warm runs for cohort (default 5)
+#   -f          also time, in the same alternation, goldmark alone and goldmark with
+#               the output's writes (bench/floor): what no build of the course goes below
 #   -k          keep the temporary folder (courses, outputs, logs) and print its path
 #
 # Environment: HUGO names the Hugo binary to compare with (default: hugo on PATH,
@@ -15,17 +17,19 @@
 # TMPDIR chooses where the temporary folder goes.
 set -euo pipefail
 
-usage() { sed -n '4,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '4,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 LESSONS=10000
 MODULES=100
 RUNS=5
 KEEP=0
-while getopts ':n:m:r:kh' opt; do
+FLOOR=0
+while getopts ':n:m:r:fkh' opt; do
 	case $opt in
 	n) LESSONS=$OPTARG ;;
 	m) MODULES=$OPTARG ;;
 	r) RUNS=$OPTARG ;;
+	f) FLOOR=1 ;;
 	k) KEEP=1 ;;
 	h) usage; exit 0 ;;
 	:) echo "build-vs-hugo: -$OPTARG needs a value" >&2; usage >&2; exit 2 ;;
@@ -95,6 +99,10 @@ export HUGO_CACHEDIR=$TMP/hugo-cache # keep Hugo's file cache inside the run, an
 
 log "building cohort from $REPO"
 (cd "$REPO" && go build -o "$TMP/cohort" ./cmd/cohort) || die "go build ./cmd/cohort failed"
+if ((FLOOR)); then
+	log "building bench/floor from $REPO"
+	(cd "$REPO" && go build -o "$TMP/floor" ./bench/floor) || die "go build ./bench/floor failed"
+fi
 log "building gencourse from $SHARED_BENCH"
 (cd "$SHARED_BENCH" && go build -o "$TMP/gencourse" ./gencourse) || die "go build ./gencourse failed"
 log "generating $LESSONS lessons in $MODULES modules (seed 1), both formats"
@@ -142,7 +150,7 @@ measure() {
 cohort_build() { measure "$1" "$COURSE" "$TMP/cohort" build --source "$COURSE" --out "$COUT"; }
 hugo_build() { measure "$1" "$HSITE" "$HUGO" --quiet --minify=false -d "$HOUT"; }
 
-declare -a C_SECS=() C_RSS=() H_SECS=() H_RSS=() W_MS=() W_RSS=() N_MS=() W_NOTE=()
+declare -a C_SECS=() C_RSS=() H_SECS=() H_RSS=() W_MS=() W_RSS=() N_MS=() W_NOTE=() F_MD=() F_BOTH=()
 
 LOAD_START=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
 if LC_ALL=C awk -v l="$LOAD_START" -v n="$(nproc)" 'BEGIN {exit !(l + 0 > n / 2)}'; then
@@ -181,6 +189,17 @@ for ((i = 1; i <= RUNS; i++)); do
 	hugo_build "hugo-cold-$i"
 	H_SECS+=("$SECS") H_RSS+=("$RSS_KB")
 	log "  run $i  hugo   ${SECS}s ${RSS_KB}KB"
+
+	if ((FLOOR)); then
+		for mode in markdown both; do
+			rm -rf -- "$TMP/out-floor"
+			settle "$COURSE"
+			measure "floor-$mode-$i" "$COURSE" "$TMP/floor" -source "$COURSE" -out "$TMP/out-floor" -mode "$mode"
+			if [[ $mode == markdown ]]; then F_MD+=("$SECS"); else F_BOTH+=("$SECS"); fi
+			log "  run $i  floor  ${SECS}s  $(tail -n 1 "$LOGS/floor-$mode-$i.stdout")"
+		done
+		rm -rf -- "$TMP/out-floor"
+	fi
 
 	if ((i == 1)); then
 		# Sanity, once: both outputs hold a page for every lesson, module and the home.
@@ -259,3 +278,10 @@ echo
 echo "cohort warm, one lesson changed: median ${w_med} ms (min $(minof "${W_MS[@]}") / max $(maxof "${W_MS[@]}")), median RSS ${w_rss_mb} MB"
 echo "cohort warm, nothing changed:    median ${n_med} ms (min $(minof "${N_MS[@]}") / max $(maxof "${N_MS[@]}"))"
 echo "last warm one-lesson build said: ${W_NOTE[-1]}"
+if ((FLOOR)); then
+	echo
+	echo "floor (bench/floor, no layout, highlighting, search or feed):"
+	echo "  goldmark alone:            median $(fmt "$(median "${F_MD[@]}")" '%.2f') s (min $(fmt "$(minof "${F_MD[@]}")" '%.2f') / max $(fmt "$(maxof "${F_MD[@]}")" '%.2f'))"
+	echo "  goldmark and the writes:   median $(fmt "$(median "${F_BOTH[@]}")" '%.2f') s (min $(fmt "$(minof "${F_BOTH[@]}")" '%.2f') / max $(fmt "$(maxof "${F_BOTH[@]}")" '%.2f'))"
+	echo "  hugo's median cold / 5:    $(fmt "$(LC_ALL=C awk -v h="$h_med" 'BEGIN {print h/5}')" '%.2f') s, / 6: $(fmt "$(LC_ALL=C awk -v h="$h_med" 'BEGIN {print h/6}')" '%.2f') s"
+fi
