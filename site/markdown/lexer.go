@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -69,8 +68,7 @@ type ruleHints struct {
 	// in its place as it lexes (Raku's, lexers/raku.go): that one, compiled by
 	// the mutator, is run as it is.
 	rule  *chroma.CompiledRule
-	re    atomic.Pointer[regexp2.Regexp] // set once compiled
-	once  sync.Once
+	once  sync.Once // sets rule.Regexp from of
 	of    *lazyRegexp
 	first *firstChars // the rule's first characters; nil: any, or no tables
 	words *wordRule   // the rule as a list of words (lexer_words.go), or nil
@@ -209,13 +207,7 @@ func lazyRules(l *chroma.RegexLexer) (chroma.CompiledRules, bool) {
 // *brokenRule when the pattern does not compile (lexCode, highlight.go,
 // recovers it).
 func (r *ruleHints) regexp() *regexp2.Regexp {
-	if re := r.re.Load(); re != nil {
-		return re
-	}
-	r.once.Do(func() {
-		r.rule.Regexp = r.of.get()
-		r.re.Store(r.rule.Regexp)
-	})
+	r.once.Do(func() { r.rule.Regexp = r.of.get() })
 	if r.rule.Regexp == nil {
 		panic(&brokenRule{pattern: r.of.pattern, err: r.of.err})
 	}
